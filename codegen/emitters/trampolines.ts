@@ -1,0 +1,149 @@
+/**
+ * Emits the trampoline macros that HPyDef_* expand to, for both ABIs:
+ *  - hpy/universal/autogen_trampolines.h: the `_HPyFunc_args_<SIG>` structs
+ *    and, per signature, a CPython-signature function that packs its
+ *    arguments and calls ctx_CallRealFunctionFromTrampoline (loading.md §8);
+ *  - hpy/cpython/autogen_trampolines.h: per signature, a CPython-signature
+ *    function that calls the implementation directly (handles are PyObject*).
+ * Signatures whose CPython side differs in shape from the implementation
+ * (keywords, init/new, buffers, traverse, destroy, capsules, module create)
+ * get hand-written cpython-ABI trampolines in hpy/cpython/hpyfunc_trampolines.h.
+ */
+import { signatures } from "../../api/index.ts";
+import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
+import { cDecl } from "../c.ts";
+import { GeneratedFile, includeGuard } from "../generated-file.ts";
+import { INCLUDE } from "../paths.ts";
+
+/** The CPython-side parameter type for a field of an args struct. */
+function cpyParamType(arg: TrampolineArg): string {
+  return arg.type === "HPy_RichCmpOp" ? "int" : arg.type;
+}
+
+function shortName(sig: FuncSignature): string {
+  return sig.name.replace(/^HPyFunc_/, "");
+}
+
+/** Macro text: lines joined with backslash continuations. */
+function macro(head: string, body: readonly string[]): string[] {
+  const lines = [head, ...body];
+  return lines.map((l, i) => (i < lines.length - 1 ? `${l} \\` : l));
+}
+
+function universalTrampoline(sig: FuncSignature): string[] {
+  const name = sig.name;
+  const head = `#define _HPyFunc_TRAMPOLINE_${name}(SYM, IMPL)`;
+  if (sig.trampoline.kind === "none") return [];
+  if (name === "HPyFunc_DESTROYFUNC") {
+    // The host calls destroy functions itself; this entry point must never run.
+    return macro(head, ["    static void SYM(void) { abort(); }"]);
+  }
+  if (name === "HPyFunc_CAPSULE_DESTRUCTOR") {
+    return macro(head, [
+      "    static void SYM(cpy_PyObject *capsule)",
+      "    {",
+      `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, (HPyCFunction)IMPL, capsule);`,
+      "    }",
+    ]);
+  }
+  if (sig.trampoline.kind !== "standard") throw new Error(`no trampoline rule for ${name}`);
+  const { args, result } = sig.trampoline;
+  const structName = name === "HPyFunc_MOD_CREATE" ? "_HPyFunc_args_UNARYFUNC" : `_HPyFunc_args_${shortName(sig)}`;
+  const params = args.map((a) => cDecl(cpyParamType(a), a.name));
+  if (name === "HPyFunc_MOD_CREATE") params.push("cpy_PyModuleDef *def");
+  const init = args.map((a) => (a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name)).join(", ");
+  const body = [
+    `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
+    "    {",
+    ...(name === "HPyFunc_MOD_CREATE" ? ["        (void)def;"] : []),
+    `        ${structName} a = { ${init} };`,
+    `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, (HPyCFunction)IMPL, &a);`,
+    ...(result !== null ? ["        return a.result;"] : []),
+    "    }",
+  ];
+  return macro(head, body);
+}
+
+export function emitUniversalTrampolines(): GeneratedFile {
+  const f = new GeneratedFile(
+    `${INCLUDE}/hpy/universal/autogen_trampolines.h`,
+    "c",
+    "Argument structs and CPython-side trampolines of the universal ABI.",
+  );
+  includeGuard(f, () => {
+    for (const sig of signatures) {
+      if (sig.trampoline.kind !== "standard" || sig.name === "HPyFunc_MOD_CREATE") continue;
+      f.line("typedef struct {");
+      for (const a of sig.trampoline.args) f.line(`    ${cDecl(a.type, a.name)};`);
+      if (sig.trampoline.result !== null) f.line(`    ${cDecl(sig.trampoline.result, "result")};`);
+      f.line(`} _HPyFunc_args_${shortName(sig)};`);
+      f.blank();
+    }
+    f.line("/* Same layout as _HPyFunc_args_UNARYFUNC, which module-create trampolines fill. */");
+    f.line("typedef struct {").line("    cpy_PyObject *spec;").line("    cpy_PyObject *result;").line("} _HPyFunc_args_MOD_CREATE;");
+    f.blank();
+    for (const sig of signatures) {
+      const lines = universalTrampoline(sig);
+      if (lines.length === 0) continue;
+      f.lines_(lines);
+      f.blank();
+    }
+  });
+  return f;
+}
+
+/** Signatures whose cpython-ABI trampolines are written by hand. */
+const CPYTHON_HAND_WRITTEN = new Set([
+  "HPyFunc_KEYWORDS",
+  "HPyFunc_DESTROYFUNC",
+  "HPyFunc_GETBUFFERPROC",
+  "HPyFunc_RELEASEBUFFERPROC",
+  "HPyFunc_INITPROC",
+  "HPyFunc_NEWFUNC",
+  "HPyFunc_TRAVERSEPROC",
+  "HPyFunc_CAPSULE_DESTRUCTOR",
+  "HPyFunc_VECTORCALLFUNC",
+  "HPyFunc_MOD_CREATE",
+]);
+
+/** Converts a CPython-side trampoline argument to the implementation's parameter. */
+function toImplArg(arg: TrampolineArg, implType: string): string {
+  if (implType === "HPy") return `_py2h(${arg.name})`;
+  if (implType === "const HPy *") return `(const HPy *)${arg.name}`;
+  if (implType === "HPy_RichCmpOp") return `(HPy_RichCmpOp)${arg.name}`;
+  return arg.name;
+}
+
+function cpythonTrampoline(sig: FuncSignature): string[] {
+  if (sig.trampoline.kind !== "standard") throw new Error(`no cpython trampoline rule for ${sig.name}`);
+  const { args, result } = sig.trampoline;
+  if (args.length !== sig.implParams.length) throw new Error(`${sig.name}: arity differs; write it by hand`);
+  const params = args.map((a) => cDecl(cpyParamType(a), a.name)).join(", ");
+  const call = `IMPL(${["_HPyGetContext()", ...args.map((a, i) => toImplArg(a, sig.implParams[i]!.type))].join(", ")})`;
+  let stmt: string;
+  if (result === null) stmt = `${call};`;
+  else if (sig.implReturns === "HPy") stmt = `return _h2py(${call});`;
+  else stmt = `return ${call};`;
+  return macro(`#define _HPyFunc_TRAMPOLINE_${sig.name}(SYM, IMPL)`, [
+    `    static ${cDecl(result ?? "void", "SYM")}(${params})`,
+    "    {",
+    `        ${stmt}`,
+    "    }",
+  ]);
+}
+
+export function emitCPythonTrampolines(): GeneratedFile {
+  const f = new GeneratedFile(
+    `${INCLUDE}/hpy/cpython/autogen_trampolines.h`,
+    "c",
+    "CPython-side trampolines of the cpython ABI (direct calls).",
+  );
+  includeGuard(f, () => {
+    for (const sig of signatures) {
+      if (CPYTHON_HAND_WRITTEN.has(sig.name)) continue;
+      f.lines_(cpythonTrampoline(sig));
+      f.blank();
+    }
+  });
+  return f;
+}

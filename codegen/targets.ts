@@ -1,0 +1,33 @@
+/**
+ * The list of emitters: one per generated file. Adding an output means adding
+ * its emitter here.
+ */
+import type { GeneratedFile } from "./generated-file.ts";
+import { emitEnums } from "./emitters/enums.ts";
+import { emitSlots } from "./emitters/slots.ts";
+import { emitHPyFunc } from "./emitters/hpyfunc.ts";
+import { emitUniversalContext, emitUniversalWrappers } from "./emitters/universal-ctx.ts";
+import { emitUniversalTrampolines, emitCPythonTrampolines } from "./emitters/trampolines.ts";
+import { emitCPythonApi, emitCPythonContext } from "./emitters/cpython-api.ts";
+import { emitCtxDecl, emitHostCtxImpl, emitHostCtxInit } from "./emitters/host.ts";
+import { emitDebugWrappers } from "./emitters/debug.ts";
+import { emitTraceWrappers } from "./emitters/trace.ts";
+import { emitApiReference } from "./emitters/docs.ts";
+
+export const allEmitters: readonly (() => GeneratedFile)[] = [
+  emitEnums,
+  emitSlots,
+  emitHPyFunc,
+  emitUniversalContext,
+  emitUniversalWrappers,
+  emitUniversalTrampolines,
+  emitCPythonTrampolines,
+  emitCPythonContext,
+  emitCPythonApi,
+  emitCtxDecl,
+  emitHostCtxImpl,
+  emitHostCtxInit,
+  emitDebugWrappers,
+  emitTraceWrappers,
+  emitApiReference,
+];
