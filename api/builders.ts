@@ -30,6 +30,8 @@ export function handle(id: number, name: string, cpythonObject: string, doc: str
 
 export interface FnOptions {
   readonly cpython?: string;
+  /** The cpython ABI implements it inline by hand (hot paths). */
+  readonly cpythonInline?: boolean;
   readonly since?: Since;
   readonly result?: ResultOwnership;
   readonly wrapperReturns?: "HPy";
@@ -45,7 +47,12 @@ function defaultResult(returns: string): ResultOwnership {
 }
 
 export function fn(id: number, returns: string, name: string, params: readonly Param[], opts: FnOptions): FunctionMember {
-  const cpython: CPythonMapping = opts.cpython !== undefined ? { kind: "direct", function: opts.cpython } : { kind: "manual" };
+  const cpython: CPythonMapping =
+    opts.cpython !== undefined
+      ? { kind: "direct", function: opts.cpython }
+      : opts.cpythonInline === true
+        ? { kind: "inline" }
+        : { kind: "manual" };
   const member: FunctionMember = {
     kind: "function",
     id,

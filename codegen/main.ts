@@ -6,7 +6,7 @@
  *                                 missing, or no longer produced
  */
 import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { execFileSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { GENERATED_MARKER, type GeneratedFile } from "./generated-file.ts";
@@ -15,12 +15,12 @@ import { allEmitters } from "./targets.ts";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Files under version control (or untracked but not ignored) that carry the marker. */
-function filesWithMarker(): string[] {
-  const out = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: ROOT, encoding: "utf8" });
+function filesWithMarker(root: string): string[] {
+  const out = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" });
   return out
     .split("\n")
-    .filter((p) => p !== "" && !p.startsWith("codegen/") && existsSync(join(ROOT, p)))
-    .filter((p) => readFileSync(join(ROOT, p), "utf8").includes(GENERATED_MARKER));
+    .filter((p) => p !== "" && !p.startsWith("codegen/") && existsSync(join(root, p)))
+    .filter((p) => readFileSync(join(root, p), "utf8").includes(GENERATED_MARKER));
 }
 
 function generate(): GeneratedFile[] {
@@ -33,26 +33,47 @@ function generate(): GeneratedFile[] {
   return files;
 }
 
+/**
+ * What `--check` reports for the tree at `root`: generated files that are
+ * stale or missing, and files carrying the marker that no emitter produces.
+ * Empty when everything is up to date.
+ */
+export function checkGenerated(root: string = ROOT): string[] {
+  const files = generate();
+  const problems: string[] = [];
+  for (const f of files) {
+    const path = join(root, f.path);
+    const have = existsSync(path) ? readFileSync(path, "utf8") : null;
+    if (have !== f.content()) problems.push(`${f.path}: ${have === null ? "missing" : "stale"}`);
+  }
+  problems.push(...orphans(root, files));
+  return problems;
+}
+
+function orphans(root: string, files: readonly GeneratedFile[]): string[] {
+  const produced = new Set(files.map((f) => f.path));
+  return filesWithMarker(root)
+    .filter((p) => !produced.has(p))
+    .map((p) => `${p}: carries the generated marker but no emitter produces it`);
+}
+
 function main(argv: readonly string[]): number {
   const check = argv.includes("--check");
   const files = generate();
   const problems: string[] = [];
-  for (const f of files) {
-    const path = join(ROOT, f.path);
-    const want = f.content();
-    const have = existsSync(path) ? readFileSync(path, "utf8") : null;
-    if (have === want) continue;
-    if (check) {
-      problems.push(`${f.path}: ${have === null ? "missing" : "stale"}`);
-    } else {
+  if (check) {
+    problems.push(...checkGenerated(ROOT));
+  } else {
+    for (const f of files) {
+      const path = join(ROOT, f.path);
+      const want = f.content();
+      const have = existsSync(path) ? readFileSync(path, "utf8") : null;
+      if (have === want) continue;
       mkdirSync(dirname(path), { recursive: true });
       writeFileSync(path, want);
       console.log(`wrote ${f.path}`);
     }
-  }
-  const produced = new Set(files.map((f) => f.path));
-  for (const p of filesWithMarker()) {
-    if (!produced.has(p)) problems.push(`${p}: carries the generated marker but no emitter produces it`);
+    problems.push(...orphans(ROOT, files));
   }
   if (problems.length > 0) {
     console.error(problems.join("\n"));
@@ -63,4 +84,7 @@ function main(argv: readonly string[]): number {
   return 0;
 }
 
-process.exitCode = main(process.argv.slice(2));
+// Run only as a script, so that tests can import checkGenerated.
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exitCode = main(process.argv.slice(2));
+}

@@ -42,7 +42,7 @@ function universalTrampoline(sig: FuncSignature): string[] {
     return macro(head, [
       "    static void SYM(cpy_PyObject *capsule)",
       "    {",
-      `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, (HPyCFunction)IMPL, capsule);`,
+      `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, _HPy_AS_CFUNCTION(IMPL), capsule);`,
       "    }",
     ]);
   }
@@ -51,13 +51,16 @@ function universalTrampoline(sig: FuncSignature): string[] {
   const structName = name === "HPyFunc_MOD_CREATE" ? "_HPyFunc_args_UNARYFUNC" : `_HPyFunc_args_${shortName(sig)}`;
   const params = args.map((a) => cDecl(cpyParamType(a), a.name));
   if (name === "HPyFunc_MOD_CREATE") params.push("cpy_PyModuleDef *def");
-  const init = args.map((a) => (a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name)).join(", ");
+  // Field by field: an aggregate initializer leaving `result` out would
+  // trip -Wmissing-field-initializers.
+  const assign = args.map((a) => `a.${a.name} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
   const body = [
     `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
     "    {",
     ...(name === "HPyFunc_MOD_CREATE" ? ["        (void)def;"] : []),
-    `        ${structName} a = { ${init} };`,
-    `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, (HPyCFunction)IMPL, &a);`,
+    `        ${structName} a;`,
+    ...assign.map((l) => `        ${l}`),
+    `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, _HPy_AS_CFUNCTION(IMPL), &a);`,
     ...(result !== null ? ["        return a.result;"] : []),
     "    }",
   ];

@@ -4,36 +4,6 @@
 #ifndef HPY_HPY_CPYTHON_AUTOGEN_API_H
 #define HPY_HPY_CPYTHON_AUTOGEN_API_H
 
-HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
-{
-    return ctx_Dup(ctx, h);
-}
-
-HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
-{
-    ctx_Close(ctx, h);
-}
-
-HPyAPI_FUNC HPy HPyLong_FromInt32_t(HPyContext *ctx, int32_t value)
-{
-    return ctx_Long_FromInt32_t(ctx, value);
-}
-
-HPyAPI_FUNC HPy HPyLong_FromUInt32_t(HPyContext *ctx, uint32_t value)
-{
-    return ctx_Long_FromUInt32_t(ctx, value);
-}
-
-HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
-{
-    return ctx_Long_FromInt64_t(ctx, v);
-}
-
-HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
-{
-    return ctx_Long_FromUInt64_t(ctx, v);
-}
-
 HPyAPI_FUNC HPy HPyLong_FromSize_t(HPyContext *ctx, size_t value)
 {
     (void)ctx;
@@ -372,11 +342,6 @@ HPyAPI_FUNC HPy HPyErr_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_ty
     return HPy_NULL;
 }
 
-HPyAPI_FUNC int HPyErr_Occurred(HPyContext *ctx)
-{
-    return ctx_Err_Occurred(ctx);
-}
-
 HPyAPI_FUNC int HPyErr_ExceptionMatches(HPyContext *ctx, HPy exc)
 {
     (void)ctx;
@@ -508,21 +473,6 @@ HPyAPI_FUNC int HPy_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy val
 HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
 {
     return ctx_SetItem_s(ctx, obj, utf8_key, value);
-}
-
-HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
-{
-    return ctx_Type(ctx, obj);
-}
-
-HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
-{
-    return ctx_TypeCheck(ctx, obj, type);
-}
-
-HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
-{
-    return ctx_Is(ctx, obj, other);
 }
 
 HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
@@ -743,16 +693,6 @@ HPyAPI_FUNC HPy HPyImport_ImportModule(HPyContext *ctx, const char *utf8_name)
     return _py2h(PyImport_ImportModule(utf8_name));
 }
 
-HPyAPI_FUNC HPy HPy_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
-{
-    return ctx_FromPyObject(ctx, obj);
-}
-
-HPyAPI_FUNC cpy_PyObject *HPy_AsPyObject(HPyContext *ctx, HPy h)
-{
-    return ctx_AsPyObject(ctx, h);
-}
-
 HPyAPI_FUNC void _HPy_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args)
 {
     ctx_CallRealFunctionFromTrampoline(ctx, sig, func, args);
@@ -818,16 +758,6 @@ HPyAPI_FUNC void HPyTracker_Close(HPyContext *ctx, HPyTracker ht)
     ctx_Tracker_Close(ctx, ht);
 }
 
-HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
-{
-    ctx_Field_Store(ctx, target_object, target_field, h);
-}
-
-HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
-{
-    return ctx_Field_Load(ctx, source_object, source_field);
-}
-
 HPyAPI_FUNC void HPy_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
 {
     (void)ctx;
@@ -838,16 +768,6 @@ HPyAPI_FUNC HPyThreadState HPy_LeavePythonExecution(HPyContext *ctx)
 {
     (void)ctx;
     return _threads2h(PyEval_SaveThread());
-}
-
-HPyAPI_FUNC void HPyGlobal_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
-{
-    ctx_Global_Store(ctx, global, h);
-}
-
-HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
-{
-    return ctx_Global_Load(ctx, global);
 }
 
 HPyAPI_FUNC void _HPy_Dump(HPyContext *ctx, HPy h)

@@ -229,32 +229,42 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
-        _HPyFunc_args_VARARGS a = { self, args, nargs }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_VARARGS, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_VARARGS a; \
+        a.self = self; \
+        a.args = args; \
+        a.nargs = nargs; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_VARARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
     { \
-        _HPyFunc_args_KEYWORDS a = { self, args, nargsf, kwnames }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_KEYWORDS, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_KEYWORDS a; \
+        a.self = self; \
+        a.args = args; \
+        a.nargsf = nargsf; \
+        a.kwnames = kwnames; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_KEYWORDS, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self) \
     { \
-        _HPyFunc_args_NOARGS a = { self }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NOARGS, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_NOARGS a; \
+        a.self = self; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NOARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_O(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
-        _HPyFunc_args_O a = { self, arg }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_O, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_O a; \
+        a.self = self; \
+        a.arg = arg; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_O, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
@@ -264,260 +274,330 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETBUFFERPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *self, cpy_Py_buffer *view, int flags) \
     { \
-        _HPyFunc_args_GETBUFFERPROC a = { self, view, flags }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETBUFFERPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_GETBUFFERPROC a; \
+        a.self = self; \
+        a.view = view; \
+        a.flags = flags; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETBUFFERPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RELEASEBUFFERPROC(SYM, IMPL) \
     static void SYM(cpy_PyObject *self, cpy_Py_buffer *view) \
     { \
-        _HPyFunc_args_RELEASEBUFFERPROC a = { self, view }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_RELEASEBUFFERPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_RELEASEBUFFERPROC a; \
+        a.self = self; \
+        a.view = view; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_RELEASEBUFFERPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_UNARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_UNARYFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_UNARYFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_UNARYFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_UNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_BINARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
-        _HPyFunc_args_BINARYFUNC a = { arg0, arg1 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_BINARYFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_BINARYFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_BINARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TERNARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_TERNARYFUNC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_TERNARYFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_TERNARYFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_TERNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INQUIRY(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_INQUIRY a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INQUIRY, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_INQUIRY a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INQUIRY, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_LENFUNC(SYM, IMPL) \
     static HPy_ssize_t SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_LENFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_LENFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_LENFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_LENFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEARGFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
-        _HPyFunc_args_SSIZEARGFUNC a = { arg0, arg1 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEARGFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SSIZEARGFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEARGFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEARGFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
-        _HPyFunc_args_SSIZESSIZEARGFUNC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEARGFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SSIZESSIZEARGFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEARGFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_SSIZEOBJARGPROC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEOBJARGPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SSIZEOBJARGPROC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEOBJARGPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
     { \
-        _HPyFunc_args_SSIZESSIZEOBJARGPROC a = { arg0, arg1, arg2, arg3 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEOBJARGPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SSIZESSIZEOBJARGPROC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        a.arg3 = arg3; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEOBJARGPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_OBJOBJARGPROC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_OBJOBJARGPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_OBJOBJARGPROC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_OBJOBJARGPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_FREEFUNC(SYM, IMPL) \
     static void SYM(void *arg0) \
     { \
-        _HPyFunc_args_FREEFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_FREEFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_FREEFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_FREEFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTRFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
     { \
-        _HPyFunc_args_GETATTRFUNC a = { arg0, arg1 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTRFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_GETATTRFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTROFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
-        _HPyFunc_args_GETATTROFUNC a = { arg0, arg1 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTROFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_GETATTROFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTROFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTRFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_SETATTRFUNC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETATTRFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SETATTRFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETATTRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTROFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_SETATTROFUNC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETATTROFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SETATTROFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETATTROFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_REPRFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_REPRFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_REPRFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_REPRFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_REPRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_HASHFUNC(SYM, IMPL) \
     static HPy_hash_t SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_HASHFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_HASHFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_HASHFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_HASHFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RICHCMPFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
-        _HPyFunc_args_RICHCMPFUNC a = { arg0, arg1, (HPy_RichCmpOp)arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_RICHCMPFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_RICHCMPFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = (HPy_RichCmpOp)arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_RICHCMPFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETITERFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_GETITERFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETITERFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_GETITERFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETITERFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_ITERNEXTFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_ITERNEXTFUNC a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_ITERNEXTFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_ITERNEXTFUNC a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_ITERNEXTFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRGETFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_DESCRGETFUNC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRGETFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_DESCRGETFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRGETFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRSETFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
-        _HPyFunc_args_DESCRSETFUNC a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRSETFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_DESCRSETFUNC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRSETFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INITPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
-        _HPyFunc_args_INITPROC a = { self, args, kw }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INITPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_INITPROC a; \
+        a.self = self; \
+        a.args = args; \
+        a.kw = kw; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INITPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
-        _HPyFunc_args_NEWFUNC a = { self, args, kw }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NEWFUNC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_NEWFUNC a; \
+        a.self = self; \
+        a.args = args; \
+        a.kw = kw; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NEWFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
     { \
-        _HPyFunc_args_GETTER a = { arg0, arg1 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETTER, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_GETTER a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETTER, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETTER(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
     { \
-        _HPyFunc_args_SETTER a = { arg0, arg1, arg2 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETTER, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_SETTER a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        a.arg2 = arg2; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETTER, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
-        _HPyFunc_args_OBJOBJPROC a = { arg0, arg1 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_OBJOBJPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_OBJOBJPROC a; \
+        a.arg0 = arg0; \
+        a.arg1 = arg1; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_OBJOBJPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *self, cpy_visitproc visit, void *arg) \
     { \
-        _HPyFunc_args_TRAVERSEPROC a = { self, visit, arg }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_TRAVERSEPROC, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_TRAVERSEPROC a; \
+        a.self = self; \
+        a.visit = visit; \
+        a.arg = arg; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_TRAVERSEPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTRUCTOR(SYM, IMPL) \
     static void SYM(cpy_PyObject *arg0) \
     { \
-        _HPyFunc_args_DESTRUCTOR a = { arg0 }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESTRUCTOR, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_DESTRUCTOR a; \
+        a.arg0 = arg0; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESTRUCTOR, _HPy_AS_CFUNCTION(IMPL), &a); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_CAPSULE_DESTRUCTOR(SYM, IMPL) \
     static void SYM(cpy_PyObject *capsule) \
     { \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_CAPSULE_DESTRUCTOR, (HPyCFunction)IMPL, capsule); \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_CAPSULE_DESTRUCTOR, _HPy_AS_CFUNCTION(IMPL), capsule); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_MOD_CREATE(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *spec, cpy_PyModuleDef *def) \
     { \
         (void)def; \
-        _HPyFunc_args_UNARYFUNC a = { spec }; \
-        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_MOD_CREATE, (HPyCFunction)IMPL, &a); \
+        _HPyFunc_args_UNARYFUNC a; \
+        a.spec = spec; \
+        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_MOD_CREATE, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }
 

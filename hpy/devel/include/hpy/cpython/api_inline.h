@@ -1,0 +1,120 @@
+/* The members the cpython ABI implements by hand as inline code, because
+ * they are on hot paths (the `inline` members of api/context.ts). */
+#ifndef HPY_CPYTHON_API_INLINE_H
+#define HPY_CPYTHON_API_INLINE_H
+
+HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    Py_XINCREF(_h2py(h));
+    return h;
+}
+
+HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    Py_XDECREF(_h2py(h));
+}
+
+HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
+{
+    (void)ctx;
+    return _h2py(obj) == _h2py(other);
+}
+
+HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
+{
+    PyObject *tp = (PyObject *)Py_TYPE(_h2py(obj));
+    (void)ctx;
+    Py_INCREF(tp);
+    return _py2h(tp);
+}
+
+HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
+{
+    (void)ctx;
+    return PyObject_TypeCheck(_h2py(obj), (PyTypeObject *)_h2py(type));
+}
+
+HPyAPI_FUNC int HPyErr_Occurred(HPyContext *ctx)
+{
+    (void)ctx;
+    return PyErr_Occurred() != NULL;
+}
+
+HPyAPI_FUNC HPy HPy_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
+{
+    (void)ctx;
+    Py_XINCREF(obj);
+    return _py2h(obj);
+}
+
+HPyAPI_FUNC cpy_PyObject *HPy_AsPyObject(HPyContext *ctx, HPy h)
+{
+    PyObject *obj = _h2py(h);
+    (void)ctx;
+    Py_XINCREF(obj);
+    return obj;
+}
+
+HPyAPI_FUNC HPy HPyLong_FromInt32_t(HPyContext *ctx, int32_t value)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromLong((long)value));
+}
+
+HPyAPI_FUNC HPy HPyLong_FromUInt32_t(HPyContext *ctx, uint32_t value)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromUnsignedLong((unsigned long)value));
+}
+
+HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromLongLong((long long)v));
+}
+
+HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromUnsignedLongLong((unsigned long long)v));
+}
+
+HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
+{
+    PyObject *old = _hf2py(*target_field);
+    (void)ctx;
+    (void)target_object;
+    Py_XINCREF(_h2py(h));
+    *target_field = _py2hf(_h2py(h));
+    Py_XDECREF(old);
+}
+
+HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
+{
+    PyObject *obj = _hf2py(source_field);
+    (void)ctx;
+    (void)source_object;
+    Py_XINCREF(obj);
+    return _py2h(obj);
+}
+
+HPyAPI_FUNC void HPyGlobal_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
+{
+    PyObject *old = _hg2py(*global);
+    (void)ctx;
+    Py_XINCREF(_h2py(h));
+    *global = _py2hg(_h2py(h));
+    Py_XDECREF(old);
+}
+
+HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
+{
+    PyObject *obj = _hg2py(global);
+    (void)ctx;
+    Py_XINCREF(obj);
+    return _py2h(obj);
+}
+
+#endif /* HPY_CPYTHON_API_INLINE_H */

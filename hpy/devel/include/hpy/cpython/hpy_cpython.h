@@ -1,0 +1,44 @@
+/* The cpython ABI: HPy compiled straight to the CPython C API. A handle is
+ * the PyObject* itself, the context is a struct private to the extension
+ * holding only the handle constants, and the module's entry point is an
+ * ordinary PyInit_<name>. */
+#ifndef HPY_CPYTHON_HPY_CPYTHON_H
+#define HPY_CPYTHON_HPY_CPYTHON_H
+
+#include "hpy/runtime/pyobject_handles.h"
+#include "hpy/cpython/autogen_ctx.h"
+
+/* The one context of this extension binary (runtime/ctx_cpython.c). */
+extern _HPy_HIDDEN struct _HPyContext_s _hpy_cpython_ctx;
+
+static inline HPyContext *_HPyGetContext(void) { return &_hpy_cpython_ctx; }
+
+#include "hpy/runtime/autogen_ctx_decl.h"
+#include "hpy/cpython/api_inline.h"
+#include "hpy/cpython/autogen_api.h"
+
+_HPy_NO_RETURN HPyAPI_FUNC void HPy_FatalError(HPyContext *ctx, const char *message)
+{
+    (void)ctx;
+    Py_FatalError(message);
+}
+
+HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    return ctx_New(ctx, h_type, data);
+}
+
+#include "hpy/cpython/autogen_trampolines.h"
+#include "hpy/cpython/hpyfunc_trampolines.h"
+
+/* Builds the PyModuleDef of an HPyModuleDef (runtime/ctx_module.c). */
+_HPy_HIDDEN PyObject *_HPyModuleDef_CPythonInit(HPyModuleDef *hpydef);
+
+#define HPy_MODINIT(ext_name, mod_def)                                      \
+    PyMODINIT_FUNC PyInit_##ext_name(void);                                 \
+    PyMODINIT_FUNC PyInit_##ext_name(void)                                  \
+    {                                                                       \
+        return _HPyModuleDef_CPythonInit(&mod_def);                         \
+    }
+
+#endif /* HPY_CPYTHON_HPY_CPYTHON_H */

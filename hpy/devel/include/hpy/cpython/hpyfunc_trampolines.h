@@ -1,0 +1,128 @@
+/* cpython-ABI trampolines whose CPython side differs in shape from the
+ * implementation (the others are generated in autogen_trampolines.h). */
+#ifndef HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H
+#define HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H
+
+/* The C struct of an instance of an HPy type (runtime/ctx_type.c). */
+_HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
+
+/* Vectorcall convention: keyword values follow the positional ones. */
+#define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL)                      \
+    static PyObject *SYM(PyObject *self, PyObject *const *args,             \
+                         size_t nargsf, PyObject *kwnames)                  \
+    {                                                                       \
+        return _h2py(IMPL(_HPyGetContext(), _py2h(self), (const HPy *)args, \
+                          (size_t)PyVectorcall_NARGS(nargsf),               \
+                          _py2h(kwnames)));                                 \
+    }
+
+/* tp_init receives a tuple and a dict; the implementation an array. */
+#define _HPyFunc_TRAMPOLINE_HPyFunc_INITPROC(SYM, IMPL)                      \
+    static int SYM(PyObject *self, PyObject *args, PyObject *kw)            \
+    {                                                                       \
+        return IMPL(_HPyGetContext(), _py2h(self),                          \
+                    (const HPy *)&PyTuple_GET_ITEM(args, 0),                \
+                    PyTuple_GET_SIZE(args), _py2h(kw));                     \
+    }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL)                       \
+    static PyObject *SYM(PyObject *type, PyObject *args, PyObject *kw)      \
+    {                                                                       \
+        return _h2py(IMPL(_HPyGetContext(), _py2h(type),                    \
+                          (const HPy *)&PyTuple_GET_ITEM(args, 0),          \
+                          PyTuple_GET_SIZE(args), _py2h(kw)));              \
+    }
+
+/* Copies what a getbuffer implementation filled in into CPython's view;
+ * the reference held by hbuf->obj moves to view->obj. */
+static inline void _HPy_buffer_to_Py_buffer(const HPy_buffer *hbuf, Py_buffer *view)
+{
+    view->buf = hbuf->buf;
+    view->obj = _h2py(hbuf->obj);
+    view->len = hbuf->len;
+    view->itemsize = hbuf->itemsize;
+    view->readonly = hbuf->readonly;
+    view->ndim = hbuf->ndim;
+    view->format = hbuf->format;
+    view->shape = hbuf->shape;
+    view->strides = hbuf->strides;
+    view->suboffsets = hbuf->suboffsets;
+    view->internal = hbuf->internal;
+}
+
+/* The reverse, for releasebuffer; hbuf->obj is borrowed from the view. */
+static inline void _HPy_buffer_from_Py_buffer(HPy_buffer *hbuf, const Py_buffer *view)
+{
+    hbuf->buf = view->buf;
+    hbuf->obj = _py2h(view->obj);
+    hbuf->len = view->len;
+    hbuf->itemsize = view->itemsize;
+    hbuf->readonly = view->readonly;
+    hbuf->ndim = view->ndim;
+    hbuf->format = view->format;
+    hbuf->shape = view->shape;
+    hbuf->strides = view->strides;
+    hbuf->suboffsets = view->suboffsets;
+    hbuf->internal = view->internal;
+}
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_GETBUFFERPROC(SYM, IMPL)                 \
+    static int SYM(PyObject *self, Py_buffer *view, int flags)              \
+    {                                                                       \
+        HPy_buffer hbuf;                                                    \
+        int res = IMPL(_HPyGetContext(), _py2h(self), &hbuf, flags);        \
+        if (res < 0) {                                                      \
+            view->obj = NULL;                                               \
+            return res;                                                     \
+        }                                                                   \
+        _HPy_buffer_to_Py_buffer(&hbuf, view);                              \
+        return res;                                                         \
+    }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_RELEASEBUFFERPROC(SYM, IMPL)             \
+    static void SYM(PyObject *self, Py_buffer *view)                        \
+    {                                                                       \
+        HPy_buffer hbuf;                                                    \
+        _HPy_buffer_from_Py_buffer(&hbuf, view);                            \
+        IMPL(_HPyGetContext(), _py2h(self), &hbuf);                         \
+    }
+
+/* Types call traverse and destroy implementations directly (they take the
+ * object's struct and no context); these entry points exist for symmetry. */
+#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)                  \
+    static int SYM(PyObject *self, visitproc visit, void *arg)              \
+    {                                                                       \
+        return IMPL(_HPy_StructOfObject(self),                              \
+                    (HPyFunc_visitproc)(void (*)(void))visit, arg);         \
+    }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL)                   \
+    static void SYM(void) { abort(); }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_CAPSULE_DESTRUCTOR(SYM, IMPL)            \
+    static void SYM(PyObject *capsule)                                      \
+    {                                                                       \
+        const char *name = PyCapsule_GetName(capsule);                      \
+        IMPL(name, PyCapsule_GetPointer(capsule, name),                     \
+             PyCapsule_GetContext(capsule));                                \
+    }
+
+/* A module-create slot must not return a real module object: HPy cannot
+ * yet attach its definitions to one. */
+#define _HPyFunc_TRAMPOLINE_HPyFunc_MOD_CREATE(SYM, IMPL)                    \
+    static PyObject *SYM(PyObject *spec, PyModuleDef *def)                  \
+    {                                                                       \
+        PyObject *res;                                                      \
+        (void)def;                                                          \
+        res = _h2py(IMPL(_HPyGetContext(), _py2h(spec)));                   \
+        if (res != NULL && PyModule_Check(res)) {                           \
+            Py_DECREF(res);                                                 \
+            PyErr_SetString(PyExc_SystemError,                              \
+                "HPy_mod_create must return an object that is not a "      \
+                "module object (real modules are not supported yet)");      \
+            return NULL;                                                    \
+        }                                                                   \
+        return res;                                                         \
+    }
+
+#endif /* HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H */

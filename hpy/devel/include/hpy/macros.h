@@ -1,0 +1,64 @@
+/* Portability macros shared by every HPy header. */
+#ifndef HPY_MACROS_H
+#define HPY_MACROS_H
+
+/* Symbols a universal module exports to the host, and symbols private to
+ * one extension binary. */
+#if defined(_WIN32) || defined(__CYGWIN__)
+#  define _HPy_EXPORT __declspec(dllexport)
+#  define _HPy_HIDDEN
+#elif defined(__GNUC__) || defined(__clang__)
+#  define _HPy_EXPORT __attribute__((visibility("default")))
+#  define _HPy_HIDDEN __attribute__((visibility("hidden")))
+#else
+#  define _HPy_EXPORT
+#  define _HPy_HIDDEN
+#endif
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define _HPy_UNUSED __attribute__((unused))
+#  define _HPy_NO_RETURN __attribute__((noreturn))
+#elif defined(_MSC_VER)
+#  define _HPy_UNUSED
+#  define _HPy_NO_RETURN __declspec(noreturn)
+#else
+#  define _HPy_UNUSED
+#  define _HPy_NO_RETURN
+#endif
+
+/* Every public API function is an inline function in the headers. */
+#define HPyAPI_FUNC _HPy_UNUSED static inline
+
+/* extern "C" for the exported entry points when compiled as C++. */
+#ifdef __cplusplus
+#  define _HPy_EXTERN_C extern "C"
+#else
+#  define _HPy_EXTERN_C
+#endif
+
+/* Builds a compound value of a struct type in C and C++. */
+#ifdef __cplusplus
+#  define _HPy_STRUCT_VALUE(T, ...) (T{__VA_ARGS__})
+#else
+#  define _HPy_STRUCT_VALUE(T, ...) ((T){__VA_ARGS__})
+#endif
+
+/* HPyDef_* take optional designated initializers (.doc = ...). C++ compilers
+ * warn about the fields those leave out, which C does not; silence that for
+ * the definition only. */
+#if defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
+#  define _HPy_DEF_BEGIN                                                  \
+    _Pragma("GCC diagnostic push")                                        \
+    _Pragma("GCC diagnostic ignored \"-Wmissing-field-initializers\"")
+#  define _HPy_DEF_END _Pragma("GCC diagnostic pop")
+#else
+#  define _HPy_DEF_BEGIN
+#  define _HPy_DEF_END
+#endif
+
+/* Function pointers of different types are converted through void (*)(void),
+ * the one type compilers accept as matching every function. */
+#define _HPy_AS_CFUNCTION(f) ((HPyCFunction)(void (*)(void))(f))
+#define _HPy_AS_CPY_CFUNCTION(f) ((cpy_PyCFunction)(void (*)(void))(f))
+
+#endif /* HPY_MACROS_H */

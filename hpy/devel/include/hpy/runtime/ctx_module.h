@@ -1,0 +1,11 @@
+/* Shared by the cpython ABI and the universal host: building a CPython
+ * module definition from an HPyModuleDef (runtime/ctx_module.c). */
+#ifndef HPY_RUNTIME_CTX_MODULE_H
+#define HPY_RUNTIME_CTX_MODULE_H
+
+/* A PyModuleDef for multi-phase initialisation, allocated for the lifetime
+ * of the process; NULL with an exception set if `hpydef` is invalid. `name`
+ * is only used in error messages and as m_name. */
+_HPy_HIDDEN PyModuleDef *_HPyModuleDef_AsPyModuleDef(HPyModuleDef *hpydef, const char *name);
+
+#endif /* HPY_RUNTIME_CTX_MODULE_H */

@@ -1,0 +1,168 @@
+/* Turning an HPyModuleDef into a CPython PyModuleDef for multi-phase
+ * initialisation. Shared by the cpython ABI (PyInit_<name>, through
+ * HPy_MODINIT) and the universal host (hpy.universal.load). */
+#include "hpy.h"
+#include "hpy/runtime/ctx_module.h"
+
+static int
+method_flags(HPyFunc_Signature sig)
+{
+    switch (sig) {
+    case HPyFunc_VARARGS:  return METH_FASTCALL;
+    case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
+    case HPyFunc_NOARGS:   return METH_NOARGS;
+    case HPyFunc_O:        return METH_O;
+    default:               return -1;
+    }
+}
+
+static Py_ssize_t
+count_defines(HPyDef **defines, HPyDef_Kind kind)
+{
+    Py_ssize_t n = 0;
+    if (defines != NULL) {
+        for (HPyDef **d = defines; *d != NULL; d++)
+            if ((*d)->kind == kind)
+                n++;
+    }
+    return n;
+}
+
+static Py_ssize_t
+count_legacy_methods(cpy_PyMethodDef *legacy)
+{
+    Py_ssize_t n = 0;
+    if (legacy != NULL)
+        while (legacy[n].ml_name != NULL)
+            n++;
+    return n;
+}
+
+/* Checks the parts of an HPyModuleDef that CPython cannot express. */
+static int
+validate(HPyModuleDef *hpydef, const char *name)
+{
+    int has_create = 0;
+    if (hpydef->size != 0) {
+        PyErr_Format(PyExc_SystemError,
+                     "HPy module '%s': HPyModuleDef.size must be 0 (module state is not "
+                     "supported yet), got %zd", name, (Py_ssize_t)hpydef->size);
+        return -1;
+    }
+    if (hpydef->defines != NULL) {
+        for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
+            switch ((*d)->kind) {
+            case HPyDef_Kind_Meth:
+                if (method_flags((*d)->meth.signature) < 0) {
+                    PyErr_Format(PyExc_SystemError,
+                                 "HPy module '%s': method '%s' has signature %d, which "
+                                 "is not a method signature", name, (*d)->meth.name,
+                                 (int)(*d)->meth.signature);
+                    return -1;
+                }
+                break;
+            case HPyDef_Kind_Slot:
+                if ((*d)->slot.slot == HPy_mod_create) {
+                    if (has_create) {
+                        PyErr_Format(PyExc_SystemError,
+                                     "HPy module '%s' defines HPy_mod_create twice", name);
+                        return -1;
+                    }
+                    has_create = 1;
+                }
+                else if ((*d)->slot.slot != HPy_mod_exec) {
+                    PyErr_Format(PyExc_SystemError,
+                                 "HPy module '%s': slot %d is not valid in a module "
+                                 "(only HPy_mod_create and HPy_mod_exec are)", name,
+                                 (int)(*d)->slot.slot);
+                    return -1;
+                }
+                break;
+            default:
+                PyErr_Format(PyExc_SystemError,
+                             "HPy module '%s': only methods and module slots can be "
+                             "defined in a module (got HPyDef kind %d)", name,
+                             (int)(*d)->kind);
+                return -1;
+            }
+        }
+    }
+    if (has_create && (hpydef->legacy_methods != NULL || hpydef->doc != NULL ||
+                       hpydef->globals != NULL)) {
+        PyErr_Format(PyExc_SystemError,
+                     "HPy module '%s' defines HPy_mod_create, so it cannot also have "
+                     "legacy_methods, doc or globals", name);
+        return -1;
+    }
+    return 0;
+}
+
+_HPy_HIDDEN PyModuleDef *
+_HPyModuleDef_AsPyModuleDef(HPyModuleDef *hpydef, const char *name)
+{
+    if (validate(hpydef, name) < 0)
+        return NULL;
+
+    Py_ssize_t n_meth = count_defines(hpydef->defines, HPyDef_Kind_Meth);
+    Py_ssize_t n_legacy = count_legacy_methods(hpydef->legacy_methods);
+    Py_ssize_t n_slots = count_defines(hpydef->defines, HPyDef_Kind_Slot);
+
+    /* One allocation holds the def, its method table and its slots. They
+     * must live as long as any module made from them: never freed. */
+    size_t size = sizeof(PyModuleDef) +
+                  (size_t)(n_meth + n_legacy + 1) * sizeof(PyMethodDef) +
+                  (size_t)(n_slots + 1) * sizeof(PyModuleDef_Slot);
+    char *mem = (char *)PyMem_RawCalloc(1, size);
+    if (mem == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    PyModuleDef *def = (PyModuleDef *)mem;
+    PyMethodDef *methods = (PyMethodDef *)(mem + sizeof(PyModuleDef));
+    PyModuleDef_Slot *slots = (PyModuleDef_Slot *)(methods + n_meth + n_legacy + 1);
+
+    Py_ssize_t im = 0, is = 0;
+    if (hpydef->defines != NULL) {
+        for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
+            if ((*d)->kind == HPyDef_Kind_Meth) {
+                methods[im].ml_name = (*d)->meth.name;
+                methods[im].ml_meth = (PyCFunction)(void (*)(void))(*d)->meth.cpy_trampoline;
+                methods[im].ml_flags = method_flags((*d)->meth.signature);
+                methods[im].ml_doc = (*d)->meth.doc;
+                im++;
+            }
+            else if ((*d)->kind == HPyDef_Kind_Slot) {
+                slots[is].slot = (*d)->slot.slot == HPy_mod_create ? Py_mod_create : Py_mod_exec;
+                slots[is].value = (void *)(*d)->slot.cpy_trampoline;
+                is++;
+            }
+        }
+    }
+    for (Py_ssize_t i = 0; i < n_legacy; i++)
+        methods[im++] = hpydef->legacy_methods[i];
+
+    PyModuleDef template_def = {
+        .m_base = PyModuleDef_HEAD_INIT,
+        .m_name = name,
+        .m_doc = hpydef->doc,
+        .m_size = 0,
+        .m_methods = methods,
+        .m_slots = slots,
+    };
+    *def = template_def;
+    return def;
+}
+
+#ifdef HPY_ABI_CPYTHON
+_HPy_HIDDEN PyObject *
+_HPyModuleDef_CPythonInit(HPyModuleDef *hpydef)
+{
+    _HPy_InitCPythonContextHandles(&_hpy_cpython_ctx);
+    /* Multi-phase initialisation: the import system takes the real name from
+     * the module spec. */
+    PyModuleDef *def = _HPyModuleDef_AsPyModuleDef(hpydef, "<HPy module>");
+    if (def == NULL)
+        return NULL;
+    return PyModuleDef_Init(def);
+}
+#endif
