@@ -1,0 +1,188 @@
+"""Compile C snippets against the HPy headers in a given ABI and import them.
+
+The test-suite's workhorse: a test writes a few HPy definitions, marks the
+ones to export, and gets back an imported module built in the ABI the
+`hpy` fixture is parametrised with. Builds call the C compiler directly
+(faster than setuptools) with warnings as errors; the runtime sources are
+compiled once per ABI and session into a static library.
+
+Markers understood in a snippet:
+    @EXPORT(sym)             add HPyDef `sym` to the module's defines
+    @EXPORT_TYPE("Name", s)  create a type from HPyType_Spec `s` at exec time
+                             and store it as attribute `Name` of the module
+    @INIT                    the HPyModuleDef and HPy_MODINIT (required, last)
+"""
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import types
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+REPO = Path(__file__).resolve().parent.parent
+INCLUDE = REPO / "hpy" / "devel" / "include"
+RUNTIME = REPO / "hpy" / "devel" / "src" / "runtime"
+
+ABIS = ("cpython", "universal", "hybrid")
+CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O0", "-g", "-fPIC"]
+# Test snippets routinely ignore `self` and friends.
+SNIPPET_CFLAGS = CFLAGS + ["-Wno-unused-parameter"]
+
+_ABI_MACRO = {
+    "cpython": "HPY_ABI_CPYTHON",
+    "universal": "HPY_ABI_UNIVERSAL",
+    "hybrid": "HPY_ABI_HYBRID",
+    "debug": "HPY_ABI_UNIVERSAL",
+    "trace": "HPY_ABI_UNIVERSAL",
+}
+
+
+class CompileError(Exception):
+    pass
+
+
+def _cc() -> List[str]:
+    return os.environ.get("CC", "gcc").split()
+
+
+def _run(cmd: Sequence[str]) -> None:
+    proc = subprocess.run(list(cmd), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        raise CompileError(f"command failed: {' '.join(cmd)}\n{proc.stdout}")
+
+
+def build_abi(abi: str) -> str:
+    """The ABI the C code is compiled for (debug/trace are universal binaries)."""
+    return "universal" if abi in ("debug", "trace") else abi
+
+
+def include_flags(abi: str) -> List[str]:
+    abi = build_abi(abi)
+    flags = [f"-D{_ABI_MACRO[abi]}", "-DHPY"]
+    if abi == "universal":
+        flags.append(f"-I{INCLUDE / 'hpy' / 'forbid_python_h'}")
+    else:
+        flags.append(f"-I{sysconfig.get_paths()['include']}")
+    flags.append(f"-I{INCLUDE}")
+    return flags
+
+
+def runtime_sources(abi: str) -> List[Path]:
+    """Helper sources compiled into an extension of this ABI."""
+    srcs = sorted(RUNTIME.glob("*.c"))
+    if build_abi(abi) != "cpython":
+        srcs = [s for s in srcs if not s.name.startswith("ctx_")]
+    return srcs
+
+
+def ext_suffix(abi: str) -> str:
+    abi = build_abi(abi)
+    if abi == "cpython":
+        return sysconfig.get_config_var("EXT_SUFFIX")
+    if abi == "universal":
+        return ".hpy0.so"
+    soabi = sysconfig.get_config_var("SOABI")  # e.g. cpython-311-x86_64-linux-gnu
+    tag = "cp" + soabi.split("-")[1]
+    return f".hpy0-{tag}.so"
+
+
+class Builder:
+    """Builds and imports extension modules for one ABI into `workdir`."""
+
+    def __init__(self, abi: str, workdir: Path, runtime_cache: Dict[str, Path]):
+        self.abi = abi
+        self.workdir = workdir
+        self._runtime_cache = runtime_cache
+
+    def _runtime_lib(self) -> Optional[Path]:
+        abi = build_abi(self.abi)
+        if abi in self._runtime_cache:
+            return self._runtime_cache[abi]
+        srcs = runtime_sources(abi)
+        if not srcs:
+            return None
+        outdir = self.workdir.parent / f"runtime-{abi}"
+        outdir.mkdir(parents=True, exist_ok=True)
+        objs = []
+        for src in srcs:
+            obj = outdir / (src.stem + ".o")
+            _run(_cc() + CFLAGS + include_flags(abi) + ["-c", str(src), "-o", str(obj)])
+            objs.append(str(obj))
+        lib = outdir / f"libhpyruntime-{abi}.a"
+        _run(["ar", "rcs", str(lib)] + objs)
+        self._runtime_cache[abi] = lib
+        return lib
+
+    def compile(self, name: str, source: str, extra_cflags: Sequence[str] = ()) -> Path:
+        src = self.workdir / f"{name}.c"
+        src.write_text(source)
+        out = self.workdir / f"{name}{ext_suffix(self.abi)}"
+        cmd = _cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi) + [str(src), "-shared", "-o", str(out)]
+        lib = self._runtime_lib()
+        if lib is not None:
+            cmd.append(str(lib))
+        _run(cmd)
+        return out
+
+    def load(self, name: str, path: Path) -> types.ModuleType:
+        if build_abi(self.abi) == "cpython":
+            loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+            spec = importlib.util.spec_from_file_location(name, str(path), loader=loader)
+            assert spec is not None
+            mod = importlib.util.module_from_spec(spec)
+            loader.exec_module(mod)
+            return mod
+        import hpy.universal
+
+        spec = importlib.util.spec_from_file_location(name, str(path))
+        mode = {"debug": hpy.universal.MODE_DEBUG, "trace": hpy.universal.MODE_TRACE}.get(
+            self.abi, hpy.universal.MODE_UNIVERSAL
+        )
+        return hpy.universal.load(name, str(path), spec, mode=mode)
+
+    def make_module(self, body: str, name: str = "mytest", extra_cflags: Sequence[str] = ()) -> types.ModuleType:
+        source = expand_markers(body, name)
+        path = self.compile(name, source, extra_cflags)
+        return self.load(name, path)
+
+
+_EXPORT = re.compile(r"^\s*@EXPORT\((\w+)\)\s*$", re.M)
+_EXPORT_TYPE = re.compile(r'^\s*@EXPORT_TYPE\(("[^"]+"),\s*(\w+)\)\s*$', re.M)
+_INIT = re.compile(r"^\s*@INIT\s*$", re.M)
+
+
+def expand_markers(body: str, name: str) -> str:
+    body = "\n".join(line[8:] if line.startswith(" " * 8) else line for line in body.splitlines())
+    exports = _EXPORT.findall(body)
+    type_exports: List[Tuple[str, str]] = _EXPORT_TYPE.findall(body)
+    body = _EXPORT.sub("", body)
+    body = _EXPORT_TYPE.sub("", body)
+    if not _INIT.search(body):
+        raise ValueError("snippet has no @INIT marker")
+    init: List[str] = []
+    if type_exports:
+        init.append("HPyDef_SLOT(_hpytest_add_types, HPy_mod_exec)")
+        init.append("static int _hpytest_add_types_impl(HPyContext *ctx, HPy m)")
+        init.append("{")
+        for tname, spec in type_exports:
+            init.append("    {")
+            init.append(f"        HPy t = HPyType_FromSpec(ctx, &{spec}, NULL);")
+            init.append("        if (HPy_IsNull(t)) return -1;")
+            init.append(f"        if (HPy_SetAttr_s(ctx, m, {tname}, t) < 0) {{ HPy_Close(ctx, t); return -1; }}")
+            init.append("        HPy_Close(ctx, t);")
+            init.append("    }")
+        init.append("    return 0;")
+        init.append("}")
+        exports.append("_hpytest_add_types")
+    defines = ", ".join(f"&{e}" for e in exports)
+    init.append(f"static HPyDef *_hpytest_defines[] = {{ {defines}{', ' if defines else ''}NULL }};")
+    init.append("static HPyModuleDef _hpytest_moduledef = { .doc = \"a test module\", .defines = _hpytest_defines };")
+    init.append(f"HPy_MODINIT({name}, _hpytest_moduledef)")
+    body = _INIT.sub("\n".join(init), body)
+    return '#include "hpy.h"\n#include <string.h>\n' + body + "\n"
