@@ -48,7 +48,7 @@ typedef struct {
         HPyMeth meth;
         HPyMember member;
         HPyGetSet getset;
-    }; _HPy_DEF_END
+    };
 } HPyDef;
 
 /* What HPy_SetCallFunction installs and HPyDef_CALL_FUNCTION defines. */
