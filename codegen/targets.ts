@@ -7,7 +7,7 @@ import { emitEnums } from "./emitters/enums.ts";
 import { emitSlots } from "./emitters/slots.ts";
 import { emitHPyFunc } from "./emitters/hpyfunc.ts";
 import { emitUniversalContext, emitUniversalWrappers } from "./emitters/universal-ctx.ts";
-import { emitUniversalTrampolines, emitCPythonTrampolines } from "./emitters/trampolines.ts";
+import { emitCPythonTrampolines, emitHostCallRealFunction, emitUniversalTrampolines } from "./emitters/trampolines.ts";
 import { emitCPythonApi, emitCPythonContext } from "./emitters/cpython-api.ts";
 import { emitCtxDecl, emitHostCtxImpl, emitHostCtxInit } from "./emitters/host.ts";
 import { emitDebugWrappers } from "./emitters/debug.ts";
@@ -27,6 +27,7 @@ export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitCtxDecl,
   emitHostCtxImpl,
   emitHostCtxInit,
+  emitHostCallRealFunction,
   emitDebugWrappers,
   emitTraceWrappers,
   emitApiReference,

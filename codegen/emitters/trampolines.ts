@@ -13,7 +13,7 @@ import { signatures } from "../../api/index.ts";
 import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
-import { INCLUDE } from "../paths.ts";
+import { INCLUDE, UNIVERSAL_SRC } from "../paths.ts";
 
 /** The CPython-side parameter type for a field of an args struct. */
 function cpyParamType(arg: TrampolineArg): string {
@@ -147,6 +147,49 @@ export function emitCPythonTrampolines(): GeneratedFile {
       f.lines_(cpythonTrampoline(sig));
       f.blank();
     }
+  });
+  return f;
+}
+
+/**
+ * The host side of the same protocol: for every signature whose trampoline
+ * arguments map one-to-one onto the implementation's parameters, a `case`
+ * that unpacks the args struct, calls the implementation with the context it
+ * was given and stores the result (hpy/universal/src/autogen_call_real.h).
+ * The other signatures are handled by hand in the host.
+ */
+export function emitHostCallRealFunction(): GeneratedFile {
+  const f = new GeneratedFile(
+    `${UNIVERSAL_SRC}/autogen_call_real.h`,
+    "c",
+    "Host dispatch of ctx_CallRealFunctionFromTrampoline for the regular signatures.",
+  );
+  includeGuard(f, () => {
+    f.line("/* Returns 1 if `sig` was handled here, 0 if the caller must handle it. */");
+    f.line("static int");
+    f.line("call_real_function_regular(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args)");
+    f.line("{");
+    f.line("    switch (sig) {");
+    for (const sig of signatures) {
+      if (CPYTHON_HAND_WRITTEN.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) continue;
+      const { args, result } = sig.trampoline;
+      if (args.length !== sig.implParams.length) continue;
+      const call = `((${sig.implTypedef})(void (*)(void))func)(${[
+        ...(sig.takesContext ? ["ctx"] : []),
+        ...args.map((a, i) => toImplArg({ name: `a->${a.name}`, type: a.type }, sig.implParams[i]!.type)),
+      ].join(", ")})`;
+      f.line(`    case ${sig.name}: {`);
+      f.line(`        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`);
+      if (result === null) f.line(`        ${call};`);
+      else if (sig.implReturns === "HPy") f.line(`        a->result = _h2py(${call});`);
+      else f.line(`        a->result = ${call};`);
+      f.line("        return 1;");
+      f.line("    }");
+    }
+    f.line("    default:");
+    f.line("        return 0;");
+    f.line("    }");
+    f.line("}");
   });
   return f;
 }

@@ -3,6 +3,8 @@
 #ifndef HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H
 #define HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H
 
+#include "hpy/runtime/buffer.h"
+
 /* The C struct of an instance of an HPy type (runtime/ctx_type.c). */
 _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
 
@@ -32,39 +34,6 @@ _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
                           (const HPy *)&PyTuple_GET_ITEM(args, 0),          \
                           PyTuple_GET_SIZE(args), _py2h(kw)));              \
     }
-
-/* Copies what a getbuffer implementation filled in into CPython's view;
- * the reference held by hbuf->obj moves to view->obj. */
-static inline void _HPy_buffer_to_Py_buffer(const HPy_buffer *hbuf, Py_buffer *view)
-{
-    view->buf = hbuf->buf;
-    view->obj = _h2py(hbuf->obj);
-    view->len = hbuf->len;
-    view->itemsize = hbuf->itemsize;
-    view->readonly = hbuf->readonly;
-    view->ndim = hbuf->ndim;
-    view->format = hbuf->format;
-    view->shape = hbuf->shape;
-    view->strides = hbuf->strides;
-    view->suboffsets = hbuf->suboffsets;
-    view->internal = hbuf->internal;
-}
-
-/* The reverse, for releasebuffer; hbuf->obj is borrowed from the view. */
-static inline void _HPy_buffer_from_Py_buffer(HPy_buffer *hbuf, const Py_buffer *view)
-{
-    hbuf->buf = view->buf;
-    hbuf->obj = _py2h(view->obj);
-    hbuf->len = view->len;
-    hbuf->itemsize = view->itemsize;
-    hbuf->readonly = view->readonly;
-    hbuf->ndim = view->ndim;
-    hbuf->format = view->format;
-    hbuf->shape = view->shape;
-    hbuf->strides = view->strides;
-    hbuf->suboffsets = view->suboffsets;
-    hbuf->internal = view->internal;
-}
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETBUFFERPROC(SYM, IMPL)                 \
     static int SYM(PyObject *self, Py_buffer *view, int flags)              \

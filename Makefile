@@ -1,0 +1,62 @@
+# Orchestrates the TypeScript tools (api/, codegen/, tools/) and the Python
+# package (hpy/). Every target sets up what it needs from nothing:
+#   make test   all tests (TypeScript, generated files, ABI probe, pytest)
+#   make demo   build and run the examples in every ABI
+#   make gen    regenerate the generated files from api/
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
+                  hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
+
+.PHONY: all setup test test-ts test-py test-all-pythons gen gen-check lint typecheck demo bench clean
+
+all: test
+
+setup: node_modules/.package-lock.json $(STAMP) host
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(STAMP): pyproject.toml setup.py
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel pytest
+	$(PY) -m pip install --quiet --no-build-isolation -e .
+	touch $@
+
+# The host module hpy.universal, built in place for the editable install.
+host: hpy/universal/.built-stamp
+hpy/universal/.built-stamp: $(STAMP) $(HOST_SOURCES)
+	$(PY) setup.py --quiet build_ext --inplace
+	touch $@
+
+gen: node_modules/.package-lock.json
+	npm run --silent gen
+
+gen-check: node_modules/.package-lock.json
+	npm run --silent gen:check
+
+typecheck: node_modules/.package-lock.json
+	npm run --silent typecheck
+
+lint: node_modules/.package-lock.json
+	npm run --silent lint
+
+test-ts: node_modules/.package-lock.json
+	npm test
+
+test-py: setup
+	$(PY) -m pytest test -q -p no:cacheprovider
+
+test: gen-check typecheck lint test-ts test-py
+
+demo: setup
+	$(PY) examples/demo.py
+
+bench: setup
+	$(PY) bench/run.py
+
+clean:
+	rm -rf build $(VENV) node_modules hpy/universal/.built-stamp hpy/universal*.so hpy/*.so

@@ -1,0 +1,225 @@
+/* The module hpy.universal: loads universal and hybrid HPy binaries into
+ * CPython (load, _load_bootstrap), selecting the context for each from its
+ * arguments or the HPY environment variable. */
+#include "hpy.h"
+#include "hpy_host.h"
+
+#include <string.h>
+
+enum {
+    MODE_INVALID = -1,
+    MODE_UNIVERSAL = 0,
+    MODE_DEBUG = 1,
+    MODE_TRACE = 2,
+};
+
+static const char *const mode_names[] = { "universal", "debug", "trace" };
+
+static HPyContext *
+context_for_mode(int mode)
+{
+    switch (mode) {
+    case MODE_UNIVERSAL:
+        return hpy_host_universal_ctx();
+    case MODE_DEBUG:
+        return hpy_host_debug_ctx();
+    case MODE_TRACE:
+        return hpy_host_trace_ctx();
+    default:
+        PyErr_Format(PyExc_ValueError, "invalid HPy mode: %d", mode);
+        return NULL;
+    }
+}
+
+static PyObject *
+load(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = { "name", "path", "spec", "debug", "mode", NULL };
+    PyObject *name, *path, *spec;
+    int debug = 0, mode = -1;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOO|pi:load", kwlist,
+                                     &name, &path, &spec, &debug, &mode))
+        return NULL;
+    if (mode < 0)
+        mode = debug ? MODE_DEBUG : MODE_UNIVERSAL;
+    HPyContext *ctx = context_for_mode(mode);
+    if (ctx == NULL)
+        return NULL;
+    return hpy_host_load(name, path, spec, ctx);
+}
+
+/* The mode a module is loaded in, from the value of HPY: unset or empty ->
+ * universal; "universal", "debug" or "trace" for every module (any case);
+ * or "name:mode,name:mode" per module, where an unlisted module is an
+ * error. */
+static int
+mode_from_env(const char *modname, PyObject *env)
+{
+    PyObject *value = PyMapping_GetItemString(env, "HPY");
+    if (value == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_KeyError)) {
+            PyErr_Clear();
+            return MODE_UNIVERSAL;
+        }
+        return MODE_INVALID;
+    }
+    const char *text = PyUnicode_Check(value) ? PyUnicode_AsUTF8(value) : NULL;
+    if (text == NULL) {
+        if (!PyErr_Occurred())
+            PyErr_SetString(PyExc_TypeError, "HPY environment variable must be a str");
+        Py_DECREF(value);
+        return MODE_INVALID;
+    }
+    int mode = MODE_INVALID;
+    size_t namelen = strlen(modname);
+    if (*text == '\0')
+        mode = MODE_UNIVERSAL;
+    else if (strchr(text, ':') == NULL) {
+        for (int m = 0; m < 3; m++)
+            if (PyOS_stricmp(text, mode_names[m]) == 0)
+                mode = m;
+    }
+    else {
+        /* name:mode{,name:mode} */
+        const char *entry = text;
+        while (entry != NULL && *entry) {
+            const char *colon = strchr(entry, ':');
+            const char *comma = strchr(entry, ',');
+            size_t entry_len = comma ? (size_t)(comma - entry) : strlen(entry);
+            if (colon != NULL && colon < entry + entry_len &&
+                (size_t)(colon - entry) == namelen && strncmp(entry, modname, namelen) == 0) {
+                size_t word_len = entry_len - namelen - 1;
+                for (int m = 0; m < 3; m++)
+                    if (strlen(mode_names[m]) == word_len &&
+                        PyOS_strnicmp(colon + 1, mode_names[m], (Py_ssize_t)word_len) == 0)
+                        mode = m;
+                break;
+            }
+            entry = comma ? comma + 1 : NULL;
+        }
+    }
+    if (mode == MODE_INVALID)
+        PyErr_Format(PyExc_ValueError,
+                     "invalid HPy mode for module '%s' in HPY=%R (expected universal, debug "
+                     "or trace, or name:mode,name:mode listing the module)",
+                     modname, value);
+    Py_DECREF(value);
+    return mode;
+}
+
+static int
+log_enabled(PyObject *env)
+{
+    PyObject *key = PyUnicode_FromString("HPY_LOG");
+    if (key == NULL)
+        return -1;
+    int has = PyMapping_HasKey(env, key);
+    Py_DECREF(key);
+    return has;
+}
+
+static PyObject *
+load_bootstrap(PyObject *self, PyObject *args)
+{
+    PyObject *name, *ext_name, *package, *file, *loader, *spec, *env;
+    (void)self;
+    if (!PyArg_ParseTuple(args, "UOOOOOO:_load_bootstrap", &name, &ext_name, &package, &file,
+                          &loader, &spec, &env))
+        return NULL;
+    const char *modname = PyUnicode_AsUTF8(name);
+    if (modname == NULL)
+        return NULL;
+    int mode = mode_from_env(modname, env);
+    if (mode == MODE_INVALID)
+        return NULL;
+    int log = log_enabled(env);
+    if (log < 0)
+        return NULL;
+    if (log) {
+        const char *suffix = mode == MODE_DEBUG   ? " with a debug context"
+                             : mode == MODE_TRACE ? " with a trace context"
+                                                  : "";
+        PySys_WriteStdout("Loading '%s' in HPy universal mode%s\n", modname, suffix);
+    }
+    HPyContext *ctx = context_for_mode(mode);
+    if (ctx == NULL)
+        return NULL;
+    PyObject *module = hpy_host_load(name, file, spec, ctx);
+    if (module == NULL)
+        return NULL;
+    if (PyObject_SetAttrString(module, "__file__", file) < 0 ||
+        PyObject_SetAttrString(module, "__loader__", loader) < 0 ||
+        PyObject_SetAttrString(module, "__name__", ext_name) < 0 ||
+        PyObject_SetAttrString(module, "__package__", package) < 0 ||
+        PyObject_SetAttrString(spec, "origin", file) < 0 ||
+        PyObject_SetAttrString(module, "__spec__", spec) < 0) {
+        Py_DECREF(module);
+        return NULL;
+    }
+    return module;
+}
+
+static PyObject *
+get_version(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    PyObject *mod = PyImport_ImportModule("hpy._version");
+    if (mod == NULL)
+        return NULL;
+    PyObject *version = PyObject_GetAttrString(mod, "__version__");
+    PyObject *revision = version ? PyObject_GetAttrString(mod, "__git_revision__") : NULL;
+    if (version != NULL && revision == NULL && PyErr_ExceptionMatches(PyExc_AttributeError)) {
+        PyErr_Clear();
+        revision = PyUnicode_FromString("");
+    }
+    Py_DECREF(mod);
+    PyObject *result = (version && revision) ? PyTuple_Pack(2, version, revision) : NULL;
+    Py_XDECREF(version);
+    Py_XDECREF(revision);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    { "load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
+      "load(name, path, spec, debug=False, mode=-1): load an HPy universal or hybrid binary "
+      "and return the module (not inserted into sys.modules)." },
+    { "_load_bootstrap", load_bootstrap, METH_VARARGS,
+      "What the .py stubs next to universal binaries call: load honouring the HPY and "
+      "HPY_LOG variables of `env`, and fill in the module's import attributes." },
+    { "get_version", get_version, METH_NOARGS, "Return (version, git_revision)." },
+    { NULL, NULL, 0, NULL },
+};
+
+static int
+exec_module(PyObject *m)
+{
+    if (PyModule_AddIntConstant(m, "MODE_UNIVERSAL", MODE_UNIVERSAL) < 0 ||
+        PyModule_AddIntConstant(m, "MODE_DEBUG", MODE_DEBUG) < 0 ||
+        PyModule_AddIntConstant(m, "MODE_TRACE", MODE_TRACE) < 0)
+        return -1;
+    return hpy_host_add_submodules(m);
+}
+
+static PyModuleDef_Slot slots[] = {
+    { Py_mod_exec, (void *)exec_module },
+    { 0, NULL },
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "hpy.universal",
+    .m_doc = "The CPython host of HPy's universal ABI.",
+    .m_size = 0,
+    .m_methods = methods,
+    .m_slots = slots,
+};
+
+PyMODINIT_FUNC PyInit_universal(void);
+
+PyMODINIT_FUNC
+PyInit_universal(void)
+{
+    return PyModuleDef_Init(&moduledef);
+}
