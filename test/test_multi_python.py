@@ -1,0 +1,132 @@
+"""One binary, every CPython: a universal module built once, with the default
+interpreter, is imported and exercised on every other CPython that pyenv
+provides. Each interpreter gets its own build of the host hpy.universal
+(installed with pip into a scratch directory); the extension binary is the
+very same file for all of them."""
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from support import REPO, Builder
+
+SOURCE = """
+    HPyDef_METH(add_ints, "add_ints", HPyFunc_VARARGS)
+    static HPy add_ints_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        if (nargs != 2) {
+            HPyErr_SetString(ctx, ctx->h_TypeError, "add_ints() takes exactly 2 arguments");
+            return HPy_NULL;
+        }
+        long a = HPyLong_AsLong(ctx, args[0]);
+        long b = HPyLong_AsLong(ctx, args[1]);
+        if ((a == -1 || b == -1) && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        return HPyLong_FromLong(ctx, a + b);
+    }
+
+    HPyDef_METH(greet, "greet", HPyFunc_O)
+    static HPy greet_impl(HPyContext *ctx, HPy self, HPy name)
+    {
+        HPy hello = HPyUnicode_FromString(ctx, "hello ");
+        if (HPy_IsNull(hello))
+            return HPy_NULL;
+        HPy res = HPy_Add(ctx, hello, name);
+        HPy_Close(ctx, hello);
+        return res;
+    }
+
+    HPyDef_METH(items, "items", HPyFunc_O)
+    static HPy items_impl(HPyContext *ctx, HPy self, HPy d)
+    {
+        HPy keys = HPyDict_Keys(ctx, d);
+        if (HPy_IsNull(keys))
+            return HPy_NULL;
+        HPy_ssize_t n = HPy_Length(ctx, keys);
+        HPy res = HPyList_New(ctx, 0);
+        for (HPy_ssize_t i = 0; i < n && !HPy_IsNull(res); i++) {
+            HPy k = HPy_GetItem_i(ctx, keys, i);
+            HPy v = HPy_GetItem(ctx, d, k);
+            HPy pair[2] = { k, v };
+            HPy t = HPyTuple_FromArray(ctx, pair, 2);
+            HPyList_Append(ctx, res, t);
+            HPy_Close(ctx, t);
+            HPy_Close(ctx, k);
+            HPy_Close(ctx, v);
+        }
+        HPy_Close(ctx, keys);
+        return res;
+    }
+    @EXPORT(add_ints)
+    @EXPORT(greet)
+    @EXPORT(items)
+    @INIT
+"""
+
+CHECK = textwrap.dedent("""
+    import importlib.util, sys
+    sys.path.insert(0, {target!r})
+    import hpy.universal
+    spec = importlib.util.spec_from_file_location("onebinary", {binary!r})
+    m = hpy.universal.load("onebinary", {binary!r}, spec)
+    assert m.add_ints(2, 40) == 42
+    assert m.greet("world") == "hello world"
+    assert sorted(m.items({{"a": 1, "b": 2}})) == [("a", 1), ("b", 2)]
+    try:
+        m.add_ints(1)
+    except TypeError as e:
+        assert "exactly 2" in str(e)
+    else:
+        raise AssertionError("no TypeError")
+    print("ok", sys.version_info[:2])
+""")
+
+
+def other_pythons() -> List[str]:
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = []
+    for exe in sorted(glob.glob(os.path.join(root, "versions", "3.*", "bin", "python3"))):
+        out = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             stdout=subprocess.PIPE, text=True)
+        version = out.stdout.strip()
+        if out.returncode == 0 and version != "%d.%d" % sys.version_info[:2]:
+            minor = int(version.split(".")[1])
+            if 8 <= minor <= 13:
+                found.append(exe)
+    return found
+
+
+PYTHONS = other_pythons()
+
+
+@pytest.fixture(scope="module")
+def universal_binary(tmp_path_factory) -> Path:
+    workdir = tmp_path_factory.mktemp("onebinary")
+    builder = Builder("universal", workdir, {})
+    from support import expand_markers
+
+    return builder.compile("onebinary", expand_markers(SOURCE, "onebinary"))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PYTHONS, reason="no other CPython found under pyenv")
+@pytest.mark.parametrize("python", PYTHONS, ids=lambda p: Path(p).parent.parent.name)
+def test_same_binary_on_every_cpython(python: str, universal_binary: Path, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--target", str(target), str(REPO)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert install.returncode == 0, install.stdout
+    code = CHECK.format(target=str(target), binary=str(universal_binary))
+    run = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.returncode == 0, run.stdout
+    assert run.stdout.startswith("ok")
