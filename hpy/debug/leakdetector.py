@@ -1,0 +1,64 @@
+"""Detection of HPy handles left open, on top of ``hpy.universal._debug``.
+
+Only extensions loaded in debug mode (``HPY=debug`` or
+``hpy.universal.load(..., debug=True)``) create debug handles.
+"""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+
+class HPyDebugError(Exception):
+    """An error found by the HPy debug mode."""
+
+
+class HPyLeakError(HPyDebugError):
+    """Handles that were opened while a ``LeakDetector`` ran were not closed."""
+
+    def __init__(self, leaks: Sequence[object]) -> None:
+        super().__init__(leaks)
+        self.leaks = leaks
+
+    def __str__(self) -> str:
+        count = len(self.leaks)
+        header = f"{count} unclosed handle{'' if count == 1 else 's'}:"
+        return "\n".join([header] + [f"    {handle!r}" for handle in self.leaks])
+
+
+class LeakDetector:
+    """Reports debug handles opened after ``start()`` and still open at ``stop()``.
+
+    Use ``start()``/``stop()`` or the detector as a context manager::
+
+        with LeakDetector():
+            call_the_extension()
+    """
+
+    def __init__(self) -> None:
+        self.generation: Optional[int] = None
+
+    def start(self) -> None:
+        if self.generation is not None:
+            raise ValueError("LeakDetector.start: the detector is already running")
+        from hpy.universal import _debug
+
+        self.generation = _debug.new_generation()
+
+    def stop(self) -> None:
+        """Stop the detector; raise ``HPyLeakError`` if handles were leaked."""
+        if self.generation is None:
+            raise ValueError("LeakDetector.stop: the detector was not started")
+        from hpy.universal import _debug
+
+        leaks = _debug.get_open_handles(self.generation)
+        self.generation = None
+        if leaks:
+            raise HPyLeakError(leaks)
+
+    def __enter__(self) -> "LeakDetector":
+        self.start()
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback) -> None:
+        self.stop()

@@ -1,0 +1,52 @@
+"""Build of the CPython host module ``hpy.universal``.
+
+Everything else about the package is in pyproject.toml. The C sources are
+globbed, so the build follows whatever the source tree holds; without host
+sources the package is built without ``hpy.universal``.
+
+Set HPY_DEBUG_BUILD in the environment for an unoptimised build with
+debug information and assertions.
+"""
+
+import os
+from glob import glob
+
+from setuptools import Extension, setup
+
+
+def sources(directory):
+    return sorted(glob(os.path.join(directory, "*.c")))
+
+
+def ext_modules():
+    host_sources = sources("hpy/universal/src")
+    if not host_sources:
+        return []
+    compile_args = [] if os.name == "nt" else ["-Wall"]
+    undef_macros = []
+    if "HPY_DEBUG_BUILD" in os.environ:
+        compile_args += [] if os.name == "nt" else ["-O0", "-g"]
+        undef_macros.append("NDEBUG")
+    src_dirs = ["hpy/universal/src", "hpy/debug/src", "hpy/trace/src"]
+    return [
+        Extension(
+            "hpy.universal",
+            sources=(
+                host_sources
+                + sources("hpy/debug/src")
+                + sources("hpy/trace/src")
+                + sources("hpy/devel/src/runtime")
+            ),
+            include_dirs=["hpy/devel/include"] + src_dirs,
+            define_macros=[("HPY", None), ("HPY_ABI_UNIVERSAL", None), ("HPY_HOST", None)],
+            undef_macros=undef_macros,
+            extra_compile_args=compile_args,
+            depends=sorted(
+                glob("hpy/devel/include/**/*.h", recursive=True)
+                + [h for d in src_dirs for h in glob(os.path.join(d, "*.h"))]
+            ),
+        )
+    ]
+
+
+setup(ext_modules=ext_modules())
