@@ -1,0 +1,37 @@
+/* HPyTuple_FromArray: a tuple holding the objects of a C array of handles
+ * (each gets a new reference; the caller keeps its handles).
+ *
+ * Shared by the cpython ABI and the universal host (see docs/internals.md). */
+#include "hpy.h"
+
+HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
+{
+    PyObject *tup;
+    HPy_ssize_t i;
+    (void)ctx;
+    if (n < 0) {
+        PyErr_SetString(PyExc_SystemError, "HPyTuple_FromArray: negative size passed");
+        return HPy_NULL;
+    }
+    if (items == NULL && n > 0) {
+        PyErr_SetString(PyExc_SystemError,
+                        "HPyTuple_FromArray: NULL array passed with a non-zero size");
+        return HPy_NULL;
+    }
+    for (i = 0; i < n; i++) {
+        if (HPy_IsNull(items[i])) {
+            PyErr_Format(PyExc_SystemError, "HPyTuple_FromArray: item %zd is HPy_NULL",
+                         (Py_ssize_t)i);
+            return HPy_NULL;
+        }
+    }
+    tup = PyTuple_New((Py_ssize_t)n);
+    if (tup == NULL)
+        return HPy_NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *item = _h2py(items[i]);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(tup, (Py_ssize_t)i, item);
+    }
+    return _py2h(tup);
+}
