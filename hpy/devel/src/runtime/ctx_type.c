@@ -1,0 +1,1476 @@
+/* Types: HPyType_FromSpec and the functions that work on HPy types and their
+ * instances (HPy_New, _HPy_AsStruct_*, HPy_SetCallFunction, ...). Shared by
+ * the cpython ABI and the universal host; the layout decisions and where
+ * the per-type data lives are described in hpy/runtime/ctx_type.h. The
+ * tp_dealloc/tp_traverse/tp_clear of HPy types are in ctx_type_gc.c, the
+ * conversion of members in ctx_type_members.c. */
+#include "hpy.h"
+#include "structmember.h"
+#include "hpy/runtime/ctx_type.h"
+
+#include <string.h>
+
+#if PY_VERSION_HEX < 0x03090000
+#  define _HPy_TPFLAGS_VECTORCALL _Py_TPFLAGS_HAVE_VECTORCALL
+#else
+#  define _HPy_TPFLAGS_VECTORCALL Py_TPFLAGS_HAVE_VECTORCALL
+#endif
+
+#define ERR_PREFIX "HPyType_FromSpec: "
+
+/* Function pointers change type through void (*)(void). */
+#define FPTR(T, f) ((T)(void (*)(void))(f))
+
+_HPy_HIDDEN PyTypeObject *_hpy_metatype;
+
+static Py_ssize_t
+round_up(Py_ssize_t n, Py_ssize_t align)
+{
+    return (n + align - 1) & ~(align - 1);
+}
+
+/* ------------------------------------------------------------------------
+ * The metatype
+ * ------------------------------------------------------------------------ */
+
+/* tp_dealloc of the metatype: a dying HPy type frees the method and getset
+ * tables its descriptors pointed to (no descriptor outlives the type: each
+ * holds a reference to it), and drops the reference it held to its
+ * metatype, as heap types do for their instances. */
+static void
+meta_dealloc(PyObject *self)
+{
+    PyTypeObject *meta = Py_TYPE(self);
+    _HPyTypeData *d = _HPyType_DATA(self);
+    void *mem = (d->magic == _HPY_TYPEDATA_MAGIC) ? d->owned_mem : NULL;
+    d->owned_mem = NULL;
+    PyType_Type.tp_dealloc(self);
+    PyMem_Free(mem);
+    Py_DECREF(meta);
+}
+
+static PyObject *
+interp_dict(void)
+{
+#if PY_VERSION_HEX >= 0x03090000
+    PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
+#else
+    PyObject *dict = PyInterpreterState_GetDict(_PyInterpreterState_Get());
+#endif
+    if (dict == NULL && !PyErr_Occurred())
+        PyErr_SetString(PyExc_SystemError, "HPy: no interpreter state dict");
+    return dict;
+}
+
+static PyObject *
+create_metatype(void)
+{
+    static PyType_Slot slots[] = {
+        {Py_tp_dealloc, (void *)meta_dealloc},
+        {Py_tp_doc, (void *)"The metatype of the types created by HPyType_FromSpec."},
+        {0, NULL},
+    };
+    PyType_Spec spec = {
+        "hpy.HPyType",
+        (int)(sizeof(PyHeapTypeObject) + sizeof(_HPyTypeData)),
+        (int)sizeof(PyMemberDef),
+        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+        slots,
+    };
+    PyObject *bases = PyTuple_Pack(1, (PyObject *)&PyType_Type);
+    PyObject *meta;
+    if (bases == NULL)
+        return NULL;
+    meta = PyType_FromSpecWithBases(&spec, bases);
+    Py_DECREF(bases);
+    if (meta != NULL && ((PyTypeObject *)meta)->tp_itemsize != (Py_ssize_t)sizeof(PyMemberDef)) {
+        Py_DECREF(meta);
+        PyErr_SetString(PyExc_SystemError, "HPy: unexpected layout of the metatype");
+        return NULL;
+    }
+    return meta;
+}
+
+/* The metatype if some runtime already created it (borrowed), else NULL. */
+static PyTypeObject *
+find_metatype(void)
+{
+    PyObject *dict, *meta;
+    if (_hpy_metatype != NULL)
+        return _hpy_metatype;
+    dict = interp_dict();
+    if (dict == NULL) {
+        PyErr_Clear();
+        return NULL;
+    }
+    meta = PyDict_GetItemString(dict, _HPY_METATYPE_KEY);
+    if (meta == NULL || !PyType_Check(meta))
+        return NULL;
+    Py_INCREF(meta); /* this runtime's reference, kept forever */
+    _hpy_metatype = (PyTypeObject *)meta;
+    return _hpy_metatype;
+}
+
+_HPy_HIDDEN PyTypeObject *
+_HPyType_GetMetatype(void)
+{
+    PyObject *dict, *meta;
+    if (find_metatype() != NULL) {
+        Py_INCREF(_hpy_metatype);
+        return _hpy_metatype;
+    }
+    dict = interp_dict();
+    if (dict == NULL)
+        return NULL;
+    meta = create_metatype();
+    if (meta == NULL)
+        return NULL;
+    if (PyDict_SetItemString(dict, _HPY_METATYPE_KEY, meta) < 0) {
+        Py_DECREF(meta);
+        return NULL;
+    }
+    _hpy_metatype = (PyTypeObject *)meta; /* keeps the creation reference */
+    Py_INCREF(meta);
+    return (PyTypeObject *)meta;
+}
+
+static int
+is_hpy_metatype_instance(PyTypeObject *tp)
+{
+    PyTypeObject *meta = find_metatype();
+    if (meta == NULL)
+        return 0;
+    return Py_TYPE(tp) == meta || PyType_IsSubtype(Py_TYPE(tp), meta);
+}
+
+/* ------------------------------------------------------------------------
+ * Per-type data
+ * ------------------------------------------------------------------------ */
+
+_HPy_HIDDEN _HPyTypeData *
+_HPyType_GetData(PyTypeObject *tp)
+{
+    PyTypeObject *t;
+    _HPyTypeData *found = NULL;
+    for (t = tp; t != NULL; t = t->tp_base) {
+        if (is_hpy_metatype_instance(t)) {
+            _HPyTypeData *d = _HPyType_DATA(t);
+            if (d->magic == _HPY_TYPEDATA_MAGIC) {
+                found = d;
+                break;
+            }
+        }
+    }
+    if (found == NULL || t == tp)
+        return found;
+    /* A Python subclass of an HPy type: give it a copy, once. */
+    if (is_hpy_metatype_instance(tp)) {
+        _HPyTypeData *d = _HPyType_DATA(tp);
+        *d = *found;
+        d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC);
+        d->destroy = NULL;
+        d->owned_mem = NULL;
+        return d;
+    }
+    return found;
+}
+
+static void *
+struct_of_slow(PyObject *obj)
+{
+    _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
+    return d == NULL ? NULL : _HPyType_StructFor(obj, d);
+}
+
+static inline void *
+struct_of(PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (Py_TYPE(tp) == _hpy_metatype) {
+        _HPyTypeData *d = _HPyType_DATA(tp);
+        if (d->placement == _HPY_PLACE_FIXED && d->magic == _HPY_TYPEDATA_MAGIC)
+            return (char *)obj + d->struct_offset;
+    }
+    return struct_of_slow(obj);
+}
+
+_HPy_HIDDEN void *
+_HPy_StructOfObject(PyObject *obj)
+{
+    return struct_of(obj);
+}
+
+_HPy_HIDDEN void *ctx_AsStruct_Object(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h) { (void)ctx; return _h2py(h); }
+_HPy_HIDDEN void *ctx_AsStruct_Type(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Long(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Float(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Unicode(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Tuple(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_List(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+
+/* ------------------------------------------------------------------------
+ * Instances
+ * ------------------------------------------------------------------------ */
+
+static PyObject *
+new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
+{
+    PyObject *obj = tp->tp_alloc(tp, 0);
+    if (obj == NULL)
+        return NULL;
+#if PY_VERSION_HEX >= 0x030C0000
+    if (d->placement == _HPY_PLACE_VAR_LONG)
+        ((PyLongObject *)obj)->long_value.lv_tag = 1; /* the int 0 */
+#endif
+    if (d->vectorcall_offset > 0 && d->default_call != NULL)
+        *(vectorcallfunc *)((char *)obj + d->vectorcall_offset) = d->default_call;
+    if (data != NULL)
+        *data = _HPyType_StructFor(obj, d);
+    return obj;
+}
+
+_HPy_HIDDEN HPy
+ctx_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
+    _HPyTypeData *d;
+    (void)ctx;
+    if (Py_TYPE(tp) == _hpy_metatype && _HPyType_DATA(tp)->magic == _HPY_TYPEDATA_MAGIC) {
+        d = _HPyType_DATA(tp);
+    }
+    else {
+        if (!PyType_Check((PyObject *)tp)) {
+            PyErr_Format(PyExc_TypeError, "HPy_New: expected a type, got '%.200s'",
+                         Py_TYPE(tp)->tp_name);
+            return HPy_NULL;
+        }
+        d = _HPyType_GetData(tp);
+        if (d == NULL) {
+            PyErr_Format(PyExc_TypeError,
+                         "HPy_New: '%.200s' is not a type created by HPyType_FromSpec "
+                         "(nor a subclass of one)", tp->tp_name);
+            return HPy_NULL;
+        }
+    }
+    return _py2h(new_instance(tp, d, data));
+}
+
+_HPy_HIDDEN HPy
+ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    PyTypeObject *tp = (PyTypeObject *)_h2py(type);
+    _HPyTypeData *d;
+    (void)args;
+    (void)nargs;
+    (void)kw;
+    if (!PyType_Check((PyObject *)tp)) {
+        PyErr_SetString(PyExc_TypeError, "HPyType_GenericNew: expected a type");
+        return HPy_NULL;
+    }
+    d = _HPyType_GetData(tp);
+    if (d == NULL)
+        return _py2h(tp->tp_alloc(tp, 0));
+    (void)ctx;
+    return _py2h(new_instance(tp, d, NULL));
+}
+
+_HPy_HIDDEN int
+ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
+{
+    PyObject *obj = _h2py(h);
+    _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
+    (void)ctx;
+    if (d == NULL || d->vectorcall_offset <= 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "HPy_SetCallFunction: type '%.200s' does not support per-object call "
+                     "functions (it needs HPy_tp_call or a member __vectorcalloffset__)",
+                     Py_TYPE(obj)->tp_name);
+        return -1;
+    }
+    if (func == NULL || func->cpy_trampoline == NULL) {
+        PyErr_SetString(PyExc_TypeError, "HPy_SetCallFunction: no call function given");
+        return -1;
+    }
+    *(vectorcallfunc *)((char *)obj + d->vectorcall_offset) = FPTR(vectorcallfunc, func->cpy_trampoline);
+    return 0;
+}
+
+/* tp_call of HPy types with HPy_tp_call: instances created without HPy_New
+ * (e.g. by object.__new__) get the type's default call function on their
+ * first call; then the call goes through the vectorcall function. */
+_HPy_HIDDEN PyObject *
+_HPyType_Call(PyObject *self, PyObject *args, PyObject *kw)
+{
+    _HPyTypeData *d = _HPyType_GetData(Py_TYPE(self));
+    vectorcallfunc *slot, func;
+    PyObject *const *argv;
+    PyObject **stack, *kwnames, *res, *key, *value;
+    Py_ssize_t nargs, nkw, i, pos;
+
+    if (d == NULL || d->vectorcall_offset <= 0) {
+        PyErr_Format(PyExc_TypeError, "'%.200s' object is not callable", Py_TYPE(self)->tp_name);
+        return NULL;
+    }
+    slot = (vectorcallfunc *)((char *)self + d->vectorcall_offset);
+    if (*slot == NULL)
+        *slot = d->default_call;
+    func = *slot;
+    if (func == NULL) {
+        PyErr_Format(PyExc_TypeError, "'%.200s' object is not callable (no call function set)",
+                     Py_TYPE(self)->tp_name);
+        return NULL;
+    }
+    nargs = PyTuple_GET_SIZE(args);
+    argv = ((PyTupleObject *)args)->ob_item;
+    nkw = (kw == NULL) ? 0 : PyDict_GET_SIZE(kw);
+    if (nkw == 0)
+        return func(self, argv, (size_t)nargs, NULL);
+
+    stack = (PyObject **)PyMem_Malloc((size_t)(nargs + nkw) * sizeof(PyObject *));
+    if (stack == NULL)
+        return PyErr_NoMemory();
+    kwnames = PyTuple_New(nkw);
+    if (kwnames == NULL) {
+        PyMem_Free(stack);
+        return NULL;
+    }
+    for (i = 0; i < nargs; i++)
+        stack[i] = argv[i];
+    pos = 0;
+    i = 0;
+    while (PyDict_Next(kw, &pos, &key, &value) && i < nkw) {
+        Py_INCREF(key);
+        PyTuple_SET_ITEM(kwnames, i, key);
+        stack[nargs + i] = value; /* borrowed from kw, which outlives the call */
+        i++;
+    }
+    res = func(self, stack, (size_t)nargs, kwnames);
+    Py_DECREF(kwnames);
+    PyMem_Free(stack);
+    return res;
+}
+
+/* ------------------------------------------------------------------------
+ * Type queries
+ * ------------------------------------------------------------------------ */
+
+_HPy_HIDDEN HPyType_BuiltinShape
+ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
+{
+    PyObject *o = _h2py(h_type);
+    _HPyTypeData *d;
+    (void)ctx;
+    if (!PyType_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "HPyType_GetBuiltinShape: expected a type");
+        return (HPyType_BuiltinShape)(HPyType_BuiltinShape_Legacy - 1);
+    }
+    d = _HPyType_GetData((PyTypeObject *)o);
+    /* Types made with the C API are legacy types. */
+    return d == NULL ? HPyType_BuiltinShape_Legacy : (HPyType_BuiltinShape)d->shape;
+}
+
+_HPy_HIDDEN const char *
+ctx_Type_GetName(HPyContext *ctx, HPy type)
+{
+    PyObject *o = _h2py(type);
+    PyTypeObject *tp;
+    const char *s;
+    (void)ctx;
+    if (!PyType_Check(o)) {
+        PyErr_SetString(PyExc_TypeError, "HPyType_GetName: expected a type");
+        return NULL;
+    }
+    tp = (PyTypeObject *)o;
+    if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE) /* __name__ is ht_name */
+        return PyUnicode_AsUTF8(((PyHeapTypeObject *)tp)->ht_name);
+    s = strrchr(tp->tp_name, '.');
+    return s == NULL ? tp->tp_name : s + 1;
+}
+
+_HPy_HIDDEN int
+ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
+{
+    PyObject *a = _h2py(sub), *b = _h2py(type);
+    (void)ctx;
+    if (!PyType_Check(a) || !PyType_Check(b))
+        return 0;
+    return PyType_IsSubtype((PyTypeObject *)a, (PyTypeObject *)b);
+}
+
+/* ------------------------------------------------------------------------
+ * HPyType_FromSpec
+ * ------------------------------------------------------------------------ */
+
+/* Everything gathered from the spec before the CPython type is made. */
+typedef struct {
+    HPyType_Spec *hspec;
+    _HPyTypeData d;              /* the data the new type will get */
+    Py_ssize_t basicsize;
+    Py_ssize_t base_struct_size; /* struct size of a pure HPy base, else 0 */
+    PyTypeObject *primary;       /* the base whose layout we extend (borrowed) */
+    int has_pure_base;
+    /* from the defines and the legacy slots */
+    Py_ssize_t n_meth, n_memb, n_getset, n_var_memb;
+    HPyDef *call_def, *traverse_def, *destroy_def, *getbuffer_def, *releasebuffer_def;
+    Py_ssize_t explicit_vc_offset; /* struct offset of __vectorcalloffset__, or -1 */
+    PyMethodDef *legacy_methods;
+    PyMemberDef *legacy_members;
+    PyGetSetDef *legacy_getsets;
+    void *legacy_dealloc, *legacy_traverse, *legacy_clear;
+    const char *legacy_doc;
+    Py_ssize_t n_legacy_slots;
+} Builder;
+
+static const char *
+shape_name(int shape)
+{
+    switch (shape) {
+    case HPyType_BuiltinShape_Legacy: return "Legacy";
+    case HPyType_BuiltinShape_Object: return "Object";
+    case HPyType_BuiltinShape_Type: return "Type";
+    case HPyType_BuiltinShape_Long: return "Long";
+    case HPyType_BuiltinShape_Float: return "Float";
+    case HPyType_BuiltinShape_Unicode: return "Unicode";
+    case HPyType_BuiltinShape_Tuple: return "Tuple";
+    case HPyType_BuiltinShape_List: return "List";
+    case HPyType_BuiltinShape_Dict: return "Dict";
+    default: return NULL;
+    }
+}
+
+/* The built-in type a shape extends (NULL for Object and Legacy). */
+static PyTypeObject *
+shape_builtin(int shape)
+{
+    switch (shape) {
+    case HPyType_BuiltinShape_Type: return &PyType_Type;
+    case HPyType_BuiltinShape_Long: return &PyLong_Type;
+    case HPyType_BuiltinShape_Float: return &PyFloat_Type;
+    case HPyType_BuiltinShape_Unicode: return &PyUnicode_Type;
+    case HPyType_BuiltinShape_Tuple: return &PyTuple_Type;
+    case HPyType_BuiltinShape_List: return &PyList_Type;
+    case HPyType_BuiltinShape_Dict: return &PyDict_Type;
+    default: return NULL;
+    }
+}
+
+/* The CPython slot an HPy slot fills, 0 for the slots handled specially,
+ * -1 for values that are not type slots. */
+static int
+cpython_slot(HPySlot_Slot s)
+{
+    switch (s) {
+    case HPy_mp_ass_subscript: return Py_mp_ass_subscript;
+    case HPy_mp_length: return Py_mp_length;
+    case HPy_mp_subscript: return Py_mp_subscript;
+    case HPy_nb_absolute: return Py_nb_absolute;
+    case HPy_nb_add: return Py_nb_add;
+    case HPy_nb_and: return Py_nb_and;
+    case HPy_nb_bool: return Py_nb_bool;
+    case HPy_nb_divmod: return Py_nb_divmod;
+    case HPy_nb_float: return Py_nb_float;
+    case HPy_nb_floor_divide: return Py_nb_floor_divide;
+    case HPy_nb_index: return Py_nb_index;
+    case HPy_nb_inplace_add: return Py_nb_inplace_add;
+    case HPy_nb_inplace_and: return Py_nb_inplace_and;
+    case HPy_nb_inplace_floor_divide: return Py_nb_inplace_floor_divide;
+    case HPy_nb_inplace_lshift: return Py_nb_inplace_lshift;
+    case HPy_nb_inplace_multiply: return Py_nb_inplace_multiply;
+    case HPy_nb_inplace_or: return Py_nb_inplace_or;
+    case HPy_nb_inplace_power: return Py_nb_inplace_power;
+    case HPy_nb_inplace_remainder: return Py_nb_inplace_remainder;
+    case HPy_nb_inplace_rshift: return Py_nb_inplace_rshift;
+    case HPy_nb_inplace_subtract: return Py_nb_inplace_subtract;
+    case HPy_nb_inplace_true_divide: return Py_nb_inplace_true_divide;
+    case HPy_nb_inplace_xor: return Py_nb_inplace_xor;
+    case HPy_nb_int: return Py_nb_int;
+    case HPy_nb_invert: return Py_nb_invert;
+    case HPy_nb_lshift: return Py_nb_lshift;
+    case HPy_nb_multiply: return Py_nb_multiply;
+    case HPy_nb_negative: return Py_nb_negative;
+    case HPy_nb_or: return Py_nb_or;
+    case HPy_nb_positive: return Py_nb_positive;
+    case HPy_nb_power: return Py_nb_power;
+    case HPy_nb_remainder: return Py_nb_remainder;
+    case HPy_nb_rshift: return Py_nb_rshift;
+    case HPy_nb_subtract: return Py_nb_subtract;
+    case HPy_nb_true_divide: return Py_nb_true_divide;
+    case HPy_nb_xor: return Py_nb_xor;
+    case HPy_nb_matrix_multiply: return Py_nb_matrix_multiply;
+    case HPy_nb_inplace_matrix_multiply: return Py_nb_inplace_matrix_multiply;
+    case HPy_sq_ass_item: return Py_sq_ass_item;
+    case HPy_sq_concat: return Py_sq_concat;
+    case HPy_sq_contains: return Py_sq_contains;
+    case HPy_sq_inplace_concat: return Py_sq_inplace_concat;
+    case HPy_sq_inplace_repeat: return Py_sq_inplace_repeat;
+    case HPy_sq_item: return Py_sq_item;
+    case HPy_sq_length: return Py_sq_length;
+    case HPy_sq_repeat: return Py_sq_repeat;
+    case HPy_tp_descr_get: return Py_tp_descr_get;
+    case HPy_tp_hash: return Py_tp_hash;
+    case HPy_tp_init: return Py_tp_init;
+    case HPy_tp_new: return Py_tp_new;
+    case HPy_tp_repr: return Py_tp_repr;
+    case HPy_tp_richcompare: return Py_tp_richcompare;
+    case HPy_tp_str: return Py_tp_str;
+    case HPy_tp_finalize: return Py_tp_finalize;
+    case HPy_bf_getbuffer:
+    case HPy_bf_releasebuffer:
+    case HPy_tp_call:
+    case HPy_tp_traverse:
+    case HPy_tp_destroy:
+        return 0;
+    default:
+        return -1;
+    }
+}
+
+static int
+method_flags(HPyFunc_Signature sig)
+{
+    switch (sig) {
+    case HPyFunc_VARARGS:  return METH_FASTCALL;
+    case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
+    case HPyFunc_NOARGS:   return METH_NOARGS;
+    case HPyFunc_O:        return METH_O;
+    default:               return -1;
+    }
+}
+
+static int
+valid_member_type(int t)
+{
+    return (t >= HPyMember_SHORT && t <= HPyMember_NONE && t != 15);
+}
+
+/* Reads the params: the bases as a new tuple (NULL if none were given) and
+ * the metaclass (borrowed, NULL if none). */
+static int
+read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
+            PyTypeObject **out_meta)
+{
+    PyObject *list = NULL, *tuple = NULL;
+    HPyType_SpecParam *p;
+    *out_bases = NULL;
+    *out_meta = NULL;
+    if (params == NULL)
+        return 0;
+    for (p = params; p->kind != 0; p++) {
+        PyObject *o = _h2py(p->object);
+        switch (p->kind) {
+        case HPyType_SpecParam_Base:
+            if (o == NULL || !PyType_Check(o)) {
+                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_Base must be "
+                             "a type", name);
+                goto error;
+            }
+            if (list == NULL && (list = PyList_New(0)) == NULL)
+                goto error;
+            if (PyList_Append(list, o) < 0)
+                goto error;
+            break;
+        case HPyType_SpecParam_BasesTuple: {
+            Py_ssize_t i;
+            if (tuple != NULL) {
+                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
+                             "given more than once", name);
+                goto error;
+            }
+            if (o == NULL || !PyTuple_Check(o)) {
+                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
+                             "must be a tuple", name);
+                goto error;
+            }
+            for (i = 0; i < PyTuple_GET_SIZE(o); i++) {
+                if (!PyType_Check(PyTuple_GET_ITEM(o, i))) {
+                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the bases tuple must "
+                                 "contain only types", name);
+                    goto error;
+                }
+            }
+            tuple = o;
+            break;
+        }
+        case HPyType_SpecParam_Metaclass:
+            if (*out_meta != NULL) {
+                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPyType_SpecParam_Metaclass "
+                             "given more than once", name);
+                goto error;
+            }
+            if (o == NULL || !PyType_Check(o) ||
+                    !PyType_IsSubtype((PyTypeObject *)o, &PyType_Type)) {
+                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the metaclass must be a "
+                             "subclass of type", name);
+                goto error;
+            }
+            *out_meta = (PyTypeObject *)o;
+            break;
+        default:
+            PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': unknown HPyType_SpecParam kind %d",
+                         name, (int)p->kind);
+            goto error;
+        }
+    }
+    if (list != NULL && tuple != NULL) {
+        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': cannot combine HPyType_SpecParam_Base "
+                     "and HPyType_SpecParam_BasesTuple", name);
+        goto error;
+    }
+    if (list != NULL) {
+        *out_bases = PyList_AsTuple(list);
+        Py_DECREF(list);
+        return *out_bases == NULL ? -1 : 0;
+    }
+    if (tuple != NULL && PyTuple_GET_SIZE(tuple) > 0) {
+        Py_INCREF(tuple);
+        *out_bases = tuple;
+    }
+    return 0;
+error:
+    Py_XDECREF(list);
+    *out_meta = NULL;
+    return -1;
+}
+
+/* A metaclass that is `m` plus the HPy metatype (for metaclasses that are
+ * not HPy types): type(m.__name__, (m, hpy.HPyType), {}), cached. */
+static PyObject *derived_metaclasses; /* dict: metaclass -> derived one */
+
+static PyTypeObject *
+derive_metaclass(PyTypeObject *m, PyTypeObject *hmeta)
+{
+    PyObject *res, *name, *bases, *ns;
+    if (derived_metaclasses == NULL && (derived_metaclasses = PyDict_New()) == NULL)
+        return NULL;
+    res = PyDict_GetItemWithError(derived_metaclasses, (PyObject *)m);
+    if (res != NULL) {
+        Py_INCREF(res);
+        return (PyTypeObject *)res;
+    }
+    if (PyErr_Occurred())
+        return NULL;
+    name = PyObject_GetAttrString((PyObject *)m, "__name__");
+    bases = PyTuple_Pack(2, (PyObject *)m, (PyObject *)hmeta);
+    ns = Py_BuildValue("{s:s}", "__module__", "hpy");
+    res = (name && bases && ns) ?
+        PyObject_CallFunctionObjArgs((PyObject *)&PyType_Type, name, bases, ns, NULL) : NULL;
+    Py_XDECREF(name);
+    Py_XDECREF(bases);
+    Py_XDECREF(ns);
+    if (res == NULL)
+        return NULL;
+    if (PyDict_SetItem(derived_metaclasses, (PyObject *)m, res) < 0) {
+        Py_DECREF(res);
+        return NULL;
+    }
+    return (PyTypeObject *)res;
+}
+
+/* Bases that are metaclasses must derive from the HPy metatype, so that the
+ * types they make can be HPy types: `type` becomes hpy.HPyType, another
+ * metaclass the derived one. Returns a new tuple. */
+static PyObject *
+fix_metaclass_bases(PyObject *bases, PyTypeObject *hmeta)
+{
+    Py_ssize_t i, n = PyTuple_GET_SIZE(bases);
+    PyObject *res = PyTuple_New(n);
+    if (res == NULL)
+        return NULL;
+    for (i = 0; i < n; i++) {
+        PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(bases, i);
+        if (PyType_IsSubtype(b, &PyType_Type) && !PyType_IsSubtype(b, hmeta)) {
+            b = (b == &PyType_Type) ? (Py_INCREF(hmeta), hmeta) : derive_metaclass(b, hmeta);
+            if (b == NULL) {
+                Py_DECREF(res);
+                return NULL;
+            }
+        }
+        else {
+            Py_INCREF(b);
+        }
+        PyTuple_SET_ITEM(res, i, (PyObject *)b);
+    }
+    return res;
+}
+
+/* The metatype of the new type: the most derived of the explicit metaclass
+ * and the metaclasses of the bases, made an HPy metatype if it is not one. */
+static PyTypeObject *
+choose_metatype(const char *name, PyTypeObject *explicit_meta, PyObject *bases,
+                PyTypeObject *hmeta)
+{
+    PyTypeObject *winner = explicit_meta != NULL ? explicit_meta : &PyType_Type;
+    Py_ssize_t i;
+    for (i = 0; i < PyTuple_GET_SIZE(bases); i++) {
+        PyTypeObject *t = Py_TYPE(PyTuple_GET_ITEM(bases, i));
+        if (PyType_IsSubtype(winner, t))
+            continue;
+        if (PyType_IsSubtype(t, winner)) {
+            winner = t;
+            continue;
+        }
+        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': metaclass conflict: the metaclass of a "
+                     "derived class must be a (non-strict) subclass of the metaclasses of all "
+                     "its bases", name);
+        return NULL;
+    }
+    if (PyType_IsSubtype(hmeta, winner))
+        winner = hmeta;
+    else if (!PyType_IsSubtype(winner, hmeta))
+        return derive_metaclass(winner, hmeta);
+    Py_INCREF(winner);
+    return winner;
+}
+
+/* The base whose layout the new type extends: the one with the largest
+ * instances (CPython picks the same one or one with the same layout; this
+ * is checked after the type is made). */
+static PyTypeObject *
+pick_primary(PyObject *bases)
+{
+    PyTypeObject *best = NULL;
+    Py_ssize_t i;
+    for (i = 0; i < PyTuple_GET_SIZE(bases); i++) {
+        PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(bases, i);
+        if (best == NULL || b->tp_basicsize > best->tp_basicsize)
+            best = b;
+    }
+    return best;
+}
+
+/* First pass over the spec: checks it and counts what the tables need. */
+static int
+scan_spec(Builder *b)
+{
+    HPyType_Spec *hs = b->hspec;
+    const char *name = hs->name;
+    HPyDef **dp;
+    PyType_Slot *ls;
+    unsigned char seen[128];
+
+    memset(seen, 0, sizeof(seen));
+    b->explicit_vc_offset = -1;
+    if (hs->defines != NULL) {
+        for (dp = hs->defines; *dp != NULL; dp++) {
+            HPyDef *def = *dp;
+            switch (def->kind) {
+            case HPyDef_Kind_Slot: {
+                int s = (int)def->slot.slot;
+                int cs = cpython_slot(def->slot.slot);
+                if (cs < 0) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is not a type "
+                                 "slot", name, s);
+                    return -1;
+                }
+                if (s < (int)sizeof(seen) && seen[s]) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is defined twice",
+                                 name, s);
+                    return -1;
+                }
+                if (s < (int)sizeof(seen))
+                    seen[s] = 1;
+                if (def->slot.impl == NULL) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d has no "
+                                 "implementation", name, s);
+                    return -1;
+                }
+                switch (def->slot.slot) {
+                case HPy_tp_call: b->call_def = def; break;
+                case HPy_tp_traverse: b->traverse_def = def; break;
+                case HPy_tp_destroy:
+                    if (b->destroy_def != NULL) {
+                        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPy_tp_destroy is "
+                                     "defined twice", name);
+                        return -1;
+                    }
+                    b->destroy_def = def;
+                    break;
+                case HPy_bf_getbuffer: b->getbuffer_def = def; break;
+                case HPy_bf_releasebuffer: b->releasebuffer_def = def; break;
+                default: break;
+                }
+                break;
+            }
+            case HPyDef_Kind_Meth:
+                if (def->meth.name == NULL || method_flags(def->meth.signature) < 0) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': method '%s' has signature "
+                                 "%d, which is not a method signature", name,
+                                 def->meth.name ? def->meth.name : "(null)",
+                                 (int)def->meth.signature);
+                    return -1;
+                }
+                b->n_meth++;
+                break;
+            case HPyDef_Kind_Member:
+                if (def->member.name == NULL || !valid_member_type((int)def->member.type)) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member '%s' has invalid "
+                                 "type %d", name, def->member.name ? def->member.name : "(null)",
+                                 (int)def->member.type);
+                    return -1;
+                }
+                if (def->member.offset < 0) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member '%s' has a negative "
+                                 "offset", name, def->member.name);
+                    return -1;
+                }
+                if (strcmp(def->member.name, "__vectorcalloffset__") == 0) {
+                    if (def->member.type != HPyMember_HPYSSIZET) {
+                        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member "
+                                     "__vectorcalloffset__ must have type HPyMember_HPYSSIZET",
+                                     name);
+                        return -1;
+                    }
+                    b->explicit_vc_offset = def->member.offset;
+                    break;
+                }
+                b->n_memb++;
+                break;
+            case HPyDef_Kind_GetSet:
+                if (def->getset.name == NULL ||
+                        (def->getset.getter_cpy_trampoline == NULL &&
+                         def->getset.setter_cpy_trampoline == NULL)) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': get-set descriptor '%s' "
+                                 "has neither getter nor setter", name,
+                                 def->getset.name ? def->getset.name : "(null)");
+                    return -1;
+                }
+                b->n_getset++;
+                break;
+            default:
+                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': invalid HPyDef kind %d", name,
+                             (int)def->kind);
+                return -1;
+            }
+        }
+    }
+
+    if (hs->legacy_slots != NULL) {
+        if (hs->builtin_shape != HPyType_BuiltinShape_Legacy) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': legacy_slots require "
+                         "builtin_shape HPyType_BuiltinShape_Legacy (the struct must start "
+                         "with PyObject_HEAD)", name);
+            return -1;
+        }
+        for (ls = (PyType_Slot *)hs->legacy_slots; ls->slot != 0; ls++) {
+            switch (ls->slot) {
+            case Py_tp_methods: {
+                PyMethodDef *m;
+                if (b->legacy_methods != NULL)
+                    goto twice;
+                b->legacy_methods = (PyMethodDef *)ls->pfunc;
+                for (m = b->legacy_methods; m != NULL && m->ml_name != NULL; m++)
+                    b->n_meth++;
+                break;
+            }
+            case Py_tp_members: {
+                PyMemberDef *m;
+                if (b->legacy_members != NULL)
+                    goto twice;
+                b->legacy_members = (PyMemberDef *)ls->pfunc;
+                for (m = b->legacy_members; m != NULL && m->name != NULL; m++)
+                    b->n_memb++;
+                break;
+            }
+            case Py_tp_getset: {
+                PyGetSetDef *g;
+                if (b->legacy_getsets != NULL)
+                    goto twice;
+                b->legacy_getsets = (PyGetSetDef *)ls->pfunc;
+                for (g = b->legacy_getsets; g != NULL && g->name != NULL; g++)
+                    b->n_getset++;
+                break;
+            }
+            case Py_tp_dealloc:
+                if (b->destroy_def != NULL) {
+                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': cannot have both "
+                                 "HPy_tp_destroy and a legacy Py_tp_dealloc", name);
+                    return -1;
+                }
+                b->legacy_dealloc = ls->pfunc;
+                break;
+            case Py_tp_traverse:
+                if (b->traverse_def != NULL) {
+                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': cannot have both "
+                                 "HPy_tp_traverse and a legacy Py_tp_traverse", name);
+                    return -1;
+                }
+                b->legacy_traverse = ls->pfunc;
+                break;
+            case Py_tp_clear:
+                b->legacy_clear = ls->pfunc;
+                break;
+            case Py_tp_doc:
+                b->legacy_doc = (const char *)ls->pfunc;
+                break;
+            case Py_tp_base:
+            case Py_tp_bases:
+                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': give bases with "
+                             "HPyType_SpecParam_Base(sTuple), not in legacy_slots", name);
+                return -1;
+            default:
+                if (ls->slot > 0 && ls->slot < (int)sizeof(seen) && seen[ls->slot]) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is defined both "
+                                 "as an HPy slot and as a legacy slot", name, ls->slot);
+                    return -1;
+                }
+                b->n_legacy_slots++;
+                break;
+            }
+        }
+    }
+    return 0;
+twice:
+    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a legacy slot is given twice", name);
+    return -1;
+}
+
+/* Decides where the struct goes; fills b->d, b->basicsize. */
+static int
+compute_layout(Builder *b)
+{
+    HPyType_Spec *hs = b->hspec;
+    const char *name = hs->name;
+    PyTypeObject *primary = b->primary;
+    _HPyTypeData *bd = _HPyType_GetData(primary);
+    int shape = (int)hs->builtin_shape;
+    _HPyTypeData *d = &b->d;
+
+    d->shape = shape;
+    b->has_pure_base = bd != NULL && !(bd->flags & _HPY_TYPE_F_LEGACY);
+    if (shape == HPyType_BuiltinShape_Legacy) {
+        if (b->has_pure_base && bd->struct_size > 0) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a legacy type cannot inherit from "
+                         "'%s', which is a pure HPy type with a struct", name, primary->tp_name);
+            return -1;
+        }
+        b->basicsize = hs->basicsize > 0 ? hs->basicsize : primary->tp_basicsize;
+        if (b->basicsize < primary->tp_basicsize) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': basicsize %d is smaller than the "
+                         "instances of the base '%s' (%zd)", name, hs->basicsize,
+                         primary->tp_name, primary->tp_basicsize);
+            return -1;
+        }
+        d->placement = _HPY_PLACE_FIXED;
+        d->struct_offset = 0;
+        d->struct_size = b->basicsize;
+        d->flags |= _HPY_TYPE_F_LEGACY;
+        return 0;
+    }
+
+    if (b->has_pure_base) {
+        Py_ssize_t base_end;
+        if (bd->shape != shape) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s but its base "
+                         "'%s' has builtin shape %s", name, shape_name(shape), primary->tp_name,
+                         shape_name(bd->shape));
+            return -1;
+        }
+        d->placement = bd->placement;
+        d->struct_offset = bd->struct_offset;
+        d->var_itemsize = bd->var_itemsize;
+        b->base_struct_size = bd->struct_size;
+        d->struct_size = hs->basicsize > bd->struct_size ? hs->basicsize : bd->struct_size;
+        if (d->placement == _HPY_PLACE_FIXED) {
+            base_end = d->struct_offset + bd->struct_size;
+            /* A Python subclass of an HPy type put its own data right after
+             * the struct: the struct cannot grow in place. */
+            if (!(bd->flags & _HPY_TYPE_F_DEFINED) && d->struct_size > bd->struct_size) {
+                Py_ssize_t hidden_end = bd->vectorcall_offset >= base_end ?
+                    bd->vectorcall_offset + (Py_ssize_t)sizeof(void *) : base_end;
+                if (primary->tp_basicsize > hidden_end) {
+                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' cannot extend the struct of "
+                                 "'%s': that class adds its own data after it (e.g. __dict__ "
+                                 "or __slots__)", name, primary->tp_name);
+                    return -1;
+                }
+            }
+            b->basicsize = d->struct_offset + d->struct_size;
+            if (b->basicsize < primary->tp_basicsize && d->struct_size == bd->struct_size)
+                b->basicsize = primary->tp_basicsize;
+        }
+        else {
+            d->struct_size = round_up(d->struct_size, _HPy_STRUCT_ALIGN);
+            if (!(bd->flags & _HPY_TYPE_F_DEFINED) && d->struct_size > bd->struct_size) {
+                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' cannot extend the struct of "
+                             "'%s', a Python subclass", name, primary->tp_name);
+                return -1;
+            }
+            b->basicsize = d->struct_offset + d->struct_size + _HPy_STRUCT_ALIGN;
+            if (b->basicsize < primary->tp_basicsize)
+                b->basicsize = primary->tp_basicsize;
+        }
+        return 0;
+    }
+
+    /* A new struct on top of a type that has none (or a legacy one). */
+    if (shape_builtin(shape) != NULL) {
+        if (!PyType_IsSubtype(primary, shape_builtin(shape))) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s, so its base "
+                         "must be '%s' or a subclass of it (got '%s')", name, shape_name(shape),
+                         shape_builtin(shape)->tp_name, primary->tp_name);
+            return -1;
+        }
+    }
+    if (shape == HPyType_BuiltinShape_Long || shape == HPyType_BuiltinShape_Tuple) {
+        /* The items are inline: the struct goes after them. */
+        PyTypeObject *builtin = shape_builtin(shape);
+        if (primary->tp_basicsize != builtin->tp_basicsize ||
+                primary->tp_itemsize != builtin->tp_itemsize) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
+                         "'%s' or a subclass of it that adds no data ('%s' does)", name,
+                         shape_name(shape), builtin->tp_name, primary->tp_name);
+            return -1;
+        }
+        d->placement = shape == HPyType_BuiltinShape_Long ? _HPY_PLACE_VAR_LONG
+                                                          : _HPY_PLACE_VAR_TUPLE;
+        d->struct_offset = primary->tp_basicsize;
+        d->var_itemsize = primary->tp_itemsize;
+        d->struct_size = round_up(hs->basicsize, _HPy_STRUCT_ALIGN);
+        b->basicsize = d->struct_offset + d->struct_size + _HPy_STRUCT_ALIGN;
+        return 0;
+    }
+    if (primary->tp_itemsize != 0 && shape != HPyType_BuiltinShape_Type) {
+        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the base '%s' has variable-size "
+                     "instances, which builtin shape %s cannot extend", name, primary->tp_name,
+                     shape_name(shape));
+        return -1;
+    }
+    d->placement = _HPY_PLACE_FIXED;
+    d->struct_offset = round_up(primary->tp_basicsize, _HPy_STRUCT_ALIGN);
+    d->struct_size = hs->basicsize;
+    b->basicsize = d->struct_offset + d->struct_size;
+    return 0;
+}
+
+/* Where instances keep their call function (fills d->vectorcall_offset,
+ * d->default_call; may grow b->basicsize). */
+static int
+compute_vectorcall(Builder *b)
+{
+    _HPyTypeData *d = &b->d;
+    _HPyTypeData *bd = _HPyType_GetData(b->primary);
+    Py_ssize_t inherited = bd != NULL ? bd->vectorcall_offset : 0;
+    Py_ssize_t ptr = (Py_ssize_t)sizeof(void *);
+    Py_ssize_t end;
+
+    if (b->call_def != NULL)
+        d->default_call = FPTR(vectorcallfunc, b->call_def->slot.cpy_trampoline);
+    else if (bd != NULL)
+        d->default_call = bd->default_call;
+    if (b->explicit_vc_offset < 0 && b->call_def == NULL && inherited <= 0)
+        return 0;
+    if (d->placement != _HPY_PLACE_FIXED) {
+        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPy_tp_call and __vectorcalloffset__ "
+                     "are not supported with builtin shape %s", b->hspec->name,
+                     shape_name(d->shape));
+        return -1;
+    }
+    if (b->explicit_vc_offset >= 0) {
+        d->vectorcall_offset = d->struct_offset + b->explicit_vc_offset;
+        return 0;
+    }
+    end = d->struct_offset + d->struct_size;
+    if (inherited > 0) {
+        /* before our struct, inside the base's struct, or a hidden slot
+         * after the base's struct that our struct does not grow over */
+        if (inherited + ptr <= d->struct_offset ||
+                inherited + ptr <= d->struct_offset + b->base_struct_size ||
+                d->struct_size == b->base_struct_size) {
+            d->vectorcall_offset = inherited;
+            return 0;
+        }
+    }
+    /* a hidden slot right after the struct */
+    d->vectorcall_offset = round_up(end, ptr);
+    if (b->basicsize < d->vectorcall_offset + ptr)
+        b->basicsize = d->vectorcall_offset + ptr;
+    return 0;
+}
+
+/* The tables CPython keeps pointers to, in one block owned by the type. */
+typedef struct {
+    void *mem;
+    PyMethodDef *methods;
+    PyMemberDef *members;
+    PyGetSetDef *getsets;
+    PyMemberDef *var_members; /* closures of the members of VAR placements */
+} Tables;
+
+static int
+build_tables(Builder *b, Tables *t)
+{
+    HPyType_Spec *hs = b->hspec;
+    _HPyTypeData *d = &b->d;
+    Py_ssize_t im = 0, ib = 0, ig = 0, iv = 0;
+    int var = d->placement != _HPY_PLACE_FIXED;
+    Py_ssize_t n_var = var ? b->n_memb : 0;
+    Py_ssize_t n_getset_total = b->n_getset + n_var;
+    size_t size = (size_t)(b->n_meth + 1) * sizeof(PyMethodDef) +
+                  (size_t)(b->n_memb + 2) * sizeof(PyMemberDef) +
+                  (size_t)(n_getset_total + 1) * sizeof(PyGetSetDef) +
+                  (size_t)(n_var + 1) * sizeof(PyMemberDef);
+    HPyDef **dp;
+    char *mem = (char *)PyMem_Calloc(1, size);
+    if (mem == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    t->mem = mem;
+    t->methods = (PyMethodDef *)mem;
+    t->members = (PyMemberDef *)(t->methods + b->n_meth + 1);
+    t->getsets = (PyGetSetDef *)(t->members + b->n_memb + 2);
+    t->var_members = (PyMemberDef *)(t->getsets + n_getset_total + 1);
+
+    if (hs->defines != NULL) {
+        for (dp = hs->defines; *dp != NULL; dp++) {
+            HPyDef *def = *dp;
+            if (def->kind == HPyDef_Kind_Meth) {
+                PyMethodDef *m = &t->methods[im++];
+                m->ml_name = def->meth.name;
+                m->ml_meth = FPTR(PyCFunction, def->meth.cpy_trampoline);
+                m->ml_flags = method_flags(def->meth.signature);
+                m->ml_doc = def->meth.doc;
+            }
+            else if (def->kind == HPyDef_Kind_Member &&
+                     strcmp(def->member.name, "__vectorcalloffset__") != 0) {
+                if (var) {
+                    if (_HPyType_MemberToPy(hs->name, &def->member, d, NULL, &t->getsets[ig++],
+                                            &t->var_members[iv++]) < 0)
+                        return -1;
+                }
+                else if (_HPyType_MemberToPy(hs->name, &def->member, d, &t->members[ib++], NULL,
+                                             NULL) < 0) {
+                    return -1;
+                }
+            }
+            else if (def->kind == HPyDef_Kind_GetSet) {
+                PyGetSetDef *g = &t->getsets[ig++];
+                g->name = def->getset.name;
+                g->get = (getter)def->getset.getter_cpy_trampoline;
+                g->set = (setter)def->getset.setter_cpy_trampoline;
+                g->doc = def->getset.doc;
+                g->closure = def->getset.closure;
+            }
+        }
+    }
+    if (b->legacy_methods != NULL) {
+        PyMethodDef *m;
+        for (m = b->legacy_methods; m->ml_name != NULL; m++)
+            t->methods[im++] = *m;
+    }
+    if (b->legacy_members != NULL) {
+        PyMemberDef *m;
+        for (m = b->legacy_members; m->name != NULL; m++)
+            t->members[ib++] = *m;
+    }
+    if (b->legacy_getsets != NULL) {
+        PyGetSetDef *g;
+        for (g = b->legacy_getsets; g->name != NULL; g++)
+            t->getsets[ig++] = *g;
+    }
+#if PY_VERSION_HEX >= 0x03090000
+    if (d->vectorcall_offset > 0) {
+        PyMemberDef *m = &t->members[ib++];
+        m->name = "__vectorcalloffset__";
+        m->type = T_PYSSIZET;
+        m->offset = d->vectorcall_offset;
+        m->flags = READONLY;
+    }
+#endif
+    (void)ib;
+    return 0;
+}
+
+/* PyType_FromSpecWithBases with a metatype. */
+static PyObject *
+type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
+{
+#if PY_VERSION_HEX >= 0x030C0000
+    return PyType_FromMetaclass(meta, NULL, spec, bases);
+#else
+    /* Before 3.12 CPython always allocates the type with `type` as its
+     * metatype. Make that allocation as large as `meta` wants for a moment
+     * (the members CPython copies into the type then land where `meta`
+     * expects them), then make `meta` the type of the new type. The garbage
+     * collector is kept from running arbitrary code meanwhile. */
+    Py_ssize_t saved = PyType_Type.tp_basicsize;
+    PyObject *res;
+#  if PY_VERSION_HEX >= 0x030A0000
+    int gc_was_enabled = PyGC_Disable();
+#  endif
+    PyType_Type.tp_basicsize = meta->tp_basicsize;
+    res = PyType_FromSpecWithBases(spec, bases);
+    PyType_Type.tp_basicsize = saved;
+#  if PY_VERSION_HEX >= 0x030A0000
+    if (gc_was_enabled)
+        PyGC_Enable();
+#  endif
+    if (res == NULL)
+        return NULL;
+    Py_INCREF(meta);
+    ((PyObject *)res)->ob_type = meta;
+    return res;
+#endif
+}
+
+/* An HPy metatype needs its instances' data zeroed after the data of the
+ * metatype itself: true, since types are allocated zeroed. */
+
+_HPy_HIDDEN HPy
+ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
+{
+    Builder b;
+    Tables t;
+    PyTypeObject *hmeta = NULL, *explicit_meta, *meta = NULL;
+    PyObject *bases = NULL, *fixed = NULL, *res = NULL;
+    PyType_Slot *slots = NULL;
+    PyType_Spec spec;
+    const char *name;
+    unsigned long allowed, flags;
+    Py_ssize_t ns = 0, nslots;
+    PyType_Slot *ls;
+    HPyDef **dp;
+    _HPyTypeData *bd;
+    int gc_slots;
+    (void)ctx;
+
+    memset(&b, 0, sizeof(b));
+    memset(&t, 0, sizeof(t));
+    if (hspec == NULL || hspec->name == NULL) {
+        PyErr_SetString(PyExc_SystemError, ERR_PREFIX "the spec has no name");
+        return HPy_NULL;
+    }
+    name = hspec->name;
+    b.hspec = hspec;
+    if (hspec->basicsize < 0 || hspec->itemsize < 0) {
+        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': negative basicsize or itemsize", name);
+        return HPy_NULL;
+    }
+    allowed = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC |
+              HPy_TPFLAGS_HAVE_VECTORCALL;
+    if (hspec->flags & ~allowed) {
+        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': unsupported flags 0x%lx", name,
+                     hspec->flags & ~allowed);
+        return HPy_NULL;
+    }
+    if (shape_name((int)hspec->builtin_shape) == NULL) {
+        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': invalid builtin shape %d", name,
+                     (int)hspec->builtin_shape);
+        return HPy_NULL;
+    }
+    if (scan_spec(&b) < 0)
+        return HPy_NULL;
+
+    hmeta = _HPyType_GetMetatype();
+    if (hmeta == NULL)
+        return HPy_NULL;
+    _HPyType_GCInit();
+    if (read_params(name, params, &bases, &explicit_meta) < 0)
+        goto error;
+    if (bases == NULL) {
+        PyTypeObject *def_base = shape_builtin((int)hspec->builtin_shape);
+        if (def_base == NULL)
+            def_base = &PyBaseObject_Type;
+        if (def_base == &PyType_Type)
+            def_base = hmeta;
+        if ((bases = PyTuple_Pack(1, (PyObject *)def_base)) == NULL)
+            goto error;
+    }
+    if ((fixed = fix_metaclass_bases(bases, hmeta)) == NULL)
+        goto error;
+    Py_DECREF(bases);
+    bases = fixed;
+    fixed = NULL;
+    b.primary = pick_primary(bases);
+    if (compute_layout(&b) < 0 || compute_vectorcall(&b) < 0)
+        goto error;
+    if (b.basicsize > INT_MAX) {
+        PyErr_Format(PyExc_OverflowError, ERR_PREFIX "'%s': basicsize too large", name);
+        goto error;
+    }
+    if ((meta = choose_metatype(name, explicit_meta, bases, hmeta)) == NULL)
+        goto error;
+
+    /* the traverse and destroy implementations */
+    bd = _HPyType_GetData(b.primary);
+    if (b.traverse_def != NULL)
+        b.d.traverse = FPTR(HPyFunc_traverseproc, b.traverse_def->slot.impl);
+    else if (bd != NULL)
+        b.d.traverse = bd->traverse;
+    if (b.destroy_def != NULL)
+        b.d.destroy = FPTR(HPyFunc_destroyfunc, b.destroy_def->slot.impl);
+    gc_slots = b.legacy_traverse == NULL &&
+               ((hspec->flags & HPy_TPFLAGS_HAVE_GC) || b.d.traverse != NULL);
+    if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) && b.d.traverse == NULL &&
+            b.legacy_traverse == NULL && !PyType_IS_GC(b.primary)) {
+        PyErr_Format(PyExc_ValueError, ERR_PREFIX "'%s' has HPy_TPFLAGS_HAVE_GC but no "
+                     "HPy_tp_traverse slot (neither its own nor inherited)", name);
+        goto error;
+    }
+
+    if (build_tables(&b, &t) < 0)
+        goto error;
+
+    /* the CPython slots */
+    nslots = 16 + b.n_legacy_slots;
+    if (hspec->defines != NULL)
+        for (dp = hspec->defines; *dp != NULL; dp++)
+            nslots++;
+    slots = (PyType_Slot *)PyMem_Calloc((size_t)nslots, sizeof(PyType_Slot));
+    if (slots == NULL) {
+        PyErr_NoMemory();
+        goto error;
+    }
+    if (hspec->defines != NULL) {
+        for (dp = hspec->defines; *dp != NULL; dp++) {
+            int cs;
+            if ((*dp)->kind != HPyDef_Kind_Slot)
+                continue;
+            cs = cpython_slot((*dp)->slot.slot);
+            if (cs > 0) {
+                slots[ns].slot = cs;
+                slots[ns].pfunc = (void *)(*dp)->slot.cpy_trampoline;
+                ns++;
+            }
+#ifdef Py_bf_getbuffer
+            else if ((*dp)->slot.slot == HPy_bf_getbuffer) {
+                slots[ns].slot = Py_bf_getbuffer;
+                slots[ns].pfunc = (void *)(*dp)->slot.cpy_trampoline;
+                ns++;
+            }
+            else if ((*dp)->slot.slot == HPy_bf_releasebuffer) {
+                slots[ns].slot = Py_bf_releasebuffer;
+                slots[ns].pfunc = (void *)(*dp)->slot.cpy_trampoline;
+                ns++;
+            }
+#endif
+        }
+    }
+    if (hspec->legacy_slots != NULL) {
+        for (ls = (PyType_Slot *)hspec->legacy_slots; ls->slot != 0; ls++) {
+            switch (ls->slot) {
+            case Py_tp_methods: case Py_tp_members: case Py_tp_getset: case Py_tp_dealloc:
+            case Py_tp_traverse: case Py_tp_clear: case Py_tp_doc:
+                break;
+            default:
+                slots[ns++] = *ls;
+            }
+        }
+    }
+    slots[ns].slot = Py_tp_methods;
+    slots[ns++].pfunc = t.methods;
+    slots[ns].slot = Py_tp_members;
+    slots[ns++].pfunc = t.members;
+    slots[ns].slot = Py_tp_getset;
+    slots[ns++].pfunc = t.getsets;
+    if (hspec->doc != NULL || b.legacy_doc != NULL) {
+        slots[ns].slot = Py_tp_doc;
+        slots[ns++].pfunc = (void *)(hspec->doc != NULL ? hspec->doc : b.legacy_doc);
+    }
+    slots[ns].slot = Py_tp_dealloc;
+    if (b.legacy_dealloc != NULL) {
+        slots[ns++].pfunc = b.legacy_dealloc;
+    }
+    else {
+        slots[ns++].pfunc = (void *)_HPyType_Dealloc;
+        b.d.flags |= _HPY_TYPE_F_OWN_DEALLOC;
+    }
+    if (b.legacy_traverse != NULL) {
+        slots[ns].slot = Py_tp_traverse;
+        slots[ns++].pfunc = b.legacy_traverse;
+    }
+    else if (gc_slots) {
+        slots[ns].slot = Py_tp_traverse;
+        slots[ns++].pfunc = (void *)_HPyType_Traverse;
+        b.d.flags |= _HPY_TYPE_F_GC_SLOTS;
+    }
+    if (b.legacy_clear != NULL) {
+        slots[ns].slot = Py_tp_clear;
+        slots[ns++].pfunc = b.legacy_clear;
+    }
+    else if (gc_slots || (b.legacy_traverse != NULL && b.d.traverse != NULL)) {
+        slots[ns].slot = Py_tp_clear;
+        slots[ns++].pfunc = (void *)_HPyType_Clear;
+    }
+    if (b.d.vectorcall_offset > 0) {
+        slots[ns].slot = Py_tp_call;
+        slots[ns++].pfunc = (void *)_HPyType_Call;
+    }
+    slots[ns].slot = 0;
+    slots[ns].pfunc = NULL;
+
+    flags = Py_TPFLAGS_DEFAULT;
+    if (hspec->flags & HPy_TPFLAGS_BASETYPE)
+        flags |= Py_TPFLAGS_BASETYPE;
+    if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) || gc_slots || b.legacy_traverse != NULL)
+        flags |= Py_TPFLAGS_HAVE_GC;
+    if (b.d.vectorcall_offset > 0)
+        flags |= _HPy_TPFLAGS_VECTORCALL;
+    spec.name = name;
+    spec.basicsize = (int)b.basicsize;
+    spec.itemsize = hspec->itemsize;
+    spec.flags = (unsigned int)flags;
+    spec.slots = slots;
+
+    res = type_from_spec(meta, &spec, bases);
+    PyMem_Free(slots);
+    slots = NULL;
+    if (res == NULL)
+        goto error;
+    {
+        PyTypeObject *tp = (PyTypeObject *)res;
+        _HPyTypeData *d = _HPyType_DATA(tp);
+        if (tp->tp_base == NULL || tp->tp_base->tp_basicsize != b.primary->tp_basicsize ||
+                tp->tp_base->tp_itemsize != b.primary->tp_itemsize) {
+            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': CPython chose '%s' as the layout "
+                         "base instead of '%s'; reorder the bases", name,
+                         tp->tp_base ? tp->tp_base->tp_name : "?", b.primary->tp_name);
+            goto error;
+        }
+#if PY_VERSION_HEX < 0x03090000
+        /* 3.8 knows neither the buffer slots in specs nor these members. */
+        if (b.getbuffer_def != NULL)
+            tp->tp_as_buffer->bf_getbuffer = FPTR(getbufferproc, b.getbuffer_def->slot.cpy_trampoline);
+        if (b.releasebuffer_def != NULL)
+            tp->tp_as_buffer->bf_releasebuffer =
+                FPTR(releasebufferproc, b.releasebuffer_def->slot.cpy_trampoline);
+        if (b.d.vectorcall_offset > 0)
+            tp->tp_vectorcall_offset = b.d.vectorcall_offset;
+        if (b.legacy_members != NULL) {
+            PyMemberDef *m;
+            for (m = b.legacy_members; m->name != NULL; m++) {
+                if (strcmp(m->name, "__dictoffset__") == 0)
+                    tp->tp_dictoffset = m->offset;
+                else if (strcmp(m->name, "__weaklistoffset__") == 0)
+                    tp->tp_weaklistoffset = m->offset;
+                else if (strcmp(m->name, "__vectorcalloffset__") == 0)
+                    tp->tp_vectorcall_offset = m->offset;
+            }
+        }
+#endif
+        b.d.flags |= _HPY_TYPE_F_DEFINED;
+        b.d.hpy_type = tp;
+        b.d.owned_mem = t.mem;
+        t.mem = NULL;
+        *d = b.d;
+        d->magic = _HPY_TYPEDATA_MAGIC;
+    }
+    Py_DECREF(bases);
+    Py_DECREF(meta);
+    Py_DECREF(hmeta);
+    return _py2h(res);
+
+error:
+    if (res != NULL) {
+        Py_DECREF(res);
+    }
+    PyMem_Free(slots);
+    PyMem_Free(t.mem);
+    Py_XDECREF(bases);
+    Py_XDECREF(fixed);
+    Py_XDECREF(meta);
+    Py_XDECREF(hmeta);
+    return HPy_NULL;
+}

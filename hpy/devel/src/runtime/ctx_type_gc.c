@@ -1,0 +1,488 @@
+/* The tp_dealloc, tp_traverse and tp_clear of HPy types.
+ *
+ * - Traverse and destroy implementations take the struct and no context;
+ *   they are called directly, never through their trampolines.
+ * - tp_traverse calls the HPy_tp_traverse of the type (its own or the one
+ *   it inherited, as CPython inherits tp_traverse), then the tp_traverse of
+ *   the first base that is not an HPy type, and visits the type (heap types'
+ *   instances own a reference to it).
+ * - tp_clear and tp_dealloc clear the HPyFields: they run every distinct
+ *   traverse implementation of the HPy types of the class chain with a
+ *   visitor that clears the field it is given (clearing twice is harmless;
+ *   visiting twice during a collection would not be, hence the difference).
+ * - tp_dealloc then calls HPy_tp_destroy of every HPy type of the chain,
+ *   most derived first, with no context, and lets the first non-HPy base
+ *   (object, int, list, a legacy type with its own dealloc...) free the
+ *   object.
+ * Python classes met in the chain below an HPy type (an HPy type may
+ * inherit from one) have their __slots__ and __dict__ handled here, since
+ * their own subtype_* functions start from Py_TYPE(self) and would call
+ * back into us. */
+#include "hpy.h"
+#include "structmember.h"
+#include "hpy/runtime/ctx_type.h"
+
+#define HEAP_MEMBERS(t) ((PyMemberDef *)((char *)(t) + Py_TYPE(t)->tp_basicsize))
+
+static destructor py_subtype_dealloc;
+static traverseproc py_subtype_traverse;
+static inquiry py_subtype_clear;
+static int gc_ready;
+
+/* The functions CPython gives classes defined in Python. */
+_HPy_HIDDEN void
+_HPyType_GCInit(void)
+{
+    PyObject *cls;
+    if (gc_ready)
+        return;
+    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
+                                (PyObject *)&PyBaseObject_Type);
+    if (cls == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    py_subtype_dealloc = ((PyTypeObject *)cls)->tp_dealloc;
+    py_subtype_traverse = ((PyTypeObject *)cls)->tp_traverse;
+    py_subtype_clear = ((PyTypeObject *)cls)->tp_clear;
+    Py_DECREF(cls);
+    gc_ready = 1;
+}
+
+/* The data of `t` if `t` is an HPy type or a Python subclass of one. */
+static _HPyTypeData *
+own_data(PyTypeObject *t)
+{
+    _HPyTypeData *d = _HPyType_GetData(t);
+    if (d == NULL || d == _HPyType_DATA(t))
+        return d;
+    return NULL; /* inherited from an ancestor: `t` itself is not one */
+}
+
+static int
+is_defined(const _HPyTypeData *d)
+{
+    return d != NULL && (d->flags & _HPY_TYPE_F_DEFINED);
+}
+
+/* ------------------------------------------------------------------------
+ * Calling traverse implementations
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+    visitproc visit;
+    void *arg;
+} visit_ctx;
+
+static int
+visit_field(HPyField *f, void *arg)
+{
+    visit_ctx *c = (visit_ctx *)arg;
+    return c->visit(_hf2py(*f), c->arg);
+}
+
+static int
+clear_field(HPyField *f, void *arg)
+{
+    PyObject *o = _hf2py(*f);
+    (void)arg;
+    *f = HPyField_NULL;
+    Py_XDECREF(o);
+    return 0;
+}
+
+#ifdef HPY_ABI_CPYTHON
+/* The cpython ABI's HPy_VISIT may hand the visitor the PyObject* of the
+ * field (so that CPython's visitproc can be passed straight through)
+ * instead of the field's address. Which one the headers do is found out
+ * once by running HPy_VISIT on a field of ours. */
+static int probe_result = -1;
+
+static int
+probe_visit(HPyField *p, void *arg)
+{
+    *(void **)arg = (void *)p;
+    return 0;
+}
+
+static int
+probe_traverse(void *object, HPyFunc_visitproc visit, void *arg)
+{
+    HPyField *f = (HPyField *)object;
+    HPy_VISIT(f);
+    return 0;
+}
+
+static int
+visit_gets_address(void)
+{
+    if (probe_result < 0) {
+        HPyField field;
+        static int marker;
+        void *seen = NULL;
+        field._i = (intptr_t)&marker;
+        probe_traverse(&field, probe_visit, &seen);
+        probe_result = (seen == (void *)&field);
+    }
+    return probe_result;
+}
+
+/* The struct range a field with a given value is searched in. */
+typedef struct {
+    char *start;
+    char *end;
+} scan_ctx;
+
+static int
+clear_field_by_value(HPyField *visited, void *arg)
+{
+    PyObject *o = (PyObject *)visited; /* the value, see above */
+    scan_ctx *c = (scan_ctx *)arg;
+    intptr_t *p;
+    for (p = (intptr_t *)c->start; (char *)(p + 1) <= c->end; p++) {
+        if (*p == (intptr_t)o) {
+            *p = 0;
+            Py_DECREF(o);
+            return 0;
+        }
+    }
+    /* a field outside the struct (e.g. in memory the struct points to):
+     * cannot be found by value; left alone */
+    return 0;
+}
+#endif
+
+static int
+call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
+{
+    visit_ctx c;
+#ifdef HPY_ABI_CPYTHON
+    if (!visit_gets_address())
+        return impl(st, (HPyFunc_visitproc)(void (*)(void))visit, arg);
+#endif
+    c.visit = visit;
+    c.arg = arg;
+    return impl(st, visit_field, &c);
+}
+
+static void
+call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
+{
+#ifdef HPY_ABI_CPYTHON
+    if (!visit_gets_address()) {
+        scan_ctx c;
+        c.start = (char *)st;
+        c.end = (char *)st + size;
+        impl(st, clear_field_by_value, &c);
+        return;
+    }
+#endif
+    (void)size;
+    impl(st, clear_field, NULL);
+}
+
+_HPy_HIDDEN int
+_HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit, void *arg)
+{
+    void *st = _HPy_StructOfObject(self);
+    if (st == NULL)
+        return 0;
+    return call_traverse(impl, st, visit, arg);
+}
+
+_HPy_HIDDEN void
+_HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self)
+{
+    void *st = _HPy_StructOfObject(self);
+    if (st != NULL)
+        impl(st);
+}
+
+_HPy_HIDDEN void
+_HPyType_ClearFields(PyObject *self)
+{
+    HPyFunc_traverseproc done[8];
+    int ndone = 0, i;
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL; t = t->tp_base) {
+        _HPyTypeData *d = own_data(t);
+        int seen = 0;
+        if (!is_defined(d) || d->traverse == NULL)
+            continue;
+        for (i = 0; i < ndone; i++)
+            if (done[i] == d->traverse)
+                seen = 1;
+        if (seen)
+            continue;
+        if (ndone < 8)
+            done[ndone++] = d->traverse;
+        call_clear(d->traverse, _HPyType_StructFor(self, d), d->struct_size);
+    }
+}
+
+/* ------------------------------------------------------------------------
+ * The class chain
+ * ------------------------------------------------------------------------ */
+
+enum { FOR_TRAVERSE, FOR_CLEAR, FOR_DEALLOC };
+
+/* Walks the chain of tp_base from Py_TYPE(self): `*owner` gets the first
+ * HPy type made by HPyType_FromSpec, the result is the first base the work
+ * must be handed to (NULL if none). Python classes below the owner are
+ * reported through `py_class` (may be NULL) as they are met. */
+static PyTypeObject *
+walk(PyObject *self, int what, PyTypeObject **owner,
+     int (*py_class)(PyTypeObject *, PyObject *, void *), void *arg, int *err)
+{
+    PyTypeObject *t;
+    *owner = NULL;
+    for (t = Py_TYPE(self); t != NULL; t = t->tp_base) {
+        _HPyTypeData *d = own_data(t);
+        if (is_defined(d)) {
+            if (*owner == NULL)
+                *owner = t;
+            switch (what) {
+            case FOR_DEALLOC:
+                if (!(d->flags & _HPY_TYPE_F_OWN_DEALLOC))
+                    return t;
+                break;
+            case FOR_TRAVERSE:
+                if (!(d->flags & _HPY_TYPE_F_GC_SLOTS) && t->tp_traverse != NULL &&
+                        (t->tp_base == NULL || t->tp_traverse != t->tp_base->tp_traverse))
+                    return t; /* a legacy Py_tp_traverse */
+                break;
+            default:
+                if (!(d->flags & _HPY_TYPE_F_GC_SLOTS) && t->tp_clear != NULL &&
+                        (t->tp_base == NULL || t->tp_clear != t->tp_base->tp_clear))
+                    return t;
+                break;
+            }
+            continue;
+        }
+        if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && gc_ready &&
+                ((what == FOR_DEALLOC && t->tp_dealloc == py_subtype_dealloc) ||
+                 (what == FOR_TRAVERSE && t->tp_traverse == py_subtype_traverse) ||
+                 (what == FOR_CLEAR && t->tp_clear == py_subtype_clear))) {
+            /* a Python class: above the owner it is handled by CPython
+             * (it is what called us), below it by us */
+            if (*owner != NULL && py_class != NULL && Py_SIZE(t) > 0) {
+                int r = py_class(t, self, arg);
+                if (r) {
+                    *err = r;
+                    return NULL;
+                }
+            }
+            continue;
+        }
+        if (d != NULL)
+            continue; /* a Python subclass of an HPy type, without subtype_* */
+        return t;
+    }
+    return NULL;
+}
+
+static int
+has_dict(PyTypeObject *t)
+{
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    if (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)
+        return 1;
+#endif
+    return t->tp_dictoffset != 0;
+}
+
+/* The dict of `self`, if it belongs to the HPy part of the chain (between
+ * the owner and the base the work is handed to). */
+static int
+dict_is_ours(PyTypeObject *owner, PyTypeObject *stop)
+{
+    return owner != NULL && has_dict(owner) && (stop == NULL || !has_dict(stop));
+}
+
+static int
+visit_dict(PyObject *self, PyTypeObject *owner, visitproc visit, void *arg)
+{
+    PyObject **p;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    if (owner->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+#  if PY_VERSION_HEX >= 0x030D0000
+        return PyObject_VisitManagedDict(self, visit, arg);
+#  elif PY_VERSION_HEX >= 0x030C0000
+        return _PyObject_VisitManagedDict(self, visit, arg);
+#  else
+        return 0;
+#  endif
+    }
+#endif
+    (void)owner;
+    p = _PyObject_GetDictPtr(self);
+    if (p != NULL && *p != NULL)
+        return visit(*p, arg);
+    return 0;
+}
+
+static void
+clear_dict(PyObject *self, PyTypeObject *owner)
+{
+    PyObject **p;
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    if (owner->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
+#  if PY_VERSION_HEX >= 0x030D0000
+        PyObject_ClearManagedDict(self);
+#  elif PY_VERSION_HEX >= 0x030C0000
+        _PyObject_ClearManagedDict(self);
+#  endif
+        return;
+    }
+#endif
+    (void)owner;
+    p = _PyObject_GetDictPtr(self);
+    if (p != NULL)
+        Py_CLEAR(*p);
+}
+
+static int
+visit_py_slots(PyTypeObject *t, PyObject *self, void *arg)
+{
+    visit_ctx *c = (visit_ctx *)arg;
+    PyMemberDef *mp = HEAP_MEMBERS(t);
+    Py_ssize_t i;
+    for (i = 0; i < Py_SIZE(t); i++, mp++) {
+        if (mp->type == T_OBJECT_EX) {
+            PyObject *o = *(PyObject **)((char *)self + mp->offset);
+            if (o != NULL) {
+                int r = c->visit(o, c->arg);
+                if (r)
+                    return r;
+            }
+        }
+    }
+    return 0;
+}
+
+static int
+clear_py_slots(PyTypeObject *t, PyObject *self, void *arg)
+{
+    PyMemberDef *mp = HEAP_MEMBERS(t);
+    Py_ssize_t i;
+    (void)arg;
+    for (i = 0; i < Py_SIZE(t); i++, mp++) {
+        if (mp->type == T_OBJECT_EX && !(mp->flags & READONLY)) {
+            PyObject **p = (PyObject **)((char *)self + mp->offset);
+            Py_CLEAR(*p);
+        }
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------------------
+ * The slots
+ * ------------------------------------------------------------------------ */
+
+_HPy_HIDDEN int
+_HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
+{
+    PyTypeObject *tp = Py_TYPE(self), *owner, *stop;
+    _HPyTypeData *d = _HPyType_GetData(tp);
+    visit_ctx c;
+    int r = 0;
+
+    if (d != NULL && d->traverse != NULL) {
+        r = call_traverse(d->traverse, _HPyType_StructFor(self, d), visit, arg);
+        if (r)
+            return r;
+    }
+    c.visit = visit;
+    c.arg = arg;
+    stop = walk(self, FOR_TRAVERSE, &owner, visit_py_slots, &c, &r);
+    if (r)
+        return r;
+    if (dict_is_ours(owner, stop)) {
+        r = visit_dict(self, owner, visit, arg);
+        if (r)
+            return r;
+    }
+    if (stop != NULL && stop->tp_traverse != NULL) {
+        r = stop->tp_traverse(self, visit, arg);
+        if (r)
+            return r;
+    }
+    /* Instances of heap types own a reference to their type. Whoever
+     * traverses the first heap-type level visits it: we do unless the base
+     * we handed over to is a heap type (which then does it). Before 3.9 a
+     * Python subclass' subtype_traverse always visited it itself. */
+    if (stop == NULL || stop->tp_traverse == NULL || !(stop->tp_flags & Py_TPFLAGS_HEAPTYPE)) {
+#if PY_VERSION_HEX < 0x03090000
+        if (owner != tp)
+            return 0;
+#endif
+        Py_VISIT(tp);
+    }
+    return 0;
+}
+
+_HPy_HIDDEN int
+_HPyType_Clear(PyObject *self)
+{
+    PyTypeObject *owner, *stop;
+    int r = 0;
+    _HPyType_ClearFields(self);
+    stop = walk(self, FOR_CLEAR, &owner, clear_py_slots, NULL, &r);
+    if (dict_is_ours(owner, stop))
+        clear_dict(self, owner);
+    if (stop != NULL && stop->tp_clear != NULL)
+        return stop->tp_clear(self);
+    return 0;
+}
+
+_HPy_HIDDEN void
+_HPyType_Dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self), *owner, *stop, *t;
+    _HPyTypeData *td = own_data(tp);
+    HPyFunc_destroyfunc last = NULL;
+    int r = 0;
+
+    /* A Python subclass' subtype_dealloc already ran the finalizer. */
+    if (is_defined(td) && tp->tp_finalize != NULL) {
+        if (PyObject_CallFinalizerFromDealloc(self) < 0)
+            return; /* resurrected */
+    }
+    if (PyType_IS_GC(tp))
+        PyObject_GC_UnTrack(self);
+
+    stop = walk(self, FOR_DEALLOC, &owner, NULL, NULL, &r);
+    if (owner != NULL && owner->tp_weaklistoffset != 0)
+        PyObject_ClearWeakRefs(self);
+
+    /* the fields first: destroy may free memory the traverse reads */
+    _HPyType_ClearFields(self);
+    for (t = tp; t != NULL && t != stop; t = t->tp_base) {
+        _HPyTypeData *d = own_data(t);
+        if (is_defined(d)) {
+            if (d->destroy != NULL && d->destroy != last) {
+                last = d->destroy;
+                d->destroy(_HPyType_StructFor(self, d));
+            }
+        }
+        else if (owner != NULL && (t->tp_flags & Py_TPFLAGS_HEAPTYPE) && gc_ready &&
+                 t->tp_dealloc == py_subtype_dealloc && Py_SIZE(t) > 0) {
+            clear_py_slots(t, self, NULL);
+        }
+    }
+    if (dict_is_ours(owner, stop))
+        clear_dict(self, owner);
+
+    if (stop != NULL && stop->tp_dealloc != NULL) {
+        if (PyType_IS_GC(stop))
+            PyObject_GC_Track(self);
+        stop->tp_dealloc(self);
+        /* a heap type's dealloc drops the reference to the type itself */
+        if (!(stop->tp_flags & Py_TPFLAGS_HEAPTYPE))
+            Py_DECREF(tp);
+    }
+    else {
+        tp->tp_free(self);
+        Py_DECREF(tp);
+    }
+}
