@@ -14,13 +14,19 @@ import { allEmitters } from "./targets.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
-/** Files under version control (or untracked but not ignored) that carry the marker. */
+/** Whether a file starts with the generated preamble (the marker on its first line). */
+function startsWithMarker(text: string): boolean {
+  const firstLine = text.slice(0, text.indexOf("\n") >>> 0);
+  return firstLine.includes(GENERATED_MARKER);
+}
+
+/** Files under version control (or untracked but not ignored) that carry the preamble. */
 function filesWithMarker(root: string): string[] {
   const out = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard"], { cwd: root, encoding: "utf8" });
   return out
     .split("\n")
     .filter((p) => p !== "" && !p.startsWith("codegen/") && existsSync(join(root, p)))
-    .filter((p) => readFileSync(join(root, p), "utf8").includes(GENERATED_MARKER));
+    .filter((p) => startsWithMarker(readFileSync(join(root, p), "utf8")));
 }
 
 function generate(): GeneratedFile[] {
