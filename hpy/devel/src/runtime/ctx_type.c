@@ -1215,8 +1215,45 @@ type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
 #endif
 }
 
-/* An HPy metatype needs its instances' data zeroed after the data of the
- * metatype itself: true, since types are allocated zeroed. */
+static int
+spec_sets_offset(Builder *b, const char *name)
+{
+    PyMemberDef *m;
+    if (b->legacy_members == NULL)
+        return 0;
+    for (m = b->legacy_members; m->name != NULL; m++)
+        if (strcmp(m->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+static int
+type_has_managed_dict(PyTypeObject *tp)
+{
+#ifdef Py_TPFLAGS_MANAGED_DICT
+    return (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) != 0;
+#else
+    (void)tp;
+    return 0;
+#endif
+}
+
+static int
+type_has_managed_weakref(PyTypeObject *tp)
+{
+#ifdef Py_TPFLAGS_MANAGED_WEAKREF
+    return (tp->tp_flags & Py_TPFLAGS_MANAGED_WEAKREF) != 0;
+#else
+    (void)tp;
+    return 0;
+#endif
+}
+
+static int
+primary_lacks_dict(PyTypeObject *primary)
+{
+    return primary->tp_dictoffset == 0 && !type_has_managed_dict(primary);
+}
 
 _HPy_HIDDEN HPy
 ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
@@ -1301,8 +1338,12 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         b.d.traverse = bd->traverse;
     if (b.destroy_def != NULL)
         b.d.destroy = FPTR(HPyFunc_destroyfunc, b.destroy_def->slot.impl);
+    /* A traverse implementation without HPy_TPFLAGS_HAVE_GC only serves to
+     * release the fields when the object dies (unless the base is a GC type
+     * anyway). */
     gc_slots = b.legacy_traverse == NULL &&
-               ((hspec->flags & HPy_TPFLAGS_HAVE_GC) || b.d.traverse != NULL);
+               ((hspec->flags & HPy_TPFLAGS_HAVE_GC) ||
+                (b.d.traverse != NULL && PyType_IS_GC(b.primary)));
     if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) && b.d.traverse == NULL &&
             b.legacy_traverse == NULL && !PyType_IS_GC(b.primary)) {
         PyErr_Format(PyExc_ValueError, ERR_PREFIX "'%s' has HPy_TPFLAGS_HAVE_GC but no "
@@ -1429,6 +1470,16 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
                          tp->tp_base ? tp->tp_base->tp_name : "?", b.primary->tp_name);
             goto error;
         }
+        /* CPython copies the dict and weaklist offsets of a secondary base
+         * into a type made from a spec, although they are meaningless in
+         * the layout of the primary base (they would point into our
+         * struct). Such a type gets neither. */
+        if (!spec_sets_offset(&b, "__dictoffset__") && primary_lacks_dict(b.primary) &&
+                !type_has_managed_dict(tp))
+            tp->tp_dictoffset = 0;
+        if (!spec_sets_offset(&b, "__weaklistoffset__") && b.primary->tp_weaklistoffset == 0 &&
+                !type_has_managed_weakref(tp))
+            tp->tp_weaklistoffset = 0;
 #if PY_VERSION_HEX < 0x03090000
         /* 3.8 knows neither the buffer slots in specs nor these members. */
         if (b.getbuffer_def != NULL)

@@ -45,25 +45,33 @@ member_size(int type)
 static PyObject *
 var_member_get(PyObject *self, void *closure)
 {
+    PyMemberDef m;
     void *st = _HPy_StructOfObject(self);
     if (st == NULL) {
         PyErr_Format(PyExc_SystemError, "'%.200s' object has no HPy struct",
                      Py_TYPE(self)->tp_name);
         return NULL;
     }
-    return PyMember_GetOne((const char *)st, (PyMemberDef *)closure);
+    /* CPython reads the object at the address it is given (for messages):
+     * give it the object and an offset from there */
+    m = *(PyMemberDef *)closure;
+    m.offset += (char *)st - (char *)self;
+    return PyMember_GetOne((const char *)self, &m);
 }
 
 static int
 var_member_set(PyObject *self, PyObject *value, void *closure)
 {
+    PyMemberDef m;
     void *st = _HPy_StructOfObject(self);
     if (st == NULL) {
         PyErr_Format(PyExc_SystemError, "'%.200s' object has no HPy struct",
                      Py_TYPE(self)->tp_name);
         return -1;
     }
-    return PyMember_SetOne((char *)st, (PyMemberDef *)closure, value);
+    m = *(PyMemberDef *)closure;
+    m.offset += (char *)st - (char *)self;
+    return PyMember_SetOne((char *)self, &m, value);
 }
 
 _HPy_HIDDEN int

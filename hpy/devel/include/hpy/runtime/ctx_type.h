@@ -1,0 +1,144 @@
+/* Types created by HPyType_FromSpec (runtime/ctx_type*.c): what the
+ * runtime keeps per type, and the hidden entry points the universal host
+ * calls. Shared by the cpython ABI and the host; not part of the public API.
+ *
+ * Where the per-type data lives
+ * -----------------------------
+ * Every HPy type is an instance of the metatype `hpy.HPyType` (or of a
+ * subclass of it): a heap subclass of `type` whose instances are
+ * sizeof(PyHeapTypeObject) + sizeof(_HPyTypeData) bytes, so that the data
+ * below sits right after the PyHeapTypeObject of every HPy type, at a fixed
+ * offset (_HPyType_DATA). No tp_flags bit is used. Python subclasses of HPy
+ * types get the same room (their metatype is hpy.HPyType too); their data is
+ * copied from their HPy base the first time it is needed.
+ *
+ * One metatype serves the whole interpreter: every runtime copy (each
+ * cpython-ABI extension has one, the host has one) looks it up in the
+ * interpreter's state dict under _HPY_METATYPE_KEY and creates it only if it
+ * is not there yet. The layout of _HPyTypeData is therefore an ABI between
+ * runtime copies: change it only together with the key.
+ *
+ * Where the struct of an instance lives
+ * -------------------------------------
+ * - Legacy shape: it is the object (it starts with PyObject_HEAD).
+ * - Other shapes, fixed-size base: at a fixed offset, right after the data of
+ *   the first non-HPy base (aligned); an HPy subtype of a pure HPy type
+ *   extends its base's struct in place (same offset).
+ * - Long and Tuple shapes (the base keeps its items inline): after the
+ *   items, at round_up(base_basicsize + n * itemsize, _HPy_STRUCT_ALIGN).
+ */
+#ifndef HPY_RUNTIME_CTX_TYPE_H
+#define HPY_RUNTIME_CTX_TYPE_H
+
+#define _HPY_METATYPE_KEY "hpy.runtime.HPyType.v1"
+#define _HPY_TYPEDATA_MAGIC 0x48507954u /* "HPyT" */
+
+/* _HPyTypeData.flags */
+#define _HPY_TYPE_F_DEFINED   0x01u /* created by HPyType_FromSpec (not a Python subclass) */
+#define _HPY_TYPE_F_OWN_DEALLOC 0x02u /* tp_dealloc is the runtime's (not a legacy Py_tp_dealloc) */
+#define _HPY_TYPE_F_GC_SLOTS  0x04u /* tp_traverse/tp_clear are the runtime's */
+#define _HPY_TYPE_F_LEGACY    0x08u /* builtin shape Legacy */
+
+/* _HPyTypeData.placement */
+#define _HPY_PLACE_FIXED     0
+#define _HPY_PLACE_VAR_TUPLE 1
+#define _HPY_PLACE_VAR_LONG  2
+
+typedef struct {
+    uint32_t magic;              /* _HPY_TYPEDATA_MAGIC once filled in */
+    uint32_t flags;              /* _HPY_TYPE_F_* */
+    int32_t shape;               /* HPyType_BuiltinShape */
+    int32_t placement;           /* _HPY_PLACE_* */
+    Py_ssize_t struct_offset;    /* FIXED: offset of the struct in the object;
+                                    VAR_*: basicsize of the builtin base */
+    Py_ssize_t struct_size;      /* size of the struct (0 if none) */
+    Py_ssize_t var_itemsize;     /* VAR_*: itemsize of the builtin base */
+    Py_ssize_t vectorcall_offset;/* where an instance keeps its call function, or 0 */
+    vectorcallfunc default_call; /* what a new instance gets there (HPy_tp_call) */
+    HPyFunc_destroyfunc destroy; /* this type's own HPy_tp_destroy, or NULL */
+    HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
+    PyTypeObject *hpy_type;      /* nearest type created by HPyType_FromSpec (borrowed) */
+    void *owned_mem;             /* method/getset tables, freed with the type */
+} _HPyTypeData;
+
+#define _HPyType_DATA(tp) ((_HPyTypeData *)((char *)(tp) + sizeof(PyHeapTypeObject)))
+
+/* The struct of an instance of an HPy type (or of a Python subclass of
+ * one); NULL if `obj` is not such an instance. A few instructions. Called
+ * by the host for HPyFunc_TRAVERSEPROC and HPyFunc_DESTROYFUNC. */
+_HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
+
+/* The type data of `tp` (filled in if `tp` is a Python subclass of an HPy
+ * type seen for the first time), or NULL if `tp` is not an HPy type nor a
+ * subclass of one. Sets no exception. */
+_HPy_HIDDEN _HPyTypeData *_HPyType_GetData(PyTypeObject *tp);
+
+/* Calls a traverse implementation on `self` the way CPython's tp_traverse
+ * would: each non-NULL HPyField reaches `visit` as its PyObject*. For the
+ * host's HPyFunc_TRAVERSEPROC (types made by HPyType_FromSpec never need it:
+ * their tp_traverse calls the implementation directly). */
+_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
+                                  visitproc visit, void *arg);
+
+/* Calls a destroy implementation on the struct of `self`. For the host's
+ * HPyFunc_DESTROYFUNC (tp_dealloc of HPy types already does this). */
+_HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self);
+
+/* The metatype of HPy types (a new reference), created on first use;
+ * NULL with an exception set on failure. */
+_HPy_HIDDEN PyTypeObject *_HPyType_GetMetatype(void);
+
+/* --- between the ctx_type*.c files ------------------------------------- */
+
+/* Alignment of the struct of a non-legacy instance. */
+#define _HPy_STRUCT_ALIGN ((Py_ssize_t)(sizeof(void *) > 8 ? sizeof(void *) : 16))
+
+_HPy_HIDDEN extern PyTypeObject *_hpy_metatype; /* this runtime's cached metatype */
+
+/* The struct of `obj` for the layout described by `d`. */
+static inline void *_HPyType_StructFor(PyObject *obj, const _HPyTypeData *d)
+{
+    Py_ssize_t n, off;
+    if (d->placement == _HPY_PLACE_FIXED)
+        return (char *)obj + d->struct_offset;
+    if (d->placement == _HPY_PLACE_VAR_TUPLE) {
+        n = Py_SIZE(obj);
+    }
+    else {
+#if PY_VERSION_HEX >= 0x030C0000
+        n = (Py_ssize_t)(((PyLongObject *)obj)->long_value.lv_tag >> _PyLong_NON_SIZE_BITS);
+        if (n < 1)
+            n = 1;
+#else
+        n = Py_SIZE(obj);
+        if (n < 0)
+            n = -n;
+#endif
+    }
+    off = d->struct_offset + n * d->var_itemsize;
+    off = (off + _HPy_STRUCT_ALIGN - 1) & ~(_HPy_STRUCT_ALIGN - 1);
+    return (char *)obj + off;
+}
+
+/* ctx_type_gc.c: the tp_dealloc/tp_traverse/tp_clear of HPy types.
+ * _HPyType_GCInit must have run (HPyType_FromSpec calls it) before any of
+ * them is installed in a type. */
+_HPy_HIDDEN void _HPyType_GCInit(void);
+_HPy_HIDDEN void _HPyType_Dealloc(PyObject *self);
+_HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg);
+_HPy_HIDDEN int _HPyType_Clear(PyObject *self);
+/* Clears the HPyFields of `self` (every distinct traverse implementation of
+ * the HPy types of its class chain). */
+_HPy_HIDDEN void _HPyType_ClearFields(PyObject *self);
+
+/* ctx_type_members.c: appends the PyMemberDef for an HPyMember (or, for the
+ * VAR placements, a PyGetSetDef computing the address per instance, whose
+ * closure lives in `closure_mem`). Returns 0, or -1 with an exception. */
+_HPy_HIDDEN int _HPyType_MemberToPy(const char *type_name, const HPyMember *m,
+                                    const _HPyTypeData *d, PyMemberDef *out_member,
+                                    PyGetSetDef *out_getset, PyMemberDef *closure_mem);
+
+/* ctx_type.c: tp_call of HPy types with HPy_tp_call. */
+_HPy_HIDDEN PyObject *_HPyType_Call(PyObject *self, PyObject *args, PyObject *kw);
+
+#endif /* HPY_RUNTIME_CTX_TYPE_H */
