@@ -53,7 +53,9 @@ function universalTrampoline(sig: FuncSignature): string[] {
   if (name === "HPyFunc_MOD_CREATE") params.push("cpy_PyModuleDef *def");
   // Field by field: an aggregate initializer leaving `result` out would
   // trip -Wmissing-field-initializers.
-  const assign = args.map((a) => `a.${a.name} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
+  // Module-create trampolines fill the UNARYFUNC struct, whose field is arg0.
+  const field = (a: TrampolineArg): string => (name === "HPyFunc_MOD_CREATE" ? "arg0" : a.name);
+  const assign = args.map((a) => `a.${field(a)} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
   const body = [
     `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
     "    {",

@@ -80,7 +80,7 @@ typedef struct {
 #define HPyDef_SLOT_IMPL(SYM, IMPL, SLOT)                                   \
     _HPyFunc_DECLARE(_HPySlot_SIG(SLOT), IMPL);                             \
     _HPyFunc_TRAMPOLINE(_HPySlot_SIG(SLOT), SYM##_trampoline, IMPL)         \
-    _HPy_DEF_BEGIN HPyDef SYM = {                                                          \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
         HPyDef_Kind_Slot,                                                   \
         { .slot = { SLOT, _HPy_AS_CFUNCTION(IMPL),                               \
                     _HPy_AS_CPY_CFUNCTION(SYM##_trampoline) } }   \
@@ -94,7 +94,7 @@ typedef struct {
 #define HPyDef_METH_IMPL(SYM, NAME, IMPL, SIG, ...)                         \
     _HPyFunc_DECLARE(SIG, IMPL);                                            \
     _HPyFunc_TRAMPOLINE(SIG, SYM##_trampoline, IMPL)                        \
-    _HPy_DEF_BEGIN HPyDef SYM = {                                                          \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
         HPyDef_Kind_Meth,                                                   \
         { .meth = { .name = NAME, .impl = _HPy_AS_CFUNCTION(IMPL),               \
                     .cpy_trampoline =                                       \
@@ -107,7 +107,7 @@ typedef struct {
 
 /* A member: a C field at OFFSET of the object's struct, of type TYPE. */
 #define HPyDef_MEMBER(SYM, NAME, TYPE, OFFSET, ...)                         \
-    _HPy_DEF_BEGIN HPyDef SYM = {                                                          \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
         HPyDef_Kind_Member,                                                 \
         { .member = { .name = NAME, .type = TYPE, .offset = OFFSET,         \
                       __VA_ARGS__ } }                                       \
@@ -117,7 +117,7 @@ typedef struct {
 #define HPyDef_GET(SYM, NAME, ...)                                          \
     _HPyFunc_DECLARE(HPyFunc_GETTER, SYM##_get);                            \
     _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, SYM##_get)    \
-    _HPy_DEF_BEGIN HPyDef SYM = {                                                          \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
         HPyDef_Kind_GetSet,                                                 \
         { .getset = { .name = NAME, .getter_impl = _HPy_AS_CFUNCTION(SYM##_get), \
                       .getter_cpy_trampoline =                              \
@@ -129,7 +129,7 @@ typedef struct {
 #define HPyDef_SET(SYM, NAME, ...)                                          \
     _HPyFunc_DECLARE(HPyFunc_SETTER, SYM##_set);                            \
     _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SYM##_set)    \
-    _HPy_DEF_BEGIN HPyDef SYM = {                                                          \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
         HPyDef_Kind_GetSet,                                                 \
         { .getset = { .name = NAME, .setter_impl = _HPy_AS_CFUNCTION(SYM##_set), \
                       .setter_cpy_trampoline =                              \
@@ -143,7 +143,7 @@ typedef struct {
     _HPyFunc_DECLARE(HPyFunc_SETTER, SYM##_set);                            \
     _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, SYM##_get)    \
     _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SYM##_set)    \
-    _HPy_DEF_BEGIN HPyDef SYM = {                                                          \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
         HPyDef_Kind_GetSet,                                                 \
         { .getset = { .name = NAME,                                         \
                       .getter_impl = _HPy_AS_CFUNCTION(SYM##_get),               \
@@ -160,13 +160,13 @@ typedef struct {
 #define HPyDef_CALL_FUNCTION(SYM)                                           \
     _HPyFunc_DECLARE(HPyFunc_KEYWORDS, SYM##_impl);                         \
     _HPyFunc_TRAMPOLINE(HPyFunc_KEYWORDS, SYM##_trampoline, SYM##_impl)     \
-    HPyCallFunction SYM = { (cpy_vectorcallfunc)SYM##_trampoline, SYM##_impl };
+    _HPy_HIDDEN HPyCallFunction SYM = { (cpy_vectorcallfunc)SYM##_trampoline, SYM##_impl };
 
 /* The destructor of a capsule, implemented by SYM##_impl. */
 #define HPyCapsule_DESTRUCTOR(SYM)                                          \
     _HPyFunc_DECLARE(HPyFunc_CAPSULE_DESTRUCTOR, SYM##_impl);               \
     _HPyFunc_TRAMPOLINE(HPyFunc_CAPSULE_DESTRUCTOR, SYM##_trampoline,       \
                         SYM##_impl)                                         \
-    HPyCapsule_Destructor SYM = { SYM##_trampoline, SYM##_impl };
+    _HPy_HIDDEN HPyCapsule_Destructor SYM = { SYM##_trampoline, SYM##_impl };
 
 #endif /* HPY_HPYDEF_H */

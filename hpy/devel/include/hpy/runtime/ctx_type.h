@@ -38,6 +38,9 @@
 #define _HPY_TYPE_F_OWN_DEALLOC 0x02u /* tp_dealloc is the runtime's (not a legacy Py_tp_dealloc) */
 #define _HPY_TYPE_F_GC_SLOTS  0x04u /* tp_traverse/tp_clear are the runtime's */
 #define _HPY_TYPE_F_LEGACY    0x08u /* builtin shape Legacy */
+#define _HPY_TYPE_F_SIMPLE    0x10u /* DEFINED, OWN_DEALLOC, and its tp_base is neither an
+                                       HPy type nor a Python class, and has the same dict:
+                                       tp_dealloc/traverse/clear need not walk the chain */
 
 /* _HPyTypeData.placement */
 #define _HPY_PLACE_FIXED     0
@@ -124,6 +127,8 @@ static inline void *_HPyType_StructFor(PyObject *obj, const _HPyTypeData *d)
  * _HPyType_GCInit must have run (HPyType_FromSpec calls it) before any of
  * them is installed in a type. */
 _HPy_HIDDEN void _HPyType_GCInit(void);
+/* Whether the chain of `tp` (a new HPy type) is _HPY_TYPE_F_SIMPLE. */
+_HPy_HIDDEN int _HPyType_IsSimple(PyTypeObject *tp);
 _HPy_HIDDEN void _HPyType_Dealloc(PyObject *self);
 _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg);
 _HPy_HIDDEN int _HPyType_Clear(PyObject *self);

@@ -596,7 +596,7 @@ typedef struct {
     { \
         (void)def; \
         _HPyFunc_args_UNARYFUNC a; \
-        a.spec = spec; \
+        a.arg0 = spec; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_MOD_CREATE, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
     }

@@ -1,0 +1,198 @@
+"""Module definitions: doc, methods, exec and create slots, globals,
+legacy methods, and invalid definitions."""
+from __future__ import annotations
+
+import pytest
+
+
+def test_doc_and_methods(hpy):
+    mod = hpy.make_module("""
+        HPyDef_METH(f, "f", HPyFunc_O, .doc = "f(x): return x")
+        static HPy f_impl(HPyContext *ctx, HPy self, HPy x)
+        {
+            return HPy_Dup(ctx, x);
+        }
+        @EXPORT(f)
+        @INIT
+    """)
+    assert mod.__doc__ == "a test module"
+    assert mod.f.__doc__ == "f(x): return x"
+    assert mod.f.__name__ == "f"
+    sentinel = object()
+    assert mod.f(sentinel) is sentinel
+    with pytest.raises(TypeError):
+        mod.f()
+
+
+def test_exec_slots_run_in_order(hpy):
+    mod = hpy.make_module("""
+        HPyDef_SLOT(first, HPy_mod_exec)
+        static int first_impl(HPyContext *ctx, HPy m)
+        {
+            HPy order = HPyList_New(ctx, 0);
+            if (HPy_IsNull(order)) return -1;
+            HPy one = HPyLong_FromLong(ctx, 1);
+            HPyList_Append(ctx, order, one);
+            HPy_Close(ctx, one);
+            int res = HPy_SetAttr_s(ctx, m, "order", order);
+            HPy_Close(ctx, order);
+            return res;
+        }
+        HPyDef_SLOT(second, HPy_mod_exec)
+        static int second_impl(HPyContext *ctx, HPy m)
+        {
+            HPy order = HPy_GetAttr_s(ctx, m, "order");
+            if (HPy_IsNull(order)) return -1;
+            HPy two = HPyLong_FromLong(ctx, 2);
+            int res = HPyList_Append(ctx, order, two);
+            HPy_Close(ctx, two);
+            HPy_Close(ctx, order);
+            return res;
+        }
+        @EXPORT(first)
+        @EXPORT(second)
+        @INIT
+    """)
+    assert mod.order == [1, 2]
+
+
+def test_exec_slot_error_fails_the_import(hpy):
+    with pytest.raises(ValueError, match="exec says no"):
+        hpy.make_module("""
+            HPyDef_SLOT(bad, HPy_mod_exec)
+            static int bad_impl(HPyContext *ctx, HPy m)
+            {
+                HPyErr_SetString(ctx, ctx->h_ValueError, "exec says no");
+                return -1;
+            }
+            @EXPORT(bad)
+            @INIT
+        """)
+
+
+def test_mod_create_returning_an_object(hpy):
+    source = """
+        #include "hpy.h"
+        HPyDef_SLOT(create, HPy_mod_create)
+        static HPy create_impl(HPyContext *ctx, HPy spec)
+        {
+            HPy types = HPyImport_ImportModule(ctx, "types");
+            if (HPy_IsNull(types)) return HPy_NULL;
+            HPy ns = HPy_GetAttr_s(ctx, types, "SimpleNamespace");
+            HPy_Close(ctx, types);
+            if (HPy_IsNull(ns)) return HPy_NULL;
+            HPy obj = HPy_Call(ctx, ns, NULL, 0, HPy_NULL);
+            HPy_Close(ctx, ns);
+            if (HPy_IsNull(obj)) return HPy_NULL;
+            HPy name = HPy_GetAttr_s(ctx, spec, "name");
+            if (HPy_IsNull(name) || HPy_SetAttr_s(ctx, obj, "created_for", name) < 0) {
+                HPy_Close(ctx, obj);
+                obj = HPy_NULL;
+            }
+            HPy_Close(ctx, name);
+            return obj;
+        }
+        static HPyDef *defines[] = { &create, NULL };
+        static HPyModuleDef moduledef = { .defines = defines };
+        HPy_MODINIT(created, moduledef)
+    """
+    path = hpy.compile("created", source)
+    obj = hpy.load("created", path)
+    assert type(obj).__name__ == "SimpleNamespace"
+    assert obj.created_for == "created"
+
+
+def test_mod_create_returning_a_module_is_rejected(hpy):
+    source = """
+        #include "hpy.h"
+        HPyDef_SLOT(create, HPy_mod_create)
+        static HPy create_impl(HPyContext *ctx, HPy spec)
+        {
+            return HPyImport_ImportModule(ctx, "math");
+        }
+        static HPyDef *defines[] = { &create, NULL };
+        static HPyModuleDef moduledef = { .defines = defines };
+        HPy_MODINIT(badcreate, moduledef)
+    """
+    path = hpy.compile("badcreate", source)
+    with pytest.raises(SystemError, match="HPy_mod_create"):
+        hpy.load("badcreate", path)
+
+
+def test_globals(hpy):
+    source = """
+        #include "hpy.h"
+        static HPyGlobal saved;
+        HPyDef_METH(store, "store", HPyFunc_O)
+        static HPy store_impl(HPyContext *ctx, HPy self, HPy x)
+        {
+            HPyGlobal_Store(ctx, &saved, x);
+            return HPy_Dup(ctx, ctx->h_None);
+        }
+        HPyDef_METH(load, "load", HPyFunc_NOARGS)
+        static HPy load_impl(HPyContext *ctx, HPy self)
+        {
+            return HPyGlobal_Load(ctx, saved);
+        }
+        static HPyDef *defines[] = { &store, &load, NULL };
+        static HPyGlobal *globals[] = { &saved, NULL };
+        static HPyModuleDef moduledef = { .defines = defines, .globals = globals };
+        HPy_MODINIT(withglobals, moduledef)
+    """
+    mod = hpy.load("withglobals", hpy.compile("withglobals", source))
+    value = object()
+    mod.store(value)
+    assert mod.load() is value
+    mod.store(42)
+    assert mod.load() == 42
+
+
+def test_nonzero_size_is_rejected(hpy):
+    source = """
+        #include "hpy.h"
+        static HPyModuleDef moduledef = { .size = 16 };
+        HPy_MODINIT(sized, moduledef)
+    """
+    path = hpy.compile("sized", source)
+    with pytest.raises(SystemError, match="size must be 0"):
+        hpy.load("sized", path)
+
+
+def test_legacy_methods(hpy):
+    if hpy.abi == "universal":
+        pytest.skip("legacy methods need the C API (cpython and hybrid ABIs)")
+    source = """
+        #include <Python.h>
+        #include "hpy.h"
+        static PyObject *legacy_add(PyObject *self, PyObject *args)
+        {
+            long a, b;
+            (void)self;
+            if (!PyArg_ParseTuple(args, "ll", &a, &b)) return NULL;
+            return PyLong_FromLong(a + b);
+        }
+        static PyMethodDef legacy_methods[] = {
+            {"legacy_add", legacy_add, METH_VARARGS, "add two ints the old way"},
+            {NULL, NULL, 0, NULL}
+        };
+        HPyDef_METH(modern, "modern", HPyFunc_NOARGS)
+        static HPy modern_impl(HPyContext *ctx, HPy self)
+        {
+            return HPyUnicode_FromString(ctx, "hpy");
+        }
+        static HPyDef *defines[] = { &modern, NULL };
+        static HPyModuleDef moduledef = { .legacy_methods = legacy_methods, .defines = defines };
+        HPy_MODINIT(legacy, moduledef)
+    """
+    mod = hpy.load("legacy", hpy.compile("legacy", source))
+    assert mod.legacy_add(2, 3) == 5
+    assert mod.modern() == "hpy"
+
+
+def test_legacy_methods_do_not_compile_in_universal(hpy):
+    if hpy.abi != "universal":
+        pytest.skip("universal only")
+    from support import CompileError
+
+    with pytest.raises(CompileError, match="Python.h is forbidden"):
+        hpy.compile("legacy", '#include <Python.h>\n#include "hpy.h"\n')
