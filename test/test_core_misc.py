@@ -191,7 +191,7 @@ def test_compile_and_eval(mod):
     assert mod.eval(code, {"a": 40}, {}) == 42
     assert mod.eval(code, {}, {"a": 1}) == 3
     code = mod.compile("x = len('abc')\ndef f():\n    return x * 2\n", "file.py", FILE)
-    ns = {}
+    ns = {"__builtins__": __builtins__}   # only inserted by CPython >= 3.10
     assert mod.eval(code, ns, ns) is None
     assert ns["x"] == 3 and ns["f"]() == 6
     code = mod.compile("y = 5", "<single>", SINGLE)

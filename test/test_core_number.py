@@ -215,7 +215,8 @@ def test_power(mod):
 @pytest.mark.parametrize("op", UNARY)
 def test_unary(mod, op):
     f = getattr(mod, op)
-    for v in (5, -5, 0, 2**80, True):
+    # (~True is deprecated since 3.12)
+    for v in (5, -5, 0, 2**80) + ((True,) if op != "Invert" else ()):
         r = f(v)
         assert r == PYUNARY[op](v)
         assert type(r) is type(PYUNARY[op](v))

@@ -96,6 +96,8 @@ ATTRS = src("""
 """)
 
 
+# 3.13's PyObject_HasAttr(String) reports the swallowed error as unraisable
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_attributes(hpy):
     mod = hpy.make_module(ATTRS)
     o = Obj()

@@ -213,7 +213,7 @@ def test_sequence_slices(hpy):
     with pytest.raises(TypeError):
         mod.getslice(42, 0, 1)
     with pytest.raises(TypeError):
-        mod.getslice({}, 0, 1)
+        mod.getslice(object(), 0, 1)
     mod.setslice(lst, 1, 3, ["a", "b", "c"])
     assert lst == [0, "a", "b", "c", 3, 4, 5]
     mod.delslice(lst, 0, 4)
