@@ -55,7 +55,7 @@ test: gen-check typecheck lint test-ts test-py
 demo: setup
 	$(PY) examples/demo.py
 
-bench: setup
+bench: setup node_modules/.package-lock.json
 	$(PY) bench/run.py
 
 clean:
