@@ -10,7 +10,7 @@ import { emitUniversalContext, emitUniversalWrappers } from "./emitters/universa
 import { emitCPythonTrampolines, emitHostCallRealFunction, emitUniversalTrampolines } from "./emitters/trampolines.ts";
 import { emitCPythonApi, emitCPythonContext } from "./emitters/cpython-api.ts";
 import { emitCtxDecl, emitHostCtxImpl, emitHostCtxInit } from "./emitters/host.ts";
-import { emitDebugWrappers } from "./emitters/debug.ts";
+import { emitDebugCallReal, emitDebugDecl, emitDebugWrappers } from "./emitters/debug.ts";
 import { emitTraceWrappers } from "./emitters/trace.ts";
 import { emitApiReference } from "./emitters/docs.ts";
 
@@ -28,7 +28,9 @@ export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitHostCtxImpl,
   emitHostCtxInit,
   emitHostCallRealFunction,
+  emitDebugDecl,
   emitDebugWrappers,
+  emitDebugCallReal,
   emitTraceWrappers,
   emitApiReference,
 ];

@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 INCLUDE = REPO / "hpy" / "devel" / "include"
 RUNTIME = REPO / "hpy" / "devel" / "src" / "runtime"
 
-ABIS = ("cpython", "universal", "hybrid")
+ABIS = ("cpython", "universal", "hybrid", "debug")
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O0", "-g", "-fPIC"]
 # Test snippets routinely ignore `self` and friends.
 SNIPPET_CFLAGS = CFLAGS + ["-Wno-unused-parameter"]

@@ -1,23 +1,37 @@
 /**
- * Emits the debug context's wrappers (hpy/debug/src/autogen_debug_wrappers.c
- * and autogen_debug_ctx_init.h). The debug context wraps the universal one:
- * every handle an extension sees is a debug handle. A generated wrapper
- * checks each handle argument (still open?), unwraps it, calls the universal
- * context and wraps a handle result in a new debug handle. Members whose
- * arguments are not plain handles or C values (builders, fields, arrays,
- * out-parameters...) are written by hand in hpy/debug/src/debug_ctx.c; only
- * their prototypes are emitted.
+ * Emits the generated parts of the debug context (hpy/debug/src):
+ *
+ *  - autogen_debug_wrappers.h: one wrapper per context function. The debug
+ *    context wraps the universal one and every handle an extension sees is a
+ *    debug handle. A generated wrapper checks that the context it was called
+ *    with is still valid, checks each borrowed handle argument (open, and a
+ *    debug handle at all) and unwraps it, calls the universal context, and
+ *    wraps a handle result in a new debug handle. When a check fails and the
+ *    violation is recovered from (raise mode, or an on-invalid-handle
+ *    callback), the universal function is not called and the wrapper returns
+ *    the member's error value. Members whose arguments are not plain handles
+ *    or C values (builders, fields, arrays, out-parameters...) or that have
+ *    checks of their own are written by hand in debug_ctx.c; only their
+ *    prototypes are emitted.
+ *
+ *  - autogen_debug_call_real.h: the marshalling of debug
+ *    ctx_CallRealFunctionFromTrampoline for every signature whose trampoline
+ *    arguments map one-to-one onto the implementation's parameters: each
+ *    incoming PyObject* becomes a fresh argument handle of the call frame, the
+ *    implementation runs with the frame's own context, and the result is
+ *    converted back (a returned handle becomes the new reference handed to
+ *    CPython). The other signatures are written by hand in debug_ctx.c.
  */
-import { contextMembers, ctxName, functionMembers } from "../../api/index.ts";
-import type { FunctionMember } from "../../api/index.ts";
-import { cFunctionHead, cParams } from "../c.ts";
-import { GeneratedFile } from "../generated-file.ts";
+import { contextMembers, ctxName, functionMembers, signatures } from "../../api/index.ts";
+import type { FunctionMember, FuncSignature } from "../../api/index.ts";
+import { cDecl, cFunctionHead, cParams } from "../c.ts";
+import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { DEBUG_SRC } from "../paths.ts";
 
 /** Types that make a member need a hand-written debug wrapper. */
 const HANDLE_LIKE = /HPy(Field|Global|ListBuilder|TupleBuilder|Tracker|ThreadState)|HPy \*|const HPy \*|HPyType_Spec|HPyCallFunction|HPyCapsule_Destructor|cpy_PyObject/;
 
-/** Members with handle semantics beyond "borrow the arguments, own the result". */
+/** Members with handle semantics beyond "borrow the arguments, own the result", or extra checks. */
 const HAND_WRITTEN = new Set([
   "HPy_Dup",
   "HPy_Close",
@@ -47,38 +61,177 @@ export function isDebugHandWritten(m: FunctionMember): boolean {
   return m.params.some((p) => HANDLE_LIKE.test(p.type));
 }
 
+/** Predicates answer 0 ("no") when they cannot run; everything else returns its error value. */
+const PREDICATE = /_Check$|^HPy_Is$|^HPy_HasAttr|^HPyCapsule_IsValid$/;
+
+/** What a wrapper returns when a violation stops it from calling the universal context. */
+export function debugErrorValue(m: FunctionMember): string | null {
+  const t = m.returns;
+  if (t === "void") return null;
+  if (t === "HPy") return "HPy_NULL";
+  if (t.endsWith("*")) return "NULL";
+  if (t === "double") return "-1.0";
+  if (t === "HPyType_BuiltinShape") return "(HPyType_BuiltinShape)-2";
+  if (PREDICATE.test(m.name)) return "0";
+  return `(${t})-1`;
+}
+
+function debugParams(m: FunctionMember): string {
+  return cParams(m.params).replace(/^HPyContext \*ctx/, "HPyContext *dctx");
+}
+
 function wrapper(m: FunctionMember): string[] {
   const name = `debug_${ctxName(m)}`;
-  const params = cParams(m.params).replace(/^HPyContext \*ctx/, "HPyContext *dctx");
-  const args = ["uctx", ...m.params.map((p) => (p.type === "HPy" ? `debug_unwrap(dctx, ${p.name}, "${m.name}")` : p.name))];
-  const call = `uctx->${ctxName(m)}(${args.join(", ")})`;
-  const lines = [`static ${cFunctionHead(m.returns, name, params)}`, "{", "    HPyContext *uctx = debug_enter(dctx);"];
+  const handles = m.params.filter((p) => p.type === "HPy");
+  for (const p of handles) {
+    if (p.ownership !== "borrowed") throw new Error(`${m.name}: handle argument ${p.name} is not borrowed; write its debug wrapper by hand`);
+  }
+  const args = ["d_uctx", ...m.params.map((p) => (p.type === "HPy" ? `u_${p.name}` : p.name))];
+  const call = `d_uctx->${ctxName(m)}(${args.join(", ")})`;
+  const lines = [`static ${cFunctionHead(m.returns, name, debugParams(m))}`, "{", `    static const char d_fn[] = "${m.name}";`];
+  lines.push("    HPyContext *d_uctx = debug_enter(dctx, d_fn);");
+  if (handles.length > 0) lines.push(`    HPy ${handles.map((p) => `u_${p.name}`).join(", ")};`);
+  const checks = ["d_uctx == NULL", ...handles.map((p) => `debug_unwrap(dctx, ${p.name}, d_fn, "${p.name}", &u_${p.name}) < 0`)];
+  lines.push(`    if (${checks.join(" ||\n        ")}) {`);
+  const err = debugErrorValue(m);
+  if (err === null) {
+    lines.push("        return;");
+  } else {
+    lines.push("        debug_not_executed(d_fn);", `        return ${err};`);
+  }
+  lines.push("    }");
   if (m.returns === "void") lines.push(`    ${call};`);
-  else if (m.returns === "HPy") lines.push(`    return debug_open(dctx, ${call});`);
+  else if (m.returns === "HPy") lines.push(`    return debug_open(dctx, ${call}, d_fn);`);
   else lines.push(`    return ${call};`);
   lines.push("}");
   return lines;
 }
 
+/** Prototypes of the hand-written wrappers (debug_wrappers.c), shared by their users. */
+export function emitDebugDecl(): GeneratedFile {
+  const f = new GeneratedFile(`${DEBUG_SRC}/autogen_debug_decl.h`, "c", "Prototypes of the hand-written debug-mode wrappers.");
+  includeGuard(f, () => {
+    for (const m of functionMembers) {
+      if (isDebugHandWritten(m)) f.line(`_HPy_HIDDEN ${cFunctionHead(m.returns, `debug_${ctxName(m)}`, debugParams(m))};`);
+    }
+  });
+  return f;
+}
+
 export function emitDebugWrappers(): GeneratedFile {
   const f = new GeneratedFile(`${DEBUG_SRC}/autogen_debug_wrappers.h`, "c", "Debug-mode wrappers of the context functions.");
-  for (const m of functionMembers) {
-    if (isDebugHandWritten(m)) {
-      f.line(`${cFunctionHead(m.returns, `debug_${ctxName(m)}`, cParams(m.params).replace(/^HPyContext \*ctx/, "HPyContext *dctx"))};`);
-    }
-  }
-  f.blank();
-  for (const m of functionMembers) {
-    if (isDebugHandWritten(m)) continue;
-    f.lines_(wrapper(m));
+  includeGuard(f, () => {
+    f.line('#include "autogen_debug_decl.h"');
     f.blank();
+    for (const m of functionMembers) {
+      if (isDebugHandWritten(m)) continue;
+      f.lines_(wrapper(m));
+      f.blank();
+    }
+    f.line("/* Fills every function of a debug context (the constants are set by the caller). */");
+    f.line("static void debug_ctx_fill_functions(HPyContext *dctx)");
+    f.line("{");
+    for (const m of functionMembers) f.line(`    dctx->${ctxName(m)} = &debug_${ctxName(m)};`);
+    f.line("}");
+    f.blank();
+    f.line("/* Stores the debug handle of every context constant into dctx: `open_const`");
+    f.line(" * makes the never-closing debug handle for a universal constant. */");
+    f.line("static void debug_ctx_fill_constants(HPyContext *dctx, HPyContext *uctx,");
+    f.line("                                     HPy (*open_const)(HPy uh, const char *name))");
+    f.line("{");
+    for (const m of contextMembers) {
+      if (m.kind === "handle") f.line(`    dctx->${m.name} = open_const(uctx->${m.name}, "${m.name}");`);
+    }
+    f.line("}");
+  });
+  return f;
+}
+
+/** Signatures whose debug marshalling is written by hand in debug_ctx.c. */
+const CALL_REAL_HAND_WRITTEN = new Set([
+  "HPyFunc_KEYWORDS",
+  "HPyFunc_DESTROYFUNC",
+  "HPyFunc_GETBUFFERPROC",
+  "HPyFunc_RELEASEBUFFERPROC",
+  "HPyFunc_INITPROC",
+  "HPyFunc_NEWFUNC",
+  "HPyFunc_TRAVERSEPROC",
+  "HPyFunc_CAPSULE_DESTRUCTOR",
+  "HPyFunc_VECTORCALLFUNC",
+  "HPyFunc_MOD_CREATE",
+]);
+
+function shortName(sig: FuncSignature): string {
+  return sig.name.replace(/^HPyFunc_/, "");
+}
+
+/** The case of one regular signature, or null if it is not regular. */
+function callRealCase(sig: FuncSignature): string[] | null {
+  if (CALL_REAL_HAND_WRITTEN.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) return null;
+  const { args, result } = sig.trampoline;
+  if (args.length !== sig.implParams.length || !sig.takesContext) return null;
+  const lines = [`    case ${sig.name}: {`, `        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`];
+  const callArgs = ["f->ctx"];
+  args.forEach((a, i) => {
+    const p = sig.implParams[i]!;
+    if (p.type === "HPy") {
+      lines.push(`        HPy d_${a.name} = debug_frame_arg(f, a->${a.name});`);
+      callArgs.push(`d_${a.name}`);
+    } else if (p.type === "const HPy *") {
+      const count = args[i + 1];
+      if (count === undefined) throw new Error(`${sig.name}: handle array ${a.name} without a count`);
+      lines.push(`        const HPy *d_${a.name} = debug_frame_arg_array(f, a->${a.name}, (HPy_ssize_t)a->${count.name});`);
+      callArgs.push(`d_${a.name}`);
+    } else if (p.type === "HPy_RichCmpOp") {
+      callArgs.push(`(HPy_RichCmpOp)a->${a.name}`);
+    } else {
+      callArgs.push(`a->${a.name}`);
+    }
+  });
+  const call = `((${sig.implTypedef})(void (*)(void))func)(${callArgs.join(", ")})`;
+  if (result === null) {
+    lines.push(`        ${call};`, "        debug_frame_leave_void(f);");
+  } else if (sig.implReturns === "HPy") {
+    lines.push(`        HPy r = ${call};`, "        a->result = debug_frame_leave_obj(f, r);");
+  } else {
+    lines.push(`        ${cDecl(sig.implReturns, "r")} = ${call};`, `        a->result = debug_frame_leave(f) ? (${sig.implReturns})-1 : r;`);
   }
-  f.line("/* Fills a debug context: constants are debug handles opened by the caller. */");
-  f.line("static void debug_ctx_fill_functions(HPyContext *dctx)");
-  f.line("{");
-  for (const m of contextMembers) {
-    if (m.kind === "function") f.line(`    dctx->${ctxName(m)} = &debug_${ctxName(m)};`);
-  }
-  f.line("}");
+  lines.push("        return 1;", "    }");
+  return lines;
+}
+
+export function emitDebugCallReal(): GeneratedFile {
+  const f = new GeneratedFile(
+    `${DEBUG_SRC}/autogen_debug_call_real.h`,
+    "c",
+    "Debug-mode marshalling of ctx_CallRealFunctionFromTrampoline for the regular signatures.",
+  );
+  includeGuard(f, () => {
+    f.line("/* The name of a signature, for messages. */");
+    f.line("static const char *debug_signature_name(HPyFunc_Signature sig)");
+    f.line("{");
+    f.line("    switch (sig) {");
+    for (const sig of signatures) f.line(`    case ${sig.name}: return "${sig.name}";`);
+    f.line('    default: return "HPyFunc_<unknown>";');
+    f.line("    }");
+    f.line("}");
+    f.blank();
+    f.line("/* Runs `func` in the call frame `f` (already entered) if `sig` is regular:");
+    f.line(" * argument handles are opened in the frame, and leaving the frame closes");
+    f.line(" * them and converts the result. Returns 1 if `sig` was handled here, 0 if");
+    f.line(" * the caller must handle it. */");
+    f.line("static int");
+    f.line("debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func, void *args)");
+    f.line("{");
+    f.line("    switch (sig) {");
+    for (const sig of signatures) {
+      const c = callRealCase(sig);
+      if (c !== null) f.lines_(c);
+    }
+    f.line("    default:");
+    f.line("        return 0;");
+    f.line("    }");
+    f.line("}");
+  });
   return f;
 }

@@ -158,40 +158,31 @@ export function emitCPythonTrampolines(): GeneratedFile {
  * arguments map one-to-one onto the implementation's parameters, a `case`
  * that unpacks the args struct, calls the implementation with the context it
  * was given and stores the result (hpy/universal/src/autogen_call_real.h).
- * The other signatures are handled by hand in the host.
+ * The file holds case labels only: the host includes it inside the one
+ * switch of ctx_CallRealFunctionFromTrampoline, next to the hand-written
+ * cases of the other signatures.
  */
 export function emitHostCallRealFunction(): GeneratedFile {
   const f = new GeneratedFile(
     `${UNIVERSAL_SRC}/autogen_call_real.h`,
     "c",
-    "Host dispatch of ctx_CallRealFunctionFromTrampoline for the regular signatures.",
+    "Cases of ctx_CallRealFunctionFromTrampoline for the regular signatures (included inside its switch).",
   );
-  includeGuard(f, () => {
-    f.line("/* Returns 1 if `sig` was handled here, 0 if the caller must handle it. */");
-    f.line("static int");
-    f.line("call_real_function_regular(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args)");
-    f.line("{");
-    f.line("    switch (sig) {");
-    for (const sig of signatures) {
-      if (CPYTHON_HAND_WRITTEN.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) continue;
-      const { args, result } = sig.trampoline;
-      if (args.length !== sig.implParams.length) continue;
-      const call = `((${sig.implTypedef})(void (*)(void))func)(${[
-        ...(sig.takesContext ? ["ctx"] : []),
-        ...args.map((a, i) => toImplArg({ name: `a->${a.name}`, type: a.type }, sig.implParams[i]!.type)),
-      ].join(", ")})`;
-      f.line(`    case ${sig.name}: {`);
-      f.line(`        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`);
-      if (result === null) f.line(`        ${call};`);
-      else if (sig.implReturns === "HPy") f.line(`        a->result = _h2py(${call});`);
-      else f.line(`        a->result = ${call};`);
-      f.line("        return 1;");
-      f.line("    }");
-    }
-    f.line("    default:");
-    f.line("        return 0;");
-    f.line("    }");
+  for (const sig of signatures) {
+    if (CPYTHON_HAND_WRITTEN.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) continue;
+    const { args, result } = sig.trampoline;
+    if (args.length !== sig.implParams.length) continue;
+    const call = `((${sig.implTypedef})(void (*)(void))func)(${[
+      ...(sig.takesContext ? ["ctx"] : []),
+      ...args.map((a, i) => toImplArg({ name: `a->${a.name}`, type: a.type }, sig.implParams[i]!.type)),
+    ].join(", ")})`;
+    f.line(`case ${sig.name}: {`);
+    f.line(`    _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`);
+    if (result === null) f.line(`    ${call};`);
+    else if (sig.implReturns === "HPy") f.line(`    a->result = _h2py(${call});`);
+    else f.line(`    a->result = ${call};`);
+    f.line("    return;");
     f.line("}");
-  });
+  }
   return f;
 }

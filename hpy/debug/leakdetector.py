@@ -22,8 +22,24 @@ class HPyLeakError(HPyDebugError):
 
     def __str__(self) -> str:
         count = len(self.leaks)
-        header = f"{count} unclosed handle{'' if count == 1 else 's'}:"
-        return "\n".join([header] + [f"    {handle!r}" for handle in self.leaks])
+        lines = [f"{count} unclosed handle{'' if count == 1 else 's'}:"]
+        for handle in self.leaks:
+            lines.append(f"    {handle!r}")
+            lines.extend(f"    {line}" for line in _creation_stack(handle))
+        return "\n".join(lines)
+
+
+def _creation_stack(handle: object) -> Sequence[str]:
+    """The lines of the C stack where the handle was created, if recorded
+    (see hpy.debug.set_handle_stack_trace_limit)."""
+    description = getattr(handle, "description", None)
+    if not isinstance(description, str):
+        return []
+    marker = "the handle was created at:"
+    at = description.find(marker)
+    if at < 0:
+        return []
+    return [line.rstrip() for line in description[at:].splitlines()]
 
 
 class LeakDetector:

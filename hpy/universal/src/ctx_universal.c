@@ -7,7 +7,6 @@
 #include "hpy_host.h"
 #include "autogen_ctx_impl.h"
 #include "autogen_ctx_init.h"
-#include "autogen_call_real.h"
 
 static struct _HPyContext_s universal_ctx;
 
@@ -43,10 +42,11 @@ void
 ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
                                    HPyCFunction func, void *args)
 {
-    if (call_real_function_regular(ctx, sig, func, args))
-        return;
-
     switch (sig) {
+    /* The signatures whose arguments map one-to-one (generated). */
+#include "autogen_call_real.h"
+
+    /* The others. */
     case HPyFunc_KEYWORDS: {
         _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
         HPyFunc_keywords f = (HPyFunc_keywords)(void (*)(void))func;

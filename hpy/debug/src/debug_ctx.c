@@ -1,0 +1,458 @@
+/* The debug context: creation, the pool of per-call contexts, the call
+ * frames of ctx_CallRealFunctionFromTrampoline, and the checks every
+ * wrapper starts with (debug_enter, debug_unwrap, debug_open). */
+#if !defined(_WIN32) && !defined(_GNU_SOURCE)
+#  define _GNU_SOURCE 1
+#endif
+#include "debug_internal.h"
+#include "hpy_host.h"
+#include "hpy/runtime/buffer.h"
+
+#include <string.h>
+#if !defined(_WIN32)
+#  include <dlfcn.h>
+#endif
+
+#include "autogen_debug_wrappers.h"
+#include "autogen_debug_call_real.h"
+
+typedef struct {
+    struct _HPyContext_s ctx;
+    DebugCtxInfo info;
+} DebugCtxBlock;
+
+static DebugCtxBlock *global_block; /* handed to extensions at load time */
+static struct _HPyContext_s template_ctx;
+static HPyContext *uctx_cached;
+
+/* Per-call contexts not in use, oldest released first. A released context
+ * is reused only once MIN_FREE_CONTEXTS others are waiting, so that a
+ * stored context stays invalid for a while. */
+#define MIN_FREE_CONTEXTS 8
+static HPyContext *free_head, *free_tail;
+static int nfree;
+
+HPyContext *debug_uctx(void)
+{
+    return uctx_cached;
+}
+
+static DebugCtxInfo *ctx_info(HPyContext *dctx)
+{
+    return (DebugCtxInfo *)dctx->_private;
+}
+
+static HPy open_const(HPy uh, const char *name)
+{
+    DebugHandle *dh = debug_handle_new_const(_h2py(uh), name);
+    if (dh == NULL)
+        Py_FatalError("HPy debug mode: out of memory while creating the debug context");
+    return debug_as_hpy(dh);
+}
+
+static DebugCtxBlock *new_block(void)
+{
+    DebugCtxBlock *b = (DebugCtxBlock *)calloc(1, sizeof(DebugCtxBlock));
+    if (b == NULL)
+        return NULL;
+    memcpy(&b->ctx, &template_ctx, sizeof(template_ctx));
+    b->ctx._private = &b->info;
+    b->info.magic = DEBUG_CTX_MAGIC;
+    return b;
+}
+
+HPyContext *hpy_host_debug_ctx(void)
+{
+    if (global_block != NULL)
+        return &global_block->ctx;
+    debug_state_init();
+    if (debug_state.debug_error == NULL) {
+        PyObject *mod = PyImport_ImportModule("hpy.debug.leakdetector");
+        if (mod == NULL)
+            return NULL;
+        debug_state.debug_error = PyObject_GetAttrString(mod, "HPyDebugError");
+        Py_DECREF(mod);
+        if (debug_state.debug_error == NULL)
+            return NULL;
+    }
+    uctx_cached = hpy_host_universal_ctx();
+    template_ctx.name = "HPy Debug Mode ABI (checking handles, wrapping the Universal ABI)";
+    template_ctx.abi_version = HPY_ABI_VERSION;
+    debug_ctx_fill_functions(&template_ctx);
+    debug_ctx_fill_constants(&template_ctx, uctx_cached, open_const);
+    global_block = new_block();
+    if (global_block == NULL) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    global_block->info.valid = 1;
+    global_block->info.is_global = 1;
+    return &global_block->ctx;
+}
+
+static HPyContext *acquire_ctx(DebugFrame *f)
+{
+    HPyContext *c;
+    if (nfree > MIN_FREE_CONTEXTS) {
+        c = free_head;
+        free_head = ctx_info(c)->next_free;
+        if (free_head == NULL)
+            free_tail = NULL;
+        nfree--;
+    }
+    else {
+        DebugCtxBlock *b = new_block();
+        if (b == NULL)
+            Py_FatalError("HPy debug mode: out of memory (allocating a context)");
+        c = &b->ctx;
+    }
+    DebugCtxInfo *info = ctx_info(c);
+    info->valid = 1;
+    info->frame = f;
+    info->uses++;
+    info->next_free = NULL;
+    return c;
+}
+
+static void release_ctx(HPyContext *c)
+{
+    DebugCtxInfo *info = ctx_info(c);
+    info->valid = 0;
+    info->frame = NULL;
+    if (free_tail != NULL)
+        ctx_info(free_tail)->next_free = c;
+    else
+        free_head = c;
+    free_tail = c;
+    nfree++;
+}
+
+/* ---- the checks of every wrapper ---- */
+
+HPyContext *debug_enter(HPyContext *dctx, const char *fn)
+{
+    DebugCtxInfo *info = dctx != NULL ? ctx_info(dctx) : NULL;
+    if (info == NULL || info->magic != DEBUG_CTX_MAGIC)
+        debug_violation(V_FATAL, NULL,
+                        "%s: called with a context (%p) that is not the HPy debug context it "
+                        "was given", fn, (void *)dctx);
+    if (!info->valid) {
+        debug_violation(V_OTHER, NULL,
+                        "%s: called with an HPyContext (%p) that is no longer valid: it was "
+                        "handed to an HPy function whose call has returned. A context is valid "
+                        "only during the call that received it: do not store it, use the "
+                        "context of the current call", fn, (void *)dctx);
+        return NULL;
+    }
+    return uctx_cached;
+}
+
+int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param, HPy *out)
+{
+    DebugHandle *dh;
+    (void)dctx;
+    *out = HPy_NULL;
+    if (HPy_IsNull(h))
+        return 0;
+    dh = debug_handle_lookup(h);
+    if (dh == NULL) {
+        debug_violation(V_HANDLE, NULL,
+                        "%s: argument '%s' is not a valid HPy handle (%p): it is not a handle of "
+                        "the debug context (uninitialised memory, or a handle obtained from "
+                        "another context?)", fn, param, (void *)h._i);
+        return -1;
+    }
+    if (dh->state == DH_OPEN || dh->state == DH_CONST) {
+        *out = _py2h(dh->obj);
+        return 0;
+    }
+    debug_violation(V_HANDLE, dh, "%s: argument '%s' is a closed handle (use after close)", fn,
+                    param);
+    return -1;
+}
+
+HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
+{
+    DebugHandle *dh;
+    (void)dctx;
+    if (HPy_IsNull(uh))
+        return HPy_NULL;
+    dh = debug_handle_new(_h2py(uh), fn);
+    return dh != NULL ? debug_as_hpy(dh) : HPy_NULL;
+}
+
+/* ---- frames ---- */
+
+static void frame_enter(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func)
+{
+    memset(f, 0, sizeof(*f));
+    f->sig = sig;
+    f->func = func;
+    f->args = f->small_args;
+    f->args_capacity = DEBUG_FRAME_SMALL_ARGS;
+    f->array = f->small_array;
+    f->prev = debug_current_frame();
+    debug_set_current_frame(f);
+    f->ctx = acquire_ctx(f);
+}
+
+/* "the HPyFunc_O function f_impl (mytest.hpy0.so)", as well as we can. */
+static void describe_frame(DebugStr *s, DebugFrame *f)
+{
+    debug_str_printf(s, "the %s function", debug_signature_name(f->sig));
+#if !defined(_WIN32)
+    Dl_info info;
+    if (dladdr((void *)f->func, &info) != 0) {
+        const char *file = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
+        file = file ? file + 1 : info.dli_fname;
+        if (info.dli_sname != NULL && info.dli_saddr == (void *)f->func)
+            debug_str_printf(s, " %s", info.dli_sname);
+        if (file != NULL)
+            debug_str_printf(s, " at %s+0x%lx", file,
+                             (unsigned long)((char *)(void *)f->func - (char *)info.dli_fbase));
+        else
+            debug_str_printf(s, " at %p", (void *)f->func);
+        return;
+    }
+#endif
+    debug_str_printf(s, " at %p", (void *)f->func);
+}
+
+HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
+{
+    DebugHandle *dh;
+    if (obj == NULL)
+        return HPy_NULL;
+    Py_INCREF(obj);
+    dh = debug_handle_new(obj, NULL);
+    if (dh == NULL)
+        Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+    dh->frame = f;
+    dh->was_arg = 1;
+    if (f->nargs == f->args_capacity) {
+        HPy_ssize_t cap = 2 * f->args_capacity;
+        DebugHandle **n = (DebugHandle **)malloc((size_t)cap * sizeof(DebugHandle *));
+        if (n == NULL)
+            Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+        memcpy(n, f->args, (size_t)f->nargs * sizeof(DebugHandle *));
+        if (f->args != f->small_args)
+            free(f->args);
+        f->args = n;
+        f->args_capacity = cap;
+    }
+    f->args[f->nargs++] = dh;
+    return debug_as_hpy(dh);
+}
+
+const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n)
+{
+    HPy *array = f->small_array;
+    if (n > DEBUG_FRAME_SMALL_ARGS) {
+        array = (HPy *)malloc((size_t)n * sizeof(HPy));
+        if (array == NULL)
+            Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+    }
+    f->array = array;
+    for (HPy_ssize_t i = 0; i < n; i++)
+        array[i] = debug_frame_arg(f, objs[i]);
+    return array;
+}
+
+int debug_frame_leave(DebugFrame *f)
+{
+    /* Close the arguments first: the extension may still be reached by the
+     * code releasing them, with this frame as the current one. */
+    for (HPy_ssize_t i = 0; i < f->nargs; i++) {
+        DebugHandle *dh = f->args[i];
+        if (dh->state == DH_OPEN && dh->frame == f) {
+            dh->frame = NULL;
+            debug_handle_close(dh, "the return of the call it was an argument of", 0);
+        }
+    }
+    if (f->args != f->small_args)
+        free(f->args);
+    if (f->array != f->small_array)
+        free(f->array);
+    f->args = NULL;
+    f->array = NULL;
+    debug_set_current_frame(f->prev);
+    release_ctx(f->ctx);
+    if (f->violation != NULL) {
+        debug_frame_raise(f);
+        return 1;
+    }
+    return 0;
+}
+
+/* Turns the handle returned by the implementation into the new reference
+ * CPython gets (NULL if HPy_NULL or invalid). */
+static PyObject *take_result(DebugFrame *f, HPy r, const char *what)
+{
+    DebugHandle *dh;
+    DebugStr s = { NULL, 0, 0 };
+    PyObject *res = NULL;
+    if (HPy_IsNull(r))
+        return NULL;
+    describe_frame(&s, f);
+    const char *fdesc = s.buf != NULL ? s.buf : "the HPy function";
+    dh = debug_handle_lookup(r);
+    if (dh == NULL) {
+        debug_violation(V_HANDLE, NULL, "%s of %s is not a valid HPy handle (%p)", what, fdesc,
+                        (void *)r._i);
+        debug_not_executed(NULL);
+    }
+    else if (dh->state == DH_CONST) {
+        debug_violation(V_HANDLE, NULL,
+                        "%s of %s is the context constant ctx->%s without HPy_Dup: a function "
+                        "must return a new handle, e.g. HPy_Dup(ctx, ctx->%s)", what, fdesc,
+                        dh->const_name, dh->const_name);
+        res = dh->obj;
+        Py_INCREF(res);
+    }
+    else if (dh->state == DH_OPEN && dh->frame != NULL) {
+        debug_violation(V_HANDLE, dh,
+                        "%s of %s is one of its argument handles, without HPy_Dup: arguments are "
+                        "closed when the call returns, so return HPy_Dup(ctx, arg) instead",
+                        what, fdesc);
+        res = dh->obj;
+        Py_INCREF(res);
+    }
+    else if (dh->state == DH_OPEN) {
+        res = dh->obj;
+        debug_handle_close(dh, "the return of its handle to CPython", 1);
+    }
+    else {
+        debug_violation(V_HANDLE, dh, "%s of %s is a closed handle", what, fdesc);
+        debug_not_executed(NULL);
+    }
+    free(s.buf);
+    return res;
+}
+
+PyObject *debug_frame_leave_obj(DebugFrame *f, HPy r)
+{
+    PyObject *res = take_result(f, r, "the return value");
+    if (debug_frame_leave(f)) {
+        Py_XDECREF(res);
+        return NULL;
+    }
+    return res;
+}
+
+void debug_frame_leave_void(DebugFrame *f)
+{
+    if (debug_frame_leave(f))
+        PyErr_WriteUnraisable(NULL);
+}
+
+void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signature sig,
+                                              HPyCFunction func, void *args)
+{
+    DebugFrame frame, *f = &frame;
+    (void)dctx;
+    switch (sig) {
+    case HPyFunc_DESTROYFUNC:
+    case HPyFunc_TRAVERSEPROC:
+    case HPyFunc_CAPSULE_DESTRUCTOR:
+        /* no context and no handles: nothing to check */
+        uctx_cached->ctx_CallRealFunctionFromTrampoline(uctx_cached, sig, func, args);
+        return;
+    default:
+        break;
+    }
+
+    frame_enter(f, sig, func);
+    if (debug_call_real_regular(f, sig, func, args))
+        return;
+
+    switch (sig) {
+    case HPyFunc_KEYWORDS: {
+        _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
+        size_t nargs = (size_t)PyVectorcall_NARGS(a->nargsf);
+        Py_ssize_t nkw = a->kwnames != NULL ? PyTuple_GET_SIZE(a->kwnames) : 0;
+        HPy self = debug_frame_arg(f, a->self);
+        const HPy *items = debug_frame_arg_array(f, a->args, (HPy_ssize_t)nargs + nkw);
+        HPy kwnames = debug_frame_arg(f, a->kwnames);
+        HPy r = ((HPyFunc_keywords)(void (*)(void))func)(f->ctx, self, items, nargs, kwnames);
+        a->result = debug_frame_leave_obj(f, r);
+        return;
+    }
+    case HPyFunc_INITPROC: {
+        _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
+        HPy self = debug_frame_arg(f, a->self);
+        Py_ssize_t n = PyTuple_GET_SIZE(a->args);
+        const HPy *items = debug_frame_arg_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
+        HPy kw = debug_frame_arg(f, a->kw);
+        int r = ((HPyFunc_initproc)(void (*)(void))func)(f->ctx, self, items, n, kw);
+        a->result = debug_frame_leave(f) ? -1 : r;
+        return;
+    }
+    case HPyFunc_NEWFUNC: {
+        _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
+        HPy type = debug_frame_arg(f, a->self);
+        Py_ssize_t n = PyTuple_GET_SIZE(a->args);
+        const HPy *items = debug_frame_arg_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
+        HPy kw = debug_frame_arg(f, a->kw);
+        HPy r = ((HPyFunc_newfunc)(void (*)(void))func)(f->ctx, type, items, n, kw);
+        a->result = debug_frame_leave_obj(f, r);
+        return;
+    }
+    case HPyFunc_GETBUFFERPROC: {
+        _HPyFunc_args_GETBUFFERPROC *a = (_HPyFunc_args_GETBUFFERPROC *)args;
+        HPy_buffer hbuf;
+        memset(&hbuf, 0, sizeof(hbuf));
+        HPy self = debug_frame_arg(f, a->self);
+        int r = ((HPyFunc_getbufferproc)(void (*)(void))func)(f->ctx, self, &hbuf, a->flags);
+        if (r < 0) {
+            a->view->obj = NULL;
+            a->result = debug_frame_leave(f) ? -1 : r;
+            return;
+        }
+        /* hbuf.obj is a handle owned by the buffer: it moves to the view. */
+        PyObject *obj = take_result(f, hbuf.obj, "HPy_buffer.obj filled in");
+        hbuf.obj = _py2h(obj);
+        _HPy_buffer_to_Py_buffer(&hbuf, a->view);
+        if (debug_frame_leave(f)) {
+            Py_CLEAR(a->view->obj);
+            a->result = -1;
+            return;
+        }
+        a->result = r;
+        return;
+    }
+    case HPyFunc_RELEASEBUFFERPROC: {
+        _HPyFunc_args_RELEASEBUFFERPROC *a = (_HPyFunc_args_RELEASEBUFFERPROC *)args;
+        HPy_buffer hbuf;
+        _HPy_buffer_from_Py_buffer(&hbuf, a->view);
+        HPy self = debug_frame_arg(f, a->self);
+        hbuf.obj = debug_frame_arg(f, a->view->obj);
+        ((HPyFunc_releasebufferproc)(void (*)(void))func)(f->ctx, self, &hbuf);
+        debug_frame_leave_void(f);
+        return;
+    }
+    case HPyFunc_MOD_CREATE: {
+        _HPyFunc_args_UNARYFUNC *a = (_HPyFunc_args_UNARYFUNC *)args;
+        HPy spec = debug_frame_arg(f, a->arg0);
+        HPy r = ((HPyFunc_mod_create)(void (*)(void))func)(f->ctx, spec);
+        PyObject *res = debug_frame_leave_obj(f, r);
+        if (res != NULL && PyModule_Check(res)) {
+            Py_DECREF(res);
+            PyErr_SetString(PyExc_SystemError,
+                            "HPy_mod_create must return an object that is not a module "
+                            "object (real modules are not supported yet)");
+            res = NULL;
+        }
+        a->result = res;
+        return;
+    }
+    default:
+        break;
+    }
+    {
+        char msg[128];
+        snprintf(msg, sizeof(msg),
+                 "HPy debug mode: ctx_CallRealFunctionFromTrampoline: unsupported "
+                 "HPyFunc_Signature %d", (int)sig);
+        Py_FatalError(msg);
+    }
+}

@@ -1,0 +1,105 @@
+/* The module hpy.universal._trace: the Python interface of the trace mode
+ * (see hpy.trace). */
+#include "trace_internal.h"
+
+_HPy_HIDDEN int trace_state_init(void);
+
+/* {name: value[id]} for every context function. */
+static PyObject *per_function(const uint64_t *values)
+{
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return NULL;
+    for (int id = 0; id < trace_member_count(); id++) {
+        if (trace_state.names[id] == NULL)
+            continue;
+        PyObject *v = PyLong_FromUnsignedLongLong(values[id]);
+        if (v == NULL || PyDict_SetItem(d, trace_state.names[id], v) < 0) {
+            Py_XDECREF(v);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(v);
+    }
+    return d;
+}
+
+static PyObject *get_call_counts(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return per_function(trace_state.counts);
+}
+
+static PyObject *get_durations(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return per_function(trace_state.durations);
+}
+
+static PyObject *get_frequency(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromUnsignedLongLong(trace_clock_frequency());
+}
+
+static int check_function(PyObject *f, const char *what)
+{
+    if (f != Py_None && !PyCallable_Check(f)) {
+        PyErr_Format(PyExc_TypeError, "set_trace_functions: %s must be callable or None, not '%.100s'",
+                     what, Py_TYPE(f)->tp_name);
+        return -1;
+    }
+    return 0;
+}
+
+static PyObject *set_trace_functions(PyObject *self, PyObject *args, PyObject *kwargs)
+{
+    static char *kwlist[] = { "on_enter", "on_exit", NULL };
+    PyObject *on_enter = Py_None, *on_exit = Py_None;
+    (void)self;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:set_trace_functions", kwlist, &on_enter,
+                                     &on_exit))
+        return NULL;
+    if (check_function(on_enter, "on_enter") < 0 || check_function(on_exit, "on_exit") < 0)
+        return NULL;
+    on_enter = on_enter == Py_None ? NULL : on_enter;
+    on_exit = on_exit == Py_None ? NULL : on_exit;
+    Py_XINCREF(on_enter);
+    Py_XINCREF(on_exit);
+    Py_XSETREF(trace_state.on_enter, on_enter);
+    Py_XSETREF(trace_state.on_exit, on_exit);
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef methods[] = {
+    { "get_call_counts", get_call_counts, METH_NOARGS,
+      "{name: count}: how many times each context function (e.g. 'ctx_Add') was called by "
+      "extensions loaded in trace mode." },
+    { "get_durations", get_durations, METH_NOARGS,
+      "{name: ns}: the total time spent in each context function, in nanoseconds." },
+    { "set_trace_functions", (PyCFunction)(void (*)(void))set_trace_functions,
+      METH_VARARGS | METH_KEYWORDS,
+      "set_trace_functions(on_enter=None, on_exit=None): call on_enter(name) before and "
+      "on_exit(name) after each context function." },
+    { "get_frequency", get_frequency, METH_NOARGS,
+      "The frequency (Hz) of the clock used to measure durations." },
+    { NULL, NULL, 0, NULL },
+};
+
+static struct PyModuleDef moduledef = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "hpy.universal._trace",
+    .m_doc = "Call counts and durations of the HPy trace mode (see hpy.trace).",
+    .m_size = -1,
+    .m_methods = methods,
+};
+
+PyObject *hpy_trace_module_create(void)
+{
+    if (trace_state_init() < 0)
+        return NULL;
+    return PyModule_Create(&moduledef);
+}

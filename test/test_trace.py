@@ -1,0 +1,199 @@
+"""The trace mode: call counts and durations of every context function
+(hpy.universal._trace, re-exported by hpy.trace), and the on-enter/on-exit
+trace functions."""
+import sys
+import time
+
+import pytest
+
+from debug_support import Loaded, make_builder, snippet
+
+SOURCE = snippet("""
+    /* f(a, b) = (a + b) + b: two HPy_Add, one HPy_Close */
+    HPyDef_METH(f, "f", HPyFunc_VARARGS)
+    static HPy f_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        HPy a = HPy_Add(ctx, args[0], args[1]);
+        if (HPy_IsNull(a))
+            return HPy_NULL;
+        HPy b = HPy_Add(ctx, a, args[1]);
+        HPy_Close(ctx, a);
+        return b;
+    }
+
+    HPyDef_METH(call, "call", HPyFunc_O)
+    static HPy call_impl(HPyContext *ctx, HPy self, HPy callable)
+    {
+        return HPy_CallTupleDict(ctx, callable, HPy_NULL, HPy_NULL);
+    }
+
+    HPyDef_METH(fail, "fail", HPyFunc_NOARGS)
+    static HPy fail_impl(HPyContext *ctx, HPy self)
+    {
+        HPyErr_SetString(ctx, ctx->h_ValueError, "failed on purpose");
+        if (!HPyErr_Occurred(ctx))
+            return HPy_Dup(ctx, ctx->h_None);
+        return HPy_NULL;
+    }
+
+    HPyDef_METH(ctx_name, "ctx_name", HPyFunc_NOARGS)
+    static HPy ctx_name_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyUnicode_FromString(ctx, ctx->name);
+    }
+
+    HPyDef_METH(nogil, "nogil", HPyFunc_NOARGS)
+    static HPy nogil_impl(HPyContext *ctx, HPy self)
+    {
+        HPyThreadState s = HPy_LeavePythonExecution(ctx);
+        HPy_ReenterPythonExecution(ctx, s);
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+
+    @EXPORT(f)
+    @EXPORT(call)
+    @EXPORT(fail)
+    @EXPORT(ctx_name)
+    @EXPORT(nogil)
+    @INIT
+""")
+
+
+@pytest.fixture(scope="module")
+def mod(tmp_path_factory, _runtime_cache):
+    return Loaded(make_builder("trace", tmp_path_factory, _runtime_cache), "tracemod", SOURCE)
+
+
+def real_hpy_trace():
+    """hpy.trace, re-imported if another test left a module built on a fake
+    hpy.universal._trace in sys.modules."""
+    import importlib
+
+    import hpy.trace
+    from hpy.universal import _trace
+
+    if hpy.trace.get_call_counts is not _trace.get_call_counts:
+        hpy.trace = importlib.reload(hpy.trace)
+    return hpy.trace
+
+
+@pytest.fixture
+def trace():
+    trace = real_hpy_trace()
+    yield trace
+    trace.set_trace_functions()
+
+
+def delta(before, after):
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+
+
+def test_reexports():
+    from hpy.universal import _trace
+
+    trace = real_hpy_trace()
+    for name in ("get_call_counts", "get_durations", "set_trace_functions", "get_frequency"):
+        assert getattr(trace, name) is getattr(_trace, name)
+
+
+def test_context_name(mod):
+    assert "Trace" in mod.ctx_name()
+
+
+def test_exact_call_counts(mod, trace):
+    before = trace.get_call_counts()
+    assert "ctx_Add" in before and "ctx_Close" in before
+    assert all(isinstance(v, int) for v in before.values())
+    assert mod.f(1, 2) == 5
+    assert delta(before, trace.get_call_counts()) == {
+        "ctx_CallRealFunctionFromTrampoline": 1,
+        "ctx_Add": 2,
+        "ctx_Close": 1,
+    }
+    before = trace.get_call_counts()
+    for i in range(10):
+        mod.f(i, i)
+    assert delta(before, trace.get_call_counts()) == {
+        "ctx_CallRealFunctionFromTrampoline": 10,
+        "ctx_Add": 20,
+        "ctx_Close": 10,
+    }
+
+
+def test_durations(mod, trace):
+    before = trace.get_durations()
+    assert set(before) == set(trace.get_call_counts())
+    assert mod.call(lambda: time.sleep(0.02)) is None
+    d = delta(before, trace.get_durations())
+    # nanoseconds, measured around the call into the universal context
+    assert d["ctx_CallTupleDict"] >= 20_000_000
+    assert d["ctx_CallRealFunctionFromTrampoline"] >= d["ctx_CallTupleDict"]
+    assert all(v >= 0 for v in trace.get_durations().values())
+
+
+def test_frequency(trace):
+    freq = trace.get_frequency()
+    assert isinstance(freq, int) and freq > 0
+
+
+def test_trace_functions(mod, trace):
+    entered, exited = [], []
+    trace.set_trace_functions(on_enter=entered.append, on_exit=exited.append)
+    mod.f(1, 2)
+    trace.set_trace_functions()
+    assert entered == ["ctx_CallRealFunctionFromTrampoline", "ctx_Add", "ctx_Add", "ctx_Close"]
+    assert exited == ["ctx_Add", "ctx_Add", "ctx_Close", "ctx_CallRealFunctionFromTrampoline"]
+    mod.f(1, 2)
+    assert len(entered) == 4    # removed
+
+
+def test_trace_functions_one_side(mod, trace):
+    exited = []
+    trace.set_trace_functions(on_exit=exited.append)
+    mod.f(1, 2)
+    trace.set_trace_functions(on_enter=None, on_exit=None)
+    assert exited[-1] == "ctx_CallRealFunctionFromTrampoline"
+
+
+def test_trace_functions_must_be_callable(trace):
+    with pytest.raises(TypeError):
+        trace.set_trace_functions(on_enter=42)
+    with pytest.raises(TypeError):
+        trace.set_trace_functions(None, "nope")
+
+
+def test_trace_functions_keep_the_pending_exception(mod, trace):
+    names = []
+    trace.set_trace_functions(on_enter=names.append, on_exit=names.append)
+    with pytest.raises(ValueError, match="failed on purpose"):
+        mod.fail()
+    trace.set_trace_functions()
+    assert "ctx_Err_Occurred" in names
+
+
+def test_failing_trace_function_is_unraisable(mod, trace):
+    seen = []
+
+    def bad(name):
+        raise RuntimeError("in a trace function")
+
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = lambda u: seen.append(u.exc_value)
+    try:
+        trace.set_trace_functions(on_enter=bad)
+        assert mod.f(1, 2) == 5
+    finally:
+        trace.set_trace_functions()
+        sys.unraisablehook = old_hook
+    assert len(seen) == 4 and all(isinstance(e, RuntimeError) for e in seen)
+
+
+def test_no_trace_function_without_the_gil(mod, trace):
+    names = []
+    trace.set_trace_functions(on_enter=names.append, on_exit=names.append)
+    mod.nogil()
+    trace.set_trace_functions()
+    # HPy_ReenterPythonExecution starts without the GIL and HPy_LeavePythonExecution
+    # ends without it: those callbacks are skipped, the counts are not
+    assert names.count("ctx_LeavePythonExecution") == 1
+    assert names.count("ctx_ReenterPythonExecution") == 1
