@@ -332,7 +332,7 @@ def one(mod, mode, unit, value):
         return mod.kwparse(False, unit, ("x",), value)[0]
     if mode == "kwparse-by-name":
         return mod.kwparse(False, unit, ("x",), x=value)[0]
-    tracker = unit == "O"
+    tracker = unit in ("O", "s")
     if mode == "dictparse":
         return mod.dictparse(tracker, unit, ("x",), (value,), None)[0]
     return mod.dictparse(tracker, unit, ("x",), (), {"x": value})[0]
@@ -741,14 +741,15 @@ def test_tracker_roundtrip(mod):
     assert mod.kwparse(True, "O|O", AB, obj, b=obj) == (obj, obj)
     assert mod.dictparse(True, "O|O", AB, (obj,), {"b": obj}) == (obj, obj)
     assert mod.dictparse(True, "s|s", AB, ("x",), {"b": "y"}) == ("x", "y")
-    assert mod.dictparse(False, "s|s", AB, ("x",), {"b": "y"}) == ("x", "y")
 
 
-def test_tracker_required_for_O_from_dict(mod):
-    with pytest.raises(SystemError, match="'O' unit needs a tracker"):
+def test_tracker_required_for_O_and_s_from_dict(mod):
+    with pytest.raises(SystemError, match="'O' and 's' units need a tracker"):
         mod.dictparse(False, "O", ("a",), (), {"a": 1})
-    with pytest.raises(SystemError, match="'O' unit needs a tracker"):
+    with pytest.raises(SystemError, match="'O' and 's' units need a tracker"):
         mod.dictparse(False, "O", ("a",), (1,), None)
+    with pytest.raises(SystemError, match="'O' and 's' units need a tracker"):
+        mod.dictparse(False, "s|s", AB, ("x",), {"b": "y"})
 
 
 def test_tracker_after_failure(mod):
@@ -782,7 +783,7 @@ def test_no_leaks(mod):
         mod.kwparse(False, "OsLd", ("a", "b", "c", "d"), obj, s, c=big, d=flt)
         mod.kwparse(True, "O|O", AB, obj, b=obj)
         mod.dictparse(True, "OsLd", ("a", "b", "c", "d"), (obj,), {"b": s, "c": big, "d": flt})
-        mod.dictparse(False, "|sLd", ("b", "c", "d"), (), {"b": s, "c": big, "d": flt})
+        mod.dictparse(True, "|sLd", ("b", "c", "d"), (), {"b": s, "c": big, "d": flt})
         mod.add_dict(obj, b=obj) if False else mod.add_dict(big, b=big)
         for bad in [lambda: mod.kwparse(True, "O|O", AB, obj, c=obj),
                     lambda: mod.dictparse(True, "O|O", AB, (obj,), {"a": obj}),

@@ -38,8 +38,9 @@
  * to a null tracker). HPyArg_Parse and HPyArg_ParseKeywords never create
  * handles ('O' stores the caller's borrowed handle), so there `ht` may be
  * NULL. HPyArg_ParseKeywordsDict gets keyword values from the dict as new
- * handles: the ones an 'O' or 's' unit hands out are kept in the tracker, so
- * a format with 'O' requires a tracker there.
+ * handles: the ones an 'O' or 's' unit hands out (the handle itself, or the
+ * UTF-8 buffer that lives as long as it) are kept in the tracker, so a format
+ * with 'O' or 's' requires a tracker there.
  */
 #include "hpy.h"
 
@@ -66,7 +67,7 @@ typedef struct {
     int nunits;
     int min;              /* number of required units (those before '|') */
     int max_pos;          /* number of units that may be positional (before '$') */
-    int has_O;
+    int needs_tracker;    /* has an 'O' or 's' unit (dict variant) */
     /* keyword lists */
     const char **keywords;
     int npos_only;        /* leading empty names: positional-only */
@@ -156,7 +157,7 @@ static int scan_format(HPyContext *ctx, argfmt *f, const char *api, const char *
     f->nunits = 0;
     f->min = 0;
     f->max_pos = 0;
-    f->has_O = 0;
+    f->needs_tracker = 0;
     f->keywords = keywords;
     f->npos_only = 0;
     if (fmt == NULL) {
@@ -210,8 +211,8 @@ static int scan_format(HPyContext *ctx, argfmt *f, const char *api, const char *
             arg_system_error(ctx, f, buf);
             return 0;
         }
-        if (c == 'O')
-            f->has_O = 1;
+        if (c == 'O' || c == 's')
+            f->needs_tracker = 1;
         if (f->nunits == INT_MAX - 1) {
             arg_system_error(ctx, f, "invalid format string (too many format units)");
             return 0;
@@ -652,8 +653,8 @@ static int parse_and_track(HPyContext *ctx, argfmt *f, int with_keywords, HPyTra
         if (!kw[j].value_owned)
             continue;
         if (ok && kw[j].keep) {
-            /* ht cannot be NULL here: the dict variant requires it for 'O'
-             * and 's' is only kept when a tracker is there */
+            /* ht cannot be NULL here: the dict variant requires it for
+             * 'O' and 's' */
             if (t._i != 0) {
                 if (HPyTracker_Add(ctx, t, kw[j].value) < 0) {
                     HPy_Close(ctx, kw[j].value);
@@ -798,8 +799,9 @@ HPyAPI_HELPER int HPyArg_ParseKeywordsDict(HPyContext *ctx, HPyTracker *ht, cons
         arg_system_error(ctx, &f, "negative number of arguments");
         return 0;
     }
-    if (f.has_O && ht == NULL) {
-        arg_system_error(ctx, &f, "the 'O' unit needs a tracker (ht must not be NULL)");
+    if (f.needs_tracker && ht == NULL) {
+        arg_system_error(ctx, &f, "the 'O' and 's' units need a tracker (ht must not be NULL): "
+                                  "what they hand out lives in handles the tracker keeps");
         return 0;
     }
     if (!HPy_IsNull(kwds)) {

@@ -73,7 +73,17 @@ static int as_signed(HPy h, int64_t lo, int64_t hi, const char *func, const char
 {
     int overflow = 0;
     long long v;
-    PyObject *o = as_int(h, func);
+    PyObject *o = _h2py(h);
+    /* Fast path: an exact int in range (no reference taken). */
+    if (o != NULL && PyLong_CheckExact(o)) {
+        v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0 && v >= lo && v <= hi) {
+            *out = (int64_t)v;
+            return 0;
+        }
+        overflow = 0;
+    }
+    o = as_int(h, func);
     if (o == NULL)
         return -1;
     v = PyLong_AsLongLongAndOverflow(o, &overflow);

@@ -53,8 +53,21 @@ int ctx_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 
 HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    PyObject *key, *res;
+    PyObject *key, *res, *o = _h2py(obj);
     (void)ctx;
+    /* Fast path: an exact tuple or list and an index in range. */
+    if (o != NULL && idx >= 0) {
+        if (PyTuple_CheckExact(o) && idx < PyTuple_GET_SIZE(o)) {
+            res = PyTuple_GET_ITEM(o, idx);
+            Py_INCREF(res);
+            return _py2h(res);
+        }
+        if (PyList_CheckExact(o) && idx < PyList_GET_SIZE(o)) {
+            res = PyList_GET_ITEM(o, idx);
+            Py_INCREF(res);
+            return _py2h(res);
+        }
+    }
     key = PyLong_FromSsize_t((Py_ssize_t)idx);
     if (key == NULL)
         return HPy_NULL;

@@ -117,4 +117,50 @@ HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
     return _py2h(obj);
 }
 
+/* Integer conversions: exact ints in range are converted here; anything
+ * else (int subclasses, __index__, errors) goes to the runtime, which also
+ * words the errors. */
+HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
+{
+    PyObject *o = _h2py(h);
+    if (o != NULL && PyLong_CheckExact(o)) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0)
+            return (int64_t)v;
+    }
+    return ctx_Long_AsInt64_t(ctx, h);
+}
+
+HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
+{
+    PyObject *o = _h2py(h);
+    if (o != NULL && PyLong_CheckExact(o)) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        if (overflow == 0 && v >= INT32_MIN && v <= INT32_MAX)
+            return (int32_t)v;
+    }
+    return ctx_Long_AsInt32_t(ctx, h);
+}
+
+/* Item of an exact tuple or list by index, else the general path. */
+HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    PyObject *o = _h2py(obj);
+    if (o != NULL && idx >= 0) {
+        if (PyTuple_CheckExact(o) && idx < PyTuple_GET_SIZE(o)) {
+            PyObject *item = PyTuple_GET_ITEM(o, idx);
+            Py_INCREF(item);
+            return _py2h(item);
+        }
+        if (PyList_CheckExact(o) && idx < PyList_GET_SIZE(o)) {
+            PyObject *item = PyList_GET_ITEM(o, idx);
+            Py_INCREF(item);
+            return _py2h(item);
+        }
+    }
+    return ctx_GetItem_i(ctx, obj, idx);
+}
+
 #endif /* HPY_CPYTHON_API_INLINE_H */

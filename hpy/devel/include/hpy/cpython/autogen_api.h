@@ -16,11 +16,6 @@ HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
     return _py2h(PyLong_FromSsize_t(value));
 }
 
-HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
-{
-    return ctx_Long_AsInt32_t(ctx, h);
-}
-
 HPyAPI_FUNC uint32_t HPyLong_AsUInt32_t(HPyContext *ctx, HPy h)
 {
     return ctx_Long_AsUInt32_t(ctx, h);
@@ -29,11 +24,6 @@ HPyAPI_FUNC uint32_t HPyLong_AsUInt32_t(HPyContext *ctx, HPy h)
 HPyAPI_FUNC uint32_t HPyLong_AsUInt32_tMask(HPyContext *ctx, HPy h)
 {
     return ctx_Long_AsUInt32_tMask(ctx, h);
-}
-
-HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
-{
-    return ctx_Long_AsInt64_t(ctx, h);
 }
 
 HPyAPI_FUNC uint64_t HPyLong_AsUInt64_t(HPyContext *ctx, HPy h)
@@ -441,11 +431,6 @@ HPyAPI_FUNC HPy HPy_GetItem(HPyContext *ctx, HPy obj, HPy key)
 {
     (void)ctx;
     return _py2h(PyObject_GetItem(_h2py(obj), _h2py(key)));
-}
-
-HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
-{
-    return ctx_GetItem_i(ctx, obj, idx);
 }
 
 HPyAPI_FUNC HPy HPy_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
