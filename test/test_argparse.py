@@ -616,7 +616,7 @@ def kw_both(mod, fmt, kwlist, *args, **kwargs):
     """Runs the vectorcall and the dict variants; returns both exceptions."""
     errors = []
     for call in (lambda: mod.kwparse(False, fmt, kwlist, *args, **kwargs),
-                 lambda: mod.dictparse(False, fmt, kwlist, args, kwargs or None)):
+                 lambda: mod.dictparse(True, fmt, kwlist, args, kwargs or None)):
         with pytest.raises(Exception) as e:
             call()
         errors.append(e.value)
