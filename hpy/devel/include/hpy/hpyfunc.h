@@ -24,26 +24,15 @@ typedef struct {
 #include "hpy/autogen_hpyfunc.h"
 
 /* In a traverse implementation (HPy_tp_traverse), reports one HPyField.
- * Returns from the implementation when the visitor asks to stop. */
-#ifdef _HPY_CONTEXT_ABI
-#  define HPy_VISIT(field)                                        \
+ * Returns from the implementation when the visitor asks to stop. The same in
+ * every ABI: the visitor gets the field's address, so the runtime can also
+ * find fields that live outside the object's struct. */
+#define HPy_VISIT(field)                                          \
     do {                                                          \
         if (!HPyField_IsNull(*(field))) {                         \
             int _hpy_vret = visit((field), arg);                  \
             if (_hpy_vret) return _hpy_vret;                      \
         }                                                         \
     } while (0)
-#else
-/* In the cpython ABI, `visit` is CPython's own visitproc in disguise and a
- * field holds the PyObject* itself. */
-#  define HPy_VISIT(field)                                                \
-    do {                                                                  \
-        if (!HPyField_IsNull(*(field))) {                                 \
-            int _hpy_vret = ((visitproc)(void *)visit)(                   \
-                (PyObject *)(field)->_i, arg);                            \
-            if (_hpy_vret) return _hpy_vret;                              \
-        }                                                                 \
-    } while (0)
-#endif
 
 #endif /* HPY_HPYFUNC_H */

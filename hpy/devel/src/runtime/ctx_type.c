@@ -167,7 +167,8 @@ _HPyType_GetData(PyTypeObject *tp)
     if (is_hpy_metatype_instance(tp)) {
         _HPyTypeData *d = _HPyType_DATA(tp);
         *d = *found;
-        d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC);
+        d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC |
+                                _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS);
         d->destroy = NULL;
         d->owned_mem = NULL;
         return d;
@@ -262,6 +263,7 @@ ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t narg
 {
     PyTypeObject *tp = (PyTypeObject *)_h2py(type);
     _HPyTypeData *d;
+    (void)ctx;
     (void)args;
     (void)nargs;
     (void)kw;
@@ -270,9 +272,8 @@ ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t narg
         return HPy_NULL;
     }
     d = _HPyType_GetData(tp);
-    if (d == NULL)
+    if (d == NULL) /* not an HPy type: like PyType_GenericNew */
         return _py2h(tp->tp_alloc(tp, 0));
-    (void)ctx;
     return _py2h(new_instance(tp, d, NULL));
 }
 
@@ -1502,6 +1503,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         }
 #endif
         b.d.flags |= _HPY_TYPE_F_DEFINED;
+        if ((b.d.flags & _HPY_TYPE_F_OWN_DEALLOC) && _HPyType_IsSimple(tp))
+            b.d.flags |= _HPY_TYPE_F_SIMPLE;
         b.d.hpy_type = tp;
         b.d.owned_mem = t.mem;
         t.mem = NULL;

@@ -375,6 +375,31 @@ clear_py_slots(PyTypeObject *t, PyObject *self, void *arg)
     return 0;
 }
 
+_HPy_HIDDEN int
+_HPyType_IsSimple(PyTypeObject *tp)
+{
+    PyTypeObject *base = tp->tp_base;
+    if (base == NULL || _HPyType_GetData(base) != NULL || !gc_ready)
+        return 0;
+    if ((base->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
+            (base->tp_dealloc == py_subtype_dealloc || base->tp_traverse == py_subtype_traverse ||
+             base->tp_clear == py_subtype_clear))
+        return 0;
+    return has_dict(tp) == has_dict(base);
+}
+
+/* The data of Py_TYPE(self) if it is a simple HPy type. */
+static inline _HPyTypeData *
+simple_data(PyTypeObject *tp)
+{
+    if (Py_TYPE(tp) == _hpy_metatype) {
+        _HPyTypeData *d = _HPyType_DATA(tp);
+        if (d->magic == _HPY_TYPEDATA_MAGIC && (d->flags & _HPY_TYPE_F_SIMPLE))
+            return d;
+    }
+    return NULL;
+}
+
 /* ------------------------------------------------------------------------
  * The slots
  * ------------------------------------------------------------------------ */
@@ -383,10 +408,26 @@ _HPy_HIDDEN int
 _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop;
-    _HPyTypeData *d = _HPyType_GetData(tp);
+    _HPyTypeData *d = simple_data(tp);
     visit_ctx c;
     int r = 0;
 
+    if (d != NULL) {
+        PyTypeObject *base = tp->tp_base;
+        if (d->traverse != NULL) {
+            r = call_traverse(d->traverse, _HPyType_StructFor(self, d), visit, arg);
+            if (r)
+                return r;
+        }
+        if (base->tp_traverse != NULL) {
+            r = base->tp_traverse(self, visit, arg);
+            if (r || (base->tp_flags & Py_TPFLAGS_HEAPTYPE))
+                return r;
+        }
+        Py_VISIT(tp);
+        return 0;
+    }
+    d = _HPyType_GetData(tp);
     if (d != NULL && d->traverse != NULL) {
         r = call_traverse(d->traverse, _HPyType_StructFor(self, d), visit, arg);
         if (r)
@@ -425,7 +466,14 @@ _HPy_HIDDEN int
 _HPyType_Clear(PyObject *self)
 {
     PyTypeObject *owner, *stop;
+    _HPyTypeData *d = simple_data(Py_TYPE(self));
     int r = 0;
+    if (d != NULL) {
+        if (d->traverse != NULL)
+            call_clear(d->traverse, _HPyType_StructFor(self, d), d->struct_size);
+        stop = Py_TYPE(self)->tp_base;
+        return stop->tp_clear != NULL ? stop->tp_clear(self) : 0;
+    }
     _HPyType_ClearFields(self);
     stop = walk(self, FOR_CLEAR, &owner, clear_py_slots, NULL, &r);
     if (dict_is_ours(owner, stop))
@@ -439,9 +487,28 @@ _HPy_HIDDEN void
 _HPyType_Dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop, *t;
-    _HPyTypeData *td = own_data(tp);
+    _HPyTypeData *td = simple_data(tp);
     HPyFunc_destroyfunc last = NULL;
     int r = 0;
+
+    if (td != NULL) {
+        /* the common case: an HPy type right on top of a non-HPy type */
+        void *st;
+        if (tp->tp_finalize != NULL && PyObject_CallFinalizerFromDealloc(self) < 0)
+            return; /* resurrected */
+        if (PyType_IS_GC(tp))
+            PyObject_GC_UnTrack(self);
+        if (tp->tp_weaklistoffset != 0)
+            PyObject_ClearWeakRefs(self);
+        st = _HPyType_StructFor(self, td);
+        if (td->traverse != NULL)
+            call_clear(td->traverse, st, td->struct_size);
+        if (td->destroy != NULL)
+            td->destroy(st);
+        stop = tp->tp_base;
+        goto base_dealloc;
+    }
+    td = own_data(tp);
 
     /* A Python subclass' subtype_dealloc already ran the finalizer. */
     if (is_defined(td) && tp->tp_finalize != NULL) {
@@ -473,6 +540,7 @@ _HPyType_Dealloc(PyObject *self)
     if (dict_is_ours(owner, stop))
         clear_dict(self, owner);
 
+base_dealloc:
     if (stop != NULL && stop->tp_dealloc != NULL) {
         if (PyType_IS_GC(stop))
             PyObject_GC_Track(self);

@@ -5,8 +5,11 @@
 
 #include "hpy/runtime/buffer.h"
 
-/* The C struct of an instance of an HPy type (runtime/ctx_type.c). */
+/* The C struct of an instance of an HPy type, and calling a traverse
+ * implementation the way CPython's tp_traverse would (runtime/ctx_type.c). */
 _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
+_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
+                                  visitproc visit, void *arg);
 
 /* Vectorcall convention: keyword values follow the positional ones. */
 #define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL)                      \
@@ -61,8 +64,7 @@ _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)                  \
     static int SYM(PyObject *self, visitproc visit, void *arg)              \
     {                                                                       \
-        return IMPL(_HPy_StructOfObject(self),                              \
-                    (HPyFunc_visitproc)(void (*)(void))visit, arg);         \
+        return _HPy_CallTraverse(IMPL, self, visit, arg);                   \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL)                   \
