@@ -4,6 +4,8 @@
 #ifndef HPY_RUNTIME_PYOBJECT_HANDLES_H
 #define HPY_RUNTIME_PYOBJECT_HANDLES_H
 
+#include "hpy/runtime/pycompat.h"
+
 static inline PyObject *_h2py(HPy h) { return (PyObject *)h._i; }
 static inline HPy _py2h(PyObject *o) { HPy h; h._i = (intptr_t)o; return h; }
 static inline PyObject *_hf2py(HPyField f) { return (PyObject *)f._i; }
