@@ -180,7 +180,7 @@ export const contextMembers: readonly ContextMember[] = [
   fn(165, "HPy", "HPy_Type", [h("obj")], { cpythonInline: true, doc: "Returns a new handle to the type of `obj`, like `type(obj)`." }),
   fn(166, "int", "HPy_TypeCheck", [h("obj"), h("type")], { cpythonInline: true, doc: "Returns 1 if `obj` is an instance of `type` or of a subtype of it, else 0 (no `__instancecheck__`)." }),
   fn(167, "int", "HPy_Is", [h("obj"), h("other")], { cpythonInline: true, doc: "Returns 1 if both handles refer to the same object (Python `is`), else 0." }),
-  fn(168, "void *", "_HPy_AsStruct_Object", [h("h")], { doc: "Returns a pointer to the C struct of `h`, an instance of a type with the `Object` builtin shape." }),
+  fn(168, "void *", "_HPy_AsStruct_Object", [h("h")], { cpythonInline: true, doc: "Returns a pointer to the C struct of `h`, an instance of a type with the `Object` builtin shape." }),
   fn(169, "void *", "_HPy_AsStruct_Legacy", [h("h")], { doc: "Returns a pointer to the C struct of `h`, an instance of a type with the `Legacy` builtin shape." }),
   fn(170, "HPy", "_HPy_New", [h("h_type"), p("void **", "data")], { manualWrapper: true, doc: "Allocates an instance of the HPy type `h_type` and returns its zeroed struct via `*data`; HPy_NULL on error." }),
   fn(171, "HPy", "HPy_Repr", [h("obj")], { cpython: "PyObject_Repr", doc: "Like `repr(obj)` (`PyObject_Repr`); HPy_NULL with an exception set on error." }),

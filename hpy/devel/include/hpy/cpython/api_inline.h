@@ -163,4 +163,18 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
     return ctx_GetItem_i(ctx, obj, idx);
 }
 
+/* The struct of an instance of a pure HPy type (Object shape): the fast
+ * path of runtime/ctx_type.c's lookup, inline. */
+HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+    PyObject *o = _h2py(h);
+    PyTypeObject *tp = Py_TYPE(o);
+    if (Py_TYPE(tp) == _hpy_metatype) {
+        const _HPyTypeData *d = _HPyType_DATA(tp);
+        if (d->placement == _HPY_PLACE_FIXED && d->magic == _HPY_TYPEDATA_MAGIC)
+            return (char *)o + d->struct_offset;
+    }
+    return ctx_AsStruct_Object(ctx, h);
+}
+
 #endif /* HPY_CPYTHON_API_INLINE_H */

@@ -460,11 +460,6 @@ HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HP
     return ctx_SetItem_s(ctx, obj, utf8_key, value);
 }
 
-HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
-{
-    return ctx_AsStruct_Object(ctx, h);
-}
-
 HPyAPI_FUNC void *_HPy_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
     return ctx_AsStruct_Legacy(ctx, h);

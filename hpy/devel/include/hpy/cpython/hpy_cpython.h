@@ -14,6 +14,7 @@ extern _HPy_HIDDEN struct _HPyContext_s _hpy_cpython_ctx;
 static inline HPyContext *_HPyGetContext(void) { return &_hpy_cpython_ctx; }
 
 #include "hpy/runtime/autogen_ctx_decl.h"
+#include "hpy/runtime/ctx_type.h"
 #include "hpy/cpython/api_inline.h"
 #include "hpy/cpython/autogen_api.h"
 
