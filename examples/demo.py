@@ -44,7 +44,28 @@ def build(example: str, abi: str, scratch: Path) -> Path:
 def run_example(workdir: Path, script: str, env_extra: dict[str, str] | None = None) -> str:
     env = dict(os.environ, **(env_extra or {}))
     code = "import os\n" + script
-    return run([sys.executable, "-c", code], workdir, env).strip()
+    return run([sys.executable, "-c", code], workdir, env).rstrip()
+
+
+LEAK_SCRIPT = """
+from hpy.debug import LeakDetector, HPyLeakError
+import leaky
+print("    leaky.count_items([1, 2, 3]) =", leaky.count_items([1, 2, 3]))
+try:
+    with LeakDetector():
+        leaky.count_items(["a", "b"])
+except HPyLeakError as e:
+    print("    debug mode caught it:", str(e).replace(chr(10), chr(10) + "      "))
+else:
+    raise SystemExit("the leak was not detected")
+"""
+
+
+def demo_debug_mode(scratch: Path) -> None:
+    print("== leaky: a planted handle leak, loaded in debug mode (HPY=debug)")
+    workdir = build("leaky", "universal", scratch)
+    print(run_example(workdir, LEAK_SCRIPT, {"HPY": "debug"}))
+    print()
 
 
 def main() -> int:
@@ -55,8 +76,9 @@ def main() -> int:
             print(f"== {example}: one C source, built in each ABI")
             for abi in ABIS:
                 workdir = build(example, abi, scratch)
-                print(f"  {abi:<10} -> {run_example(workdir, script)}")
+                print(f"  {abi:<10} -> {run_example(workdir, script).strip()}")
             print()
+        demo_debug_mode(scratch)
         print(textwrap.dedent("""\
             The universal binary (.hpy0.so) is the same file for every CPython version;
             the cpython binary is compiled against this interpreter's C API, and the
