@@ -23,6 +23,11 @@ SCRIPTS = {
         "import quickstart as m\n"
         "print(m.abi(), '|', m.say_hello('HPy'), '|', m.add_ints(2, 40), '|', os.path.basename(m.__file__))",
     ),
+    "point": (
+        "from point import Point\n"
+        "p = Point(3, 4, label='p') + Point(0, 0)\n"
+        "print(repr(Point(3, 4, label='p')), '|', p.norm, '|', Point(1, 2).x + Point(1, 2).y)",
+    ),
 }
 
 
