@@ -13,6 +13,7 @@ import { emitCtxDecl, emitHostCtxImpl, emitHostCtxInit } from "./emitters/host.t
 import { emitDebugCallReal, emitDebugDecl, emitDebugWrappers } from "./emitters/debug.ts";
 import { emitTraceWrappers } from "./emitters/trace.ts";
 import { emitApiReference } from "./emitters/docs.ts";
+import { emitHostEntryPoints } from "./emitters/host-stubs.ts";
 
 export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitEnums,
@@ -28,6 +29,7 @@ export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitHostCtxImpl,
   emitHostCtxInit,
   emitHostCallRealFunction,
+  emitHostEntryPoints,
   emitDebugDecl,
   emitDebugWrappers,
   emitDebugCallReal,

@@ -10,16 +10,39 @@
 
 static struct _HPyContext_s universal_ctx;
 
+/* The context handed to modules loaded in universal mode: the same members
+ * as universal_ctx, at another address. universal_ctx is also what the
+ * debug and trace contexts wrap (they call its members with it), so the
+ * address tells the shared runtime (ctx_module.c, ctx_type.c) that its
+ * caller is a universal-mode extension, whose trampolines would only reach
+ * the implementation with this context: the host may then install its own
+ * entry points (entry_points.c), which call the implementation with it. */
+_HPy_HIDDEN struct _HPyContext_s _hpy_universal_mode_ctx;
+
+static void
+fill(HPyContext *ctx)
+{
+    hpy_universal_ctx_fill(ctx);
+    ctx->_private = NULL;
+    ctx->abi_version = HPY_ABI_VERSION;
+    ctx->name = "HPy Universal ABI (CPython backend)";
+}
+
 HPyContext *
 hpy_host_universal_ctx(void)
 {
     HPyContext *ctx = &universal_ctx;
-    if (ctx->name == NULL) {
-        hpy_universal_ctx_fill(ctx);
-        ctx->_private = NULL;
-        ctx->abi_version = HPY_ABI_VERSION;
-        ctx->name = "HPy Universal ABI (CPython backend)";
-    }
+    if (ctx->name == NULL)
+        fill(ctx);
+    return ctx;
+}
+
+HPyContext *
+hpy_host_universal_mode_ctx(void)
+{
+    HPyContext *ctx = &_hpy_universal_mode_ctx;
+    if (ctx->name == NULL)
+        fill(ctx);
     return ctx;
 }
 

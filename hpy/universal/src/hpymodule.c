@@ -20,7 +20,7 @@ context_for_mode(int mode)
 {
     switch (mode) {
     case MODE_UNIVERSAL:
-        return hpy_host_universal_ctx();
+        return hpy_host_universal_mode_ctx();
     case MODE_DEBUG:
         return hpy_host_debug_ctx();
     case MODE_TRACE:
@@ -181,6 +181,24 @@ get_version(PyObject *self, PyObject *unused)
     return result;
 }
 
+static PyObject *
+entry_points_in_use(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return hpy_host_entry_points_in_use();
+}
+
+static PyObject *
+set_entry_points_enabled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0)
+        return NULL;
+    return PyBool_FromLong(hpy_host_set_entry_points_enabled(enabled));
+}
+
 static PyMethodDef methods[] = {
     { "load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
       "load(name, path, spec, debug=False, mode=-1): load an HPy universal or hybrid binary "
@@ -189,6 +207,12 @@ static PyMethodDef methods[] = {
       "What the .py stubs next to universal binaries call: load honouring the HPY and "
       "HPY_LOG variables of `env`, and fill in the module's import attributes." },
     { "get_version", get_version, METH_NOARGS, "Return (version, git_revision)." },
+    { "_entry_points_in_use", entry_points_in_use, METH_NOARGS,
+      "Private: {signature name: slots in use} of the host's own entry points, which "
+      "modules and types loaded in universal mode get instead of their trampolines." },
+    { "_set_entry_points_enabled", set_entry_points_enabled, METH_O,
+      "Private: switch the host's own entry points on or off for what is created "
+      "afterwards (for tests and benchmarks); returns the previous setting." },
     { NULL, NULL, 0, NULL },
 };
 

@@ -160,7 +160,7 @@ hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx)
     }
 
     /* Never freed: the module may outlive any reference we could track. */
-    PyModuleDef *pydef = _HPyModuleDef_AsPyModuleDef(hpydef, modname);
+    PyModuleDef *pydef = _HPyModuleDef_AsPyModuleDef(ctx, hpydef, modname);
     if (pydef == NULL)
         goto done;
     module = PyModule_FromDefAndSpec(pydef, spec);

@@ -76,6 +76,25 @@ static int as_signed(HPy h, int64_t lo, int64_t hi, const char *func, const char
     PyObject *o = _h2py(h);
     /* Fast path: an exact int in range (no reference taken). */
     if (o != NULL && PyLong_CheckExact(o)) {
+#if PY_VERSION_HEX >= 0x030C0000
+        /* a value of at most one digit, read in place */
+        if (_PyLong_IsCompact((PyLongObject *)o)) {
+            v = (long long)_PyLong_CompactValue((PyLongObject *)o);
+            if (v >= lo && v <= hi) {
+                *out = (int64_t)v;
+                return 0;
+            }
+        }
+#elif PY_VERSION_HEX >= 0x030B0000
+        Py_ssize_t size = Py_SIZE(o);
+        if (size >= -1 && size <= 1) {
+            v = (long long)size * (long long)((PyLongObject *)o)->ob_digit[0];
+            if (v >= lo && v <= hi) {
+                *out = (int64_t)v;
+                return 0;
+            }
+        }
+#endif
         v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow == 0 && v >= lo && v <= hi) {
             *out = (int64_t)v;

@@ -3,6 +3,7 @@
  * HPy_MODINIT) and the universal host (hpy.universal.load). */
 #include "hpy.h"
 #include "hpy/runtime/ctx_module.h"
+#include "hpy/runtime/entry_points.h"
 
 static int
 method_flags(HPyFunc_Signature sig)
@@ -97,8 +98,23 @@ validate(HPyModuleDef *hpydef, const char *name)
     return 0;
 }
 
+/* What CPython calls for a method: the extension's trampoline, or in the
+ * universal host the host's own entry point when `ctx` allows it. */
+static PyCFunction
+method_entry(HPyContext *ctx, HPyMeth *m)
+{
+#ifdef HPY_HOST
+    HPyCFunction ep = _HPy_HostEntryPoint(ctx, m->signature, m->impl);
+    if (ep != NULL)
+        return (PyCFunction)(void (*)(void))ep;
+#else
+    (void)ctx;
+#endif
+    return (PyCFunction)(void (*)(void))m->cpy_trampoline;
+}
+
 _HPy_HIDDEN PyModuleDef *
-_HPyModuleDef_AsPyModuleDef(HPyModuleDef *hpydef, const char *name)
+_HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef, const char *name)
 {
     if (validate(hpydef, name) < 0)
         return NULL;
@@ -126,7 +142,7 @@ _HPyModuleDef_AsPyModuleDef(HPyModuleDef *hpydef, const char *name)
         for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
             if ((*d)->kind == HPyDef_Kind_Meth) {
                 methods[im].ml_name = (*d)->meth.name;
-                methods[im].ml_meth = (PyCFunction)(void (*)(void))(*d)->meth.cpy_trampoline;
+                methods[im].ml_meth = method_entry(ctx, &(*d)->meth);
                 methods[im].ml_flags = method_flags((*d)->meth.signature);
                 methods[im].ml_doc = (*d)->meth.doc;
                 im++;
@@ -160,7 +176,7 @@ _HPyModuleDef_CPythonInit(HPyModuleDef *hpydef)
     _HPy_InitCPythonContextHandles(&_hpy_cpython_ctx);
     /* Multi-phase initialisation: the import system takes the real name from
      * the module spec. */
-    PyModuleDef *def = _HPyModuleDef_AsPyModuleDef(hpydef, "<HPy module>");
+    PyModuleDef *def = _HPyModuleDef_AsPyModuleDef(&_hpy_cpython_ctx, hpydef, "<HPy module>");
     if (def == NULL)
         return NULL;
     return PyModuleDef_Init(def);

@@ -7,6 +7,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
+#include "hpy/runtime/entry_points.h"
 
 #include <string.h>
 
@@ -20,6 +21,25 @@
 
 /* Function pointers change type through void (*)(void). */
 #define FPTR(T, f) ((T)(void (*)(void))(f))
+
+/* What CPython gets for an implementation: the extension's trampoline, or
+ * in the universal host its own entry point when `ctx` (the caller's
+ * context) allows it (runtime/entry_points.h). */
+#ifdef HPY_HOST
+#  define ENTRY(ctx, sig, impl, trampoline) \
+    entry_or((void *)(trampoline), _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))
+#  define SLOT_ENTRY(ctx, def) \
+    entry_or((void *)(def)->slot.cpy_trampoline, \
+             _HPy_HostSlotEntryPoint((ctx), (def)->slot.slot, (def)->slot.impl))
+static void *
+entry_or(void *trampoline, HPyCFunction ep)
+{
+    return ep != NULL ? (void *)ep : trampoline;
+}
+#else
+#  define ENTRY(ctx, sig, impl, trampoline) ((void)(ctx), (void *)(trampoline))
+#  define SLOT_ENTRY(ctx, def) ((void)(ctx), (void *)(def)->slot.cpy_trampoline)
+#endif
 
 _HPy_HIDDEN PyTypeObject *_hpy_metatype;
 
@@ -294,7 +314,8 @@ ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
         PyErr_SetString(PyExc_TypeError, "HPy_SetCallFunction: no call function given");
         return -1;
     }
-    *(vectorcallfunc *)((char *)obj + d->vectorcall_offset) = FPTR(vectorcallfunc, func->cpy_trampoline);
+    *(vectorcallfunc *)((char *)obj + d->vectorcall_offset) =
+        FPTR(vectorcallfunc, ENTRY(ctx, HPyFunc_KEYWORDS, func->impl, func->cpy_trampoline));
     return 0;
 }
 
@@ -406,6 +427,7 @@ ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
 
 /* Everything gathered from the spec before the CPython type is made. */
 typedef struct {
+    HPyContext *ctx;             /* the caller's context */
     HPyType_Spec *hspec;
     _HPyTypeData d;              /* the data the new type will get */
     Py_ssize_t basicsize;
@@ -1057,7 +1079,7 @@ compute_vectorcall(Builder *b)
     Py_ssize_t end;
 
     if (b->call_def != NULL)
-        d->default_call = FPTR(vectorcallfunc, b->call_def->slot.cpy_trampoline);
+        d->default_call = FPTR(vectorcallfunc, SLOT_ENTRY(b->ctx, b->call_def));
     else if (bd != NULL)
         d->default_call = bd->default_call;
     if (b->explicit_vc_offset < 0 && b->call_def == NULL && inherited <= 0)
@@ -1130,7 +1152,8 @@ build_tables(Builder *b, Tables *t)
             if (def->kind == HPyDef_Kind_Meth) {
                 PyMethodDef *m = &t->methods[im++];
                 m->ml_name = def->meth.name;
-                m->ml_meth = FPTR(PyCFunction, def->meth.cpy_trampoline);
+                m->ml_meth = FPTR(PyCFunction, ENTRY(b->ctx, def->meth.signature, def->meth.impl,
+                                                     def->meth.cpy_trampoline));
                 m->ml_flags = method_flags(def->meth.signature);
                 m->ml_doc = def->meth.doc;
             }
@@ -1149,8 +1172,12 @@ build_tables(Builder *b, Tables *t)
             else if (def->kind == HPyDef_Kind_GetSet) {
                 PyGetSetDef *g = &t->getsets[ig++];
                 g->name = def->getset.name;
-                g->get = (getter)def->getset.getter_cpy_trampoline;
-                g->set = (setter)def->getset.setter_cpy_trampoline;
+                if (def->getset.getter_cpy_trampoline != NULL)
+                    g->get = FPTR(getter, ENTRY(b->ctx, HPyFunc_GETTER, def->getset.getter_impl,
+                                                def->getset.getter_cpy_trampoline));
+                if (def->getset.setter_cpy_trampoline != NULL)
+                    g->set = FPTR(setter, ENTRY(b->ctx, HPyFunc_SETTER, def->getset.setter_impl,
+                                                def->getset.setter_cpy_trampoline));
                 g->doc = def->getset.doc;
                 g->closure = def->getset.closure;
             }
@@ -1272,10 +1299,9 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     HPyDef **dp;
     _HPyTypeData *bd;
     int gc_slots;
-    (void)ctx;
-
     memset(&b, 0, sizeof(b));
     memset(&t, 0, sizeof(t));
+    b.ctx = ctx;
     if (hspec == NULL || hspec->name == NULL) {
         PyErr_SetString(PyExc_SystemError, ERR_PREFIX "the spec has no name");
         return HPy_NULL;
@@ -1373,7 +1399,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
             cs = cpython_slot((*dp)->slot.slot);
             if (cs > 0) {
                 slots[ns].slot = cs;
-                slots[ns].pfunc = (void *)(*dp)->slot.cpy_trampoline;
+                slots[ns].pfunc = SLOT_ENTRY(ctx, *dp);
                 ns++;
             }
 #ifdef Py_bf_getbuffer

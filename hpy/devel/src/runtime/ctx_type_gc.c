@@ -506,6 +506,12 @@ _HPyType_Dealloc(PyObject *self)
         if (td->destroy != NULL)
             td->destroy(st);
         stop = tp->tp_base;
+        if (stop == &PyBaseObject_Type) {
+            /* what object_dealloc would do, without the indirect call */
+            tp->tp_free(self);
+            Py_DECREF(tp);
+            return;
+        }
         goto base_dealloc;
     }
     td = own_data(tp);

@@ -5,7 +5,10 @@
 
 /* A PyModuleDef for multi-phase initialisation, allocated for the lifetime
  * of the process; NULL with an exception set if `hpydef` is invalid. `name`
- * is only used in error messages and as m_name. */
-_HPy_HIDDEN PyModuleDef *_HPyModuleDef_AsPyModuleDef(HPyModuleDef *hpydef, const char *name);
+ * is only used in error messages and as m_name. `ctx` is the context the
+ * module's functions will get: in the universal host, the universal-mode
+ * context lets it install its own entry points (runtime/entry_points.h). */
+_HPy_HIDDEN PyModuleDef *_HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef,
+                                                     const char *name);
 
 #endif /* HPY_RUNTIME_CTX_MODULE_H */

@@ -30,6 +30,11 @@
 #ifndef HPY_RUNTIME_CTX_TYPE_H
 #define HPY_RUNTIME_CTX_TYPE_H
 
+/* PyMemberDef: in Python.h from 3.12 on, in structmember.h before. */
+#if PY_VERSION_HEX < 0x030C0000
+#  include <structmember.h>
+#endif
+
 #define _HPY_METATYPE_KEY "hpy.runtime.HPyType.v1"
 #define _HPY_TYPEDATA_MAGIC 0x48507954u /* "HPyT" */
 

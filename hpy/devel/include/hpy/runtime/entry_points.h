@@ -1,0 +1,19 @@
+/* The hook through which the shared runtime (ctx_module.c, ctx_type.c) lets
+ * the universal host install its own entry points instead of an extension's
+ * trampolines (hpy/universal/src/entry_points.c). Host only. */
+#ifndef HPY_RUNTIME_ENTRY_POINTS_H
+#define HPY_RUNTIME_ENTRY_POINTS_H
+
+#ifdef HPY_HOST
+/* A host function with the CPython signature of `sig` calling `impl` with
+ * `ctx`, to install instead of the extension's trampoline; NULL (keep the
+ * trampoline) unless `ctx` is the universal-mode context, or if the host has
+ * none for `sig` or has run out. Never sets an exception. */
+_HPy_HIDDEN HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig,
+                                             HPyCFunction impl);
+/* The same for the implementation of an HPy slot (signature from the slot). */
+_HPy_HIDDEN HPyCFunction _HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot,
+                                                 HPyCFunction impl);
+#endif
+
+#endif /* HPY_RUNTIME_ENTRY_POINTS_H */

@@ -1,0 +1,122 @@
+/* The host's own entry points (loading protocol §8: a host may install its
+ * own functions in CPython's tables as long as every compliant binary keeps
+ * working).
+ *
+ * A universal extension's trampoline packs its arguments into a struct and
+ * calls ctx_CallRealFunctionFromTrampoline, which switches on the signature
+ * and calls the implementation: three indirect calls and a switch per call
+ * from CPython. For modules and types created with the universal-mode
+ * context, the runtime (ctx_module.c, ctx_type.c) asks _HPy_HostEntryPoint
+ * for a replacement: a generated stub (autogen_entry_points.h) that calls
+ * the implementation stored in its pool slot with that context. Handles are
+ * the PyObject pointers, so the stub only reorders registers and adds the
+ * context: one indirect call, like the C API.
+ *
+ * Slots are never released (implementations stay valid as long as their
+ * library is loaded, and libraries are never unloaded); an implementation
+ * installed twice (the same HPyDef in several types, a type created many
+ * times) reuses its slot. When a pool is full the extension's trampoline
+ * is used, which is always correct. Debug and trace modes never get here:
+ * their modules are loaded with their own contexts, and what they forward
+ * to the universal implementation comes with hpy_host_universal_ctx(), not
+ * with the universal-mode context. */
+#include "hpy.h"
+#include "hpy/runtime/entry_points.h"
+#include "hpy_host.h"
+
+#define _HPY_EP_CTX (&_hpy_universal_mode_ctx)
+/* On these ABIs a struct of one intptr_t (HPy) is returned in the same
+ * register as a pointer, so a stub may call an implementation returning HPy
+ * as if it returned the PyObject* directly, and be a plain tail call. */
+#if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__) || defined(_M_ARM64)
+#  define _HPY_EP_HPY_RETURNED_AS_POINTER
+#endif
+#include "autogen_entry_points.h"
+
+static int entry_points_enabled = 1;
+
+static size_t
+hash_impl(HPyCFunction impl)
+{
+    uintptr_t h = (uintptr_t)impl;
+    h ^= h >> 17;
+    h *= (uintptr_t)0x9E3779B97F4A7C15ull;
+    h ^= h >> 29;
+    return (size_t)h;
+}
+
+static HPyCFunction
+pool_stub(_HPyEntryPool *pool, HPyCFunction impl)
+{
+    const size_t mask = 2 * _HPY_EP_POOL_SIZE - 1;
+    size_t k = hash_impl(impl) & mask;
+    for (;;) {
+        int i = pool->index[k];
+        if (i == 0)
+            break;
+        if (pool->impls[i - 1] == impl)
+            return pool->stubs[i - 1];
+        k = (k + 1) & mask;
+    }
+    /* the table is at most half full, so a free entry was found */
+    if (pool->used >= _HPY_EP_POOL_SIZE)
+        return NULL;
+    int i = pool->used++;
+    pool->impls[i] = impl;
+    pool->index[k] = (uint16_t)(i + 1);
+    return pool->stubs[i];
+}
+
+_HPy_HIDDEN HPyCFunction
+_HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction impl)
+{
+    if (ctx != _HPY_EP_CTX || impl == NULL || !entry_points_enabled)
+        return NULL;
+    _HPyEntryPool *pool = _hpy_ep_pool_for(sig);
+    return pool == NULL ? NULL : pool_stub(pool, impl);
+}
+
+_HPy_HIDDEN HPyCFunction
+_HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot, HPyCFunction impl)
+{
+    if (ctx != _HPY_EP_CTX || impl == NULL || !entry_points_enabled)
+        return NULL;
+    int sig = _hpy_ep_slot_signature(slot);
+    if (sig < 0)
+        return NULL;
+    _HPyEntryPool *pool = _hpy_ep_pool_for((HPyFunc_Signature)sig);
+    return pool == NULL ? NULL : pool_stub(pool, impl);
+}
+
+PyObject *
+hpy_host_entry_points_in_use(void)
+{
+    PyObject *d = PyDict_New();
+    if (d == NULL)
+        return NULL;
+    for (int p = 0; p < _HPY_EP_N_POOLS; p++) {
+        PyObject *n = PyLong_FromLong(_hpy_ep_pools[p].used);
+        if (n == NULL || PyDict_SetItemString(d, _hpy_ep_pools[p].name, n) < 0) {
+            Py_XDECREF(n);
+            Py_DECREF(d);
+            return NULL;
+        }
+        Py_DECREF(n);
+    }
+    PyObject *size = PyLong_FromLong(_HPY_EP_POOL_SIZE);
+    if (size == NULL || PyDict_SetItemString(d, "_pool_size", size) < 0) {
+        Py_XDECREF(size);
+        Py_DECREF(d);
+        return NULL;
+    }
+    Py_DECREF(size);
+    return d;
+}
+
+int
+hpy_host_set_entry_points_enabled(int enabled)
+{
+    int old = entry_points_enabled;
+    entry_points_enabled = enabled;
+    return old;
+}
