@@ -58,11 +58,46 @@ SOURCE = snippet("""
         return HPyBytes_FromString(ctx, raw_ptr);
     }
 
+    HPyDef_METH(write_raw, "write_raw", HPyFunc_NOARGS)
+    static HPy write_raw_impl(HPyContext *ctx, HPy self)
+    {
+        ((volatile char *)raw_ptr)[0] = 'X';
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+
     HPyDef_METH(release_raw, "release_raw", HPyFunc_NOARGS)
     static HPy release_raw_impl(HPyContext *ctx, HPy self)
     {
         HPy_Close(ctx, raw_holder);
         return HPy_Dup(ctx, ctx->h_None);
+    }
+
+    #include <stdio.h>
+    #include <stdlib.h>
+    #include <string.h>
+
+    /* raw_burst(list of str): the UTF-8 of all of them held at once, then
+     * closed; 1 if each was right */
+    HPyDef_METH(raw_burst, "raw_burst", HPyFunc_O)
+    static HPy raw_burst_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPy_ssize_t n = HPy_Length(ctx, arg), i;
+        HPy *hs = (HPy *)malloc((size_t)n * sizeof(HPy));
+        const char **ps = (const char **)malloc((size_t)n * sizeof(char *));
+        long ok = 1;
+        char buf[32];
+        for (i = 0; i < n; i++) {
+            hs[i] = HPy_GetItem_i(ctx, arg, i);
+            ps[i] = HPyUnicode_AsUTF8AndSize(ctx, hs[i], NULL);
+        }
+        for (i = 0; i < n; i++) {
+            snprintf(buf, sizeof(buf), "%ld", (long)i);
+            ok = ok && strcmp(ps[i], buf) == 0 && (i == 0 || ps[i] != ps[i - 1]);
+            HPy_Close(ctx, hs[i]);
+        }
+        free(hs);
+        free(ps);
+        return HPyLong_FromLong(ctx, ok);
     }
 
     HPyDef_METH(utf8, "utf8", HPyFunc_O)
@@ -98,7 +133,9 @@ SOURCE = snippet("""
     @EXPORT(close_twice_later)
     @EXPORT(hold_raw)
     @EXPORT(read_raw)
+    @EXPORT(write_raw)
     @EXPORT(release_raw)
+    @EXPORT(raw_burst)
     @EXPORT(utf8)
     @EXPORT(ctx_name)
     @EXPORT(same_ctx)
@@ -247,6 +284,114 @@ def test_raw_data_use_after_close_aborts(mod):
         mod.hold_raw(b'abc'); mod.release_raw()
         """)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_closed_handles_queue_grows_and_keeps_its_order(mod, _debug):
+    old = _debug.get_closed_handles_queue_max_size()
+    try:
+        _debug.set_closed_handles_queue_max_size(5000)   # beyond the initial ring
+        gen = _debug.new_generation()
+        values = [f"v{i}" for i in range(1200)]
+        for v in values:
+            mod.no_leak(v)
+        closed = _debug.get_closed_handles(gen)
+        assert len(closed) == 4 * len(values)
+        assert all(h.is_closed for h in closed)
+        assert closed[0].generation == gen
+        _debug.set_closed_handles_queue_max_size(10)   # the oldest go first
+        assert _debug.get_closed_handles(gen) == closed[-10:]
+    finally:
+        _debug.set_closed_handles_queue_max_size(old)
+
+
+def test_closed_handle_keeps_the_name_of_its_heap_type(mod, _debug):
+    class SomeHeapType:
+        def __repr__(self):
+            return "x"
+
+    gen = _debug.new_generation()
+    mod.no_leak(SomeHeapType())
+    closed = _debug.get_closed_handles(gen)
+    # the argument, the HPy_Dup of it
+    assert sum("SomeHeapType" in h.description for h in closed) == 2
+    import weakref
+    type_ref = weakref.ref(SomeHeapType)
+    del SomeHeapType
+    gc.collect()
+    assert type_ref() is None        # the name was copied, the type is gone
+    assert sum("was an object of type 'SomeHeapType'" in h.description for h in closed) == 2
+
+
+def test_raw_data_pool_reuse(mod, _debug):
+    """Raw data up to a page is copied to recycled pages of a pool: the data
+    handed out is always the right one, also once pages come back."""
+    for i in range(5000):
+        s = f"{i}-" + "y" * (i % 300)
+        assert mod.utf8(s) == s.encode()
+    gen = _debug.new_generation()
+    assert mod.hold_raw(b"after many") == b"after many"
+    [h] = _debug.get_open_handles(gen)
+    assert h.raw_data_size == len(b"after many") + 1
+    assert mod.read_raw() == b"after many"
+    mod.release_raw()
+    big = "z" * 20000                              # more than a page: a mapping of its own
+    assert mod.utf8(big) == big.encode()
+
+
+def test_raw_data_burst(mod):
+    """Many raw data at once: the pool grows, then gives the memory of what
+    it does not need back to the system (the pages stay usable)."""
+    strings = [str(i) for i in range(6000)]
+    assert mod.raw_burst(strings) == 1
+    assert mod.raw_burst(strings) == 1
+    for i in range(3000):
+        assert mod.utf8(f"after {i}") == f"after {i}".encode()
+
+
+CHURN = """
+for i in range(5000):
+    assert mod.utf8(str(i)) == str(i).encode()
+"""
+
+
+@pytest.mark.parametrize("code,fragment", [
+    ("mod.hold_raw(b'abc'); mod.release_raw(); mod.read_raw()", "the handle is closed"),
+    ("mod.hold_raw(b'abc'); mod.write_raw()", "the data is read-only"),
+    ("mod.hold_raw(b'x' * 10000); mod.release_raw(); mod.read_raw()", "the handle is closed"),
+])
+def test_raw_data_checks_after_pool_reuse(mod, code, fragment):
+    proc = run_debug_subprocess(mod, CHURN + code)
+    assert proc.returncode < 0 and fragment in proc.stderr, proc.stderr
+
+
+def test_raw_data_across_fork(mod):
+    """Parent and child never share a page of raw data: the child copies the
+    pages it inherited and starts a pool of its own."""
+    if not hasattr(__import__("os"), "fork"):
+        pytest.skip("no fork()")
+    proc = run_debug_subprocess(mod, CHURN + """
+import os, signal
+assert mod.hold_raw(b'held by the parent') == b'held by the parent'
+pid = os.fork()
+if pid == 0:
+    ok = mod.read_raw() == b'held by the parent'
+    for i in range(3000):
+        ok = ok and mod.utf8('child %d' % i) == ('child %d' % i).encode()
+    ok = ok and mod.read_raw() == b'held by the parent'
+    if not ok:
+        os._exit(3)
+    mod.release_raw()
+    mod.read_raw()          # use after close: aborts the child
+    os._exit(4)
+for i in range(3000):
+    assert mod.utf8('parent %d' % i) == ('parent %d' % i).encode()
+_, status = os.waitpid(pid, 0)
+assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGABRT, status
+assert mod.read_raw() == b'held by the parent'
+mod.release_raw()
+""")
+    assert proc.returncode == 0, proc.stderr
+    assert "the handle is closed" in proc.stderr, proc.stderr
 
 
 def test_leak_detector(mod):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from debug_support import Loaded, make_builder, snippet
+from debug_support import Loaded, make_builder, run_debug_subprocess, snippet
 
 SOURCE = snippet("""
     /* f(a, b) = (a + b) + b: two HPy_Add, one HPy_Close */
@@ -197,3 +197,26 @@ def test_no_trace_function_without_the_gil(mod, trace):
     # ends without it: those callbacks are skipped, the counts are not
     assert names.count("ctx_LeavePythonExecution") == 1
     assert names.count("ctx_ReenterPythonExecution") == 1
+
+
+@pytest.mark.parametrize("clock", ["default", "monotonic"])
+def test_durations_with_either_clock(mod, clock):
+    """With the TSC (where the kernel keeps time with it) or with
+    HPY_TRACE_CLOCK=monotonic, durations are nanoseconds."""
+    env = {"HPY_TRACE_CLOCK": "monotonic"} if clock == "monotonic" else {}
+    proc = run_debug_subprocess(mod, """
+        import time
+        from hpy.universal import _trace
+        before = _trace.get_durations()
+        t0 = time.perf_counter_ns()
+        mod.call(lambda: time.sleep(0.05))
+        elapsed = time.perf_counter_ns() - t0
+        d = _trace.get_durations()["ctx_CallTupleDict"] - before["ctx_CallTupleDict"]
+        assert 50_000_000 <= d <= elapsed, (d, elapsed)
+        print("FREQUENCY", _trace.get_frequency())
+        """, env=env, mode="trace")
+    assert proc.returncode == 0, proc.stderr
+    freq = int(proc.stdout.split("FREQUENCY")[1].split()[0])
+    assert freq > 0
+    if clock == "monotonic":
+        assert freq == 1_000_000_000

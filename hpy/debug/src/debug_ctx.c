@@ -23,7 +23,6 @@ typedef struct {
 
 static DebugCtxBlock *global_block; /* handed to extensions at load time */
 static struct _HPyContext_s template_ctx;
-static HPyContext *uctx_cached;
 
 /* Per-call contexts not in use, oldest released first. A released context
  * is reused only once MIN_FREE_CONTEXTS others are waiting, so that a
@@ -31,11 +30,6 @@ static HPyContext *uctx_cached;
 #define MIN_FREE_CONTEXTS 8
 static HPyContext *free_head, *free_tail;
 static int nfree;
-
-HPyContext *debug_uctx(void)
-{
-    return uctx_cached;
-}
 
 static DebugCtxInfo *ctx_info(HPyContext *dctx)
 {
@@ -75,11 +69,11 @@ HPyContext *hpy_host_debug_ctx(void)
         if (debug_state.debug_error == NULL)
             return NULL;
     }
-    uctx_cached = hpy_host_universal_ctx();
+    debug_state.uctx = hpy_host_universal_ctx();
     template_ctx.name = "HPy Debug Mode ABI (checking handles, wrapping the Universal ABI)";
     template_ctx.abi_version = HPY_ABI_VERSION;
     debug_ctx_fill_functions(&template_ctx);
-    debug_ctx_fill_constants(&template_ctx, uctx_cached, open_const);
+    debug_ctx_fill_constants(&template_ctx, debug_state.uctx, open_const);
     global_block = new_block();
     if (global_block == NULL) {
         PyErr_NoMemory();
@@ -127,9 +121,9 @@ static void release_ctx(HPyContext *c)
     nfree++;
 }
 
-/* ---- the checks of every wrapper ---- */
+/* ---- the checks of every wrapper (fast paths inline in debug_internal.h) ---- */
 
-HPyContext *debug_enter(HPyContext *dctx, const char *fn)
+HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
 {
     DebugCtxInfo *info = dctx != NULL ? ctx_info(dctx) : NULL;
     if (info == NULL || info->magic != DEBUG_CTX_MAGIC)
@@ -144,17 +138,11 @@ HPyContext *debug_enter(HPyContext *dctx, const char *fn)
                         "context of the current call", fn, (void *)dctx);
         return NULL;
     }
-    return uctx_cached;
+    return debug_state.uctx;
 }
 
-int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param, HPy *out)
+int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param)
 {
-    DebugHandle *dh;
-    (void)dctx;
-    *out = HPy_NULL;
-    if (HPy_IsNull(h))
-        return 0;
-    dh = debug_handle_lookup(h);
     if (dh == NULL) {
         debug_violation(V_HANDLE, NULL,
                         "%s: argument '%s' is not a valid HPy handle (%p): it is not a handle of "
@@ -162,86 +150,71 @@ int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param, HPy
                         "another context?)", fn, param, (void *)h._i);
         return -1;
     }
-    if (dh->state == DH_OPEN || dh->state == DH_CONST) {
-        *out = _py2h(dh->obj);
-        return 0;
-    }
     debug_violation(V_HANDLE, dh, "%s: argument '%s' is a closed handle (use after close)", fn,
                     param);
     return -1;
 }
 
-HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
-{
-    DebugHandle *dh;
-    (void)dctx;
-    if (HPy_IsNull(uh))
-        return HPy_NULL;
-    dh = debug_handle_new(_h2py(uh), fn);
-    return dh != NULL ? debug_as_hpy(dh) : HPy_NULL;
-}
-
 /* ---- frames ---- */
 
-static void frame_enter(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func)
+static inline void frame_enter(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func)
 {
-    memset(f, 0, sizeof(*f));
+    /* no memset: the small arrays are filled as they are used */
     f->sig = sig;
     f->func = func;
     f->args = f->small_args;
+    f->nargs = 0;
     f->args_capacity = DEBUG_FRAME_SMALL_ARGS;
     f->array = f->small_array;
+    f->violation = NULL;
+    f->nviolations = 0;
+    f->slot = debug_frame_slot();
+#ifdef DEBUG_THREAD_LOCAL
+    f->prev = *f->slot;
+#else
     f->prev = debug_current_frame();
-    debug_set_current_frame(f);
+#endif
+    debug_slot_set(f->slot, f);
     f->ctx = acquire_ctx(f);
 }
 
-/* "the HPyFunc_O function f_impl (mytest.hpy0.so)", as well as we can. */
-static void describe_frame(DebugStr *s, DebugFrame *f)
+/* "the HPyFunc_O function f_impl at mytest.hpy0.so+0x1234", as well as we
+ * can: only built for a message (dladdr and formatting are slow). The
+ * caller frees the result; "the HPy function" if out of memory. */
+static char *describe_frame(DebugFrame *f)
 {
-    debug_str_printf(s, "the %s function", debug_signature_name(f->sig));
+    DebugStr s = { NULL, 0, 0 };
+    debug_str_printf(&s, "the %s function", debug_signature_name(f->sig));
 #if !defined(_WIN32)
     Dl_info info;
     if (dladdr((void *)f->func, &info) != 0) {
         const char *file = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
         file = file ? file + 1 : info.dli_fname;
         if (info.dli_sname != NULL && info.dli_saddr == (void *)f->func)
-            debug_str_printf(s, " %s", info.dli_sname);
+            debug_str_printf(&s, " %s", info.dli_sname);
         if (file != NULL)
-            debug_str_printf(s, " at %s+0x%lx", file,
+            debug_str_printf(&s, " at %s+0x%lx", file,
                              (unsigned long)((char *)(void *)f->func - (char *)info.dli_fbase));
         else
-            debug_str_printf(s, " at %p", (void *)f->func);
-        return;
+            debug_str_printf(&s, " at %p", (void *)f->func);
+        return s.buf;
     }
 #endif
-    debug_str_printf(s, " at %p", (void *)f->func);
+    debug_str_printf(&s, " at %p", (void *)f->func);
+    return s.buf;
 }
 
-HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
+void debug_frame_grow_args(DebugFrame *f)
 {
-    DebugHandle *dh;
-    if (obj == NULL)
-        return HPy_NULL;
-    Py_INCREF(obj);
-    dh = debug_handle_new(obj, NULL);
-    if (dh == NULL)
+    HPy_ssize_t cap = 2 * f->args_capacity;
+    DebugHandle **n = (DebugHandle **)malloc((size_t)cap * sizeof(DebugHandle *));
+    if (n == NULL)
         Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
-    dh->frame = f;
-    dh->was_arg = 1;
-    if (f->nargs == f->args_capacity) {
-        HPy_ssize_t cap = 2 * f->args_capacity;
-        DebugHandle **n = (DebugHandle **)malloc((size_t)cap * sizeof(DebugHandle *));
-        if (n == NULL)
-            Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
-        memcpy(n, f->args, (size_t)f->nargs * sizeof(DebugHandle *));
-        if (f->args != f->small_args)
-            free(f->args);
-        f->args = n;
-        f->args_capacity = cap;
-    }
-    f->args[f->nargs++] = dh;
-    return debug_as_hpy(dh);
+    memcpy(n, f->args, (size_t)f->nargs * sizeof(DebugHandle *));
+    if (f->args != f->small_args)
+        free(f->args);
+    f->args = n;
+    f->args_capacity = cap;
 }
 
 const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n)
@@ -264,38 +237,28 @@ int debug_frame_leave(DebugFrame *f)
      * code releasing them, with this frame as the current one. */
     for (HPy_ssize_t i = 0; i < f->nargs; i++) {
         DebugHandle *dh = f->args[i];
-        if (dh->state == DH_OPEN && dh->frame == f) {
-            dh->frame = NULL;
+        if (dh->state == DH_OPEN && dh->frame == f)
             debug_handle_close(dh, "the return of the call it was an argument of", 0);
-        }
     }
-    if (f->args != f->small_args)
+    if (DEBUG_UNLIKELY(f->args != f->small_args))
         free(f->args);
-    if (f->array != f->small_array)
+    if (DEBUG_UNLIKELY(f->array != f->small_array))
         free(f->array);
-    f->args = NULL;
-    f->array = NULL;
-    debug_set_current_frame(f->prev);
+    debug_slot_set(f->slot, f->prev);
     release_ctx(f->ctx);
-    if (f->violation != NULL) {
+    if (DEBUG_UNLIKELY(f->violation != NULL)) {
         debug_frame_raise(f);
         return 1;
     }
     return 0;
 }
 
-/* Turns the handle returned by the implementation into the new reference
- * CPython gets (NULL if HPy_NULL or invalid). */
-static PyObject *take_result(DebugFrame *f, HPy r, const char *what)
+/* The violations of take_result (with the description of the frame). */
+static PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh, const char *what)
 {
-    DebugHandle *dh;
-    DebugStr s = { NULL, 0, 0 };
+    char *fdesc_buf = describe_frame(f);
+    const char *fdesc = fdesc_buf != NULL ? fdesc_buf : "the HPy function";
     PyObject *res = NULL;
-    if (HPy_IsNull(r))
-        return NULL;
-    describe_frame(&s, f);
-    const char *fdesc = s.buf != NULL ? s.buf : "the HPy function";
-    dh = debug_handle_lookup(r);
     if (dh == NULL) {
         debug_violation(V_HANDLE, NULL, "%s of %s is not a valid HPy handle (%p)", what, fdesc,
                         (void *)r._i);
@@ -309,7 +272,7 @@ static PyObject *take_result(DebugFrame *f, HPy r, const char *what)
         res = dh->obj;
         Py_INCREF(res);
     }
-    else if (dh->state == DH_OPEN && dh->frame != NULL) {
+    else if (dh->state == DH_OPEN) { /* an argument */
         debug_violation(V_HANDLE, dh,
                         "%s of %s is one of its argument handles, without HPy_Dup: arguments are "
                         "closed when the call returns, so return HPy_Dup(ctx, arg) instead",
@@ -317,16 +280,28 @@ static PyObject *take_result(DebugFrame *f, HPy r, const char *what)
         res = dh->obj;
         Py_INCREF(res);
     }
-    else if (dh->state == DH_OPEN) {
-        res = dh->obj;
-        debug_handle_close(dh, "the return of its handle to CPython", 1);
-    }
     else {
         debug_violation(V_HANDLE, dh, "%s of %s is a closed handle", what, fdesc);
         debug_not_executed(NULL);
     }
-    free(s.buf);
+    free(fdesc_buf);
     return res;
+}
+
+/* Turns the handle returned by the implementation into the new reference
+ * CPython gets (NULL if HPy_NULL or invalid). */
+static inline PyObject *take_result(DebugFrame *f, HPy r, const char *what)
+{
+    DebugHandle *dh;
+    if (HPy_IsNull(r))
+        return NULL;
+    dh = debug_handle_lookup(r);
+    if (DEBUG_LIKELY(dh != NULL && dh->state == DH_OPEN && dh->frame == NULL)) {
+        PyObject *res = dh->obj;
+        debug_handle_close(dh, "the return of its handle to CPython", 1);
+        return res;
+    }
+    return bad_result(f, r, dh, what);
 }
 
 PyObject *debug_frame_leave_obj(DebugFrame *f, HPy r)
@@ -355,7 +330,7 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
     case HPyFunc_TRAVERSEPROC:
     case HPyFunc_CAPSULE_DESTRUCTOR:
         /* no context and no handles: nothing to check */
-        uctx_cached->ctx_CallRealFunctionFromTrampoline(uctx_cached, sig, func, args);
+        debug_state.uctx->ctx_CallRealFunctionFromTrampoline(debug_state.uctx, sig, func, args);
         return;
     default:
         break;

@@ -3,7 +3,10 @@
  * protection of raw data (the char* of HPyBytes_AsString & co), which is
  * copied to pages of its own: read-only while the handle is open, without
  * any access once it is closed. An access that faults on such a page is
- * reported by a SIGSEGV handler before the process aborts. */
+ * reported by a SIGSEGV handler before the process aborts.
+ *
+ * The hot paths (opening and closing a handle, looking one up) are inline
+ * in debug_internal.h; this file has their slow and cold parts. */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
 #  define _GNU_SOURCE 1
 #endif
@@ -15,6 +18,7 @@
 #  include <signal.h>
 #  include <sys/mman.h>
 #  include <unistd.h>
+#  include <pthread.h>
 #  define HAVE_MPROTECT 1
 #endif
 #if defined(__GLIBC__) || defined(__APPLE__)
@@ -22,27 +26,37 @@
 #  include <execinfo.h>
 #  define HAVE_BACKTRACE 1
 #endif
+#if defined(__linux__) && defined(MFD_CLOEXEC)
+#  define HAVE_MEMFD 1
+#endif
 
+#ifdef DEBUG_THREAD_LOCAL
+DebugState debug_state;
+DEBUG_THREAD_LOCAL DebugFrame *debug_tls_frame;
+#else
 DebugState debug_state = { .frame_key = Py_tss_NEEDS_INIT };
+#endif
 
 /* ---- chunks ---- */
 
-#define CHUNK_RECORDS 1024
+#define CHUNK_RECORDS DEBUG_CHUNK_RECORDS
+#define CHUNK_BYTES (CHUNK_RECORDS * sizeof(DebugHandle))
 
 static DebugHandle **chunks;  /* sorted by address */
 static HPy_ssize_t nchunks, chunks_capacity;
-static DebugHandle *free_list; /* singly linked through `next` */
 
 static int add_chunk(void)
 {
-    DebugHandle *chunk = (DebugHandle *)calloc(CHUNK_RECORDS, sizeof(DebugHandle));
-    if (chunk == NULL)
+    /* aligned on a cache line (never freed, so the start is not kept) */
+    char *mem = (char *)calloc(1, CHUNK_BYTES + 64);
+    if (mem == NULL)
         return -1;
+    DebugHandle *chunk = (DebugHandle *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
     if (nchunks == chunks_capacity) {
         HPy_ssize_t cap = chunks_capacity ? 2 * chunks_capacity : 16;
         DebugHandle **n = (DebugHandle **)realloc(chunks, (size_t)cap * sizeof(DebugHandle *));
         if (n == NULL) {
-            free(chunk);
+            free(mem);
             return -1;
         }
         chunks = n;
@@ -57,15 +71,18 @@ static int add_chunk(void)
     nchunks++;
     for (int i = CHUNK_RECORDS - 1; i >= 0; i--) {
         chunk[i].state = DH_FREE;
-        chunk[i].next = free_list;
-        free_list = &chunk[i];
+        chunk[i].next = debug_state.free_list;
+        debug_state.free_list = &chunk[i];
     }
+    if (debug_state.last_chunk == NULL)
+        debug_state.last_chunk = (char *)chunk;
     return 0;
 }
 
-DebugHandle *debug_handle_lookup(HPy h)
+/* Binary search of the chunks; remembers the chunk found for the inline
+ * fast path (debug_handle_lookup). */
+DebugHandle *debug_handle_lookup_slow(uintptr_t p)
 {
-    uintptr_t p = (uintptr_t)h._i;
     HPy_ssize_t lo = 0, hi = nchunks - 1;
     if (p == 0)
         return NULL;
@@ -74,12 +91,14 @@ DebugHandle *debug_handle_lookup(HPy h)
         uintptr_t base = (uintptr_t)chunks[mid];
         if (p < base)
             hi = mid - 1;
-        else if (p >= base + CHUNK_RECORDS * sizeof(DebugHandle))
+        else if (p >= base + CHUNK_BYTES)
             lo = mid + 1;
         else if ((p - base) % sizeof(DebugHandle) != 0)
             return NULL;
-        else
+        else {
+            debug_state.last_chunk = (char *)base;
             return (DebugHandle *)p;
+        }
     }
     return NULL;
 }
@@ -99,12 +118,9 @@ static void list_append(DebugHandle *sentinel, DebugHandle *dh)
     sentinel->prev = dh;
 }
 
-static void list_remove(DebugHandle *dh)
-{
-    dh->prev->next = dh->next;
-    dh->next->prev = dh->prev;
-    dh->prev = dh->next = NULL;
-}
+#ifdef HAVE_MPROTECT
+static void pool_atfork_child(void);
+#endif
 
 void debug_state_init(void)
 {
@@ -114,10 +130,17 @@ void debug_state_init(void)
         return;
     done = 1;
     list_init(&debug_state.open_list);
-    list_init(&debug_state.closed_queue);
+#ifndef DEBUG_THREAD_LOCAL
     if (PyThread_tss_create(&debug_state.frame_key) != 0)
         Py_FatalError("HPy debug mode: cannot create thread-specific data");
-    debug_state.closed_max = 1024;
+#endif
+    /* The inline lookup needs a chunk to compare with from the start. */
+    if (add_chunk() < 0)
+        Py_FatalError("HPy debug mode: out of memory (allocating handles)");
+#ifdef HAVE_MPROTECT
+    pthread_atfork(NULL, NULL, pool_atfork_child);
+#endif
+    debug_set_closed_max(1024);
     debug_state.raw_max = 1024 * 1024 * 10;
     env = getenv("HPY_DEBUG_RAISE");
     if (env != NULL && *env != '\0' && strcmp(env, "0") != 0 && PyOS_stricmp(env, "false") != 0 &&
@@ -125,7 +148,31 @@ void debug_state_init(void)
         debug_state.raise_on_violation = 1;
 }
 
-/* ---- raw data ---- */
+/* ---- raw data ----
+ *
+ * Each copy sits on pages of its own. Data up to one page (NUL included),
+ * nearly all of it, goes to a page of a pool rather than to a mapping of
+ * its own, so that the steady state makes no mmap/munmap and takes no page
+ * fault, and costs one system call per handle:
+ *
+ *  - where memfd_create exists, the pool's memory is mapped twice: the view
+ *    handed to the extension (the "reader" view) and a read-write view
+ *    through which the copy is written. A page ready for use is already
+ *    read-only in the reader view, so handing out data makes no system
+ *    call. (Elsewhere the page is made writable for the copy and read-only
+ *    again: two mprotect.)
+ *  - closing the handle makes its page inaccessible: one mprotect.
+ *  - the page leaves its handle when the record is recycled (the closed
+ *    queue) or when the closed raw data exceeds raw_max, as before; it is
+ *    then "expired" and stays inaccessible until the pool runs out of ready
+ *    pages, when at least POOL_BATCH expired pages are made read-only again
+ *    at once (sorted by address: one mprotect per contiguous run, and pages
+ *    come back in the order they were handed out, so runs are long).
+ *    A stale pointer thus keeps faulting at least as long as before.
+ *  - after fork() the child copies the pages it owns to private memory and
+ *    starts a pool of its own, so that parent and child never share a page.
+ *
+ * Larger data gets a mapping of its own, unmapped when it is released. */
 
 #ifdef HAVE_MPROTECT
 static size_t page_size(void)
@@ -139,7 +186,240 @@ static size_t page_size(void)
 }
 
 static void install_segv_handler(void);
+
+#define POOL_SLAB_PAGES 64
+#define POOL_BATCH 32
+#define POOL_KEEP 2048  /* pages not in use whose memory is kept */
+
+typedef struct {
+    char *reader, *writer;  /* writer == reader without a second view */
+} PoolPage;
+
+typedef struct {
+    char *reader, *writer;
+    unsigned char epoch;
+} PoolSlab;
+
+static PoolPage *pool_ready, *pool_expired;
+static HPy_ssize_t pool_nready, pool_nexpired, pool_cap;
+static PoolSlab *pool_slabs;
+static HPy_ssize_t pool_nslabs, pool_slabs_cap;
+static int pool_fd = -1;        /* the memfd of the two views, or -1 */
+static size_t pool_fd_size;
+static int pool_no_memfd;       /* memfd_create failed once: do not retry */
+static unsigned char pool_epoch = 1; /* changes in a forked child */
+
+static int pool_reserve(void)
+{
+    HPy_ssize_t need = pool_nready + pool_nexpired + POOL_SLAB_PAGES + 1;
+    if (need <= pool_cap)
+        return 0;
+    HPy_ssize_t cap = pool_cap ? 2 * pool_cap : 256;
+    while (cap < need)
+        cap *= 2;
+    PoolPage *r = (PoolPage *)realloc(pool_ready, (size_t)cap * sizeof(PoolPage));
+    if (r == NULL)
+        return -1;
+    pool_ready = r;
+    PoolPage *e = (PoolPage *)realloc(pool_expired, (size_t)cap * sizeof(PoolPage));
+    if (e == NULL)
+        return -1;
+    pool_expired = e;
+    pool_cap = cap;
+    return 0;
+}
+
+/* Maps POOL_SLAB_PAGES new pages, read-only in the reader view. */
+static int pool_add_slab(void)
+{
+    size_t bytes = POOL_SLAB_PAGES * page_size();
+    char *reader = NULL, *writer = NULL;
+    if (pool_reserve() < 0)
+        return -1;
+    if (pool_nslabs == pool_slabs_cap) {
+        HPy_ssize_t cap = pool_slabs_cap ? 2 * pool_slabs_cap : 16;
+        PoolSlab *n = (PoolSlab *)realloc(pool_slabs, (size_t)cap * sizeof(PoolSlab));
+        if (n == NULL)
+            return -1;
+        pool_slabs = n;
+        pool_slabs_cap = cap;
+    }
+#ifdef HAVE_MEMFD
+    if (pool_fd < 0 && !pool_no_memfd) {
+        pool_fd = memfd_create("hpy-debug-raw-data", MFD_CLOEXEC);
+        if (pool_fd < 0)
+            pool_no_memfd = 1;
+    }
+    if (pool_fd >= 0 && ftruncate(pool_fd, (off_t)(pool_fd_size + bytes)) == 0) {
+        reader = (char *)mmap(NULL, bytes, PROT_READ, MAP_SHARED, pool_fd, (off_t)pool_fd_size);
+        writer = (char *)mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pool_fd,
+                              (off_t)pool_fd_size);
+        if (reader == MAP_FAILED || writer == MAP_FAILED) {
+            if (reader != MAP_FAILED)
+                munmap(reader, bytes);
+            if (writer != MAP_FAILED)
+                munmap(writer, bytes);
+            reader = writer = NULL;
+        }
+        else {
+            pool_fd_size += bytes;
+        }
+    }
 #endif
+    if (reader == NULL) {
+        reader = (char *)mmap(NULL, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (reader == MAP_FAILED)
+            return -1;
+        writer = reader;
+    }
+    pool_slabs[pool_nslabs].reader = reader;
+    pool_slabs[pool_nslabs].writer = writer;
+    pool_slabs[pool_nslabs].epoch = pool_epoch;
+    pool_nslabs++;
+    /* highest address first: pages are popped in increasing order */
+    for (int i = POOL_SLAB_PAGES - 1; i >= 0; i--) {
+        pool_ready[pool_nready].reader = reader + (size_t)i * page_size();
+        pool_ready[pool_nready].writer = writer + (size_t)i * page_size();
+        pool_nready++;
+    }
+    return 0;
+}
+
+static int compare_pages(const void *a, const void *b)
+{
+    const char *x = ((const PoolPage *)a)->reader, *y = ((const PoolPage *)b)->reader;
+    return x < y ? -1 : x > y;
+}
+
+/* Sorts pages by address. They expire nearly in the order they were handed
+ * out: an insertion sort is then linear (qsort for many pages). */
+static void sort_pages(PoolPage *pages, HPy_ssize_t n)
+{
+    if (n > 256) {
+        qsort(pages, (size_t)n, sizeof(PoolPage), compare_pages);
+        return;
+    }
+    for (HPy_ssize_t i = 1; i < n; i++) {
+        PoolPage p = pages[i];
+        HPy_ssize_t j = i;
+        while (j > 0 && pages[j - 1].reader > p.reader) {
+            pages[j] = pages[j - 1];
+            j--;
+        }
+        pages[j] = p;
+    }
+}
+
+/* Makes the expired pages read-only again and ready (called when no page
+ * is ready). */
+static void pool_refill(void)
+{
+    size_t ps = page_size();
+    HPy_ssize_t i = 0, n = pool_nexpired, kept = 0;
+    sort_pages(pool_expired, n);
+    while (i < n) {
+        HPy_ssize_t j = i + 1;
+        while (j < n && pool_expired[j].reader == pool_expired[j - 1].reader + ps)
+            j++;
+        if (mprotect(pool_expired[i].reader, (size_t)(j - i) * ps, PROT_READ) == 0) {
+            memmove(&pool_expired[kept], &pool_expired[i], (size_t)(j - i) * sizeof(PoolPage));
+            kept += j - i;
+        }
+        /* else the run is lost: it stays inaccessible */
+        i = j;
+    }
+    pool_nexpired = 0;
+    /* highest address first: pages are popped in increasing order */
+    while (kept > 0)
+        pool_ready[pool_nready++] = pool_expired[--kept];
+}
+
+/* A page, read-only in the reader view, or -1. */
+static int pool_take(PoolPage *out)
+{
+    if (pool_nready == 0) {
+        if (pool_nexpired >= POOL_BATCH || (pool_add_slab() < 0 && pool_nexpired > 0))
+            pool_refill();
+        if (pool_nready == 0)
+            return -1;
+    }
+    *out = pool_ready[--pool_nready];
+    return 0;
+}
+
+/* Takes back the page of `dh` (inaccessible). */
+static void pool_give_back(DebugHandle *dh)
+{
+    if (dh->raw_pooled != pool_epoch)
+        return;  /* a page of the parent process: never reused */
+    if (pool_nexpired >= pool_cap && pool_reserve() < 0)
+        return;  /* out of memory: the page is lost, it stays inaccessible */
+    /* After a burst (many raw data open at once), give the memory of the
+     * pages beyond POOL_KEEP back to the system; they stay in the pool. */
+    if (pool_nready + pool_nexpired >= POOL_KEEP) {
+        if (dh->raw_writer != dh->raw_data) {
+#ifdef MADV_REMOVE
+            madvise(dh->raw_writer, page_size(), MADV_REMOVE);
+#endif
+        }
+        else {
+#ifdef MADV_DONTNEED
+            madvise(dh->raw_data, page_size(), MADV_DONTNEED);
+#endif
+        }
+    }
+    pool_expired[pool_nexpired].reader = dh->raw_data;
+    pool_expired[pool_nexpired].writer = dh->raw_writer;
+    pool_nexpired++;
+}
+
+/* In the child of fork(): the pool's memory is shared with the parent.
+ * Copy the pages still owned by handles to private memory (keeping their
+ * protection), drop the other pages and the second views, and start a new
+ * pool. Only system calls and plain memory accesses. */
+static void pool_atfork_child(void)
+{
+    size_t ps = page_size(), bytes = POOL_SLAB_PAGES * page_size();
+    int shared = 0;
+    for (HPy_ssize_t s = 0; s < pool_nslabs; s++)
+        if (pool_slabs[s].writer != pool_slabs[s].reader && pool_slabs[s].epoch == pool_epoch)
+            shared = 1;
+    if (shared) {
+        char *tmp = (char *)mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+                                 -1, 0);
+        for (HPy_ssize_t s = 0; s < pool_nslabs; s++) {
+            PoolSlab *sl = &pool_slabs[s];
+            if (sl->writer == sl->reader || sl->epoch != pool_epoch)
+                continue;
+            if (tmp != MAP_FAILED)
+                memcpy(tmp, sl->writer, bytes);
+            munmap(sl->writer, bytes);
+            sl->writer = sl->reader;
+            if (mmap(sl->reader, bytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+                continue;
+            if (tmp != MAP_FAILED)
+                memcpy(sl->reader, tmp, bytes);
+            mprotect(sl->reader, bytes, PROT_NONE);
+        }
+        if (tmp != MAP_FAILED)
+            munmap(tmp, bytes);
+        /* the pages owned by open handles are readable again */
+        for (HPy_ssize_t c = 0; c < nchunks; c++)
+            for (int i = 0; i < CHUNK_RECORDS; i++) {
+                DebugHandle *dh = &chunks[c][i];
+                if (dh->raw_pooled == pool_epoch && dh->raw_state == RAW_READONLY)
+                    mprotect(dh->raw_data, ps, PROT_READ);
+            }
+    }
+    if (pool_fd >= 0)
+        close(pool_fd);
+    pool_fd = -1;
+    pool_fd_size = 0;
+    pool_nready = pool_nexpired = 0;
+    pool_epoch = pool_epoch == 255 ? 1 : pool_epoch + 1;
+}
+#endif /* HAVE_MPROTECT */
 
 static void release_raw_data(DebugHandle *dh)
 {
@@ -148,36 +428,74 @@ static void release_raw_data(DebugHandle *dh)
     if (dh->raw_state == RAW_NOACCESS)
         debug_state.raw_closed_total -= dh->raw_map_size;
 #ifdef HAVE_MPROTECT
-    munmap(dh->raw_data, dh->raw_map_size);
+    if (dh->raw_pooled) {
+        /* a stale pointer to it must fault, as if it was unmapped */
+        if (dh->raw_state == RAW_NOACCESS ||
+            mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0)
+            pool_give_back(dh);
+    }
+    else {
+        munmap(dh->raw_data, dh->raw_map_size);
+    }
 #endif
     dh->raw_state = RAW_NONE;
-    dh->raw_data = NULL;
+    dh->raw_pooled = 0;
+    dh->raw_data = dh->raw_writer = NULL;
     dh->raw_size = dh->raw_map_size = 0;
 }
 
 /* Frees the raw data of the oldest closed handles until the total kept is
  * within the limit. */
-static void trim_raw_data(void)
+void debug_trim_raw_data(void)
 {
-    DebugHandle *dh = debug_state.closed_queue.next;
-    while (debug_state.raw_closed_total > debug_state.raw_max && dh != &debug_state.closed_queue) {
-        release_raw_data(dh);
-        dh = dh->next;
+    for (HPy_ssize_t i = 0; i < debug_state.closed_count; i++) {
+        if (debug_state.raw_closed_total <= debug_state.raw_max)
+            break;
+        release_raw_data(debug_closed_at(i));
     }
 }
 
 const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t size, const char *fn)
 {
 #ifdef HAVE_MPROTECT
+    size_t ps = page_size();
     if (dh->state != DH_OPEN)
         return data;
     if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
         memcmp(dh->raw_data, data, size) == 0)
         return dh->raw_data;  /* asked again through the same handle */
     release_raw_data(dh);
-    size_t map_size = (size + page_size() - 1) / page_size() * page_size();
+    install_segv_handler();
+    if (size <= ps) {
+        PoolPage page;
+        if (pool_take(&page) == 0) {
+            if (page.writer != page.reader) {
+                memcpy(page.writer, data, size);
+            }
+            else if (mprotect(page.reader, ps, PROT_READ | PROT_WRITE) == 0) {
+                memcpy(page.reader, data, size);
+                if (mprotect(page.reader, ps, PROT_READ) != 0) {
+                    /* the page is lost, but must not stay writable */
+                    mprotect(page.reader, ps, PROT_NONE);
+                    return data;
+                }
+            }
+            else {
+                return data;  /* the page is lost */
+            }
+            dh->raw_data = page.reader;
+            dh->raw_writer = page.writer;
+            dh->raw_pooled = pool_epoch;
+            dh->raw_size = size;
+            dh->raw_map_size = ps;
+            dh->raw_by = fn;
+            dh->raw_state = RAW_READONLY;
+            return dh->raw_data;
+        }
+    }
+    size_t map_size = (size + ps - 1) / ps * ps;
     if (map_size == 0)
-        map_size = page_size();
+        map_size = ps;
     void *mem = mmap(NULL, map_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (mem == MAP_FAILED)
         return data;
@@ -186,8 +504,9 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
         munmap(mem, map_size);
         return data;
     }
-    install_segv_handler();
     dh->raw_data = (char *)mem;
+    dh->raw_writer = NULL;
+    dh->raw_pooled = 0;
     dh->raw_size = size;
     dh->raw_map_size = map_size;
     dh->raw_by = fn;
@@ -201,10 +520,28 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
 #endif
 }
 
+/* Closing a handle with raw data: the copy becomes inaccessible. */
+void debug_raw_data_close(DebugHandle *dh)
+{
+#ifdef HAVE_MPROTECT
+    if (dh->raw_state == RAW_READONLY) {
+        if (mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0) {
+            dh->raw_state = RAW_NOACCESS;
+            debug_state.raw_closed_total += dh->raw_map_size;
+        }
+        else {
+            release_raw_data(dh);
+        }
+    }
+#else
+    (void)dh;
+#endif
+}
+
 void debug_set_raw_max(size_t n)
 {
     debug_state.raw_max = n;
-    trim_raw_data();
+    debug_trim_raw_data();
 }
 
 #ifdef HAVE_MPROTECT
@@ -331,41 +668,54 @@ static void capture_trace(DebugHandle *dh)
 #endif
 }
 
+/* A record from the free list, its fields of a previous life reset by
+ * recycle(). */
 static DebugHandle *alloc_record(void)
 {
     DebugHandle *dh;
-    if (free_list == NULL && add_chunk() < 0)
+    if (debug_state.free_list == NULL && add_chunk() < 0)
         return NULL;
-    dh = free_list;
-    free_list = dh->next;
-    memset(dh, 0, sizeof(*dh));
+    dh = debug_state.free_list;
+    debug_state.free_list = dh->next;
     dh->serial = ++debug_state.next_serial;
     dh->generation = debug_state.generation;
     return dh;
 }
 
-static void recycle(DebugHandle *dh)
+/* What a record leaving the closed queue still holds (the rest of
+ * recycling is inline in debug_handle_close). */
+void debug_recycle_cold(DebugHandle *dh)
 {
     release_raw_data(dh);
-    free(dh->trace);
-    dh->trace = NULL;
-    dh->trace_len = 0;
-    dh->state = DH_FREE;
-    dh->obj = NULL;
-    dh->next = free_list;
-    free_list = dh;
+    if (dh->trace != NULL) {
+        free(dh->trace);
+        dh->trace = NULL;
+        dh->trace_len = 0;
+    }
 }
 
-DebugHandle *debug_handle_new(PyObject *obj, const char *created_by)
+static void recycle(DebugHandle *dh)
+{
+    debug_recycle_cold(dh);
+    dh->state = DH_FREE;
+    dh->obj = NULL;
+    dh->next = debug_state.free_list;
+    debug_state.free_list = dh;
+}
+
+DebugHandle *debug_handle_open_slow(PyObject *obj, const char *created_by, DebugFrame *frame)
 {
     DebugHandle *dh = alloc_record();
     if (dh == NULL) {
-        Py_DECREF(obj);
+        if (frame == NULL)
+            Py_DECREF(obj);
         PyErr_NoMemory();
         return NULL;
     }
     dh->obj = obj;
+    dh->frame = frame;
     dh->state = DH_OPEN;
+    dh->was_arg = frame != NULL;
     dh->created_by = created_by;
     list_append(&debug_state.open_list, dh);
     if (debug_state.stack_trace_limit > 0)
@@ -379,6 +729,8 @@ DebugHandle *debug_handle_new_const(PyObject *obj, const char *name)
     if (dh == NULL)
         return NULL;
     dh->obj = obj;
+    dh->frame = NULL;
+    dh->was_arg = 0;
     dh->state = DH_CONST;
     dh->const_name = name;
     dh->created_by = "the context";
@@ -386,11 +738,11 @@ DebugHandle *debug_handle_new_const(PyObject *obj, const char *name)
 }
 
 /* Sends the oldest closed handles back to the free list. */
-static void trim_closed_queue(void)
+void debug_trim_closed_queue(void)
 {
     while (debug_state.closed_count > debug_state.closed_max) {
-        DebugHandle *oldest = debug_state.closed_queue.next;
-        list_remove(oldest);
+        DebugHandle *oldest = debug_state.closed_ring[debug_state.closed_head];
+        debug_state.closed_head = (debug_state.closed_head + 1) & debug_state.closed_mask;
         debug_state.closed_count--;
         recycle(oldest);
     }
@@ -398,43 +750,43 @@ static void trim_closed_queue(void)
 
 void debug_set_closed_max(HPy_ssize_t n)
 {
-    debug_state.closed_max = n < 0 ? 0 : n;
-    trim_closed_queue();
-}
-
-static void keep_type_name(DebugHandle *dh)
-{
-    const char *name = dh->obj ? Py_TYPE(dh->obj)->tp_name : "NULL";
-    strncpy(dh->type_name, name, sizeof(dh->type_name) - 1);
-    dh->type_name[sizeof(dh->type_name) - 1] = '\0';
-}
-
-void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
-{
-    PyObject *obj = dh->obj;
-    keep_type_name(dh);
-    list_remove(dh);
-    dh->state = DH_CLOSED;
-    dh->closed_by = closed_by;
-    dh->frame = NULL;
-#ifdef HAVE_MPROTECT
-    if (dh->raw_state == RAW_READONLY) {
-        if (mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0) {
-            dh->raw_state = RAW_NOACCESS;
-            debug_state.raw_closed_total += dh->raw_map_size;
+    if (n < 0)
+        n = 0;
+    if (n > debug_state.closed_mask || debug_state.closed_ring == NULL) {
+        /* a bigger ring (size > n), the queue copied oldest first */
+        HPy_ssize_t size = 16;
+        while (size <= n)
+            size *= 2;
+        DebugHandle **ring = (DebugHandle **)malloc((size_t)size * sizeof(DebugHandle *));
+        if (ring == NULL) {
+            /* keep the ring we have: fewer closed handles are remembered */
+            if (debug_state.closed_ring == NULL)
+                Py_FatalError("HPy debug mode: out of memory (closed handles queue)");
+            n = debug_state.closed_mask;
         }
         else {
-            release_raw_data(dh);
+            for (HPy_ssize_t i = 0; i < debug_state.closed_count; i++)
+                ring[i] = debug_closed_at(i);
+            free(debug_state.closed_ring);
+            debug_state.closed_ring = ring;
+            debug_state.closed_mask = size - 1;
+            debug_state.closed_head = 0;
         }
     }
-#endif
-    list_append(&debug_state.closed_queue, dh);
-    debug_state.closed_count++;
-    trim_closed_queue();
-    trim_raw_data();
-    /* Last: releasing the object may run arbitrary code. */
-    if (!steal)
-        Py_DECREF(obj);
+    debug_state.closed_max = n;
+    debug_trim_closed_queue();
+}
+
+/* The name of a heap type may go away with the type: keep a copy. */
+void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp)
+{
+    const char *name = tp->tp_name;
+    size_t n = strlen(name);
+    if (n > sizeof(dh->type_name_buf) - 1)
+        n = sizeof(dh->type_name_buf) - 1;
+    memcpy(dh->type_name_buf, name, n);
+    dh->type_name_buf[n] = '\0';
+    dh->type_name = dh->type_name_buf;
 }
 
 /* ---- descriptions ---- */
@@ -449,7 +801,8 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
     if (dh->state == DH_OPEN)
         debug_str_printf(s, " (open, an object of type '%.100s'", Py_TYPE(dh->obj)->tp_name);
     else if (dh->state == DH_CLOSED)
-        debug_str_printf(s, " (closed, was an object of type '%.100s'", dh->type_name);
+        debug_str_printf(s, " (closed, was an object of type '%.100s'",
+                         dh->type_name != NULL ? dh->type_name : "?");
     else
         debug_str_printf(s, " (closed long ago and recycled");
     if (dh->state == DH_FREE) {

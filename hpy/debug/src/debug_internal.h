@@ -3,15 +3,16 @@
  * An extension loaded in debug mode gets a debug context whose functions
  * wrap the universal context. Every handle it sees is a *debug handle*: the
  * address of a DebugHandle record, which holds the universal handle (in this
- * host the PyObject*, one owned reference while the handle is open), whether
- * it is open or closed, its generation, and optionally the protected copy of
- * raw data obtained through it and the C stack where it was created.
+ * host the PyObject*: one owned reference while the handle is open, none for
+ * the argument handles of a call, which borrow the caller's), whether it is
+ * open or closed, its generation, and optionally the protected copy of raw
+ * data obtained through it and the C stack where it was created.
  *
  * Records come from chunks that are never freed, so looking at a stale or
  * bogus handle never touches unmapped memory: a handle is valid only if its
  * address is a record inside a chunk. Closed records wait in a bounded queue
- * (so that use after close is reported with the details of the handle)
- * before going back to the free list.
+ * (a ring; so that use after close is reported with the details of the
+ * handle) before going back to the free list.
  *
  * Every call from CPython into the extension (a trampoline calling
  * ctx_CallRealFunctionFromTrampoline) runs in a DebugFrame with a context of
@@ -28,14 +29,37 @@
  * set_on_invalid_builder_handle are called instead for violations about
  * handles / builders (the operation is skipped as in raise mode).
  *
+ * Speed: what every call and every handle goes through is inline below
+ * (the checks of a wrapper, opening, looking up and closing a handle,
+ * argument handles); everything that builds a message (describing a
+ * handle, the function of a frame) runs only when a violation is reported.
+ *
  * Everything here runs with the GIL held. */
 #ifndef HPY_DEBUG_INTERNAL_H
 #define HPY_DEBUG_INTERNAL_H
 
 #include "hpy.h"
 
+#include <stdarg.h>
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define DEBUG_THREAD_LOCAL __thread
+#elif defined(_MSC_VER)
+#  define DEBUG_THREAD_LOCAL __declspec(thread)
+#elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_THREADS__)
+#  define DEBUG_THREAD_LOCAL _Thread_local
+#endif
+
 typedef struct DebugFrame DebugFrame;
 typedef struct DebugHandle DebugHandle;
+
+#if defined(__GNUC__) || defined(__clang__)
+#  define DEBUG_LIKELY(x) __builtin_expect(!!(x), 1)
+#  define DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#else
+#  define DEBUG_LIKELY(x) (x)
+#  define DEBUG_UNLIKELY(x) (x)
+#endif
 
 /* ---- debug handles ---- */
 
@@ -45,6 +69,8 @@ enum {
     DH_CLOSED = 2, /* in the closed queue */
     DH_CONST = 3,  /* a context constant: never closes, in no list */
 };
+/* DH_OPEN and DH_CONST (the states a handle may be used in) have bit 0 set. */
+#define DH_USABLE(state) ((state) & 1)
 
 /* Protection state of the raw data of a handle. */
 enum {
@@ -54,47 +80,57 @@ enum {
 };
 
 struct DebugHandle {
+    /* The first cache line: what opening, closing and recycling touch. */
     PyObject *obj;          /* owned while open or const; stale once closed */
-    DebugHandle *prev, *next;
+    DebugHandle *prev, *next; /* the open list; `next` also links the free list */
+    DebugFrame *frame;      /* argument of this frame, while it runs */
+    const char *created_by; /* the API function (or frame) that opened it */
     uint64_t serial;        /* unique for each life of the record */
     long generation;
     unsigned char state;
     unsigned char was_arg;  /* opened as an argument of a call frame */
     unsigned char raw_state;
-    const char *created_by; /* the API function (or frame) that opened it */
-    const char *closed_by;  /* the API function that closed it */
-    const char *const_name; /* context constants: e.g. "h_None" */
-    DebugFrame *frame;      /* argument of this frame, while it runs */
-    char type_name[48];     /* type of the object, kept when closing */
-    /* raw data (HPyBytes_AsString & co) */
-    char *raw_data;         /* the protected copy (mmap) */
-    size_t raw_size;        /* bytes copied, NUL terminator included */
-    size_t raw_map_size;    /* size of the mapping */
-    const char *raw_by;     /* the API function that returned it */
-    /* creation stack (set_handle_stack_trace_limit) */
-    void **trace;
+    unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
+                               * this pool epoch, see debug_handles.c), or 0 */
     int trace_len;
+    /* Set when closing. */
+    const char *closed_by;  /* the API function that closed it */
+    /* Type of the object, kept when closing: the tp_name of a static type
+     * (which lives as long as the process), else a copy in type_name_buf. */
+    const char *type_name;
+    /* Cold. */
+    void **trace;           /* creation stack (set_handle_stack_trace_limit) */
+    const char *const_name; /* context constants: e.g. "h_None" */
+    /* raw data (HPyBytes_AsString & co) */
+    char *raw_data;         /* the protected copy */
+    char *raw_writer;       /* pooled: the writable view of the same page */
+    size_t raw_size;        /* bytes copied, NUL terminator included */
+    size_t raw_map_size;    /* size of the mapping (or pool page) */
+    const char *raw_by;     /* the API function that returned it */
+    char type_name_buf[56]; /* (192 bytes in all on 64-bit platforms) */
 };
 
 /* ---- call frames and contexts ---- */
 
 #define DEBUG_FRAME_SMALL_ARGS 8
 
+/* Only the fields up to small_args are initialised when a frame starts;
+ * the small arrays are filled as they are used. */
 struct DebugFrame {
-    DebugFrame *prev;       /* the enclosing frame, or NULL */
+    DebugFrame *prev;       /* the enclosing frame in this thread, or NULL */
+    DebugFrame **slot;      /* where the current frame of this thread is */
     HPyContext *ctx;        /* the context handed to the implementation */
     HPyFunc_Signature sig;
     HPyCFunction func;
-    const char *what;       /* e.g. "the HPyFunc_O function" */
     /* argument handles */
-    DebugHandle *small_args[DEBUG_FRAME_SMALL_ARGS];
     DebugHandle **args;
     HPy_ssize_t nargs, args_capacity;
-    HPy small_array[DEBUG_FRAME_SMALL_ARGS];  /* for debug_frame_arg_array */
-    HPy *array;
+    HPy *array;             /* debug_frame_arg_array */
     /* raise mode: the violations that happened while this frame ran */
     char *violation;
     int nviolations;
+    DebugHandle *small_args[DEBUG_FRAME_SMALL_ARGS];
+    HPy small_array[DEBUG_FRAME_SMALL_ARGS];
 };
 
 /* _private of every debug context. */
@@ -139,12 +175,20 @@ _HPy_HIDDEN void debug_frame_raise(DebugFrame *f);
 
 /* ---- state shared with the _debug module ---- */
 
+/* Records of handles come in chunks of this many. */
+#define DEBUG_CHUNK_RECORDS 4096
+
 typedef struct {
+    HPyContext *uctx;           /* the universal context */
     long generation;
     uint64_t next_serial;
+    DebugHandle *free_list;     /* singly linked through `next` */
+    char *last_chunk;           /* the chunk of the last handle looked up */
     DebugHandle open_list;      /* sentinel of the doubly linked open list */
-    DebugHandle closed_queue;   /* sentinel; oldest first */
-    HPy_ssize_t closed_count;
+    /* The queue of closed handles: a ring of closed_mask + 1 (a power of
+     * two, > closed_max) entries, the oldest at closed_head. */
+    DebugHandle **closed_ring;
+    HPy_ssize_t closed_mask, closed_head, closed_count;
     HPy_ssize_t closed_max;
     size_t raw_closed_total;    /* bytes of raw data kept for closed handles */
     size_t raw_max;
@@ -153,7 +197,9 @@ typedef struct {
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
     PyObject *debug_error;      /* hpy.debug.HPyDebugError, once imported */
+#ifndef DEBUG_THREAD_LOCAL
     Py_tss_t frame_key;         /* per thread: the innermost running frame */
+#endif
 } DebugState;
 
 _HPy_HIDDEN extern DebugState debug_state;
@@ -162,22 +208,59 @@ _HPy_HIDDEN extern DebugState debug_state;
 _HPy_HIDDEN void debug_state_init(void);
 
 /* The innermost frame running in this thread (calls can interleave across
- * threads whenever the GIL is released), or NULL. */
+ * threads whenever the GIL is released), or NULL. A thread-local variable
+ * where the compiler has them (a few instructions), else Python's TSS. */
+#ifdef DEBUG_THREAD_LOCAL
+_HPy_HIDDEN extern DEBUG_THREAD_LOCAL DebugFrame *debug_tls_frame;
+
+static inline DebugFrame *debug_current_frame(void)
+{
+    return debug_tls_frame;
+}
+
+/* The thread's slot, looked up once per frame (frame->slot). */
+static inline DebugFrame **debug_frame_slot(void)
+{
+    return &debug_tls_frame;
+}
+
+static inline void debug_slot_set(DebugFrame **slot, DebugFrame *f)
+{
+    *slot = f;
+}
+#else
 static inline DebugFrame *debug_current_frame(void)
 {
     return (DebugFrame *)PyThread_tss_get(&debug_state.frame_key);
 }
 
-static inline void debug_set_current_frame(DebugFrame *f)
+static inline DebugFrame **debug_frame_slot(void)
 {
+    return NULL;
+}
+
+static inline void debug_slot_set(DebugFrame **slot, DebugFrame *f)
+{
+    (void)slot;
     if (PyThread_tss_set(&debug_state.frame_key, f) != 0)
         Py_FatalError("HPy debug mode: cannot set thread-specific data");
 }
+#endif
 
-/* ---- handles (debug_handles.c) ---- */
+/* ---- handles (debug_handles.c; the hot paths inline) ---- */
 
-/* The record of a handle value, or NULL if it is not one (HPy_NULL too). */
-_HPy_HIDDEN DebugHandle *debug_handle_lookup(HPy h);
+/* The record of a handle value, or NULL if it is not one (HPy_NULL too).
+ * Memory-safe for any value: it is a record only if it lies in a chunk. */
+_HPy_HIDDEN DebugHandle *debug_handle_lookup_slow(uintptr_t p);
+
+static inline DebugHandle *debug_handle_lookup(HPy h)
+{
+    uintptr_t p = (uintptr_t)h._i;
+    uintptr_t off = p - (uintptr_t)debug_state.last_chunk;
+    if (DEBUG_LIKELY(off < DEBUG_CHUNK_RECORDS * sizeof(DebugHandle)))
+        return off % sizeof(DebugHandle) == 0 ? (DebugHandle *)p : NULL;
+    return debug_handle_lookup_slow(p);
+}
 
 static inline HPy debug_as_hpy(DebugHandle *dh)
 {
@@ -186,16 +269,100 @@ static inline HPy debug_as_hpy(DebugHandle *dh)
     return h;
 }
 
-/* A new open handle owning the reference `obj` (stolen); NULL with
- * MemoryError set (and `obj` released) if no record can be allocated. */
-_HPy_HIDDEN DebugHandle *debug_handle_new(PyObject *obj, const char *created_by);
+/* The slow path of debug_handle_open: a new chunk, or a stack trace. */
+_HPy_HIDDEN DebugHandle *debug_handle_open_slow(PyObject *obj, const char *created_by,
+                                                DebugFrame *frame);
+
+/* A new open handle owning the reference `obj` (stolen), or an argument
+ * handle of `frame` if not NULL (borrowing `obj`); NULL with MemoryError set
+ * (and `obj` released) if no record can be allocated. */
+static inline DebugHandle *debug_handle_open(PyObject *obj, const char *created_by,
+                                             DebugFrame *frame)
+{
+    DebugHandle *dh = debug_state.free_list;
+    if (DEBUG_UNLIKELY(dh == NULL || debug_state.stack_trace_limit > 0))
+        return debug_handle_open_slow(obj, created_by, frame);
+    debug_state.free_list = dh->next;
+    dh->obj = obj;
+    dh->frame = frame;
+    dh->created_by = created_by;
+    dh->serial = ++debug_state.next_serial;
+    dh->generation = debug_state.generation;
+    dh->state = DH_OPEN;
+    dh->was_arg = frame != NULL;
+    /* append to the open list */
+    DebugHandle *sentinel = &debug_state.open_list;
+    dh->prev = sentinel->prev;
+    dh->next = sentinel;
+    sentinel->prev->next = dh;
+    sentinel->prev = dh;
+    return dh;
+}
+
+static inline DebugHandle *debug_handle_new(PyObject *obj, const char *created_by)
+{
+    return debug_handle_open(obj, created_by, NULL);
+}
 
 /* A never-closing handle for a context constant (borrowed object). */
 _HPy_HIDDEN DebugHandle *debug_handle_new_const(PyObject *obj, const char *name);
 
+/* The cold parts of closing: protecting raw data, trimming the queues,
+ * releasing what a record leaving the closed queue still holds. */
+_HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
+_HPy_HIDDEN void debug_trim_closed_queue(void);
+_HPy_HIDDEN void debug_trim_raw_data(void);
+_HPy_HIDDEN void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp);
+_HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
+
+/* The i-th oldest handle of the closed queue (0 <= i < closed_count). */
+static inline DebugHandle *debug_closed_at(HPy_ssize_t i)
+{
+    return debug_state.closed_ring[(debug_state.closed_head + i) & debug_state.closed_mask];
+}
+
 /* Closes an open handle: releases its reference (unless `steal`, when the
  * caller takes it over), protects its raw data, queues it as closed. */
-_HPy_HIDDEN void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal);
+static inline void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
+{
+    PyObject *obj = dh->obj;
+    PyTypeObject *tp = Py_TYPE(obj);
+    /* a static type (and its name) lives as long as the process */
+    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)))
+        dh->type_name = tp->tp_name;
+    else
+        debug_keep_type_name(dh, tp);
+    dh->prev->next = dh->next;
+    dh->next->prev = dh->prev;
+    dh->state = DH_CLOSED;
+    dh->closed_by = closed_by;
+    dh->frame = NULL;
+    if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE))
+        debug_raw_data_close(dh);
+    /* Queue it. The ring has room (closed_count <= closed_max < size); in
+     * the steady state the queue is full and its oldest record goes back
+     * to the free list. */
+    HPy_ssize_t mask = debug_state.closed_mask;
+    debug_state.closed_ring[(debug_state.closed_head + debug_state.closed_count) & mask] = dh;
+    if (DEBUG_LIKELY(++debug_state.closed_count > debug_state.closed_max)) {
+        DebugHandle *old = debug_state.closed_ring[debug_state.closed_head];
+        debug_state.closed_head = (debug_state.closed_head + 1) & mask;
+        debug_state.closed_count--;
+        if (DEBUG_UNLIKELY(old->raw_state != RAW_NONE || old->trace != NULL))
+            debug_recycle_cold(old);
+        old->state = DH_FREE;
+        old->obj = NULL;
+        old->next = debug_state.free_list;
+        debug_state.free_list = old;
+    }
+    if (DEBUG_UNLIKELY(debug_state.raw_closed_total > debug_state.raw_max))
+        debug_trim_raw_data();
+    /* Last: releasing the object may run arbitrary code. Argument handles
+     * own no reference: the caller keeps its arguments alive during the
+     * call, and they are closed when it returns. */
+    if (!steal && !dh->was_arg)
+        Py_DECREF(obj);
+}
 
 /* Appends a description of `dh` (what it refers to, who created/closed it,
  * the creation stack if recorded) to `out`. */
@@ -218,21 +385,76 @@ _HPy_HIDDEN const char *debug_protect_raw_data(DebugHandle *dh, const char *data
 
 /* ---- contexts and frames (debug_ctx.c) ---- */
 
-_HPy_HIDDEN HPyContext *debug_uctx(void);
+static inline HPyContext *debug_uctx(void)
+{
+    return debug_state.uctx;
+}
+
+/* The violation paths of the checks below. */
+_HPy_HIDDEN HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn);
+_HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param);
 
 /* Checks that `dctx` may be used; returns the universal context, or NULL
  * after a recovered violation. */
-_HPy_HIDDEN HPyContext *debug_enter(HPyContext *dctx, const char *fn);
+static inline HPyContext *debug_enter(HPyContext *dctx, const char *fn)
+{
+    if (DEBUG_LIKELY(dctx != NULL)) {
+        DebugCtxInfo *info = (DebugCtxInfo *)dctx->_private;
+        if (DEBUG_LIKELY(info != NULL && info->magic == DEBUG_CTX_MAGIC && info->valid))
+            return debug_state.uctx;
+    }
+    return debug_enter_slow(dctx, fn);
+}
 
 /* Checks that `h` is an open debug handle (or HPy_NULL) and stores its
  * universal handle in *out. Returns 0, or -1 after a recovered violation. */
-_HPy_HIDDEN int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param, HPy *out);
+static inline int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param,
+                               HPy *out)
+{
+    DebugHandle *dh;
+    (void)dctx;
+    if (HPy_IsNull(h)) {
+        *out = HPy_NULL;
+        return 0;
+    }
+    dh = debug_handle_lookup(h);
+    if (DEBUG_LIKELY(dh != NULL && DH_USABLE(dh->state))) {
+        *out = _py2h(dh->obj);
+        return 0;
+    }
+    *out = HPy_NULL;
+    return debug_unwrap_slow(h, dh, fn, param);
+}
 
 /* Wraps a new universal handle in a new debug handle (HPy_NULL stays). */
-_HPy_HIDDEN HPy debug_open(HPyContext *dctx, HPy uh, const char *fn);
+static inline HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
+{
+    DebugHandle *dh;
+    (void)dctx;
+    if (HPy_IsNull(uh))
+        return HPy_NULL;
+    dh = debug_handle_open(_h2py(uh), fn, NULL);
+    return dh != NULL ? debug_as_hpy(dh) : HPy_NULL;
+}
 
 /* Frames: the generated marshalling (autogen_debug_call_real.h) uses these. */
-_HPy_HIDDEN HPy debug_frame_arg(DebugFrame *f, PyObject *obj);
+_HPy_HIDDEN void debug_frame_grow_args(DebugFrame *f);
+
+/* An argument handle of `f` for `obj` (borrowed: see debug_handle_close). */
+static inline HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
+{
+    DebugHandle *dh;
+    if (obj == NULL)
+        return HPy_NULL;
+    dh = debug_handle_open(obj, NULL, f);
+    if (DEBUG_UNLIKELY(dh == NULL))
+        Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+    if (DEBUG_UNLIKELY(f->nargs == f->args_capacity))
+        debug_frame_grow_args(f);
+    f->args[f->nargs++] = dh;
+    return debug_as_hpy(dh);
+}
+
 _HPy_HIDDEN const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n);
 /* Closes the argument handles and leaves the frame. Returns 1 if a
  * violation is pending (raise mode): HPyDebugError is then set and the

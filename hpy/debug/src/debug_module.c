@@ -161,7 +161,7 @@ static PyObject *new_generation(PyObject *self, PyObject *unused)
     return PyLong_FromLong(++debug_state.generation);
 }
 
-/* The handles of `sentinel`'s list with a generation >= gen. */
+/* The handles of the open list with a generation >= gen. */
 static PyObject *handles_of(DebugHandle *sentinel, long gen)
 {
     PyObject *list = PyList_New(0);
@@ -196,7 +196,22 @@ static PyObject *get_closed_handles(PyObject *self, PyObject *args)
     (void)self;
     if (!PyArg_ParseTuple(args, "|l:get_closed_handles", &gen))
         return NULL;
-    return handles_of(&debug_state.closed_queue, gen);
+    PyObject *list = PyList_New(0);
+    if (list == NULL)
+        return NULL;
+    for (HPy_ssize_t i = 0; i < debug_state.closed_count; i++) {
+        DebugHandle *dh = debug_closed_at(i);
+        if (dh->generation < gen)
+            continue;
+        PyObject *item = DebugHandle_wrap(dh);
+        if (item == NULL || PyList_Append(list, item) < 0) {
+            Py_XDECREF(item);
+            Py_DECREF(list);
+            return NULL;
+        }
+        Py_DECREF(item);
+    }
+    return list;
 }
 
 static PyObject *get_closed_handles_queue_max_size(PyObject *self, PyObject *unused)

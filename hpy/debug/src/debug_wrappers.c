@@ -79,7 +79,7 @@ static HPy *unwrap_array(HPyContext *dctx, const HPy *items, HPy_ssize_t n, HPy 
                          const char *fn, const char *param)
 {
     HPy *out = buf;
-    char name[64];
+    (void)dctx;
     if (n > SMALL) {
         out = (HPy *)PyMem_Malloc((size_t)n * sizeof(HPy));
         if (out == NULL) {
@@ -88,13 +88,24 @@ static HPy *unwrap_array(HPyContext *dctx, const HPy *items, HPy_ssize_t n, HPy 
         }
     }
     for (HPy_ssize_t i = 0; i < n; i++) {
-        snprintf(name, sizeof(name), "%s[%zd]", param, (Py_ssize_t)i);
-        if (debug_unwrap(dctx, items[i], fn, name, &out[i]) < 0) {
-            if (out != buf)
-                PyMem_Free(out);
-            debug_not_executed(fn);
-            return NULL;
+        DebugHandle *dh;
+        if (HPy_IsNull(items[i])) {
+            out[i] = HPy_NULL;
+            continue;
         }
+        dh = debug_handle_lookup(items[i]);
+        if (DEBUG_LIKELY(dh != NULL && DH_USABLE(dh->state))) {
+            out[i] = _py2h(dh->obj);
+            continue;
+        }
+        /* the name of the argument only for the message */
+        char name[64];
+        snprintf(name, sizeof(name), "%s[%zd]", param, (Py_ssize_t)i);
+        debug_unwrap_slow(items[i], dh, fn, name);
+        if (out != buf)
+            PyMem_Free(out);
+        debug_not_executed(fn);
+        return NULL;
     }
     return out;
 }
@@ -402,14 +413,25 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
         debug_not_executed(fn);
         return NULL;
     }
-    /* The shape of the object's type, as the universal context knows it. */
-    PyObject *type, *value, *tb;
-    PyErr_Fetch(&type, &value, &tb);
-    HPyType_BuiltinShape shape =
-        uctx->ctx_Type_GetBuiltinShape(uctx, _py2h((PyObject *)Py_TYPE(obj)));
-    int unknown = PyErr_Occurred() != NULL || (int)shape < (int)HPyType_BuiltinShape_Legacy;
-    PyErr_Clear();
-    PyErr_Restore(type, value, tb);
+    /* The shape of the object's type, as the universal context knows it.
+     * Asking cannot fail (the type of an object is a type): save a pending
+     * exception of the extension only if there is one. */
+    HPyType_BuiltinShape shape;
+    int unknown;
+    if (DEBUG_LIKELY(PyErr_Occurred() == NULL)) {
+        shape = uctx->ctx_Type_GetBuiltinShape(uctx, _py2h((PyObject *)Py_TYPE(obj)));
+        unknown = (int)shape < (int)HPyType_BuiltinShape_Legacy;
+        if (DEBUG_UNLIKELY(unknown))
+            PyErr_Clear();
+    }
+    else {
+        PyObject *type, *value, *tb;
+        PyErr_Fetch(&type, &value, &tb);
+        shape = uctx->ctx_Type_GetBuiltinShape(uctx, _py2h((PyObject *)Py_TYPE(obj)));
+        unknown = PyErr_Occurred() != NULL || (int)shape < (int)HPyType_BuiltinShape_Legacy;
+        PyErr_Clear();
+        PyErr_Restore(type, value, tb);
+    }
     if (unknown) {
         debug_violation(V_OTHER, debug_handle_lookup(h),
                         "%s: the object is an instance of '%.100s', which is not an HPy type: "

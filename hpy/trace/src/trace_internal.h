@@ -7,12 +7,12 @@
 #include "hpy.h"
 
 typedef struct {
-    uint64_t ns;  /* monotonic clock, nanoseconds */
+    uint64_t t;   /* the clock of the durations (see trace_ctx.c) */
 } HPyTraceTimestamp;
 
 typedef struct {
     uint64_t *counts;      /* per member id */
-    uint64_t *durations;   /* per member id, nanoseconds */
+    uint64_t *durations;   /* per member id, in ticks of the clock: trace_ticks_to_ns */
     PyObject *on_enter;    /* callables or NULL */
     PyObject *on_exit;
     PyObject **names;      /* str objects of the function names, per member id */
@@ -26,6 +26,9 @@ _HPy_HIDDEN const char *trace_member_name(int id);
 
 /* The frequency of the clock used, in Hz. */
 _HPy_HIDDEN uint64_t trace_clock_frequency(void);
+
+/* Converts a duration in ticks of the clock to nanoseconds. */
+_HPy_HIDDEN uint64_t trace_ticks_to_ns(uint64_t ticks);
 
 _HPy_HIDDEN PyObject *hpy_trace_module_create(void);
 

@@ -4,8 +4,9 @@
 
 _HPy_HIDDEN int trace_state_init(void);
 
-/* {name: value[id]} for every context function. */
-static PyObject *per_function(const uint64_t *values)
+/* {name: value[id]} for every context function (durations: converted from
+ * ticks of the clock to nanoseconds). */
+static PyObject *per_function(const uint64_t *values, int durations)
 {
     PyObject *d = PyDict_New();
     if (d == NULL)
@@ -13,7 +14,8 @@ static PyObject *per_function(const uint64_t *values)
     for (int id = 0; id < trace_member_count(); id++) {
         if (trace_state.names[id] == NULL)
             continue;
-        PyObject *v = PyLong_FromUnsignedLongLong(values[id]);
+        uint64_t value = durations ? trace_ticks_to_ns(values[id]) : values[id];
+        PyObject *v = PyLong_FromUnsignedLongLong(value);
         if (v == NULL || PyDict_SetItem(d, trace_state.names[id], v) < 0) {
             Py_XDECREF(v);
             Py_DECREF(d);
@@ -28,14 +30,14 @@ static PyObject *get_call_counts(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    return per_function(trace_state.counts);
+    return per_function(trace_state.counts, 0);
 }
 
 static PyObject *get_durations(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
-    return per_function(trace_state.durations);
+    return per_function(trace_state.durations, 1);
 }
 
 static PyObject *get_frequency(PyObject *self, PyObject *unused)
