@@ -221,16 +221,25 @@ static PyObject *get_closed_handles_queue_max_size(PyObject *self, PyObject *unu
     return PyLong_FromSsize_t(debug_state.closed_max);
 }
 
-static PyObject *set_closed_handles_queue_max_size(PyObject *self, PyObject *arg)
+/* A size given from Python: a non-negative int, or -1 with an exception. */
+static Py_ssize_t nonnegative_size(PyObject *arg, const char *what)
 {
     Py_ssize_t n = PyLong_AsSsize_t(arg);
-    (void)self;
     if (n == -1 && PyErr_Occurred())
-        return NULL;
+        return -1;
     if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "the queue size must be >= 0");
-        return NULL;
+        PyErr_Format(PyExc_ValueError, "%s must be >= 0", what);
+        return -1;
     }
+    return n;
+}
+
+static PyObject *set_closed_handles_queue_max_size(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t n = nonnegative_size(arg, "the queue size");
+    (void)self;
+    if (n < 0)
+        return NULL;
     debug_set_closed_max(n);
     Py_RETURN_NONE;
 }
@@ -244,14 +253,10 @@ static PyObject *get_protected_raw_data_max_size(PyObject *self, PyObject *unuse
 
 static PyObject *set_protected_raw_data_max_size(PyObject *self, PyObject *arg)
 {
-    Py_ssize_t n = PyLong_AsSsize_t(arg);
+    Py_ssize_t n = nonnegative_size(arg, "the size");
     (void)self;
-    if (n == -1 && PyErr_Occurred())
+    if (n < 0)
         return NULL;
-    if (n < 0) {
-        PyErr_SetString(PyExc_ValueError, "the size must be >= 0");
-        return NULL;
-    }
     debug_set_raw_max((size_t)n);
     Py_RETURN_NONE;
 }
