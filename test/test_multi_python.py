@@ -64,9 +64,43 @@ SOURCE = """
         HPy_Close(ctx, keys);
         return res;
     }
+    typedef struct { long x; HPyField tag; } BoxObject;
+    HPyType_HELPERS(BoxObject)
+
+    HPyDef_SLOT(Box_new, HPy_tp_new)
+    static HPy Box_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+    {
+        BoxObject *b;
+        HPy h = HPy_New(ctx, cls, &b);
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        b->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
+        HPyField_Store(ctx, h, &b->tag, nargs > 1 ? args[1] : ctx->h_None);
+        return h;
+    }
+    HPyDef_SLOT(Box_traverse, HPy_tp_traverse)
+    static int Box_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+    {
+        HPy_VISIT(&((BoxObject *)self)->tag);
+        return 0;
+    }
+    HPyDef_SLOT(Box_add, HPy_nb_add)
+    static HPy Box_add_impl(HPyContext *ctx, HPy a, HPy b)
+    {
+        return HPyLong_FromLong(ctx, BoxObject_AsStruct(ctx, a)->x + HPyLong_AsLong(ctx, b));
+    }
+    HPyDef_MEMBER(Box_x, "x", HPyMember_LONG, offsetof(BoxObject, x))
+    HPyDef_MEMBER(Box_tag, "tag", HPyMember_OBJECT, offsetof(BoxObject, tag))
+    static HPyDef *Box_defines[] = { &Box_new, &Box_traverse, &Box_add, &Box_x, &Box_tag, NULL };
+    static HPyType_Spec Box_spec = {
+        .name = "onebinary.Box", .basicsize = sizeof(BoxObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
+        .builtin_shape = SHAPE(BoxObject), .defines = Box_defines,
+    };
     @EXPORT(add_ints)
     @EXPORT(greet)
     @EXPORT(items)
+    @EXPORT_TYPE("Box", Box_spec)
     @INIT
 """
 
@@ -85,6 +119,17 @@ CHECK = textwrap.dedent("""
         assert "exactly 2" in str(e)
     else:
         raise AssertionError("no TypeError")
+    import gc, weakref
+    b = m.Box(40, "tag")
+    assert (b + 2, b.x, b.tag, type(b).__module__) == (42, 40, "tag", "onebinary")
+    class Sub(m.Box):
+        pass
+    s = Sub(1)
+    s.tag = s  # a cycle through an HPyField
+    w = weakref.ref(s) if hasattr(s, "__weakref__") else None
+    del s
+    gc.collect()
+    assert w is None or w() is None
     print("ok", sys.version_info[:2])
 """)
 
