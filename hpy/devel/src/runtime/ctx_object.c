@@ -101,6 +101,13 @@ int ctx_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
         PyErr_SetString(PyExc_SystemError, "HPy_SetItem_i: value is HPy_NULL (use HPy_DelItem_i)");
         return -1;
     }
+    /* Exact lists in range: PyList_SetItem, which also fills the empty
+     * slots of a list made by HPyList_New(n) (PyObject_SetItem would
+     * release the NULL item there and crash). */
+    if (PyList_CheckExact(_h2py(obj)) && idx >= 0 && idx < PyList_GET_SIZE(_h2py(obj))) {
+        Py_INCREF(_h2py(value));
+        return PyList_SetItem(_h2py(obj), (Py_ssize_t)idx, _h2py(value));
+    }
     key = PyLong_FromSsize_t((Py_ssize_t)idx);
     if (key == NULL)
         return -1;
