@@ -27,6 +27,7 @@ import type { FunctionMember, FuncSignature } from "../../api/index.ts";
 import { cDecl, cFunctionHead, cParams } from "../c.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { DEBUG_SRC } from "../paths.ts";
+import { IRREGULAR_SIGNATURES, shortName } from "../signature-shapes.ts";
 
 /** Types that make a member need a hand-written debug wrapper. */
 const HANDLE_LIKE = /HPy(Field|Global|ListBuilder|TupleBuilder|Tracker|ThreadState)|HPy \*|const HPy \*|HPyType_Spec|HPyCallFunction|HPyCapsule_Destructor|cpy_PyObject/;
@@ -147,27 +148,11 @@ export function emitDebugWrappers(): GeneratedFile {
   return f;
 }
 
-/** Signatures whose debug marshalling is written by hand in debug_ctx.c. */
-const CALL_REAL_HAND_WRITTEN = new Set([
-  "HPyFunc_KEYWORDS",
-  "HPyFunc_DESTROYFUNC",
-  "HPyFunc_GETBUFFERPROC",
-  "HPyFunc_RELEASEBUFFERPROC",
-  "HPyFunc_INITPROC",
-  "HPyFunc_NEWFUNC",
-  "HPyFunc_TRAVERSEPROC",
-  "HPyFunc_CAPSULE_DESTRUCTOR",
-  "HPyFunc_VECTORCALLFUNC",
-  "HPyFunc_MOD_CREATE",
-]);
 
-function shortName(sig: FuncSignature): string {
-  return sig.name.replace(/^HPyFunc_/, "");
-}
 
 /** The case of one regular signature, or null if it is not regular. */
 function callRealCase(sig: FuncSignature): string[] | null {
-  if (CALL_REAL_HAND_WRITTEN.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) return null;
+  if (IRREGULAR_SIGNATURES.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) return null;
   const { args, result } = sig.trampoline;
   if (args.length !== sig.implParams.length || !sig.takesContext) return null;
   const lines = [`    case ${sig.name}: {`, `        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`];

@@ -14,10 +14,11 @@
  * includes this file after defining _HPY_EP_CTX.
  */
 import { signatures, slots } from "../../api/index.ts";
-import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
+import type { FuncSignature } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
 import { GeneratedFile } from "../generated-file.ts";
 import { UNIVERSAL_SRC } from "../paths.ts";
+import { cpyParamType, shortName, toImplArg } from "../signature-shapes.ts";
 
 /** Stubs per signature: distinct implementations of one signature beyond
  * this many get the extension's trampolines. A generation-time choice. */
@@ -47,9 +48,6 @@ const NOT_COVERED = new Set([
   "HPyFunc_MOD_CREATE",
 ]);
 
-function shortName(sig: FuncSignature): string {
-  return sig.name.replace(/^HPyFunc_/, "");
-}
 
 /** The signatures that get a pool of host entry points. */
 export function entryPointSignatures(): FuncSignature[] {
@@ -60,16 +58,7 @@ export function entryPointSignatures(): FuncSignature[] {
   });
 }
 
-function cpyParamType(arg: TrampolineArg): string {
-  return arg.type === "HPy_RichCmpOp" ? "int" : arg.type;
-}
 
-function toImplArg(name: string, implType: string): string {
-  if (implType === "HPy") return `_py2h(${name})`;
-  if (implType === "const HPy *") return `(const HPy *)${name}`;
-  if (implType === "HPy_RichCmpOp") return `(HPy_RichCmpOp)${name}`;
-  return name;
-}
 
 /** The stub-defining macro of one signature: `_HPY_EP_DEF_<SIG>(i)`. */
 function stubMacro(sig: FuncSignature): string[] {

@@ -12,17 +12,11 @@
 import { signatures } from "../../api/index.ts";
 import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
+import { IRREGULAR_SIGNATURES, cpyParamType, shortName, toImplArg } from "../signature-shapes.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE, UNIVERSAL_SRC } from "../paths.ts";
 
-/** The CPython-side parameter type for a field of an args struct. */
-function cpyParamType(arg: TrampolineArg): string {
-  return arg.type === "HPy_RichCmpOp" ? "int" : arg.type;
-}
 
-function shortName(sig: FuncSignature): string {
-  return sig.name.replace(/^HPyFunc_/, "");
-}
 
 /** Macro text: lines joined with backslash continuations. */
 function macro(head: string, body: readonly string[]): string[] {
@@ -97,34 +91,14 @@ export function emitUniversalTrampolines(): GeneratedFile {
   return f;
 }
 
-/** Signatures whose cpython-ABI trampolines are written by hand. */
-const CPYTHON_HAND_WRITTEN = new Set([
-  "HPyFunc_KEYWORDS",
-  "HPyFunc_DESTROYFUNC",
-  "HPyFunc_GETBUFFERPROC",
-  "HPyFunc_RELEASEBUFFERPROC",
-  "HPyFunc_INITPROC",
-  "HPyFunc_NEWFUNC",
-  "HPyFunc_TRAVERSEPROC",
-  "HPyFunc_CAPSULE_DESTRUCTOR",
-  "HPyFunc_VECTORCALLFUNC",
-  "HPyFunc_MOD_CREATE",
-]);
 
-/** Converts a CPython-side trampoline argument to the implementation's parameter. */
-function toImplArg(arg: TrampolineArg, implType: string): string {
-  if (implType === "HPy") return `_py2h(${arg.name})`;
-  if (implType === "const HPy *") return `(const HPy *)${arg.name}`;
-  if (implType === "HPy_RichCmpOp") return `(HPy_RichCmpOp)${arg.name}`;
-  return arg.name;
-}
 
 function cpythonTrampoline(sig: FuncSignature): string[] {
   if (sig.trampoline.kind !== "standard") throw new Error(`no cpython trampoline rule for ${sig.name}`);
   const { args, result } = sig.trampoline;
   if (args.length !== sig.implParams.length) throw new Error(`${sig.name}: arity differs; write it by hand`);
   const params = args.map((a) => cDecl(cpyParamType(a), a.name)).join(", ");
-  const call = `IMPL(${["_HPyGetContext()", ...args.map((a, i) => toImplArg(a, sig.implParams[i]!.type))].join(", ")})`;
+  const call = `IMPL(${["_HPyGetContext()", ...args.map((a, i) => toImplArg(a.name, sig.implParams[i]!.type))].join(", ")})`;
   let stmt: string;
   if (result === null) stmt = `${call};`;
   else if (sig.implReturns === "HPy") stmt = `return _h2py(${call});`;
@@ -145,7 +119,7 @@ export function emitCPythonTrampolines(): GeneratedFile {
   );
   includeGuard(f, () => {
     for (const sig of signatures) {
-      if (CPYTHON_HAND_WRITTEN.has(sig.name)) continue;
+      if (IRREGULAR_SIGNATURES.has(sig.name)) continue;
       f.lines_(cpythonTrampoline(sig));
       f.blank();
     }
@@ -169,12 +143,12 @@ export function emitHostCallRealFunction(): GeneratedFile {
     "Cases of ctx_CallRealFunctionFromTrampoline for the regular signatures (included inside its switch).",
   );
   for (const sig of signatures) {
-    if (CPYTHON_HAND_WRITTEN.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) continue;
+    if (IRREGULAR_SIGNATURES.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) continue;
     const { args, result } = sig.trampoline;
     if (args.length !== sig.implParams.length) continue;
     const call = `((${sig.implTypedef})(void (*)(void))func)(${[
       ...(sig.takesContext ? ["ctx"] : []),
-      ...args.map((a, i) => toImplArg({ name: `a->${a.name}`, type: a.type }, sig.implParams[i]!.type)),
+      ...args.map((a, i) => toImplArg(`a->${a.name}`, sig.implParams[i]!.type)),
     ].join(", ")})`;
     f.line(`case ${sig.name}: {`);
     f.line(`    _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`);
