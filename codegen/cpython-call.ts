@@ -21,9 +21,11 @@ function toPy(p: Param): string {
 
 /**
  * Body lines. `returnsHPyNull`: the function being defined returns HPy
- * although the member returns void (the public error setters).
+ * although the member returns void (the public error setters). `newHandle`:
+ * the macro or function that turns the PyObject* result into the returned
+ * value, for members returning HPy.
  */
-export function directCallBody(m: FunctionMember, returnsHPyNull: boolean): string[] {
+export function directCallBody(m: FunctionMember, returnsHPyNull: boolean, newHandle = "_py2h"): string[] {
   if (m.cpython.kind !== "direct") throw new Error(`${m.name} is not directly mapped`);
   const call = `${m.cpython.function}(${m.params.map(toPy).join(", ")})`;
   const lines = ["    (void)ctx;"];
@@ -31,7 +33,7 @@ export function directCallBody(m: FunctionMember, returnsHPyNull: boolean): stri
     lines.push(`    ${call};`);
     if (returnsHPyNull) lines.push("    return HPy_NULL;");
   } else if (m.returns === "HPy") {
-    lines.push(`    return _py2h(${call});`);
+    lines.push(`    return ${newHandle}(${call});`);
   } else if (m.returns === "HPyThreadState") {
     lines.push(`    return _threads2h(${call});`);
   } else {

@@ -4,7 +4,9 @@
  *  - hpy/devel/include/hpy/runtime/autogen_ctx_decl.h: prototypes of every
  *    hand-written `ctx_*` implementation (shared by the host and the cpython
  *    ABI's runtime sources);
- *  - hpy/universal/src/autogen_ctx_impl.h: the directly mapped members;
+ *  - hpy/universal/src/autogen_ctx_impl.h: the directly mapped members
+ *    (those returning a handle are declared with _HPY_HOST_NEW_HANDLE_T,
+ *    see hpy_host.h, and stored into the context with a cast);
  *  - hpy/universal/src/autogen_ctx_init.h: the function that fills a context
  *    with the handle constants and every implementation.
  */
@@ -35,9 +37,10 @@ export function emitHostCtxImpl(): GeneratedFile {
   includeGuard(f, () => {
     for (const m of functionMembers) {
       if (m.cpython.kind !== "direct") continue;
-      f.line(`static ${cFunctionHead(m.returns, ctxName(m), cParams(m.params))}`);
+      const returns = m.returns === "HPy" ? "_HPY_HOST_NEW_HANDLE_T" : m.returns;
+      f.line(`static ${cFunctionHead(returns, ctxName(m), cParams(m.params))}`);
       f.line("{");
-      f.lines_(directCallBody(m, false));
+      f.lines_(directCallBody(m, false, "_HPY_HOST_NEW_HANDLE"));
       f.line("}");
       f.blank();
     }
@@ -53,6 +56,8 @@ export function emitHostCtxInit(): GeneratedFile {
     f.line("{");
     for (const m of contextMembers) {
       if (m.kind === "handle") f.line(`    ctx->${m.name} = _py2h(${asObject(m.cpythonObject)});`);
+      else if (m.cpython.kind === "direct" && m.returns === "HPy")
+        f.line(`    ctx->${ctxName(m)} = (${cFunctionHead("HPy", "(*)", cParams(m.params))})(void (*)(void))&${ctxName(m)};`);
       else f.line(`    ctx->${ctxName(m)} = &${ctxName(m)};`);
     }
     f.line("}");

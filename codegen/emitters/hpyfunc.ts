@@ -25,7 +25,7 @@ export function emitHPyFunc(): GeneratedFile {
     f.blank();
     for (const sig of signatures) {
       if (sig.implTypedef === null) continue;
-      f.line(`#define _HPyFunc_DECLARE_${sig.name}(SYM) static ${cDecl(sig.implReturns, "SYM")}(${implParams(sig)})`);
+      f.line(`#define _HPyFunc_DECLARE_${sig.name}(SYM) _HPyFunc_IMPL_STATIC ${cDecl(sig.implReturns, "SYM")}(${implParams(sig)})`);
     }
   });
   return f;

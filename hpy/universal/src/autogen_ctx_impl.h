@@ -4,16 +4,40 @@
 #ifndef HPY_HPY_UNIVERSAL_SRC_AUTOGEN_CTX_IMPL_H
 #define HPY_HPY_UNIVERSAL_SRC_AUTOGEN_CTX_IMPL_H
 
-static HPy ctx_Long_FromSize_t(HPyContext *ctx, size_t value)
+static _HPY_HOST_NEW_HANDLE_T ctx_Long_FromInt32_t(HPyContext *ctx, int32_t value)
 {
     (void)ctx;
-    return _py2h(PyLong_FromSize_t(value));
+    return _HPY_HOST_NEW_HANDLE(PyLong_FromLong(value));
 }
 
-static HPy ctx_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
+static _HPY_HOST_NEW_HANDLE_T ctx_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
 {
     (void)ctx;
-    return _py2h(PyLong_FromSsize_t(value));
+    return _HPY_HOST_NEW_HANDLE(PyLong_FromUnsignedLong(value));
+}
+
+static _HPY_HOST_NEW_HANDLE_T ctx_Long_FromInt64_t(HPyContext *ctx, int64_t v)
+{
+    (void)ctx;
+    return _HPY_HOST_NEW_HANDLE(PyLong_FromLongLong(v));
+}
+
+static _HPY_HOST_NEW_HANDLE_T ctx_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
+{
+    (void)ctx;
+    return _HPY_HOST_NEW_HANDLE(PyLong_FromUnsignedLongLong(v));
+}
+
+static _HPY_HOST_NEW_HANDLE_T ctx_Long_FromSize_t(HPyContext *ctx, size_t value)
+{
+    (void)ctx;
+    return _HPY_HOST_NEW_HANDLE(PyLong_FromSize_t(value));
+}
+
+static _HPY_HOST_NEW_HANDLE_T ctx_Long_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
+{
+    (void)ctx;
+    return _HPY_HOST_NEW_HANDLE(PyLong_FromSsize_t(value));
 }
 
 static size_t ctx_Long_AsSize_t(HPyContext *ctx, HPy h)
@@ -40,10 +64,10 @@ static double ctx_Long_AsDouble(HPyContext *ctx, HPy h)
     return PyLong_AsDouble(_h2py(h));
 }
 
-static HPy ctx_Float_FromDouble(HPyContext *ctx, double v)
+static _HPY_HOST_NEW_HANDLE_T ctx_Float_FromDouble(HPyContext *ctx, double v)
 {
     (void)ctx;
-    return _py2h(PyFloat_FromDouble(v));
+    return _HPY_HOST_NEW_HANDLE(PyFloat_FromDouble(v));
 }
 
 static double ctx_Float_AsDouble(HPyContext *ctx, HPy h)
@@ -52,16 +76,10 @@ static double ctx_Float_AsDouble(HPyContext *ctx, HPy h)
     return PyFloat_AsDouble(_h2py(h));
 }
 
-static HPy ctx_Bool_FromBool(HPyContext *ctx, bool v)
+static _HPY_HOST_NEW_HANDLE_T ctx_Bool_FromBool(HPyContext *ctx, bool v)
 {
     (void)ctx;
-    return _py2h(PyBool_FromLong(v));
-}
-
-static HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)
-{
-    (void)ctx;
-    return PyObject_Length(_h2py(h));
+    return _HPY_HOST_NEW_HANDLE(PyBool_FromLong(v));
 }
 
 static int ctx_Number_Check(HPyContext *ctx, HPy h)
@@ -70,208 +88,208 @@ static int ctx_Number_Check(HPyContext *ctx, HPy h)
     return PyNumber_Check(_h2py(h));
 }
 
-static HPy ctx_Add(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Add(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Add(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Add(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Subtract(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Subtract(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Subtract(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Subtract(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Multiply(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Multiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Multiply(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Multiply(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_MatrixMultiply(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_MatrixMultiply(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_FloorDivide(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_FloorDivide(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_TrueDivide(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_TrueDivide(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Remainder(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Remainder(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Remainder(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Remainder(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Divmod(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Divmod(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Divmod(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Divmod(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
+static _HPY_HOST_NEW_HANDLE_T ctx_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
     (void)ctx;
-    return _py2h(PyNumber_Power(_h2py(h1), _h2py(h2), _h2py(h3)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Power(_h2py(h1), _h2py(h2), _h2py(h3)));
 }
 
-static HPy ctx_Negative(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Negative(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Negative(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Negative(_h2py(h1)));
 }
 
-static HPy ctx_Positive(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Positive(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Positive(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Positive(_h2py(h1)));
 }
 
-static HPy ctx_Absolute(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Absolute(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Absolute(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Absolute(_h2py(h1)));
 }
 
-static HPy ctx_Invert(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Invert(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Invert(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Invert(_h2py(h1)));
 }
 
-static HPy ctx_Lshift(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Lshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Lshift(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Lshift(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Rshift(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Rshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Rshift(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Rshift(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_And(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_And(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_And(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_And(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Xor(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Xor(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Xor(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Xor(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Or(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_Or(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_Or(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Or(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_Index(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Index(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Index(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Index(_h2py(h1)));
 }
 
-static HPy ctx_Long(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Long(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Long(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Long(_h2py(h1)));
 }
 
-static HPy ctx_Float(HPyContext *ctx, HPy h1)
+static _HPY_HOST_NEW_HANDLE_T ctx_Float(HPyContext *ctx, HPy h1)
 {
     (void)ctx;
-    return _py2h(PyNumber_Float(_h2py(h1)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_Float(_h2py(h1)));
 }
 
-static HPy ctx_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceAdd(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceAdd(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceSubtract(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceSubtract(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceMultiply(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceMultiply(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceMatrixMultiply(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceMatrixMultiply(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceFloorDivide(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceFloorDivide(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceTrueDivide(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceTrueDivide(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceRemainder(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceRemainder(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlacePower(_h2py(h1), _h2py(h2), _h2py(h3)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlacePower(_h2py(h1), _h2py(h2), _h2py(h3)));
 }
 
-static HPy ctx_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceLshift(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceLshift(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceRshift(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceRshift(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceAnd(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceAnd(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceXor(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceXor(_h2py(h1), _h2py(h2)));
 }
 
-static HPy ctx_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
+static _HPY_HOST_NEW_HANDLE_T ctx_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
 {
     (void)ctx;
-    return _py2h(PyNumber_InPlaceOr(_h2py(h1), _h2py(h2)));
+    return _HPY_HOST_NEW_HANDLE(PyNumber_InPlaceOr(_h2py(h1), _h2py(h2)));
 }
 
 static int ctx_Callable_Check(HPyContext *ctx, HPy h)
@@ -292,10 +310,10 @@ static void ctx_Err_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
     PyErr_SetObject(_h2py(h_type), _h2py(h_value));
 }
 
-static HPy ctx_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
+static _HPY_HOST_NEW_HANDLE_T ctx_Err_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
 {
     (void)ctx;
-    return _py2h(PyErr_SetFromErrnoWithFilename(_h2py(h_type), filename_fsencoded));
+    return _HPY_HOST_NEW_HANDLE(PyErr_SetFromErrnoWithFilename(_h2py(h_type), filename_fsencoded));
 }
 
 static void ctx_Err_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
@@ -322,16 +340,16 @@ static void ctx_Err_Clear(HPyContext *ctx)
     PyErr_Clear();
 }
 
-static HPy ctx_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
+static _HPY_HOST_NEW_HANDLE_T ctx_Err_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
 {
     (void)ctx;
-    return _py2h(PyErr_NewException(utf8_name, _h2py(base), _h2py(dict)));
+    return _HPY_HOST_NEW_HANDLE(PyErr_NewException(utf8_name, _h2py(base), _h2py(dict)));
 }
 
-static HPy ctx_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
+static _HPY_HOST_NEW_HANDLE_T ctx_Err_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
 {
     (void)ctx;
-    return _py2h(PyErr_NewExceptionWithDoc(utf8_name, utf8_doc, _h2py(base), _h2py(dict)));
+    return _HPY_HOST_NEW_HANDLE(PyErr_NewExceptionWithDoc(utf8_name, utf8_doc, _h2py(base), _h2py(dict)));
 }
 
 static int ctx_Err_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
@@ -352,16 +370,16 @@ static int ctx_IsTrue(HPyContext *ctx, HPy h)
     return PyObject_IsTrue(_h2py(h));
 }
 
-static HPy ctx_GetAttr(HPyContext *ctx, HPy obj, HPy name)
+static _HPY_HOST_NEW_HANDLE_T ctx_GetAttr(HPyContext *ctx, HPy obj, HPy name)
 {
     (void)ctx;
-    return _py2h(PyObject_GetAttr(_h2py(obj), _h2py(name)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_GetAttr(_h2py(obj), _h2py(name)));
 }
 
-static HPy ctx_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
+static _HPY_HOST_NEW_HANDLE_T ctx_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
     (void)ctx;
-    return _py2h(PyObject_GetAttrString(_h2py(obj), utf8_name));
+    return _HPY_HOST_NEW_HANDLE(PyObject_GetAttrString(_h2py(obj), utf8_name));
 }
 
 static int ctx_HasAttr(HPyContext *ctx, HPy obj, HPy name)
@@ -388,10 +406,10 @@ static int ctx_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy va
     return PyObject_SetAttrString(_h2py(obj), utf8_name, _h2py(value));
 }
 
-static HPy ctx_GetItem(HPyContext *ctx, HPy obj, HPy key)
+static _HPY_HOST_NEW_HANDLE_T ctx_GetItem(HPyContext *ctx, HPy obj, HPy key)
 {
     (void)ctx;
-    return _py2h(PyObject_GetItem(_h2py(obj), _h2py(key)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_GetItem(_h2py(obj), _h2py(key)));
 }
 
 static int ctx_Contains(HPyContext *ctx, HPy container, HPy key)
@@ -406,34 +424,34 @@ static int ctx_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
     return PyObject_SetItem(_h2py(obj), _h2py(key), _h2py(value));
 }
 
-static HPy ctx_Repr(HPyContext *ctx, HPy obj)
+static _HPY_HOST_NEW_HANDLE_T ctx_Repr(HPyContext *ctx, HPy obj)
 {
     (void)ctx;
-    return _py2h(PyObject_Repr(_h2py(obj)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_Repr(_h2py(obj)));
 }
 
-static HPy ctx_Str(HPyContext *ctx, HPy obj)
+static _HPY_HOST_NEW_HANDLE_T ctx_Str(HPyContext *ctx, HPy obj)
 {
     (void)ctx;
-    return _py2h(PyObject_Str(_h2py(obj)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_Str(_h2py(obj)));
 }
 
-static HPy ctx_ASCII(HPyContext *ctx, HPy obj)
+static _HPY_HOST_NEW_HANDLE_T ctx_ASCII(HPyContext *ctx, HPy obj)
 {
     (void)ctx;
-    return _py2h(PyObject_ASCII(_h2py(obj)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_ASCII(_h2py(obj)));
 }
 
-static HPy ctx_Bytes(HPyContext *ctx, HPy obj)
+static _HPY_HOST_NEW_HANDLE_T ctx_Bytes(HPyContext *ctx, HPy obj)
 {
     (void)ctx;
-    return _py2h(PyObject_Bytes(_h2py(obj)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_Bytes(_h2py(obj)));
 }
 
-static HPy ctx_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
+static _HPY_HOST_NEW_HANDLE_T ctx_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
 {
     (void)ctx;
-    return _py2h(PyObject_RichCompare(_h2py(v), _h2py(w), op));
+    return _HPY_HOST_NEW_HANDLE(PyObject_RichCompare(_h2py(v), _h2py(w), op));
 }
 
 static int ctx_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
@@ -478,16 +496,16 @@ static const char *ctx_Bytes_AS_STRING(HPyContext *ctx, HPy h)
     return PyBytes_AS_STRING(_h2py(h));
 }
 
-static HPy ctx_Bytes_FromString(HPyContext *ctx, const char *bytes)
+static _HPY_HOST_NEW_HANDLE_T ctx_Bytes_FromString(HPyContext *ctx, const char *bytes)
 {
     (void)ctx;
-    return _py2h(PyBytes_FromString(bytes));
+    return _HPY_HOST_NEW_HANDLE(PyBytes_FromString(bytes));
 }
 
-static HPy ctx_Unicode_FromString(HPyContext *ctx, const char *utf8)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_FromString(HPyContext *ctx, const char *utf8)
 {
     (void)ctx;
-    return _py2h(PyUnicode_FromString(utf8));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_FromString(utf8));
 }
 
 static int ctx_Unicode_Check(HPyContext *ctx, HPy h)
@@ -496,22 +514,22 @@ static int ctx_Unicode_Check(HPyContext *ctx, HPy h)
     return PyUnicode_Check(_h2py(h));
 }
 
-static HPy ctx_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_AsASCIIString(HPyContext *ctx, HPy h)
 {
     (void)ctx;
-    return _py2h(PyUnicode_AsASCIIString(_h2py(h)));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_AsASCIIString(_h2py(h)));
 }
 
-static HPy ctx_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_AsLatin1String(HPyContext *ctx, HPy h)
 {
     (void)ctx;
-    return _py2h(PyUnicode_AsLatin1String(_h2py(h)));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_AsLatin1String(_h2py(h)));
 }
 
-static HPy ctx_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
 {
     (void)ctx;
-    return _py2h(PyUnicode_AsUTF8String(_h2py(h)));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_AsUTF8String(_h2py(h)));
 }
 
 static const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
@@ -520,28 +538,28 @@ static const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t
     return PyUnicode_AsUTF8AndSize(_h2py(h), (Py_ssize_t *)size);
 }
 
-static HPy ctx_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
     (void)ctx;
-    return _py2h(PyUnicode_FromWideChar(w, size));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_FromWideChar(w, size));
 }
 
-static HPy ctx_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_DecodeFSDefault(HPyContext *ctx, const char *v)
 {
     (void)ctx;
-    return _py2h(PyUnicode_DecodeFSDefault(v));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_DecodeFSDefault(v));
 }
 
-static HPy ctx_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
 {
     (void)ctx;
-    return _py2h(PyUnicode_DecodeFSDefaultAndSize(v, size));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_DecodeFSDefaultAndSize(v, size));
 }
 
-static HPy ctx_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_EncodeFSDefault(HPyContext *ctx, HPy h)
 {
     (void)ctx;
-    return _py2h(PyUnicode_EncodeFSDefault(_h2py(h)));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_EncodeFSDefault(_h2py(h)));
 }
 
 static HPy_UCS4 ctx_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
@@ -550,16 +568,16 @@ static HPy_UCS4 ctx_Unicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
     return PyUnicode_ReadChar(_h2py(h), index);
 }
 
-static HPy ctx_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
 {
     (void)ctx;
-    return _py2h(PyUnicode_DecodeASCII(ascii, size, errors));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_DecodeASCII(ascii, size, errors));
 }
 
-static HPy ctx_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
 {
     (void)ctx;
-    return _py2h(PyUnicode_DecodeLatin1(latin1, size, errors));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_DecodeLatin1(latin1, size, errors));
 }
 
 static int ctx_List_Check(HPyContext *ctx, HPy h)
@@ -568,10 +586,10 @@ static int ctx_List_Check(HPyContext *ctx, HPy h)
     return PyList_Check(_h2py(h));
 }
 
-static HPy ctx_List_New(HPyContext *ctx, HPy_ssize_t len)
+static _HPY_HOST_NEW_HANDLE_T ctx_List_New(HPyContext *ctx, HPy_ssize_t len)
 {
     (void)ctx;
-    return _py2h(PyList_New(len));
+    return _HPY_HOST_NEW_HANDLE(PyList_New(len));
 }
 
 static int ctx_List_Append(HPyContext *ctx, HPy h_list, HPy h_item)
@@ -586,10 +604,10 @@ static int ctx_Dict_Check(HPyContext *ctx, HPy h)
     return PyDict_Check(_h2py(h));
 }
 
-static HPy ctx_Dict_New(HPyContext *ctx)
+static _HPY_HOST_NEW_HANDLE_T ctx_Dict_New(HPyContext *ctx)
 {
     (void)ctx;
-    return _py2h(PyDict_New());
+    return _HPY_HOST_NEW_HANDLE(PyDict_New());
 }
 
 static int ctx_Tuple_Check(HPyContext *ctx, HPy h)
@@ -598,10 +616,10 @@ static int ctx_Tuple_Check(HPyContext *ctx, HPy h)
     return PyTuple_Check(_h2py(h));
 }
 
-static HPy ctx_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
+static _HPY_HOST_NEW_HANDLE_T ctx_Import_ImportModule(HPyContext *ctx, const char *utf8_name)
 {
     (void)ctx;
-    return _py2h(PyImport_ImportModule(utf8_name));
+    return _HPY_HOST_NEW_HANDLE(PyImport_ImportModule(utf8_name));
 }
 
 static void ctx_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
@@ -628,46 +646,46 @@ static int ctx_Capsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_na
     return PyCapsule_IsValid(_h2py(capsule), utf8_name);
 }
 
-static HPy ctx_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
+static _HPY_HOST_NEW_HANDLE_T ctx_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
 {
     (void)ctx;
-    return _py2h(PyEval_EvalCode(_h2py(code), _h2py(globals), _h2py(locals)));
+    return _HPY_HOST_NEW_HANDLE(PyEval_EvalCode(_h2py(code), _h2py(globals), _h2py(locals)));
 }
 
-static HPy ctx_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
+static _HPY_HOST_NEW_HANDLE_T ctx_ContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
 {
     (void)ctx;
-    return _py2h(PyContextVar_New(name, _h2py(default_value)));
+    return _HPY_HOST_NEW_HANDLE(PyContextVar_New(name, _h2py(default_value)));
 }
 
-static HPy ctx_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
+static _HPY_HOST_NEW_HANDLE_T ctx_ContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
 {
     (void)ctx;
-    return _py2h(PyContextVar_Set(_h2py(context_var), _h2py(value)));
+    return _HPY_HOST_NEW_HANDLE(PyContextVar_Set(_h2py(context_var), _h2py(value)));
 }
 
-static HPy ctx_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
 {
     (void)ctx;
-    return _py2h(PyUnicode_FromEncodedObject(_h2py(obj), encoding, errors));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_FromEncodedObject(_h2py(obj), encoding, errors));
 }
 
-static HPy ctx_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
 {
     (void)ctx;
-    return _py2h(PyUnicode_Substring(_h2py(str), start, end));
+    return _HPY_HOST_NEW_HANDLE(PyUnicode_Substring(_h2py(str), start, end));
 }
 
-static HPy ctx_Dict_Keys(HPyContext *ctx, HPy h)
+static _HPY_HOST_NEW_HANDLE_T ctx_Dict_Keys(HPyContext *ctx, HPy h)
 {
     (void)ctx;
-    return _py2h(PyDict_Keys(_h2py(h)));
+    return _HPY_HOST_NEW_HANDLE(PyDict_Keys(_h2py(h)));
 }
 
-static HPy ctx_Dict_Copy(HPyContext *ctx, HPy h)
+static _HPY_HOST_NEW_HANDLE_T ctx_Dict_Copy(HPyContext *ctx, HPy h)
 {
     (void)ctx;
-    return _py2h(PyDict_Copy(_h2py(h)));
+    return _HPY_HOST_NEW_HANDLE(PyDict_Copy(_h2py(h)));
 }
 
 static int ctx_Slice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
@@ -682,10 +700,10 @@ static int ctx_List_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h
     return PyList_Insert(_h2py(h_list), index, _h2py(h_item));
 }
 
-static HPy ctx_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+static _HPY_HOST_NEW_HANDLE_T ctx_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
     (void)ctx;
-    return _py2h(PySequence_GetSlice(_h2py(obj), start, end));
+    return _HPY_HOST_NEW_HANDLE(PySequence_GetSlice(_h2py(obj), start, end));
 }
 
 static int ctx_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
@@ -700,16 +718,16 @@ static int ctx_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t
     return PySequence_DelSlice(_h2py(obj), start, end);
 }
 
-static HPy ctx_GetIter(HPyContext *ctx, HPy obj)
+static _HPY_HOST_NEW_HANDLE_T ctx_GetIter(HPyContext *ctx, HPy obj)
 {
     (void)ctx;
-    return _py2h(PyObject_GetIter(_h2py(obj)));
+    return _HPY_HOST_NEW_HANDLE(PyObject_GetIter(_h2py(obj)));
 }
 
-static HPy ctx_Iter_Next(HPyContext *ctx, HPy obj)
+static _HPY_HOST_NEW_HANDLE_T ctx_Iter_Next(HPyContext *ctx, HPy obj)
 {
     (void)ctx;
-    return _py2h(PyIter_Next(_h2py(obj)));
+    return _HPY_HOST_NEW_HANDLE(PyIter_Next(_h2py(obj)));
 }
 
 static int ctx_Iter_Check(HPyContext *ctx, HPy obj)
@@ -718,10 +736,10 @@ static int ctx_Iter_Check(HPyContext *ctx, HPy obj)
     return PyIter_Check(_h2py(obj));
 }
 
-static HPy ctx_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
+static _HPY_HOST_NEW_HANDLE_T ctx_Slice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
 {
     (void)ctx;
-    return _py2h(PySlice_New(_h2py(start), _h2py(stop), _h2py(step)));
+    return _HPY_HOST_NEW_HANDLE(PySlice_New(_h2py(start), _h2py(stop), _h2py(step)));
 }
 
 #endif /* HPY_HPY_UNIVERSAL_SRC_AUTOGEN_CTX_IMPL_H */

@@ -25,10 +25,10 @@
 #include "hpy_host.h"
 
 #define _HPY_EP_CTX (&_hpy_universal_mode_ctx)
-/* On these ABIs a struct of one intptr_t (HPy) is returned in the same
- * register as a pointer, so a stub may call an implementation returning HPy
- * as if it returned the PyObject* directly, and be a plain tail call. */
-#if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__) || defined(_M_ARM64)
+/* Where HPy is returned like a pointer (hpy_host.h), a stub may call an
+ * implementation returning HPy as if it returned the PyObject* directly, and
+ * be a plain tail call. */
+#ifdef _HPY_HOST_HPY_RETURNED_AS_POINTER
 #  define _HPY_EP_HPY_RETURNED_AS_POINTER
 #endif
 #include "autogen_entry_points.h"

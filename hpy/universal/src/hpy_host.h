@@ -2,6 +2,22 @@
 #ifndef HPY_HOST_H
 #define HPY_HOST_H
 
+/* On these ABIs a struct of one intptr_t (HPy) is returned in the same
+ * register as a pointer. The host's functions that return a new handle can
+ * then be declared to return the PyObject* itself and be stored into the
+ * context with a cast: gcc compiles `return _py2h(PyLong_FromLong(v));` in
+ * a function returning the struct HPy as a call followed by a return, but
+ * `return PyLong_FromLong(v);` as a tail call (a jump). The entry points
+ * (entry_points.c) use the same property the other way round. */
+#if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__) || defined(_M_ARM64)
+#  define _HPY_HOST_HPY_RETURNED_AS_POINTER 1
+#  define _HPY_HOST_NEW_HANDLE_T cpy_PyObject *
+#  define _HPY_HOST_NEW_HANDLE(o) (o)
+#else
+#  define _HPY_HOST_NEW_HANDLE_T HPy
+#  define _HPY_HOST_NEW_HANDLE(o) _py2h(o)
+#endif
+
 /* The process-wide universal context (filled on first use). */
 HPyContext *hpy_host_universal_ctx(void);
 

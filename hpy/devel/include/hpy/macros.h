@@ -29,6 +29,18 @@
 /* Every public API function is an inline function in the headers. */
 #define HPyAPI_FUNC _HPy_UNUSED static inline
 
+/* How HPyDef_* declare an implementation (SYM##_impl, SYM##_get, ...). In
+ * the cpython ABI the trampoline that CPython calls is the implementation's
+ * only caller, so `inline` invites the compiler to merge the two and save a
+ * call per Python-level call (the implementation still exists on its own,
+ * for the HPyDef). Elsewhere the host calls the implementation through a
+ * pointer and the hint would be useless. */
+#ifdef HPY_ABI_CPYTHON
+#  define _HPyFunc_IMPL_STATIC static inline
+#else
+#  define _HPyFunc_IMPL_STATIC static
+#endif
+
 /* extern "C" for the exported entry points when compiled as C++. */
 #ifdef __cplusplus
 #  define _HPy_EXTERN_C extern "C"

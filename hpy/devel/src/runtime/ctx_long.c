@@ -16,30 +16,6 @@
 #  error "HPy assumes long long is 64 bits wide"
 #endif
 
-HPy ctx_Long_FromInt32_t(HPyContext *ctx, int32_t value)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromLong((long)value));
-}
-
-HPy ctx_Long_FromUInt32_t(HPyContext *ctx, uint32_t value)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromUnsignedLong((unsigned long)value));
-}
-
-HPy ctx_Long_FromInt64_t(HPyContext *ctx, int64_t v)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromLongLong((long long)v));
-}
-
-HPy ctx_Long_FromUInt64_t(HPyContext *ctx, uint64_t v)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromUnsignedLongLong((unsigned long long)v));
-}
-
 /* A new reference to `h` as an int (calling __index__ if it is not one), or
  * NULL with an exception set. */
 static PyObject *as_int(HPy h, const char *func)

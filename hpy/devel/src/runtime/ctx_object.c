@@ -44,9 +44,29 @@ int ctx_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
     (void)ctx;
     /* A predicate cannot report errors: anything that is not an object and
      * a type simply does not match. */
-    if (o == NULL || t == NULL || !PyType_Check(t))
+    if (o == NULL || t == NULL)
         return 0;
-    return PyObject_TypeCheck(o, (PyTypeObject *)t);
+    /* The exact type first: `t` is then surely a type. */
+    if ((PyObject *)Py_TYPE(o) == t)
+        return 1;
+    if (!PyType_Check(t))
+        return 0;
+    return PyType_IsSubtype(Py_TYPE(o), (PyTypeObject *)t);
+}
+
+HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)
+{
+    PyObject *o = _h2py(h);
+    (void)ctx;
+    /* Fast path: the size of an exact tuple or list, without the two calls
+     * of PyObject_Length. */
+    if (o != NULL) {
+        if (PyTuple_CheckExact(o))
+            return PyTuple_GET_SIZE(o);
+        if (PyList_CheckExact(o))
+            return PyList_GET_SIZE(o);
+    }
+    return PyObject_Length(o);
 }
 
 /* ---- items with C keys: the key becomes an int or a str object ---- */

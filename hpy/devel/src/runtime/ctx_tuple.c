@@ -18,18 +18,19 @@ HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
                         "HPyTuple_FromArray: NULL array passed with a non-zero size");
         return HPy_NULL;
     }
+    tup = PyTuple_New((Py_ssize_t)n);
+    if (tup == NULL)
+        return HPy_NULL;
+    /* One pass: a NULL item is found while filling; the items stored so far
+     * are released with the tuple (its other slots are still NULL). */
     for (i = 0; i < n; i++) {
-        if (HPy_IsNull(items[i])) {
+        PyObject *item = _h2py(items[i]);
+        if (item == NULL) {
+            Py_DECREF(tup);
             PyErr_Format(PyExc_SystemError, "HPyTuple_FromArray: item %zd is HPy_NULL",
                          (Py_ssize_t)i);
             return HPy_NULL;
         }
-    }
-    tup = PyTuple_New((Py_ssize_t)n);
-    if (tup == NULL)
-        return HPy_NULL;
-    for (i = 0; i < n; i++) {
-        PyObject *item = _h2py(items[i]);
         Py_INCREF(item);
         PyTuple_SET_ITEM(tup, (Py_ssize_t)i, item);
     }

@@ -196,6 +196,11 @@ _HPyType_GetData(PyTypeObject *tp)
     return found;
 }
 
+/* Out of line, so that the fast path below needs no stack frame and ends
+ * in a jump here when it does not apply. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
 static void *
 struct_of_slow(PyObject *obj)
 {

@@ -57,30 +57,6 @@ HPyAPI_FUNC cpy_PyObject *HPy_AsPyObject(HPyContext *ctx, HPy h)
     return obj;
 }
 
-HPyAPI_FUNC HPy HPyLong_FromInt32_t(HPyContext *ctx, int32_t value)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromLong((long)value));
-}
-
-HPyAPI_FUNC HPy HPyLong_FromUInt32_t(HPyContext *ctx, uint32_t value)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromUnsignedLong((unsigned long)value));
-}
-
-HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromLongLong((long long)v));
-}
-
-HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
-{
-    (void)ctx;
-    return _py2h(PyLong_FromUnsignedLongLong((unsigned long long)v));
-}
-
 HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
 {
     PyObject *old = _hf2py(*target_field);
@@ -142,6 +118,19 @@ HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
             return (int32_t)v;
     }
     return ctx_Long_AsInt32_t(ctx, h);
+}
+
+/* Length of an exact tuple or list read in place, else the general path. */
+HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
+{
+    PyObject *o = _h2py(h);
+    if (o != NULL) {
+        if (PyTuple_CheckExact(o))
+            return PyTuple_GET_SIZE(o);
+        if (PyList_CheckExact(o))
+            return PyList_GET_SIZE(o);
+    }
+    return ctx_Length(ctx, h);
 }
 
 /* Item of an exact tuple or list by index, else the general path. */

@@ -4,6 +4,30 @@
 #ifndef HPY_HPY_CPYTHON_AUTOGEN_API_H
 #define HPY_HPY_CPYTHON_AUTOGEN_API_H
 
+HPyAPI_FUNC HPy HPyLong_FromInt32_t(HPyContext *ctx, int32_t value)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromLong(value));
+}
+
+HPyAPI_FUNC HPy HPyLong_FromUInt32_t(HPyContext *ctx, uint32_t value)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromUnsignedLong(value));
+}
+
+HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromLongLong(v));
+}
+
+HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
+{
+    (void)ctx;
+    return _py2h(PyLong_FromUnsignedLongLong(v));
+}
+
 HPyAPI_FUNC HPy HPyLong_FromSize_t(HPyContext *ctx, size_t value)
 {
     (void)ctx;
@@ -76,12 +100,6 @@ HPyAPI_FUNC HPy HPyBool_FromBool(HPyContext *ctx, bool v)
 {
     (void)ctx;
     return _py2h(PyBool_FromLong(v));
-}
-
-HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
-{
-    (void)ctx;
-    return PyObject_Length(_h2py(h));
 }
 
 HPyAPI_FUNC int HPyNumber_Check(HPyContext *ctx, HPy h)
