@@ -52,25 +52,10 @@ static int as_signed(HPy h, int64_t lo, int64_t hi, const char *func, const char
     PyObject *o = _h2py(h);
     /* Fast path: an exact int in range (no reference taken). */
     if (o != NULL && PyLong_CheckExact(o)) {
-#if PY_VERSION_HEX >= 0x030C0000
-        /* a value of at most one digit, read in place */
-        if (_PyLong_IsCompact((PyLongObject *)o)) {
-            v = (long long)_PyLong_CompactValue((PyLongObject *)o);
-            if (v >= lo && v <= hi) {
-                *out = (int64_t)v;
-                return 0;
-            }
+        if (_HPyLong_SmallValue(o, &v) && v >= lo && v <= hi) {
+            *out = (int64_t)v;
+            return 0;
         }
-#elif PY_VERSION_HEX >= 0x030B0000
-        Py_ssize_t size = Py_SIZE(o);
-        if (size >= -1 && size <= 1) {
-            v = (long long)size * (long long)((PyLongObject *)o)->ob_digit[0];
-            if (v >= lo && v <= hi) {
-                *out = (int64_t)v;
-                return 0;
-            }
-        }
-#endif
         v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow == 0 && v >= lo && v <= hi) {
             *out = (int64_t)v;
@@ -151,13 +136,29 @@ static int as_mask(HPy h, const char *func, uint64_t *out)
     return 0;
 }
 
-int32_t ctx_Long_AsInt32_t(HPyContext *ctx, HPy h)
+/* The general paths of the two conversions below, out of line so that their
+ * fast paths need no stack frame. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static int64_t as_int64_general(HPy h, int64_t lo, int64_t hi, const char *func,
+                                const char *ctype)
 {
     int64_t v;
-    (void)ctx;
-    if (as_signed(h, INT32_MIN, INT32_MAX, "HPyLong_AsInt32_t", "int32_t", &v) < 0)
+    if (as_signed(h, lo, hi, func, ctype, &v) < 0)
         return -1;
-    return (int32_t)v;
+    return v;
+}
+
+int32_t ctx_Long_AsInt32_t(HPyContext *ctx, HPy h)
+{
+    PyObject *o = _h2py(h);
+    long long v;
+    (void)ctx;
+    /* one digit fits an int32_t */
+    if (o != NULL && PyLong_CheckExact(o) && _HPyLong_SmallValue(o, &v))
+        return (int32_t)v;
+    return (int32_t)as_int64_general(h, INT32_MIN, INT32_MAX, "HPyLong_AsInt32_t", "int32_t");
 }
 
 uint32_t ctx_Long_AsUInt32_t(HPyContext *ctx, HPy h)
@@ -180,11 +181,12 @@ uint32_t ctx_Long_AsUInt32_tMask(HPyContext *ctx, HPy h)
 
 int64_t ctx_Long_AsInt64_t(HPyContext *ctx, HPy h)
 {
-    int64_t v;
+    PyObject *o = _h2py(h);
+    long long v;
     (void)ctx;
-    if (as_signed(h, INT64_MIN, INT64_MAX, "HPyLong_AsInt64_t", "int64_t", &v) < 0)
-        return -1;
-    return v;
+    if (o != NULL && PyLong_CheckExact(o) && _HPyLong_SmallValue(o, &v))
+        return (int64_t)v;
+    return as_int64_general(h, INT64_MIN, INT64_MAX, "HPyLong_AsInt64_t", "int64_t");
 }
 
 uint64_t ctx_Long_AsUInt64_t(HPyContext *ctx, HPy h)

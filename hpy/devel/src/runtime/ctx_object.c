@@ -71,9 +71,24 @@ HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)
 
 /* ---- items with C keys: the key becomes an int or a str object ---- */
 
+/* obj[idx] through the mapping protocol: out of line, so that the fast path
+ * of ctx_GetItem_i needs no stack frame. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline))
+#endif
+static PyObject *getitem_i_general(PyObject *o, HPy_ssize_t idx)
+{
+    PyObject *res, *key = PyLong_FromSsize_t((Py_ssize_t)idx);
+    if (key == NULL)
+        return NULL;
+    res = PyObject_GetItem(o, key);
+    Py_DECREF(key);
+    return res;
+}
+
 HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    PyObject *key, *res, *o = _h2py(obj);
+    PyObject *res, *o = _h2py(obj);
     (void)ctx;
     /* Fast path: an exact tuple or list and an index in range. */
     if (o != NULL && idx >= 0) {
@@ -88,12 +103,7 @@ HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
             return _py2h(res);
         }
     }
-    key = PyLong_FromSsize_t((Py_ssize_t)idx);
-    if (key == NULL)
-        return HPy_NULL;
-    res = PyObject_GetItem(_h2py(obj), key);
-    Py_DECREF(key);
-    return _py2h(res);
+    return _py2h(getitem_i_general(o, idx));
 }
 
 HPy ctx_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)

@@ -101,7 +101,10 @@ HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
     PyObject *o = _h2py(h);
     if (o != NULL && PyLong_CheckExact(o)) {
         int overflow;
-        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        long long v;
+        if (_HPyLong_SmallValue(o, &v))
+            return (int64_t)v;
+        v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow == 0)
             return (int64_t)v;
     }
@@ -113,7 +116,10 @@ HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
     PyObject *o = _h2py(h);
     if (o != NULL && PyLong_CheckExact(o)) {
         int overflow;
-        long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+        long long v;
+        if (_HPyLong_SmallValue(o, &v))
+            return (int32_t)v;
+        v = PyLong_AsLongLongAndOverflow(o, &overflow);
         if (overflow == 0 && v >= INT32_MIN && v <= INT32_MAX)
             return (int32_t)v;
     }
