@@ -216,7 +216,7 @@ export const contextMembers: readonly ContextMember[] = [
   fn(201, "int", "HPyDict_Check", [h("h")], { cpython: "PyDict_Check", doc: "Like `PyDict_Check`: returns 1 if `h` is a `dict` or an instance of a subclass, else 0." }),
   fn(202, "HPy", "HPyDict_New", [], { cpython: "PyDict_New", doc: "Like `PyDict_New`: creates a new empty `dict`; HPy_NULL on error." }),
   fn(203, "int", "HPyTuple_Check", [h("h")], { cpython: "PyTuple_Check", doc: "Like `PyTuple_Check`: returns 1 if `h` is a `tuple` or an instance of a subclass, else 0." }),
-  fn(204, "HPy", "HPyTuple_FromArray", [p("const HPy *", "items", { declaredAs: "const HPy items[]" }), p("HPy_ssize_t", "n")], { doc: "Creates a `tuple` holding the `n` objects of the array `items`; HPy_NULL with an exception set on error." }),
+  fn(204, "HPy", "HPyTuple_FromArray", [p("const HPy *", "items", { declaredAs: "const HPy items[]" }), p("HPy_ssize_t", "n")], { cpythonInline: true, doc: "Creates a `tuple` holding the `n` objects of the array `items`; HPy_NULL with an exception set on error." }),
   fn(205, "HPy", "HPyImport_ImportModule", [p("const char *", "utf8_name")], { cpython: "PyImport_ImportModule", doc: "Like `PyImport_ImportModule`: imports the module with the given UTF-8 name; HPy_NULL on error." }),
   fn(206, "HPy", "HPy_FromPyObject", [p("cpy_PyObject *", "obj")], { cpythonInline: true, legacy: true, result: "new-or-null", doc: "Legacy bridge: returns a new handle for a CPython `PyObject *` (HPy_NULL for NULL); does not steal it." }),
   fn(207, "cpy_PyObject *", "HPy_AsPyObject", [h("h")], { cpythonInline: true, legacy: true, doc: "Legacy bridge: returns a new `PyObject *` reference to the object of `h`; the caller must `Py_DECREF` it." }),

@@ -126,6 +126,29 @@ HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
     return ctx_Long_AsInt32_t(ctx, h);
 }
 
+/* A tuple of the items, built in place (for a constant `n` the compiler
+ * unrolls the loops); bad arguments go to the runtime, which reports them. */
+HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize_t n)
+{
+    PyObject *t;
+    HPy_ssize_t i;
+    if (n < 0 || (items == NULL && n > 0))
+        return ctx_Tuple_FromArray(ctx, items, n);
+    for (i = 0; i < n; i++) {
+        if (HPy_IsNull(items[i]))
+            return ctx_Tuple_FromArray(ctx, items, n);
+    }
+    t = PyTuple_New((Py_ssize_t)n);
+    if (t == NULL)
+        return HPy_NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *item = _h2py(items[i]);
+        Py_INCREF(item);
+        PyTuple_SET_ITEM(t, (Py_ssize_t)i, item);
+    }
+    return _py2h(t);
+}
+
 /* Length of an exact tuple or list read in place, else the general path. */
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
