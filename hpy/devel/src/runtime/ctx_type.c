@@ -188,7 +188,7 @@ _HPyType_GetData(PyTypeObject *tp)
         _HPyTypeData *d = _HPyType_DATA(tp);
         *d = *found;
         d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC |
-                                _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS);
+                                _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
         d->destroy = NULL;
         d->owned_mem = NULL;
         return d;
@@ -252,12 +252,10 @@ new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
     return obj;
 }
 
-_HPy_HIDDEN HPy
-ctx_New(HPyContext *ctx, HPy h_type, void **data)
+static _HPy_NOINLINE HPy
+new_slow(PyTypeObject *tp, void **data)
 {
-    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
     _HPyTypeData *d;
-    (void)ctx;
     if (Py_TYPE(tp) == _hpy_metatype && _HPyType_DATA(tp)->magic == _HPY_TYPEDATA_MAGIC) {
         d = _HPyType_DATA(tp);
     }
@@ -276,6 +274,23 @@ ctx_New(HPyContext *ctx, HPy h_type, void **data)
         }
     }
     return _py2h(new_instance(tp, d, data));
+}
+
+/* The cpython ABI inlines the fast path (hpy_cpython.h: _HPy_New). */
+_HPy_HIDDEN HPy
+ctx_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
+    const _HPyTypeData *d = _HPyType_FastNewData(tp);
+    (void)ctx;
+    if (d != NULL) {
+        Py_ssize_t off = d->struct_offset;
+        PyObject *obj = tp->tp_alloc(tp, 0);
+        if (obj != NULL && data != NULL)
+            *data = (char *)obj + off;
+        return _py2h(obj);
+    }
+    return new_slow(tp, data);
 }
 
 _HPy_HIDDEN HPy
@@ -1531,6 +1546,13 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         b.d.flags |= _HPY_TYPE_F_DEFINED;
         if ((b.d.flags & _HPY_TYPE_F_OWN_DEALLOC) && _HPyType_IsSimple(tp))
             b.d.flags |= _HPY_TYPE_F_SIMPLE;
+        if (b.d.placement == _HPY_PLACE_FIXED &&
+                !(b.d.vectorcall_offset > 0 && b.d.default_call != NULL))
+            b.d.flags |= _HPY_TYPE_F_FAST_NEW;
+        if ((b.d.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
+                !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
+                b.d.traverse == NULL && b.d.destroy == NULL)
+            b.d.flags |= _HPY_TYPE_F_PLAIN;
         b.d.hpy_type = tp;
         b.d.owned_mem = t.mem;
         t.mem = NULL;
