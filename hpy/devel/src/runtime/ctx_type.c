@@ -451,9 +451,10 @@ typedef struct {
     Py_ssize_t basicsize;
     Py_ssize_t base_struct_size; /* struct size of a pure HPy base, else 0 */
     PyTypeObject *primary;       /* the base whose layout we extend (borrowed) */
+    _HPyTypeData *bd;            /* _HPyType_GetData(primary) */
     int has_pure_base;
     /* from the defines and the legacy slots */
-    Py_ssize_t n_meth, n_memb, n_getset, n_var_memb;
+    Py_ssize_t n_meth, n_memb, n_getset, n_var_memb, n_slot;
     HPyDef *call_def, *traverse_def, *destroy_def, *getbuffer_def, *releasebuffer_def;
     Py_ssize_t explicit_vc_offset; /* struct offset of __vectorcalloffset__, or -1 */
     PyMethodDef *legacy_methods;
@@ -837,6 +838,7 @@ scan_spec(Builder *b)
                                  "implementation", name, s);
                     return -1;
                 }
+                b->n_slot++;
                 switch (def->slot.slot) {
                 case HPy_tp_call: b->call_def = def; break;
                 case HPy_tp_traverse: b->traverse_def = def; break;
@@ -996,7 +998,7 @@ compute_layout(Builder *b)
     HPyType_Spec *hs = b->hspec;
     const char *name = hs->name;
     PyTypeObject *primary = b->primary;
-    _HPyTypeData *bd = _HPyType_GetData(primary);
+    _HPyTypeData *bd = b->bd;
     int shape = (int)hs->builtin_shape;
     _HPyTypeData *d = &b->d;
 
@@ -1113,7 +1115,7 @@ static int
 compute_vectorcall(Builder *b)
 {
     _HPyTypeData *d = &b->d;
-    _HPyTypeData *bd = _HPyType_GetData(b->primary);
+    _HPyTypeData *bd = b->bd;
     Py_ssize_t inherited = bd != NULL ? bd->vectorcall_offset : 0;
     Py_ssize_t ptr = (Py_ssize_t)sizeof(void *);
     Py_ssize_t end;
@@ -1397,6 +1399,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         fixed = NULL;
         b.primary = pick_primary(bases);
     }
+    b.bd = _HPyType_GetData(b.primary);
     if (compute_layout(&b) < 0 || compute_vectorcall(&b) < 0)
         goto error;
     if (b.basicsize > INT_MAX) {
@@ -1407,7 +1410,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         goto error;
 
     /* the traverse and destroy implementations */
-    bd = _HPyType_GetData(b.primary);
+    bd = b.bd;
     if (b.traverse_def != NULL)
         b.d.traverse = FPTR(HPyFunc_traverseproc, b.traverse_def->slot.impl);
     else if (bd != NULL)
@@ -1431,10 +1434,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         goto error;
 
     /* the CPython slots */
-    nslots = 16 + b.n_legacy_slots;
-    if (hspec->defines != NULL)
-        for (dp = hspec->defines; *dp != NULL; dp++)
-            nslots++;
+    nslots = 16 + b.n_legacy_slots + b.n_slot;
     if (nslots <= (Py_ssize_t)(sizeof(slots_buf) / sizeof(slots_buf[0]))) {
         slots = slots_buf;
     }
