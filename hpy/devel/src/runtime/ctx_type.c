@@ -157,7 +157,10 @@ _HPyType_GetMetatype(void)
 static int
 is_hpy_metatype_instance(PyTypeObject *tp)
 {
-    PyTypeObject *meta = find_metatype();
+    PyTypeObject *meta;
+    if (Py_TYPE(tp) == &PyType_Type) /* object, int, classes made by `type`, ... */
+        return 0;
+    meta = find_metatype();
     if (meta == NULL)
         return 0;
     return Py_TYPE(tp) == meta || PyType_IsSubtype(Py_TYPE(tp), meta);
@@ -188,7 +191,7 @@ _HPyType_GetData(PyTypeObject *tp)
         _HPyTypeData *d = _HPyType_DATA(tp);
         *d = *found;
         d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC |
-                                _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS);
+                                _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
         d->destroy = NULL;
         d->owned_mem = NULL;
         return d;
@@ -257,12 +260,10 @@ new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
     return obj;
 }
 
-_HPy_HIDDEN HPy
-ctx_New(HPyContext *ctx, HPy h_type, void **data)
+static _HPy_NOINLINE HPy
+new_slow(PyTypeObject *tp, void **data)
 {
-    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
     _HPyTypeData *d;
-    (void)ctx;
     if (Py_TYPE(tp) == _hpy_metatype && _HPyType_DATA(tp)->magic == _HPY_TYPEDATA_MAGIC) {
         d = _HPyType_DATA(tp);
     }
@@ -281,6 +282,23 @@ ctx_New(HPyContext *ctx, HPy h_type, void **data)
         }
     }
     return _py2h(new_instance(tp, d, data));
+}
+
+/* The cpython ABI inlines the fast path (hpy_cpython.h: _HPy_New). */
+_HPy_HIDDEN HPy
+ctx_New(HPyContext *ctx, HPy h_type, void **data)
+{
+    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
+    const _HPyTypeData *d = _HPyType_FastNewData(tp);
+    (void)ctx;
+    if (d != NULL) {
+        Py_ssize_t off = d->struct_offset;
+        PyObject *obj = tp->tp_alloc(tp, 0);
+        if (obj != NULL && data != NULL)
+            *data = (char *)obj + off;
+        return _py2h(obj);
+    }
+    return new_slow(tp, data);
 }
 
 _HPy_HIDDEN HPy
@@ -438,9 +456,10 @@ typedef struct {
     Py_ssize_t basicsize;
     Py_ssize_t base_struct_size; /* struct size of a pure HPy base, else 0 */
     PyTypeObject *primary;       /* the base whose layout we extend (borrowed) */
+    _HPyTypeData *bd;            /* _HPyType_GetData(primary) */
     int has_pure_base;
     /* from the defines and the legacy slots */
-    Py_ssize_t n_meth, n_memb, n_getset, n_var_memb;
+    Py_ssize_t n_meth, n_memb, n_getset, n_var_memb, n_slot;
     HPyDef *call_def, *traverse_def, *destroy_def, *getbuffer_def, *releasebuffer_def;
     Py_ssize_t explicit_vc_offset; /* struct offset of __vectorcalloffset__, or -1 */
     PyMethodDef *legacy_methods;
@@ -486,73 +505,76 @@ shape_builtin(int shape)
 
 /* The CPython slot an HPy slot fills, 0 for the slots handled specially,
  * -1 for values that are not type slots. */
+#define SLOT_SPECIAL 255
+static const unsigned char cpython_slots[] = {
+        [HPy_mp_ass_subscript] = Py_mp_ass_subscript,
+        [HPy_mp_length] = Py_mp_length,
+        [HPy_mp_subscript] = Py_mp_subscript,
+        [HPy_nb_absolute] = Py_nb_absolute,
+        [HPy_nb_add] = Py_nb_add,
+        [HPy_nb_and] = Py_nb_and,
+        [HPy_nb_bool] = Py_nb_bool,
+        [HPy_nb_divmod] = Py_nb_divmod,
+        [HPy_nb_float] = Py_nb_float,
+        [HPy_nb_floor_divide] = Py_nb_floor_divide,
+        [HPy_nb_index] = Py_nb_index,
+        [HPy_nb_inplace_add] = Py_nb_inplace_add,
+        [HPy_nb_inplace_and] = Py_nb_inplace_and,
+        [HPy_nb_inplace_floor_divide] = Py_nb_inplace_floor_divide,
+        [HPy_nb_inplace_lshift] = Py_nb_inplace_lshift,
+        [HPy_nb_inplace_multiply] = Py_nb_inplace_multiply,
+        [HPy_nb_inplace_or] = Py_nb_inplace_or,
+        [HPy_nb_inplace_power] = Py_nb_inplace_power,
+        [HPy_nb_inplace_remainder] = Py_nb_inplace_remainder,
+        [HPy_nb_inplace_rshift] = Py_nb_inplace_rshift,
+        [HPy_nb_inplace_subtract] = Py_nb_inplace_subtract,
+        [HPy_nb_inplace_true_divide] = Py_nb_inplace_true_divide,
+        [HPy_nb_inplace_xor] = Py_nb_inplace_xor,
+        [HPy_nb_int] = Py_nb_int,
+        [HPy_nb_invert] = Py_nb_invert,
+        [HPy_nb_lshift] = Py_nb_lshift,
+        [HPy_nb_multiply] = Py_nb_multiply,
+        [HPy_nb_negative] = Py_nb_negative,
+        [HPy_nb_or] = Py_nb_or,
+        [HPy_nb_positive] = Py_nb_positive,
+        [HPy_nb_power] = Py_nb_power,
+        [HPy_nb_remainder] = Py_nb_remainder,
+        [HPy_nb_rshift] = Py_nb_rshift,
+        [HPy_nb_subtract] = Py_nb_subtract,
+        [HPy_nb_true_divide] = Py_nb_true_divide,
+        [HPy_nb_xor] = Py_nb_xor,
+        [HPy_nb_matrix_multiply] = Py_nb_matrix_multiply,
+        [HPy_nb_inplace_matrix_multiply] = Py_nb_inplace_matrix_multiply,
+        [HPy_sq_ass_item] = Py_sq_ass_item,
+        [HPy_sq_concat] = Py_sq_concat,
+        [HPy_sq_contains] = Py_sq_contains,
+        [HPy_sq_inplace_concat] = Py_sq_inplace_concat,
+        [HPy_sq_inplace_repeat] = Py_sq_inplace_repeat,
+        [HPy_sq_item] = Py_sq_item,
+        [HPy_sq_length] = Py_sq_length,
+        [HPy_sq_repeat] = Py_sq_repeat,
+        [HPy_tp_descr_get] = Py_tp_descr_get,
+        [HPy_tp_hash] = Py_tp_hash,
+        [HPy_tp_init] = Py_tp_init,
+        [HPy_tp_new] = Py_tp_new,
+        [HPy_tp_repr] = Py_tp_repr,
+        [HPy_tp_richcompare] = Py_tp_richcompare,
+        [HPy_tp_str] = Py_tp_str,
+        [HPy_tp_finalize] = Py_tp_finalize,
+        [HPy_bf_getbuffer] = SLOT_SPECIAL,
+        [HPy_bf_releasebuffer] = SLOT_SPECIAL,
+        [HPy_tp_call] = SLOT_SPECIAL,
+        [HPy_tp_traverse] = SLOT_SPECIAL,
+};
+
 static int
 cpython_slot(HPySlot_Slot s)
 {
-    switch (s) {
-    case HPy_mp_ass_subscript: return Py_mp_ass_subscript;
-    case HPy_mp_length: return Py_mp_length;
-    case HPy_mp_subscript: return Py_mp_subscript;
-    case HPy_nb_absolute: return Py_nb_absolute;
-    case HPy_nb_add: return Py_nb_add;
-    case HPy_nb_and: return Py_nb_and;
-    case HPy_nb_bool: return Py_nb_bool;
-    case HPy_nb_divmod: return Py_nb_divmod;
-    case HPy_nb_float: return Py_nb_float;
-    case HPy_nb_floor_divide: return Py_nb_floor_divide;
-    case HPy_nb_index: return Py_nb_index;
-    case HPy_nb_inplace_add: return Py_nb_inplace_add;
-    case HPy_nb_inplace_and: return Py_nb_inplace_and;
-    case HPy_nb_inplace_floor_divide: return Py_nb_inplace_floor_divide;
-    case HPy_nb_inplace_lshift: return Py_nb_inplace_lshift;
-    case HPy_nb_inplace_multiply: return Py_nb_inplace_multiply;
-    case HPy_nb_inplace_or: return Py_nb_inplace_or;
-    case HPy_nb_inplace_power: return Py_nb_inplace_power;
-    case HPy_nb_inplace_remainder: return Py_nb_inplace_remainder;
-    case HPy_nb_inplace_rshift: return Py_nb_inplace_rshift;
-    case HPy_nb_inplace_subtract: return Py_nb_inplace_subtract;
-    case HPy_nb_inplace_true_divide: return Py_nb_inplace_true_divide;
-    case HPy_nb_inplace_xor: return Py_nb_inplace_xor;
-    case HPy_nb_int: return Py_nb_int;
-    case HPy_nb_invert: return Py_nb_invert;
-    case HPy_nb_lshift: return Py_nb_lshift;
-    case HPy_nb_multiply: return Py_nb_multiply;
-    case HPy_nb_negative: return Py_nb_negative;
-    case HPy_nb_or: return Py_nb_or;
-    case HPy_nb_positive: return Py_nb_positive;
-    case HPy_nb_power: return Py_nb_power;
-    case HPy_nb_remainder: return Py_nb_remainder;
-    case HPy_nb_rshift: return Py_nb_rshift;
-    case HPy_nb_subtract: return Py_nb_subtract;
-    case HPy_nb_true_divide: return Py_nb_true_divide;
-    case HPy_nb_xor: return Py_nb_xor;
-    case HPy_nb_matrix_multiply: return Py_nb_matrix_multiply;
-    case HPy_nb_inplace_matrix_multiply: return Py_nb_inplace_matrix_multiply;
-    case HPy_sq_ass_item: return Py_sq_ass_item;
-    case HPy_sq_concat: return Py_sq_concat;
-    case HPy_sq_contains: return Py_sq_contains;
-    case HPy_sq_inplace_concat: return Py_sq_inplace_concat;
-    case HPy_sq_inplace_repeat: return Py_sq_inplace_repeat;
-    case HPy_sq_item: return Py_sq_item;
-    case HPy_sq_length: return Py_sq_length;
-    case HPy_sq_repeat: return Py_sq_repeat;
-    case HPy_tp_descr_get: return Py_tp_descr_get;
-    case HPy_tp_hash: return Py_tp_hash;
-    case HPy_tp_init: return Py_tp_init;
-    case HPy_tp_new: return Py_tp_new;
-    case HPy_tp_repr: return Py_tp_repr;
-    case HPy_tp_richcompare: return Py_tp_richcompare;
-    case HPy_tp_str: return Py_tp_str;
-    case HPy_tp_finalize: return Py_tp_finalize;
-    case HPy_bf_getbuffer:
-    case HPy_bf_releasebuffer:
-    case HPy_tp_call:
-    case HPy_tp_traverse:
-    case HPy_tp_destroy:
-        return 0;
-    default:
-        return -1;
+    if ((unsigned)s < sizeof(cpython_slots)) {
+        int cs = cpython_slots[s];
+        return cs == SLOT_SPECIAL ? 0 : cs == 0 ? -1 : cs;
     }
+    return s == HPy_tp_destroy ? 0 : -1;
 }
 
 static int
@@ -565,6 +587,12 @@ method_flags(HPyFunc_Signature sig)
     case HPyFunc_O:        return METH_O;
     default:               return -1;
     }
+}
+
+static int
+is_vectorcalloffset(const char *name)
+{
+    return name[0] == '_' && strcmp(name, "__vectorcalloffset__") == 0;
 }
 
 static int
@@ -703,7 +731,17 @@ static PyObject *
 fix_metaclass_bases(PyObject *bases, PyTypeObject *hmeta)
 {
     Py_ssize_t i, n = PyTuple_GET_SIZE(bases);
-    PyObject *res = PyTuple_New(n);
+    PyObject *res;
+    for (i = 0; i < n; i++) {
+        PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(bases, i);
+        if (PyType_IsSubtype(b, &PyType_Type) && !PyType_IsSubtype(b, hmeta))
+            break;
+    }
+    if (i == n) { /* nothing to fix (the usual case) */
+        Py_INCREF(bases);
+        return bases;
+    }
+    res = PyTuple_New(n);
     if (res == NULL)
         return NULL;
     for (i = 0; i < n; i++) {
@@ -776,9 +814,10 @@ scan_spec(Builder *b)
     const char *name = hs->name;
     HPyDef **dp;
     PyType_Slot *ls;
-    unsigned char seen[128];
+    uint64_t seen[2] = {0, 0}; /* the slots below 128 given so far */
+#define SEEN(s) ((s) >= 0 && (s) < 128 && (seen[(s) >> 6] >> ((s) & 63)) & 1u)
+#define SET_SEEN(s) (seen[(s) >> 6] |= (uint64_t)1 << ((s) & 63))
 
-    memset(seen, 0, sizeof(seen));
     b->explicit_vc_offset = -1;
     if (hs->defines != NULL) {
         for (dp = hs->defines; *dp != NULL; dp++) {
@@ -792,18 +831,19 @@ scan_spec(Builder *b)
                                  "slot", name, s);
                     return -1;
                 }
-                if (s < (int)sizeof(seen) && seen[s]) {
+                if (SEEN(s)) {
                     PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is defined twice",
                                  name, s);
                     return -1;
                 }
-                if (s < (int)sizeof(seen))
-                    seen[s] = 1;
+                if (s < 128)
+                    SET_SEEN(s);
                 if (def->slot.impl == NULL) {
                     PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d has no "
                                  "implementation", name, s);
                     return -1;
                 }
+                b->n_slot++;
                 switch (def->slot.slot) {
                 case HPy_tp_call: b->call_def = def; break;
                 case HPy_tp_traverse: b->traverse_def = def; break;
@@ -843,7 +883,7 @@ scan_spec(Builder *b)
                                  "offset", name, def->member.name);
                     return -1;
                 }
-                if (strcmp(def->member.name, "__vectorcalloffset__") == 0) {
+                if (is_vectorcalloffset(def->member.name)) {
                     if (def->member.type != HPyMember_HPYSSIZET) {
                         PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member "
                                      "__vectorcalloffset__ must have type HPyMember_HPYSSIZET",
@@ -938,7 +978,7 @@ scan_spec(Builder *b)
                              "HPyType_SpecParam_Base(sTuple), not in legacy_slots", name);
                 return -1;
             default:
-                if (ls->slot > 0 && ls->slot < (int)sizeof(seen) && seen[ls->slot]) {
+                if (SEEN(ls->slot)) {
                     PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is defined both "
                                  "as an HPy slot and as a legacy slot", name, ls->slot);
                     return -1;
@@ -953,6 +993,8 @@ twice:
     PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a legacy slot is given twice", name);
     return -1;
 }
+#undef SEEN
+#undef SET_SEEN
 
 /* Decides where the struct goes; fills b->d, b->basicsize. */
 static int
@@ -961,7 +1003,7 @@ compute_layout(Builder *b)
     HPyType_Spec *hs = b->hspec;
     const char *name = hs->name;
     PyTypeObject *primary = b->primary;
-    _HPyTypeData *bd = _HPyType_GetData(primary);
+    _HPyTypeData *bd = b->bd;
     int shape = (int)hs->builtin_shape;
     _HPyTypeData *d = &b->d;
 
@@ -1078,7 +1120,7 @@ static int
 compute_vectorcall(Builder *b)
 {
     _HPyTypeData *d = &b->d;
-    _HPyTypeData *bd = _HPyType_GetData(b->primary);
+    _HPyTypeData *bd = b->bd;
     Py_ssize_t inherited = bd != NULL ? bd->vectorcall_offset : 0;
     Py_ssize_t ptr = (Py_ssize_t)sizeof(void *);
     Py_ssize_t end;
@@ -1162,8 +1204,7 @@ build_tables(Builder *b, Tables *t)
                 m->ml_flags = method_flags(def->meth.signature);
                 m->ml_doc = def->meth.doc;
             }
-            else if (def->kind == HPyDef_Kind_Member &&
-                     strcmp(def->member.name, "__vectorcalloffset__") != 0) {
+            else if (def->kind == HPyDef_Kind_Member && !is_vectorcalloffset(def->member.name)) {
                 if (var) {
                     if (_HPyType_MemberToPy(hs->name, &def->member, d, NULL, &t->getsets[ig++],
                                             &t->var_members[iv++]) < 0)
@@ -1295,7 +1336,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     Tables t;
     PyTypeObject *hmeta = NULL, *explicit_meta, *meta = NULL;
     PyObject *bases = NULL, *fixed = NULL, *res = NULL;
-    PyType_Slot *slots = NULL;
+    PyType_Slot *slots = NULL, slots_buf[64];
     PyType_Spec spec;
     const char *name;
     unsigned long allowed, flags;
@@ -1339,6 +1380,9 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (read_params(name, params, &bases, &explicit_meta) < 0)
         goto error;
     if (bases == NULL) {
+        /* The default base: a static built-in type or hmeta, whose metatype
+         * is `type`: nothing to fix, and the metatype is hmeta unless the
+         * params name one. */
         PyTypeObject *def_base = shape_builtin((int)hspec->builtin_shape);
         if (def_base == NULL)
             def_base = &PyBaseObject_Type;
@@ -1346,24 +1390,32 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
             def_base = hmeta;
         if ((bases = PyTuple_Pack(1, (PyObject *)def_base)) == NULL)
             goto error;
+        b.primary = def_base;
+        if (explicit_meta == NULL) {
+            Py_INCREF(hmeta);
+            meta = hmeta;
+        }
     }
-    if ((fixed = fix_metaclass_bases(bases, hmeta)) == NULL)
-        goto error;
-    Py_DECREF(bases);
-    bases = fixed;
-    fixed = NULL;
-    b.primary = pick_primary(bases);
+    else {
+        if ((fixed = fix_metaclass_bases(bases, hmeta)) == NULL)
+            goto error;
+        Py_DECREF(bases);
+        bases = fixed;
+        fixed = NULL;
+        b.primary = pick_primary(bases);
+    }
+    b.bd = _HPyType_GetData(b.primary);
     if (compute_layout(&b) < 0 || compute_vectorcall(&b) < 0)
         goto error;
     if (b.basicsize > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, ERR_PREFIX "'%s': basicsize too large", name);
         goto error;
     }
-    if ((meta = choose_metatype(name, explicit_meta, bases, hmeta)) == NULL)
+    if (meta == NULL && (meta = choose_metatype(name, explicit_meta, bases, hmeta)) == NULL)
         goto error;
 
     /* the traverse and destroy implementations */
-    bd = _HPyType_GetData(b.primary);
+    bd = b.bd;
     if (b.traverse_def != NULL)
         b.d.traverse = FPTR(HPyFunc_traverseproc, b.traverse_def->slot.impl);
     else if (bd != NULL)
@@ -1387,12 +1439,11 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         goto error;
 
     /* the CPython slots */
-    nslots = 16 + b.n_legacy_slots;
-    if (hspec->defines != NULL)
-        for (dp = hspec->defines; *dp != NULL; dp++)
-            nslots++;
-    slots = (PyType_Slot *)PyMem_Calloc((size_t)nslots, sizeof(PyType_Slot));
-    if (slots == NULL) {
+    nslots = 16 + b.n_legacy_slots + b.n_slot;
+    if (nslots <= (Py_ssize_t)(sizeof(slots_buf) / sizeof(slots_buf[0]))) {
+        slots = slots_buf;
+    }
+    else if ((slots = (PyType_Slot *)PyMem_Calloc((size_t)nslots, sizeof(PyType_Slot))) == NULL) {
         PyErr_NoMemory();
         goto error;
     }
@@ -1488,7 +1539,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     spec.slots = slots;
 
     res = type_from_spec(meta, &spec, bases);
-    PyMem_Free(slots);
+    if (slots != slots_buf)
+        PyMem_Free(slots);
     slots = NULL;
     if (res == NULL)
         goto error;
@@ -1536,6 +1588,13 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         b.d.flags |= _HPY_TYPE_F_DEFINED;
         if ((b.d.flags & _HPY_TYPE_F_OWN_DEALLOC) && _HPyType_IsSimple(tp))
             b.d.flags |= _HPY_TYPE_F_SIMPLE;
+        if (b.d.placement == _HPY_PLACE_FIXED &&
+                !(b.d.vectorcall_offset > 0 && b.d.default_call != NULL))
+            b.d.flags |= _HPY_TYPE_F_FAST_NEW;
+        if ((b.d.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
+                !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
+                b.d.traverse == NULL && b.d.destroy == NULL)
+            b.d.flags |= _HPY_TYPE_F_PLAIN;
         b.d.hpy_type = tp;
         b.d.owned_mem = t.mem;
         t.mem = NULL;
@@ -1551,7 +1610,8 @@ error:
     if (res != NULL) {
         Py_DECREF(res);
     }
-    PyMem_Free(slots);
+    if (slots != slots_buf)
+        PyMem_Free(slots);
     PyMem_Free(t.mem);
     Py_XDECREF(bases);
     Py_XDECREF(fixed);

@@ -483,8 +483,28 @@ _HPyType_Clear(PyObject *self)
     return 0;
 }
 
+static _HPy_NOINLINE void dealloc_general(PyObject *self);
+
 _HPy_HIDDEN void
 _HPyType_Dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    if (Py_TYPE(tp) == _hpy_metatype) {
+        const _HPyTypeData *d = _HPyType_DATA(tp);
+        /* the most common case: nothing to do but free the memory */
+        if ((d->flags & (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN)) ==
+                    (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN) &&
+                d->magic == _HPY_TYPEDATA_MAGIC && tp->tp_finalize == NULL) {
+            tp->tp_free(self);
+            Py_DECREF(tp);
+            return;
+        }
+    }
+    dealloc_general(self);
+}
+
+static _HPy_NOINLINE void
+dealloc_general(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop, *t;
     _HPyTypeData *td = simple_data(tp);

@@ -46,6 +46,15 @@
 #define _HPY_TYPE_F_SIMPLE    0x10u /* DEFINED, OWN_DEALLOC, and its tp_base is neither an
                                        HPy type nor a Python class, and has the same dict:
                                        tp_dealloc/traverse/clear need not walk the chain */
+#define _HPY_TYPE_F_FAST_NEW  0x20u /* FIXED placement and no per-instance call function:
+                                       HPy_New is tp_alloc plus struct_offset. Layout only,
+                                       so Python subclasses keep it in their copy */
+#define _HPY_TYPE_F_PLAIN     0x40u /* SIMPLE, its base is `object`, not GC, no weak
+                                       references, no traverse nor destroy: tp_dealloc is
+                                       tp_free and the type's decref (unless tp_finalize).
+                                       Trusted only together with DEFINED (runtime copies
+                                       that do not know this bit clear DEFINED in the
+                                       copies they make for Python subclasses) */
 
 /* _HPyTypeData.placement */
 #define _HPY_PLACE_FIXED     0
@@ -98,10 +107,30 @@ _HPy_HIDDEN PyTypeObject *_HPyType_GetMetatype(void);
 
 /* --- between the ctx_type*.c files ------------------------------------- */
 
+/* Keeps a slow path out of the function holding the fast path, whose
+ * prologue then stays small. */
+#if defined(__GNUC__) || defined(__clang__)
+#  define _HPy_NOINLINE __attribute__((noinline))
+#else
+#  define _HPy_NOINLINE
+#endif
+
 /* Alignment of the struct of a non-legacy instance. */
 #define _HPy_STRUCT_ALIGN ((Py_ssize_t)(sizeof(void *) > 8 ? sizeof(void *) : 16))
 
 _HPy_HIDDEN extern PyTypeObject *_hpy_metatype; /* this runtime's cached metatype */
+
+/* The data of `tp` if it has _HPY_TYPE_F_FAST_NEW (an HPy type or a Python
+ * subclass of one already seen), else NULL: the fast path of HPy_New. */
+static inline const _HPyTypeData *_HPyType_FastNewData(PyTypeObject *tp)
+{
+    if (Py_TYPE(tp) == _hpy_metatype) {
+        const _HPyTypeData *d = _HPyType_DATA(tp);
+        if ((d->flags & _HPY_TYPE_F_FAST_NEW) && d->magic == _HPY_TYPEDATA_MAGIC)
+            return d;
+    }
+    return NULL;
+}
 
 /* The struct of `obj` for the layout described by `d`. */
 static inline void *_HPyType_StructFor(PyObject *obj, const _HPyTypeData *d)
