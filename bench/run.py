@@ -87,7 +87,14 @@ REPORT_TOOL = REPO / "tools" / "bench-report.ts"
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: benchmarks[].ctx_calls, ctx_calls_by_member
+CTX_CALLS_TEXT = (
+    "Context calls the HPy extension makes per operation (trace mode's counts; the trampoline's "
+    "ctx_CallRealFunctionFromTrampoline, which the universal ABI skips, is left out). In the universal "
+    "ABI each is an indirect call into hpy.universal, where the C API often has a macro or a direct "
+    "call. \"ns per call\" divides the whole difference between universal and the C API by the calls: "
+    "an upper bound of what one call costs (the difference also holds the entry point's jump)."
+)
 REFERENCE = "capi"
 CAPI_MODULE = "cpyext_bench"
 HPY_MODULE = "hpy_bench"
@@ -633,6 +640,39 @@ def load_in_process(modes: Sequence[Mode], benches: Sequence[Bench]) -> List[str
 
 
 # --------------------------------------------------------------------------
+# context calls per operation (trace mode)
+# --------------------------------------------------------------------------
+
+CTX_COUNT_OPS = 1000
+# The extension's trampolines call this member; the universal ABI's host entry
+# points do not, so it is not one of the calls an operation costs there.
+TRAMPOLINE_MEMBER = "ctx_CallRealFunctionFromTrampoline"
+
+
+def count_ctx_calls(modes: Sequence[Mode], benches: Sequence[Bench]) -> Dict[str, Dict[str, float]]:
+    """Per benchmark, the context calls the HPy extension makes per
+    operation, by member, from the counts of trace mode (empty if trace mode
+    is not among the loaded modes)."""
+    trace = next((m for m in modes if m.spec.name == "trace" and m.available and m.module is not None), None)
+    if trace is None:
+        return {}
+    counts = importlib.import_module("hpy.trace").get_call_counts
+    out: Dict[str, Dict[str, float]] = {}
+    for b in benches:
+        if b.name in trace.skipped:
+            continue
+        job = make_job(b, trace)
+        job.run(100)  # the first calls may create what later ones reuse
+        before = dict(counts())
+        job.run(CTX_COUNT_OPS)
+        after = counts()
+        out[b.name] = {name: (n - before.get(name, 0)) / CTX_COUNT_OPS
+                       for name, n in sorted(after.items())
+                       if n != before.get(name, 0) and name != TRAMPOLINE_MEMBER}
+    return out
+
+
+# --------------------------------------------------------------------------
 # timing
 # --------------------------------------------------------------------------
 
@@ -769,6 +809,10 @@ class BenchJson(TypedDict):
     description: str
     stmt: str
     ops: int
+    # context calls the HPy extension makes per operation (trace mode's
+    # counts), total and by member; None when trace mode did not run
+    ctx_calls: Optional[float]
+    ctx_calls_by_member: Dict[str, float]
 
 
 class SkipJson(TypedDict):
@@ -857,7 +901,7 @@ def make_geomeans(modes: Sequence[Mode], results: Dict[str, Dict[str, Cell]]) ->
 def build_results(
     modes: Sequence[Mode], benches: Sequence[Bench], ops: Dict[str, int],
     samples: Dict[Tuple[str, str], List[float]], settings: Settings, tc: Toolchain,
-    mismatches: List[str],
+    mismatches: List[str], ctx_calls: Dict[str, Dict[str, float]],
 ) -> Doc:
     results: Dict[str, Dict[str, Cell]] = {}
     for b in benches:
@@ -890,7 +934,10 @@ def build_results(
         "modes": [{"name": m.spec.name, "label": m.spec.label, "available": m.available, "note": m.note,
                    "variant": m.variant} for m in modes],
         "benchmarks": [{"name": b.name, "group": b.group, "description": b.description, "stmt": b.stmt,
-                        "ops": ops.get(b.name, 0)} for b in benches],
+                        "ops": ops.get(b.name, 0),
+                        "ctx_calls": _round(sum(ctx_calls[b.name].values())) if b.name in ctx_calls else None,
+                        "ctx_calls_by_member": {k: _round(v) for k, v in ctx_calls.get(b.name, {}).items()}}
+                       for b in benches],
         "results": results,
         "geomean": make_geomeans(modes, results),
         "skipped": [{"benchmark": b.name, "mode": m.spec.name, "reason": m.skipped[b.name]}
@@ -1016,6 +1063,33 @@ def _md_targets(doc: Doc) -> List[str]:
     return out
 
 
+def _fmt_count(x: float) -> str:
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+def _member_label(name: str) -> str:
+    return name[len("ctx_"):] if name.startswith("ctx_") else name
+
+
+def _md_ctx_calls(doc: Doc) -> List[str]:
+    if all(b["ctx_calls"] is None for b in doc["benchmarks"]):
+        return []
+    out = ["", "## Context calls per operation", "", CTX_CALLS_TEXT, "",
+           "| benchmark | calls | members | universal − C API ns | ns per call |", "|---|---:|---|---:|---:|"]
+    for b in doc["benchmarks"]:
+        if b["ctx_calls"] is None:
+            continue
+        members = ", ".join(f"{_member_label(k)} ×{_fmt_count(v)}" for k, v in b["ctx_calls_by_member"].items())
+        row = doc["results"].get(b["name"], {})
+        uni, ref = row.get("universal"), row.get(REFERENCE)
+        delta = None if uni is None or ref is None else uni["min_ns"] - ref["min_ns"]
+        per_call = None if delta is None or delta <= 0 or b["ctx_calls"] == 0 else delta / b["ctx_calls"]
+        out.append(_row([f"`{b['name']}`", _fmt_count(b["ctx_calls"]), members or "—",
+                         "—" if delta is None else _fixed(delta, 1),
+                         "—" if per_call is None else _fixed(per_call, 2)]))
+    return out
+
+
 def _md_not_measured(doc: Doc) -> List[str]:
     notes = [f"- mode `{m['name']}`: {m['note']}" for m in doc["modes"] if not m["available"]]
     notes += [f"- `{s['benchmark']}` in `{s['mode']}`: {s['reason'].splitlines()[0]}" for s in doc["skipped"]]
@@ -1025,7 +1099,7 @@ def _md_not_measured(doc: Doc) -> List[str]:
 def markdown_fallback(doc: Doc) -> str:
     """The Markdown report, for machines without node (tools/bench-report.ts
     writes the same text, and the SVG chart)."""
-    lines = _md_header(doc) + _md_table(doc) + [""] + _md_targets(doc) + _md_not_measured(doc)
+    lines = _md_header(doc) + _md_table(doc) + [""] + _md_targets(doc) + _md_ctx_calls(doc) + _md_not_measured(doc)
     return "\n".join(lines) + "\n"
 
 
@@ -1141,7 +1215,8 @@ def main(argv: Sequence[str]) -> int:
         "timer": f"time.{args.clock}_ns", "gc": "enabled; gc.collect() before each timing",
         "statistic": "ratio_min",
     }
-    doc = build_results(modes, benches, ops, samples, settings, tc, mismatches)
+    ctx_calls = count_ctx_calls(modes, benches)
+    doc = build_results(modes, benches, ops, samples, settings, tc, mismatches, ctx_calls)
     text = write_reports(doc, args.output, not args.no_node, log)
     print(text)
     return 1 if mismatches else 0

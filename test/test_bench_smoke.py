@@ -138,3 +138,19 @@ def test_fallback_rounds_like_the_typescript_report() -> None:
     run = _load_runner()
     assert [run._fixed(x, 2) for x in (1.125, 0.875, 0.9833, 1.0)] == ["1.13", "0.88", "0.98", "1.00"]
     assert [run._fmt_ns(x) for x in (20.25, 999.94, 1234.5, 21000.0)] == ["20.3", "999.9", "1,235", "21,000"]
+
+
+def test_context_calls_are_counted_in_trace_mode(smoke: Smoke) -> None:
+    benches = {b["name"]: b for b in smoke.doc["benchmarks"]}
+    if "trace" not in smoke.available():
+        assert all(b["ctx_calls"] is None for b in benches.values())
+        return
+    # what the extension's code does per call (bench/hpy_bench.c)
+    assert benches["call_o"]["ctx_calls_by_member"] == {"ctx_Dup": 1.0}
+    assert benches["call_o"]["ctx_calls"] == 1.0
+    assert benches["alloc_int_tuple"]["ctx_calls_by_member"] == {
+        "ctx_Close": 3.0, "ctx_Long_AsInt64_t": 1.0, "ctx_Long_FromInt64_t": 3.0, "ctx_Tuple_FromArray": 1.0}
+    if "trace" in smoke.doc["results"]["member_get"]:
+        assert benches["member_get"]["ctx_calls"] == 0.0  # CPython reads the member itself
+    md = (smoke.out / "latest.md").read_text()
+    assert "## Context calls per operation" in md and "| `call_o` | 1 | Dup ×1 |" in md

@@ -25,6 +25,10 @@ export interface ModeInfo {
 export interface BenchInfo {
   readonly name: string;
   readonly description: string;
+  /** Context calls per operation (trace mode's counts), or null when not counted. */
+  readonly ctxCalls: number | null;
+  /** The same by context member, in the order of the JSON. */
+  readonly ctxCallsByMember: ReadonlyMap<string, number>;
 }
 
 /** One benchmark in one mode; ratios are to the C API (null for want of a C API result). */
@@ -116,7 +120,10 @@ function parseMode(v: unknown, i: number): ModeInfo {
 function parseBench(v: unknown, i: number): BenchInfo {
   const w = `benchmarks[${String(i)}]`;
   const o = asObj(v, w);
-  return { name: str(o, "name", w), description: str(o, "description", w) };
+  const byMember = new Map<string, number>();
+  const members = o["ctx_calls_by_member"] === undefined ? {} : asObj(o["ctx_calls_by_member"], `${w}.ctx_calls_by_member`);
+  for (const key of Object.keys(members)) byMember.set(key, num(members, key, `${w}.ctx_calls_by_member`));
+  return { name: str(o, "name", w), description: str(o, "description", w), ctxCalls: optNum(o, "ctx_calls", w), ctxCallsByMember: byMember };
 }
 
 function parseCell(v: unknown, where: string): Cell {
@@ -282,6 +289,53 @@ function targetsTable(r: BenchReport): string[] {
   return ["## Targets", "", "| target | limit | min ratio | median ratio | status |", "|---|---:|---:|---:|---|", ...rows];
 }
 
+export const CTX_CALLS_TEXT =
+  "Context calls the HPy extension makes per operation (trace mode's counts; the trampoline's " +
+  "ctx_CallRealFunctionFromTrampoline, which the universal ABI skips, is left out). In the universal " +
+  "ABI each is an indirect call into hpy.universal, where the C API often has a macro or a direct " +
+  'call. "ns per call" divides the whole difference between universal and the C API by the calls: ' +
+  "an upper bound of what one call costs (the difference also holds the entry point's jump).";
+
+/** 1 -> "1", 0.5 -> "0.5", 0.333 -> "0.33" */
+function formatCount(x: number): string {
+  return x.toFixed(2).replace(/\.?0+$/, "");
+}
+
+function memberLabel(name: string): string {
+  return name.startsWith("ctx_") ? name.slice("ctx_".length) : name;
+}
+
+function ctxCallsRow(r: BenchReport, b: BenchInfo, calls: number): string {
+  const members = [...b.ctxCallsByMember].map(([k, v]) => `${memberLabel(k)} ×${formatCount(v)}`).join(", ");
+  const uni = cellOf(r, b.name, "universal");
+  const ref = cellOf(r, b.name, r.reference);
+  const delta = uni === undefined || ref === undefined ? null : uni.minNs - ref.minNs;
+  const perCall = delta === null || delta <= 0 || calls === 0 ? null : delta / calls;
+  return tableRow([
+    `\`${b.name}\``,
+    formatCount(calls),
+    members === "" ? "—" : members,
+    delta === null ? "—" : delta.toFixed(1),
+    perCall === null ? "—" : perCall.toFixed(2),
+  ]);
+}
+
+/** How many context calls each benchmark makes, and what the universal ABI pays for them. */
+function ctxCallsTable(r: BenchReport): string[] {
+  const rows = r.benchmarks.flatMap((b) => (b.ctxCalls === null ? [] : [ctxCallsRow(r, b, b.ctxCalls)]));
+  if (rows.length === 0) return [];
+  return [
+    "",
+    "## Context calls per operation",
+    "",
+    CTX_CALLS_TEXT,
+    "",
+    "| benchmark | calls | members | universal − C API ns | ns per call |",
+    "|---|---:|---|---:|---:|",
+    ...rows,
+  ];
+}
+
 function notMeasured(r: BenchReport): string[] {
   const notes = [
     ...r.modes.filter((m) => !m.available).map((m) => `- mode \`${m.name}\`: ${m.note}`),
@@ -290,9 +344,9 @@ function notMeasured(r: BenchReport): string[] {
   return notes.length === 0 ? [] : ["", "## Not measured", "", ...notes];
 }
 
-/** The Markdown report: a table of ns/op and ratios, the targets, what was skipped. */
+/** The Markdown report: a table of ns/op and ratios, the targets, the context calls, what was skipped. */
 export function renderMarkdown(r: BenchReport): string {
-  return [...markdownHeader(r), ...resultsTable(r), "", ...targetsTable(r), ...notMeasured(r)].join("\n") + "\n";
+  return [...markdownHeader(r), ...resultsTable(r), "", ...targetsTable(r), ...ctxCallsTable(r), ...notMeasured(r)].join("\n") + "\n";
 }
 
 // ---------------------------------------------------------------- SVG

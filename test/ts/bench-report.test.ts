@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { CLIP_RATIO, axisMax, escapeXml, parseReport, renderMarkdown, renderSvg, tickStep } from "../../tools/bench-report.ts";
+import { CLIP_RATIO, CTX_CALLS_TEXT, axisMax, escapeXml, parseReport, renderMarkdown, renderSvg, tickStep } from "../../tools/bench-report.ts";
 import { REPO_ROOT } from "../../tools/spec.ts";
 
 /** Two benchmarks; three measured modes (one missing a result), one unavailable. */
@@ -27,8 +27,8 @@ const FIXTURE = {
     { name: "debug", label: "HPy debug", available: false, note: "not available: NotImplementedError" },
   ],
   benchmarks: [
-    { name: "call_noargs", description: "f()" },
-    { name: "slot_len", description: "len(o)" },
+    { name: "call_noargs", description: "f()", ctx_calls: 1.5, ctx_calls_by_member: { ctx_Dup: 1, ctx_Close: 0.5 } },
+    { name: "slot_len", description: "len(o)", ctx_calls: null, ctx_calls_by_member: {} },
   ],
   results: {
     call_noargs: {
@@ -73,6 +73,14 @@ ns per operation: min (median) over the repetitions, including the Python loop (
 | geomean, cpython ABI | ≤ 1.00 | 0.99 | 0.99 | pass |
 | every benchmark, universal (worst: call_noargs) | ≤ 1.10 | 1.13 | 1.13 | fail |
 | geomean, debug | ≤ 2.00 | — | — | n/a |
+
+## Context calls per operation
+
+${CTX_CALLS_TEXT}
+
+| benchmark | calls | members | universal − C API ns | ns per call |
+|---|---:|---|---:|---:|
+| \`call_noargs\` | 1.5 | Dup ×1, Close ×0.5 | 3.9 | 2.60 |
 
 ## Not measured
 
