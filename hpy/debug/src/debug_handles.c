@@ -182,6 +182,7 @@ typedef struct {
 typedef struct {
     char *reader, *writer;
     unsigned char epoch;
+    unsigned char reversed; /* reader page i is writer page POOL_SLAB_PAGES-1-i */
 } PoolSlab;
 
 static PoolPage *pool_ready, *pool_expired;
@@ -218,6 +219,7 @@ static int pool_add_slab(void)
 {
     size_t bytes = POOL_SLAB_PAGES * page_size();
     char *reader = NULL, *writer = NULL;
+    int reversed = 0;
     if (pool_reserve() < 0)
         return -1;
     if (pool_nslabs == pool_slabs_cap) {
@@ -235,10 +237,24 @@ static int pool_add_slab(void)
             pool_no_memfd = 1;
     }
     if (pool_fd >= 0 && ftruncate(pool_fd, (off_t)(pool_fd_size + bytes)) == 0) {
-        reader = (char *)mmap(NULL, bytes, PROT_READ, MAP_SHARED, pool_fd, (off_t)pool_fd_size);
+        /* The reader view maps the pages of the file in reverse order, one
+         * mapping (VMA) each: neighbouring pages are never contiguous in
+         * the file, so the kernel cannot merge their mappings. Closing a
+         * handle then changes the protection of a whole VMA instead of
+         * splitting or resizing one (measured on Linux 6.18 in a VM:
+         * mprotect of the page of a handle ~790 ns instead of ~1040 ns;
+         * with the batched refill, ~900 ns per handle instead of ~1060). */
+        reader = (char *)mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         writer = (char *)mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pool_fd,
                               (off_t)pool_fd_size);
-        if (reader == MAP_FAILED || writer == MAP_FAILED) {
+        reversed = reader != MAP_FAILED && writer != MAP_FAILED;
+        for (int i = 0; reversed && i < POOL_SLAB_PAGES; i++) {
+            off_t off = (off_t)pool_fd_size + (off_t)(POOL_SLAB_PAGES - 1 - i) * (off_t)page_size();
+            if (mmap(reader + (size_t)i * page_size(), page_size(), PROT_READ,
+                     MAP_SHARED | MAP_FIXED, pool_fd, off) == MAP_FAILED)
+                reversed = 0;
+        }
+        if (!reversed) {
             if (reader != MAP_FAILED)
                 munmap(reader, bytes);
             if (writer != MAP_FAILED)
@@ -259,11 +275,13 @@ static int pool_add_slab(void)
     pool_slabs[pool_nslabs].reader = reader;
     pool_slabs[pool_nslabs].writer = writer;
     pool_slabs[pool_nslabs].epoch = pool_epoch;
+    pool_slabs[pool_nslabs].reversed = (unsigned char)reversed;
     pool_nslabs++;
     /* highest address first: pages are popped in increasing order */
     for (int i = POOL_SLAB_PAGES - 1; i >= 0; i--) {
+        int w = reversed ? POOL_SLAB_PAGES - 1 - i : i;
         pool_ready[pool_nready].reader = reader + (size_t)i * page_size();
-        pool_ready[pool_nready].writer = writer + (size_t)i * page_size();
+        pool_ready[pool_nready].writer = writer + (size_t)w * page_size();
         pool_nready++;
     }
     return 0;
@@ -375,10 +393,17 @@ static void pool_atfork_child(void)
             PoolSlab *sl = &pool_slabs[s];
             if (sl->writer == sl->reader || sl->epoch != pool_epoch)
                 continue;
-            if (tmp != MAP_FAILED)
-                memcpy(tmp, sl->writer, bytes);
+            if (tmp != MAP_FAILED) {
+                if (sl->reversed)
+                    for (int i = 0; i < POOL_SLAB_PAGES; i++)
+                        memcpy(tmp + (size_t)i * ps,
+                               sl->writer + (size_t)(POOL_SLAB_PAGES - 1 - i) * ps, ps);
+                else
+                    memcpy(tmp, sl->writer, bytes);
+            }
             munmap(sl->writer, bytes);
             sl->writer = sl->reader;
+            sl->reversed = 0;
             if (mmap(sl->reader, bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
                 continue;
