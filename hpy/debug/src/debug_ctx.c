@@ -249,14 +249,24 @@ const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize
         return array;
     if (f->args_capacity == 0)
         debug_frame_grow_args(f); /* sets up args and array */
+    while ((HPy_ssize_t)f->args_capacity - f->nargs < n)
+        debug_frame_grow_args(f);
     if (n > DEBUG_FRAME_SMALL_ARGS) {
         array = (HPy *)malloc((size_t)n * sizeof(HPy));
         if (array == NULL)
             debug_out_of_memory_args();
         f->array = array;  /* freed by debug_frame_leave */
     }
-    for (HPy_ssize_t i = 0; i < n; i++)
-        array[i] = debug_frame_arg(f, objs[i]);
+    /* locals: the stores to the records cannot change them */
+    DebugHandle **args = f->args;
+    int k = f->nargs;
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        DebugHandle *dh = debug_frame_open_arg(f, objs[i]);
+        array[i] = debug_as_hpy(dh);
+        if (dh != NULL)
+            args[k++] = dh;
+    }
+    f->nargs = k;
     return array;
 }
 
@@ -265,10 +275,12 @@ static void frame_close_args(DebugFrame *f)
 {
     /* Close the arguments first: the extension may still be reached by the
      * code releasing them, with this frame as the current one. */
-    for (int i = 0; i < f->nargs; i++)
-        debug_frame_close_arg(f, f->args[i]);
-    if (f->args != f->small_args)
-        free(f->args);
+    DebugHandle **args = f->args;
+    int n = f->nargs;
+    for (int i = 0; i < n; i++)
+        debug_frame_close_arg(f, args[i]);
+    if (args != f->small_args)
+        free(args);
     if (f->array != f->small_array)
         free(f->array);
 }

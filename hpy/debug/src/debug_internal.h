@@ -42,11 +42,11 @@
 
 #include <stdarg.h>
 
-#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && defined(__GLIBC__)
 /* initial-exec: one instruction (%fs-relative on x86-64) instead of a call
  * to __tls_get_addr for every frame. hpy.universal is dlopen()ed: the 8
- * bytes come from the static TLS surplus that glibc and musl reserve for
- * such libraries. */
+ * bytes come from the static TLS surplus glibc reserves for such
+ * libraries (other C libraries get the default model). */
 #  define DEBUG_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
 #elif defined(__GNUC__) || defined(__clang__)
 #  define DEBUG_THREAD_LOCAL __thread
