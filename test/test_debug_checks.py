@@ -677,3 +677,33 @@ def test_raise_mode_with_threads(corpus, raise_mode):
     tb.join(30)
     assert "closing a context constant" in results["a_error"]
     assert "closing a context constant" in results["b_error"]
+
+
+
+def test_stored_ctx_stays_invalid_for_a_while(corpus, raise_mode):
+    """Per-call contexts are reused in turn: a stored one is still reported
+    after many other calls."""
+    from hpy.debug import HPyDebugError
+
+    corpus.save_ctx()
+    for _ in range(14):
+        assert corpus.fine("x") == "x"
+    with pytest.raises(HPyDebugError, match="is no longer valid"):
+        corpus.use_saved_ctx()
+
+
+def test_deeply_nested_calls(corpus, raise_mode):
+    """More nested calls than per-call contexts made in advance: each call
+    gets a valid context of its own, and violations still go to the right
+    call."""
+    from hpy.debug import HPyDebugError
+
+    def inner(n):
+        if n == 0:
+            return corpus.fine("deep")
+        return corpus.call_then_violate(lambda: inner(n - 1))
+
+    for _ in range(2):
+        with pytest.raises(HPyDebugError, match="closing a context constant"):
+            inner(40)
+    assert corpus.fine("after") == "after"

@@ -157,11 +157,15 @@ function callRealCase(sig: FuncSignature): string[] | null {
   if (args.length !== sig.implParams.length || !sig.takesContext) return null;
   const lines = [`    case ${sig.name}: {`, `        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`];
   const callArgs = ["f->ctx"];
+  // handles of single arguments: opened here, closed here after the call;
+  // handle arrays: kept in the frame, closed by debug_frame_leave
+  const singles: string[] = [];
   args.forEach((a, i) => {
     const p = sig.implParams[i]!;
     if (p.type === "HPy") {
-      lines.push(`        HPy d_${a.name} = debug_frame_arg(f, a->${a.name});`);
-      callArgs.push(`d_${a.name}`);
+      lines.push(`        DebugHandle *d_${a.name} = debug_frame_open_arg(f, a->${a.name});`);
+      callArgs.push(`debug_as_hpy(d_${a.name})`);
+      singles.push(`d_${a.name}`);
     } else if (p.type === "const HPy *") {
       const count = args[i + 1];
       if (count === undefined) throw new Error(`${sig.name}: handle array ${a.name} without a count`);
@@ -174,12 +178,13 @@ function callRealCase(sig: FuncSignature): string[] | null {
     }
   });
   const call = `((${sig.implTypedef})(void (*)(void))func)(${callArgs.join(", ")})`;
+  const closes = singles.map((d) => `        debug_frame_close_arg(f, ${d});`);
   if (result === null) {
-    lines.push(`        ${call};`, "        debug_frame_leave_void(f);");
+    lines.push(`        ${call};`, ...closes, "        debug_frame_leave_void(f);");
   } else if (sig.implReturns === "HPy") {
-    lines.push(`        HPy r = ${call};`, "        a->result = debug_frame_leave_obj(f, r);");
+    lines.push(`        HPy r = ${call};`, "        PyObject *res = debug_frame_result(f, r);", ...closes, "        a->result = debug_frame_leave_obj(f, res);");
   } else {
-    lines.push(`        ${cDecl(sig.implReturns, "r")} = ${call};`, `        a->result = debug_frame_leave(f) ? (${sig.implReturns})-1 : r;`);
+    lines.push(`        ${cDecl(sig.implReturns, "r")} = ${call};`, ...closes, `        a->result = debug_frame_leave(f) ? (${sig.implReturns})-1 : r;`);
   }
   lines.push("        return 1;", "    }");
   return lines;
@@ -202,10 +207,10 @@ export function emitDebugCallReal(): GeneratedFile {
     f.line("}");
     f.blank();
     f.line("/* Runs `func` in the call frame `f` (already entered) if `sig` is regular:");
-    f.line(" * argument handles are opened in the frame, and leaving the frame closes");
-    f.line(" * them and converts the result. Returns 1 if `sig` was handled here, 0 if");
-    f.line(" * the caller must handle it. */");
-    f.line("static int");
+    f.line(" * the handles of single arguments are opened and closed around the call,");
+    f.line(" * those of arrays are closed by debug_frame_leave, which also converts the");
+    f.line(" * result. Returns 1 if `sig` was handled here, 0 if the caller must handle it. */");
+    f.line("static DEBUG_ALWAYS_INLINE int");
     f.line("debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func, void *args)");
     f.line("{");
     f.line("    switch (sig) {");

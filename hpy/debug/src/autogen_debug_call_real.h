@@ -52,110 +52,139 @@ static const char *debug_signature_name(HPyFunc_Signature sig)
 }
 
 /* Runs `func` in the call frame `f` (already entered) if `sig` is regular:
- * argument handles are opened in the frame, and leaving the frame closes
- * them and converts the result. Returns 1 if `sig` was handled here, 0 if
- * the caller must handle it. */
-static int
+ * the handles of single arguments are opened and closed around the call,
+ * those of arrays are closed by debug_frame_leave, which also converts the
+ * result. Returns 1 if `sig` was handled here, 0 if the caller must handle it. */
+static DEBUG_ALWAYS_INLINE int
 debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func, void *args)
 {
     switch (sig) {
     case HPyFunc_VARARGS: {
         _HPyFunc_args_VARARGS *a = (_HPyFunc_args_VARARGS *)args;
-        HPy d_self = debug_frame_arg(f, a->self);
+        DebugHandle *d_self = debug_frame_open_arg(f, a->self);
         const HPy *d_args = debug_frame_arg_array(f, a->args, (HPy_ssize_t)a->nargs);
-        HPy r = ((HPyFunc_varargs)(void (*)(void))func)(f->ctx, d_self, d_args, a->nargs);
-        a->result = debug_frame_leave_obj(f, r);
+        HPy r = ((HPyFunc_varargs)(void (*)(void))func)(f->ctx, debug_as_hpy(d_self), d_args, a->nargs);
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_self);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_NOARGS: {
         _HPyFunc_args_NOARGS *a = (_HPyFunc_args_NOARGS *)args;
-        HPy d_self = debug_frame_arg(f, a->self);
-        HPy r = ((HPyFunc_noargs)(void (*)(void))func)(f->ctx, d_self);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_self = debug_frame_open_arg(f, a->self);
+        HPy r = ((HPyFunc_noargs)(void (*)(void))func)(f->ctx, debug_as_hpy(d_self));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_self);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_O: {
         _HPyFunc_args_O *a = (_HPyFunc_args_O *)args;
-        HPy d_self = debug_frame_arg(f, a->self);
-        HPy d_arg = debug_frame_arg(f, a->arg);
-        HPy r = ((HPyFunc_o)(void (*)(void))func)(f->ctx, d_self, d_arg);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_self = debug_frame_open_arg(f, a->self);
+        DebugHandle *d_arg = debug_frame_open_arg(f, a->arg);
+        HPy r = ((HPyFunc_o)(void (*)(void))func)(f->ctx, debug_as_hpy(d_self), debug_as_hpy(d_arg));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_self);
+        debug_frame_close_arg(f, d_arg);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_UNARYFUNC: {
         _HPyFunc_args_UNARYFUNC *a = (_HPyFunc_args_UNARYFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_unaryfunc)(void (*)(void))func)(f->ctx, d_arg0);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_unaryfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_BINARYFUNC: {
         _HPyFunc_args_BINARYFUNC *a = (_HPyFunc_args_BINARYFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy r = ((HPyFunc_binaryfunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        HPy r = ((HPyFunc_binaryfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_TERNARYFUNC: {
         _HPyFunc_args_TERNARYFUNC *a = (_HPyFunc_args_TERNARYFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        HPy r = ((HPyFunc_ternaryfunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, d_arg2);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        HPy r = ((HPyFunc_ternaryfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), debug_as_hpy(d_arg2));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        debug_frame_close_arg(f, d_arg2);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_INQUIRY: {
         _HPyFunc_args_INQUIRY *a = (_HPyFunc_args_INQUIRY *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        int r = ((HPyFunc_inquiry)(void (*)(void))func)(f->ctx, d_arg0);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        int r = ((HPyFunc_inquiry)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        debug_frame_close_arg(f, d_arg0);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_LENFUNC: {
         _HPyFunc_args_LENFUNC *a = (_HPyFunc_args_LENFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy_ssize_t r = ((HPyFunc_lenfunc)(void (*)(void))func)(f->ctx, d_arg0);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy_ssize_t r = ((HPyFunc_lenfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        debug_frame_close_arg(f, d_arg0);
         a->result = debug_frame_leave(f) ? (HPy_ssize_t)-1 : r;
         return 1;
     }
     case HPyFunc_SSIZEARGFUNC: {
         _HPyFunc_args_SSIZEARGFUNC *a = (_HPyFunc_args_SSIZEARGFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_ssizeargfunc)(void (*)(void))func)(f->ctx, d_arg0, a->arg1);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_ssizeargfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1);
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_SSIZESSIZEARGFUNC: {
         _HPyFunc_args_SSIZESSIZEARGFUNC *a = (_HPyFunc_args_SSIZESSIZEARGFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_ssizessizeargfunc)(void (*)(void))func)(f->ctx, d_arg0, a->arg1, a->arg2);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_ssizessizeargfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1, a->arg2);
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_SSIZEOBJARGPROC: {
         _HPyFunc_args_SSIZEOBJARGPROC *a = (_HPyFunc_args_SSIZEOBJARGPROC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        int r = ((HPyFunc_ssizeobjargproc)(void (*)(void))func)(f->ctx, d_arg0, a->arg1, d_arg2);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        int r = ((HPyFunc_ssizeobjargproc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1, debug_as_hpy(d_arg2));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg2);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_SSIZESSIZEOBJARGPROC: {
         _HPyFunc_args_SSIZESSIZEOBJARGPROC *a = (_HPyFunc_args_SSIZESSIZEOBJARGPROC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg3 = debug_frame_arg(f, a->arg3);
-        int r = ((HPyFunc_ssizessizeobjargproc)(void (*)(void))func)(f->ctx, d_arg0, a->arg1, a->arg2, d_arg3);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg3 = debug_frame_open_arg(f, a->arg3);
+        int r = ((HPyFunc_ssizessizeobjargproc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1, a->arg2, debug_as_hpy(d_arg3));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg3);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_OBJOBJARGPROC: {
         _HPyFunc_args_OBJOBJARGPROC *a = (_HPyFunc_args_OBJOBJARGPROC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        int r = ((HPyFunc_objobjargproc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, d_arg2);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        int r = ((HPyFunc_objobjargproc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), debug_as_hpy(d_arg2));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        debug_frame_close_arg(f, d_arg2);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
@@ -167,117 +196,151 @@ debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func,
     }
     case HPyFunc_GETATTRFUNC: {
         _HPyFunc_args_GETATTRFUNC *a = (_HPyFunc_args_GETATTRFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_getattrfunc)(void (*)(void))func)(f->ctx, d_arg0, a->arg1);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_getattrfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1);
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_GETATTROFUNC: {
         _HPyFunc_args_GETATTROFUNC *a = (_HPyFunc_args_GETATTROFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy r = ((HPyFunc_getattrofunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        HPy r = ((HPyFunc_getattrofunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_SETATTRFUNC: {
         _HPyFunc_args_SETATTRFUNC *a = (_HPyFunc_args_SETATTRFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        int r = ((HPyFunc_setattrfunc)(void (*)(void))func)(f->ctx, d_arg0, a->arg1, d_arg2);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        int r = ((HPyFunc_setattrfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1, debug_as_hpy(d_arg2));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg2);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_SETATTROFUNC: {
         _HPyFunc_args_SETATTROFUNC *a = (_HPyFunc_args_SETATTROFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        int r = ((HPyFunc_setattrofunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, d_arg2);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        int r = ((HPyFunc_setattrofunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), debug_as_hpy(d_arg2));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        debug_frame_close_arg(f, d_arg2);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_REPRFUNC: {
         _HPyFunc_args_REPRFUNC *a = (_HPyFunc_args_REPRFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_reprfunc)(void (*)(void))func)(f->ctx, d_arg0);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_reprfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_HASHFUNC: {
         _HPyFunc_args_HASHFUNC *a = (_HPyFunc_args_HASHFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy_hash_t r = ((HPyFunc_hashfunc)(void (*)(void))func)(f->ctx, d_arg0);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy_hash_t r = ((HPyFunc_hashfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        debug_frame_close_arg(f, d_arg0);
         a->result = debug_frame_leave(f) ? (HPy_hash_t)-1 : r;
         return 1;
     }
     case HPyFunc_RICHCMPFUNC: {
         _HPyFunc_args_RICHCMPFUNC *a = (_HPyFunc_args_RICHCMPFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy r = ((HPyFunc_richcmpfunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, (HPy_RichCmpOp)a->arg2);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        HPy r = ((HPyFunc_richcmpfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), (HPy_RichCmpOp)a->arg2);
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_GETITERFUNC: {
         _HPyFunc_args_GETITERFUNC *a = (_HPyFunc_args_GETITERFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_getiterfunc)(void (*)(void))func)(f->ctx, d_arg0);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_getiterfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_ITERNEXTFUNC: {
         _HPyFunc_args_ITERNEXTFUNC *a = (_HPyFunc_args_ITERNEXTFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_iternextfunc)(void (*)(void))func)(f->ctx, d_arg0);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_iternextfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_DESCRGETFUNC: {
         _HPyFunc_args_DESCRGETFUNC *a = (_HPyFunc_args_DESCRGETFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        HPy r = ((HPyFunc_descrgetfunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, d_arg2);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        HPy r = ((HPyFunc_descrgetfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), debug_as_hpy(d_arg2));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        debug_frame_close_arg(f, d_arg2);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_DESCRSETFUNC: {
         _HPyFunc_args_DESCRSETFUNC *a = (_HPyFunc_args_DESCRSETFUNC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        HPy d_arg2 = debug_frame_arg(f, a->arg2);
-        int r = ((HPyFunc_descrsetfunc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, d_arg2);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        DebugHandle *d_arg2 = debug_frame_open_arg(f, a->arg2);
+        int r = ((HPyFunc_descrsetfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), debug_as_hpy(d_arg2));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
+        debug_frame_close_arg(f, d_arg2);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_GETTER: {
         _HPyFunc_args_GETTER *a = (_HPyFunc_args_GETTER *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy r = ((HPyFunc_getter)(void (*)(void))func)(f->ctx, d_arg0, a->arg1);
-        a->result = debug_frame_leave_obj(f, r);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        HPy r = ((HPyFunc_getter)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), a->arg1);
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, d_arg0);
+        a->result = debug_frame_leave_obj(f, res);
         return 1;
     }
     case HPyFunc_SETTER: {
         _HPyFunc_args_SETTER *a = (_HPyFunc_args_SETTER *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        int r = ((HPyFunc_setter)(void (*)(void))func)(f->ctx, d_arg0, d_arg1, a->arg2);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        int r = ((HPyFunc_setter)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1), a->arg2);
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_OBJOBJPROC: {
         _HPyFunc_args_OBJOBJPROC *a = (_HPyFunc_args_OBJOBJPROC *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        HPy d_arg1 = debug_frame_arg(f, a->arg1);
-        int r = ((HPyFunc_objobjproc)(void (*)(void))func)(f->ctx, d_arg0, d_arg1);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        DebugHandle *d_arg1 = debug_frame_open_arg(f, a->arg1);
+        int r = ((HPyFunc_objobjproc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0), debug_as_hpy(d_arg1));
+        debug_frame_close_arg(f, d_arg0);
+        debug_frame_close_arg(f, d_arg1);
         a->result = debug_frame_leave(f) ? (int)-1 : r;
         return 1;
     }
     case HPyFunc_DESTRUCTOR: {
         _HPyFunc_args_DESTRUCTOR *a = (_HPyFunc_args_DESTRUCTOR *)args;
-        HPy d_arg0 = debug_frame_arg(f, a->arg0);
-        ((HPyFunc_destructor)(void (*)(void))func)(f->ctx, d_arg0);
+        DebugHandle *d_arg0 = debug_frame_open_arg(f, a->arg0);
+        ((HPyFunc_destructor)(void (*)(void))func)(f->ctx, debug_as_hpy(d_arg0));
+        debug_frame_close_arg(f, d_arg0);
         debug_frame_leave_void(f);
         return 1;
     }

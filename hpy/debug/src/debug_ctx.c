@@ -8,13 +8,13 @@
 #include "hpy_host.h"
 #include "hpy/runtime/buffer.h"
 
+#include <limits.h>
 #include <string.h>
 #if !defined(_WIN32)
 #  include <dlfcn.h>
 #endif
 
 #include "autogen_debug_wrappers.h"
-#include "autogen_debug_call_real.h"
 
 typedef struct {
     struct _HPyContext_s ctx;
@@ -24,12 +24,19 @@ typedef struct {
 static DebugCtxBlock *global_block; /* handed to extensions at load time */
 static struct _HPyContext_s template_ctx;
 
-/* Per-call contexts not in use, oldest released first. A released context
- * is reused only once MIN_FREE_CONTEXTS others are waiting, so that a
- * stored context stays invalid for a while. */
-#define MIN_FREE_CONTEXTS 8
-static HPyContext *free_head, *free_tail;
-static int nfree;
+/* The per-call contexts: a ring, used in turn. A context released by its
+ * frame is used again only once the ring has come round (at least
+ * MIN_RING_CONTEXTS - 1 calls later), so that a stored one stays invalid
+ * for a while. A context still in use when its turn comes (nested calls,
+ * or calls in other threads) stays where it is and a new one is inserted
+ * before it: the ring grows to the deepest nesting seen. */
+#define MIN_RING_CONTEXTS 16
+static DebugCtxBlock **ctx_ring;
+static HPy_ssize_t ctx_ring_size, ctx_ring_cap, ctx_ring_pos;
+static void fill_ctx_ring(void);
+
+/* autogen_debug_call_real.h (included below the frame functions it uses) */
+static const char *debug_signature_name(HPyFunc_Signature sig);
 
 static DebugCtxInfo *ctx_info(HPyContext *dctx)
 {
@@ -51,7 +58,7 @@ static DebugCtxBlock *new_block(void)
         return NULL;
     memcpy(&b->ctx, &template_ctx, sizeof(template_ctx));
     b->ctx._private = &b->info;
-    b->info.magic = DEBUG_CTX_MAGIC;
+    b->info.state = DEBUG_CTX_INVALID;
     return b;
 }
 
@@ -79,46 +86,58 @@ HPyContext *hpy_host_debug_ctx(void)
         PyErr_NoMemory();
         return NULL;
     }
-    global_block->info.valid = 1;
+    global_block->info.state = DEBUG_CTX_VALID;
     global_block->info.is_global = 1;
+    fill_ctx_ring();
     return &global_block->ctx;
 }
 
-static HPyContext *acquire_ctx(DebugFrame *f)
+/* The slow path of acquire_ctx: a new context at ctx_ring_pos (the ring is
+ * empty, or the context there is in use). */
+static DebugCtxBlock *insert_ctx(void)
 {
-    HPyContext *c;
-    if (nfree > MIN_FREE_CONTEXTS) {
-        c = free_head;
-        free_head = ctx_info(c)->next_free;
-        if (free_head == NULL)
-            free_tail = NULL;
-        nfree--;
-    }
-    else {
-        DebugCtxBlock *b = new_block();
-        if (b == NULL)
+    DebugCtxBlock *b = new_block();
+    if (b == NULL)
+        Py_FatalError("HPy debug mode: out of memory (allocating a context)");
+    if (ctx_ring_size == ctx_ring_cap) {
+        HPy_ssize_t cap = ctx_ring_cap ? 2 * ctx_ring_cap : MIN_RING_CONTEXTS;
+        DebugCtxBlock **ring = (DebugCtxBlock **)realloc(ctx_ring, (size_t)cap * sizeof(*ring));
+        if (ring == NULL)
             Py_FatalError("HPy debug mode: out of memory (allocating a context)");
-        c = &b->ctx;
+        ctx_ring = ring;
+        ctx_ring_cap = cap;
     }
-    DebugCtxInfo *info = ctx_info(c);
-    info->valid = 1;
-    info->frame = f;
-    info->uses++;
-    info->next_free = NULL;
-    return c;
+    memmove(&ctx_ring[ctx_ring_pos + 1], &ctx_ring[ctx_ring_pos],
+            (size_t)(ctx_ring_size - ctx_ring_pos) * sizeof(*ctx_ring));
+    ctx_ring[ctx_ring_pos] = b;
+    ctx_ring_size++;
+    return b;
 }
 
-static void release_ctx(HPyContext *c)
+static void fill_ctx_ring(void)
+{
+    while (ctx_ring_size < MIN_RING_CONTEXTS)
+        insert_ctx();
+}
+
+static DEBUG_ALWAYS_INLINE HPyContext *acquire_ctx(DebugFrame *f)
+{
+    HPy_ssize_t pos = ctx_ring_pos;
+    DebugCtxBlock *b = ctx_ring[pos];
+    if (DEBUG_UNLIKELY(b->info.frame != NULL))
+        b = insert_ctx();
+    ctx_ring_pos = pos + 1 == ctx_ring_size ? 0 : pos + 1;
+    b->info.state = DEBUG_CTX_VALID;
+    b->info.frame = f;
+    b->info.uses++;
+    return &b->ctx;
+}
+
+static DEBUG_ALWAYS_INLINE void release_ctx(HPyContext *c)
 {
     DebugCtxInfo *info = ctx_info(c);
-    info->valid = 0;
+    info->state = DEBUG_CTX_INVALID;
     info->frame = NULL;
-    if (free_tail != NULL)
-        ctx_info(free_tail)->next_free = c;
-    else
-        free_head = c;
-    free_tail = c;
-    nfree++;
 }
 
 /* ---- the checks of every wrapper (fast paths inline in debug_internal.h) ---- */
@@ -126,11 +145,11 @@ static void release_ctx(HPyContext *c)
 HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
 {
     DebugCtxInfo *info = dctx != NULL ? ctx_info(dctx) : NULL;
-    if (info == NULL || info->magic != DEBUG_CTX_MAGIC)
+    if (info == NULL || (info->state != DEBUG_CTX_VALID && info->state != DEBUG_CTX_INVALID))
         debug_violation(V_FATAL, NULL,
                         "%s: called with a context (%p) that is not the HPy debug context it "
                         "was given", fn, (void *)dctx);
-    if (!info->valid) {
+    if (info->state != DEBUG_CTX_VALID) {
         debug_violation(V_OTHER, NULL,
                         "%s: called with an HPyContext (%p) that is no longer valid: it was "
                         "handed to an HPy function whose call has returned. A context is valid "
@@ -157,24 +176,16 @@ int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param)
 
 /* ---- frames ---- */
 
-static inline void frame_enter(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func)
+static DEBUG_ALWAYS_INLINE void frame_enter(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func)
 {
-    /* no memset: the small arrays are filled as they are used */
+    /* no memset: the other fields are set as they are used */
+    f->nargs = 0;
+    f->args_capacity = 0;
+    f->violation = NULL;
     f->sig = sig;
     f->func = func;
-    f->args = f->small_args;
-    f->nargs = 0;
-    f->args_capacity = DEBUG_FRAME_SMALL_ARGS;
-    f->array = f->small_array;
-    f->violation = NULL;
-    f->nviolations = 0;
-    f->slot = debug_frame_slot();
-#ifdef DEBUG_THREAD_LOCAL
-    f->prev = *f->slot;
-#else
     f->prev = debug_current_frame();
-#endif
-    debug_slot_set(f->slot, f);
+    debug_set_current_frame(f);
     f->ctx = acquire_ctx(f);
 }
 
@@ -204,12 +215,26 @@ static char *describe_frame(DebugFrame *f)
     return s.buf;
 }
 
+void debug_out_of_memory_args(void)
+{
+    Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+}
+
 void debug_frame_grow_args(DebugFrame *f)
 {
-    HPy_ssize_t cap = 2 * f->args_capacity;
+    if (f->args_capacity == 0) {
+        /* the first one */
+        f->args = f->small_args;
+        f->array = f->small_array;
+        f->args_capacity = DEBUG_FRAME_SMALL_ARGS;
+        return;
+    }
+    if (f->args_capacity > INT_MAX / 2)
+        debug_out_of_memory_args();
+    int cap = 2 * f->args_capacity;
     DebugHandle **n = (DebugHandle **)malloc((size_t)cap * sizeof(DebugHandle *));
     if (n == NULL)
-        Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+        debug_out_of_memory_args();
     memcpy(n, f->args, (size_t)f->nargs * sizeof(DebugHandle *));
     if (f->args != f->small_args)
         free(f->args);
@@ -220,31 +245,55 @@ void debug_frame_grow_args(DebugFrame *f)
 const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n)
 {
     HPy *array = f->small_array;
+    if (n <= 0)
+        return array;
+    if (f->args_capacity == 0)
+        debug_frame_grow_args(f); /* sets up args and array */
+    while ((HPy_ssize_t)f->args_capacity - f->nargs < n)
+        debug_frame_grow_args(f);
     if (n > DEBUG_FRAME_SMALL_ARGS) {
         array = (HPy *)malloc((size_t)n * sizeof(HPy));
         if (array == NULL)
-            Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
+            debug_out_of_memory_args();
+        f->array = array;  /* freed by debug_frame_leave */
     }
-    f->array = array;
-    for (HPy_ssize_t i = 0; i < n; i++)
-        array[i] = debug_frame_arg(f, objs[i]);
+    /* locals: the stores to the records cannot change them */
+    DebugHandle **args = f->args;
+    int k = f->nargs;
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        DebugHandle *dh = debug_frame_open_arg(f, objs[i]);
+        array[i] = debug_as_hpy(dh);
+        if (dh != NULL)
+            args[k++] = dh;
+    }
+    f->nargs = k;
     return array;
 }
 
-int debug_frame_leave(DebugFrame *f)
+/* The part of debug_frame_leave for frames with handles in `args`. */
+static void frame_close_args(DebugFrame *f)
 {
     /* Close the arguments first: the extension may still be reached by the
      * code releasing them, with this frame as the current one. */
-    for (HPy_ssize_t i = 0; i < f->nargs; i++) {
-        DebugHandle *dh = f->args[i];
-        if (dh->state == DH_OPEN && dh->frame == f)
-            debug_handle_close(dh, "the return of the call it was an argument of", 0);
-    }
-    if (DEBUG_UNLIKELY(f->args != f->small_args))
-        free(f->args);
-    if (DEBUG_UNLIKELY(f->array != f->small_array))
+    DebugHandle **args = f->args;
+    int n = f->nargs;
+    for (int i = 0; i < n; i++)
+        debug_frame_close_arg(f, args[i]);
+    if (args != f->small_args)
+        free(args);
+    if (f->array != f->small_array)
         free(f->array);
-    debug_slot_set(f->slot, f->prev);
+}
+
+/* Closes the argument handles in `args` and leaves the frame (the
+ * generated marshalling has closed the others). Returns 1 if a violation is
+ * pending (raise mode): HPyDebugError is then set and the caller returns
+ * its error value. */
+static DEBUG_ALWAYS_INLINE int debug_frame_leave(DebugFrame *f)
+{
+    if (f->args_capacity != 0)
+        frame_close_args(f);
+    debug_set_current_frame(f->prev);
     release_ctx(f->ctx);
     if (DEBUG_UNLIKELY(f->violation != NULL)) {
         debug_frame_raise(f);
@@ -253,8 +302,28 @@ int debug_frame_leave(DebugFrame *f)
     return 0;
 }
 
+/* The same for an implementation that returned `res` (debug_frame_result):
+ * returns the new reference for CPython, or NULL. */
+static DEBUG_ALWAYS_INLINE PyObject *debug_frame_leave_obj(DebugFrame *f, PyObject *res)
+{
+    if (DEBUG_UNLIKELY(debug_frame_leave(f))) {
+        Py_XDECREF(res);
+        return NULL;
+    }
+    return res;
+}
+
+/* The same for implementations that return nothing: a pending violation
+ * is reported as unraisable. */
+static DEBUG_ALWAYS_INLINE void debug_frame_leave_void(DebugFrame *f)
+{
+    if (DEBUG_UNLIKELY(debug_frame_leave(f)))
+        PyErr_WriteUnraisable(NULL);
+}
+
 /* The violations of take_result (with the description of the frame). */
-static PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh, const char *what)
+static DEBUG_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
+                                           const char *what)
 {
     char *fdesc_buf = describe_frame(f);
     const char *fdesc = fdesc_buf != NULL ? fdesc_buf : "the HPy function";
@@ -290,7 +359,7 @@ static PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh, const char *w
 
 /* Turns the handle returned by the implementation into the new reference
  * CPython gets (NULL if HPy_NULL or invalid). */
-static inline PyObject *take_result(DebugFrame *f, HPy r, const char *what)
+static DEBUG_ALWAYS_INLINE PyObject *take_result(DebugFrame *f, HPy r, const char *what)
 {
     DebugHandle *dh;
     if (HPy_IsNull(r))
@@ -304,21 +373,12 @@ static inline PyObject *take_result(DebugFrame *f, HPy r, const char *what)
     return bad_result(f, r, dh, what);
 }
 
-PyObject *debug_frame_leave_obj(DebugFrame *f, HPy r)
+static DEBUG_ALWAYS_INLINE PyObject *debug_frame_result(DebugFrame *f, HPy r)
 {
-    PyObject *res = take_result(f, r, "the return value");
-    if (debug_frame_leave(f)) {
-        Py_XDECREF(res);
-        return NULL;
-    }
-    return res;
+    return take_result(f, r, "the return value");
 }
 
-void debug_frame_leave_void(DebugFrame *f)
-{
-    if (debug_frame_leave(f))
-        PyErr_WriteUnraisable(NULL);
-}
+#include "autogen_debug_call_real.h"
 
 void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signature sig,
                                               HPyCFunction func, void *args)
@@ -349,7 +409,7 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         const HPy *items = debug_frame_arg_array(f, a->args, (HPy_ssize_t)nargs + nkw);
         HPy kwnames = debug_frame_arg(f, a->kwnames);
         HPy r = ((HPyFunc_keywords)(void (*)(void))func)(f->ctx, self, items, nargs, kwnames);
-        a->result = debug_frame_leave_obj(f, r);
+        a->result = debug_frame_leave_obj(f, debug_frame_result(f, r));
         return;
     }
     case HPyFunc_INITPROC: {
@@ -369,7 +429,7 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         const HPy *items = debug_frame_arg_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
         HPy kw = debug_frame_arg(f, a->kw);
         HPy r = ((HPyFunc_newfunc)(void (*)(void))func)(f->ctx, type, items, n, kw);
-        a->result = debug_frame_leave_obj(f, r);
+        a->result = debug_frame_leave_obj(f, debug_frame_result(f, r));
         return;
     }
     case HPyFunc_GETBUFFERPROC: {
@@ -409,7 +469,7 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         _HPyFunc_args_UNARYFUNC *a = (_HPyFunc_args_UNARYFUNC *)args;
         HPy spec = debug_frame_arg(f, a->arg0);
         HPy r = ((HPyFunc_mod_create)(void (*)(void))func)(f->ctx, spec);
-        PyObject *res = debug_frame_leave_obj(f, r);
+        PyObject *res = debug_frame_leave_obj(f, debug_frame_result(f, r));
         if (res != NULL && PyModule_Check(res)) {
             Py_DECREF(res);
             PyErr_SetString(PyExc_SystemError,

@@ -42,7 +42,13 @@
 
 #include <stdarg.h>
 
-#if defined(__GNUC__) || defined(__clang__)
+#if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && defined(__GLIBC__)
+/* initial-exec: one instruction (%fs-relative on x86-64) instead of a call
+ * to __tls_get_addr for every frame. hpy.universal is dlopen()ed: the 8
+ * bytes come from the static TLS surplus glibc reserves for such
+ * libraries (other C libraries get the default model). */
+#  define DEBUG_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
+#elif defined(__GNUC__) || defined(__clang__)
 #  define DEBUG_THREAD_LOCAL __thread
 #elif defined(_MSC_VER)
 #  define DEBUG_THREAD_LOCAL __declspec(thread)
@@ -56,9 +62,13 @@ typedef struct DebugHandle DebugHandle;
 #if defined(__GNUC__) || defined(__clang__)
 #  define DEBUG_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#  define DEBUG_NOINLINE __attribute__((noinline))
+#  define DEBUG_ALWAYS_INLINE inline __attribute__((always_inline))
 #else
 #  define DEBUG_LIKELY(x) (x)
 #  define DEBUG_UNLIKELY(x) (x)
+#  define DEBUG_NOINLINE
+#  define DEBUG_ALWAYS_INLINE inline
 #endif
 
 /* ---- debug handles ---- */
@@ -82,23 +92,24 @@ enum {
 struct DebugHandle {
     /* The first cache line: what opening, closing and recycling touch. */
     PyObject *obj;          /* owned while open or const; stale once closed */
-    DebugHandle *prev, *next; /* the open list; `next` also links the free list */
+    DebugHandle *next;      /* the free list */
     DebugFrame *frame;      /* argument of this frame, while it runs */
     const char *created_by; /* the API function (or frame) that opened it */
     uint64_t serial;        /* unique for each life of the record */
-    long generation;
-    unsigned char state;
-    unsigned char was_arg;  /* opened as an argument of a call frame */
-    unsigned char raw_state;
-    unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
-                               * this pool epoch, see debug_handles.c), or 0 */
-    int trace_len;
-    /* Set when closing. */
     const char *closed_by;  /* the API function that closed it */
     /* Type of the object, kept when closing: the tp_name of a static type
      * (which lives as long as the process), else a copy in type_name_buf. */
     const char *type_name;
+    int32_t generation;
+    unsigned char state;
+    unsigned char was_arg;  /* opened as an argument of a call frame */
+    unsigned char raw_state;
+    unsigned char cold;     /* raw data or a stack trace may have to be
+                             * released when the record is recycled */
     /* Cold. */
+    unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
+                               * this pool epoch, see debug_handles.c), or 0 */
+    int trace_len;
     void **trace;           /* creation stack (set_handle_stack_trace_limit) */
     const char *const_name; /* context constants: e.g. "h_None" */
     /* raw data (HPyBytes_AsString & co) */
@@ -107,43 +118,54 @@ struct DebugHandle {
     size_t raw_size;        /* bytes copied, NUL terminator included */
     size_t raw_map_size;    /* size of the mapping (or pool page) */
     const char *raw_by;     /* the API function that returned it */
-    char type_name_buf[56]; /* (192 bytes in all on 64-bit platforms) */
+    /* (192 bytes in all on 64-bit platforms, the name in the third cache
+     * line. Not 256: with a power-of-two stride, the lines that closing
+     * touches (the first and the name's) all fall into a quarter of the
+     * cache sets, and the name copy of a heap type missed the cache:
+     * meth_o took 48 ns instead of 40, alloc_instance 98 instead of 56.) */
+    char type_name_buf[64];
 };
 
 /* ---- call frames and contexts ---- */
 
 #define DEBUG_FRAME_SMALL_ARGS 8
 
-/* Only the fields up to small_args are initialised when a frame starts;
- * the small arrays are filled as they are used. */
+/* A call from CPython into the extension (debug_ctx.c). The argument
+ * handles of a fixed signature are closed by the generated marshalling;
+ * the others (arrays, irregular signatures) are kept in `args` and closed
+ * by debug_frame_leave. Only the fields before `sig` are initialised when
+ * a frame starts; the others are set as they are used. */
 struct DebugFrame {
     DebugFrame *prev;       /* the enclosing frame in this thread, or NULL */
-    DebugFrame **slot;      /* where the current frame of this thread is */
     HPyContext *ctx;        /* the context handed to the implementation */
-    HPyFunc_Signature sig;
-    HPyCFunction func;
-    /* argument handles */
-    DebugHandle **args;
-    HPy_ssize_t nargs, args_capacity;
-    HPy *array;             /* debug_frame_arg_array */
-    /* raise mode: the violations that happened while this frame ran */
+    /* args_capacity is 0 until the first handle goes to `args`, which is
+     * then small_args or malloc()ed */
+    int nargs, args_capacity;
+    /* raise mode: the violations that happened while this frame ran
+     * (nviolations is valid once violation is not NULL) */
     char *violation;
+    HPyFunc_Signature sig;  /* (for messages) */
+    HPyCFunction func;
+    /* set when used */
     int nviolations;
+    DebugHandle **args;
+    HPy *array;             /* debug_frame_arg_array: small_array or malloc()ed */
     DebugHandle *small_args[DEBUG_FRAME_SMALL_ARGS];
     HPy small_array[DEBUG_FRAME_SMALL_ARGS];
 };
 
 /* _private of every debug context. */
 typedef struct {
-    uint32_t magic;
-    int valid;             /* may be used for API calls */
+    uint32_t state;        /* DEBUG_CTX_VALID or DEBUG_CTX_INVALID */
     int is_global;         /* the context handed to extensions at load time */
-    DebugFrame *frame;     /* per-call contexts: the frame running with it */
-    uint64_t uses;         /* how many frames have used it (for messages) */
-    HPyContext *next_free; /* pool of per-call contexts */
+    DebugFrame *frame;     /* per-call contexts: the frame running with it, or NULL */
+    uint64_t uses;         /* how many frames have used it */
 } DebugCtxInfo;
 
-#define DEBUG_CTX_MAGIC 0xDEB0C7C7u
+/* A debug context that may be used, or one that may not (a per-call
+ * context whose call has returned): anything else is not a debug context. */
+#define DEBUG_CTX_VALID 0xDEB0C7C7u
+#define DEBUG_CTX_INVALID 0xDEB0DEADu
 
 /* ---- violations ---- */
 
@@ -180,19 +202,22 @@ _HPy_HIDDEN void debug_frame_raise(DebugFrame *f);
 
 typedef struct {
     HPyContext *uctx;           /* the universal context */
-    long generation;
-    uint64_t next_serial;
     DebugHandle *free_list;     /* singly linked through `next` */
     char *last_chunk;           /* the chunk of the last handle looked up */
-    DebugHandle open_list;      /* sentinel of the doubly linked open list */
-    /* The queue of closed handles: a ring of closed_mask + 1 (a power of
-     * two, > closed_max) entries, the oldest at closed_head. */
+    uint64_t next_serial;
+    int32_t generation;
+    int stack_trace_limit;      /* 0: off */
+    /* The queue of closed handles: a ring of closed_max entries (in an
+     * array of closed_cap >= closed_max), the oldest at *closed_oldest. In
+     * the steady state it is full (closed_full: closed_count == closed_max
+     * > 0): the handle being closed takes the place of the oldest, which
+     * goes back to the free list. */
+    DebugHandle **closed_oldest, **closed_end; /* closed_end: closed_ring + closed_max */
+    int closed_full;
     DebugHandle **closed_ring;
-    HPy_ssize_t closed_mask, closed_head, closed_count;
-    HPy_ssize_t closed_max;
+    HPy_ssize_t closed_count, closed_max, closed_cap;
     size_t raw_closed_total;    /* bytes of raw data kept for closed handles */
     size_t raw_max;
-    int stack_trace_limit;      /* 0: off */
     int raise_on_violation;
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
@@ -218,15 +243,9 @@ static inline DebugFrame *debug_current_frame(void)
     return debug_tls_frame;
 }
 
-/* The thread's slot, looked up once per frame (frame->slot). */
-static inline DebugFrame **debug_frame_slot(void)
+static inline void debug_set_current_frame(DebugFrame *f)
 {
-    return &debug_tls_frame;
-}
-
-static inline void debug_slot_set(DebugFrame **slot, DebugFrame *f)
-{
-    *slot = f;
+    debug_tls_frame = f;
 }
 #else
 static inline DebugFrame *debug_current_frame(void)
@@ -234,14 +253,8 @@ static inline DebugFrame *debug_current_frame(void)
     return (DebugFrame *)PyThread_tss_get(&debug_state.frame_key);
 }
 
-static inline DebugFrame **debug_frame_slot(void)
+static inline void debug_set_current_frame(DebugFrame *f)
 {
-    return NULL;
-}
-
-static inline void debug_slot_set(DebugFrame **slot, DebugFrame *f)
-{
-    (void)slot;
     if (PyThread_tss_set(&debug_state.frame_key, f) != 0)
         Py_FatalError("HPy debug mode: cannot set thread-specific data");
 }
@@ -253,7 +266,7 @@ static inline void debug_slot_set(DebugFrame **slot, DebugFrame *f)
  * Memory-safe for any value: it is a record only if it lies in a chunk. */
 _HPy_HIDDEN DebugHandle *debug_handle_lookup_slow(uintptr_t p);
 
-static inline DebugHandle *debug_handle_lookup(HPy h)
+static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_lookup(HPy h)
 {
     uintptr_t p = (uintptr_t)h._i;
     uintptr_t off = p - (uintptr_t)debug_state.last_chunk;
@@ -275,8 +288,9 @@ _HPy_HIDDEN DebugHandle *debug_handle_open_slow(PyObject *obj, const char *creat
 
 /* A new open handle owning the reference `obj` (stolen), or an argument
  * handle of `frame` if not NULL (borrowing `obj`); NULL with MemoryError set
- * (and `obj` released) if no record can be allocated. */
-static inline DebugHandle *debug_handle_open(PyObject *obj, const char *created_by,
+ * (and `obj` released) if no record can be allocated. Open handles are in
+ * no list: get_open_handles() scans the chunks. */
+static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open(PyObject *obj, const char *created_by,
                                              DebugFrame *frame)
 {
     DebugHandle *dh = debug_state.free_list;
@@ -290,12 +304,6 @@ static inline DebugHandle *debug_handle_open(PyObject *obj, const char *created_
     dh->generation = debug_state.generation;
     dh->state = DH_OPEN;
     dh->was_arg = frame != NULL;
-    /* append to the open list */
-    DebugHandle *sentinel = &debug_state.open_list;
-    dh->prev = sentinel->prev;
-    dh->next = sentinel;
-    sentinel->prev->next = dh;
-    sentinel->prev = dh;
     return dh;
 }
 
@@ -307,10 +315,11 @@ static inline DebugHandle *debug_handle_new(PyObject *obj, const char *created_b
 /* A never-closing handle for a context constant (borrowed object). */
 _HPy_HIDDEN DebugHandle *debug_handle_new_const(PyObject *obj, const char *name);
 
-/* The cold parts of closing: protecting raw data, trimming the queues,
+/* The cold parts of closing: protecting raw data, queueing when the queue
+ * is not full (or has no room at all), trimming the raw data kept,
  * releasing what a record leaving the closed queue still holds. */
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
-_HPy_HIDDEN void debug_trim_closed_queue(void);
+_HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
 _HPy_HIDDEN void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp);
 _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
@@ -318,49 +327,66 @@ _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
 /* The i-th oldest handle of the closed queue (0 <= i < closed_count). */
 static inline DebugHandle *debug_closed_at(HPy_ssize_t i)
 {
-    return debug_state.closed_ring[(debug_state.closed_head + i) & debug_state.closed_mask];
+    HPy_ssize_t k = (debug_state.closed_oldest - debug_state.closed_ring) + i;
+    if (k >= debug_state.closed_max)
+        k -= debug_state.closed_max;
+    return debug_state.closed_ring[k];
 }
 
-/* Closes an open handle: releases its reference (unless `steal`, when the
- * caller takes it over), protects its raw data, queues it as closed. */
-static inline void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
+/* A record leaving the closed queue goes back to the free list. */
+static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 {
-    PyObject *obj = dh->obj;
+    if (DEBUG_UNLIKELY(dh->cold))
+        debug_recycle_cold(dh);
+    dh->state = DH_FREE;
+    dh->obj = NULL;
+    dh->next = debug_state.free_list;
+    debug_state.free_list = dh;
+}
+
+/* Marks `dh` closed and queues it (without releasing its object). */
+static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj, const char *closed_by)
+{
     PyTypeObject *tp = Py_TYPE(obj);
     /* a static type (and its name) lives as long as the process */
     if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)))
         dh->type_name = tp->tp_name;
     else
         debug_keep_type_name(dh, tp);
-    dh->prev->next = dh->next;
-    dh->next->prev = dh->prev;
     dh->state = DH_CLOSED;
     dh->closed_by = closed_by;
-    dh->frame = NULL;
-    if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE))
+    if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE)) {
+        /* protect the raw data, queue, then trim what is kept */
         debug_raw_data_close(dh);
-    /* Queue it. The ring has room (closed_count <= closed_max < size); in
-     * the steady state the queue is full and its oldest record goes back
-     * to the free list. */
-    HPy_ssize_t mask = debug_state.closed_mask;
-    debug_state.closed_ring[(debug_state.closed_head + debug_state.closed_count) & mask] = dh;
-    if (DEBUG_LIKELY(++debug_state.closed_count > debug_state.closed_max)) {
-        DebugHandle *old = debug_state.closed_ring[debug_state.closed_head];
-        debug_state.closed_head = (debug_state.closed_head + 1) & mask;
-        debug_state.closed_count--;
-        if (DEBUG_UNLIKELY(old->raw_state != RAW_NONE || old->trace != NULL))
-            debug_recycle_cold(old);
-        old->state = DH_FREE;
-        old->obj = NULL;
-        old->next = debug_state.free_list;
-        debug_state.free_list = old;
+        debug_closed_push_slow(dh);
+        if (debug_state.raw_closed_total > debug_state.raw_max)
+            debug_trim_raw_data();
+        return;
     }
-    if (DEBUG_UNLIKELY(debug_state.raw_closed_total > debug_state.raw_max))
-        debug_trim_raw_data();
+    /* The queue is full in the steady state: `dh` takes the place of the
+     * oldest, which goes back to the free list. */
+    if (DEBUG_LIKELY(debug_state.closed_full)) {
+        DebugHandle **slot = debug_state.closed_oldest;
+        DebugHandle *old = *slot;
+        *slot = dh;
+        debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
+        debug_recycle(old);
+        return;
+    }
+    debug_closed_push_slow(dh);
+}
+
+/* Closes an open handle: releases its reference (unless `steal`, when the
+ * caller takes it over), protects its raw data, queues it as closed. */
+static DEBUG_ALWAYS_INLINE void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
+{
+    PyObject *obj = dh->obj;
+    int owned = !steal && !dh->was_arg;
+    debug_handle_mark_closed(dh, obj, closed_by);
     /* Last: releasing the object may run arbitrary code. Argument handles
      * own no reference: the caller keeps its arguments alive during the
      * call, and they are closed when it returns. */
-    if (!steal && !dh->was_arg)
+    if (owned)
         Py_DECREF(obj);
 }
 
@@ -373,6 +399,10 @@ typedef struct {
 _HPy_HIDDEN void debug_str_printf(DebugStr *s, const char *fmt, ...);
 _HPy_HIDDEN void debug_str_vprintf(DebugStr *s, const char *fmt, va_list ap);
 _HPy_HIDDEN void debug_describe_handle(DebugStr *s, DebugHandle *dh);
+
+/* The open handles of generation >= gen, oldest first (a malloc()ed
+ * array of *n items, or NULL if out of memory). */
+_HPy_HIDDEN DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n);
 
 /* Settings. */
 _HPy_HIDDEN void debug_set_closed_max(HPy_ssize_t n);
@@ -396,11 +426,11 @@ _HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const 
 
 /* Checks that `dctx` may be used; returns the universal context, or NULL
  * after a recovered violation. */
-static inline HPyContext *debug_enter(HPyContext *dctx, const char *fn)
+static DEBUG_ALWAYS_INLINE HPyContext *debug_enter(HPyContext *dctx, const char *fn)
 {
     if (DEBUG_LIKELY(dctx != NULL)) {
         DebugCtxInfo *info = (DebugCtxInfo *)dctx->_private;
-        if (DEBUG_LIKELY(info != NULL && info->magic == DEBUG_CTX_MAGIC && info->valid))
+        if (DEBUG_LIKELY(info != NULL && info->state == DEBUG_CTX_VALID))
             return debug_state.uctx;
     }
     return debug_enter_slow(dctx, fn);
@@ -408,7 +438,7 @@ static inline HPyContext *debug_enter(HPyContext *dctx, const char *fn)
 
 /* Checks that `h` is an open debug handle (or HPy_NULL) and stores its
  * universal handle in *out. Returns 0, or -1 after a recovered violation. */
-static inline int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param,
+static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param,
                                HPy *out)
 {
     DebugHandle *dh;
@@ -427,7 +457,7 @@ static inline int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const ch
 }
 
 /* Wraps a new universal handle in a new debug handle (HPy_NULL stays). */
-static inline HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
+static DEBUG_ALWAYS_INLINE HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
 {
     DebugHandle *dh;
     (void)dctx;
@@ -437,35 +467,45 @@ static inline HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
     return dh != NULL ? debug_as_hpy(dh) : HPy_NULL;
 }
 
-/* Frames: the generated marshalling (autogen_debug_call_real.h) uses these. */
+/* Frames: the generated marshalling (autogen_debug_call_real.h) and
+ * debug_ctx.c use these. */
 _HPy_HIDDEN void debug_frame_grow_args(DebugFrame *f);
+_HPy_NO_RETURN _HPy_HIDDEN void debug_out_of_memory_args(void);
 
-/* An argument handle of `f` for `obj` (borrowed: see debug_handle_close). */
-static inline HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
+/* An argument handle of `f` for `obj` (borrowed: see debug_handle_close),
+ * which the caller closes with debug_frame_close_arg; NULL for NULL. */
+static DEBUG_ALWAYS_INLINE DebugHandle *debug_frame_open_arg(DebugFrame *f, PyObject *obj)
 {
     DebugHandle *dh;
     if (obj == NULL)
-        return HPy_NULL;
+        return NULL;
     dh = debug_handle_open(obj, NULL, f);
     if (DEBUG_UNLIKELY(dh == NULL))
-        Py_FatalError("HPy debug mode: out of memory (allocating argument handles)");
-    if (DEBUG_UNLIKELY(f->nargs == f->args_capacity))
+        debug_out_of_memory_args();
+    return dh;
+}
+
+/* Closes an argument handle of debug_frame_open_arg when the call returns
+ * (unless something, e.g. DebugHandle._force_close(), closed it first). */
+static DEBUG_ALWAYS_INLINE void debug_frame_close_arg(DebugFrame *f, DebugHandle *dh)
+{
+    if (dh != NULL && dh->state == DH_OPEN && dh->frame == f)
+        debug_handle_mark_closed(dh, dh->obj, "the return of the call it was an argument of");
+}
+
+/* An argument handle that debug_frame_leave closes. */
+static DEBUG_ALWAYS_INLINE HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
+{
+    DebugHandle *dh = debug_frame_open_arg(f, obj);
+    if (dh == NULL)
+        return HPy_NULL;
+    if (DEBUG_UNLIKELY(f->nargs == f->args_capacity)) /* also the first time */
         debug_frame_grow_args(f);
     f->args[f->nargs++] = dh;
     return debug_as_hpy(dh);
 }
 
 _HPy_HIDDEN const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n);
-/* Closes the argument handles and leaves the frame. Returns 1 if a
- * violation is pending (raise mode): HPyDebugError is then set and the
- * caller returns its error value. */
-_HPy_HIDDEN int debug_frame_leave(DebugFrame *f);
-/* The same for an implementation that returned the handle `r`: returns
- * the new reference for CPython, or NULL. */
-_HPy_HIDDEN PyObject *debug_frame_leave_obj(DebugFrame *f, HPy r);
-/* The same for implementations that return nothing: a pending violation
- * is reported as unraisable. */
-_HPy_HIDDEN void debug_frame_leave_void(DebugFrame *f);
 
 /* The _debug module (debug_module.c). */
 _HPy_HIDDEN PyObject *hpy_debug_module_create(void);

@@ -161,33 +161,26 @@ static PyObject *new_generation(PyObject *self, PyObject *unused)
     return PyLong_FromLong(++debug_state.generation);
 }
 
-/* The handles of the open list with a generation >= gen. */
-static PyObject *handles_of(DebugHandle *sentinel, long gen)
-{
-    PyObject *list = PyList_New(0);
-    if (list == NULL)
-        return NULL;
-    for (DebugHandle *dh = sentinel->next; dh != sentinel; dh = dh->next) {
-        if (dh->generation < gen)
-            continue;
-        PyObject *item = DebugHandle_wrap(dh);
-        if (item == NULL || PyList_Append(list, item) < 0) {
-            Py_XDECREF(item);
-            Py_DECREF(list);
-            return NULL;
-        }
-        Py_DECREF(item);
-    }
-    return list;
-}
-
 static PyObject *get_open_handles(PyObject *self, PyObject *arg)
 {
     long gen = PyLong_AsLong(arg);
+    HPy_ssize_t n = 0;
     (void)self;
     if (gen == -1 && PyErr_Occurred())
         return NULL;
-    return handles_of(&debug_state.open_list, gen);
+    DebugHandle **handles = debug_open_handles(gen, &n);
+    if (handles == NULL)
+        return PyErr_NoMemory();
+    PyObject *list = PyList_New(n);
+    for (HPy_ssize_t i = 0; list != NULL && i < n; i++) {
+        PyObject *item = DebugHandle_wrap(handles[i]);
+        if (item == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, item);
+    }
+    free(handles);
+    return list;
 }
 
 static PyObject *get_closed_handles(PyObject *self, PyObject *args)

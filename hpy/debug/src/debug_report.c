@@ -103,10 +103,14 @@ void debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, 
         call_callback(callback);
     }
     else {
-        f->nviolations++;
         if (f->violation == NULL) {
+            /* nviolations is valid from the first one on */
             f->violation = s.buf;
+            f->nviolations = 1;
             s.buf = NULL;
+        }
+        else {
+            f->nviolations++;
         }
     }
     free(s.buf);

@@ -27,10 +27,14 @@ HPy debug_ctx_Dup(HPyContext *dctx, HPy h)
     static const char fn[] = "HPy_Dup";
     HPy uh;
     ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
+    (void)uctx;
     UNWRAP_OR(h, "h", &uh, fn, HPy_NULL)
     if (HPy_IsNull(uh))
         return HPy_NULL;
-    return debug_open(dctx, uctx->ctx_Dup(uctx, uh), fn);
+    /* uctx->ctx_Dup, without the indirect call: in this host a universal
+     * handle is the PyObject* (see debug_unwrap) */
+    Py_INCREF(_h2py(uh));
+    return debug_open(dctx, uh, fn);
 }
 
 void debug_ctx_Close(HPyContext *dctx, HPy h)
