@@ -51,6 +51,7 @@ const ARGS_PREFIX = "_HPyFunc_args_";
  */
 const OUR_MAPPING_CHOICES: Readonly<Record<string, string>> = {
   HPy_Length: "inline: exact tuples and lists read their size in place",
+  HPyUnicode_AsUTF8AndSize: "inline: a compact ASCII str is its own UTF-8, read in place",
   HPyLong_FromInt32_t: "direct: one C API call either way; the host then compiles it as a tail call",
   HPyLong_FromUInt32_t: "direct: one C API call either way; the host then compiles it as a tail call",
   HPyLong_FromInt64_t: "direct: one C API call either way; the host then compiles it as a tail call",

@@ -532,12 +532,6 @@ static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_AsUTF8String(HPyContext *ctx, HPy h)
     return _HPY_HOST_NEW_HANDLE(PyUnicode_AsUTF8String(_h2py(h)));
 }
 
-static const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
-{
-    (void)ctx;
-    return PyUnicode_AsUTF8AndSize(_h2py(h), (Py_ssize_t *)size);
-}
-
 static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
     (void)ctx;

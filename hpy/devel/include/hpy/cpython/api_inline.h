@@ -149,6 +149,19 @@ HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize
     return _py2h(t);
 }
 
+/* The UTF-8 of a compact ASCII str is its data, read in place (see
+ * runtime/ctx_unicode.c); anything else goes to the runtime. */
+HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+{
+    PyObject *o = _h2py(h);
+    if (o != NULL && PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o)) {
+        if (size != NULL)
+            *size = (HPy_ssize_t)PyUnicode_GET_LENGTH(o);
+        return (const char *)PyUnicode_DATA(o);
+    }
+    return ctx_Unicode_AsUTF8AndSize(ctx, h, size);
+}
+
 /* Length of an exact tuple or list read in place, else the general path. */
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {

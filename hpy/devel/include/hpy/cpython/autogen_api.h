@@ -596,12 +596,6 @@ HPyAPI_FUNC HPy HPyUnicode_AsUTF8String(HPyContext *ctx, HPy h)
     return _py2h(PyUnicode_AsUTF8String(_h2py(h)));
 }
 
-HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
-{
-    (void)ctx;
-    return PyUnicode_AsUTF8AndSize(_h2py(h), (Py_ssize_t *)size);
-}
-
 HPyAPI_FUNC HPy HPyUnicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
     (void)ctx;

@@ -29,6 +29,7 @@ _HPy_HIDDEN void *ctx_AsStruct_Object(HPyContext *ctx, HPy h);
 _HPy_HIDDEN void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h);
 _HPy_HIDDEN HPy ctx_New(HPyContext *ctx, HPy h_type, void **data);
 _HPy_HIDDEN HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len);
+_HPy_HIDDEN const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size);
 _HPy_HIDDEN HPy ctx_Tuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n);
 _HPy_HIDDEN HPy ctx_FromPyObject(HPyContext *ctx, cpy_PyObject *obj);
 _HPy_HIDDEN cpy_PyObject *ctx_AsPyObject(HPyContext *ctx, HPy h);

@@ -1,0 +1,20 @@
+/* str -> UTF-8. The UTF-8 form of a compact ASCII string is its own data,
+ * which CPython keeps right after the object header: it is read in place,
+ * as PyUnicode_AsUTF8AndSize would return it, without the call. Everything
+ * else (non-ASCII text, whose UTF-8 copy CPython makes and caches, str
+ * subclasses, errors) goes through PyUnicode_AsUTF8AndSize.
+ *
+ * Shared by the cpython ABI and the universal host (see docs/internals.md). */
+#include "hpy.h"
+
+const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+{
+    PyObject *o = _h2py(h);
+    (void)ctx;
+    if (o != NULL && PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o)) {
+        if (size != NULL)
+            *size = (HPy_ssize_t)PyUnicode_GET_LENGTH(o);
+        return (const char *)PyUnicode_DATA(o);
+    }
+    return PyUnicode_AsUTF8AndSize(o, (Py_ssize_t *)size);
+}
