@@ -270,23 +270,34 @@ static int scan_format(HPyContext *ctx, argfmt *f, const char *api, const char *
 
 /* ---- conversions ---- */
 
-/* The integer value of `arg` (via __index__ when it is not an int) as a
- * new handle, or HPy_NULL with an exception set. */
-static HPy as_index(HPyContext *ctx, HPy arg)
+/* The integer value of `arg`: `arg` itself if it is an int (borrowed), else
+ * the result of its __index__, a new handle that is also stored in *owned
+ * for the caller to release with release_index(). HPy_NULL with an
+ * exception set on error. An int needs no handle of its own: one context
+ * call (the type check) instead of three. */
+static HPy index_of(HPyContext *ctx, HPy arg, HPy *owned)
 {
+    *owned = HPy_NULL;
     if (HPy_TypeCheck(ctx, arg, ctx->h_LongType))
-        return HPy_Dup(ctx, arg);
-    return HPy_Index(ctx, arg);
+        return arg;
+    *owned = HPy_Index(ctx, arg);
+    return *owned;
+}
+
+static void release_index(HPyContext *ctx, HPy owned)
+{
+    if (!HPy_IsNull(owned))
+        HPy_Close(ctx, owned);
 }
 
 static int get_long_long(HPyContext *ctx, HPy arg, long long *out)
 {
-    HPy i = as_index(ctx, arg);
+    HPy owned, i = index_of(ctx, arg, &owned);
     long long v;
     if (HPy_IsNull(i))
         return 0;
     v = HPyLong_AsLongLong(ctx, i);
-    HPy_Close(ctx, i);
+    release_index(ctx, owned);
     if (v == -1 && HPyErr_Occurred(ctx))
         return 0;
     *out = v;
@@ -295,12 +306,12 @@ static int get_long_long(HPyContext *ctx, HPy arg, long long *out)
 
 static int get_mask(HPyContext *ctx, HPy arg, unsigned long long *out)
 {
-    HPy i = as_index(ctx, arg);
+    HPy owned, i = index_of(ctx, arg, &owned);
     unsigned long long v;
     if (HPy_IsNull(i))
         return 0;
     v = HPyLong_AsUnsignedLongLongMask(ctx, i);
-    HPy_Close(ctx, i);
+    release_index(ctx, owned);
     if (v == (unsigned long long)-1 && HPyErr_Occurred(ctx))
         return 0;
     *out = v;
@@ -389,13 +400,13 @@ static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, in
     }
     case 'l': {
         long *out = va_arg(*va, long *);
-        HPy i;
+        HPy i, owned;
         long v;
         if (HPy_IsNull(arg)) return 1;
-        i = as_index(ctx, arg);
+        i = index_of(ctx, arg, &owned);
         if (HPy_IsNull(i)) return 0;
         v = HPyLong_AsLong(ctx, i);
-        HPy_Close(ctx, i);
+        release_index(ctx, owned);
         if (v == -1 && HPyErr_Occurred(ctx)) return 0;
         *out = v;
         return 1;
@@ -436,13 +447,13 @@ static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, in
     }
     case 'n': {
         HPy_ssize_t *out = va_arg(*va, HPy_ssize_t *);
-        HPy i;
+        HPy i, owned;
         HPy_ssize_t v;
         if (HPy_IsNull(arg)) return 1;
-        i = as_index(ctx, arg);
+        i = index_of(ctx, arg, &owned);
         if (HPy_IsNull(i)) return 0;
         v = HPyLong_AsSsize_t(ctx, i);
-        HPy_Close(ctx, i);
+        release_index(ctx, owned);
         if (v == -1 && HPyErr_Occurred(ctx)) return 0;
         *out = v;
         return 1;
