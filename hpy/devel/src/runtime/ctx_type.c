@@ -216,9 +216,9 @@ struct_of(PyObject *obj)
 {
     PyTypeObject *tp = Py_TYPE(obj);
     if (Py_TYPE(tp) == _hpy_metatype) {
-        _HPyTypeData *d = _HPyType_DATA(tp);
-        if (d->placement == _HPY_PLACE_FIXED && d->magic == _HPY_TYPEDATA_MAGIC)
-            return (char *)obj + d->struct_offset;
+        Py_ssize_t off = _HPyType_DATA(tp)->fixed_offset;
+        if (off != 0)
+            return (char *)obj + off;
     }
     return struct_of_slow(obj);
 }
@@ -1598,6 +1598,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         b.d.hpy_type = tp;
         b.d.owned_mem = t.mem;
         t.mem = NULL;
+        b.d.fixed_offset = b.d.placement == _HPY_PLACE_FIXED ? b.d.struct_offset : 0;
         *d = b.d;
         d->magic = _HPY_TYPEDATA_MAGIC;
     }

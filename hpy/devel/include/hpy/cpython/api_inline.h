@@ -201,9 +201,9 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
     PyObject *o = _h2py(h);
     PyTypeObject *tp = Py_TYPE(o);
     if (Py_TYPE(tp) == _hpy_metatype) {
-        const _HPyTypeData *d = _HPyType_DATA(tp);
-        if (d->placement == _HPY_PLACE_FIXED && d->magic == _HPY_TYPEDATA_MAGIC)
-            return (char *)o + d->struct_offset;
+        Py_ssize_t off = _HPyType_DATA(tp)->fixed_offset;
+        if (off != 0)
+            return (char *)o + off;
     }
     return ctx_AsStruct_Object(ctx, h);
 }

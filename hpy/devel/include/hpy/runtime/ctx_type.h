@@ -35,7 +35,7 @@
 #  include <structmember.h>
 #endif
 
-#define _HPY_METATYPE_KEY "hpy.runtime.HPyType.v1"
+#define _HPY_METATYPE_KEY "hpy.runtime.HPyType.v2"
 #define _HPY_TYPEDATA_MAGIC 0x48507954u /* "HPyT" */
 
 /* _HPyTypeData.flags */
@@ -66,6 +66,8 @@ typedef struct {
     uint32_t flags;              /* _HPY_TYPE_F_* */
     int32_t shape;               /* HPyType_BuiltinShape */
     int32_t placement;           /* _HPY_PLACE_* */
+    Py_ssize_t fixed_offset;     /* struct_offset if FIXED and filled in, else 0:
+                                    the one test of the AsStruct fast paths */
     Py_ssize_t struct_offset;    /* FIXED: offset of the struct in the object;
                                     VAR_*: basicsize of the builtin base */
     Py_ssize_t struct_size;      /* size of the struct (0 if none) */
