@@ -98,7 +98,9 @@ struct DebugHandle {
     uint64_t serial;        /* unique for each life of the record */
     const char *closed_by;  /* the API function that closed it */
     /* Type of the object, kept when closing: the tp_name of a static type
-     * (which lives as long as the process), else a copy in type_name_buf. */
+     * (which lives as long as the process), else the name kept for a heap
+     * type (DebugTypeName, valid while the record is in the closed queue)
+     * or a copy in type_name_buf. */
     const char *type_name;
     int32_t generation;
     unsigned char state;
@@ -321,8 +323,37 @@ _HPy_HIDDEN DebugHandle *debug_handle_new_const(PyObject *obj, const char *name)
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
 _HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
-_HPy_HIDDEN void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp);
 _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
+
+/* The name of a heap type, copied once for all the handles closed with an
+ * object of that type (debug_handles.c): found by the address of the type
+ * in a table, and valid for as long as the type lives without a new name
+ * (tp_name is a new string when __name__ is set). It is dropped by a weak
+ * reference callback when the type dies (or when it has a new name), after
+ * the closed handles that point to its name have been given a copy of
+ * their own: a closed handle never points to freed memory. */
+typedef struct DebugTypeName DebugTypeName;
+struct DebugTypeName {
+    PyTypeObject *tp;
+    const char *tp_name;    /* tp->tp_name when `name` was copied */
+    const char *name;       /* the copy (malloc()ed) */
+    PyObject *ht_name;      /* a reference to the type's __name__ of then
+                             * (see debug_handles.c) */
+    PyObject *weakref;      /* to tp, with the callback */
+    DebugTypeName *next;    /* in the bucket */
+};
+#define DEBUG_TYPE_NAME_BUCKETS 64
+_HPy_HIDDEN extern DebugTypeName *debug_type_names[DEBUG_TYPE_NAME_BUCKETS];
+
+static inline size_t debug_type_name_bucket(PyTypeObject *tp)
+{
+    uintptr_t p = (uintptr_t)tp;
+    return (size_t)((p >> 4) ^ (p >> 10)) & (DEBUG_TYPE_NAME_BUCKETS - 1);
+}
+
+/* The slow path of keeping the type name of a heap type: another entry of
+ * the bucket, a new entry, or a copy in the record. */
+_HPy_HIDDEN void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp);
 
 /* The i-th oldest handle of the closed queue (0 <= i < closed_count). */
 static inline DebugHandle *debug_closed_at(HPy_ssize_t i)
@@ -348,13 +379,22 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj, const char *closed_by)
 {
     PyTypeObject *tp = Py_TYPE(obj);
-    /* a static type (and its name) lives as long as the process */
-    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)))
-        dh->type_name = tp->tp_name;
-    else
-        debug_keep_type_name(dh, tp);
+    /* first: the slow path of a heap type's name may run arbitrary code
+     * (a garbage collection), for which `dh` is already closed */
     dh->state = DH_CLOSED;
     dh->closed_by = closed_by;
+    /* a static type (and its name) lives as long as the process */
+    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
+        dh->type_name = tp->tp_name;
+    }
+    else {
+        /* (the type is alive: `obj` is) */
+        DebugTypeName *e = debug_type_names[debug_type_name_bucket(tp)];
+        if (DEBUG_LIKELY(e != NULL && e->tp == tp && e->tp_name == tp->tp_name))
+            dh->type_name = e->name;
+        else
+            debug_keep_type_name(dh, tp);
+    }
     if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE)) {
         /* protect the raw data, queue, then trim what is kept */
         debug_raw_data_close(dh);
