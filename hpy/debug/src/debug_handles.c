@@ -30,6 +30,8 @@
 #  define HAVE_MEMFD 1
 #endif
 
+DebugFrame debug_no_frame;
+
 #ifdef DEBUG_THREAD_LOCAL
 DebugState debug_state;
 DEBUG_THREAD_LOCAL DebugFrame *debug_tls_frame;
@@ -719,7 +721,6 @@ DebugHandle *debug_handle_open_slow(PyObject *obj, const char *created_by, Debug
     dh->obj = obj;
     dh->frame = frame;
     dh->state = DH_OPEN;
-    dh->was_arg = frame != NULL;
     dh->created_by = created_by;
     if (debug_state.stack_trace_limit > 0)
         capture_trace(dh);
@@ -733,7 +734,6 @@ DebugHandle *debug_handle_new_const(PyObject *obj, const char *name)
         return NULL;
     dh->obj = obj;
     dh->frame = NULL;
-    dh->was_arg = 0;
     dh->state = DH_CONST;
     dh->const_name = name;
     dh->created_by = "the context";
@@ -777,6 +777,12 @@ DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n)
     qsort(out, (size_t)count, sizeof(DebugHandle *), compare_serials);
     *n = count;
     return out;
+}
+
+void debug_set_stack_trace_limit(int n)
+{
+    debug_state.stack_trace_limit = n;
+    debug_state.open_slow_below = n > 0 ? UINTPTR_MAX : 0;
 }
 
 /* ---- the closed queue ---- */
@@ -1030,14 +1036,14 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
         debug_str_printf(s, ")");
         return;
     }
-    if (dh->was_arg)
+    if (dh->frame != NULL)
         debug_str_printf(s, ", an argument handed to an HPy function");
     else if (dh->created_by != NULL)
         debug_str_printf(s, ", created by %s", dh->created_by);
     if (dh->state == DH_CLOSED && dh->closed_by != NULL)
         debug_str_printf(s, ", closed by %s", dh->closed_by);
     debug_str_printf(s, ")");
-    if (dh->state == DH_CLOSED && dh->was_arg)
+    if (dh->state == DH_CLOSED && dh->frame != NULL)
         debug_str_printf(s, "; argument handles are closed when their call returns: to keep the "
                             "object longer, HPy_Dup the handle (or store it in an HPyField/HPyGlobal)");
 #ifdef HAVE_BACKTRACE

@@ -93,8 +93,11 @@ struct DebugHandle {
     /* The first cache line: what opening, closing and recycling touch. */
     PyObject *obj;          /* owned while open or const; stale once closed */
     DebugHandle *next;      /* the free list */
-    DebugFrame *frame;      /* argument of this frame, while it runs */
-    const char *created_by; /* the API function (or frame) that opened it */
+    /* An argument handle: the frame it is an argument of (kept once closed,
+     * or debug_no_frame after DebugHandle._force_close()); else NULL. */
+    DebugFrame *frame;
+    const char *created_by; /* the API function that opened it (not set for
+                             * arguments) */
     uint64_t serial;        /* unique for each life of the record */
     const char *closed_by;  /* the API function that closed it */
     /* Type of the object, kept when closing: the tp_name of a static type
@@ -104,7 +107,6 @@ struct DebugHandle {
     const char *type_name;
     int32_t generation;
     unsigned char state;
-    unsigned char was_arg;  /* opened as an argument of a call frame */
     unsigned char raw_state;
     unsigned char cold;     /* raw data or a stack trace may have to be
                              * released when the record is recycled */
@@ -206,9 +208,13 @@ typedef struct {
     HPyContext *uctx;           /* the universal context */
     DebugHandle *free_list;     /* singly linked through `next` */
     char *last_chunk;           /* the chunk of the last handle looked up */
+    /* debug_handle_open takes the slow path if (uintptr_t)free_list <=
+     * open_slow_below: 0 normally (an empty free list), UINTPTR_MAX while
+     * stack traces are recorded (one branch for both) */
+    uintptr_t open_slow_below;
     uint64_t next_serial;
     int32_t generation;
-    int stack_trace_limit;      /* 0: off */
+    int stack_trace_limit;      /* 0: off (set with debug_set_stack_trace_limit) */
     /* The queue of closed handles: a ring of closed_max entries (in an
      * array of closed_cap >= closed_max), the oldest at *closed_oldest. In
      * the steady state it is full (closed_full: closed_count == closed_max
@@ -284,6 +290,10 @@ static inline HPy debug_as_hpy(DebugHandle *dh)
     return h;
 }
 
+/* What DebugHandle._force_close() leaves in `frame` of an argument handle:
+ * no frame closes it any more, and it still owns no reference. */
+_HPy_HIDDEN extern DebugFrame debug_no_frame;
+
 /* The slow path of debug_handle_open: a new chunk, or a stack trace. */
 _HPy_HIDDEN DebugHandle *debug_handle_open_slow(PyObject *obj, const char *created_by,
                                                 DebugFrame *frame);
@@ -296,16 +306,16 @@ static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open(PyObject *obj, const c
                                              DebugFrame *frame)
 {
     DebugHandle *dh = debug_state.free_list;
-    if (DEBUG_UNLIKELY(dh == NULL || debug_state.stack_trace_limit > 0))
+    if (DEBUG_UNLIKELY((uintptr_t)dh <= debug_state.open_slow_below))
         return debug_handle_open_slow(obj, created_by, frame);
     debug_state.free_list = dh->next;
     dh->obj = obj;
     dh->frame = frame;
-    dh->created_by = created_by;
+    if (frame == NULL) /* (known when inlined) */
+        dh->created_by = created_by;
     dh->serial = ++debug_state.next_serial;
     dh->generation = debug_state.generation;
     dh->state = DH_OPEN;
-    dh->was_arg = frame != NULL;
     return dh;
 }
 
@@ -369,8 +379,7 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 {
     if (DEBUG_UNLIKELY(dh->cold))
         debug_recycle_cold(dh);
-    dh->state = DH_FREE;
-    dh->obj = NULL;
+    dh->state = DH_FREE;  /* (its stale `obj` is never read) */
     dh->next = debug_state.free_list;
     debug_state.free_list = dh;
 }
@@ -421,7 +430,7 @@ static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObje
 static DEBUG_ALWAYS_INLINE void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
 {
     PyObject *obj = dh->obj;
-    int owned = !steal && !dh->was_arg;
+    int owned = !steal && dh->frame == NULL;
     debug_handle_mark_closed(dh, obj, closed_by);
     /* Last: releasing the object may run arbitrary code. Argument handles
      * own no reference: the caller keeps its arguments alive during the
@@ -446,6 +455,7 @@ _HPy_HIDDEN DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n);
 
 /* Settings. */
 _HPy_HIDDEN void debug_set_closed_max(HPy_ssize_t n);
+_HPy_HIDDEN void debug_set_stack_trace_limit(int n);
 _HPy_HIDDEN void debug_set_raw_max(size_t n);
 
 /* Raw data: returns a read-only copy of `data` (`size` bytes, NUL
@@ -546,6 +556,44 @@ static DEBUG_ALWAYS_INLINE HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
 }
 
 _HPy_HIDDEN const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n);
+
+/* The argument handles of an array of n <= DEBUG_FRAME_SMALL_ARGS objects
+ * (the common case), in the frame's small arrays and not in `args`: the
+ * caller closes them with debug_frame_close_small_array when the call
+ * returns. A frame has at most one array of arguments: then `args` never
+ * uses the small arrays (debug_frame_arg is not used with this). */
+static DEBUG_ALWAYS_INLINE const HPy *debug_frame_open_small_array(DebugFrame *f,
+                                                                   PyObject *const *objs,
+                                                                   HPy_ssize_t n)
+{
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        DebugHandle *dh = debug_frame_open_arg(f, objs[i]);
+        f->small_args[i] = dh;
+        f->small_array[i] = debug_as_hpy(dh);
+    }
+    return f->small_array;
+}
+
+static DEBUG_ALWAYS_INLINE void debug_frame_close_small_array(DebugFrame *f, HPy_ssize_t n)
+{
+    for (HPy_ssize_t i = 0; i < n; i++)
+        debug_frame_close_arg(f, f->small_args[i]);
+}
+
+/* Either of the two above, by the size of the array. */
+static DEBUG_ALWAYS_INLINE const HPy *debug_frame_open_array(DebugFrame *f, PyObject *const *objs,
+                                                            HPy_ssize_t n)
+{
+    if (DEBUG_LIKELY(n <= DEBUG_FRAME_SMALL_ARGS))
+        return debug_frame_open_small_array(f, objs, n);
+    return debug_frame_arg_array(f, objs, n);  /* closed by debug_frame_leave */
+}
+
+static DEBUG_ALWAYS_INLINE void debug_frame_close_array(DebugFrame *f, HPy_ssize_t n)
+{
+    if (DEBUG_LIKELY(n <= DEBUG_FRAME_SMALL_ARGS))
+        debug_frame_close_small_array(f, n);
+}
 
 /* The _debug module (debug_module.c). */
 _HPy_HIDDEN PyObject *hpy_debug_module_create(void);
