@@ -129,7 +129,6 @@ static DEBUG_ALWAYS_INLINE HPyContext *acquire_ctx(DebugFrame *f)
     ctx_ring_pos = pos + 1 == ctx_ring_size ? 0 : pos + 1;
     b->info.state = DEBUG_CTX_VALID;
     b->info.frame = f;
-    b->info.uses++;
     return &b->ctx;
 }
 

@@ -163,7 +163,6 @@ typedef struct {
     uint32_t state;        /* DEBUG_CTX_VALID or DEBUG_CTX_INVALID */
     int is_global;         /* the context handed to extensions at load time */
     DebugFrame *frame;     /* per-call contexts: the frame running with it, or NULL */
-    uint64_t uses;         /* how many frames have used it */
 } DebugCtxInfo;
 
 /* A debug context that may be used, or one that may not (a per-call
