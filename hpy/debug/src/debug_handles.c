@@ -1,4 +1,4 @@
-/* Debug handles: allocation from never-freed chunks, the open list, the
+/* Debug handles: allocation from never-freed chunks, the
  * bounded queue of closed handles, creation stack traces, and the
  * protection of raw data (the char* of HPyBytes_AsString & co), which is
  * copied to pages of its own: read-only while the handle is open, without

@@ -75,7 +75,7 @@ typedef struct DebugHandle DebugHandle;
 
 enum {
     DH_FREE = 0,   /* in the free list */
-    DH_OPEN = 1,   /* in the open list */
+    DH_OPEN = 1,   /* open (in no list) */
     DH_CLOSED = 2, /* in the closed queue */
     DH_CONST = 3,  /* a context constant: never closes, in no list */
 };
@@ -135,9 +135,10 @@ struct DebugHandle {
 #define DEBUG_FRAME_SMALL_ARGS 8
 
 /* A call from CPython into the extension (debug_ctx.c). The argument
- * handles of a fixed signature are closed by the generated marshalling;
- * the others (arrays, irregular signatures) are kept in `args` and closed
- * by debug_frame_leave. Only the fields before `sig` are initialised when
+ * handles of single arguments and of arrays of up to DEBUG_FRAME_SMALL_ARGS
+ * (in small_args/small_array) are closed by the marshalling after the call;
+ * the others (larger arrays, buffers, module creation) are kept in `args`
+ * and closed by debug_frame_leave. Only the fields before `sig` are initialised when
  * a frame starts; the others are set as they are used. */
 struct DebugFrame {
     DebugFrame *prev;       /* the enclosing frame in this thread, or NULL */
