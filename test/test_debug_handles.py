@@ -322,6 +322,63 @@ def test_closed_handle_keeps_the_name_of_its_heap_type(mod, _debug):
     assert sum("was an object of type 'SomeHeapType'" in h.description for h in closed) == 2
 
 
+def test_closed_handle_keeps_the_name_its_heap_type_had(mod, _debug):
+    # the name is copied once per type and shared by the closed handles:
+    # a new __name__ (twice: the second string may take the address of the
+    # first) and the death of the type must not change what they report
+    class Renamed:
+        def __repr__(self):
+            return "x"
+
+    gen = _debug.new_generation()
+    mod.no_leak(Renamed())
+    Renamed.__qualname__ = Renamed.__name__ = "FirstName"
+    mod.no_leak(Renamed())
+    Renamed.__name__ = "SecondName"
+    Renamed.__name__ = "ThirdName"
+    mod.no_leak(Renamed())
+    names = ["Renamed", "FirstName", "ThirdName"]
+
+    def described(closed):
+        return [n for h in closed for n in names + ["SecondName"]
+                if f"was an object of type '{n}'" in h.description]
+
+    closed = _debug.get_closed_handles(gen)
+    assert described(closed) == [n for n in names for _ in range(2)]
+    import weakref
+    type_ref = weakref.ref(Renamed)
+    del Renamed
+    gc.collect()
+    assert type_ref() is None        # the debug mode does not keep it alive
+    assert described(closed) == [n for n in names for _ in range(2)]
+
+
+def test_closed_handles_of_many_heap_types(mod, _debug):
+    # more types than the table has buckets, half of them dying
+    types = [type(f"ManyType{i}", (), {"__repr__": lambda self: "x"}) for i in range(300)]
+    old = _debug.get_closed_handles_queue_max_size()
+    try:
+        _debug.set_closed_handles_queue_max_size(5000)
+        gen = _debug.new_generation()
+        for t in types:
+            mod.no_leak(t())
+        for t in types:
+            mod.no_leak(t())
+        closed = _debug.get_closed_handles(gen)
+
+        def described():
+            return [h.description.split("type '")[1].split("'")[0]
+                    for h in closed if "ManyType" in h.description]
+
+        expected = [f"ManyType{i}" for _ in range(2) for i in range(300) for _ in range(2)]
+        assert described() == expected
+        del types[::2]
+        gc.collect()
+        assert described() == expected
+    finally:
+        _debug.set_closed_handles_queue_max_size(old)
+
+
 def test_raw_data_pool_reuse(mod, _debug):
     """Raw data up to a page is copied to recycled pages of a pool: the data
     handed out is always the right one, also once pages come back."""

@@ -158,8 +158,10 @@ function callRealCase(sig: FuncSignature): string[] | null {
   const lines = [`    case ${sig.name}: {`, `        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`];
   const callArgs = ["f->ctx"];
   // handles of single arguments: opened here, closed here after the call;
-  // handle arrays: kept in the frame, closed by debug_frame_leave
+  // handle arrays: the same up to DEBUG_FRAME_SMALL_ARGS items (the frame's
+  // small arrays), else kept in the frame and closed by debug_frame_leave
   const singles: string[] = [];
+  const arrays: string[] = [];
   args.forEach((a, i) => {
     const p = sig.implParams[i]!;
     if (p.type === "HPy") {
@@ -169,8 +171,11 @@ function callRealCase(sig: FuncSignature): string[] | null {
     } else if (p.type === "const HPy *") {
       const count = args[i + 1];
       if (count === undefined) throw new Error(`${sig.name}: handle array ${a.name} without a count`);
-      lines.push(`        const HPy *d_${a.name} = debug_frame_arg_array(f, a->${a.name}, (HPy_ssize_t)a->${count.name});`);
+      if (arrays.length > 0) throw new Error(`${sig.name}: more than one handle array`);
+      lines.push(`        HPy_ssize_t d_n_${a.name} = (HPy_ssize_t)a->${count.name};`);
+      lines.push(`        const HPy *d_${a.name} = debug_frame_open_array(f, a->${a.name}, d_n_${a.name});`);
       callArgs.push(`d_${a.name}`);
+      arrays.push(`d_n_${a.name}`);
     } else if (p.type === "HPy_RichCmpOp") {
       callArgs.push(`(HPy_RichCmpOp)a->${a.name}`);
     } else {
@@ -178,7 +183,10 @@ function callRealCase(sig: FuncSignature): string[] | null {
     }
   });
   const call = `((${sig.implTypedef})(void (*)(void))func)(${callArgs.join(", ")})`;
-  const closes = singles.map((d) => `        debug_frame_close_arg(f, ${d});`);
+  const closes = [
+    ...singles.map((d) => `        debug_frame_close_arg(f, ${d});`),
+    ...arrays.map((n) => `        debug_frame_close_array(f, ${n});`),
+  ];
   if (result === null) {
     lines.push(`        ${call};`, ...closes, "        debug_frame_leave_void(f);");
   } else if (sig.implReturns === "HPy") {
@@ -207,9 +215,10 @@ export function emitDebugCallReal(): GeneratedFile {
     f.line("}");
     f.blank();
     f.line("/* Runs `func` in the call frame `f` (already entered) if `sig` is regular:");
-    f.line(" * the handles of single arguments are opened and closed around the call,");
-    f.line(" * those of arrays are closed by debug_frame_leave, which also converts the");
-    f.line(" * result. Returns 1 if `sig` was handled here, 0 if the caller must handle it. */");
+    f.line(" * the handles of single arguments and of small arrays are opened and closed");
+    f.line(" * around the call, those of larger arrays are closed by debug_frame_leave,");
+    f.line(" * which also converts the result. Returns 1 if `sig` was handled here, 0 if");
+    f.line(" * the caller must handle it. */");
     f.line("static DEBUG_ALWAYS_INLINE int");
     f.line("debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func, void *args)");
     f.line("{");

@@ -52,9 +52,10 @@ static const char *debug_signature_name(HPyFunc_Signature sig)
 }
 
 /* Runs `func` in the call frame `f` (already entered) if `sig` is regular:
- * the handles of single arguments are opened and closed around the call,
- * those of arrays are closed by debug_frame_leave, which also converts the
- * result. Returns 1 if `sig` was handled here, 0 if the caller must handle it. */
+ * the handles of single arguments and of small arrays are opened and closed
+ * around the call, those of larger arrays are closed by debug_frame_leave,
+ * which also converts the result. Returns 1 if `sig` was handled here, 0 if
+ * the caller must handle it. */
 static DEBUG_ALWAYS_INLINE int
 debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func, void *args)
 {
@@ -62,10 +63,12 @@ debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func,
     case HPyFunc_VARARGS: {
         _HPyFunc_args_VARARGS *a = (_HPyFunc_args_VARARGS *)args;
         DebugHandle *d_self = debug_frame_open_arg(f, a->self);
-        const HPy *d_args = debug_frame_arg_array(f, a->args, (HPy_ssize_t)a->nargs);
+        HPy_ssize_t d_n_args = (HPy_ssize_t)a->nargs;
+        const HPy *d_args = debug_frame_open_array(f, a->args, d_n_args);
         HPy r = ((HPyFunc_varargs)(void (*)(void))func)(f->ctx, debug_as_hpy(d_self), d_args, a->nargs);
         PyObject *res = debug_frame_result(f, r);
         debug_frame_close_arg(f, d_self);
+        debug_frame_close_array(f, d_n_args);
         a->result = debug_frame_leave_obj(f, res);
         return 1;
     }

@@ -129,7 +129,6 @@ static DEBUG_ALWAYS_INLINE HPyContext *acquire_ctx(DebugFrame *f)
     ctx_ring_pos = pos + 1 == ctx_ring_size ? 0 : pos + 1;
     b->info.state = DEBUG_CTX_VALID;
     b->info.frame = f;
-    b->info.uses++;
     return &b->ctx;
 }
 
@@ -405,31 +404,46 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
         size_t nargs = (size_t)PyVectorcall_NARGS(a->nargsf);
         Py_ssize_t nkw = a->kwnames != NULL ? PyTuple_GET_SIZE(a->kwnames) : 0;
-        HPy self = debug_frame_arg(f, a->self);
-        const HPy *items = debug_frame_arg_array(f, a->args, (HPy_ssize_t)nargs + nkw);
-        HPy kwnames = debug_frame_arg(f, a->kwnames);
-        HPy r = ((HPyFunc_keywords)(void (*)(void))func)(f->ctx, self, items, nargs, kwnames);
-        a->result = debug_frame_leave_obj(f, debug_frame_result(f, r));
+        HPy_ssize_t n = (HPy_ssize_t)nargs + nkw;
+        DebugHandle *self = debug_frame_open_arg(f, a->self);
+        const HPy *items = debug_frame_open_array(f, a->args, n);
+        DebugHandle *kwnames = debug_frame_open_arg(f, a->kwnames);
+        HPy r = ((HPyFunc_keywords)(void (*)(void))func)(f->ctx, debug_as_hpy(self), items, nargs,
+                                                         debug_as_hpy(kwnames));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, self);
+        debug_frame_close_array(f, n);
+        debug_frame_close_arg(f, kwnames);
+        a->result = debug_frame_leave_obj(f, res);
         return;
     }
     case HPyFunc_INITPROC: {
         _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
-        HPy self = debug_frame_arg(f, a->self);
+        DebugHandle *self = debug_frame_open_arg(f, a->self);
         Py_ssize_t n = PyTuple_GET_SIZE(a->args);
-        const HPy *items = debug_frame_arg_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
-        HPy kw = debug_frame_arg(f, a->kw);
-        int r = ((HPyFunc_initproc)(void (*)(void))func)(f->ctx, self, items, n, kw);
+        const HPy *items = debug_frame_open_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
+        DebugHandle *kw = debug_frame_open_arg(f, a->kw);
+        int r = ((HPyFunc_initproc)(void (*)(void))func)(f->ctx, debug_as_hpy(self), items, n,
+                                                         debug_as_hpy(kw));
+        debug_frame_close_arg(f, self);
+        debug_frame_close_array(f, n);
+        debug_frame_close_arg(f, kw);
         a->result = debug_frame_leave(f) ? -1 : r;
         return;
     }
     case HPyFunc_NEWFUNC: {
         _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
-        HPy type = debug_frame_arg(f, a->self);
+        DebugHandle *type = debug_frame_open_arg(f, a->self);
         Py_ssize_t n = PyTuple_GET_SIZE(a->args);
-        const HPy *items = debug_frame_arg_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
-        HPy kw = debug_frame_arg(f, a->kw);
-        HPy r = ((HPyFunc_newfunc)(void (*)(void))func)(f->ctx, type, items, n, kw);
-        a->result = debug_frame_leave_obj(f, debug_frame_result(f, r));
+        const HPy *items = debug_frame_open_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
+        DebugHandle *kw = debug_frame_open_arg(f, a->kw);
+        HPy r = ((HPyFunc_newfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(type), items, n,
+                                                        debug_as_hpy(kw));
+        PyObject *res = debug_frame_result(f, r);
+        debug_frame_close_arg(f, type);
+        debug_frame_close_array(f, n);
+        debug_frame_close_arg(f, kw);
+        a->result = debug_frame_leave_obj(f, res);
         return;
     }
     case HPyFunc_GETBUFFERPROC: {

@@ -75,7 +75,7 @@ typedef struct DebugHandle DebugHandle;
 
 enum {
     DH_FREE = 0,   /* in the free list */
-    DH_OPEN = 1,   /* in the open list */
+    DH_OPEN = 1,   /* open (in no list) */
     DH_CLOSED = 2, /* in the closed queue */
     DH_CONST = 3,  /* a context constant: never closes, in no list */
 };
@@ -93,16 +93,20 @@ struct DebugHandle {
     /* The first cache line: what opening, closing and recycling touch. */
     PyObject *obj;          /* owned while open or const; stale once closed */
     DebugHandle *next;      /* the free list */
-    DebugFrame *frame;      /* argument of this frame, while it runs */
-    const char *created_by; /* the API function (or frame) that opened it */
+    /* An argument handle: the frame it is an argument of (kept once closed,
+     * or debug_no_frame after DebugHandle._force_close()); else NULL. */
+    DebugFrame *frame;
+    const char *created_by; /* the API function that opened it (not set for
+                             * arguments) */
     uint64_t serial;        /* unique for each life of the record */
     const char *closed_by;  /* the API function that closed it */
     /* Type of the object, kept when closing: the tp_name of a static type
-     * (which lives as long as the process), else a copy in type_name_buf. */
+     * (which lives as long as the process), else the name kept for a heap
+     * type (DebugTypeName, valid while the record is in the closed queue)
+     * or a copy in type_name_buf. */
     const char *type_name;
     int32_t generation;
     unsigned char state;
-    unsigned char was_arg;  /* opened as an argument of a call frame */
     unsigned char raw_state;
     unsigned char cold;     /* raw data or a stack trace may have to be
                              * released when the record is recycled */
@@ -131,9 +135,10 @@ struct DebugHandle {
 #define DEBUG_FRAME_SMALL_ARGS 8
 
 /* A call from CPython into the extension (debug_ctx.c). The argument
- * handles of a fixed signature are closed by the generated marshalling;
- * the others (arrays, irregular signatures) are kept in `args` and closed
- * by debug_frame_leave. Only the fields before `sig` are initialised when
+ * handles of single arguments and of arrays of up to DEBUG_FRAME_SMALL_ARGS
+ * (in small_args/small_array) are closed by the marshalling after the call;
+ * the others (larger arrays, buffers, module creation) are kept in `args`
+ * and closed by debug_frame_leave. Only the fields before `sig` are initialised when
  * a frame starts; the others are set as they are used. */
 struct DebugFrame {
     DebugFrame *prev;       /* the enclosing frame in this thread, or NULL */
@@ -159,7 +164,6 @@ typedef struct {
     uint32_t state;        /* DEBUG_CTX_VALID or DEBUG_CTX_INVALID */
     int is_global;         /* the context handed to extensions at load time */
     DebugFrame *frame;     /* per-call contexts: the frame running with it, or NULL */
-    uint64_t uses;         /* how many frames have used it */
 } DebugCtxInfo;
 
 /* A debug context that may be used, or one that may not (a per-call
@@ -204,9 +208,13 @@ typedef struct {
     HPyContext *uctx;           /* the universal context */
     DebugHandle *free_list;     /* singly linked through `next` */
     char *last_chunk;           /* the chunk of the last handle looked up */
+    /* debug_handle_open takes the slow path if (uintptr_t)free_list <=
+     * open_slow_below: 0 normally (an empty free list), UINTPTR_MAX while
+     * stack traces are recorded (one branch for both) */
+    uintptr_t open_slow_below;
     uint64_t next_serial;
     int32_t generation;
-    int stack_trace_limit;      /* 0: off */
+    int stack_trace_limit;      /* 0: off (set with debug_set_stack_trace_limit) */
     /* The queue of closed handles: a ring of closed_max entries (in an
      * array of closed_cap >= closed_max), the oldest at *closed_oldest. In
      * the steady state it is full (closed_full: closed_count == closed_max
@@ -282,6 +290,10 @@ static inline HPy debug_as_hpy(DebugHandle *dh)
     return h;
 }
 
+/* What DebugHandle._force_close() leaves in `frame` of an argument handle:
+ * no frame closes it any more, and it still owns no reference. */
+_HPy_HIDDEN extern DebugFrame debug_no_frame;
+
 /* The slow path of debug_handle_open: a new chunk, or a stack trace. */
 _HPy_HIDDEN DebugHandle *debug_handle_open_slow(PyObject *obj, const char *created_by,
                                                 DebugFrame *frame);
@@ -294,16 +306,16 @@ static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open(PyObject *obj, const c
                                              DebugFrame *frame)
 {
     DebugHandle *dh = debug_state.free_list;
-    if (DEBUG_UNLIKELY(dh == NULL || debug_state.stack_trace_limit > 0))
+    if (DEBUG_UNLIKELY((uintptr_t)dh <= debug_state.open_slow_below))
         return debug_handle_open_slow(obj, created_by, frame);
     debug_state.free_list = dh->next;
     dh->obj = obj;
     dh->frame = frame;
-    dh->created_by = created_by;
+    if (frame == NULL) /* (known when inlined) */
+        dh->created_by = created_by;
     dh->serial = ++debug_state.next_serial;
     dh->generation = debug_state.generation;
     dh->state = DH_OPEN;
-    dh->was_arg = frame != NULL;
     return dh;
 }
 
@@ -321,8 +333,37 @@ _HPy_HIDDEN DebugHandle *debug_handle_new_const(PyObject *obj, const char *name)
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
 _HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
-_HPy_HIDDEN void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp);
 _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
+
+/* The name of a heap type, copied once for all the handles closed with an
+ * object of that type (debug_handles.c): found by the address of the type
+ * in a table, and valid for as long as the type lives without a new name
+ * (tp_name is a new string when __name__ is set). It is dropped by a weak
+ * reference callback when the type dies (or when it has a new name), after
+ * the closed handles that point to its name have been given a copy of
+ * their own: a closed handle never points to freed memory. */
+typedef struct DebugTypeName DebugTypeName;
+struct DebugTypeName {
+    PyTypeObject *tp;
+    const char *tp_name;    /* tp->tp_name when `name` was copied */
+    const char *name;       /* the copy (malloc()ed) */
+    PyObject *ht_name;      /* a reference to the type's __name__ of then
+                             * (see debug_handles.c) */
+    PyObject *weakref;      /* to tp, with the callback */
+    DebugTypeName *next;    /* in the bucket */
+};
+#define DEBUG_TYPE_NAME_BUCKETS 64
+_HPy_HIDDEN extern DebugTypeName *debug_type_names[DEBUG_TYPE_NAME_BUCKETS];
+
+static inline size_t debug_type_name_bucket(PyTypeObject *tp)
+{
+    uintptr_t p = (uintptr_t)tp;
+    return (size_t)((p >> 4) ^ (p >> 10)) & (DEBUG_TYPE_NAME_BUCKETS - 1);
+}
+
+/* The slow path of keeping the type name of a heap type: another entry of
+ * the bucket, a new entry, or a copy in the record. */
+_HPy_HIDDEN void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp);
 
 /* The i-th oldest handle of the closed queue (0 <= i < closed_count). */
 static inline DebugHandle *debug_closed_at(HPy_ssize_t i)
@@ -338,8 +379,7 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 {
     if (DEBUG_UNLIKELY(dh->cold))
         debug_recycle_cold(dh);
-    dh->state = DH_FREE;
-    dh->obj = NULL;
+    dh->state = DH_FREE;  /* (its stale `obj` is never read) */
     dh->next = debug_state.free_list;
     debug_state.free_list = dh;
 }
@@ -348,13 +388,22 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj, const char *closed_by)
 {
     PyTypeObject *tp = Py_TYPE(obj);
-    /* a static type (and its name) lives as long as the process */
-    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE)))
-        dh->type_name = tp->tp_name;
-    else
-        debug_keep_type_name(dh, tp);
+    /* first: the slow path of a heap type's name may run arbitrary code
+     * (a garbage collection), for which `dh` is already closed */
     dh->state = DH_CLOSED;
     dh->closed_by = closed_by;
+    /* a static type (and its name) lives as long as the process */
+    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
+        dh->type_name = tp->tp_name;
+    }
+    else {
+        /* (the type is alive: `obj` is) */
+        DebugTypeName *e = debug_type_names[debug_type_name_bucket(tp)];
+        if (DEBUG_LIKELY(e != NULL && e->tp == tp && e->tp_name == tp->tp_name))
+            dh->type_name = e->name;
+        else
+            debug_keep_type_name(dh, tp);
+    }
     if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE)) {
         /* protect the raw data, queue, then trim what is kept */
         debug_raw_data_close(dh);
@@ -381,7 +430,7 @@ static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObje
 static DEBUG_ALWAYS_INLINE void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
 {
     PyObject *obj = dh->obj;
-    int owned = !steal && !dh->was_arg;
+    int owned = !steal && dh->frame == NULL;
     debug_handle_mark_closed(dh, obj, closed_by);
     /* Last: releasing the object may run arbitrary code. Argument handles
      * own no reference: the caller keeps its arguments alive during the
@@ -406,6 +455,7 @@ _HPy_HIDDEN DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n);
 
 /* Settings. */
 _HPy_HIDDEN void debug_set_closed_max(HPy_ssize_t n);
+_HPy_HIDDEN void debug_set_stack_trace_limit(int n);
 _HPy_HIDDEN void debug_set_raw_max(size_t n);
 
 /* Raw data: returns a read-only copy of `data` (`size` bytes, NUL
@@ -506,6 +556,44 @@ static DEBUG_ALWAYS_INLINE HPy debug_frame_arg(DebugFrame *f, PyObject *obj)
 }
 
 _HPy_HIDDEN const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n);
+
+/* The argument handles of an array of n <= DEBUG_FRAME_SMALL_ARGS objects
+ * (the common case), in the frame's small arrays and not in `args`: the
+ * caller closes them with debug_frame_close_small_array when the call
+ * returns. A frame has at most one array of arguments: then `args` never
+ * uses the small arrays (debug_frame_arg is not used with this). */
+static DEBUG_ALWAYS_INLINE const HPy *debug_frame_open_small_array(DebugFrame *f,
+                                                                   PyObject *const *objs,
+                                                                   HPy_ssize_t n)
+{
+    for (HPy_ssize_t i = 0; i < n; i++) {
+        DebugHandle *dh = debug_frame_open_arg(f, objs[i]);
+        f->small_args[i] = dh;
+        f->small_array[i] = debug_as_hpy(dh);
+    }
+    return f->small_array;
+}
+
+static DEBUG_ALWAYS_INLINE void debug_frame_close_small_array(DebugFrame *f, HPy_ssize_t n)
+{
+    for (HPy_ssize_t i = 0; i < n; i++)
+        debug_frame_close_arg(f, f->small_args[i]);
+}
+
+/* Either of the two above, by the size of the array. */
+static DEBUG_ALWAYS_INLINE const HPy *debug_frame_open_array(DebugFrame *f, PyObject *const *objs,
+                                                            HPy_ssize_t n)
+{
+    if (DEBUG_LIKELY(n <= DEBUG_FRAME_SMALL_ARGS))
+        return debug_frame_open_small_array(f, objs, n);
+    return debug_frame_arg_array(f, objs, n);  /* closed by debug_frame_leave */
+}
+
+static DEBUG_ALWAYS_INLINE void debug_frame_close_array(DebugFrame *f, HPy_ssize_t n)
+{
+    if (DEBUG_LIKELY(n <= DEBUG_FRAME_SMALL_ARGS))
+        debug_frame_close_small_array(f, n);
+}
 
 /* The _debug module (debug_module.c). */
 _HPy_HIDDEN PyObject *hpy_debug_module_create(void);

@@ -88,7 +88,8 @@ static PyObject *DebugHandle_force_close(DebugHandleObject *self, PyObject *unus
 {
     (void)unused;
     if (same_life(self) && self->handle->state == DH_OPEN) {
-        self->handle->frame = NULL;
+        if (self->handle->frame != NULL)
+            self->handle->frame = &debug_no_frame; /* still an argument */
         debug_handle_close(self->handle, "DebugHandle._force_close()", 0);
     }
     Py_RETURN_NONE;
@@ -288,7 +289,7 @@ static PyObject *set_handle_stack_trace_limit(PyObject *self, PyObject *arg)
 {
     (void)self;
     if (arg == Py_None) {
-        debug_state.stack_trace_limit = 0;
+        debug_set_stack_trace_limit(0);
         Py_RETURN_NONE;
     }
     long n = PyLong_AsLong(arg);
@@ -298,7 +299,7 @@ static PyObject *set_handle_stack_trace_limit(PyObject *self, PyObject *arg)
         PyErr_SetString(PyExc_ValueError, "the stack trace limit must be between 0 and 1000, or None");
         return NULL;
     }
-    debug_state.stack_trace_limit = (int)n;
+    debug_set_stack_trace_limit((int)n);
     Py_RETURN_NONE;
 }
 
