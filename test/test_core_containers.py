@@ -309,6 +309,14 @@ def test_unicode_utf8_and_size(hpy):
     assert mod.utf8_and_size("abc") == (b"abc", 3)
     assert mod.utf8_and_size("\u20ac") == (b"\xe2\x82\xac", 3)
     assert mod.utf8_and_size("") == (b"", 0)
+    # compact ASCII strings are read in place, everything else is encoded
+    assert mod.utf8_and_size("x" * 1000) == (b"x" * 1000, 1000)
+    assert mod.utf8_and_size("caf\u00e9") == (b"caf\xc3\xa9", 5)
+
+    class Str(str):
+        pass
+    assert mod.utf8_and_size(Str("abc")) == (b"abc", 3)
+    assert mod.utf8_and_size(Str("\u20ac")) == (b"\xe2\x82\xac", 3)
     with pytest.raises(TypeError):
         mod.utf8_and_size(b"abc")
     with pytest.raises(UnicodeEncodeError):

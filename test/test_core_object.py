@@ -363,6 +363,20 @@ def test_contains_and_length(hpy):
     assert mod.length([1, 2, 3]) == 3
     assert mod.length("") == 0
     assert mod.length({"a": 1}) == 1
+    # exact tuples and lists are read in place; subclasses keep their __len__
+    assert mod.length((1, 2)) == 2
+    assert mod.length(()) == 0
+    assert mod.length([]) == 0
+
+    class Tuple(tuple):
+        def __len__(self):
+            return 99
+
+    class List(list):
+        def __len__(self):
+            return 77
+    assert mod.length(Tuple((1, 2))) == 99
+    assert mod.length(List([1])) == 77
     with pytest.raises(TypeError):
         mod.length(42)
 
