@@ -1060,3 +1060,53 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
     }
 #endif
 }
+
+/* Marks `dh` closed and queues it (without releasing its object): every case
+ * (debug_handle_mark_closed_fast does the common one inline). */
+void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj, const char *closed_by)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    /* first: the slow path of a heap type's name may run arbitrary code
+     * (a garbage collection), for which `dh` is already closed */
+    dh->state = DH_CLOSED;
+    dh->closed_by = closed_by;
+    /* a static type (and its name) lives as long as the process */
+    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
+        dh->type_name = tp->tp_name;
+    }
+    else {
+        /* (the type is alive: `obj` is) */
+        DebugTypeName *e = debug_type_names[debug_type_name_bucket(tp)];
+        if (DEBUG_LIKELY(e != NULL && e->tp == tp && e->tp_name == tp->tp_name))
+            dh->type_name = e->name;
+        else
+            debug_keep_type_name(dh, tp);
+    }
+    if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE)) {
+        /* protect the raw data, queue, then trim what is kept */
+        debug_raw_data_close(dh);
+        debug_closed_push_slow(dh);
+        if (debug_state.raw_closed_total > debug_state.raw_max)
+            debug_trim_raw_data();
+        return;
+    }
+    /* The queue is full in the steady state: `dh` takes the place of the
+     * oldest, which goes back to the free list. */
+    if (DEBUG_LIKELY(debug_state.closed_full)) {
+        DebugHandle **slot = debug_state.closed_oldest;
+        DebugHandle *old = *slot;
+        *slot = dh;
+        debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
+        debug_recycle(old);
+        return;
+    }
+    debug_closed_push_slow(dh);
+}
+
+/* The slow path of debug_open (debug_internal.h): a new chunk, or a stack
+ * trace. */
+HPy debug_open_slow(HPy uh, const char *fn)
+{
+    DebugHandle *dh = debug_handle_open_slow(_h2py(uh), fn, NULL);
+    return dh != NULL ? debug_as_hpy(dh) : HPy_NULL;
+}

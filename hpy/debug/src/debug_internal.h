@@ -63,12 +63,18 @@ typedef struct DebugHandle DebugHandle;
 #  define DEBUG_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 #  define DEBUG_NOINLINE __attribute__((noinline))
+/* the violation paths: out of line (the fast paths then need no stack
+ * frame of their own), laid out apart */
+#  define DEBUG_COLD __attribute__((noinline, cold))
 #  define DEBUG_ALWAYS_INLINE inline __attribute__((always_inline))
+#  define DEBUG_ASSUME(x) do { if (!(x)) __builtin_unreachable(); } while (0)
 #else
 #  define DEBUG_LIKELY(x) (x)
 #  define DEBUG_UNLIKELY(x) (x)
 #  define DEBUG_NOINLINE
+#  define DEBUG_COLD
 #  define DEBUG_ALWAYS_INLINE inline
+#  define DEBUG_ASSUME(x) ((void)0)
 #endif
 
 /* ---- debug handles ---- */
@@ -192,7 +198,7 @@ _HPy_HIDDEN const char *debug_last_violation(void);
 
 /* Sets HPyDebugError for an API function that was not executed because of
  * a recovered violation, unless an exception is already set. */
-_HPy_HIDDEN void debug_not_executed(const char *fn);
+DEBUG_COLD _HPy_HIDDEN void debug_not_executed(const char *fn);
 
 /* Raises HPyDebugError for the violations recorded in a frame that is
  * returning. A pending exception of the function becomes its __context__
@@ -283,6 +289,23 @@ static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_lookup(HPy h)
     return debug_handle_lookup_slow(p);
 }
 
+/* debug_handle_lookup without the slow path: the record of `h` if it is
+ * one of the chunk of the last lookup, else NULL (maybe a handle of another
+ * chunk: the caller's slow path looks again). Only once a chunk exists
+ * (there is one as soon as a debug context exists: its constants): a record
+ * is then never at address 0, which the callers need not test. */
+static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_lookup_fast(HPy h)
+{
+    uintptr_t p = (uintptr_t)h._i;
+    uintptr_t off = p - (uintptr_t)debug_state.last_chunk;
+    if (DEBUG_LIKELY(off < DEBUG_CHUNK_RECORDS * sizeof(DebugHandle) &&
+                     off % sizeof(DebugHandle) == 0)) {
+        DEBUG_ASSUME(p != 0);
+        return (DebugHandle *)p;
+    }
+    return NULL;
+}
+
 static inline HPy debug_as_hpy(DebugHandle *dh)
 {
     HPy h;
@@ -313,6 +336,23 @@ static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open(PyObject *obj, const c
     dh->frame = frame;
     if (frame == NULL) /* (known when inlined) */
         dh->created_by = created_by;
+    dh->serial = ++debug_state.next_serial;
+    dh->generation = debug_state.generation;
+    dh->state = DH_OPEN;
+    return dh;
+}
+
+/* debug_handle_open of a new handle without the slow path: NULL (and
+ * nothing done) when debug_handle_open would take it. */
+static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open_fast(PyObject *obj, const char *created_by)
+{
+    DebugHandle *dh = debug_state.free_list;
+    if (DEBUG_UNLIKELY((uintptr_t)dh <= debug_state.open_slow_below))
+        return NULL;
+    debug_state.free_list = dh->next;
+    dh->obj = obj;
+    dh->frame = NULL;
+    dh->created_by = created_by;
     dh->serial = ++debug_state.next_serial;
     dh->generation = debug_state.generation;
     dh->state = DH_OPEN;
@@ -384,45 +424,57 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
     debug_state.free_list = dh;
 }
 
-/* Marks `dh` closed and queues it (without releasing its object). */
-static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj, const char *closed_by)
+/* Marks `dh` closed and queues it (without releasing its object): the
+ * whole of it, out of line (debug_handles.c). */
+_HPy_HIDDEN void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj,
+                                               const char *closed_by);
+
+/* The common case of debug_handle_mark_closed, which makes no call: the
+ * type name is known without copying, no raw data, a full closed queue
+ * whose oldest record has nothing cold to release. Returns 0 (and does
+ * nothing) otherwise. */
+static DEBUG_ALWAYS_INLINE int debug_handle_mark_closed_fast(DebugHandle *dh, PyObject *obj,
+                                                              const char *closed_by)
 {
     PyTypeObject *tp = Py_TYPE(obj);
-    /* first: the slow path of a heap type's name may run arbitrary code
-     * (a garbage collection), for which `dh` is already closed */
-    dh->state = DH_CLOSED;
-    dh->closed_by = closed_by;
+    const char *name;
+    DebugHandle **slot, *old;
     /* a static type (and its name) lives as long as the process */
     if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
-        dh->type_name = tp->tp_name;
+        name = tp->tp_name;
     }
     else {
         /* (the type is alive: `obj` is) */
         DebugTypeName *e = debug_type_names[debug_type_name_bucket(tp)];
-        if (DEBUG_LIKELY(e != NULL && e->tp == tp && e->tp_name == tp->tp_name))
-            dh->type_name = e->name;
-        else
-            debug_keep_type_name(dh, tp);
+        if (DEBUG_UNLIKELY(e == NULL || e->tp != tp || e->tp_name != tp->tp_name))
+            return 0;
+        name = e->name;
     }
-    if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE)) {
-        /* protect the raw data, queue, then trim what is kept */
-        debug_raw_data_close(dh);
-        debug_closed_push_slow(dh);
-        if (debug_state.raw_closed_total > debug_state.raw_max)
-            debug_trim_raw_data();
-        return;
-    }
+    if (DEBUG_UNLIKELY(dh->raw_state != RAW_NONE || !debug_state.closed_full))
+        return 0;
     /* The queue is full in the steady state: `dh` takes the place of the
      * oldest, which goes back to the free list. */
-    if (DEBUG_LIKELY(debug_state.closed_full)) {
-        DebugHandle **slot = debug_state.closed_oldest;
-        DebugHandle *old = *slot;
-        *slot = dh;
-        debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
-        debug_recycle(old);
+    slot = debug_state.closed_oldest;
+    old = *slot;
+    if (DEBUG_UNLIKELY(old->cold))
+        return 0;
+    dh->state = DH_CLOSED;
+    dh->closed_by = closed_by;
+    dh->type_name = name;
+    *slot = dh;
+    debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
+    old->state = DH_FREE;  /* (its stale `obj` is never read) */
+    old->next = debug_state.free_list;
+    debug_state.free_list = old;
+    return 1;
+}
+
+/* Marks `dh` closed and queues it (without releasing its object). */
+static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj, const char *closed_by)
+{
+    if (DEBUG_LIKELY(debug_handle_mark_closed_fast(dh, obj, closed_by)))
         return;
-    }
-    debug_closed_push_slow(dh);
+    debug_handle_mark_closed_slow(dh, obj, closed_by);
 }
 
 /* Closes an open handle: releases its reference (unless `steal`, when the
@@ -471,19 +523,36 @@ static inline HPyContext *debug_uctx(void)
 }
 
 /* The violation paths of the checks below. */
-_HPy_HIDDEN HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn);
-_HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param);
+DEBUG_COLD _HPy_HIDDEN HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn);
+DEBUG_COLD _HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param);
+
+/* Whether `dctx` is a debug context that may be used (the fast path of
+ * debug_enter). */
+static DEBUG_ALWAYS_INLINE int debug_ctx_is_valid(HPyContext *dctx)
+{
+    DebugCtxInfo *info;
+    if (DEBUG_UNLIKELY(dctx == NULL))
+        return 0;
+    info = (DebugCtxInfo *)dctx->_private;
+    return DEBUG_LIKELY(info != NULL && info->state == DEBUG_CTX_VALID);
+}
 
 /* Checks that `dctx` may be used; returns the universal context, or NULL
  * after a recovered violation. */
 static DEBUG_ALWAYS_INLINE HPyContext *debug_enter(HPyContext *dctx, const char *fn)
 {
-    if (DEBUG_LIKELY(dctx != NULL)) {
-        DebugCtxInfo *info = (DebugCtxInfo *)dctx->_private;
-        if (DEBUG_LIKELY(info != NULL && info->state == DEBUG_CTX_VALID))
-            return debug_state.uctx;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx))) {
+        HPyContext *uctx = debug_state.uctx;
+        /* set before any debug context is handed out: the callers' test
+         * of the result for NULL is then only on the slow path */
+        DEBUG_ASSUME(uctx != NULL);
+        return uctx;
     }
-    return debug_enter_slow(dctx, fn);
+    /* (only returns NULL here: it returns the universal context for a
+     * valid context alone; known to the callers, whose fast and slow paths
+     * then do not join) */
+    debug_enter_slow(dctx, fn);
+    return NULL;
 }
 
 /* Checks that `h` is an open debug handle (or HPy_NULL) and stores its
@@ -507,14 +576,19 @@ static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char 
 }
 
 /* Wraps a new universal handle in a new debug handle (HPy_NULL stays). */
+DEBUG_NOINLINE _HPy_HIDDEN HPy debug_open_slow(HPy uh, const char *fn);
+
 static DEBUG_ALWAYS_INLINE HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
 {
     DebugHandle *dh;
     (void)dctx;
     if (HPy_IsNull(uh))
         return HPy_NULL;
-    dh = debug_handle_open(_h2py(uh), fn, NULL);
-    return dh != NULL ? debug_as_hpy(dh) : HPy_NULL;
+    dh = debug_handle_open_fast(_h2py(uh), fn);
+    if (DEBUG_LIKELY(dh != NULL))
+        return debug_as_hpy(dh);
+    /* a tail call: the wrappers need no registers kept for it */
+    return debug_open_slow(uh, fn);
 }
 
 /* Frames: the generated marshalling (autogen_debug_call_real.h) and

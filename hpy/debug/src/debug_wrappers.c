@@ -22,9 +22,17 @@
 
 /* ---- handles ---- */
 
-HPy debug_ctx_Dup(HPyContext *dctx, HPy h)
+/* Dup and Close: the fast path (a valid context, an open handle in the
+ * chunk of the last lookup, a record on the free list) makes no call, so
+ * it needs no stack frame; anything else goes to the slow path, out of
+ * line, which does all the checks again. */
+
+static const char dup_fn[] = "HPy_Dup";
+static const char close_fn[] = "HPy_Close";
+
+static DEBUG_NOINLINE HPy dup_slow(HPyContext *dctx, HPy h)
 {
-    static const char fn[] = "HPy_Dup";
+    const char *fn = dup_fn;
     HPy uh;
     ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
     (void)uctx;
@@ -37,9 +45,22 @@ HPy debug_ctx_Dup(HPyContext *dctx, HPy h)
     return debug_open(dctx, uh, fn);
 }
 
-void debug_ctx_Close(HPyContext *dctx, HPy h)
+HPy debug_ctx_Dup(HPyContext *dctx, HPy h)
 {
-    static const char fn[] = "HPy_Close";
+    DebugHandle *dh, *ndh;
+    PyObject *obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) && (dh = debug_handle_lookup_fast(h)) != NULL &&
+                     DH_USABLE(dh->state) && (obj = dh->obj) != NULL &&
+                     (ndh = debug_handle_open_fast(obj, dup_fn)) != NULL)) {
+        Py_INCREF(obj);
+        return debug_as_hpy(ndh);
+    }
+    return dup_slow(dctx, h);
+}
+
+static DEBUG_NOINLINE void close_slow(HPyContext *dctx, HPy h)
+{
+    const char *fn = close_fn;
     DebugHandle *dh;
     ENTER_OR(fn, return)
     (void)uctx;
@@ -73,6 +94,20 @@ void debug_ctx_Close(HPyContext *dctx, HPy h)
         debug_violation(V_HANDLE, dh, "HPy_Close: the handle is already closed (double close)");
         return;
     }
+}
+
+void debug_ctx_Close(HPyContext *dctx, HPy h)
+{
+    DebugHandle *dh;
+    PyObject *obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) && (dh = debug_handle_lookup_fast(h)) != NULL &&
+                     dh->state == DH_OPEN && dh->frame == NULL &&
+                     debug_handle_mark_closed_fast(dh, obj = dh->obj, close_fn))) {
+        /* as debug_handle_close: last, it may run arbitrary code */
+        Py_DECREF(obj);
+        return;
+    }
+    close_slow(dctx, h);
 }
 
 /* Copies n handles into universal handles; returns 0, or -1 after a
