@@ -81,15 +81,46 @@ function debugParams(m: FunctionMember): string {
   return cParams(m.params).replace(/^HPyContext \*ctx/, "HPyContext *dctx");
 }
 
+/**
+ * A wrapper with handle arguments is emitted twice: the checks above in full
+ * (`_slow`, cold), and a fast path that makes no call before the universal
+ * one (a valid context, every handle HPy_NULL or open in the chunk of the
+ * last lookup) and otherwise hands over to the full version, which checks
+ * everything again: the fast path then needs no saved registers, and the
+ * call into the universal context is a tail call unless a handle is wrapped.
+ */
 function wrapper(m: FunctionMember): string[] {
+  const handles = m.params.filter((p) => p.type === "HPy");
+  if (handles.length === 0) return fullWrapper(m, `debug_${ctxName(m)}`, false);
   const name = `debug_${ctxName(m)}`;
+  const slow = `${name}_slow`;
+  const args = ["d_uctx", ...m.params.map((p) => (p.type === "HPy" ? `u_${p.name}` : p.name))];
+  const call = `d_uctx->${ctxName(m)}(${args.join(", ")})`;
+  const slowArgs = ["dctx", ...m.params.map((p) => p.name)].join(", ");
+  const lines = [...fullWrapper(m, slow, true), ""];
+  lines.push(`static ${cFunctionHead(m.returns, name, debugParams(m))}`, "{");
+  lines.push(`    HPy ${handles.map((p) => `u_${p.name}`).join(", ")};`);
+  const checks = ["debug_ctx_is_valid(dctx)", ...handles.map((p) => `debug_unwrap_fast(${p.name}, &u_${p.name})`)];
+  lines.push(`    if (DEBUG_LIKELY(${checks.join(" &&\n                     ")})) {`);
+  lines.push("        HPyContext *d_uctx = debug_state.uctx;");
+  if (m.returns === "void") lines.push(`        ${call};`, "        return;");
+  else if (m.returns === "HPy") lines.push(`        return debug_open(dctx, ${call}, "${m.name}");`);
+  else lines.push(`        return ${call};`);
+  lines.push("    }");
+  if (m.returns === "void") lines.push(`    ${slow}(${slowArgs});`);
+  else lines.push(`    return ${slow}(${slowArgs});`);
+  lines.push("}");
+  return lines;
+}
+
+function fullWrapper(m: FunctionMember, name: string, cold: boolean): string[] {
   const handles = m.params.filter((p) => p.type === "HPy");
   for (const p of handles) {
     if (p.ownership !== "borrowed") throw new Error(`${m.name}: handle argument ${p.name} is not borrowed; write its debug wrapper by hand`);
   }
   const args = ["d_uctx", ...m.params.map((p) => (p.type === "HPy" ? `u_${p.name}` : p.name))];
   const call = `d_uctx->${ctxName(m)}(${args.join(", ")})`;
-  const lines = [`static ${cFunctionHead(m.returns, name, debugParams(m))}`, "{", `    static const char d_fn[] = "${m.name}";`];
+  const lines = [`static ${cold ? "DEBUG_COLD " : ""}${cFunctionHead(m.returns, name, debugParams(m))}`, "{", `    static const char d_fn[] = "${m.name}";`];
   lines.push("    HPyContext *d_uctx = debug_enter(dctx, d_fn);");
   if (handles.length > 0) lines.push(`    HPy ${handles.map((p) => `u_${p.name}`).join(", ")};`);
   const checks = ["d_uctx == NULL", ...handles.map((p) => `debug_unwrap(dctx, ${p.name}, d_fn, "${p.name}", &u_${p.name}) < 0`)];

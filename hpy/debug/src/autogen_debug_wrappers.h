@@ -72,7 +72,7 @@ static HPy debug_ctx_Long_FromSsize_t(HPyContext *dctx, HPy_ssize_t value)
     return debug_open(dctx, d_uctx->ctx_Long_FromSsize_t(d_uctx, value), d_fn);
 }
 
-static int32_t debug_ctx_Long_AsInt32_t(HPyContext *dctx, HPy h)
+static DEBUG_COLD int32_t debug_ctx_Long_AsInt32_t_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsInt32_t";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -85,7 +85,18 @@ static int32_t debug_ctx_Long_AsInt32_t(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsInt32_t(d_uctx, u_h);
 }
 
-static uint32_t debug_ctx_Long_AsUInt32_t(HPyContext *dctx, HPy h)
+static int32_t debug_ctx_Long_AsInt32_t(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsInt32_t(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsInt32_t_slow(dctx, h);
+}
+
+static DEBUG_COLD uint32_t debug_ctx_Long_AsUInt32_t_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsUInt32_t";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -98,7 +109,18 @@ static uint32_t debug_ctx_Long_AsUInt32_t(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsUInt32_t(d_uctx, u_h);
 }
 
-static uint32_t debug_ctx_Long_AsUInt32_tMask(HPyContext *dctx, HPy h)
+static uint32_t debug_ctx_Long_AsUInt32_t(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsUInt32_t(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsUInt32_t_slow(dctx, h);
+}
+
+static DEBUG_COLD uint32_t debug_ctx_Long_AsUInt32_tMask_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsUInt32_tMask";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -111,7 +133,18 @@ static uint32_t debug_ctx_Long_AsUInt32_tMask(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsUInt32_tMask(d_uctx, u_h);
 }
 
-static int64_t debug_ctx_Long_AsInt64_t(HPyContext *dctx, HPy h)
+static uint32_t debug_ctx_Long_AsUInt32_tMask(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsUInt32_tMask(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsUInt32_tMask_slow(dctx, h);
+}
+
+static DEBUG_COLD int64_t debug_ctx_Long_AsInt64_t_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsInt64_t";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -124,7 +157,18 @@ static int64_t debug_ctx_Long_AsInt64_t(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsInt64_t(d_uctx, u_h);
 }
 
-static uint64_t debug_ctx_Long_AsUInt64_t(HPyContext *dctx, HPy h)
+static int64_t debug_ctx_Long_AsInt64_t(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsInt64_t(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsInt64_t_slow(dctx, h);
+}
+
+static DEBUG_COLD uint64_t debug_ctx_Long_AsUInt64_t_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsUInt64_t";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -137,7 +181,18 @@ static uint64_t debug_ctx_Long_AsUInt64_t(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsUInt64_t(d_uctx, u_h);
 }
 
-static uint64_t debug_ctx_Long_AsUInt64_tMask(HPyContext *dctx, HPy h)
+static uint64_t debug_ctx_Long_AsUInt64_t(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsUInt64_t(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsUInt64_t_slow(dctx, h);
+}
+
+static DEBUG_COLD uint64_t debug_ctx_Long_AsUInt64_tMask_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsUInt64_tMask";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -150,7 +205,18 @@ static uint64_t debug_ctx_Long_AsUInt64_tMask(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsUInt64_tMask(d_uctx, u_h);
 }
 
-static size_t debug_ctx_Long_AsSize_t(HPyContext *dctx, HPy h)
+static uint64_t debug_ctx_Long_AsUInt64_tMask(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsUInt64_tMask(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsUInt64_tMask_slow(dctx, h);
+}
+
+static DEBUG_COLD size_t debug_ctx_Long_AsSize_t_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsSize_t";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -163,7 +229,18 @@ static size_t debug_ctx_Long_AsSize_t(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsSize_t(d_uctx, u_h);
 }
 
-static HPy_ssize_t debug_ctx_Long_AsSsize_t(HPyContext *dctx, HPy h)
+static size_t debug_ctx_Long_AsSize_t(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsSize_t(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsSize_t_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy_ssize_t debug_ctx_Long_AsSsize_t_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsSsize_t";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -176,7 +253,18 @@ static HPy_ssize_t debug_ctx_Long_AsSsize_t(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsSsize_t(d_uctx, u_h);
 }
 
-static void *debug_ctx_Long_AsVoidPtr(HPyContext *dctx, HPy h)
+static HPy_ssize_t debug_ctx_Long_AsSsize_t(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsSsize_t(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsSsize_t_slow(dctx, h);
+}
+
+static DEBUG_COLD void *debug_ctx_Long_AsVoidPtr_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsVoidPtr";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -189,7 +277,18 @@ static void *debug_ctx_Long_AsVoidPtr(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Long_AsVoidPtr(d_uctx, u_h);
 }
 
-static double debug_ctx_Long_AsDouble(HPyContext *dctx, HPy h)
+static void *debug_ctx_Long_AsVoidPtr(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsVoidPtr(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsVoidPtr_slow(dctx, h);
+}
+
+static DEBUG_COLD double debug_ctx_Long_AsDouble_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyLong_AsDouble";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -200,6 +299,17 @@ static double debug_ctx_Long_AsDouble(HPyContext *dctx, HPy h)
         return -1.0;
     }
     return d_uctx->ctx_Long_AsDouble(d_uctx, u_h);
+}
+
+static double debug_ctx_Long_AsDouble(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Long_AsDouble(d_uctx, u_h);
+    }
+    return debug_ctx_Long_AsDouble_slow(dctx, h);
 }
 
 static HPy debug_ctx_Float_FromDouble(HPyContext *dctx, double v)
@@ -213,7 +323,7 @@ static HPy debug_ctx_Float_FromDouble(HPyContext *dctx, double v)
     return debug_open(dctx, d_uctx->ctx_Float_FromDouble(d_uctx, v), d_fn);
 }
 
-static double debug_ctx_Float_AsDouble(HPyContext *dctx, HPy h)
+static DEBUG_COLD double debug_ctx_Float_AsDouble_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyFloat_AsDouble";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -224,6 +334,17 @@ static double debug_ctx_Float_AsDouble(HPyContext *dctx, HPy h)
         return -1.0;
     }
     return d_uctx->ctx_Float_AsDouble(d_uctx, u_h);
+}
+
+static double debug_ctx_Float_AsDouble(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Float_AsDouble(d_uctx, u_h);
+    }
+    return debug_ctx_Float_AsDouble_slow(dctx, h);
 }
 
 static HPy debug_ctx_Bool_FromBool(HPyContext *dctx, bool v)
@@ -237,7 +358,7 @@ static HPy debug_ctx_Bool_FromBool(HPyContext *dctx, bool v)
     return debug_open(dctx, d_uctx->ctx_Bool_FromBool(d_uctx, v), d_fn);
 }
 
-static HPy_ssize_t debug_ctx_Length(HPyContext *dctx, HPy h)
+static DEBUG_COLD HPy_ssize_t debug_ctx_Length_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPy_Length";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -250,7 +371,18 @@ static HPy_ssize_t debug_ctx_Length(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Length(d_uctx, u_h);
 }
 
-static int debug_ctx_Number_Check(HPyContext *dctx, HPy h)
+static HPy_ssize_t debug_ctx_Length(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Length(d_uctx, u_h);
+    }
+    return debug_ctx_Length_slow(dctx, h);
+}
+
+static DEBUG_COLD int debug_ctx_Number_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyNumber_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -263,7 +395,18 @@ static int debug_ctx_Number_Check(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Number_Check(d_uctx, u_h);
 }
 
-static HPy debug_ctx_Add(HPyContext *dctx, HPy h1, HPy h2)
+static int debug_ctx_Number_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Number_Check(d_uctx, u_h);
+    }
+    return debug_ctx_Number_Check_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_Add_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Add";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -277,7 +420,19 @@ static HPy debug_ctx_Add(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Add(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Subtract(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Add(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Add(d_uctx, u_h1, u_h2), "HPy_Add");
+    }
+    return debug_ctx_Add_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Subtract_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Subtract";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -291,7 +446,19 @@ static HPy debug_ctx_Subtract(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Subtract(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Multiply(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Subtract(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Subtract(d_uctx, u_h1, u_h2), "HPy_Subtract");
+    }
+    return debug_ctx_Subtract_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Multiply_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Multiply";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -305,7 +472,19 @@ static HPy debug_ctx_Multiply(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Multiply(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_MatrixMultiply(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Multiply(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Multiply(d_uctx, u_h1, u_h2), "HPy_Multiply");
+    }
+    return debug_ctx_Multiply_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_MatrixMultiply_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_MatrixMultiply";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -319,7 +498,19 @@ static HPy debug_ctx_MatrixMultiply(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_MatrixMultiply(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_FloorDivide(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_MatrixMultiply(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_MatrixMultiply(d_uctx, u_h1, u_h2), "HPy_MatrixMultiply");
+    }
+    return debug_ctx_MatrixMultiply_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_FloorDivide_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_FloorDivide";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -333,7 +524,19 @@ static HPy debug_ctx_FloorDivide(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_FloorDivide(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_TrueDivide(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_FloorDivide(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_FloorDivide(d_uctx, u_h1, u_h2), "HPy_FloorDivide");
+    }
+    return debug_ctx_FloorDivide_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_TrueDivide_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_TrueDivide";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -347,7 +550,19 @@ static HPy debug_ctx_TrueDivide(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_TrueDivide(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Remainder(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_TrueDivide(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_TrueDivide(d_uctx, u_h1, u_h2), "HPy_TrueDivide");
+    }
+    return debug_ctx_TrueDivide_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Remainder_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Remainder";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -361,7 +576,19 @@ static HPy debug_ctx_Remainder(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Remainder(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Divmod(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Remainder(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Remainder(d_uctx, u_h1, u_h2), "HPy_Remainder");
+    }
+    return debug_ctx_Remainder_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Divmod_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Divmod";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -375,7 +602,19 @@ static HPy debug_ctx_Divmod(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Divmod(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Power(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
+static HPy debug_ctx_Divmod(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Divmod(d_uctx, u_h1, u_h2), "HPy_Divmod");
+    }
+    return debug_ctx_Divmod_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Power_slow(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
 {
     static const char d_fn[] = "HPy_Power";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -390,7 +629,20 @@ static HPy debug_ctx_Power(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
     return debug_open(dctx, d_uctx->ctx_Power(d_uctx, u_h1, u_h2, u_h3), d_fn);
 }
 
-static HPy debug_ctx_Negative(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Power(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
+{
+    HPy u_h1, u_h2, u_h3;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2) &&
+                     debug_unwrap_fast(h3, &u_h3))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Power(d_uctx, u_h1, u_h2, u_h3), "HPy_Power");
+    }
+    return debug_ctx_Power_slow(dctx, h1, h2, h3);
+}
+
+static DEBUG_COLD HPy debug_ctx_Negative_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Negative";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -403,7 +655,18 @@ static HPy debug_ctx_Negative(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Negative(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_Positive(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Negative(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Negative(d_uctx, u_h1), "HPy_Negative");
+    }
+    return debug_ctx_Negative_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_Positive_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Positive";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -416,7 +679,18 @@ static HPy debug_ctx_Positive(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Positive(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_Absolute(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Positive(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Positive(d_uctx, u_h1), "HPy_Positive");
+    }
+    return debug_ctx_Positive_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_Absolute_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Absolute";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -429,7 +703,18 @@ static HPy debug_ctx_Absolute(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Absolute(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_Invert(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Absolute(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Absolute(d_uctx, u_h1), "HPy_Absolute");
+    }
+    return debug_ctx_Absolute_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_Invert_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Invert";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -442,7 +727,18 @@ static HPy debug_ctx_Invert(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Invert(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_Lshift(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Invert(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Invert(d_uctx, u_h1), "HPy_Invert");
+    }
+    return debug_ctx_Invert_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_Lshift_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Lshift";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -456,7 +752,19 @@ static HPy debug_ctx_Lshift(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Lshift(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Rshift(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Lshift(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Lshift(d_uctx, u_h1, u_h2), "HPy_Lshift");
+    }
+    return debug_ctx_Lshift_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Rshift_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Rshift";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -470,7 +778,19 @@ static HPy debug_ctx_Rshift(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Rshift(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_And(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Rshift(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Rshift(d_uctx, u_h1, u_h2), "HPy_Rshift");
+    }
+    return debug_ctx_Rshift_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_And_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_And";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -484,7 +804,19 @@ static HPy debug_ctx_And(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_And(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Xor(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_And(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_And(d_uctx, u_h1, u_h2), "HPy_And");
+    }
+    return debug_ctx_And_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Xor_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Xor";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -498,7 +830,19 @@ static HPy debug_ctx_Xor(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Xor(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Or(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Xor(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Xor(d_uctx, u_h1, u_h2), "HPy_Xor");
+    }
+    return debug_ctx_Xor_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Or_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_Or";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -512,7 +856,19 @@ static HPy debug_ctx_Or(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_Or(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_Index(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Or(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Or(d_uctx, u_h1, u_h2), "HPy_Or");
+    }
+    return debug_ctx_Or_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_Index_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Index";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -525,7 +881,18 @@ static HPy debug_ctx_Index(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Index(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_Long(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Index(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Index(d_uctx, u_h1), "HPy_Index");
+    }
+    return debug_ctx_Index_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_Long_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Long";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -538,7 +905,18 @@ static HPy debug_ctx_Long(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Long(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_Float(HPyContext *dctx, HPy h1)
+static HPy debug_ctx_Long(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Long(d_uctx, u_h1), "HPy_Long");
+    }
+    return debug_ctx_Long_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_Float_slow(HPyContext *dctx, HPy h1)
 {
     static const char d_fn[] = "HPy_Float";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -551,7 +929,18 @@ static HPy debug_ctx_Float(HPyContext *dctx, HPy h1)
     return debug_open(dctx, d_uctx->ctx_Float(d_uctx, u_h1), d_fn);
 }
 
-static HPy debug_ctx_InPlaceAdd(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_Float(HPyContext *dctx, HPy h1)
+{
+    HPy u_h1;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Float(d_uctx, u_h1), "HPy_Float");
+    }
+    return debug_ctx_Float_slow(dctx, h1);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceAdd_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceAdd";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -565,7 +954,19 @@ static HPy debug_ctx_InPlaceAdd(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceAdd(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceSubtract(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceAdd(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceAdd(d_uctx, u_h1, u_h2), "HPy_InPlaceAdd");
+    }
+    return debug_ctx_InPlaceAdd_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceSubtract_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceSubtract";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -579,7 +980,19 @@ static HPy debug_ctx_InPlaceSubtract(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceSubtract(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceMultiply(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceSubtract(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceSubtract(d_uctx, u_h1, u_h2), "HPy_InPlaceSubtract");
+    }
+    return debug_ctx_InPlaceSubtract_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceMultiply_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceMultiply";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -593,7 +1006,19 @@ static HPy debug_ctx_InPlaceMultiply(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceMultiply(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceMatrixMultiply(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceMultiply(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceMultiply(d_uctx, u_h1, u_h2), "HPy_InPlaceMultiply");
+    }
+    return debug_ctx_InPlaceMultiply_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceMatrixMultiply_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceMatrixMultiply";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -607,7 +1032,19 @@ static HPy debug_ctx_InPlaceMatrixMultiply(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceMatrixMultiply(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceFloorDivide(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceMatrixMultiply(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceMatrixMultiply(d_uctx, u_h1, u_h2), "HPy_InPlaceMatrixMultiply");
+    }
+    return debug_ctx_InPlaceMatrixMultiply_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceFloorDivide_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceFloorDivide";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -621,7 +1058,19 @@ static HPy debug_ctx_InPlaceFloorDivide(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceFloorDivide(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceTrueDivide(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceFloorDivide(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceFloorDivide(d_uctx, u_h1, u_h2), "HPy_InPlaceFloorDivide");
+    }
+    return debug_ctx_InPlaceFloorDivide_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceTrueDivide_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceTrueDivide";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -635,7 +1084,19 @@ static HPy debug_ctx_InPlaceTrueDivide(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceTrueDivide(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceRemainder(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceTrueDivide(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceTrueDivide(d_uctx, u_h1, u_h2), "HPy_InPlaceTrueDivide");
+    }
+    return debug_ctx_InPlaceTrueDivide_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceRemainder_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceRemainder";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -649,7 +1110,19 @@ static HPy debug_ctx_InPlaceRemainder(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceRemainder(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlacePower(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
+static HPy debug_ctx_InPlaceRemainder(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceRemainder(d_uctx, u_h1, u_h2), "HPy_InPlaceRemainder");
+    }
+    return debug_ctx_InPlaceRemainder_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlacePower_slow(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
 {
     static const char d_fn[] = "HPy_InPlacePower";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -664,7 +1137,20 @@ static HPy debug_ctx_InPlacePower(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
     return debug_open(dctx, d_uctx->ctx_InPlacePower(d_uctx, u_h1, u_h2, u_h3), d_fn);
 }
 
-static HPy debug_ctx_InPlaceLshift(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlacePower(HPyContext *dctx, HPy h1, HPy h2, HPy h3)
+{
+    HPy u_h1, u_h2, u_h3;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2) &&
+                     debug_unwrap_fast(h3, &u_h3))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlacePower(d_uctx, u_h1, u_h2, u_h3), "HPy_InPlacePower");
+    }
+    return debug_ctx_InPlacePower_slow(dctx, h1, h2, h3);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceLshift_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceLshift";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -678,7 +1164,19 @@ static HPy debug_ctx_InPlaceLshift(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceLshift(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceRshift(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceLshift(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceLshift(d_uctx, u_h1, u_h2), "HPy_InPlaceLshift");
+    }
+    return debug_ctx_InPlaceLshift_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceRshift_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceRshift";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -692,7 +1190,19 @@ static HPy debug_ctx_InPlaceRshift(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceRshift(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceAnd(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceRshift(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceRshift(d_uctx, u_h1, u_h2), "HPy_InPlaceRshift");
+    }
+    return debug_ctx_InPlaceRshift_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceAnd_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceAnd";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -706,7 +1216,19 @@ static HPy debug_ctx_InPlaceAnd(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceAnd(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceXor(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceAnd(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceAnd(d_uctx, u_h1, u_h2), "HPy_InPlaceAnd");
+    }
+    return debug_ctx_InPlaceAnd_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceXor_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceXor";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -720,7 +1242,19 @@ static HPy debug_ctx_InPlaceXor(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceXor(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static HPy debug_ctx_InPlaceOr(HPyContext *dctx, HPy h1, HPy h2)
+static HPy debug_ctx_InPlaceXor(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceXor(d_uctx, u_h1, u_h2), "HPy_InPlaceXor");
+    }
+    return debug_ctx_InPlaceXor_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD HPy debug_ctx_InPlaceOr_slow(HPyContext *dctx, HPy h1, HPy h2)
 {
     static const char d_fn[] = "HPy_InPlaceOr";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -734,7 +1268,19 @@ static HPy debug_ctx_InPlaceOr(HPyContext *dctx, HPy h1, HPy h2)
     return debug_open(dctx, d_uctx->ctx_InPlaceOr(d_uctx, u_h1, u_h2), d_fn);
 }
 
-static int debug_ctx_Callable_Check(HPyContext *dctx, HPy h)
+static HPy debug_ctx_InPlaceOr(HPyContext *dctx, HPy h1, HPy h2)
+{
+    HPy u_h1, u_h2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h1, &u_h1) &&
+                     debug_unwrap_fast(h2, &u_h2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_InPlaceOr(d_uctx, u_h1, u_h2), "HPy_InPlaceOr");
+    }
+    return debug_ctx_InPlaceOr_slow(dctx, h1, h2);
+}
+
+static DEBUG_COLD int debug_ctx_Callable_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyCallable_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -747,7 +1293,18 @@ static int debug_ctx_Callable_Check(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Callable_Check(d_uctx, u_h);
 }
 
-static HPy debug_ctx_CallTupleDict(HPyContext *dctx, HPy callable, HPy args, HPy kw)
+static int debug_ctx_Callable_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Callable_Check(d_uctx, u_h);
+    }
+    return debug_ctx_Callable_Check_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_CallTupleDict_slow(HPyContext *dctx, HPy callable, HPy args, HPy kw)
 {
     static const char d_fn[] = "HPy_CallTupleDict";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -762,6 +1319,19 @@ static HPy debug_ctx_CallTupleDict(HPyContext *dctx, HPy callable, HPy args, HPy
     return debug_open(dctx, d_uctx->ctx_CallTupleDict(d_uctx, u_callable, u_args, u_kw), d_fn);
 }
 
+static HPy debug_ctx_CallTupleDict(HPyContext *dctx, HPy callable, HPy args, HPy kw)
+{
+    HPy u_callable, u_args, u_kw;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(callable, &u_callable) &&
+                     debug_unwrap_fast(args, &u_args) &&
+                     debug_unwrap_fast(kw, &u_kw))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_CallTupleDict(d_uctx, u_callable, u_args, u_kw), "HPy_CallTupleDict");
+    }
+    return debug_ctx_CallTupleDict_slow(dctx, callable, args, kw);
+}
+
 static void debug_ctx_FatalError(HPyContext *dctx, const char *message)
 {
     static const char d_fn[] = "HPy_FatalError";
@@ -772,7 +1342,7 @@ static void debug_ctx_FatalError(HPyContext *dctx, const char *message)
     d_uctx->ctx_FatalError(d_uctx, message);
 }
 
-static void debug_ctx_Err_SetString(HPyContext *dctx, HPy h_type, const char *utf8_message)
+static DEBUG_COLD void debug_ctx_Err_SetString_slow(HPyContext *dctx, HPy h_type, const char *utf8_message)
 {
     static const char d_fn[] = "HPyErr_SetString";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -784,7 +1354,19 @@ static void debug_ctx_Err_SetString(HPyContext *dctx, HPy h_type, const char *ut
     d_uctx->ctx_Err_SetString(d_uctx, u_h_type, utf8_message);
 }
 
-static void debug_ctx_Err_SetObject(HPyContext *dctx, HPy h_type, HPy h_value)
+static void debug_ctx_Err_SetString(HPyContext *dctx, HPy h_type, const char *utf8_message)
+{
+    HPy u_h_type;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_type, &u_h_type))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        d_uctx->ctx_Err_SetString(d_uctx, u_h_type, utf8_message);
+        return;
+    }
+    debug_ctx_Err_SetString_slow(dctx, h_type, utf8_message);
+}
+
+static DEBUG_COLD void debug_ctx_Err_SetObject_slow(HPyContext *dctx, HPy h_type, HPy h_value)
 {
     static const char d_fn[] = "HPyErr_SetObject";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -797,7 +1379,20 @@ static void debug_ctx_Err_SetObject(HPyContext *dctx, HPy h_type, HPy h_value)
     d_uctx->ctx_Err_SetObject(d_uctx, u_h_type, u_h_value);
 }
 
-static HPy debug_ctx_Err_SetFromErrnoWithFilename(HPyContext *dctx, HPy h_type, const char *filename_fsencoded)
+static void debug_ctx_Err_SetObject(HPyContext *dctx, HPy h_type, HPy h_value)
+{
+    HPy u_h_type, u_h_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_type, &u_h_type) &&
+                     debug_unwrap_fast(h_value, &u_h_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        d_uctx->ctx_Err_SetObject(d_uctx, u_h_type, u_h_value);
+        return;
+    }
+    debug_ctx_Err_SetObject_slow(dctx, h_type, h_value);
+}
+
+static DEBUG_COLD HPy debug_ctx_Err_SetFromErrnoWithFilename_slow(HPyContext *dctx, HPy h_type, const char *filename_fsencoded)
 {
     static const char d_fn[] = "HPyErr_SetFromErrnoWithFilename";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -810,7 +1405,18 @@ static HPy debug_ctx_Err_SetFromErrnoWithFilename(HPyContext *dctx, HPy h_type, 
     return debug_open(dctx, d_uctx->ctx_Err_SetFromErrnoWithFilename(d_uctx, u_h_type, filename_fsencoded), d_fn);
 }
 
-static void debug_ctx_Err_SetFromErrnoWithFilenameObjects(HPyContext *dctx, HPy h_type, HPy filename1, HPy filename2)
+static HPy debug_ctx_Err_SetFromErrnoWithFilename(HPyContext *dctx, HPy h_type, const char *filename_fsencoded)
+{
+    HPy u_h_type;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_type, &u_h_type))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Err_SetFromErrnoWithFilename(d_uctx, u_h_type, filename_fsencoded), "HPyErr_SetFromErrnoWithFilename");
+    }
+    return debug_ctx_Err_SetFromErrnoWithFilename_slow(dctx, h_type, filename_fsencoded);
+}
+
+static DEBUG_COLD void debug_ctx_Err_SetFromErrnoWithFilenameObjects_slow(HPyContext *dctx, HPy h_type, HPy filename1, HPy filename2)
 {
     static const char d_fn[] = "HPyErr_SetFromErrnoWithFilenameObjects";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -824,6 +1430,20 @@ static void debug_ctx_Err_SetFromErrnoWithFilenameObjects(HPyContext *dctx, HPy 
     d_uctx->ctx_Err_SetFromErrnoWithFilenameObjects(d_uctx, u_h_type, u_filename1, u_filename2);
 }
 
+static void debug_ctx_Err_SetFromErrnoWithFilenameObjects(HPyContext *dctx, HPy h_type, HPy filename1, HPy filename2)
+{
+    HPy u_h_type, u_filename1, u_filename2;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_type, &u_h_type) &&
+                     debug_unwrap_fast(filename1, &u_filename1) &&
+                     debug_unwrap_fast(filename2, &u_filename2))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        d_uctx->ctx_Err_SetFromErrnoWithFilenameObjects(d_uctx, u_h_type, u_filename1, u_filename2);
+        return;
+    }
+    debug_ctx_Err_SetFromErrnoWithFilenameObjects_slow(dctx, h_type, filename1, filename2);
+}
+
 static int debug_ctx_Err_Occurred(HPyContext *dctx)
 {
     static const char d_fn[] = "HPyErr_Occurred";
@@ -835,7 +1455,7 @@ static int debug_ctx_Err_Occurred(HPyContext *dctx)
     return d_uctx->ctx_Err_Occurred(d_uctx);
 }
 
-static int debug_ctx_Err_ExceptionMatches(HPyContext *dctx, HPy exc)
+static DEBUG_COLD int debug_ctx_Err_ExceptionMatches_slow(HPyContext *dctx, HPy exc)
 {
     static const char d_fn[] = "HPyErr_ExceptionMatches";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -846,6 +1466,17 @@ static int debug_ctx_Err_ExceptionMatches(HPyContext *dctx, HPy exc)
         return (int)-1;
     }
     return d_uctx->ctx_Err_ExceptionMatches(d_uctx, u_exc);
+}
+
+static int debug_ctx_Err_ExceptionMatches(HPyContext *dctx, HPy exc)
+{
+    HPy u_exc;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(exc, &u_exc))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Err_ExceptionMatches(d_uctx, u_exc);
+    }
+    return debug_ctx_Err_ExceptionMatches_slow(dctx, exc);
 }
 
 static void debug_ctx_Err_NoMemory(HPyContext *dctx)
@@ -868,7 +1499,7 @@ static void debug_ctx_Err_Clear(HPyContext *dctx)
     d_uctx->ctx_Err_Clear(d_uctx);
 }
 
-static HPy debug_ctx_Err_NewException(HPyContext *dctx, const char *utf8_name, HPy base, HPy dict)
+static DEBUG_COLD HPy debug_ctx_Err_NewException_slow(HPyContext *dctx, const char *utf8_name, HPy base, HPy dict)
 {
     static const char d_fn[] = "HPyErr_NewException";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -882,7 +1513,19 @@ static HPy debug_ctx_Err_NewException(HPyContext *dctx, const char *utf8_name, H
     return debug_open(dctx, d_uctx->ctx_Err_NewException(d_uctx, utf8_name, u_base, u_dict), d_fn);
 }
 
-static HPy debug_ctx_Err_NewExceptionWithDoc(HPyContext *dctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
+static HPy debug_ctx_Err_NewException(HPyContext *dctx, const char *utf8_name, HPy base, HPy dict)
+{
+    HPy u_base, u_dict;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(base, &u_base) &&
+                     debug_unwrap_fast(dict, &u_dict))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Err_NewException(d_uctx, utf8_name, u_base, u_dict), "HPyErr_NewException");
+    }
+    return debug_ctx_Err_NewException_slow(dctx, utf8_name, base, dict);
+}
+
+static DEBUG_COLD HPy debug_ctx_Err_NewExceptionWithDoc_slow(HPyContext *dctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
 {
     static const char d_fn[] = "HPyErr_NewExceptionWithDoc";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -896,7 +1539,19 @@ static HPy debug_ctx_Err_NewExceptionWithDoc(HPyContext *dctx, const char *utf8_
     return debug_open(dctx, d_uctx->ctx_Err_NewExceptionWithDoc(d_uctx, utf8_name, utf8_doc, u_base, u_dict), d_fn);
 }
 
-static int debug_ctx_Err_WarnEx(HPyContext *dctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
+static HPy debug_ctx_Err_NewExceptionWithDoc(HPyContext *dctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
+{
+    HPy u_base, u_dict;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(base, &u_base) &&
+                     debug_unwrap_fast(dict, &u_dict))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Err_NewExceptionWithDoc(d_uctx, utf8_name, utf8_doc, u_base, u_dict), "HPyErr_NewExceptionWithDoc");
+    }
+    return debug_ctx_Err_NewExceptionWithDoc_slow(dctx, utf8_name, utf8_doc, base, dict);
+}
+
+static DEBUG_COLD int debug_ctx_Err_WarnEx_slow(HPyContext *dctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
 {
     static const char d_fn[] = "HPyErr_WarnEx";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -909,7 +1564,18 @@ static int debug_ctx_Err_WarnEx(HPyContext *dctx, HPy category, const char *utf8
     return d_uctx->ctx_Err_WarnEx(d_uctx, u_category, utf8_message, stack_level);
 }
 
-static void debug_ctx_Err_WriteUnraisable(HPyContext *dctx, HPy obj)
+static int debug_ctx_Err_WarnEx(HPyContext *dctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
+{
+    HPy u_category;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(category, &u_category))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Err_WarnEx(d_uctx, u_category, utf8_message, stack_level);
+    }
+    return debug_ctx_Err_WarnEx_slow(dctx, category, utf8_message, stack_level);
+}
+
+static DEBUG_COLD void debug_ctx_Err_WriteUnraisable_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPyErr_WriteUnraisable";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -921,7 +1587,19 @@ static void debug_ctx_Err_WriteUnraisable(HPyContext *dctx, HPy obj)
     d_uctx->ctx_Err_WriteUnraisable(d_uctx, u_obj);
 }
 
-static int debug_ctx_IsTrue(HPyContext *dctx, HPy h)
+static void debug_ctx_Err_WriteUnraisable(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        d_uctx->ctx_Err_WriteUnraisable(d_uctx, u_obj);
+        return;
+    }
+    debug_ctx_Err_WriteUnraisable_slow(dctx, obj);
+}
+
+static DEBUG_COLD int debug_ctx_IsTrue_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPy_IsTrue";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -934,7 +1612,18 @@ static int debug_ctx_IsTrue(HPyContext *dctx, HPy h)
     return d_uctx->ctx_IsTrue(d_uctx, u_h);
 }
 
-static HPy debug_ctx_GetAttr(HPyContext *dctx, HPy obj, HPy name)
+static int debug_ctx_IsTrue(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_IsTrue(d_uctx, u_h);
+    }
+    return debug_ctx_IsTrue_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetAttr_slow(HPyContext *dctx, HPy obj, HPy name)
 {
     static const char d_fn[] = "HPy_GetAttr";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -948,7 +1637,19 @@ static HPy debug_ctx_GetAttr(HPyContext *dctx, HPy obj, HPy name)
     return debug_open(dctx, d_uctx->ctx_GetAttr(d_uctx, u_obj, u_name), d_fn);
 }
 
-static HPy debug_ctx_GetAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name)
+static HPy debug_ctx_GetAttr(HPyContext *dctx, HPy obj, HPy name)
+{
+    HPy u_obj, u_name;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(name, &u_name))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetAttr(d_uctx, u_obj, u_name), "HPy_GetAttr");
+    }
+    return debug_ctx_GetAttr_slow(dctx, obj, name);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetAttr_s_slow(HPyContext *dctx, HPy obj, const char *utf8_name)
 {
     static const char d_fn[] = "HPy_GetAttr_s";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -961,7 +1662,18 @@ static HPy debug_ctx_GetAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name)
     return debug_open(dctx, d_uctx->ctx_GetAttr_s(d_uctx, u_obj, utf8_name), d_fn);
 }
 
-static int debug_ctx_HasAttr(HPyContext *dctx, HPy obj, HPy name)
+static HPy debug_ctx_GetAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetAttr_s(d_uctx, u_obj, utf8_name), "HPy_GetAttr_s");
+    }
+    return debug_ctx_GetAttr_s_slow(dctx, obj, utf8_name);
+}
+
+static DEBUG_COLD int debug_ctx_HasAttr_slow(HPyContext *dctx, HPy obj, HPy name)
 {
     static const char d_fn[] = "HPy_HasAttr";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -975,7 +1687,19 @@ static int debug_ctx_HasAttr(HPyContext *dctx, HPy obj, HPy name)
     return d_uctx->ctx_HasAttr(d_uctx, u_obj, u_name);
 }
 
-static int debug_ctx_HasAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name)
+static int debug_ctx_HasAttr(HPyContext *dctx, HPy obj, HPy name)
+{
+    HPy u_obj, u_name;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(name, &u_name))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_HasAttr(d_uctx, u_obj, u_name);
+    }
+    return debug_ctx_HasAttr_slow(dctx, obj, name);
+}
+
+static DEBUG_COLD int debug_ctx_HasAttr_s_slow(HPyContext *dctx, HPy obj, const char *utf8_name)
 {
     static const char d_fn[] = "HPy_HasAttr_s";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -988,7 +1712,18 @@ static int debug_ctx_HasAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name)
     return d_uctx->ctx_HasAttr_s(d_uctx, u_obj, utf8_name);
 }
 
-static int debug_ctx_SetAttr(HPyContext *dctx, HPy obj, HPy name, HPy value)
+static int debug_ctx_HasAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_HasAttr_s(d_uctx, u_obj, utf8_name);
+    }
+    return debug_ctx_HasAttr_s_slow(dctx, obj, utf8_name);
+}
+
+static DEBUG_COLD int debug_ctx_SetAttr_slow(HPyContext *dctx, HPy obj, HPy name, HPy value)
 {
     static const char d_fn[] = "HPy_SetAttr";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1003,7 +1738,20 @@ static int debug_ctx_SetAttr(HPyContext *dctx, HPy obj, HPy name, HPy value)
     return d_uctx->ctx_SetAttr(d_uctx, u_obj, u_name, u_value);
 }
 
-static int debug_ctx_SetAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name, HPy value)
+static int debug_ctx_SetAttr(HPyContext *dctx, HPy obj, HPy name, HPy value)
+{
+    HPy u_obj, u_name, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(name, &u_name) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_SetAttr(d_uctx, u_obj, u_name, u_value);
+    }
+    return debug_ctx_SetAttr_slow(dctx, obj, name, value);
+}
+
+static DEBUG_COLD int debug_ctx_SetAttr_s_slow(HPyContext *dctx, HPy obj, const char *utf8_name, HPy value)
 {
     static const char d_fn[] = "HPy_SetAttr_s";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1017,7 +1765,19 @@ static int debug_ctx_SetAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name,
     return d_uctx->ctx_SetAttr_s(d_uctx, u_obj, utf8_name, u_value);
 }
 
-static HPy debug_ctx_GetItem(HPyContext *dctx, HPy obj, HPy key)
+static int debug_ctx_SetAttr_s(HPyContext *dctx, HPy obj, const char *utf8_name, HPy value)
+{
+    HPy u_obj, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_SetAttr_s(d_uctx, u_obj, utf8_name, u_value);
+    }
+    return debug_ctx_SetAttr_s_slow(dctx, obj, utf8_name, value);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetItem_slow(HPyContext *dctx, HPy obj, HPy key)
 {
     static const char d_fn[] = "HPy_GetItem";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1031,7 +1791,19 @@ static HPy debug_ctx_GetItem(HPyContext *dctx, HPy obj, HPy key)
     return debug_open(dctx, d_uctx->ctx_GetItem(d_uctx, u_obj, u_key), d_fn);
 }
 
-static HPy debug_ctx_GetItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
+static HPy debug_ctx_GetItem(HPyContext *dctx, HPy obj, HPy key)
+{
+    HPy u_obj, u_key;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(key, &u_key))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetItem(d_uctx, u_obj, u_key), "HPy_GetItem");
+    }
+    return debug_ctx_GetItem_slow(dctx, obj, key);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetItem_i_slow(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
 {
     static const char d_fn[] = "HPy_GetItem_i";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1044,7 +1816,18 @@ static HPy debug_ctx_GetItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
     return debug_open(dctx, d_uctx->ctx_GetItem_i(d_uctx, u_obj, idx), d_fn);
 }
 
-static HPy debug_ctx_GetItem_s(HPyContext *dctx, HPy obj, const char *utf8_key)
+static HPy debug_ctx_GetItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetItem_i(d_uctx, u_obj, idx), "HPy_GetItem_i");
+    }
+    return debug_ctx_GetItem_i_slow(dctx, obj, idx);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetItem_s_slow(HPyContext *dctx, HPy obj, const char *utf8_key)
 {
     static const char d_fn[] = "HPy_GetItem_s";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1057,7 +1840,18 @@ static HPy debug_ctx_GetItem_s(HPyContext *dctx, HPy obj, const char *utf8_key)
     return debug_open(dctx, d_uctx->ctx_GetItem_s(d_uctx, u_obj, utf8_key), d_fn);
 }
 
-static int debug_ctx_Contains(HPyContext *dctx, HPy container, HPy key)
+static HPy debug_ctx_GetItem_s(HPyContext *dctx, HPy obj, const char *utf8_key)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetItem_s(d_uctx, u_obj, utf8_key), "HPy_GetItem_s");
+    }
+    return debug_ctx_GetItem_s_slow(dctx, obj, utf8_key);
+}
+
+static DEBUG_COLD int debug_ctx_Contains_slow(HPyContext *dctx, HPy container, HPy key)
 {
     static const char d_fn[] = "HPy_Contains";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1071,7 +1865,19 @@ static int debug_ctx_Contains(HPyContext *dctx, HPy container, HPy key)
     return d_uctx->ctx_Contains(d_uctx, u_container, u_key);
 }
 
-static int debug_ctx_SetItem(HPyContext *dctx, HPy obj, HPy key, HPy value)
+static int debug_ctx_Contains(HPyContext *dctx, HPy container, HPy key)
+{
+    HPy u_container, u_key;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(container, &u_container) &&
+                     debug_unwrap_fast(key, &u_key))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Contains(d_uctx, u_container, u_key);
+    }
+    return debug_ctx_Contains_slow(dctx, container, key);
+}
+
+static DEBUG_COLD int debug_ctx_SetItem_slow(HPyContext *dctx, HPy obj, HPy key, HPy value)
 {
     static const char d_fn[] = "HPy_SetItem";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1086,7 +1892,20 @@ static int debug_ctx_SetItem(HPyContext *dctx, HPy obj, HPy key, HPy value)
     return d_uctx->ctx_SetItem(d_uctx, u_obj, u_key, u_value);
 }
 
-static int debug_ctx_SetItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx, HPy value)
+static int debug_ctx_SetItem(HPyContext *dctx, HPy obj, HPy key, HPy value)
+{
+    HPy u_obj, u_key, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(key, &u_key) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_SetItem(d_uctx, u_obj, u_key, u_value);
+    }
+    return debug_ctx_SetItem_slow(dctx, obj, key, value);
+}
+
+static DEBUG_COLD int debug_ctx_SetItem_i_slow(HPyContext *dctx, HPy obj, HPy_ssize_t idx, HPy value)
 {
     static const char d_fn[] = "HPy_SetItem_i";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1100,7 +1919,19 @@ static int debug_ctx_SetItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx, HPy v
     return d_uctx->ctx_SetItem_i(d_uctx, u_obj, idx, u_value);
 }
 
-static int debug_ctx_SetItem_s(HPyContext *dctx, HPy obj, const char *utf8_key, HPy value)
+static int debug_ctx_SetItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx, HPy value)
+{
+    HPy u_obj, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_SetItem_i(d_uctx, u_obj, idx, u_value);
+    }
+    return debug_ctx_SetItem_i_slow(dctx, obj, idx, value);
+}
+
+static DEBUG_COLD int debug_ctx_SetItem_s_slow(HPyContext *dctx, HPy obj, const char *utf8_key, HPy value)
 {
     static const char d_fn[] = "HPy_SetItem_s";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1114,7 +1945,19 @@ static int debug_ctx_SetItem_s(HPyContext *dctx, HPy obj, const char *utf8_key, 
     return d_uctx->ctx_SetItem_s(d_uctx, u_obj, utf8_key, u_value);
 }
 
-static HPy debug_ctx_Type(HPyContext *dctx, HPy obj)
+static int debug_ctx_SetItem_s(HPyContext *dctx, HPy obj, const char *utf8_key, HPy value)
+{
+    HPy u_obj, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_SetItem_s(d_uctx, u_obj, utf8_key, u_value);
+    }
+    return debug_ctx_SetItem_s_slow(dctx, obj, utf8_key, value);
+}
+
+static DEBUG_COLD HPy debug_ctx_Type_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_Type";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1127,7 +1970,18 @@ static HPy debug_ctx_Type(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_Type(d_uctx, u_obj), d_fn);
 }
 
-static int debug_ctx_Is(HPyContext *dctx, HPy obj, HPy other)
+static HPy debug_ctx_Type(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Type(d_uctx, u_obj), "HPy_Type");
+    }
+    return debug_ctx_Type_slow(dctx, obj);
+}
+
+static DEBUG_COLD int debug_ctx_Is_slow(HPyContext *dctx, HPy obj, HPy other)
 {
     static const char d_fn[] = "HPy_Is";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1141,7 +1995,19 @@ static int debug_ctx_Is(HPyContext *dctx, HPy obj, HPy other)
     return d_uctx->ctx_Is(d_uctx, u_obj, u_other);
 }
 
-static HPy debug_ctx_Repr(HPyContext *dctx, HPy obj)
+static int debug_ctx_Is(HPyContext *dctx, HPy obj, HPy other)
+{
+    HPy u_obj, u_other;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(other, &u_other))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Is(d_uctx, u_obj, u_other);
+    }
+    return debug_ctx_Is_slow(dctx, obj, other);
+}
+
+static DEBUG_COLD HPy debug_ctx_Repr_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_Repr";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1154,7 +2020,18 @@ static HPy debug_ctx_Repr(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_Repr(d_uctx, u_obj), d_fn);
 }
 
-static HPy debug_ctx_Str(HPyContext *dctx, HPy obj)
+static HPy debug_ctx_Repr(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Repr(d_uctx, u_obj), "HPy_Repr");
+    }
+    return debug_ctx_Repr_slow(dctx, obj);
+}
+
+static DEBUG_COLD HPy debug_ctx_Str_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_Str";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1167,7 +2044,18 @@ static HPy debug_ctx_Str(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_Str(d_uctx, u_obj), d_fn);
 }
 
-static HPy debug_ctx_ASCII(HPyContext *dctx, HPy obj)
+static HPy debug_ctx_Str(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Str(d_uctx, u_obj), "HPy_Str");
+    }
+    return debug_ctx_Str_slow(dctx, obj);
+}
+
+static DEBUG_COLD HPy debug_ctx_ASCII_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_ASCII";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1180,7 +2068,18 @@ static HPy debug_ctx_ASCII(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_ASCII(d_uctx, u_obj), d_fn);
 }
 
-static HPy debug_ctx_Bytes(HPyContext *dctx, HPy obj)
+static HPy debug_ctx_ASCII(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_ASCII(d_uctx, u_obj), "HPy_ASCII");
+    }
+    return debug_ctx_ASCII_slow(dctx, obj);
+}
+
+static DEBUG_COLD HPy debug_ctx_Bytes_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_Bytes";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1193,7 +2092,18 @@ static HPy debug_ctx_Bytes(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_Bytes(d_uctx, u_obj), d_fn);
 }
 
-static HPy debug_ctx_RichCompare(HPyContext *dctx, HPy v, HPy w, int op)
+static HPy debug_ctx_Bytes(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Bytes(d_uctx, u_obj), "HPy_Bytes");
+    }
+    return debug_ctx_Bytes_slow(dctx, obj);
+}
+
+static DEBUG_COLD HPy debug_ctx_RichCompare_slow(HPyContext *dctx, HPy v, HPy w, int op)
 {
     static const char d_fn[] = "HPy_RichCompare";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1207,7 +2117,19 @@ static HPy debug_ctx_RichCompare(HPyContext *dctx, HPy v, HPy w, int op)
     return debug_open(dctx, d_uctx->ctx_RichCompare(d_uctx, u_v, u_w, op), d_fn);
 }
 
-static int debug_ctx_RichCompareBool(HPyContext *dctx, HPy v, HPy w, int op)
+static HPy debug_ctx_RichCompare(HPyContext *dctx, HPy v, HPy w, int op)
+{
+    HPy u_v, u_w;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(v, &u_v) &&
+                     debug_unwrap_fast(w, &u_w))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_RichCompare(d_uctx, u_v, u_w, op), "HPy_RichCompare");
+    }
+    return debug_ctx_RichCompare_slow(dctx, v, w, op);
+}
+
+static DEBUG_COLD int debug_ctx_RichCompareBool_slow(HPyContext *dctx, HPy v, HPy w, int op)
 {
     static const char d_fn[] = "HPy_RichCompareBool";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1221,7 +2143,19 @@ static int debug_ctx_RichCompareBool(HPyContext *dctx, HPy v, HPy w, int op)
     return d_uctx->ctx_RichCompareBool(d_uctx, u_v, u_w, op);
 }
 
-static HPy_hash_t debug_ctx_Hash(HPyContext *dctx, HPy obj)
+static int debug_ctx_RichCompareBool(HPyContext *dctx, HPy v, HPy w, int op)
+{
+    HPy u_v, u_w;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(v, &u_v) &&
+                     debug_unwrap_fast(w, &u_w))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_RichCompareBool(d_uctx, u_v, u_w, op);
+    }
+    return debug_ctx_RichCompareBool_slow(dctx, v, w, op);
+}
+
+static DEBUG_COLD HPy_hash_t debug_ctx_Hash_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_Hash";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1234,7 +2168,18 @@ static HPy_hash_t debug_ctx_Hash(HPyContext *dctx, HPy obj)
     return d_uctx->ctx_Hash(d_uctx, u_obj);
 }
 
-static int debug_ctx_Bytes_Check(HPyContext *dctx, HPy h)
+static HPy_hash_t debug_ctx_Hash(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Hash(d_uctx, u_obj);
+    }
+    return debug_ctx_Hash_slow(dctx, obj);
+}
+
+static DEBUG_COLD int debug_ctx_Bytes_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyBytes_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1247,7 +2192,18 @@ static int debug_ctx_Bytes_Check(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Bytes_Check(d_uctx, u_h);
 }
 
-static HPy_ssize_t debug_ctx_Bytes_Size(HPyContext *dctx, HPy h)
+static int debug_ctx_Bytes_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Bytes_Check(d_uctx, u_h);
+    }
+    return debug_ctx_Bytes_Check_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy_ssize_t debug_ctx_Bytes_Size_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyBytes_Size";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1260,7 +2216,18 @@ static HPy_ssize_t debug_ctx_Bytes_Size(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Bytes_Size(d_uctx, u_h);
 }
 
-static HPy_ssize_t debug_ctx_Bytes_GET_SIZE(HPyContext *dctx, HPy h)
+static HPy_ssize_t debug_ctx_Bytes_Size(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Bytes_Size(d_uctx, u_h);
+    }
+    return debug_ctx_Bytes_Size_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy_ssize_t debug_ctx_Bytes_GET_SIZE_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyBytes_GET_SIZE";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1271,6 +2238,17 @@ static HPy_ssize_t debug_ctx_Bytes_GET_SIZE(HPyContext *dctx, HPy h)
         return (HPy_ssize_t)-1;
     }
     return d_uctx->ctx_Bytes_GET_SIZE(d_uctx, u_h);
+}
+
+static HPy_ssize_t debug_ctx_Bytes_GET_SIZE(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Bytes_GET_SIZE(d_uctx, u_h);
+    }
+    return debug_ctx_Bytes_GET_SIZE_slow(dctx, h);
 }
 
 static HPy debug_ctx_Bytes_FromString(HPyContext *dctx, const char *bytes)
@@ -1306,7 +2284,7 @@ static HPy debug_ctx_Unicode_FromString(HPyContext *dctx, const char *utf8)
     return debug_open(dctx, d_uctx->ctx_Unicode_FromString(d_uctx, utf8), d_fn);
 }
 
-static int debug_ctx_Unicode_Check(HPyContext *dctx, HPy h)
+static DEBUG_COLD int debug_ctx_Unicode_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyUnicode_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1319,7 +2297,18 @@ static int debug_ctx_Unicode_Check(HPyContext *dctx, HPy h)
     return d_uctx->ctx_Unicode_Check(d_uctx, u_h);
 }
 
-static HPy debug_ctx_Unicode_AsASCIIString(HPyContext *dctx, HPy h)
+static int debug_ctx_Unicode_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Unicode_Check(d_uctx, u_h);
+    }
+    return debug_ctx_Unicode_Check_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_Unicode_AsASCIIString_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyUnicode_AsASCIIString";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1332,7 +2321,18 @@ static HPy debug_ctx_Unicode_AsASCIIString(HPyContext *dctx, HPy h)
     return debug_open(dctx, d_uctx->ctx_Unicode_AsASCIIString(d_uctx, u_h), d_fn);
 }
 
-static HPy debug_ctx_Unicode_AsLatin1String(HPyContext *dctx, HPy h)
+static HPy debug_ctx_Unicode_AsASCIIString(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Unicode_AsASCIIString(d_uctx, u_h), "HPyUnicode_AsASCIIString");
+    }
+    return debug_ctx_Unicode_AsASCIIString_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_Unicode_AsLatin1String_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyUnicode_AsLatin1String";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1345,7 +2345,18 @@ static HPy debug_ctx_Unicode_AsLatin1String(HPyContext *dctx, HPy h)
     return debug_open(dctx, d_uctx->ctx_Unicode_AsLatin1String(d_uctx, u_h), d_fn);
 }
 
-static HPy debug_ctx_Unicode_AsUTF8String(HPyContext *dctx, HPy h)
+static HPy debug_ctx_Unicode_AsLatin1String(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Unicode_AsLatin1String(d_uctx, u_h), "HPyUnicode_AsLatin1String");
+    }
+    return debug_ctx_Unicode_AsLatin1String_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_Unicode_AsUTF8String_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyUnicode_AsUTF8String";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1356,6 +2367,17 @@ static HPy debug_ctx_Unicode_AsUTF8String(HPyContext *dctx, HPy h)
         return HPy_NULL;
     }
     return debug_open(dctx, d_uctx->ctx_Unicode_AsUTF8String(d_uctx, u_h), d_fn);
+}
+
+static HPy debug_ctx_Unicode_AsUTF8String(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Unicode_AsUTF8String(d_uctx, u_h), "HPyUnicode_AsUTF8String");
+    }
+    return debug_ctx_Unicode_AsUTF8String_slow(dctx, h);
 }
 
 static HPy debug_ctx_Unicode_FromWideChar(HPyContext *dctx, const wchar_t *w, HPy_ssize_t size)
@@ -1391,7 +2413,7 @@ static HPy debug_ctx_Unicode_DecodeFSDefaultAndSize(HPyContext *dctx, const char
     return debug_open(dctx, d_uctx->ctx_Unicode_DecodeFSDefaultAndSize(d_uctx, v, size), d_fn);
 }
 
-static HPy debug_ctx_Unicode_EncodeFSDefault(HPyContext *dctx, HPy h)
+static DEBUG_COLD HPy debug_ctx_Unicode_EncodeFSDefault_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyUnicode_EncodeFSDefault";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1404,7 +2426,18 @@ static HPy debug_ctx_Unicode_EncodeFSDefault(HPyContext *dctx, HPy h)
     return debug_open(dctx, d_uctx->ctx_Unicode_EncodeFSDefault(d_uctx, u_h), d_fn);
 }
 
-static HPy_UCS4 debug_ctx_Unicode_ReadChar(HPyContext *dctx, HPy h, HPy_ssize_t index)
+static HPy debug_ctx_Unicode_EncodeFSDefault(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Unicode_EncodeFSDefault(d_uctx, u_h), "HPyUnicode_EncodeFSDefault");
+    }
+    return debug_ctx_Unicode_EncodeFSDefault_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy_UCS4 debug_ctx_Unicode_ReadChar_slow(HPyContext *dctx, HPy h, HPy_ssize_t index)
 {
     static const char d_fn[] = "HPyUnicode_ReadChar";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1415,6 +2448,17 @@ static HPy_UCS4 debug_ctx_Unicode_ReadChar(HPyContext *dctx, HPy h, HPy_ssize_t 
         return (HPy_UCS4)-1;
     }
     return d_uctx->ctx_Unicode_ReadChar(d_uctx, u_h, index);
+}
+
+static HPy_UCS4 debug_ctx_Unicode_ReadChar(HPyContext *dctx, HPy h, HPy_ssize_t index)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Unicode_ReadChar(d_uctx, u_h, index);
+    }
+    return debug_ctx_Unicode_ReadChar_slow(dctx, h, index);
 }
 
 static HPy debug_ctx_Unicode_DecodeASCII(HPyContext *dctx, const char *ascii, HPy_ssize_t size, const char *errors)
@@ -1439,7 +2483,7 @@ static HPy debug_ctx_Unicode_DecodeLatin1(HPyContext *dctx, const char *latin1, 
     return debug_open(dctx, d_uctx->ctx_Unicode_DecodeLatin1(d_uctx, latin1, size, errors), d_fn);
 }
 
-static int debug_ctx_List_Check(HPyContext *dctx, HPy h)
+static DEBUG_COLD int debug_ctx_List_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyList_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1450,6 +2494,17 @@ static int debug_ctx_List_Check(HPyContext *dctx, HPy h)
         return 0;
     }
     return d_uctx->ctx_List_Check(d_uctx, u_h);
+}
+
+static int debug_ctx_List_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_List_Check(d_uctx, u_h);
+    }
+    return debug_ctx_List_Check_slow(dctx, h);
 }
 
 static HPy debug_ctx_List_New(HPyContext *dctx, HPy_ssize_t len)
@@ -1463,7 +2518,7 @@ static HPy debug_ctx_List_New(HPyContext *dctx, HPy_ssize_t len)
     return debug_open(dctx, d_uctx->ctx_List_New(d_uctx, len), d_fn);
 }
 
-static int debug_ctx_List_Append(HPyContext *dctx, HPy h_list, HPy h_item)
+static DEBUG_COLD int debug_ctx_List_Append_slow(HPyContext *dctx, HPy h_list, HPy h_item)
 {
     static const char d_fn[] = "HPyList_Append";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1477,7 +2532,19 @@ static int debug_ctx_List_Append(HPyContext *dctx, HPy h_list, HPy h_item)
     return d_uctx->ctx_List_Append(d_uctx, u_h_list, u_h_item);
 }
 
-static int debug_ctx_Dict_Check(HPyContext *dctx, HPy h)
+static int debug_ctx_List_Append(HPyContext *dctx, HPy h_list, HPy h_item)
+{
+    HPy u_h_list, u_h_item;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_list, &u_h_list) &&
+                     debug_unwrap_fast(h_item, &u_h_item))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_List_Append(d_uctx, u_h_list, u_h_item);
+    }
+    return debug_ctx_List_Append_slow(dctx, h_list, h_item);
+}
+
+static DEBUG_COLD int debug_ctx_Dict_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyDict_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1488,6 +2555,17 @@ static int debug_ctx_Dict_Check(HPyContext *dctx, HPy h)
         return 0;
     }
     return d_uctx->ctx_Dict_Check(d_uctx, u_h);
+}
+
+static int debug_ctx_Dict_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Dict_Check(d_uctx, u_h);
+    }
+    return debug_ctx_Dict_Check_slow(dctx, h);
 }
 
 static HPy debug_ctx_Dict_New(HPyContext *dctx)
@@ -1501,7 +2579,7 @@ static HPy debug_ctx_Dict_New(HPyContext *dctx)
     return debug_open(dctx, d_uctx->ctx_Dict_New(d_uctx), d_fn);
 }
 
-static int debug_ctx_Tuple_Check(HPyContext *dctx, HPy h)
+static DEBUG_COLD int debug_ctx_Tuple_Check_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyTuple_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1512,6 +2590,17 @@ static int debug_ctx_Tuple_Check(HPyContext *dctx, HPy h)
         return 0;
     }
     return d_uctx->ctx_Tuple_Check(d_uctx, u_h);
+}
+
+static int debug_ctx_Tuple_Check(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Tuple_Check(d_uctx, u_h);
+    }
+    return debug_ctx_Tuple_Check_slow(dctx, h);
 }
 
 static HPy debug_ctx_Import_ImportModule(HPyContext *dctx, const char *utf8_name)
@@ -1525,7 +2614,7 @@ static HPy debug_ctx_Import_ImportModule(HPyContext *dctx, const char *utf8_name
     return debug_open(dctx, d_uctx->ctx_Import_ImportModule(d_uctx, utf8_name), d_fn);
 }
 
-static HPyType_BuiltinShape debug_ctx_Type_GetBuiltinShape(HPyContext *dctx, HPy h_type)
+static DEBUG_COLD HPyType_BuiltinShape debug_ctx_Type_GetBuiltinShape_slow(HPyContext *dctx, HPy h_type)
 {
     static const char d_fn[] = "_HPyType_GetBuiltinShape";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1538,7 +2627,18 @@ static HPyType_BuiltinShape debug_ctx_Type_GetBuiltinShape(HPyContext *dctx, HPy
     return d_uctx->ctx_Type_GetBuiltinShape(d_uctx, u_h_type);
 }
 
-static int debug_ctx_DelItem(HPyContext *dctx, HPy obj, HPy key)
+static HPyType_BuiltinShape debug_ctx_Type_GetBuiltinShape(HPyContext *dctx, HPy h_type)
+{
+    HPy u_h_type;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_type, &u_h_type))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Type_GetBuiltinShape(d_uctx, u_h_type);
+    }
+    return debug_ctx_Type_GetBuiltinShape_slow(dctx, h_type);
+}
+
+static DEBUG_COLD int debug_ctx_DelItem_slow(HPyContext *dctx, HPy obj, HPy key)
 {
     static const char d_fn[] = "HPy_DelItem";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1552,7 +2652,19 @@ static int debug_ctx_DelItem(HPyContext *dctx, HPy obj, HPy key)
     return d_uctx->ctx_DelItem(d_uctx, u_obj, u_key);
 }
 
-static int debug_ctx_DelItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
+static int debug_ctx_DelItem(HPyContext *dctx, HPy obj, HPy key)
+{
+    HPy u_obj, u_key;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(key, &u_key))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_DelItem(d_uctx, u_obj, u_key);
+    }
+    return debug_ctx_DelItem_slow(dctx, obj, key);
+}
+
+static DEBUG_COLD int debug_ctx_DelItem_i_slow(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
 {
     static const char d_fn[] = "HPy_DelItem_i";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1565,7 +2677,18 @@ static int debug_ctx_DelItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
     return d_uctx->ctx_DelItem_i(d_uctx, u_obj, idx);
 }
 
-static int debug_ctx_DelItem_s(HPyContext *dctx, HPy obj, const char *utf8_key)
+static int debug_ctx_DelItem_i(HPyContext *dctx, HPy obj, HPy_ssize_t idx)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_DelItem_i(d_uctx, u_obj, idx);
+    }
+    return debug_ctx_DelItem_i_slow(dctx, obj, idx);
+}
+
+static DEBUG_COLD int debug_ctx_DelItem_s_slow(HPyContext *dctx, HPy obj, const char *utf8_key)
 {
     static const char d_fn[] = "HPy_DelItem_s";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1578,7 +2701,18 @@ static int debug_ctx_DelItem_s(HPyContext *dctx, HPy obj, const char *utf8_key)
     return d_uctx->ctx_DelItem_s(d_uctx, u_obj, utf8_key);
 }
 
-static void *debug_ctx_Capsule_Get(HPyContext *dctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
+static int debug_ctx_DelItem_s(HPyContext *dctx, HPy obj, const char *utf8_key)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_DelItem_s(d_uctx, u_obj, utf8_key);
+    }
+    return debug_ctx_DelItem_s_slow(dctx, obj, utf8_key);
+}
+
+static DEBUG_COLD void *debug_ctx_Capsule_Get_slow(HPyContext *dctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
 {
     static const char d_fn[] = "HPyCapsule_Get";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1591,7 +2725,18 @@ static void *debug_ctx_Capsule_Get(HPyContext *dctx, HPy capsule, _HPyCapsule_ke
     return d_uctx->ctx_Capsule_Get(d_uctx, u_capsule, key, utf8_name);
 }
 
-static int debug_ctx_Capsule_IsValid(HPyContext *dctx, HPy capsule, const char *utf8_name)
+static void *debug_ctx_Capsule_Get(HPyContext *dctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
+{
+    HPy u_capsule;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(capsule, &u_capsule))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Capsule_Get(d_uctx, u_capsule, key, utf8_name);
+    }
+    return debug_ctx_Capsule_Get_slow(dctx, capsule, key, utf8_name);
+}
+
+static DEBUG_COLD int debug_ctx_Capsule_IsValid_slow(HPyContext *dctx, HPy capsule, const char *utf8_name)
 {
     static const char d_fn[] = "HPyCapsule_IsValid";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1604,7 +2749,18 @@ static int debug_ctx_Capsule_IsValid(HPyContext *dctx, HPy capsule, const char *
     return d_uctx->ctx_Capsule_IsValid(d_uctx, u_capsule, utf8_name);
 }
 
-static int debug_ctx_Capsule_Set(HPyContext *dctx, HPy capsule, _HPyCapsule_key key, void *value)
+static int debug_ctx_Capsule_IsValid(HPyContext *dctx, HPy capsule, const char *utf8_name)
+{
+    HPy u_capsule;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(capsule, &u_capsule))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Capsule_IsValid(d_uctx, u_capsule, utf8_name);
+    }
+    return debug_ctx_Capsule_IsValid_slow(dctx, capsule, utf8_name);
+}
+
+static DEBUG_COLD int debug_ctx_Capsule_Set_slow(HPyContext *dctx, HPy capsule, _HPyCapsule_key key, void *value)
 {
     static const char d_fn[] = "HPyCapsule_Set";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1615,6 +2771,17 @@ static int debug_ctx_Capsule_Set(HPyContext *dctx, HPy capsule, _HPyCapsule_key 
         return (int)-1;
     }
     return d_uctx->ctx_Capsule_Set(d_uctx, u_capsule, key, value);
+}
+
+static int debug_ctx_Capsule_Set(HPyContext *dctx, HPy capsule, _HPyCapsule_key key, void *value)
+{
+    HPy u_capsule;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(capsule, &u_capsule))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Capsule_Set(d_uctx, u_capsule, key, value);
+    }
+    return debug_ctx_Capsule_Set_slow(dctx, capsule, key, value);
 }
 
 static HPy debug_ctx_Compile_s(HPyContext *dctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
@@ -1628,7 +2795,7 @@ static HPy debug_ctx_Compile_s(HPyContext *dctx, const char *utf8_source, const 
     return debug_open(dctx, d_uctx->ctx_Compile_s(d_uctx, utf8_source, utf8_filename, kind), d_fn);
 }
 
-static HPy debug_ctx_EvalCode(HPyContext *dctx, HPy code, HPy globals, HPy locals)
+static DEBUG_COLD HPy debug_ctx_EvalCode_slow(HPyContext *dctx, HPy code, HPy globals, HPy locals)
 {
     static const char d_fn[] = "HPy_EvalCode";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1643,7 +2810,20 @@ static HPy debug_ctx_EvalCode(HPyContext *dctx, HPy code, HPy globals, HPy local
     return debug_open(dctx, d_uctx->ctx_EvalCode(d_uctx, u_code, u_globals, u_locals), d_fn);
 }
 
-static HPy debug_ctx_ContextVar_New(HPyContext *dctx, const char *name, HPy default_value)
+static HPy debug_ctx_EvalCode(HPyContext *dctx, HPy code, HPy globals, HPy locals)
+{
+    HPy u_code, u_globals, u_locals;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(code, &u_code) &&
+                     debug_unwrap_fast(globals, &u_globals) &&
+                     debug_unwrap_fast(locals, &u_locals))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_EvalCode(d_uctx, u_code, u_globals, u_locals), "HPy_EvalCode");
+    }
+    return debug_ctx_EvalCode_slow(dctx, code, globals, locals);
+}
+
+static DEBUG_COLD HPy debug_ctx_ContextVar_New_slow(HPyContext *dctx, const char *name, HPy default_value)
 {
     static const char d_fn[] = "HPyContextVar_New";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1656,7 +2836,18 @@ static HPy debug_ctx_ContextVar_New(HPyContext *dctx, const char *name, HPy defa
     return debug_open(dctx, d_uctx->ctx_ContextVar_New(d_uctx, name, u_default_value), d_fn);
 }
 
-static HPy debug_ctx_ContextVar_Set(HPyContext *dctx, HPy context_var, HPy value)
+static HPy debug_ctx_ContextVar_New(HPyContext *dctx, const char *name, HPy default_value)
+{
+    HPy u_default_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(default_value, &u_default_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_ContextVar_New(d_uctx, name, u_default_value), "HPyContextVar_New");
+    }
+    return debug_ctx_ContextVar_New_slow(dctx, name, default_value);
+}
+
+static DEBUG_COLD HPy debug_ctx_ContextVar_Set_slow(HPyContext *dctx, HPy context_var, HPy value)
 {
     static const char d_fn[] = "HPyContextVar_Set";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1670,7 +2861,19 @@ static HPy debug_ctx_ContextVar_Set(HPyContext *dctx, HPy context_var, HPy value
     return debug_open(dctx, d_uctx->ctx_ContextVar_Set(d_uctx, u_context_var, u_value), d_fn);
 }
 
-static HPy debug_ctx_Unicode_FromEncodedObject(HPyContext *dctx, HPy obj, const char *encoding, const char *errors)
+static HPy debug_ctx_ContextVar_Set(HPyContext *dctx, HPy context_var, HPy value)
+{
+    HPy u_context_var, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(context_var, &u_context_var) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_ContextVar_Set(d_uctx, u_context_var, u_value), "HPyContextVar_Set");
+    }
+    return debug_ctx_ContextVar_Set_slow(dctx, context_var, value);
+}
+
+static DEBUG_COLD HPy debug_ctx_Unicode_FromEncodedObject_slow(HPyContext *dctx, HPy obj, const char *encoding, const char *errors)
 {
     static const char d_fn[] = "HPyUnicode_FromEncodedObject";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1683,7 +2886,18 @@ static HPy debug_ctx_Unicode_FromEncodedObject(HPyContext *dctx, HPy obj, const 
     return debug_open(dctx, d_uctx->ctx_Unicode_FromEncodedObject(d_uctx, u_obj, encoding, errors), d_fn);
 }
 
-static HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+static HPy debug_ctx_Unicode_FromEncodedObject(HPyContext *dctx, HPy obj, const char *encoding, const char *errors)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Unicode_FromEncodedObject(d_uctx, u_obj, encoding, errors), "HPyUnicode_FromEncodedObject");
+    }
+    return debug_ctx_Unicode_FromEncodedObject_slow(dctx, obj, encoding, errors);
+}
+
+static DEBUG_COLD HPy debug_ctx_Unicode_Substring_slow(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
 {
     static const char d_fn[] = "HPyUnicode_Substring";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1696,7 +2910,18 @@ static HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t st
     return debug_open(dctx, d_uctx->ctx_Unicode_Substring(d_uctx, u_str, start, end), d_fn);
 }
 
-static HPy debug_ctx_Dict_Keys(HPyContext *dctx, HPy h)
+static HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+{
+    HPy u_str;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(str, &u_str))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Unicode_Substring(d_uctx, u_str, start, end), "HPyUnicode_Substring");
+    }
+    return debug_ctx_Unicode_Substring_slow(dctx, str, start, end);
+}
+
+static DEBUG_COLD HPy debug_ctx_Dict_Keys_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyDict_Keys";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1709,7 +2934,18 @@ static HPy debug_ctx_Dict_Keys(HPyContext *dctx, HPy h)
     return debug_open(dctx, d_uctx->ctx_Dict_Keys(d_uctx, u_h), d_fn);
 }
 
-static HPy debug_ctx_Dict_Copy(HPyContext *dctx, HPy h)
+static HPy debug_ctx_Dict_Keys(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Dict_Keys(d_uctx, u_h), "HPyDict_Keys");
+    }
+    return debug_ctx_Dict_Keys_slow(dctx, h);
+}
+
+static DEBUG_COLD HPy debug_ctx_Dict_Copy_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyDict_Copy";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1722,7 +2958,18 @@ static HPy debug_ctx_Dict_Copy(HPyContext *dctx, HPy h)
     return debug_open(dctx, d_uctx->ctx_Dict_Copy(d_uctx, u_h), d_fn);
 }
 
-static int debug_ctx_Slice_Unpack(HPyContext *dctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
+static HPy debug_ctx_Dict_Copy(HPyContext *dctx, HPy h)
+{
+    HPy u_h;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h, &u_h))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Dict_Copy(d_uctx, u_h), "HPyDict_Copy");
+    }
+    return debug_ctx_Dict_Copy_slow(dctx, h);
+}
+
+static DEBUG_COLD int debug_ctx_Slice_Unpack_slow(HPyContext *dctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
 {
     static const char d_fn[] = "HPySlice_Unpack";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1735,7 +2982,18 @@ static int debug_ctx_Slice_Unpack(HPyContext *dctx, HPy slice, HPy_ssize_t *star
     return d_uctx->ctx_Slice_Unpack(d_uctx, u_slice, start, stop, step);
 }
 
-static int debug_ctx_List_Insert(HPyContext *dctx, HPy h_list, HPy_ssize_t index, HPy h_item)
+static int debug_ctx_Slice_Unpack(HPyContext *dctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
+{
+    HPy u_slice;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(slice, &u_slice))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Slice_Unpack(d_uctx, u_slice, start, stop, step);
+    }
+    return debug_ctx_Slice_Unpack_slow(dctx, slice, start, stop, step);
+}
+
+static DEBUG_COLD int debug_ctx_List_Insert_slow(HPyContext *dctx, HPy h_list, HPy_ssize_t index, HPy h_item)
 {
     static const char d_fn[] = "HPyList_Insert";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1749,7 +3007,19 @@ static int debug_ctx_List_Insert(HPyContext *dctx, HPy h_list, HPy_ssize_t index
     return d_uctx->ctx_List_Insert(d_uctx, u_h_list, index, u_h_item);
 }
 
-static HPy debug_ctx_GetSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+static int debug_ctx_List_Insert(HPyContext *dctx, HPy h_list, HPy_ssize_t index, HPy h_item)
+{
+    HPy u_h_list, u_h_item;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(h_list, &u_h_list) &&
+                     debug_unwrap_fast(h_item, &u_h_item))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_List_Insert(d_uctx, u_h_list, index, u_h_item);
+    }
+    return debug_ctx_List_Insert_slow(dctx, h_list, index, h_item);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetSlice_slow(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
     static const char d_fn[] = "HPy_GetSlice";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1762,7 +3032,18 @@ static HPy debug_ctx_GetSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_
     return debug_open(dctx, d_uctx->ctx_GetSlice(d_uctx, u_obj, start, end), d_fn);
 }
 
-static int debug_ctx_SetSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
+static HPy debug_ctx_GetSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetSlice(d_uctx, u_obj, start, end), "HPy_GetSlice");
+    }
+    return debug_ctx_GetSlice_slow(dctx, obj, start, end);
+}
+
+static DEBUG_COLD int debug_ctx_SetSlice_slow(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
 {
     static const char d_fn[] = "HPy_SetSlice";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1776,7 +3057,19 @@ static int debug_ctx_SetSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_
     return d_uctx->ctx_SetSlice(d_uctx, u_obj, start, end, u_value);
 }
 
-static int debug_ctx_DelSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+static int debug_ctx_SetSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
+{
+    HPy u_obj, u_value;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj) &&
+                     debug_unwrap_fast(value, &u_value))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_SetSlice(d_uctx, u_obj, start, end, u_value);
+    }
+    return debug_ctx_SetSlice_slow(dctx, obj, start, end, value);
+}
+
+static DEBUG_COLD int debug_ctx_DelSlice_slow(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
     static const char d_fn[] = "HPy_DelSlice";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1789,7 +3082,18 @@ static int debug_ctx_DelSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_
     return d_uctx->ctx_DelSlice(d_uctx, u_obj, start, end);
 }
 
-static HPy debug_ctx_GetIter(HPyContext *dctx, HPy obj)
+static int debug_ctx_DelSlice(HPyContext *dctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_DelSlice(d_uctx, u_obj, start, end);
+    }
+    return debug_ctx_DelSlice_slow(dctx, obj, start, end);
+}
+
+static DEBUG_COLD HPy debug_ctx_GetIter_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPy_GetIter";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1802,7 +3106,18 @@ static HPy debug_ctx_GetIter(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_GetIter(d_uctx, u_obj), d_fn);
 }
 
-static HPy debug_ctx_Iter_Next(HPyContext *dctx, HPy obj)
+static HPy debug_ctx_GetIter(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_GetIter(d_uctx, u_obj), "HPy_GetIter");
+    }
+    return debug_ctx_GetIter_slow(dctx, obj);
+}
+
+static DEBUG_COLD HPy debug_ctx_Iter_Next_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPyIter_Next";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1815,7 +3130,18 @@ static HPy debug_ctx_Iter_Next(HPyContext *dctx, HPy obj)
     return debug_open(dctx, d_uctx->ctx_Iter_Next(d_uctx, u_obj), d_fn);
 }
 
-static int debug_ctx_Iter_Check(HPyContext *dctx, HPy obj)
+static HPy debug_ctx_Iter_Next(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Iter_Next(d_uctx, u_obj), "HPyIter_Next");
+    }
+    return debug_ctx_Iter_Next_slow(dctx, obj);
+}
+
+static DEBUG_COLD int debug_ctx_Iter_Check_slow(HPyContext *dctx, HPy obj)
 {
     static const char d_fn[] = "HPyIter_Check";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1828,7 +3154,18 @@ static int debug_ctx_Iter_Check(HPyContext *dctx, HPy obj)
     return d_uctx->ctx_Iter_Check(d_uctx, u_obj);
 }
 
-static HPy debug_ctx_Slice_New(HPyContext *dctx, HPy start, HPy stop, HPy step)
+static int debug_ctx_Iter_Check(HPyContext *dctx, HPy obj)
+{
+    HPy u_obj;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(obj, &u_obj))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return d_uctx->ctx_Iter_Check(d_uctx, u_obj);
+    }
+    return debug_ctx_Iter_Check_slow(dctx, obj);
+}
+
+static DEBUG_COLD HPy debug_ctx_Slice_New_slow(HPyContext *dctx, HPy start, HPy stop, HPy step)
 {
     static const char d_fn[] = "HPySlice_New";
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
@@ -1841,6 +3178,19 @@ static HPy debug_ctx_Slice_New(HPyContext *dctx, HPy start, HPy stop, HPy step)
         return HPy_NULL;
     }
     return debug_open(dctx, d_uctx->ctx_Slice_New(d_uctx, u_start, u_stop, u_step), d_fn);
+}
+
+static HPy debug_ctx_Slice_New(HPyContext *dctx, HPy start, HPy stop, HPy step)
+{
+    HPy u_start, u_stop, u_step;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
+                     debug_unwrap_fast(start, &u_start) &&
+                     debug_unwrap_fast(stop, &u_stop) &&
+                     debug_unwrap_fast(step, &u_step))) {
+        HPyContext *d_uctx = debug_state.uctx;
+        return debug_open(dctx, d_uctx->ctx_Slice_New(d_uctx, u_start, u_stop, u_step), "HPySlice_New");
+    }
+    return debug_ctx_Slice_New_slow(dctx, start, stop, step);
 }
 
 /* Fills every function of a debug context (the constants are set by the caller). */

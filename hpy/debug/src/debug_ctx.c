@@ -16,23 +16,26 @@
 
 #include "autogen_debug_wrappers.h"
 
-typedef struct {
+typedef struct DebugCtxBlock DebugCtxBlock;
+struct DebugCtxBlock {
     struct _HPyContext_s ctx;
     DebugCtxInfo info;
-} DebugCtxBlock;
+    DebugCtxBlock *next;    /* per-call contexts: the next one in the ring */
+};
 
 static DebugCtxBlock *global_block; /* handed to extensions at load time */
 static struct _HPyContext_s template_ctx;
 
-/* The per-call contexts: a ring, used in turn. A context released by its
- * frame is used again only once the ring has come round (at least
- * MIN_RING_CONTEXTS - 1 calls later), so that a stored one stays invalid
- * for a while. A context still in use when its turn comes (nested calls,
- * or calls in other threads) stays where it is and a new one is inserted
- * before it: the ring grows to the deepest nesting seen. */
+/* The per-call contexts: a ring (linked through `next`), used in turn. A
+ * context released by its frame is used again only once the ring has come
+ * round (at least MIN_RING_CONTEXTS - 1 calls later), so that a stored one
+ * stays invalid for a while. A context still in use when its turn comes
+ * (nested calls, or calls in other threads) stays where it is and a new one
+ * is inserted before it: the ring grows to the deepest nesting seen.
+ * ctx_ring_last is the context taken last: ctx_ring_last->next is the one
+ * whose turn is next. */
 #define MIN_RING_CONTEXTS 16
-static DebugCtxBlock **ctx_ring;
-static HPy_ssize_t ctx_ring_size, ctx_ring_cap, ctx_ring_pos;
+static DebugCtxBlock *ctx_ring_last;
 static void fill_ctx_ring(void);
 
 /* autogen_debug_call_real.h (included below the frame functions it uses) */
@@ -92,41 +95,42 @@ HPyContext *hpy_host_debug_ctx(void)
     return &global_block->ctx;
 }
 
-/* The slow path of acquire_ctx: a new context at ctx_ring_pos (the ring is
- * empty, or the context there is in use). */
+/* A new context inserted into the ring after ctx_ring_last (the slow path
+ * of acquire_ctx: the context whose turn it is is in use), or as the ring
+ * when there is none. */
 static DebugCtxBlock *insert_ctx(void)
 {
     DebugCtxBlock *b = new_block();
     if (b == NULL)
         Py_FatalError("HPy debug mode: out of memory (allocating a context)");
-    if (ctx_ring_size == ctx_ring_cap) {
-        HPy_ssize_t cap = ctx_ring_cap ? 2 * ctx_ring_cap : MIN_RING_CONTEXTS;
-        DebugCtxBlock **ring = (DebugCtxBlock **)realloc(ctx_ring, (size_t)cap * sizeof(*ring));
-        if (ring == NULL)
-            Py_FatalError("HPy debug mode: out of memory (allocating a context)");
-        ctx_ring = ring;
-        ctx_ring_cap = cap;
+    if (ctx_ring_last == NULL) {
+        b->next = b;
+        ctx_ring_last = b;
     }
-    memmove(&ctx_ring[ctx_ring_pos + 1], &ctx_ring[ctx_ring_pos],
-            (size_t)(ctx_ring_size - ctx_ring_pos) * sizeof(*ctx_ring));
-    ctx_ring[ctx_ring_pos] = b;
-    ctx_ring_size++;
+    else {
+        b->next = ctx_ring_last->next;
+        ctx_ring_last->next = b;
+    }
     return b;
 }
 
 static void fill_ctx_ring(void)
 {
-    while (ctx_ring_size < MIN_RING_CONTEXTS)
-        insert_ctx();
+    if (ctx_ring_last != NULL)
+        return;
+    for (int i = 0; i < MIN_RING_CONTEXTS; i++) {
+        /* each new one becomes the last taken: the first one created is
+         * the first to be used */
+        ctx_ring_last = insert_ctx();
+    }
 }
 
 static DEBUG_ALWAYS_INLINE HPyContext *acquire_ctx(DebugFrame *f)
 {
-    HPy_ssize_t pos = ctx_ring_pos;
-    DebugCtxBlock *b = ctx_ring[pos];
+    DebugCtxBlock *b = ctx_ring_last->next;
     if (DEBUG_UNLIKELY(b->info.frame != NULL))
         b = insert_ctx();
-    ctx_ring_pos = pos + 1 == ctx_ring_size ? 0 : pos + 1;
+    ctx_ring_last = b;
     b->info.state = DEBUG_CTX_VALID;
     b->info.frame = f;
     return &b->ctx;

@@ -575,6 +575,25 @@ static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char 
     return debug_unwrap_slow(h, dh, fn, param);
 }
 
+/* debug_unwrap without its slow path: 1 if `h` is HPy_NULL or an open
+ * handle of the chunk of the last lookup (its universal handle in *out),
+ * else 0: the caller then goes to debug_unwrap (a violation, or a handle of
+ * another chunk). */
+static DEBUG_ALWAYS_INLINE int debug_unwrap_fast(HPy h, HPy *out)
+{
+    DebugHandle *dh;
+    if (HPy_IsNull(h)) {
+        *out = HPy_NULL;
+        return 1;
+    }
+    dh = debug_handle_lookup_fast(h);
+    if (DEBUG_LIKELY(dh != NULL && DH_USABLE(dh->state))) {
+        *out = _py2h(dh->obj);
+        return 1;
+    }
+    return 0;
+}
+
 /* Wraps a new universal handle in a new debug handle (HPy_NULL stays). */
 DEBUG_NOINLINE _HPy_HIDDEN HPy debug_open_slow(HPy uh, const char *fn);
 

@@ -379,7 +379,7 @@ static int check_type_arg(HPy h, HPy uh, const char *fn, const char *param)
     return -1;
 }
 
-int debug_ctx_TypeCheck(HPyContext *dctx, HPy obj, HPy type)
+static DEBUG_COLD int type_check_slow(HPyContext *dctx, HPy obj, HPy type)
 {
     static const char fn[] = "HPy_TypeCheck";
     HPy uobj, utype;
@@ -394,6 +394,20 @@ int debug_ctx_TypeCheck(HPyContext *dctx, HPy obj, HPy type)
     if (check_type_arg(type, utype, fn, "type") < 0)
         return 0;
     return uctx->ctx_TypeCheck(uctx, uobj, utype);
+}
+
+/* The fast path makes no call before the universal one (a tail call):
+ * anything unusual goes to type_check_slow, which checks everything again. */
+int debug_ctx_TypeCheck(HPyContext *dctx, HPy obj, HPy type)
+{
+    HPy uobj, utype;
+    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) && debug_unwrap_fast(obj, &uobj) &&
+                     debug_unwrap_fast(type, &utype) && !HPy_IsNull(uobj) &&
+                     !HPy_IsNull(utype) && PyType_Check(_h2py(utype)))) {
+        HPyContext *uctx = debug_state.uctx;
+        return uctx->ctx_TypeCheck(uctx, uobj, utype);
+    }
+    return type_check_slow(dctx, obj, type);
 }
 
 int debug_ctx_Type_IsSubtype(HPyContext *dctx, HPy sub, HPy type)
