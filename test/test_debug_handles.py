@@ -128,6 +128,33 @@ SOURCE = snippet("""
         return HPyBool_FromBool(ctx, before == ctx);
     }
 
+    /* across_chunks(n): n handles held at once (more than a chunk of
+     * records for n > 4096), used in an order that jumps between chunks
+     * (the fast paths only know the chunk of the last lookup), then closed
+     * in that order; the sum of their values if each was right, else -1 */
+    HPyDef_METH(across_chunks, "across_chunks", HPyFunc_O)
+    static HPy across_chunks_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        int64_t n = HPyLong_AsInt64_t(ctx, arg), i, total = 0;
+        HPy *hs = (HPy *)malloc((size_t)n * sizeof(HPy));
+        for (i = 0; i < n; i++)
+            hs[i] = HPyLong_FromInt64_t(ctx, i);
+        for (i = 0; i < n; i++) {
+            /* first, last, second, last but one... */
+            int64_t k = i % 2 == 0 ? i / 2 : n - 1 - i / 2;
+            HPy d = HPy_Dup(ctx, hs[k]);
+            if (HPyLong_AsInt64_t(ctx, d) != k || !HPy_TypeCheck(ctx, d, ctx->h_LongType))
+                total = -1;
+            else if (total >= 0)
+                total += k;
+            HPy_Close(ctx, d);
+            HPy_Close(ctx, hs[k]);
+        }
+        free(hs);
+        return HPyLong_FromInt64_t(ctx, total);
+    }
+
+    @EXPORT(across_chunks)
     @EXPORT(leak)
     @EXPORT(no_leak)
     @EXPORT(close_twice_later)
@@ -491,6 +518,15 @@ def test_leak_report_with_stack_traces(mod, _debug):
     info.value.leaks[0]._force_close()
     with pytest.raises(ValueError):
         _debug.set_handle_stack_trace_limit(-1)
+
+
+def test_handles_across_chunks(mod, _debug):
+    # more open handles than a chunk holds, used and closed in an order that
+    # leaves the chunk of the last lookup at nearly every step
+    gen = _debug.new_generation()
+    n = 3 * 4096 + 7
+    assert mod.across_chunks(n) == n * (n - 1) // 2
+    assert _debug.get_open_handles(gen) == []
 
 
 def test_each_call_has_its_own_context(mod):
