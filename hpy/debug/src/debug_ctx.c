@@ -325,7 +325,7 @@ static DEBUG_ALWAYS_INLINE void debug_frame_leave_void(DebugFrame *f)
 }
 
 /* The violations of take_result (with the description of the frame). */
-static DEBUG_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
+static _HPy_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
                                            const char *what)
 {
     char *fdesc_buf = describe_frame(f);

@@ -62,7 +62,6 @@ typedef struct DebugHandle DebugHandle;
 #if defined(__GNUC__) || defined(__clang__)
 #  define DEBUG_LIKELY(x) __builtin_expect(!!(x), 1)
 #  define DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
-#  define DEBUG_NOINLINE __attribute__((noinline))
 /* the violation paths: out of line (the fast paths then need no stack
  * frame of their own), laid out apart */
 #  define DEBUG_COLD __attribute__((noinline, cold))
@@ -71,7 +70,6 @@ typedef struct DebugHandle DebugHandle;
 #else
 #  define DEBUG_LIKELY(x) (x)
 #  define DEBUG_UNLIKELY(x) (x)
-#  define DEBUG_NOINLINE
 #  define DEBUG_COLD
 #  define DEBUG_ALWAYS_INLINE inline
 #  define DEBUG_ASSUME(x) ((void)0)
@@ -595,7 +593,7 @@ static DEBUG_ALWAYS_INLINE int debug_unwrap_fast(HPy h, HPy *out)
 }
 
 /* Wraps a new universal handle in a new debug handle (HPy_NULL stays). */
-DEBUG_NOINLINE _HPy_HIDDEN HPy debug_open_slow(HPy uh, const char *fn);
+_HPy_NOINLINE _HPy_HIDDEN HPy debug_open_slow(HPy uh, const char *fn);
 
 static DEBUG_ALWAYS_INLINE HPy debug_open(HPyContext *dctx, HPy uh, const char *fn)
 {

@@ -4,6 +4,7 @@
  * with checks of their own (raw data, type arguments, struct shapes). */
 #include "debug_internal.h"
 #include "autogen_debug_decl.h"
+#include "hpy/runtime/ctx_type.h"
 
 #include <string.h>
 
@@ -30,7 +31,7 @@
 static const char dup_fn[] = "HPy_Dup";
 static const char close_fn[] = "HPy_Close";
 
-static DEBUG_NOINLINE HPy dup_slow(HPyContext *dctx, HPy h)
+static _HPy_NOINLINE HPy dup_slow(HPyContext *dctx, HPy h)
 {
     const char *fn = dup_fn;
     HPy uh;
@@ -58,7 +59,7 @@ HPy debug_ctx_Dup(HPyContext *dctx, HPy h)
     return dup_slow(dctx, h);
 }
 
-static DEBUG_NOINLINE void close_slow(HPyContext *dctx, HPy h)
+static _HPy_NOINLINE void close_slow(HPyContext *dctx, HPy h)
 {
     const char *fn = close_fn;
     DebugHandle *dh;
@@ -440,18 +441,8 @@ const char *debug_ctx_Type_GetName(HPyContext *dctx, HPy type)
 
 static const char *shape_name(HPyType_BuiltinShape shape)
 {
-    switch ((int)shape) {
-    case HPyType_BuiltinShape_Legacy: return "Legacy";
-    case HPyType_BuiltinShape_Object: return "Object";
-    case HPyType_BuiltinShape_Type: return "Type";
-    case HPyType_BuiltinShape_Long: return "Long";
-    case HPyType_BuiltinShape_Float: return "Float";
-    case HPyType_BuiltinShape_Unicode: return "Unicode";
-    case HPyType_BuiltinShape_Tuple: return "Tuple";
-    case HPyType_BuiltinShape_List: return "List";
-    case HPyType_BuiltinShape_Dict: return "Dict";
-    default: return "?";
-    }
+    const char *name = _HPyType_ShapeName((int)shape);
+    return name != NULL ? name : "?";
 }
 
 static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, const char *fn,

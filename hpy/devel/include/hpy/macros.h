@@ -15,15 +15,21 @@
 #  define _HPy_HIDDEN
 #endif
 
+/* _HPy_NOINLINE keeps a slow path out of the function holding the fast
+ * path, whose prologue then stays small (no saved registers, a jump to the
+ * slow path). */
 #if defined(__GNUC__) || defined(__clang__)
 #  define _HPy_UNUSED __attribute__((unused))
 #  define _HPy_NO_RETURN __attribute__((noreturn))
+#  define _HPy_NOINLINE __attribute__((noinline))
 #elif defined(_MSC_VER)
 #  define _HPy_UNUSED
 #  define _HPy_NO_RETURN __declspec(noreturn)
+#  define _HPy_NOINLINE __declspec(noinline)
 #else
 #  define _HPy_UNUSED
 #  define _HPy_NO_RETURN
+#  define _HPy_NOINLINE
 #endif
 
 /* Every public API function is an inline function in the headers. */

@@ -138,10 +138,7 @@ static int as_mask(HPy h, const char *func, uint64_t *out)
 
 /* The general paths of the two conversions below, out of line so that their
  * fast paths need no stack frame. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
-static int64_t as_int64_general(HPy h, int64_t lo, int64_t hi, const char *func,
+static _HPy_NOINLINE int64_t as_int64_general(HPy h, int64_t lo, int64_t hi, const char *func,
                                 const char *ctype)
 {
     int64_t v;

@@ -56,27 +56,20 @@ int ctx_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 
 HPy_ssize_t ctx_Length(HPyContext *ctx, HPy h)
 {
-    PyObject *o = _h2py(h);
+    HPy_ssize_t n;
     (void)ctx;
-    /* Fast path: the size of an exact tuple or list, without the two calls
-     * of PyObject_Length. */
-    if (o != NULL) {
-        if (PyTuple_CheckExact(o))
-            return PyTuple_GET_SIZE(o);
-        if (PyList_CheckExact(o))
-            return PyList_GET_SIZE(o);
-    }
-    return PyObject_Length(o);
+    /* the size of an exact tuple or list without the two calls of
+     * PyObject_Length */
+    if (_HPy_FastLength(_h2py(h), &n))
+        return n;
+    return PyObject_Length(_h2py(h));
 }
 
 /* ---- items with C keys: the key becomes an int or a str object ---- */
 
 /* obj[idx] through the mapping protocol: out of line, so that the fast path
  * of ctx_GetItem_i needs no stack frame. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
-static PyObject *getitem_i_general(PyObject *o, HPy_ssize_t idx)
+static _HPy_NOINLINE PyObject *getitem_i_general(PyObject *o, HPy_ssize_t idx)
 {
     PyObject *res, *key = PyLong_FromSsize_t((Py_ssize_t)idx);
     if (key == NULL)
@@ -88,22 +81,11 @@ static PyObject *getitem_i_general(PyObject *o, HPy_ssize_t idx)
 
 HPy ctx_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    PyObject *res, *o = _h2py(obj);
+    PyObject *item;
     (void)ctx;
-    /* Fast path: an exact tuple or list and an index in range. */
-    if (o != NULL && idx >= 0) {
-        if (PyTuple_CheckExact(o) && idx < PyTuple_GET_SIZE(o)) {
-            res = PyTuple_GET_ITEM(o, idx);
-            Py_INCREF(res);
-            return _py2h(res);
-        }
-        if (PyList_CheckExact(o) && idx < PyList_GET_SIZE(o)) {
-            res = PyList_GET_ITEM(o, idx);
-            Py_INCREF(res);
-            return _py2h(res);
-        }
-    }
-    return _py2h(getitem_i_general(o, idx));
+    if (_HPy_FastGetItem(_h2py(obj), idx, &item))
+        return _py2h(item);
+    return _py2h(getitem_i_general(_h2py(obj), idx));
 }
 
 HPy ctx_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)

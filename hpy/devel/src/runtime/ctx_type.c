@@ -201,10 +201,7 @@ _HPyType_GetData(PyTypeObject *tp)
 
 /* Out of line, so that the fast path below needs no stack frame and ends
  * in a jump here when it does not apply. */
-#if defined(__GNUC__) || defined(__clang__)
-__attribute__((noinline))
-#endif
-static void *
+static _HPy_NOINLINE void *
 struct_of_slow(PyObject *obj)
 {
     _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
@@ -214,13 +211,8 @@ struct_of_slow(PyObject *obj)
 static inline void *
 struct_of(PyObject *obj)
 {
-    PyTypeObject *tp = Py_TYPE(obj);
-    if (Py_TYPE(tp) == _hpy_metatype) {
-        Py_ssize_t off = _HPyType_DATA(tp)->fixed_offset;
-        if (off != 0)
-            return (char *)obj + off;
-    }
-    return struct_of_slow(obj);
+    void *data = _HPyType_FixedStruct(obj);
+    return data != NULL ? data : struct_of_slow(obj);
 }
 
 _HPy_HIDDEN void *
@@ -470,8 +462,8 @@ typedef struct {
     Py_ssize_t n_legacy_slots;
 } Builder;
 
-static const char *
-shape_name(int shape)
+_HPy_HIDDEN const char *
+_HPyType_ShapeName(int shape)
 {
     switch (shape) {
     case HPyType_BuiltinShape_Legacy: return "Legacy";
@@ -1033,8 +1025,8 @@ compute_layout(Builder *b)
         Py_ssize_t base_end;
         if (bd->shape != shape) {
             PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s but its base "
-                         "'%s' has builtin shape %s", name, shape_name(shape), primary->tp_name,
-                         shape_name(bd->shape));
+                         "'%s' has builtin shape %s", name, _HPyType_ShapeName(shape), primary->tp_name,
+                         _HPyType_ShapeName(bd->shape));
             return -1;
         }
         d->placement = bd->placement;
@@ -1078,7 +1070,7 @@ compute_layout(Builder *b)
     if (shape_builtin(shape) != NULL) {
         if (!PyType_IsSubtype(primary, shape_builtin(shape))) {
             PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s, so its base "
-                         "must be '%s' or a subclass of it (got '%s')", name, shape_name(shape),
+                         "must be '%s' or a subclass of it (got '%s')", name, _HPyType_ShapeName(shape),
                          shape_builtin(shape)->tp_name, primary->tp_name);
             return -1;
         }
@@ -1090,7 +1082,7 @@ compute_layout(Builder *b)
                 primary->tp_itemsize != builtin->tp_itemsize) {
             PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
                          "'%s' or a subclass of it that adds no data ('%s' does)", name,
-                         shape_name(shape), builtin->tp_name, primary->tp_name);
+                         _HPyType_ShapeName(shape), builtin->tp_name, primary->tp_name);
             return -1;
         }
         d->placement = shape == HPyType_BuiltinShape_Long ? _HPY_PLACE_VAR_LONG
@@ -1104,7 +1096,7 @@ compute_layout(Builder *b)
     if (primary->tp_itemsize != 0 && shape != HPyType_BuiltinShape_Type) {
         PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the base '%s' has variable-size "
                      "instances, which builtin shape %s cannot extend", name, primary->tp_name,
-                     shape_name(shape));
+                     _HPyType_ShapeName(shape));
         return -1;
     }
     d->placement = _HPY_PLACE_FIXED;
@@ -1134,7 +1126,7 @@ compute_vectorcall(Builder *b)
     if (d->placement != _HPY_PLACE_FIXED) {
         PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPy_tp_call and __vectorcalloffset__ "
                      "are not supported with builtin shape %s", b->hspec->name,
-                     shape_name(d->shape));
+                     _HPyType_ShapeName(d->shape));
         return -1;
     }
     if (b->explicit_vc_offset >= 0) {
@@ -1365,7 +1357,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
                      hspec->flags & ~allowed);
         return HPy_NULL;
     }
-    if (shape_name((int)hspec->builtin_shape) == NULL) {
+    if (_HPyType_ShapeName((int)hspec->builtin_shape) == NULL) {
         PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': invalid builtin shape %d", name,
                      (int)hspec->builtin_shape);
         return HPy_NULL;

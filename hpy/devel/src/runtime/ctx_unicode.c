@@ -9,12 +9,9 @@
 
 const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
 {
-    PyObject *o = _h2py(h);
+    const char *data;
     (void)ctx;
-    if (o != NULL && PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o)) {
-        if (size != NULL)
-            *size = (HPy_ssize_t)PyUnicode_GET_LENGTH(o);
-        return (const char *)PyUnicode_DATA(o);
-    }
-    return PyUnicode_AsUTF8AndSize(o, (Py_ssize_t *)size);
+    if (_HPy_FastUTF8(_h2py(h), &data, size))
+        return data;
+    return PyUnicode_AsUTF8AndSize(_h2py(h), (Py_ssize_t *)size);
 }

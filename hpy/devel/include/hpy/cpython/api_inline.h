@@ -153,44 +153,27 @@ HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize
  * runtime/ctx_unicode.c); anything else goes to the runtime. */
 HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
 {
-    PyObject *o = _h2py(h);
-    if (o != NULL && PyUnicode_CheckExact(o) && PyUnicode_IS_COMPACT_ASCII(o)) {
-        if (size != NULL)
-            *size = (HPy_ssize_t)PyUnicode_GET_LENGTH(o);
-        return (const char *)PyUnicode_DATA(o);
-    }
+    const char *data;
+    if (_HPy_FastUTF8(_h2py(h), &data, size))
+        return data;
     return ctx_Unicode_AsUTF8AndSize(ctx, h, size);
 }
 
 /* Length of an exact tuple or list read in place, else the general path. */
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
-    PyObject *o = _h2py(h);
-    if (o != NULL) {
-        if (PyTuple_CheckExact(o))
-            return PyTuple_GET_SIZE(o);
-        if (PyList_CheckExact(o))
-            return PyList_GET_SIZE(o);
-    }
+    HPy_ssize_t n;
+    if (_HPy_FastLength(_h2py(h), &n))
+        return n;
     return ctx_Length(ctx, h);
 }
 
 /* Item of an exact tuple or list by index, else the general path. */
 HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
-    PyObject *o = _h2py(obj);
-    if (o != NULL && idx >= 0) {
-        if (PyTuple_CheckExact(o) && idx < PyTuple_GET_SIZE(o)) {
-            PyObject *item = PyTuple_GET_ITEM(o, idx);
-            Py_INCREF(item);
-            return _py2h(item);
-        }
-        if (PyList_CheckExact(o) && idx < PyList_GET_SIZE(o)) {
-            PyObject *item = PyList_GET_ITEM(o, idx);
-            Py_INCREF(item);
-            return _py2h(item);
-        }
-    }
+    PyObject *item;
+    if (_HPy_FastGetItem(_h2py(obj), idx, &item))
+        return _py2h(item);
     return ctx_GetItem_i(ctx, obj, idx);
 }
 
@@ -198,14 +181,8 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
  * path of runtime/ctx_type.c's lookup, inline. */
 HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
-    PyObject *o = _h2py(h);
-    PyTypeObject *tp = Py_TYPE(o);
-    if (Py_TYPE(tp) == _hpy_metatype) {
-        Py_ssize_t off = _HPyType_DATA(tp)->fixed_offset;
-        if (off != 0)
-            return (char *)o + off;
-    }
-    return ctx_AsStruct_Object(ctx, h);
+    void *data = _HPyType_FixedStruct(_h2py(h));
+    return data != NULL ? data : ctx_AsStruct_Object(ctx, h);
 }
 
 #endif /* HPY_CPYTHON_API_INLINE_H */

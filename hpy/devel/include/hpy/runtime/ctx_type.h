@@ -103,24 +103,34 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
  * HPyFunc_DESTROYFUNC (tp_dealloc of HPy types already does this). */
 _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self);
 
+/* The name of an HPyType_BuiltinShape ("Object", ...), NULL for an unknown
+ * value. */
+_HPy_HIDDEN const char *_HPyType_ShapeName(int shape);
+
 /* The metatype of HPy types (a new reference), created on first use;
  * NULL with an exception set on failure. */
 _HPy_HIDDEN PyTypeObject *_HPyType_GetMetatype(void);
 
 /* --- between the ctx_type*.c files ------------------------------------- */
 
-/* Keeps a slow path out of the function holding the fast path, whose
- * prologue then stays small. */
-#if defined(__GNUC__) || defined(__clang__)
-#  define _HPy_NOINLINE __attribute__((noinline))
-#else
-#  define _HPy_NOINLINE
-#endif
-
 /* Alignment of the struct of a non-legacy instance. */
 #define _HPy_STRUCT_ALIGN ((Py_ssize_t)(sizeof(void *) > 8 ? sizeof(void *) : 16))
 
 _HPy_HIDDEN extern PyTypeObject *_hpy_metatype; /* this runtime's cached metatype */
+
+/* The struct of `obj` if its type is a filled-in HPy type with a FIXED
+ * placement, else NULL: the fast path of AsStruct, shared by the cpython
+ * ABI's inline API and the runtime. */
+static inline void *_HPyType_FixedStruct(PyObject *obj)
+{
+    PyTypeObject *tp = Py_TYPE(obj);
+    if (Py_TYPE(tp) == _hpy_metatype) {
+        Py_ssize_t off = _HPyType_DATA(tp)->fixed_offset;
+        if (off != 0)
+            return (char *)obj + off;
+    }
+    return NULL;
+}
 
 /* The data of `tp` if it has _HPY_TYPE_F_FAST_NEW (an HPy type or a Python
  * subclass of one already seen), else NULL: the fast path of HPy_New. */

@@ -15,4 +15,6 @@ static inline HPyGlobal _py2hg(PyObject *o) { HPyGlobal g; g._i = (intptr_t)o; r
 static inline PyThreadState *_h2threads(HPyThreadState t) { return (PyThreadState *)t._i; }
 static inline HPyThreadState _threads2h(PyThreadState *s) { HPyThreadState t; t._i = (intptr_t)s; return t; }
 
+#include "hpy/runtime/fast_paths.h"
+
 #endif /* HPY_RUNTIME_PYOBJECT_HANDLES_H */
