@@ -235,12 +235,15 @@ BAD_DEFS = """
     {
         return HPy_Dup(ctx, self);
     }
+    HPyDef_MEMBER(memb, "memb", HPyMember_INT, 0)
     static HPyDef *d_twocreate[] = { &create, &create2, NULL };
     static HPyDef *d_typeslot[] = { &meth, &repr, NULL };
     static HPyDef *d_create_exec[] = { &create, &exec, NULL };
     static HPyDef *d_create_meth[] = { &meth, &create, NULL };
     static HPyDef *d_create[] = { &create, NULL };
     static HPyDef *d_badmeth[] = { &badmeth, NULL };
+    static HPyDef *d_create_member[] = { &create, &memb, NULL };
+    static HPyDef *d_member[] = { &memb, &meth, NULL };
     static HPyModuleDef twocreate = { .defines = d_twocreate };
     static HPyModuleDef typeslot = { .defines = d_typeslot };
     static HPyModuleDef createexec = { .defines = d_create_exec };
@@ -249,6 +252,8 @@ BAD_DEFS = """
     static HPyModuleDef createdoc = { .doc = "a doc", .defines = d_create };
     static HPyModuleDef badmethsig = { .defines = d_badmeth };
     static HPyModuleDef createonly = { .defines = d_create };
+    static HPyModuleDef createmember = { .defines = d_create_member };
+    static HPyModuleDef member = { .defines = d_member };
     HPy_MODINIT(twocreate, twocreate)
     HPy_MODINIT(typeslot, typeslot)
     HPy_MODINIT(createexec, createexec)
@@ -257,6 +262,8 @@ BAD_DEFS = """
     HPy_MODINIT(createdoc, createdoc)
     HPy_MODINIT(badmethsig, badmethsig)
     HPy_MODINIT(createonly, createonly)
+    HPy_MODINIT(createmember, createmember)
+    HPy_MODINIT(member, member)
 """
 
 
@@ -272,6 +279,8 @@ BAD_DEFS = """
     ("createdoc", SystemError,
      "HPyModuleDef defines a HPy_mod_create slot and some of the other fields are not set to "
      "their default value. "),
+    ("createmember", SystemError,
+     "HPyModuleDef defines a HPy_mod_create slot and some other slots or methods. "),
     ("badmethsig", ValueError, "Unsupported HPyMeth signature"),
 ])
 def test_invalid_module_definitions(hpy, name, cls, text):
@@ -281,3 +290,10 @@ def test_invalid_module_definitions(hpy, name, cls, text):
         hpy.load(name, path)
     assert type(e.value) is cls and str(e.value).startswith(text), repr(e.value)
     assert hpy.load("createonly", path) == 1
+
+
+def test_members_in_a_module_are_ignored(hpy):
+    # as in other HPy implementations: a module has no struct for them
+    mod = hpy.load("member", hpy.compile("baddefs", BAD_DEFS))
+    assert mod.meth() is None
+    assert not hasattr(mod, "memb")
