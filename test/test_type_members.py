@@ -177,7 +177,7 @@ def test_members_all_types(hpy, shape, args):
     assert (m.short, m.int, m.long, m.float, m.double) == (0, 0, 0, 0.0, 0.0)
     assert m.string is None and m.object is None and m.none is None
     assert m.char == "\x00" and m.bool is False and m.inplace == ""
-    with pytest.raises(AttributeError):
+    with pytest.raises(AttributeError, match=r"^'mytest\.Mem' object has no attribute 'objex'$"):
         m.objex
     m.fill()
     assert m.string == "hello" and m.inplace == "inpl" and m.object is Ellipsis and m.ro == 99

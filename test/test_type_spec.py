@@ -235,24 +235,35 @@ def test_spec_errors(hpy):
     def err(i, *args):
         with pytest.raises(Exception) as e:
             mod.make(i, *args)
-        assert "HPyType_FromSpec" in str(e.value), str(e.value)
         return e.value
 
-    assert isinstance(err(0), SystemError)       # unknown flag
-    assert isinstance(err(1), SystemError)       # invalid builtin shape
-    assert isinstance(err(2), SystemError)       # negative basicsize
-    assert isinstance(err(3), TypeError)         # legacy_slots without Legacy shape
-    assert isinstance(err(4), SystemError)       # module slot in a type
-    assert isinstance(err(5), SystemError)       # slot defined twice
-    assert isinstance(err(6), SystemError)       # unknown slot
-    assert isinstance(err(7), SystemError)       # unknown HPyDef kind
-    assert isinstance(err(8), SystemError)       # invalid member type
-    assert isinstance(err(9), SystemError)       # member outside the struct
-    assert isinstance(err(10), SystemError)      # method with a slot signature
-    assert isinstance(err(11), ValueError)       # HAVE_GC without traverse
-    assert isinstance(err(12, float), TypeError)  # Long shape, float base
-    assert isinstance(err(12, 42), TypeError)    # base is not a type
-    assert isinstance(err(13), SystemError)      # no name
+    def ours(i, *args):
+        e = err(i, *args)
+        assert "HPyType_FromSpec" in str(e), str(e)
+        return e
+
+    def upstream(i, cls, text):
+        # the class and the start of the text other HPy implementations raise
+        e = err(i)
+        assert type(e) is cls and str(e).startswith(text), repr(e)
+
+    assert isinstance(ours(0), SystemError)      # unknown flag
+    upstream(1, ValueError, "invalid shape: 99")
+    assert isinstance(ours(2), SystemError)      # negative basicsize
+    upstream(3, TypeError, "cannot specify .legacy_slots without setting "
+                           ".builtin_shape=HPyType_BuiltinShape_Legacy")
+    assert isinstance(ours(4), SystemError)      # module slot in a type
+    assert isinstance(ours(5), SystemError)      # slot defined twice
+    assert isinstance(ours(6), SystemError)      # unknown slot
+    assert isinstance(ours(7), SystemError)      # unknown HPyDef kind
+    assert isinstance(ours(8), SystemError)      # invalid member type
+    assert isinstance(ours(9), SystemError)      # member outside the struct
+    upstream(10, ValueError, "Unsupported HPyMeth signature")
+    upstream(11, ValueError, "You must provide an HPy_tp_traverse slot if you specify "
+                             "HPy_TPFLAGS_HAVE_GC")
+    assert isinstance(ours(12, float), TypeError)  # Long shape, float base
+    assert isinstance(ours(12, 42), TypeError)   # base is not a type
+    assert isinstance(ours(13), SystemError)     # no name
     # the same spec with a fitting base works
     t = mod.make(12, int)
     assert issubclass(t, int)
@@ -327,18 +338,32 @@ def test_spec_params(hpy):
     E = mod.make(False, BASE, Mixin, BASE, P)
     assert E.__bases__ == (Mixin, P)
 
-    with pytest.raises(SystemError):
+    with pytest.raises(TypeError, match="^cannot specify both HPyType_SpecParam_Base and "
+                                        "HPytype_SpecParam_BasesTuple"):
         mod.make(False, BASE, P, BASES, (Mixin,))
-    with pytest.raises(SystemError):
+    with pytest.raises(TypeError, match="^unknown HPyType_SpecParam specification for "
+                                        "'mytest.Empty'"):
         mod.make(False, 7, P)
+    with pytest.raises(TypeError, match="^multiple specifications of "
+                                        "HPyType_SpecParam_BasesTuple"):
+        mod.make(False, BASES, (P,), BASES, (Mixin,))
     with pytest.raises(TypeError):
         mod.make(False, BASES, (P, 3))
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^Metaclass '<class 'int'>' is not a subclass of "
+                                        r"'type'\."):
         mod.make(False, META, int)
 
     class Meta(type):
         def meta_method(cls):
             return "meta " + cls.__name__
+
+    class NewMeta(type):
+        def __new__(mcls, *args):
+            return super().__new__(mcls, *args)
+    with pytest.raises(ValueError, match="^metaclass was specified multiple times"):
+        mod.make(False, META, Meta, META, Meta)
+    with pytest.raises(TypeError, match=r"^Metaclasses with custom tp_new are not supported\."):
+        mod.make(False, META, NewMeta)
     M = mod.make(False, META, Meta)
     assert isinstance(M, Meta)
     assert M.meta_method() == "meta Empty"

@@ -491,8 +491,8 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         if (res != NULL && PyModule_Check(res)) {
             Py_DECREF(res);
             PyErr_SetString(PyExc_SystemError,
-                            "HPy_mod_create must return an object that is not a module "
-                            "object (real modules are not supported yet)");
+                            "HPy_mod_create slot returned a builtin module object. This is "
+                            "currently not supported.");
             res = NULL;
         }
         a->result = res;

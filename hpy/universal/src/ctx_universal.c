@@ -135,8 +135,8 @@ ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
         if (res != NULL && PyModule_Check(res)) {
             Py_DECREF(res);
             PyErr_SetString(PyExc_SystemError,
-                            "HPy_mod_create must return an object that is not a module "
-                            "object (real modules are not supported yet)");
+                            "HPy_mod_create slot returned a builtin module object. This is "
+                            "currently not supported.");
             res = NULL;
         }
         a->result = res;

@@ -101,9 +101,9 @@ mode_from_env(const char *modname, PyObject *env)
     }
     if (mode == MODE_INVALID)
         PyErr_Format(PyExc_ValueError,
-                     "invalid HPy mode for module '%s' in HPY=%R (expected universal, debug "
-                     "or trace, or name:mode,name:mode listing the module)",
-                     modname, value);
+                     "invalid HPy mode: %.50s (module '%s'; expected universal, debug or "
+                     "trace, or name:mode,name:mode listing the module)",
+                     text, modname);
     Py_DECREF(value);
     return mode;
 }

@@ -55,41 +55,53 @@ short_name(PyObject *name)
     return ascii;
 }
 
+/* The messages of the loader start with the texts other HPy hosts use (the
+ * tests of existing extensions match them); some add detail after them. */
+
+static void
+build_symbol(char *buf, const char *prefix, const char *shortname)
+{
+    snprintf(buf, SYMBOL_BUFFER, "%s_%.200s", prefix, shortname);
+}
+
 static void *
-find_symbol(void *lib, const char *prefix, const char *shortname,
-            const char *modname, const char *path, const char *what)
+find_symbol(void *lib, const char *prefix, const char *shortname, const char *path)
 {
     char symbol[SYMBOL_BUFFER];
-    snprintf(symbol, sizeof(symbol), "%s_%.200s", prefix, shortname);
+    build_symbol(symbol, prefix, shortname);
     void *sym = hpy_dlsym(lib, symbol);
     if (sym == NULL)
         PyErr_Format(PyExc_RuntimeError,
-                     "HPy extension module '%s' at path '%s': cannot find %s, symbol '%s' "
-                     "(is it built with HPy_MODINIT(%s, ...)?): %s",
-                     modname, path, what, symbol, shortname, hpy_dlerror());
+                     "Error during loading of the HPy extension module at path '%s' while "
+                     "trying to find symbol '%s'. Did you usethe HPy_MODINIT macro to register "
+                     "your module? Error message from dlsym/WinAPI: %s",
+                     path, symbol, hpy_dlerror());
     return sym;
 }
 
 /* The major version in the file name: the digits after the first ".hpy". */
 static int
-check_filename_tag(const char *modname, const char *path, uint32_t major, uint32_t minor)
+check_filename_tag(const char *shortname, const char *path, uint32_t major, uint32_t minor)
 {
     const char *tag = strstr(path, ".hpy");
     if (tag == NULL || !isdigit((unsigned char)tag[4])) {
         PyErr_Format(PyExc_RuntimeError,
-                     "HPy extension module '%s' at path '%s': no HPy ABI tag found in the "
-                     "file name (expected '.hpy%u' as in 'name.hpy%u.so'); the module "
-                     "requests HPy ABI version %u.%u",
-                     modname, path, (unsigned)major, (unsigned)major, (unsigned)major,
-                     (unsigned)minor);
+                     "HPy extension module '%s' at path '%s': could not find HPy ABI tag "
+                     "encoded in the filename. The extension claims to be compiled with HPy "
+                     "ABI version: %u.%u. (expected '.hpy%u' in the file name, as in "
+                     "'name.hpy%u.so')",
+                     shortname, path, (unsigned)major, (unsigned)minor, (unsigned)major,
+                     (unsigned)major);
         return -1;
     }
     long file_major = strtol(tag + 4, NULL, 10);
     if (file_major != (long)major) {
         PyErr_Format(PyExc_RuntimeError,
-                     "HPy extension module '%s' at path '%s': the file name says HPy ABI "
-                     "version %ld but the module requests major version %u",
-                     modname, path, file_major, (unsigned)major);
+                     "HPy extension module '%s' at path '%s': mismatch between the HPy ABI "
+                     "tag encoded in the filename and the major version requested by the HPy "
+                     "extension itself. Major version tag parsed from filename: %ld. Requested "
+                     "version: %u.%u.",
+                     shortname, path, file_major, (unsigned)major, (unsigned)minor);
         return -1;
     }
     return 0;
@@ -113,49 +125,55 @@ hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx)
     void *lib = hpy_dlopen(cpath);
     if (lib == NULL) {
         PyErr_Format(PyExc_RuntimeError,
-                     "HPy extension module '%s' at path '%s': cannot load the library: %s",
-                     modname, cpath, hpy_dlerror());
+                     "Error during loading of the HPy extension module at path '%s'. Error "
+                     "message from dlopen/WinAPI: %s",
+                     cpath, hpy_dlerror());
         goto done;
     }
 
-    version_getter get_minor = (version_getter)find_symbol(
-        lib, "get_required_hpy_minor_version", shortname, modname, cpath,
-        "the required HPy minor version");
-    if (get_minor == NULL)
+    char minor_symbol[SYMBOL_BUFFER], major_symbol[SYMBOL_BUFFER];
+    build_symbol(minor_symbol, "get_required_hpy_minor_version", shortname);
+    build_symbol(major_symbol, "get_required_hpy_major_version", shortname);
+    version_getter get_minor = (version_getter)hpy_dlsym(lib, minor_symbol);
+    version_getter get_major = (version_getter)hpy_dlsym(lib, major_symbol);
+    if (get_minor == NULL || get_major == NULL) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "Error during loading of the HPy extension module at path '%s'. Cannot "
+                     "locate the required minimal HPy versions as symbols '%s' and `%s`. Error "
+                     "message from dlopen/WinAPI: %s",
+                     cpath, minor_symbol, major_symbol, hpy_dlerror());
         goto done;
-    version_getter get_major = (version_getter)find_symbol(
-        lib, "get_required_hpy_major_version", shortname, modname, cpath,
-        "the required HPy major version");
-    if (get_major == NULL)
-        goto done;
+    }
     uint32_t minor = get_minor();
     uint32_t major = get_major();
     if (major != HPY_ABI_VERSION || minor > HPY_ABI_VERSION_MINOR) {
         PyErr_Format(PyExc_RuntimeError,
-                     "HPy extension module '%s' at path '%s': incompatible HPy version. "
-                     "Requested version: %u.%u. Current HPy version: %d.%d.",
-                     modname, cpath, (unsigned)major, (unsigned)minor, HPY_ABI_VERSION,
-                     HPY_ABI_VERSION_MINOR);
+                     "HPy extension module '%s' requires unsupported version of the HPy "
+                     "runtime. Requested version: %u.%u. Current HPy version: %u.%u.",
+                     shortname, (unsigned)major, (unsigned)minor, (unsigned)HPY_ABI_VERSION,
+                     (unsigned)HPY_ABI_VERSION_MINOR);
         goto done;
     }
-    if (check_filename_tag(modname, cpath, major, minor) < 0)
+    if (check_filename_tag(shortname, cpath, major, minor) < 0)
         goto done;
 
-    init_global_context init_ctx = (init_global_context)find_symbol(
-        lib, "HPyInitGlobalContext", shortname, modname, cpath, "the context initialiser");
+    init_global_context init_ctx =
+        (init_global_context)find_symbol(lib, "HPyInitGlobalContext", shortname, cpath);
     if (init_ctx == NULL)
         goto done;
     init_ctx(ctx);
 
-    hpy_init init = (hpy_init)find_symbol(lib, "HPyInit", shortname, modname, cpath,
-                                          "the module initialiser");
+    char init_symbol[SYMBOL_BUFFER];
+    build_symbol(init_symbol, "HPyInit", shortname);
+    hpy_init init = (hpy_init)find_symbol(lib, "HPyInit", shortname, cpath);
     if (init == NULL)
         goto done;
     HPyModuleDef *hpydef = init();
     if (hpydef == NULL) {
         PyErr_Format(PyExc_RuntimeError,
-                     "HPy extension module '%s' at path '%s': HPyInit_%s returned NULL",
-                     modname, cpath, shortname);
+                     "Error during loading of the HPy extension module at path '%s'. Function "
+                     "'%s' returned NULL.",
+                     cpath, init_symbol);
         goto done;
     }
 

@@ -39,60 +39,85 @@ count_legacy_methods(cpy_PyMethodDef *legacy)
     return n;
 }
 
-/* Checks the parts of an HPyModuleDef that CPython cannot express. */
+/* Checks the parts of an HPyModuleDef that CPython cannot express, in the
+ * order and with the texts of other HPy implementations (each text may be
+ * followed by detail naming the module). Members and get-set descriptors
+ * mean nothing in a module: like elsewhere, they are ignored. */
 static int
 validate(HPyModuleDef *hpydef, const char *name)
 {
-    int has_create = 0;
-    if (hpydef->size != 0) {
+    int has_create = 0, has_other = 0;
+    if (hpydef->size < 0) {
         PyErr_Format(PyExc_SystemError,
-                     "HPy module '%s': HPyModuleDef.size must be 0 (module state is not "
-                     "supported yet), got %zd", name, (Py_ssize_t)hpydef->size);
+                     "HPy does not permit HPyModuleDef.size < 0 (module '%s')", name);
         return -1;
     }
-    if (hpydef->defines != NULL) {
-        for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
-            switch ((*d)->kind) {
-            case HPyDef_Kind_Meth:
-                if (method_flags((*d)->meth.signature) < 0) {
+    if (hpydef->size > 0) {
+        PyErr_Format(PyExc_SystemError,
+                     "Module state is not supported yet in HPy, set HPyModuleDef.size = 0 if "
+                     "module state is not needed (module '%s')", name);
+        return -1;
+    }
+    if (hpydef->defines == NULL)
+        return 0;
+    for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
+        if ((*d)->kind == HPyDef_Kind_Meth && method_flags((*d)->meth.signature) < 0) {
+            PyErr_Format(PyExc_ValueError,
+                         "Unsupported HPyMeth signature (module '%s', method '%s': "
+                         "signature %d)", name,
+                         (*d)->meth.name != NULL ? (*d)->meth.name : "(null)",
+                         (int)(*d)->meth.signature);
+            return -1;
+        }
+    }
+    for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
+        switch ((*d)->kind) {
+        case HPyDef_Kind_Meth:
+        case HPyDef_Kind_Member:
+        case HPyDef_Kind_GetSet:
+            has_other = 1;
+            break;
+        case HPyDef_Kind_Slot:
+            if ((*d)->slot.slot == HPy_mod_create) {
+                if (has_create) {
                     PyErr_Format(PyExc_SystemError,
-                                 "HPy module '%s': method '%s' has signature %d, which "
-                                 "is not a method signature", name, (*d)->meth.name,
-                                 (int)(*d)->meth.signature);
+                                 "Multiple definitions of the HPy_mod_create slot in "
+                                 "HPyModuleDef.defines. (module '%s')", name);
                     return -1;
                 }
-                break;
-            case HPyDef_Kind_Slot:
-                if ((*d)->slot.slot == HPy_mod_create) {
-                    if (has_create) {
-                        PyErr_Format(PyExc_SystemError,
-                                     "HPy module '%s' defines HPy_mod_create twice", name);
-                        return -1;
-                    }
-                    has_create = 1;
-                }
-                else if ((*d)->slot.slot != HPy_mod_exec) {
-                    PyErr_Format(PyExc_SystemError,
-                                 "HPy module '%s': slot %d is not valid in a module "
-                                 "(only HPy_mod_create and HPy_mod_exec are)", name,
-                                 (int)(*d)->slot.slot);
-                    return -1;
-                }
-                break;
-            default:
+                has_create = 1;
+            }
+            else if ((*d)->slot.slot == HPy_mod_exec) {
+                has_other = 1;
+            }
+            else {
                 PyErr_Format(PyExc_SystemError,
-                             "HPy module '%s': only methods and module slots can be "
-                             "defined in a module (got HPyDef kind %d)", name,
-                             (int)(*d)->kind);
+                             "Unsupported slot in HPyModuleDef.defines (value: %d). "
+                             "(module '%s': only HPy_mod_create and HPy_mod_exec are "
+                             "module slots)", (int)(*d)->slot.slot, name);
                 return -1;
             }
+            break;
+        default:
+            PyErr_Format(PyExc_SystemError,
+                         "HPy module '%s': invalid HPyDef kind %d in HPyModuleDef.defines",
+                         name, (int)(*d)->kind);
+            return -1;
         }
+    }
+    if (has_create && has_other) {
+        PyErr_Format(PyExc_SystemError,
+                     "HPyModuleDef defines a HPy_mod_create slot and some other slots or "
+                     "methods. (module '%s': the object HPy_mod_create returns is not a "
+                     "module, so there is nothing to add definitions to or to execute)", name);
+        return -1;
     }
     if (has_create && (hpydef->legacy_methods != NULL || hpydef->doc != NULL ||
                        hpydef->globals != NULL)) {
         PyErr_Format(PyExc_SystemError,
-                     "HPy module '%s' defines HPy_mod_create, so it cannot also have "
-                     "legacy_methods, doc or globals", name);
+                     "HPyModuleDef defines a HPy_mod_create slot and some of the other "
+                     "fields are not set to their default value. (module '%s': doc, "
+                     "legacy_methods and globals must be unset)", name);
         return -1;
     }
     return 0;

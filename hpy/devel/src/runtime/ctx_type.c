@@ -261,8 +261,8 @@ new_slow(PyTypeObject *tp, void **data)
     }
     else {
         if (!PyType_Check((PyObject *)tp)) {
-            PyErr_Format(PyExc_TypeError, "HPy_New: expected a type, got '%.200s'",
-                         Py_TYPE(tp)->tp_name);
+            PyErr_Format(PyExc_TypeError, "HPy_New arg 1 must be a type (got an instance "
+                         "of '%.200s')", Py_TYPE(tp)->tp_name);
             return HPy_NULL;
         }
         d = _HPyType_GetData(tp);
@@ -303,7 +303,8 @@ ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t narg
     (void)nargs;
     (void)kw;
     if (!PyType_Check((PyObject *)tp)) {
-        PyErr_SetString(PyExc_TypeError, "HPyType_GenericNew: expected a type");
+        PyErr_Format(PyExc_TypeError, "HPy_Type_GenericNew arg 1 must be a type (got an "
+                     "instance of '%.200s')", Py_TYPE(tp)->tp_name);
         return HPy_NULL;
     }
     d = _HPyType_GetData(tp);
@@ -320,8 +321,8 @@ ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
     (void)ctx;
     if (d == NULL || d->vectorcall_offset <= 0) {
         PyErr_Format(PyExc_TypeError,
-                     "HPy_SetCallFunction: type '%.200s' does not support per-object call "
-                     "functions (it needs HPy_tp_call or a member __vectorcalloffset__)",
+                     "type '%.50s does not implement the HPy call protocol (HPy_SetCallFunction "
+                     "needs a type with HPy_tp_call or a member __vectorcalloffset__)",
                      Py_TYPE(obj)->tp_name);
         return -1;
     }
@@ -400,7 +401,8 @@ ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
     _HPyTypeData *d;
     (void)ctx;
     if (!PyType_Check(o)) {
-        PyErr_SetString(PyExc_TypeError, "HPyType_GetBuiltinShape: expected a type");
+        PyErr_Format(PyExc_TypeError, "arg must be a type (HPyType_GetBuiltinShape got an "
+                     "instance of '%.200s')", Py_TYPE(o)->tp_name);
         return (HPyType_BuiltinShape)(HPyType_BuiltinShape_Legacy - 1);
     }
     d = _HPyType_GetData((PyTypeObject *)o);
@@ -593,8 +595,41 @@ valid_member_type(int t)
     return (t >= HPyMember_SHORT && t <= HPyMember_NONE && t != 15);
 }
 
-/* Reads the params: the bases as a new tuple (NULL if none were given) and
- * the metaclass (borrowed, NULL if none). */
+/* The checks of the params that come before anything else, in the order
+ * other HPy implementations make them (their texts first, detail after). */
+static int
+check_params(const char *name, HPyType_SpecParam *params)
+{
+    HPyType_SpecParam *p;
+    int n_base = 0, n_tuple = 0;
+    if (params == NULL)
+        return 0;
+    for (p = params; p->kind != 0; p++) {
+        switch (p->kind) {
+        case HPyType_SpecParam_Base: n_base++; break;
+        case HPyType_SpecParam_BasesTuple: n_tuple++; break;
+        case HPyType_SpecParam_Metaclass: break;
+        default:
+            PyErr_Format(PyExc_TypeError, "unknown HPyType_SpecParam specification for '%s' "
+                         "(kind %d)", name, (int)p->kind);
+            return -1;
+        }
+    }
+    if (n_tuple > 1) {
+        PyErr_Format(PyExc_TypeError, "multiple specifications of HPyType_SpecParam_BasesTuple "
+                     "(type '%s')", name);
+        return -1;
+    }
+    if (n_base > 0 && n_tuple > 0) {
+        PyErr_Format(PyExc_TypeError, "cannot specify both HPyType_SpecParam_Base and "
+                     "HPytype_SpecParam_BasesTuple (type '%s')", name);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads the params (checked by check_params): the bases as a new tuple
+ * (NULL if none were given) and the metaclass (borrowed, NULL if none). */
 static int
 read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
             PyTypeObject **out_meta)
@@ -621,11 +656,6 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
             break;
         case HPyType_SpecParam_BasesTuple: {
             Py_ssize_t i;
-            if (tuple != NULL) {
-                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
-                             "given more than once", name);
-                goto error;
-            }
             if (o == NULL || !PyTuple_Check(o)) {
                 PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
                              "must be a tuple", name);
@@ -641,30 +671,28 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
             tuple = o;
             break;
         }
-        case HPyType_SpecParam_Metaclass:
+        default: /* HPyType_SpecParam_Metaclass */
             if (*out_meta != NULL) {
-                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPyType_SpecParam_Metaclass "
-                             "given more than once", name);
+                PyErr_Format(PyExc_ValueError, "metaclass was specified multiple times "
+                             "(type '%s')", name);
                 goto error;
             }
             if (o == NULL || !PyType_Check(o) ||
                     !PyType_IsSubtype((PyTypeObject *)o, &PyType_Type)) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the metaclass must be a "
-                             "subclass of type", name);
+                PyErr_Format(PyExc_TypeError, "Metaclass '%R' is not a subclass of 'type'.",
+                             o != NULL ? o : Py_None);
+                goto error;
+            }
+            /* CPython's own PyType_FromMetaclass refuses them too: their
+             * tp_new would not run for the new type. */
+            if (((PyTypeObject *)o)->tp_new != PyType_Type.tp_new) {
+                PyErr_Format(PyExc_TypeError, "Metaclasses with custom tp_new are not "
+                             "supported. (metaclass of '%s')", name);
                 goto error;
             }
             *out_meta = (PyTypeObject *)o;
             break;
-        default:
-            PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': unknown HPyType_SpecParam kind %d",
-                         name, (int)p->kind);
-            goto error;
         }
-    }
-    if (list != NULL && tuple != NULL) {
-        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': cannot combine HPyType_SpecParam_Base "
-                     "and HPyType_SpecParam_BasesTuple", name);
-        goto error;
     }
     if (list != NULL) {
         *out_bases = PyList_AsTuple(list);
@@ -798,6 +826,80 @@ pick_primary(PyObject *bases)
     return best;
 }
 
+static int
+defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
+{
+    HPyDef **dp;
+    if (hs->defines != NULL)
+        for (dp = hs->defines; *dp != NULL; dp++)
+            if ((*dp)->kind == HPyDef_Kind_Slot && (*dp)->slot.slot == slot)
+                return 1;
+    return 0;
+}
+
+/* Legacy slots need the Legacy shape (the struct starts with PyObject_HEAD),
+ * and a legacy tp_dealloc would skip what HPy_tp_traverse and HPy_tp_destroy
+ * need done when an instance dies. */
+static int
+check_legacy_slots(HPyType_Spec *hs)
+{
+    PyType_Slot *ls;
+    if (hs->legacy_slots == NULL)
+        return 0;
+    if (hs->builtin_shape != HPyType_BuiltinShape_Legacy) {
+        PyErr_Format(PyExc_TypeError, "cannot specify .legacy_slots without setting "
+                     ".builtin_shape=HPyType_BuiltinShape_Legacy (type '%s')", hs->name);
+        return -1;
+    }
+    if (!defines_slot(hs, HPy_tp_traverse) && !defines_slot(hs, HPy_tp_destroy))
+        return 0;
+    for (ls = (PyType_Slot *)hs->legacy_slots; ls->slot != 0; ls++) {
+        if (ls->slot == Py_tp_dealloc) {
+            PyErr_Format(PyExc_TypeError, "legacy tp_dealloc is incompatible with "
+                         "HPy_tp_traverse or HPy_tp_destroy. (type '%s')", hs->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* HPy_tp_call and the members: what other HPy implementations reject, with
+ * their texts and in their order. The call function lives in a hidden field
+ * after the struct, which var objects (their items come after the struct)
+ * and legacy types that inherit their struct (its size is unknown) do not
+ * have room for. */
+static int
+check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_offset)
+{
+    HPyType_Spec *hs = b->hspec;
+    if (b->call_def != NULL && hs->itemsize != 0) {
+        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with var objects "
+                     "(type '%s' has itemsize %d)", hs->name, hs->itemsize);
+        return -1;
+    }
+    if (b->call_def != NULL && hs->builtin_shape == HPyType_BuiltinShape_Legacy &&
+            hs->basicsize == 0) {
+        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with legacy types that "
+                     "inherit the struct. Either set the basicsize to anon-zero value or use "
+                     "legacy slot 'Py_tp_call'. (type '%s')", hs->name);
+        return -1;
+    }
+    /* With HPy_tp_call the hidden field makes the instances bigger than the
+     * base's: the type has a layout of its own. */
+    if (hs->basicsize == 0 && b->call_def == NULL && n_all_members > 0) {
+        PyErr_Format(PyExc_TypeError, "Type claims to have basicsize==0 but defines members "
+                     "(type '%s')", hs->name);
+        return -1;
+    }
+    if (b->call_def != NULL && (b->explicit_vc_offset >= 0 || has_legacy_vc_offset)) {
+        PyErr_Format(PyExc_TypeError, "Cannot have HPy_tp_call and explicit "
+                     "member'__vectorcalloffset__'. Specify just one of them. (type '%s')",
+                     hs->name);
+        return -1;
+    }
+    return 0;
+}
+
 /* First pass over the spec: checks it and counts what the tables need. */
 static int
 scan_spec(Builder *b)
@@ -809,6 +911,9 @@ scan_spec(Builder *b)
     uint64_t seen[2] = {0, 0}; /* the slots below 128 given so far */
 #define SEEN(s) ((s) >= 0 && (s) < 128 && (seen[(s) >> 6] >> ((s) & 63)) & 1u)
 #define SET_SEEN(s) (seen[(s) >> 6] |= (uint64_t)1 << ((s) & 63))
+
+    Py_ssize_t n_all_members = 0; /* HPy and legacy, __vectorcalloffset__ too */
+    int has_legacy_vc_offset = 0;
 
     b->explicit_vc_offset = -1;
     if (hs->defines != NULL) {
@@ -854,10 +959,14 @@ scan_spec(Builder *b)
                 break;
             }
             case HPyDef_Kind_Meth:
-                if (def->meth.name == NULL || method_flags(def->meth.signature) < 0) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': method '%s' has signature "
-                                 "%d, which is not a method signature", name,
-                                 def->meth.name ? def->meth.name : "(null)",
+                if (def->meth.name == NULL) {
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a method has no name",
+                                 name);
+                    return -1;
+                }
+                if (method_flags(def->meth.signature) < 0) {
+                    PyErr_Format(PyExc_ValueError, "Unsupported HPyMeth signature (type '%s', "
+                                 "method '%s': signature %d)", name, def->meth.name,
                                  (int)def->meth.signature);
                     return -1;
                 }
@@ -875,6 +984,7 @@ scan_spec(Builder *b)
                                  "offset", name, def->member.name);
                     return -1;
                 }
+                n_all_members++;
                 if (is_vectorcalloffset(def->member.name)) {
                     if (def->member.type != HPyMember_HPYSSIZET) {
                         PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member "
@@ -907,12 +1017,6 @@ scan_spec(Builder *b)
     }
 
     if (hs->legacy_slots != NULL) {
-        if (hs->builtin_shape != HPyType_BuiltinShape_Legacy) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': legacy_slots require "
-                         "builtin_shape HPyType_BuiltinShape_Legacy (the struct must start "
-                         "with PyObject_HEAD)", name);
-            return -1;
-        }
         for (ls = (PyType_Slot *)hs->legacy_slots; ls->slot != 0; ls++) {
             switch (ls->slot) {
             case Py_tp_methods: {
@@ -929,8 +1033,12 @@ scan_spec(Builder *b)
                 if (b->legacy_members != NULL)
                     goto twice;
                 b->legacy_members = (PyMemberDef *)ls->pfunc;
-                for (m = b->legacy_members; m != NULL && m->name != NULL; m++)
+                for (m = b->legacy_members; m != NULL && m->name != NULL; m++) {
                     b->n_memb++;
+                    n_all_members++;
+                    if (is_vectorcalloffset(m->name))
+                        has_legacy_vc_offset = 1;
+                }
                 break;
             }
             case Py_tp_getset: {
@@ -942,12 +1050,7 @@ scan_spec(Builder *b)
                     b->n_getset++;
                 break;
             }
-            case Py_tp_dealloc:
-                if (b->destroy_def != NULL) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': cannot have both "
-                                 "HPy_tp_destroy and a legacy Py_tp_dealloc", name);
-                    return -1;
-                }
+            case Py_tp_dealloc: /* without HPy_tp_destroy/traverse: check_legacy_slots */
                 b->legacy_dealloc = ls->pfunc;
                 break;
             case Py_tp_traverse:
@@ -980,7 +1083,7 @@ scan_spec(Builder *b)
             }
         }
     }
-    return 0;
+    return check_call_and_members(b, n_all_members, has_legacy_vc_offset);
 twice:
     PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a legacy slot is given twice", name);
     return -1;
@@ -1002,9 +1105,9 @@ compute_layout(Builder *b)
     d->shape = shape;
     b->has_pure_base = bd != NULL && !(bd->flags & _HPY_TYPE_F_LEGACY);
     if (shape == HPyType_BuiltinShape_Legacy) {
-        if (b->has_pure_base && bd->struct_size > 0) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a legacy type cannot inherit from "
-                         "'%s', which is a pure HPy type with a struct", name, primary->tp_name);
+        if (b->has_pure_base) {
+            PyErr_Format(PyExc_TypeError, "A legacy type should not inherit its memory layout "
+                         "from a pure type ('%s' inherits from '%s')", name, primary->tp_name);
             return -1;
         }
         b->basicsize = hs->basicsize > 0 ? hs->basicsize : primary->tp_basicsize;
@@ -1124,9 +1227,9 @@ compute_vectorcall(Builder *b)
     if (b->explicit_vc_offset < 0 && b->call_def == NULL && inherited <= 0)
         return 0;
     if (d->placement != _HPY_PLACE_FIXED) {
-        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPy_tp_call and __vectorcalloffset__ "
-                     "are not supported with builtin shape %s", b->hspec->name,
-                     _HPyType_ShapeName(d->shape));
+        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with var objects (type "
+                     "'%s': the instances of builtin shape %s have their items inline)",
+                     b->hspec->name, _HPyType_ShapeName(d->shape));
         return -1;
     }
     if (b->explicit_vc_offset >= 0) {
@@ -1346,6 +1449,18 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     }
     name = hspec->name;
     b.hspec = hspec;
+    if (check_params(name, params) < 0 || check_legacy_slots(hspec) < 0)
+        return HPy_NULL;
+    if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) && !defines_slot(hspec, HPy_tp_traverse)) {
+        PyErr_Format(PyExc_ValueError, "You must provide an HPy_tp_traverse slot if you specify "
+                     "HPy_TPFLAGS_HAVE_GC (type '%s')", name);
+        return HPy_NULL;
+    }
+    if (_HPyType_ShapeName((int)hspec->builtin_shape) == NULL) {
+        PyErr_Format(PyExc_ValueError, "invalid shape: %d (type '%s')",
+                     (int)hspec->builtin_shape, name);
+        return HPy_NULL;
+    }
     if (hspec->basicsize < 0 || hspec->itemsize < 0) {
         PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': negative basicsize or itemsize", name);
         return HPy_NULL;
@@ -1355,11 +1470,6 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (hspec->flags & ~allowed) {
         PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': unsupported flags 0x%lx", name,
                      hspec->flags & ~allowed);
-        return HPy_NULL;
-    }
-    if (_HPyType_ShapeName((int)hspec->builtin_shape) == NULL) {
-        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': invalid builtin shape %d", name,
-                     (int)hspec->builtin_shape);
         return HPy_NULL;
     }
     if (scan_spec(&b) < 0)
@@ -1420,12 +1530,6 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     gc_slots = b.legacy_traverse == NULL &&
                ((hspec->flags & HPy_TPFLAGS_HAVE_GC) ||
                 (b.d.traverse != NULL && PyType_IS_GC(b.primary)));
-    if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) && b.d.traverse == NULL &&
-            b.legacy_traverse == NULL && !PyType_IS_GC(b.primary)) {
-        PyErr_Format(PyExc_ValueError, ERR_PREFIX "'%s' has HPy_TPFLAGS_HAVE_GC but no "
-                     "HPy_tp_traverse slot (neither its own nor inherited)", name);
-        goto error;
-    }
 
     if (build_tables(&b, &t) < 0)
         goto error;

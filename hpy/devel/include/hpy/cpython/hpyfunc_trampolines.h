@@ -89,8 +89,8 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
         if (res != NULL && PyModule_Check(res)) {                           \
             Py_DECREF(res);                                                 \
             PyErr_SetString(PyExc_SystemError,                              \
-                "HPy_mod_create must return an object that is not a "      \
-                "module object (real modules are not supported yet)");      \
+                "HPy_mod_create slot returned a builtin module object. "    \
+                "This is currently not supported.");                        \
             return NULL;                                                    \
         }                                                                   \
         return res;                                                         \
