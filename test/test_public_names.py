@@ -24,7 +24,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Dict, List, Set, Tuple
 
 import pytest
 
@@ -273,7 +273,7 @@ def test_every_public_name_compiles(abi, compiler, lang, variant, tmp_path: Path
     assert proc.returncode == 0, proc.stdout
 
 
-def test_unknown_name_is_reported(tmp_path: Path):
+def test_unknown_name_is_reported():
     facts = Facts(_spec_dir())
     with pytest.raises(LookupError):
         usage("HPy_SomethingNew", facts)
