@@ -207,10 +207,9 @@ HPyAPI_FUNC int HPyCapsule_SetDestructor(HPyContext *ctx, HPy capsule,
 #ifdef HPY_ABI_CPYTHON
 #include "hpy/runtime/ctx_module.h"
 
-/* cpython ABI only, for code written before modules were created by
- * HPy_MODINIT alone: a new module object made from `def` outside of any
- * import (its methods, doc and HPy_mod_exec slots; HPyModuleDef has no
- * name, so the module is called "<HPy module>"). A def with HPy_mod_create
+/* In the cpython ABI only: a new module object made from `def` outside of
+ * any import (its methods, doc and HPy_mod_exec slots). HPyModuleDef has no
+ * name, so the module is called "<HPy module>". A def with HPy_mod_create
  * needs an import spec and is rejected. */
 HPyAPI_FUNC HPy HPyModule_Create(HPyContext *ctx, HPyModuleDef *def)
 {

@@ -32,13 +32,6 @@
 #  define _HPy_NOINLINE
 #endif
 
-/* extern "C" for the exported entry points when compiled as C++. */
-#ifdef __cplusplus
-#  define _HPy_EXTERN_C extern "C"
-#else
-#  define _HPy_EXTERN_C
-#endif
-
 /* Every public API function is an inline function in the headers. */
 #define HPyAPI_FUNC _HPy_UNUSED static inline
 /* The same storage for header-only helpers (inline_helpers.h) and for any
@@ -68,6 +61,12 @@
 #  define _HPyFunc_IMPL_STATIC static
 #endif
 
+/* extern "C" for the exported entry points when compiled as C++. */
+#ifdef __cplusplus
+#  define _HPy_EXTERN_C extern "C"
+#else
+#  define _HPy_EXTERN_C
+#endif
 
 /* Builds a compound value of a struct type in C and C++. */
 #ifdef __cplusplus
