@@ -81,11 +81,12 @@ CALLS = src("""
         }
     }
 
-    /* The inline helpers HPy_CallMethodTupleDict(_s): (obj, name, args, kw) */
+    /* The inline helpers HPy_CallMethodTupleDict(_s) take (name, receiver, args, kw);
+       the Python-level functions here take (receiver, name, args, kw). */
     HPyDef_METH(cmtd, "cmtd", HPyFunc_VARARGS)
     static HPy cmtd_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     {
-        return HPy_CallMethodTupleDict(ctx, args[0], args[1], none_to_null(ctx, args[2]),
+        return HPy_CallMethodTupleDict(ctx, args[1], args[0], none_to_null(ctx, args[2]),
                                        none_to_null(ctx, args[3]));
     }
 
@@ -95,7 +96,7 @@ CALLS = src("""
         const char *name = HPyUnicode_AsUTF8AndSize(ctx, args[1], NULL);
         if (name == NULL)
             return HPy_NULL;
-        return HPy_CallMethodTupleDict_s(ctx, args[0], name, none_to_null(ctx, args[2]),
+        return HPy_CallMethodTupleDict_s(ctx, name, args[0], none_to_null(ctx, args[2]),
                                          none_to_null(ctx, args[3]));
     }
     @EXPORT(call_td)

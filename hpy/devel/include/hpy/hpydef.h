@@ -76,6 +76,22 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE(SIG, SYM, IMPL) _HPyFunc_TRAMPOLINE_X(SIG, SYM, IMPL)
 #define _HPyFunc_TRAMPOLINE_X(SIG, SYM, IMPL) _HPyFunc_TRAMPOLINE_##SIG(SYM, IMPL)
 
+/* The public spellings, for extensions that build an HPyDef by hand:
+ * HPyFunc_DECLARE(NAME, SIG) is the declarator of a static function NAME
+ * with the C signature of SIG (an HPyFunc_Signature enumerator), to be
+ * followed by `;` or a body; HPyFunc_TRAMPOLINE(NAME, IMPL, SIG) defines
+ * NAME, the CPython-side entry point that calls IMPL. */
+#define HPyFunc_DECLARE(NAME, SIG) _HPyFunc_DECLARE(SIG, NAME)
+#define HPyFunc_TRAMPOLINE(NAME, IMPL, SIG) _HPyFunc_TRAMPOLINE(SIG, NAME, IMPL)
+
+/* The HPyFunc_Signature enumerator of slot SLOT (an HPySlot_Slot name). */
+#define HPySlot_SIG(SLOT) _HPySlot_SIG(SLOT)
+
+/* Defines NAME, the CPython-side destructor of a capsule (a
+ * cpy_PyCapsule_Destructor) that calls IMPL(name, pointer, context). */
+#define HPyCapsule_DESTRUCTOR_TRAMPOLINE(NAME, IMPL)                        \
+    _HPyFunc_TRAMPOLINE(HPyFunc_CAPSULE_DESTRUCTOR, NAME, IMPL)
+
 /* A slot whose implementation is IMPL. The trampoline is generated here. */
 #define HPyDef_SLOT_IMPL(SYM, IMPL, SLOT)                                   \
     _HPyFunc_DECLARE(_HPySlot_SIG(SLOT), IMPL);                             \
@@ -113,47 +129,54 @@ typedef struct {
                       __VA_ARGS__ } }                                       \
     }; _HPy_DEF_END
 
-/* A read-only property implemented by SYM##_get. */
-#define HPyDef_GET(SYM, NAME, ...)                                          \
-    _HPyFunc_DECLARE(HPyFunc_GETTER, SYM##_get);                            \
-    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, SYM##_get)    \
-    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
+/* A read-only property NAME implemented by GETIMPL; extra HPyGetSet fields
+ * (.doc, .closure) may follow. */
+#define HPyDef_GET_IMPL(SYM, NAME, GETIMPL, ...)                            \
+    _HPyFunc_DECLARE(HPyFunc_GETTER, GETIMPL);                              \
+    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, GETIMPL)      \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                               \
         HPyDef_Kind_GetSet,                                                 \
-        { .getset = { .name = NAME, .getter_impl = _HPy_AS_CFUNCTION(SYM##_get), \
+        { .getset = { .name = NAME, .getter_impl = _HPy_AS_CFUNCTION(GETIMPL), \
                       .getter_cpy_trampoline =                              \
                           (cpy_getter)SYM##_get_trampoline,                 \
                       __VA_ARGS__ } }                                       \
     }; _HPy_DEF_END
 
-/* A write-only property implemented by SYM##_set. */
-#define HPyDef_SET(SYM, NAME, ...)                                          \
-    _HPyFunc_DECLARE(HPyFunc_SETTER, SYM##_set);                            \
-    _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SYM##_set)    \
-    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
+/* A write-only property NAME implemented by SETIMPL. */
+#define HPyDef_SET_IMPL(SYM, NAME, SETIMPL, ...)                            \
+    _HPyFunc_DECLARE(HPyFunc_SETTER, SETIMPL);                              \
+    _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SETIMPL)      \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                               \
         HPyDef_Kind_GetSet,                                                 \
-        { .getset = { .name = NAME, .setter_impl = _HPy_AS_CFUNCTION(SYM##_set), \
+        { .getset = { .name = NAME, .setter_impl = _HPy_AS_CFUNCTION(SETIMPL), \
                       .setter_cpy_trampoline =                              \
                           (cpy_setter)SYM##_set_trampoline,                 \
                       __VA_ARGS__ } }                                       \
     }; _HPy_DEF_END
 
-/* A property implemented by SYM##_get and SYM##_set. */
-#define HPyDef_GETSET(SYM, NAME, ...)                                       \
-    _HPyFunc_DECLARE(HPyFunc_GETTER, SYM##_get);                            \
-    _HPyFunc_DECLARE(HPyFunc_SETTER, SYM##_set);                            \
-    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, SYM##_get)    \
-    _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SYM##_set)    \
-    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                                                          \
+/* A property NAME implemented by GETIMPL and SETIMPL. */
+#define HPyDef_GETSET_IMPL(SYM, NAME, GETIMPL, SETIMPL, ...)                \
+    _HPyFunc_DECLARE(HPyFunc_GETTER, GETIMPL);                              \
+    _HPyFunc_DECLARE(HPyFunc_SETTER, SETIMPL);                              \
+    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, GETIMPL)      \
+    _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SETIMPL)      \
+    _HPy_DEF_BEGIN _HPy_HIDDEN HPyDef SYM = {                               \
         HPyDef_Kind_GetSet,                                                 \
         { .getset = { .name = NAME,                                         \
-                      .getter_impl = _HPy_AS_CFUNCTION(SYM##_get),               \
-                      .setter_impl = _HPy_AS_CFUNCTION(SYM##_set),               \
+                      .getter_impl = _HPy_AS_CFUNCTION(GETIMPL),            \
+                      .setter_impl = _HPy_AS_CFUNCTION(SETIMPL),            \
                       .getter_cpy_trampoline =                              \
                           (cpy_getter)SYM##_get_trampoline,                 \
                       .setter_cpy_trampoline =                              \
                           (cpy_setter)SYM##_set_trampoline,                 \
                       __VA_ARGS__ } }                                       \
     }; _HPy_DEF_END
+
+/* The same, implemented by SYM##_get and/or SYM##_set. */
+#define HPyDef_GET(SYM, NAME, ...) HPyDef_GET_IMPL(SYM, NAME, SYM##_get, __VA_ARGS__)
+#define HPyDef_SET(SYM, NAME, ...) HPyDef_SET_IMPL(SYM, NAME, SYM##_set, __VA_ARGS__)
+#define HPyDef_GETSET(SYM, NAME, ...)                                       \
+    HPyDef_GETSET_IMPL(SYM, NAME, SYM##_get, SYM##_set, __VA_ARGS__)
 
 /* The call function of an object (HPy_SetCallFunction), implemented by
  * SYM##_impl with the HPyFunc_KEYWORDS signature. */
@@ -165,8 +188,7 @@ typedef struct {
 /* The destructor of a capsule, implemented by SYM##_impl. */
 #define HPyCapsule_DESTRUCTOR(SYM)                                          \
     _HPyFunc_DECLARE(HPyFunc_CAPSULE_DESTRUCTOR, SYM##_impl);               \
-    _HPyFunc_TRAMPOLINE(HPyFunc_CAPSULE_DESTRUCTOR, SYM##_trampoline,       \
-                        SYM##_impl)                                         \
+    HPyCapsule_DESTRUCTOR_TRAMPOLINE(SYM##_trampoline, SYM##_impl)          \
     _HPy_HIDDEN HPyCapsule_Destructor SYM = { SYM##_trampoline, SYM##_impl };
 
 #endif /* HPY_HPYDEF_H */

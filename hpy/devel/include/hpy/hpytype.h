@@ -48,16 +48,19 @@ typedef struct {
 
 #define SHAPE(TYPE) ((HPyType_BuiltinShape)TYPE##_SHAPE)
 
+/* HPyType_HELPERS picks the AsStruct function of a shape by pasting
+ * `_AsStruct` to the shape's enumerator name (after expanding it, so that
+ * SHAPE may also be a macro naming one). */
 #define _HPyType_AsStructFor(SHAPE_VALUE) _HPyType_AsStructFor_X(SHAPE_VALUE)
-#define _HPyType_AsStructFor_X(SHAPE_VALUE) _HPy_AsStructFor_##SHAPE_VALUE
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Legacy _HPy_AsStruct_Legacy
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Object _HPy_AsStruct_Object
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Type _HPy_AsStruct_Type
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Long _HPy_AsStruct_Long
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Float _HPy_AsStruct_Float
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Unicode _HPy_AsStruct_Unicode
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Tuple _HPy_AsStruct_Tuple
-#define _HPy_AsStructFor_HPyType_BuiltinShape_List _HPy_AsStruct_List
-#define _HPy_AsStructFor_HPyType_BuiltinShape_Dict _HPy_AsStruct_Dict
+#define _HPyType_AsStructFor_X(SHAPE_VALUE) SHAPE_VALUE##_AsStruct
+#define HPyType_BuiltinShape_Legacy_AsStruct _HPy_AsStruct_Legacy
+#define HPyType_BuiltinShape_Object_AsStruct _HPy_AsStruct_Object
+#define HPyType_BuiltinShape_Type_AsStruct _HPy_AsStruct_Type
+#define HPyType_BuiltinShape_Long_AsStruct _HPy_AsStruct_Long
+#define HPyType_BuiltinShape_Float_AsStruct _HPy_AsStruct_Float
+#define HPyType_BuiltinShape_Unicode_AsStruct _HPy_AsStruct_Unicode
+#define HPyType_BuiltinShape_Tuple_AsStruct _HPy_AsStruct_Tuple
+#define HPyType_BuiltinShape_List_AsStruct _HPy_AsStruct_List
+#define HPyType_BuiltinShape_Dict_AsStruct _HPy_AsStruct_Dict
 
 #endif /* HPY_HPYTYPE_H */

@@ -1,6 +1,7 @@
 /* Conveniences built on the context functions, the same in every ABI: the
  * C-type families of integer conversions mapped onto the fixed-width
- * members, capsule accessors, and small compositions. */
+ * members, capsule accessors, and small compositions; and HPyModule_Create,
+ * which exists in the cpython ABI only. */
 #ifndef HPY_INLINE_HELPERS_H
 #define HPY_INLINE_HELPERS_H
 
@@ -103,6 +104,16 @@ HPyAPI_FUNC unsigned long long HPyLong_AsUnsignedLongLongMask(HPyContext *ctx, H
     return (unsigned long long)HPyLong_AsUInt64_tMask(ctx, h);
 }
 
+/* A process id (pid_t) to and from a Python int: pid_t is an int on the
+ * platforms HPy supports, unless Python.h says otherwise. */
+#if defined(SIZEOF_PID_T) && defined(SIZEOF_LONG) && SIZEOF_PID_T > SIZEOF_LONG
+#  define HPyLong_FromPid HPyLong_FromLongLong
+#  define HPyLong_AsPid HPyLong_AsLongLong
+#else
+#  define HPyLong_FromPid HPyLong_FromLong
+#  define HPyLong_AsPid HPyLong_AsLong
+#endif
+
 /* ---- slices ---- */
 
 /* Clips start/stop of a slice to a sequence of `length` items, as Python
@@ -134,19 +145,21 @@ HPyAPI_FUNC HPy_ssize_t HPySlice_AdjustIndices(HPyContext *ctx, HPy_ssize_t leng
 
 /* ---- calls ---- */
 
-HPyAPI_FUNC HPy HPy_CallMethodTupleDict(HPyContext *ctx, HPy obj, HPy name, HPy args, HPy kw)
+/* Calls method `name` of `receiver` with a tuple of positional arguments
+ * and an optional dict of keyword arguments (HPy_NULL for none). */
+HPyAPI_FUNC HPy HPy_CallMethodTupleDict(HPyContext *ctx, HPy name, HPy receiver, HPy args, HPy kw)
 {
-    HPy result, method = HPy_GetAttr(ctx, obj, name);
+    HPy result, method = HPy_GetAttr(ctx, receiver, name);
     if (HPy_IsNull(method)) return HPy_NULL;
     result = HPy_CallTupleDict(ctx, method, args, kw);
     HPy_Close(ctx, method);
     return result;
 }
 
-HPyAPI_FUNC HPy HPy_CallMethodTupleDict_s(HPyContext *ctx, HPy obj, const char *utf8_name,
+HPyAPI_FUNC HPy HPy_CallMethodTupleDict_s(HPyContext *ctx, const char *utf8_name, HPy receiver,
                                           HPy args, HPy kw)
 {
-    HPy result, method = HPy_GetAttr_s(ctx, obj, utf8_name);
+    HPy result, method = HPy_GetAttr_s(ctx, receiver, utf8_name);
     if (HPy_IsNull(method)) return HPy_NULL;
     result = HPy_CallTupleDict(ctx, method, args, kw);
     HPy_Close(ctx, method);
@@ -190,5 +203,41 @@ HPyAPI_FUNC int HPyCapsule_SetDestructor(HPyContext *ctx, HPy capsule,
 {
     return HPyCapsule_Set(ctx, capsule, HPyCapsule_key_Destructor, (void *)destructor);
 }
+
+#ifdef HPY_ABI_CPYTHON
+#include "hpy/runtime/ctx_module.h"
+
+/* In the cpython ABI only: a new module object made from `def` outside of
+ * any import (its methods, doc and HPy_mod_exec slots). HPyModuleDef has no
+ * name, so the module is called "<HPy module>". A def with HPy_mod_create
+ * needs an import spec and is rejected. */
+HPyAPI_FUNC HPy HPyModule_Create(HPyContext *ctx, HPyModuleDef *def)
+{
+    PyModuleDef *pydef;
+    PyObject *m;
+    if (def->defines != NULL) {
+        for (HPyDef **d = def->defines; *d != NULL; d++) {
+            if ((*d)->kind == HPyDef_Kind_Slot && (*d)->slot.slot == HPy_mod_create) {
+                PyErr_SetString(PyExc_SystemError, "HPyModule_Create: a module with "
+                                "HPy_mod_create can only be created by an import");
+                return HPy_NULL;
+            }
+        }
+    }
+    pydef = _HPyModuleDef_AsPyModuleDef(ctx, def, "<HPy module>");
+    if (pydef == NULL)
+        return HPy_NULL;
+    m = PyModule_New(pydef->m_name);
+    if (m == NULL)
+        return HPy_NULL;
+    if (PyModule_AddFunctions(m, pydef->m_methods) < 0 ||
+            (pydef->m_doc != NULL && PyModule_SetDocString(m, pydef->m_doc) < 0) ||
+            PyModule_ExecDef(m, pydef) < 0) {
+        Py_DECREF(m);
+        return HPy_NULL;
+    }
+    return _py2h(m);
+}
+#endif
 
 #endif /* HPY_INLINE_HELPERS_H */

@@ -34,6 +34,20 @@
 
 /* Every public API function is an inline function in the headers. */
 #define HPyAPI_FUNC _HPy_UNUSED static inline
+/* The same storage for header-only helpers (inline_helpers.h) and for any
+ * static inline function an extension wants without unused warnings. */
+#define HPyAPI_UNUSED _HPy_UNUSED static inline
+#define HPyAPI_INLINE_HELPER HPyAPI_FUNC
+/* The storage of the functions that implement the API for the cpython ABI
+ * and the host (ctx_* in hpy/devel/src/runtime): shared between the
+ * translation units of one binary, invisible outside it. */
+#define HPyAPI_IMPL _HPy_HIDDEN
+
+/* HPy_EXPORTED_SYMBOL makes a symbol visible outside the shared library;
+ * HPy_EXPORTED_FUNC also gives it C linkage when compiled as C++, which is
+ * what an entry point looked up by name (dlsym) needs. */
+#define HPy_EXPORTED_SYMBOL _HPy_EXPORT
+#define HPy_EXPORTED_FUNC _HPy_EXTERN_C _HPy_EXPORT
 
 /* How HPyDef_* declare an implementation (SYM##_impl, SYM##_get, ...). In
  * the cpython ABI the trampoline that CPython calls is the implementation's
@@ -78,5 +92,40 @@
  * the one type compilers accept as matching every function. */
 #define _HPy_AS_CFUNCTION(f) ((HPyCFunction)(void (*)(void))(f))
 #define _HPy_AS_CPY_CFUNCTION(f) ((cpy_PyCFunction)(void (*)(void))(f))
+
+/* In a function returning HPy, returns a new reference to True or False:
+ * the comparison `op` (an HPy_RichCmpOp) of the C values val1 and val2. Any
+ * other op is a bug in the caller and aborts. Meant for tp_richcompare
+ * implementations comparing C fields. */
+#define HPy_RETURN_RICHCOMPARE(ctx, val1, val2, op)                        \
+    do {                                                                  \
+        int _hpy_cmp;                                                     \
+        switch (op) {                                                     \
+        case HPy_LT: _hpy_cmp = (val1) < (val2); break;                   \
+        case HPy_LE: _hpy_cmp = (val1) <= (val2); break;                  \
+        case HPy_EQ: _hpy_cmp = (val1) == (val2); break;                  \
+        case HPy_NE: _hpy_cmp = (val1) != (val2); break;                  \
+        case HPy_GT: _hpy_cmp = (val1) > (val2); break;                   \
+        case HPy_GE: _hpy_cmp = (val1) >= (val2); break;                  \
+        default:                                                          \
+            HPy_FatalError((ctx), "Invalid value for HPy_RichCmpOp");     \
+        }                                                                 \
+        return HPy_Dup((ctx), _hpy_cmp ? (ctx)->h_True : (ctx)->h_False); \
+    } while (0)
+
+/* Bracket a stretch of C code that neither touches Python objects nor
+ * calls the HPy API, so that other threads may run Python meanwhile (the
+ * GIL is released on CPython). Used as a pair in the same block:
+ *
+ *     HPy_BEGIN_LEAVE_PYTHON(ctx)
+ *     result = long_computation(data);
+ *     HPy_END_LEAVE_PYTHON(ctx)
+ */
+#define HPy_BEGIN_LEAVE_PYTHON(ctx)                                       \
+    {                                                                     \
+        HPyThreadState _hpy_thread_state = HPy_LeavePythonExecution(ctx);
+#define HPy_END_LEAVE_PYTHON(ctx)                                         \
+        HPy_ReenterPythonExecution((ctx), _hpy_thread_state);             \
+    }
 
 #endif /* HPY_MACROS_H */

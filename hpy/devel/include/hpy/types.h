@@ -38,6 +38,11 @@ typedef struct _HPyContext_s HPyContext;
 #define HPyField_NULL _HPy_STRUCT_VALUE(HPyField, 0)
 #define HPyField_IsNull(f) ((f)._i == 0)
 
+/* A handle stored in a void * (e.g. the context pointer of a C callback)
+ * and back; the handle stays owned by whoever owned it. */
+HPyAPI_FUNC void *HPy_AsVoidP(HPy h) { return (void *)h._i; }
+HPyAPI_FUNC HPy HPy_FromVoidP(void *p) { return _HPy_STRUCT_VALUE(HPy, (intptr_t)p); }
+
 /* The generic function-pointer type stored in definitions. */
 typedef void *(*HPyCFunction)(void);
 
