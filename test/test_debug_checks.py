@@ -618,13 +618,13 @@ def test_stack_trace_in_the_message(corpus):
         _debug.set_handle_stack_trace_limit(8)
         mod.use_after_close('hello')
         """)
-    assert_aborted(proc, "closed by HPy_Close", "the handle was created at:", "mytest.hpy0.so")
+    assert_aborted(proc, "closed by HPy_Close", "Allocation stacktrace:", "mytest.hpy0.so")
 
 
 def test_message_without_stack_trace(corpus):
     proc = run_debug_subprocess(corpus, "mod.use_after_close('hello')")
     assert_aborted(proc)
-    assert "created at" not in proc.stderr
+    assert "Allocation stacktrace" not in proc.stderr
     assert "HPY_DEBUG_RAISE=1" in proc.stderr   # says how to get an exception instead
 
 

@@ -513,7 +513,8 @@ def test_leak_report_with_stack_traces(mod, _debug):
     finally:
         disable_handle_stack_traces()
     assert _debug.get_handle_stack_trace_limit() is None
-    assert "the handle was created at:" in info.value.leaks[0].description
+    assert "Allocation stacktrace:" in info.value.leaks[0].description
+    assert "Allocation stacktrace:" in str(info.value)
     assert "dbgmod.hpy0.so" in str(info.value)
     info.value.leaks[0]._force_close()
     with pytest.raises(ValueError):

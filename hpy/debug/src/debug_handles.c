@@ -437,7 +437,7 @@ static void release_raw_data(DebugHandle *dh)
     if (dh->raw_state == RAW_NONE)
         return;
     if (dh->raw_state == RAW_NOACCESS)
-        debug_state.raw_closed_total -= dh->raw_map_size;
+        debug_state.raw_closed_total -= dh->raw_size;
 #ifdef HAVE_MPROTECT
     if (dh->raw_pooled) {
         /* a stale pointer to it must fault, as if it was unmapped */
@@ -540,7 +540,8 @@ void debug_raw_data_close(DebugHandle *dh)
     if (dh->raw_state == RAW_READONLY) {
         if (mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0) {
             dh->raw_state = RAW_NOACCESS;
-            debug_state.raw_closed_total += dh->raw_map_size;
+            /* the data's bytes, as upstream counts them (not its pages) */
+            debug_state.raw_closed_total += dh->raw_size;
         }
         else {
             release_raw_data(dh);
@@ -1049,7 +1050,7 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
 #ifdef HAVE_BACKTRACE
     if (dh->trace != NULL) {
         char **symbols = backtrace_symbols(dh->trace, dh->trace_len);
-        debug_str_printf(s, "\n  the handle was created at:");
+        debug_str_printf(s, "\n  Allocation stacktrace:");
         for (int i = 0; i < dh->trace_len; i++) {
             if (symbols != NULL)
                 debug_str_printf(s, "\n    %s", symbols[i]);

@@ -184,6 +184,12 @@ typedef enum {
     V_FATAL,    /* cannot be recovered from: always aborts */
 } DebugViolationKind;
 
+/* The phrases upstream's debug mode reports these violations with: tools
+ * look for them, so our messages start with them (our details follow). */
+#define DEBUG_CLOSED_HANDLE "Invalid usage of already closed handle: "
+#define DEBUG_CLOSED_BUILDER "Invalid usage of already closed builder: "
+#define DEBUG_WRONG_CONTEXT "Wrong HPy Context! "
+
 /* Reports a violation (printf-style message; the caller names the API
  * function, `dh` if not NULL is described after it). Returns only if the
  * violation was recovered from (raise mode or a callback): the caller must
