@@ -301,6 +301,27 @@ def test_protected_raw_data_max_size(mod, _debug):
         _debug.set_protected_raw_data_max_size(old)
 
 
+def test_protected_raw_data_max_size_counts_bytes(mod, _debug):
+    """The limit is in bytes of data (NUL included), not in pages."""
+    old = _debug.get_protected_raw_data_max_size()
+    try:
+        _debug.set_protected_raw_data_max_size(100)
+        assert _debug.get_protected_raw_data_max_size() == 100
+        gen = _debug.new_generation()
+        held = []
+        for i in range(4):
+            assert mod.hold_raw(b"%d" % i * 29) == b"%d" % i * 29     # 30 bytes with the NUL
+            [h] = _debug.get_open_handles(gen)
+            mod.release_raw()
+            held.append(h)
+            gen = _debug.new_generation()
+        assert all(h.is_closed for h in held)
+        # 3 * 30 bytes fit in 100 (3 pages would not): the 4th pushes out the oldest
+        assert [h.raw_data_size for h in held] == [-1, 30, 30, 30]
+    finally:
+        _debug.set_protected_raw_data_max_size(old)
+
+
 def test_raw_data_use_after_close_aborts(mod):
     proc = run_debug_subprocess(mod, "mod.hold_raw(b'abc'); mod.release_raw(); mod.read_raw()")
     assert proc.returncode < 0 and "the handle is closed" in proc.stderr, proc.stderr
