@@ -665,21 +665,80 @@ def test_hpy_debug_python_api(corpus):
         hpy.debug.set_raise_on_violation(old)
 
 
-def test_on_invalid_handle_callback(corpus):
+@pytest.fixture
+def on_invalid_handle():
+    """A counting callback installed with set_on_invalid_handle during the test."""
     from hpy.universal import _debug
 
     calls = []
     _debug.set_on_invalid_handle(lambda: calls.append(1))
+    yield calls
+    _debug.set_on_invalid_handle(None)
+
+
+def test_on_invalid_handle_callback_goes_on(corpus, on_invalid_handle):
+    """As upstream: the callback is called, then the program goes on (nothing
+    raised); a closed handle stands for its object."""
+    calls = on_invalid_handle
+    assert corpus.use_after_close("x" * 3) == "'xxx'"
+    assert calls == [1]
+    assert corpus.return_closed("y" * 3) == "yyy"
+    assert calls == [1, 1]
+    assert corpus.double_close("x") is None             # the second close is ignored
+    assert corpus.close_const() is None                 # ignored
+    assert corpus.close_arg("z") is None                # ignored
+    assert corpus.return_const() is None                # returned as if duplicated
+    assert corpus.field_store_closed(corpus.Point) is None
+    assert corpus.global_store_closed("g" * 3) is None
+    assert corpus.tracker_double_close("t") is None
+    assert len(calls) == 9
+    # the object of an argument handle kept after its call stays alive
+    corpus.keep_arg("".join(["ke", "pt"]))
+    assert corpus.use_kept() == "'kept'"
+    assert len(calls) == 10
+
+
+def test_on_invalid_handle_callback_without_an_object(corpus, on_invalid_handle):
+    """A value that is no handle at all has no object to go on with: the API
+    function fails (HPyDebugError), after the callback."""
+    from hpy.debug import HPyDebugError
+
+    with pytest.raises(HPyDebugError, match="is not a valid HPy handle"):
+        corpus.invalid_handle()
+    assert on_invalid_handle == [1]
+
+
+def test_on_invalid_handle_callback_releases_the_kept_objects(corpus):
+    """The object of a handle closed while the callback is installed lives
+    as long as the closed handle is remembered, and no longer."""
+    import sys
+
+    from hpy.universal import _debug
+
+    obj = object()
+    base = sys.getrefcount(obj)
+    old = _debug.get_closed_handles_queue_max_size()
+    _debug.set_on_invalid_handle(lambda: None)
     try:
-        # the offending HPy_Close is skipped, the function returns normally
-        assert corpus.double_close("x") is None
-        assert corpus.close_const() is None
-        assert corpus.return_const() is None   # returned as if duplicated
+        assert corpus.use_after_close(obj) == repr(obj)
+        # the closed Dup and the argument handle each hold it
+        assert sys.getrefcount(obj) == base + 2
+        _debug.set_on_invalid_handle(None)
+        assert sys.getrefcount(obj) == base + 2     # still remembered
+        _debug.set_closed_handles_queue_max_size(0)   # forgotten...
+        assert corpus.fine(1) == 1                  # ...and released when a call returns
+        assert sys.getrefcount(obj) == base
     finally:
         _debug.set_on_invalid_handle(None)
-    assert calls == [1, 1, 1]
-    with pytest.raises(TypeError):
-        _debug.set_on_invalid_handle(42)
+        _debug.set_closed_handles_queue_max_size(old)
+
+
+def test_set_on_invalid_handle_needs_a_callable():
+    from hpy.universal import _debug
+
+    for setter in (_debug.set_on_invalid_handle, _debug.set_on_invalid_builder_handle):
+        with pytest.raises(TypeError, match=r"^Expected a callable object \(set_on_invalid_\w+: got 'int'"):
+            setter(42)
 
 
 def test_on_invalid_builder_handle_callback(corpus):
