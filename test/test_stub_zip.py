@@ -108,3 +108,43 @@ def test_python_egg_cache_and_debug_mode(universal_binary, tmp_path):
     assert out["RESULT"] == "42 universal"
     assert Path(out["FILE"]).parent.parent == egg_cache
     assert not (tmp_path / "cache").exists()
+
+
+EGG_SETUP_PY = """\
+from setuptools import Extension, setup
+
+setup(
+    name="hpy-tiny",
+    version="0.1",
+    packages=["tinypkg"],
+    zip_safe=True,
+    hpy_ext_modules=[Extension("tinypkg.tiny", sources=["tiny.c"])],
+)
+"""
+
+
+@pytest.mark.slow
+def test_zipped_egg_of_setup_py_install(tmp_path):
+    """setuptools < 80: `setup.py install` of a zip-safe project installs a
+    zipped egg; its universal binary is imported from the cache."""
+    from test_devel_install import TINY_C, Venv, copy_hpy_source
+
+    venv = Venv(sys.executable, tmp_path / "env", requirements=("setuptools<80", "wheel"))
+    venv.pip("install", "-q", "--no-build-isolation", copy_hpy_source(tmp_path / "hpy-src"))
+    project = tmp_path / "project"
+    write(project / "tinypkg" / "__init__.py", "")
+    write(project / "tiny.c", TINY_C)
+    write(project / "setup.py", EGG_SETUP_PY)
+    subprocess.run([str(venv.python), "setup.py", "-q", "--hpy-abi=universal", "install"],
+                   cwd=project, check=True, capture_output=True)
+    [egg] = venv.site_packages().glob("hpy_tiny-*.egg")
+    assert egg.is_file() and zipfile.is_zipfile(egg)
+    cache = tmp_path / "cache"
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "HPY"))}
+    env["XDG_CACHE_HOME"] = str(cache)
+    proc = subprocess.run([str(venv.python), "-c", CHECK.format(fullname="tinypkg.tiny")],
+                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    out = lines(proc)
+    assert out["RESULT"] == "42 universal"
+    assert out["PKG_RESOURCES"] == "False"
+    assert Path(out["FILE"]).parent.parent == cache / "hpy"
