@@ -240,6 +240,9 @@ def test_closed_handles(mod, _debug):
     assert len(closed) == 4
     assert all(h.is_closed for h in closed)
     assert len(_debug.get_closed_handles()) >= 4
+    with pytest.raises(TypeError, match="^get_closed_handles expects no arguments or exactly one "
+                                        "argument"):
+        _debug.get_closed_handles(1, 2)
 
 
 def test_closed_handles_queue_max_size(mod, _debug):

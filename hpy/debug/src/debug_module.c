@@ -188,6 +188,12 @@ static PyObject *get_closed_handles(PyObject *self, PyObject *args)
 {
     long gen = 0;
     (void)self;
+    if (PyTuple_GET_SIZE(args) > 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "get_closed_handles expects no arguments or exactly one argument (got %zd)",
+                     PyTuple_GET_SIZE(args));
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "|l:get_closed_handles", &gen))
         return NULL;
     PyObject *list = PyList_New(0);
