@@ -535,7 +535,7 @@ UPSTREAM_FIRST_LINES = {
     "field_store_closed": "Invalid usage of already closed handle: HPyField_Store:",
     "global_store_closed": "Invalid usage of already closed handle: HPyGlobal_Store:",
     "tracker_double_close": "Invalid usage of already closed handle: HPyTracker_Close:",
-    "stored_ctx": "Wrong HPy Context! HPyUnicode_FromString:",
+    "stored_ctx": "Error: Wrong HPy Context! HPyUnicode_FromString:",
     "tuple_build_twice": "Invalid usage of already closed builder: HPyTupleBuilder_Build:",
     "tuple_build_after_cancel": "Invalid usage of already closed builder: HPyTupleBuilder_Build:",
     "list_set_after_build": "Invalid usage of already closed builder: HPyListBuilder_Set:",

@@ -196,7 +196,7 @@ typedef enum {
  * look for them, so our messages start with them (our details follow). */
 #define DEBUG_CLOSED_HANDLE "Invalid usage of already closed handle: "
 #define DEBUG_CLOSED_BUILDER "Invalid usage of already closed builder: "
-#define DEBUG_WRONG_CONTEXT "Wrong HPy Context! "
+#define DEBUG_WRONG_CONTEXT "Error: Wrong HPy Context! "
 
 /* Reports a violation (printf-style message; the caller names the API
  * function, `dh` if not NULL is described after it). Returns only if the
