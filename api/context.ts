@@ -268,7 +268,7 @@ export const contextMembers: readonly ContextMember[] = [
   fn(253, "const char *", "HPyType_GetName", [h("type")], { doc: "Returns the name of `type` as a C string owned by the type; NULL with an exception set on error." }),
   fn(254, "int", "HPyType_IsSubtype", [h("sub"), h("type")], { doc: "Like `PyType_IsSubtype`: returns 1 if type `sub` is `type` or a subclass of it, else 0." }),
   fn(255, "HPy", "HPyUnicode_FromEncodedObject", [h("obj"), p("const char *", "encoding"), p("const char *", "errors")], { cpython: "PyUnicode_FromEncodedObject", doc: "Like `PyUnicode_FromEncodedObject`: decodes a bytes-like object to `str`; HPy_NULL on error." }),
-  fn(256, "HPy", "HPyUnicode_Substring", [h("str"), p("HPy_ssize_t", "start"), p("HPy_ssize_t", "end")], { cpython: "PyUnicode_Substring", doc: "Like `PyUnicode_Substring`: returns `str[start:end]` in code points; HPy_NULL on error." }),
+  fn(256, "HPy", "HPyUnicode_Substring", [h("str"), p("HPy_ssize_t", "start"), p("HPy_ssize_t", "end")], { doc: "Like `PyUnicode_Substring`: returns `str[start:end]` in code points; HPy_NULL on error." }),
   fn(257, "HPy", "HPyDict_Keys", [h("h")], { cpython: "PyDict_Keys", doc: "Like `PyDict_Keys`: returns a new list of the keys of a dict; HPy_NULL on error." }),
   fn(258, "HPy", "HPyDict_Copy", [h("h")], { cpython: "PyDict_Copy", doc: "Like `PyDict_Copy`: returns a shallow copy of a dict; HPy_NULL on error." }),
   fn(259, "int", "HPySlice_Unpack", [h("slice"), p("HPy_ssize_t *", "start"), p("HPy_ssize_t *", "stop"), p("HPy_ssize_t *", "step")], { cpython: "PySlice_Unpack", doc: "Like `PySlice_Unpack`: reads a slice's start, stop and step as C integers (unclamped); returns 0 or -1." }),

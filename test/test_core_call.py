@@ -172,16 +172,18 @@ def test_call(mod):
         mod.call(len, [], foo=1)
 
 
-def test_call_kwnames_validation(mod):
+def test_call_kwnames_validation(hpy, mod):
     assert mod.call_kwnames(f, ("a", "b"), 1, 2, 3) == ((1,), {"a": 2, "b": 3})
     assert mod.call_kwnames(f, None, 1, 2) == ((1, 2), {})
     assert mod.call_kwnames(f, (), 1) == ((1,), {})
-    with pytest.raises(TypeError, match="HPy_Call: kwnames must be a tuple"):
-        mod.call_kwnames(f, ["a"], 1)
+    if hpy.abi != "debug":      # a violation there, as upstream (test_debug_checks)
+        with pytest.raises(TypeError, match="HPy_Call: kwnames must be a tuple"):
+            mod.call_kwnames(f, ["a"], 1)
     with pytest.raises(TypeError, match="HPy_Call: keywords must be strings"):
         mod.call_kwnames(f, (1,), 1)
-    with pytest.raises(TypeError, match="HPy_CallMethod: kwnames must be a tuple"):
-        mod.callmethod_kwnames("meth", {"a": 1}, Recv(), 1)
+    if hpy.abi != "debug":
+        with pytest.raises(TypeError, match="HPy_CallMethod: kwnames must be a tuple"):
+            mod.callmethod_kwnames("meth", {"a": 1}, Recv(), 1)
     r = Recv()
     assert mod.callmethod_kwnames("meth", ("z",), r, 1, 2) == (r, (1,), {"z": 2})
 

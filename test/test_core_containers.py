@@ -347,6 +347,10 @@ def test_unicode_read_char_and_substring(hpy):
     assert mod.substring("hello", 3, 1) == ""
     with pytest.raises(IndexError):
         mod.substring("hello", -1, 2)
+    if hpy.abi != "debug":      # a violation there (test_debug_checks)
+        # PyUnicode_Substring itself would read a bytes object as a str
+        with pytest.raises(TypeError, match="^HPyUnicode_Substring: expected a str, got 'bytes'$"):
+            mod.substring(b"hello", 0, 1)
 
 
 def test_unicode_decoders(hpy):

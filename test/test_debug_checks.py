@@ -239,6 +239,49 @@ CORPUS = snippet("""
         return HPyUnicode_FromString(ctx, name);
     }
 
+    HPyDef_METH(issubtype_arg2_not_a_type, "issubtype_arg2_not_a_type", HPyFunc_O)
+    static HPy issubtype_arg2_not_a_type_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        return HPyBool_FromBool(ctx, HPyType_IsSubtype(ctx, ctx->h_LongType, arg));
+    }
+
+    HPyDef_METH(substring, "substring", HPyFunc_O)
+    static HPy substring_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        return HPyUnicode_Substring(ctx, arg, 0, 1);
+    }
+
+    /* HPy_Call(len, ["x"], 1, kwnames=arg) and HPy_CallMethod("count", ...) */
+    HPyDef_METH(call_kwnames, "call_kwnames", HPyFunc_O)
+    static HPy call_kwnames_impl(HPyContext *ctx, HPy self, HPy kwnames)
+    {
+        HPy builtins = HPyImport_ImportModule(ctx, "builtins");
+        if (HPy_IsNull(builtins))
+            return HPy_NULL;
+        HPy f = HPy_GetAttr_s(ctx, builtins, "len");
+        HPy_Close(ctx, builtins);
+        if (HPy_IsNull(f))
+            return HPy_NULL;
+        HPy args[2] = { HPyUnicode_FromString(ctx, "xy"), HPyLong_FromLong(ctx, 1) };
+        HPy r = HPy_Call(ctx, f, args, 1, kwnames);
+        HPy_Close(ctx, args[0]);
+        HPy_Close(ctx, args[1]);
+        HPy_Close(ctx, f);
+        return r;
+    }
+
+    HPyDef_METH(callmethod_kwnames, "callmethod_kwnames", HPyFunc_O)
+    static HPy callmethod_kwnames_impl(HPyContext *ctx, HPy self, HPy kwnames)
+    {
+        HPy name = HPyUnicode_FromString(ctx, "count");
+        HPy args[2] = { HPyUnicode_FromString(ctx, "xyx"), HPyUnicode_FromString(ctx, "x") };
+        HPy r = HPy_CallMethod(ctx, name, args, 2, kwnames);
+        HPy_Close(ctx, args[0]);
+        HPy_Close(ctx, args[1]);
+        HPy_Close(ctx, name);
+        return r;
+    }
+
     /* ---- struct shapes ---- */
 
     HPyDef_METH(new_point, "new_point", HPyFunc_O)
@@ -385,6 +428,10 @@ CORPUS = snippet("""
     @EXPORT(typecheck_not_a_type)
     @EXPORT(issubtype_not_a_type)
     @EXPORT(getname_not_a_type)
+    @EXPORT(issubtype_arg2_not_a_type)
+    @EXPORT(substring)
+    @EXPORT(call_kwnames)
+    @EXPORT(callmethod_kwnames)
     @EXPORT(new_point)
     @EXPORT(point_x)
     @EXPORT(wrong_shape)
@@ -455,6 +502,15 @@ BUGS = [
      ["HPyType_IsSubtype: argument 'sub' must be a type, not an instance of 'int'"]),
     ("getname_not_a_type", "mod.getname_not_a_type(42)",
      ["HPyType_GetName: argument 'type' must be a type, not an instance of 'int'"]),
+    ("issubtype_arg2_not_a_type", "mod.issubtype_arg2_not_a_type(42)",
+     ["HPyType_IsSubtype: argument 'type' must be a type, not an instance of 'int'"]),
+    ("substring_not_unicode", "mod.substring(b'abc')",
+     ["HPyUnicode_Substring arg 1 must be a Unicode object: it is an instance of 'bytes'"]),
+    ("call_kwnames_not_tuple", "mod.call_kwnames(['x'])",
+     ["HPy_Call arg 'kwnames' must be a tuple object or HPy_NULL: it is an instance of 'list'"]),
+    ("callmethod_kwnames_not_tuple", "mod.callmethod_kwnames(['x'])",
+     ["HPy_CallMethod arg 'kwnames' must be a tuple object or HPy_NULL: it is an instance of "
+      "'list'"]),
     ("wrong_shape", "mod.wrong_shape(mod.new_point(mod.Point))",
      ["_HPy_AsStruct_Long: the object is an instance of 'mytest.Point', whose builtin shape "
       "is Object, not Long"]),
@@ -468,6 +524,30 @@ BUGS = [
     ("tracker_double_close", "mod.tracker_double_close('hello')",
      ["HPyTracker_Close: handle 0 of the tracker is already closed", "closed by HPy_Close"]),
 ]
+
+# The first line of the fatal report starts with upstream's text for these
+# violations (tools look for it), our details follow.
+UPSTREAM_FIRST_LINES = {
+    "use_after_close": "Invalid usage of already closed handle: HPy_Repr: argument 'obj'",
+    "double_close": "Invalid usage of already closed handle: HPy_Close:",
+    "return_closed": "Invalid usage of already closed handle: the return value",
+    "keep_arg": "Invalid usage of already closed handle: HPy_Repr:",
+    "field_store_closed": "Invalid usage of already closed handle: HPyField_Store:",
+    "global_store_closed": "Invalid usage of already closed handle: HPyGlobal_Store:",
+    "tracker_double_close": "Invalid usage of already closed handle: HPyTracker_Close:",
+    "stored_ctx": "Error: Wrong HPy Context! HPyUnicode_FromString:",
+    "tuple_build_twice": "Invalid usage of already closed builder: HPyTupleBuilder_Build:",
+    "tuple_build_after_cancel": "Invalid usage of already closed builder: HPyTupleBuilder_Build:",
+    "list_set_after_build": "Invalid usage of already closed builder: HPyListBuilder_Set:",
+    "list_cancel_twice": "Invalid usage of already closed builder: HPyListBuilder_Cancel:",
+    "typecheck_not_a_type": "HPy_TypeCheck arg 2 must be a type: HPy_TypeCheck:",
+    "issubtype_not_a_type": "HPyType_IsSubtype arg 1 must be a type: HPyType_IsSubtype:",
+    "issubtype_arg2_not_a_type": "HPyType_IsSubtype arg 2 must be a type: HPyType_IsSubtype:",
+    "getname_not_a_type": "HPyType_GetName arg must be a type: HPyType_GetName:",
+    "substring_not_unicode": "HPyUnicode_Substring arg 1 must be a Unicode object",
+    "call_kwnames_not_tuple": "HPy_Call arg 'kwnames' must be a tuple object or HPy_NULL",
+    "callmethod_kwnames_not_tuple": "HPy_CallMethod arg 'kwnames' must be a tuple object or HPy_NULL",
+}
 
 # Faults on protected raw data: always fatal.
 RAW_BUGS = [
@@ -497,6 +577,9 @@ def test_corpus_works_when_used_correctly(corpus):
 def test_abort_mode(corpus, name, code, fragments):
     proc = run_debug_subprocess(corpus, code)
     assert_aborted(proc, *fragments)
+    if name in UPSTREAM_FIRST_LINES:
+        [first] = [line for line in proc.stderr.splitlines() if "fatal error:" in line]
+        assert first.startswith("HPy debug mode: fatal error: " + UPSTREAM_FIRST_LINES[name]), first
 
 
 @pytest.mark.parametrize("name,code,fragments", BUGS, ids=[b[0] for b in BUGS])
@@ -582,21 +665,80 @@ def test_hpy_debug_python_api(corpus):
         hpy.debug.set_raise_on_violation(old)
 
 
-def test_on_invalid_handle_callback(corpus):
+@pytest.fixture
+def on_invalid_handle():
+    """A counting callback installed with set_on_invalid_handle during the test."""
     from hpy.universal import _debug
 
     calls = []
     _debug.set_on_invalid_handle(lambda: calls.append(1))
+    yield calls
+    _debug.set_on_invalid_handle(None)
+
+
+def test_on_invalid_handle_callback_goes_on(corpus, on_invalid_handle):
+    """As upstream: the callback is called, then the program goes on (nothing
+    raised); a closed handle stands for its object."""
+    calls = on_invalid_handle
+    assert corpus.use_after_close("x" * 3) == "'xxx'"
+    assert calls == [1]
+    assert corpus.return_closed("y" * 3) == "yyy"
+    assert calls == [1, 1]
+    assert corpus.double_close("x") is None             # the second close is ignored
+    assert corpus.close_const() is None                 # ignored
+    assert corpus.close_arg("z") is None                # ignored
+    assert corpus.return_const() is None                # returned as if duplicated
+    assert corpus.field_store_closed(corpus.Point) is None
+    assert corpus.global_store_closed("g" * 3) is None
+    assert corpus.tracker_double_close("t") is None
+    assert len(calls) == 9
+    # the object of an argument handle kept after its call stays alive
+    corpus.keep_arg("".join(["ke", "pt"]))
+    assert corpus.use_kept() == "'kept'"
+    assert len(calls) == 10
+
+
+def test_on_invalid_handle_callback_without_an_object(corpus, on_invalid_handle):
+    """A value that is no handle at all has no object to go on with: the API
+    function fails (HPyDebugError), after the callback."""
+    from hpy.debug import HPyDebugError
+
+    with pytest.raises(HPyDebugError, match="is not a valid HPy handle"):
+        corpus.invalid_handle()
+    assert on_invalid_handle == [1]
+
+
+def test_on_invalid_handle_callback_releases_the_kept_objects(corpus):
+    """The object of a handle closed while the callback is installed lives
+    as long as the closed handle is remembered, and no longer."""
+    import sys
+
+    from hpy.universal import _debug
+
+    obj = object()
+    base = sys.getrefcount(obj)
+    old = _debug.get_closed_handles_queue_max_size()
+    _debug.set_on_invalid_handle(lambda: None)
     try:
-        # the offending HPy_Close is skipped, the function returns normally
-        assert corpus.double_close("x") is None
-        assert corpus.close_const() is None
-        assert corpus.return_const() is None   # returned as if duplicated
+        assert corpus.use_after_close(obj) == repr(obj)
+        # the closed Dup and the argument handle each hold it
+        assert sys.getrefcount(obj) == base + 2
+        _debug.set_on_invalid_handle(None)
+        assert sys.getrefcount(obj) == base + 2     # still remembered
+        _debug.set_closed_handles_queue_max_size(0)   # forgotten...
+        assert corpus.fine(1) == 1                  # ...and released when a call returns
+        assert sys.getrefcount(obj) == base
     finally:
         _debug.set_on_invalid_handle(None)
-    assert calls == [1, 1, 1]
-    with pytest.raises(TypeError):
-        _debug.set_on_invalid_handle(42)
+        _debug.set_closed_handles_queue_max_size(old)
+
+
+def test_set_on_invalid_handle_needs_a_callable():
+    from hpy.universal import _debug
+
+    for setter in (_debug.set_on_invalid_handle, _debug.set_on_invalid_builder_handle):
+        with pytest.raises(TypeError, match=r"^Expected a callable object \(set_on_invalid_\w+: got 'int'"):
+            setter(42)
 
 
 def test_on_invalid_builder_handle_callback(corpus):
@@ -618,13 +760,13 @@ def test_stack_trace_in_the_message(corpus):
         _debug.set_handle_stack_trace_limit(8)
         mod.use_after_close('hello')
         """)
-    assert_aborted(proc, "closed by HPy_Close", "the handle was created at:", "mytest.hpy0.so")
+    assert_aborted(proc, "closed by HPy_Close", "Allocation stacktrace:", "mytest.hpy0.so")
 
 
 def test_message_without_stack_trace(corpus):
     proc = run_debug_subprocess(corpus, "mod.use_after_close('hello')")
     assert_aborted(proc)
-    assert "created at" not in proc.stderr
+    assert "Allocation stacktrace" not in proc.stderr
     assert "HPY_DEBUG_RAISE=1" in proc.stderr   # says how to get an exception instead
 
 

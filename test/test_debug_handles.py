@@ -240,6 +240,9 @@ def test_closed_handles(mod, _debug):
     assert len(closed) == 4
     assert all(h.is_closed for h in closed)
     assert len(_debug.get_closed_handles()) >= 4
+    with pytest.raises(TypeError, match="^get_closed_handles expects no arguments or exactly one "
+                                        "argument"):
+        _debug.get_closed_handles(1, 2)
 
 
 def test_closed_handles_queue_max_size(mod, _debug):
@@ -297,6 +300,27 @@ def test_protected_raw_data_max_size(mod, _debug):
             assert mod.utf8("x" * 5000) == b"x" * 5000
         with pytest.raises(ValueError):
             _debug.set_protected_raw_data_max_size(-1)
+    finally:
+        _debug.set_protected_raw_data_max_size(old)
+
+
+def test_protected_raw_data_max_size_counts_bytes(mod, _debug):
+    """The limit is in bytes of data (NUL included), not in pages."""
+    old = _debug.get_protected_raw_data_max_size()
+    try:
+        _debug.set_protected_raw_data_max_size(100)
+        assert _debug.get_protected_raw_data_max_size() == 100
+        gen = _debug.new_generation()
+        held = []
+        for i in range(4):
+            assert mod.hold_raw(b"%d" % i * 29) == b"%d" % i * 29     # 30 bytes with the NUL
+            [h] = _debug.get_open_handles(gen)
+            mod.release_raw()
+            held.append(h)
+            gen = _debug.new_generation()
+        assert all(h.is_closed for h in held)
+        # 3 * 30 bytes fit in 100 (3 pages would not): the 4th pushes out the oldest
+        assert [h.raw_data_size for h in held] == [-1, 30, 30, 30]
     finally:
         _debug.set_protected_raw_data_max_size(old)
 
@@ -513,7 +537,8 @@ def test_leak_report_with_stack_traces(mod, _debug):
     finally:
         disable_handle_stack_traces()
     assert _debug.get_handle_stack_trace_limit() is None
-    assert "the handle was created at:" in info.value.leaks[0].description
+    assert "Allocation stacktrace:" in info.value.leaks[0].description
+    assert "Allocation stacktrace:" in str(info.value)
     assert "dbgmod.hpy0.so" in str(info.value)
     info.value.leaks[0]._force_close()
     with pytest.raises(ValueError):

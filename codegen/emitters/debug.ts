@@ -43,6 +43,7 @@ const HAND_WRITTEN = new Set([
   "HPy_TypeCheck",
   "HPyType_IsSubtype",
   "HPyType_GetName",
+  "HPyUnicode_Substring",
   "_HPy_AsStruct_Object",
   "_HPy_AsStruct_Legacy",
   "_HPy_AsStruct_Type",

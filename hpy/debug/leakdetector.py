@@ -35,7 +35,7 @@ def _creation_stack(handle: object) -> Sequence[str]:
     description = getattr(handle, "description", None)
     if not isinstance(description, str):
         return []
-    marker = "the handle was created at:"
+    marker = "Allocation stacktrace:"
     at = description.find(marker)
     if at < 0:
         return []

@@ -2,7 +2,11 @@
 
 A universal/hybrid binary cannot be imported by CPython's own extension
 loader (it has no ``PyInit_<name>``), so the import system finds the stub
-instead, and the stub hands the binary to ``hpy.universal``.
+instead, and the stub hands the binary to ``hpy.universal``. When the stub
+is imported from a zip archive (a zipped egg installed by setuptools, or any
+zip on ``sys.path``), the binary is first extracted to a cache directory
+(``$PYTHON_EGG_CACHE``, else ``$XDG_CACHE_HOME/hpy`` or ``~/.cache/hpy``):
+dynamic libraries are loaded from files.
 """
 
 from __future__ import annotations
@@ -15,12 +19,59 @@ _TEMPLATE = '''\
 # Do not edit.
 
 
+def _hpy_binary_path(filename):
+    import os
+
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), filename)
+    archive = getattr(__loader__, "archive", None)
+    if os.path.isfile(path) or archive is None or not hasattr(__loader__, "get_data"):
+        return path
+    # Imported from a zip archive (e.g. a zipped egg): a binary is loaded
+    # from a real file, so it is extracted to a cache directory, keyed by
+    # its place in the archive and the archive's size and time.
+    import hashlib
+    import tempfile
+
+    st = os.stat(archive)
+    key = "%s\\0%d\\0%d" % (path, st.st_size, st.st_mtime_ns)
+    key = hashlib.sha256(key.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    base = os.environ.get("PYTHON_EGG_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "hpy",
+    )
+    target_dir = os.path.join(base, key)
+    target = os.path.join(target_dir, filename)
+    if os.path.isfile(target):
+        return target
+    data = __loader__.get_data(path)
+    try:
+        os.makedirs(target_dir, exist_ok=True)
+    except OSError:
+        target_dir = tempfile.mkdtemp(prefix="hpy-")
+        target = os.path.join(target_dir, filename)
+    # written under another name, then renamed: a concurrent import never
+    # sees a partial file
+    fd, tmp = tempfile.mkstemp(dir=target_dir, prefix=".tmp-", suffix="-" + filename)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o755)
+        os.replace(tmp, target)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    return target
+
+
 def _hpy_load_extension():
     import os
     import sys
     from hpy.universal import _load_bootstrap
 
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), {ext_filename!r})
+    path = _hpy_binary_path({ext_filename!r})
     module = _load_bootstrap(
         {module_name!r}, __name__, __package__, path, __loader__, __spec__, os.environ
     )

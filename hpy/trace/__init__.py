@@ -3,7 +3,8 @@
 ``get_call_counts()`` and ``get_durations()`` map context member names such as
 ``"ctx_Add"`` to call counts and to total durations in nanoseconds;
 ``set_trace_functions(on_enter=None, on_exit=None)`` installs callbacks that get
-the member name; ``get_frequency()`` is the resolution of the clock used.
+the member name (a callback not given stays as it was, ``None`` removes it);
+``get_frequency()`` is the resolution of the clock used.
 """
 
 from hpy.universal import _trace

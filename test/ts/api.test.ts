@@ -56,6 +56,7 @@ const OUR_MAPPING_CHOICES: Readonly<Record<string, string>> = {
   HPyLong_FromUInt32_t: "direct: one C API call either way; the host then compiles it as a tail call",
   HPyLong_FromInt64_t: "direct: one C API call either way; the host then compiles it as a tail call",
   HPyLong_FromUInt64_t: "direct: one C API call either way; the host then compiles it as a tail call",
+  HPyUnicode_Substring: "manual: a TypeError for a non-str (PyUnicode_Substring does not check its argument)",
 };
 
 describeWithSpec("api/ against the shared spec", (specDir) => {

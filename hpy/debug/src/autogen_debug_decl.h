@@ -48,6 +48,7 @@ _HPy_HIDDEN HPy debug_ctx_Capsule_New(HPyContext *dctx, void *pointer, const cha
 _HPy_HIDDEN int32_t debug_ctx_ContextVar_Get(HPyContext *dctx, HPy context_var, HPy default_value, HPy *result);
 _HPy_HIDDEN const char *debug_ctx_Type_GetName(HPyContext *dctx, HPy type);
 _HPy_HIDDEN int debug_ctx_Type_IsSubtype(HPyContext *dctx, HPy sub, HPy type);
+_HPy_HIDDEN HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end);
 _HPy_HIDDEN int debug_ctx_SetCallFunction(HPyContext *dctx, HPy h, HPyCallFunction *func);
 _HPy_HIDDEN HPy debug_ctx_Call(HPyContext *dctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames);
 _HPy_HIDDEN HPy debug_ctx_CallMethod(HPyContext *dctx, HPy name, const HPy *args, size_t nargs, HPy kwnames);

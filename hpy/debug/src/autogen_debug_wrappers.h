@@ -2897,30 +2897,6 @@ static HPy debug_ctx_Unicode_FromEncodedObject(HPyContext *dctx, HPy obj, const 
     return debug_ctx_Unicode_FromEncodedObject_slow(dctx, obj, encoding, errors);
 }
 
-static DEBUG_COLD HPy debug_ctx_Unicode_Substring_slow(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
-{
-    static const char d_fn[] = "HPyUnicode_Substring";
-    HPyContext *d_uctx = debug_enter(dctx, d_fn);
-    HPy u_str;
-    if (d_uctx == NULL ||
-        debug_unwrap(dctx, str, d_fn, "str", &u_str) < 0) {
-        debug_not_executed(d_fn);
-        return HPy_NULL;
-    }
-    return debug_open(dctx, d_uctx->ctx_Unicode_Substring(d_uctx, u_str, start, end), d_fn);
-}
-
-static HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
-{
-    HPy u_str;
-    if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) &&
-                     debug_unwrap_fast(str, &u_str))) {
-        HPyContext *d_uctx = debug_state.uctx;
-        return debug_open(dctx, d_uctx->ctx_Unicode_Substring(d_uctx, u_str, start, end), "HPyUnicode_Substring");
-    }
-    return debug_ctx_Unicode_Substring_slow(dctx, str, start, end);
-}
-
 static DEBUG_COLD HPy debug_ctx_Dict_Keys_slow(HPyContext *dctx, HPy h)
 {
     static const char d_fn[] = "HPyDict_Keys";

@@ -80,7 +80,7 @@ HPyContext *hpy_host_debug_ctx(void)
             return NULL;
     }
     debug_state.uctx = hpy_host_universal_ctx();
-    template_ctx.name = "HPy Debug Mode ABI (checking handles, wrapping the Universal ABI)";
+    template_ctx.name = "HPy Debug Mode ABI";
     template_ctx.abi_version = HPY_ABI_VERSION;
     debug_ctx_fill_functions(&template_ctx);
     debug_ctx_fill_constants(&template_ctx, debug_state.uctx, open_const);
@@ -150,11 +150,12 @@ HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
     DebugCtxInfo *info = dctx != NULL ? ctx_info(dctx) : NULL;
     if (info == NULL || (info->state != DEBUG_CTX_VALID && info->state != DEBUG_CTX_INVALID))
         debug_violation(V_FATAL, NULL,
-                        "%s: called with a context (%p) that is not the HPy debug context it "
-                        "was given", fn, (void *)dctx);
+                        DEBUG_WRONG_CONTEXT "%s: called with a context (%p) that is not the "
+                        "HPy debug context it was given", fn, (void *)dctx);
     if (info->state != DEBUG_CTX_VALID) {
         debug_violation(V_OTHER, NULL,
-                        "%s: called with an HPyContext (%p) that is no longer valid: it was "
+                        DEBUG_WRONG_CONTEXT "%s: called with an HPyContext (%p) that is no "
+                        "longer valid: it was "
                         "handed to an HPy function whose call has returned. A context is valid "
                         "only during the call that received it: do not store it, use the "
                         "context of the current call", fn, (void *)dctx);
@@ -163,8 +164,9 @@ HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
     return debug_state.uctx;
 }
 
-int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param)
+int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param, HPy *out)
 {
+    *out = HPy_NULL;
     if (dh == NULL) {
         debug_violation(V_HANDLE, NULL,
                         "%s: argument '%s' is not a valid HPy handle (%p): it is not a handle of "
@@ -172,8 +174,13 @@ int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param)
                         "another context?)", fn, param, (void *)h._i);
         return -1;
     }
-    debug_violation(V_HANDLE, dh, "%s: argument '%s' is a closed handle (use after close)", fn,
-                    param);
+    if (debug_violation(V_HANDLE, dh,
+                        DEBUG_CLOSED_HANDLE "%s: argument '%s' is a closed handle (use after "
+                        "close)", fn, param) &&
+        debug_can_go_on(dh)) {
+        *out = _py2h(dh->obj);
+        return 0;
+    }
     return -1;
 }
 
@@ -298,6 +305,8 @@ static DEBUG_ALWAYS_INLINE int debug_frame_leave(DebugFrame *f)
         frame_close_args(f);
     debug_set_current_frame(f->prev);
     release_ctx(f->ctx);
+    if (DEBUG_UNLIKELY(debug_state.nreleased != 0))
+        debug_release_kept();
     if (DEBUG_UNLIKELY(f->violation != NULL)) {
         debug_frame_raise(f);
         return 1;
@@ -353,8 +362,15 @@ static _HPy_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
         Py_INCREF(res);
     }
     else {
-        debug_violation(V_HANDLE, dh, "%s of %s is a closed handle", what, fdesc);
-        debug_not_executed(NULL);
+        if (debug_violation(V_HANDLE, dh, DEBUG_CLOSED_HANDLE "%s of %s is a closed handle",
+                            what, fdesc) &&
+            debug_can_go_on(dh)) {
+            res = dh->obj;
+            Py_INCREF(res);
+        }
+        else {
+            debug_not_executed(NULL);
+        }
     }
     free(fdesc_buf);
     return res;

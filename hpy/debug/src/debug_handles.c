@@ -437,7 +437,7 @@ static void release_raw_data(DebugHandle *dh)
     if (dh->raw_state == RAW_NONE)
         return;
     if (dh->raw_state == RAW_NOACCESS)
-        debug_state.raw_closed_total -= dh->raw_map_size;
+        debug_state.raw_closed_total -= dh->raw_size;
 #ifdef HAVE_MPROTECT
     if (dh->raw_pooled) {
         /* a stale pointer to it must fault, as if it was unmapped */
@@ -540,7 +540,8 @@ void debug_raw_data_close(DebugHandle *dh)
     if (dh->raw_state == RAW_READONLY) {
         if (mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0) {
             dh->raw_state = RAW_NOACCESS;
-            debug_state.raw_closed_total += dh->raw_map_size;
+            /* the data's bytes, as upstream counts them (not its pages) */
+            debug_state.raw_closed_total += dh->raw_size;
         }
         else {
             release_raw_data(dh);
@@ -696,10 +697,38 @@ static DebugHandle *alloc_record(void)
     return dh;
 }
 
+/* The reference of a kept object goes to debug_state.released (if that
+ * cannot grow, the object stays alive). */
+static void give_back_kept(PyObject *obj)
+{
+    if (debug_state.nreleased == debug_state.released_cap) {
+        HPy_ssize_t cap = debug_state.released_cap ? 2 * debug_state.released_cap : 64;
+        PyObject **a = (PyObject **)realloc(debug_state.released, (size_t)cap * sizeof(PyObject *));
+        if (a == NULL)
+            return;
+        debug_state.released = a;
+        debug_state.released_cap = cap;
+    }
+    debug_state.released[debug_state.nreleased++] = obj;
+}
+
+void debug_release_kept(void)
+{
+    /* one at a time: releasing one may run code that closes handles */
+    while (debug_state.nreleased > 0) {
+        PyObject *obj = debug_state.released[--debug_state.nreleased];
+        Py_DECREF(obj);
+    }
+}
+
 /* What a record leaving the closed queue still holds (the rest of
  * recycling is inline: debug_recycle). */
 void debug_recycle_cold(DebugHandle *dh)
 {
+    if (dh->kept) {
+        give_back_kept(dh->obj);
+        dh->kept = 0;
+    }
     release_raw_data(dh);
     if (dh->trace != NULL) {
         free(dh->trace);
@@ -811,7 +840,16 @@ void debug_closed_push_slow(DebugHandle *dh)
         k -= max;
     debug_state.closed_ring[k] = dh;
     debug_state.closed_count++;
-    debug_state.closed_full = debug_state.closed_count == max;
+    debug_update_closed_full();
+}
+
+/* The fast path of closing recycles the oldest of a full queue without a
+ * call: not while closed handles must keep their objects. */
+void debug_update_closed_full(void)
+{
+    debug_state.closed_full = debug_state.closed_max > 0 &&
+                              debug_state.closed_count == debug_state.closed_max &&
+                              debug_state.on_invalid_handle == NULL;
 }
 
 static void reverse_ring(HPy_ssize_t lo, HPy_ssize_t hi) /* [lo, hi) */
@@ -870,7 +908,7 @@ void debug_set_closed_max(HPy_ssize_t n)
     debug_state.closed_max = n;
     debug_state.closed_oldest = debug_state.closed_ring;
     debug_state.closed_end = debug_state.closed_ring + n;
-    debug_state.closed_full = n > 0 && debug_state.closed_count == n;
+    debug_update_closed_full();
 }
 
 /* ---- type names ----
@@ -1049,7 +1087,7 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
 #ifdef HAVE_BACKTRACE
     if (dh->trace != NULL) {
         char **symbols = backtrace_symbols(dh->trace, dh->trace_len);
-        debug_str_printf(s, "\n  the handle was created at:");
+        debug_str_printf(s, "\n  Allocation stacktrace:");
         for (int i = 0; i < dh->trace_len; i++) {
             if (symbols != NULL)
                 debug_str_printf(s, "\n    %s", symbols[i]);
@@ -1070,6 +1108,12 @@ void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj, const char *c
      * (a garbage collection), for which `dh` is already closed */
     dh->state = DH_CLOSED;
     dh->closed_by = closed_by;
+    if (debug_state.on_invalid_handle != NULL) {
+        /* (closed_full is 0 then: every close comes here) */
+        Py_INCREF(obj);
+        dh->kept = 1;
+        dh->cold = 1;
+    }
     /* a static type (and its name) lives as long as the process */
     if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
         dh->type_name = tp->tp_name;

@@ -27,7 +27,11 @@
  * CPython its result is discarded and hpy.debug.HPyDebugError is raised.
  * Python callbacks installed with set_on_invalid_handle /
  * set_on_invalid_builder_handle are called instead for violations about
- * handles / builders (the operation is skipped as in raise mode).
+ * handles / builders, and then the program goes on as upstream's does: a
+ * closed handle used as an argument, returned or stored stands for its
+ * object (handles closed while the callback is installed keep their
+ * object alive while they are remembered); operations that cannot go on
+ * (a double close, an invalid builder) are skipped.
  *
  * Speed: what every call and every handle goes through is inline below
  * (the checks of a wrapper, opening, looking up and closing a handle,
@@ -117,6 +121,10 @@ struct DebugHandle {
     /* Cold. */
     unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
                                * this pool epoch, see debug_handles.c), or 0 */
+    /* Closed while set_on_invalid_handle had a callback: the record owns a
+     * reference to `obj` until it is recycled, so that a use after close
+     * can go on with the object once the callback is called. */
+    unsigned char kept;
     int trace_len;
     void **trace;           /* creation stack (set_handle_stack_trace_limit) */
     const char *const_name; /* context constants: e.g. "h_None" */
@@ -184,11 +192,28 @@ typedef enum {
     V_FATAL,    /* cannot be recovered from: always aborts */
 } DebugViolationKind;
 
+/* The phrases upstream's debug mode reports these violations with: tools
+ * look for them, so our messages start with them (our details follow). */
+#define DEBUG_CLOSED_HANDLE "Invalid usage of already closed handle: "
+#define DEBUG_CLOSED_BUILDER "Invalid usage of already closed builder: "
+#define DEBUG_WRONG_CONTEXT "Error: Wrong HPy Context! "
+
 /* Reports a violation (printf-style message; the caller names the API
  * function, `dh` if not NULL is described after it). Returns only if the
- * violation was recovered from (raise mode or a callback): the caller must
- * then skip the operation. */
-_HPy_HIDDEN void debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, ...);
+ * violation was recovered from: 0 in raise mode (the caller must then skip
+ * the operation), 1 if a callback of set_on_invalid_handle /
+ * set_on_invalid_builder_handle was called (the caller goes on if it can,
+ * else skips the operation without an exception where it has no result). */
+_HPy_HIDDEN int debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, ...);
+
+/* After a violation about the closed handle `dh` was reported to a
+ * callback: whether the operation can go on with its object (kept alive
+ * since the handle was closed, see DebugHandle.kept). The callback may
+ * have run code that recycled the record. */
+static inline int debug_can_go_on(DebugHandle *dh)
+{
+    return dh != NULL && dh->state == DH_CLOSED && dh->kept;
+}
 
 /* The message of the last violation recovered from (for the exception the
  * skipped operation sets); never NULL. */
@@ -234,12 +259,25 @@ typedef struct {
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
     PyObject *debug_error;      /* hpy.debug.HPyDebugError, once imported */
+    /* References of kept objects (DebugHandle.kept) whose records were
+     * recycled: released by debug_release_kept at a point where running
+     * arbitrary code is safe (recycling happens while the closed queue is
+     * being changed). */
+    PyObject **released;
+    HPy_ssize_t nreleased, released_cap;
 #ifndef DEBUG_THREAD_LOCAL
     Py_tss_t frame_key;         /* per thread: the innermost running frame */
 #endif
 } DebugState;
 
 _HPy_HIDDEN extern DebugState debug_state;
+
+/* Releases the references of debug_state.released. */
+_HPy_HIDDEN void debug_release_kept(void);
+
+/* Sets closed_full (the inline fast path of closing), after the closed
+ * queue or the handle callback changed. */
+_HPy_HIDDEN void debug_update_closed_full(void);
 
 /* Initialises the state (idempotent): reads HPY_DEBUG_RAISE. */
 _HPy_HIDDEN void debug_state_init(void);
@@ -522,7 +560,8 @@ static inline HPyContext *debug_uctx(void)
 
 /* The violation paths of the checks below. */
 DEBUG_COLD _HPy_HIDDEN HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn);
-DEBUG_COLD _HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param);
+DEBUG_COLD _HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param,
+                                             HPy *out);
 
 /* Whether `dctx` is a debug context that may be used (the fast path of
  * debug_enter). */
@@ -554,7 +593,9 @@ static DEBUG_ALWAYS_INLINE HPyContext *debug_enter(HPyContext *dctx, const char 
 }
 
 /* Checks that `h` is an open debug handle (or HPy_NULL) and stores its
- * universal handle in *out. Returns 0, or -1 after a recovered violation. */
+ * universal handle in *out. Returns 0 (also when a callback was told about
+ * a closed handle whose object can still be used: debug_can_go_on), or -1
+ * after a recovered violation. */
 static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param,
                                HPy *out)
 {
@@ -569,8 +610,7 @@ static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char 
         *out = _py2h(dh->obj);
         return 0;
     }
-    *out = HPy_NULL;
-    return debug_unwrap_slow(h, dh, fn, param);
+    return debug_unwrap_slow(h, dh, fn, param, out);
 }
 
 /* debug_unwrap without its slow path: 1 if `h` is HPy_NULL or an open

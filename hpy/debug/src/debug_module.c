@@ -188,6 +188,12 @@ static PyObject *get_closed_handles(PyObject *self, PyObject *args)
 {
     long gen = 0;
     (void)self;
+    if (PyTuple_GET_SIZE(args) > 1) {
+        PyErr_Format(PyExc_TypeError,
+                     "get_closed_handles expects no arguments or exactly one argument (got %zd)",
+                     PyTuple_GET_SIZE(args));
+        return NULL;
+    }
     if (!PyArg_ParseTuple(args, "|l:get_closed_handles", &gen))
         return NULL;
     PyObject *list = PyList_New(0);
@@ -258,8 +264,8 @@ static PyObject *set_protected_raw_data_max_size(PyObject *self, PyObject *arg)
 static int set_callback(PyObject **slot, PyObject *arg, const char *what)
 {
     if (arg != Py_None && !PyCallable_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "%s: expected a callable or None, got '%.100s'", what,
-                     Py_TYPE(arg)->tp_name);
+        PyErr_Format(PyExc_TypeError, "Expected a callable object (%s: got '%.100s'; None removes "
+                     "the callback)", what, Py_TYPE(arg)->tp_name);
         return -1;
     }
     if (arg == Py_None)
@@ -274,6 +280,9 @@ static PyObject *set_on_invalid_handle(PyObject *self, PyObject *arg)
     (void)self;
     if (set_callback(&debug_state.on_invalid_handle, arg, "set_on_invalid_handle") < 0)
         return NULL;
+    /* handles closed from now on keep their objects (see DebugHandle.kept) */
+    debug_update_closed_full();
+    debug_release_kept();
     Py_RETURN_NONE;
 }
 
@@ -348,9 +357,11 @@ static PyMethodDef methods[] = {
       "Set how many bytes of raw data of closed handles are kept inaccessible." },
     { "set_on_invalid_handle", set_on_invalid_handle, METH_O,
       "set_on_invalid_handle(callback|None): call callback() instead of aborting when an "
-      "invalid handle is used; the offending operation is skipped." },
+      "invalid handle is used, then go on: a closed handle stands for its object (if it was "
+      "closed while the callback was installed), a double close is ignored." },
     { "set_on_invalid_builder_handle", set_on_invalid_builder_handle, METH_O,
-      "set_on_invalid_builder_handle(callback|None): the same for list/tuple builders." },
+      "set_on_invalid_builder_handle(callback|None): call callback() instead of aborting "
+      "when a list/tuple builder is used after Build or Cancel; the operation is ignored." },
     { "set_handle_stack_trace_limit", set_handle_stack_trace_limit, METH_O,
       "set_handle_stack_trace_limit(n|None): record up to n C stack frames where each handle "
       "is created (None: off)." },

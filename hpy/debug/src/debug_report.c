@@ -1,7 +1,7 @@
 /* Reporting violations: abort with a message (the default), record them in
  * the running frame to raise HPyDebugError when it returns (raise mode), or
  * call the Python callbacks of set_on_invalid_handle /
- * set_on_invalid_builder_handle. */
+ * set_on_invalid_builder_handle (and go on). */
 #include "debug_internal.h"
 
 #include <stdio.h>
@@ -70,7 +70,7 @@ _HPy_NO_RETURN static void fatal(const char *msg, const char *why)
     abort();
 }
 
-void debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, ...)
+int debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, ...)
 {
     DebugStr s = { NULL, 0, 0 };
     va_list ap;
@@ -100,7 +100,9 @@ void debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, 
     free(last_violation);
     last_violation = s.buf != NULL ? strdup(s.buf) : NULL;
     if (callback != NULL) {
+        free(s.buf);
         call_callback(callback);
+        return 1;
     }
     else {
         if (f->violation == NULL) {
@@ -114,6 +116,7 @@ void debug_violation(DebugViolationKind kind, DebugHandle *dh, const char *fmt, 
         }
     }
     free(s.buf);
+    return 0;
 }
 
 static PyObject *error_class(void)

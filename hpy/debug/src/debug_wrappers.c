@@ -21,6 +21,11 @@
         return failure;                                         \
     }
 
+static const char *type_name_of(PyObject *obj)
+{
+    return obj != NULL ? Py_TYPE(obj)->tp_name : "NULL";
+}
+
 /* ---- handles ---- */
 
 /* Dup and Close: the fast path (a valid context, an open handle in the
@@ -92,7 +97,9 @@ static _HPy_NOINLINE void close_slow(HPyContext *dctx, HPy h)
         debug_handle_close(dh, fn, 0);
         return;
     default:
-        debug_violation(V_HANDLE, dh, "HPy_Close: the handle is already closed (double close)");
+        debug_violation(V_HANDLE, dh,
+                        DEBUG_CLOSED_HANDLE "HPy_Close: the handle is already closed (double "
+                        "close)");
         return;
     }
 }
@@ -141,7 +148,8 @@ static HPy *unwrap_array(HPyContext *dctx, const HPy *items, HPy_ssize_t n, HPy 
         /* the name of the argument only for the message */
         char name[64];
         snprintf(name, sizeof(name), "%s[%zd]", param, (Py_ssize_t)i);
-        debug_unwrap_slow(items[i], dh, fn, name);
+        if (debug_unwrap_slow(items[i], dh, fn, name, &out[i]) == 0)
+            continue;
         if (out != buf)
             PyMem_Free(out);
         debug_not_executed(fn);
@@ -211,6 +219,13 @@ static HPy call_common(HPyContext *dctx, int method, HPy callable, const HPy *ar
     ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
     UNWRAP_OR(callable, method ? "name" : "callable", &ucallable, fn, HPy_NULL)
     UNWRAP_OR(kwnames, "kwnames", &ukwnames, fn, HPy_NULL)
+    if (!HPy_IsNull(ukwnames) && !PyTuple_Check(_h2py(ukwnames))) {
+        debug_violation(V_OTHER, debug_handle_lookup(kwnames),
+                        "%s arg 'kwnames' must be a tuple object or HPy_NULL: it is an instance "
+                        "of '%.100s'", fn, type_name_of(_h2py(ukwnames)));
+        debug_not_executed(fn);
+        return HPy_NULL;
+    }
     HPy_ssize_t n = vectorcall_count(ukwnames, nargs);
     if (args != NULL && n > 0) {
         uargs = unwrap_array(dctx, args, n, buf, fn, "args");
@@ -231,6 +246,24 @@ HPy debug_ctx_Call(HPyContext *dctx, HPy callable, const HPy *args, size_t nargs
 HPy debug_ctx_CallMethod(HPyContext *dctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
 {
     return call_common(dctx, 1, name, args, nargs, kwnames);
+}
+
+HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+{
+    static const char fn[] = "HPyUnicode_Substring";
+    HPy ustr;
+    ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
+    UNWRAP_OR(str, "str", &ustr, fn, HPy_NULL)
+    if (HPy_IsNull(ustr) || !PyUnicode_Check(_h2py(ustr))) {
+        debug_violation(V_OTHER, debug_handle_lookup(str),
+                        "HPyUnicode_Substring arg 1 must be a Unicode object: it is %s%.100s%s",
+                        HPy_IsNull(ustr) ? "" : "an instance of '",
+                        HPy_IsNull(ustr) ? "HPy_NULL" : type_name_of(_h2py(ustr)),
+                        HPy_IsNull(ustr) ? "" : "'");
+        debug_not_executed(fn);
+        return HPy_NULL;
+    }
+    return debug_open(dctx, uctx->ctx_Unicode_Substring(uctx, ustr, start, end), fn);
 }
 
 HPy debug_ctx_Type_FromSpec(HPyContext *dctx, HPyType_Spec *spec, HPyType_SpecParam *params)
@@ -359,24 +392,21 @@ const char *debug_ctx_Unicode_AsUTF8AndSize(HPyContext *dctx, HPy h, HPy_ssize_t
 
 /* ---- type arguments ---- */
 
-static const char *type_name_of(PyObject *obj)
-{
-    return obj != NULL ? Py_TYPE(obj)->tp_name : "NULL";
-}
-
 /* Checks that `uh` (argument `param` of `fn`) is a type; 0 or -1 after a
- * recovered violation. */
-static int check_type_arg(HPy h, HPy uh, const char *fn, const char *param)
+ * recovered violation. `rule` is upstream's message for it, which the
+ * report starts with. */
+static int check_type_arg(HPy h, HPy uh, const char *fn, const char *param, const char *rule)
 {
     PyObject *obj = _h2py(uh);
     if (obj != NULL && PyType_Check(obj))
         return 0;
     if (obj == NULL)
-        debug_violation(V_OTHER, NULL, "%s: argument '%s' must be a type, not HPy_NULL", fn, param);
+        debug_violation(V_OTHER, NULL, "%s: %s: argument '%s' must be a type, not HPy_NULL", rule,
+                        fn, param);
     else
         debug_violation(V_OTHER, debug_handle_lookup(h),
-                        "%s: argument '%s' must be a type, not an instance of '%.100s'", fn,
-                        param, type_name_of(obj));
+                        "%s: %s: argument '%s' must be a type, not an instance of '%.100s'", rule,
+                        fn, param, type_name_of(obj));
     return -1;
 }
 
@@ -392,7 +422,7 @@ static DEBUG_COLD int type_check_slow(HPyContext *dctx, HPy obj, HPy type)
         debug_violation(V_OTHER, NULL, "HPy_TypeCheck: argument 'obj' must not be HPy_NULL");
         return 0;
     }
-    if (check_type_arg(type, utype, fn, "type") < 0)
+    if (check_type_arg(type, utype, fn, "type", "HPy_TypeCheck arg 2 must be a type") < 0)
         return 0;
     return uctx->ctx_TypeCheck(uctx, uobj, utype);
 }
@@ -419,7 +449,8 @@ int debug_ctx_Type_IsSubtype(HPyContext *dctx, HPy sub, HPy type)
     if (debug_unwrap(dctx, sub, fn, "sub", &usub) < 0 ||
         debug_unwrap(dctx, type, fn, "type", &utype) < 0)
         return 0;
-    if (check_type_arg(sub, usub, fn, "sub") < 0 || check_type_arg(type, utype, fn, "type") < 0)
+    if (check_type_arg(sub, usub, fn, "sub", "HPyType_IsSubtype arg 1 must be a type") < 0 ||
+        check_type_arg(type, utype, fn, "type", "HPyType_IsSubtype arg 2 must be a type") < 0)
         return 0;
     return uctx->ctx_Type_IsSubtype(uctx, usub, utype);
 }
@@ -430,7 +461,7 @@ const char *debug_ctx_Type_GetName(HPyContext *dctx, HPy type)
     HPy utype;
     ENTER_OR(fn, debug_not_executed(fn); return NULL)
     UNWRAP_OR(type, "type", &utype, fn, NULL)
-    if (check_type_arg(type, utype, fn, "type") < 0) {
+    if (check_type_arg(type, utype, fn, "type", "HPyType_GetName arg must be a type") < 0) {
         debug_not_executed(fn);
         return NULL;
     }
@@ -607,7 +638,8 @@ static DebugAux *aux_get(intptr_t word, int kind, const char *fn)
                             aux_state(a->state));
         else
             debug_violation(vk, NULL,
-                            "%s: the %s %p is %s: a builder must be finished exactly once, with "
+                            DEBUG_CLOSED_BUILDER "%s: the %s %p is %s: a builder must be "
+                            "finished exactly once, with "
                             "either Build or Cancel, and not used afterwards", fn,
                             aux_what(kind), (void *)word, aux_state(a->state));
         return NULL;
@@ -856,7 +888,8 @@ void debug_ctx_Tracker_Close(HPyContext *dctx, HPyTracker ht)
                             "which must never be closed", dh->const_name);
         else if (dh->state != DH_OPEN)
             debug_violation(V_HANDLE, dh,
-                            "HPyTracker_Close: handle %zd of the tracker is already closed "
+                            DEBUG_CLOSED_HANDLE "HPyTracker_Close: handle %zd of the tracker is "
+                            "already closed "
                             "(closed twice: once by hand, once by the tracker?)", (Py_ssize_t)i);
         else if (dh->frame != NULL)
             debug_violation(V_HANDLE, dh,
@@ -876,7 +909,13 @@ static int unwrap_stored(HPyContext *dctx, HPy h, const char *fn, const char *wh
 {
     DebugHandle *dh = debug_handle_lookup(h);
     if (dh != NULL && (dh->state == DH_CLOSED || dh->state == DH_FREE)) {
-        debug_violation(V_HANDLE, dh, "%s: storing a closed handle into an %s", fn, where);
+        if (debug_violation(V_HANDLE, dh,
+                            DEBUG_CLOSED_HANDLE "%s: storing a closed handle into an %s", fn,
+                            where) &&
+            debug_can_go_on(dh)) {
+            *out = _py2h(dh->obj);
+            return 0;
+        }
         *out = HPy_NULL;
         return -1;
     }

@@ -47,32 +47,40 @@ static PyObject *get_frequency(PyObject *self, PyObject *unused)
     return PyLong_FromUnsignedLongLong(trace_clock_frequency());
 }
 
+/* A function argument of set_trace_functions: NULL (not given) keeps the
+ * current one, None clears it. */
 static int check_function(PyObject *f, const char *what)
 {
-    if (f != Py_None && !PyCallable_Check(f)) {
-        PyErr_Format(PyExc_TypeError, "set_trace_functions: %s must be callable or None, not '%.100s'",
+    if (f != NULL && f != Py_None && !PyCallable_Check(f)) {
+        PyErr_Format(PyExc_TypeError,
+                     "Expected a callable object or None (set_trace_functions: %s is '%.100s')",
                      what, Py_TYPE(f)->tp_name);
         return -1;
     }
     return 0;
 }
 
+static void set_function(PyObject **slot, PyObject *f)
+{
+    if (f == NULL)
+        return;
+    f = f == Py_None ? NULL : f;
+    Py_XINCREF(f);
+    Py_XSETREF(*slot, f);
+}
+
 static PyObject *set_trace_functions(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = { "on_enter", "on_exit", NULL };
-    PyObject *on_enter = Py_None, *on_exit = Py_None;
+    PyObject *on_enter = NULL, *on_exit = NULL;
     (void)self;
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|OO:set_trace_functions", kwlist, &on_enter,
                                      &on_exit))
         return NULL;
     if (check_function(on_enter, "on_enter") < 0 || check_function(on_exit, "on_exit") < 0)
         return NULL;
-    on_enter = on_enter == Py_None ? NULL : on_enter;
-    on_exit = on_exit == Py_None ? NULL : on_exit;
-    Py_XINCREF(on_enter);
-    Py_XINCREF(on_exit);
-    Py_XSETREF(trace_state.on_enter, on_enter);
-    Py_XSETREF(trace_state.on_exit, on_exit);
+    set_function(&trace_state.on_enter, on_enter);
+    set_function(&trace_state.on_exit, on_exit);
     Py_RETURN_NONE;
 }
 
@@ -85,7 +93,8 @@ static PyMethodDef methods[] = {
     { "set_trace_functions", (PyCFunction)(void (*)(void))set_trace_functions,
       METH_VARARGS | METH_KEYWORDS,
       "set_trace_functions(on_enter=None, on_exit=None): call on_enter(name) before and "
-      "on_exit(name) after each context function." },
+      "on_exit(name) after each context function; a function not given stays as it was, "
+      "None removes it." },
     { "get_frequency", get_frequency, METH_NOARGS,
       "The frequency (Hz) of the clock used to measure durations." },
     { NULL, NULL, 0, NULL },

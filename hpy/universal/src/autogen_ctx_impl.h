@@ -664,12 +664,6 @@ static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_FromEncodedObject(HPyContext *ctx, HPy
     return _HPY_HOST_NEW_HANDLE(PyUnicode_FromEncodedObject(_h2py(obj), encoding, errors));
 }
 
-static _HPY_HOST_NEW_HANDLE_T ctx_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
-{
-    (void)ctx;
-    return _HPY_HOST_NEW_HANDLE(PyUnicode_Substring(_h2py(str), start, end));
-}
-
 static _HPY_HOST_NEW_HANDLE_T ctx_Dict_Keys(HPyContext *ctx, HPy h)
 {
     (void)ctx;

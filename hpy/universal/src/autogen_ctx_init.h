@@ -263,7 +263,7 @@ static void hpy_universal_ctx_fill(HPyContext *ctx)
     ctx->ctx_Type_GetName = &ctx_Type_GetName;
     ctx->ctx_Type_IsSubtype = &ctx_Type_IsSubtype;
     ctx->ctx_Unicode_FromEncodedObject = (HPy (*)(HPyContext *ctx, HPy obj, const char *encoding, const char *errors))(void (*)(void))&ctx_Unicode_FromEncodedObject;
-    ctx->ctx_Unicode_Substring = (HPy (*)(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end))(void (*)(void))&ctx_Unicode_Substring;
+    ctx->ctx_Unicode_Substring = &ctx_Unicode_Substring;
     ctx->ctx_Dict_Keys = (HPy (*)(HPyContext *ctx, HPy h))(void (*)(void))&ctx_Dict_Keys;
     ctx->ctx_Dict_Copy = (HPy (*)(HPyContext *ctx, HPy h))(void (*)(void))&ctx_Dict_Copy;
     ctx->ctx_Slice_Unpack = &ctx_Slice_Unpack;

@@ -6,7 +6,7 @@
 #ifdef HPY_ABI_CPYTHON
 
 _HPy_HIDDEN struct _HPyContext_s _hpy_cpython_ctx = {
-    .name = "HPy CPython ABI (compiled straight to the C API)",
+    .name = "HPy CPython ABI",
     .abi_version = HPY_ABI_VERSION,
 };
 

@@ -15,3 +15,16 @@ const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
         return data;
     return PyUnicode_AsUTF8AndSize(_h2py(h), (Py_ssize_t *)size);
 }
+
+/* PyUnicode_Substring reads its argument as a str without checking it. */
+HPy ctx_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
+{
+    PyObject *obj = _h2py(str);
+    (void)ctx;
+    if (obj == NULL || !PyUnicode_Check(obj)) {
+        PyErr_Format(PyExc_TypeError, "HPyUnicode_Substring: expected a str, got '%.200s'",
+                     obj == NULL ? "NULL" : Py_TYPE(obj)->tp_name);
+        return HPy_NULL;
+    }
+    return _py2h(PyUnicode_Substring(obj, start, end));
+}

@@ -880,8 +880,7 @@ HPyAPI_FUNC HPy HPyUnicode_FromEncodedObject(HPyContext *ctx, HPy obj, const cha
 
 HPyAPI_FUNC HPy HPyUnicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
 {
-    (void)ctx;
-    return _py2h(PyUnicode_Substring(_h2py(str), start, end));
+    return ctx_Unicode_Substring(ctx, str, start, end);
 }
 
 HPyAPI_FUNC HPy HPyDict_Keys(HPyContext *ctx, HPy h)

@@ -67,6 +67,7 @@ _HPy_HIDDEN HPy ctx_Compile_s(HPyContext *ctx, const char *utf8_source, const ch
 _HPy_HIDDEN int32_t ctx_ContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result);
 _HPy_HIDDEN const char *ctx_Type_GetName(HPyContext *ctx, HPy type);
 _HPy_HIDDEN int ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type);
+_HPy_HIDDEN HPy ctx_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end);
 _HPy_HIDDEN int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func);
 _HPy_HIDDEN HPy ctx_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames);
 _HPy_HIDDEN HPy ctx_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames);
