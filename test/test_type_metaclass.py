@@ -415,7 +415,8 @@ def test_data_is_in_tp_cache_of_each_type(hpy):
         ptrs = (ctypes.c_void_p * (type.__basicsize__ // 8)).from_address(id(T))
         mro_index = list(ptrs).index(id(T.__mro__))
         cache = ctypes.cast(ptrs[mro_index + 1], ctypes.py_object).value
-        assert type(cache) is bytes and cache[:4] == (0x48507901).to_bytes(4, sys.byteorder)
+        # _HPY_TYPEDATA_MAGIC_FIXED: "HPy", layout version, FIXED placement
+        assert type(cache) is bytes and cache[:4] == (0x48507911).to_bytes(4, sys.byteorder)
     for T in (int, object, type, dict, abc.ABC, type("X", (), {})):
         ptrs = (ctypes.c_void_p * (type.__basicsize__ // 8)).from_address(id(T))
         mro_index = list(ptrs).index(id(T.__mro__))

@@ -1424,9 +1424,9 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
                 b.d.traverse == NULL && b.d.destroy == NULL)
             b.d.flags |= _HPY_TYPE_F_PLAIN;
         b.d.hpy_type = tp;
-        b.d.fixed_offset = b.d.placement == _HPY_PLACE_FIXED ? b.d.struct_offset : 0;
         *d = b.d;
-        d->magic = _HPY_TYPEDATA_MAGIC;
+        d->magic = b.d.placement == _HPY_PLACE_FIXED ? _HPY_TYPEDATA_MAGIC_FIXED
+                                                     : _HPY_TYPEDATA_MAGIC;
     }
     Py_DECREF(bases);
     Py_DECREF(meta);

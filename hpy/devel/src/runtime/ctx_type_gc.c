@@ -487,8 +487,9 @@ _HPy_HIDDEN void
 _HPyType_Dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    const _HPyTypeData *d = _HPyType_Data(tp);
-    if (d != NULL) {
+    const _HPyTypeData *d = _HPyType_Payload(tp);
+    /* PLAIN types have the FIXED placement */
+    if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED) {
         /* the most common case: nothing to do but free the memory */
         if ((d->flags & (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN)) ==
                     (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN) && tp->tp_finalize == NULL) {

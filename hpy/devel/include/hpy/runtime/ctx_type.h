@@ -43,8 +43,11 @@
 #  include <structmember.h>
 #endif
 
-/* "HPy" and the layout version of _HPyTypeData (1). */
-#define _HPY_TYPEDATA_MAGIC 0x48507901u
+/* _HPyTypeData.magic: "HPy" and the layout version of _HPyTypeData (0x10),
+ * plus 1 for the FIXED placement, so that the fast paths of AsStruct and
+ * HPy_New need a single compare. */
+#define _HPY_TYPEDATA_MAGIC       0x48507910u
+#define _HPY_TYPEDATA_MAGIC_FIXED (_HPY_TYPEDATA_MAGIC | 1u)
 
 /* _HPyTypeData.flags */
 #define _HPY_TYPE_F_DEFINED   0x01u /* created by HPyType_FromSpec (not a Python subclass) */
@@ -70,12 +73,10 @@
 #define _HPY_PLACE_VAR_LONG  2
 
 typedef struct {
-    uint32_t magic;              /* _HPY_TYPEDATA_MAGIC once filled in */
+    uint32_t magic;              /* _HPY_TYPEDATA_MAGIC(_FIXED) once filled in */
     uint32_t flags;              /* _HPY_TYPE_F_* */
     int32_t shape;               /* HPyType_BuiltinShape */
     int32_t placement;           /* _HPY_PLACE_* */
-    Py_ssize_t fixed_offset;     /* struct_offset if FIXED and filled in, else 0:
-                                    the one test of the AsStruct fast paths */
     Py_ssize_t struct_offset;    /* FIXED: offset of the struct in the object;
                                     VAR_*: basicsize of the builtin base */
     Py_ssize_t struct_size;      /* size of the struct (0 if none) */
@@ -92,18 +93,24 @@ typedef struct {
 #define _HPY_TYPEDATA_TABLES \
     (((Py_ssize_t)sizeof(_HPyTypeData) + 15) & ~(Py_ssize_t)15)
 
-/* The data `tp` itself holds (not an inherited one), or NULL. The bytes
- * payload is 8-aligned (checked when it is made) and always has room for
- * the magic: a bytes object is at least 33 bytes and pymalloc rounds that
- * up to 48. */
-static inline _HPyTypeData *_HPyType_Data(PyTypeObject *tp)
+/* The payload of the bytes object in tp_cache of `tp`, or NULL: our data
+ * only if its magic says so. It is 8-aligned (checked when it is made) and
+ * always has room for the magic: a bytes object is at least 33 bytes, which
+ * pymalloc rounds up to 48. */
+static inline _HPyTypeData *_HPyType_Payload(PyTypeObject *tp)
 {
     PyObject *c = tp->tp_cache;
-    if (c != NULL && Py_TYPE(c) == &PyBytes_Type) {
-        _HPyTypeData *d = (_HPyTypeData *)(void *)((PyBytesObject *)c)->ob_sval;
-        if (d->magic == _HPY_TYPEDATA_MAGIC)
-            return d;
-    }
+    if (c != NULL && Py_TYPE(c) == &PyBytes_Type)
+        return (_HPyTypeData *)(void *)((PyBytesObject *)c)->ob_sval;
+    return NULL;
+}
+
+/* The data `tp` itself holds (not an inherited one), or NULL. */
+static inline _HPyTypeData *_HPyType_Data(PyTypeObject *tp)
+{
+    _HPyTypeData *d = _HPyType_Payload(tp);
+    if (d != NULL && (d->magic | 1u) == _HPY_TYPEDATA_MAGIC_FIXED)
+        return d;
     return NULL;
 }
 
@@ -142,9 +149,9 @@ _HPy_HIDDEN const char *_HPyType_ShapeName(int shape);
  * ABI's inline API and the runtime. */
 static inline void *_HPyType_FixedStruct(PyObject *obj)
 {
-    const _HPyTypeData *d = _HPyType_Data(Py_TYPE(obj));
-    if (d != NULL && d->fixed_offset != 0)
-        return (char *)obj + d->fixed_offset;
+    const _HPyTypeData *d = _HPyType_Payload(Py_TYPE(obj));
+    if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED)
+        return (char *)obj + d->struct_offset;
     return NULL;
 }
 
@@ -155,8 +162,8 @@ static inline const _HPyTypeData *_HPyType_FastNewData(PyTypeObject *tp)
 {
     /* `tp` comes from the caller of HPy_New: it may be any object */
     if (PyType_Check((PyObject *)tp)) {
-        const _HPyTypeData *d = _HPyType_Data(tp);
-        if (d != NULL && (d->flags & _HPY_TYPE_F_FAST_NEW))
+        const _HPyTypeData *d = _HPyType_Payload(tp);
+        if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED && (d->flags & _HPY_TYPE_F_FAST_NEW))
             return d;
     }
     return NULL;
