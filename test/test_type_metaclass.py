@@ -231,6 +231,42 @@ def test_metaclass_with_custom_tp_new_is_rejected(hpy):
     assert str(exc.value) == "Metaclasses with custom tp_new are not supported."
 
 
+def test_metaclass_conflict(hpy):
+    mod = hpy.make_module("""
+        static HPyType_Spec T_spec = { .name = "mytest.T" };
+        HPyDef_METH(make, "make", HPyFunc_VARARGS)
+        static HPy make_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+        {
+            HPyType_SpecParam params[] = {
+                { HPyType_SpecParam_Metaclass, args[0] },
+                { HPyType_SpecParam_Base, args[1] },
+                { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+            return HPyType_FromSpec(ctx, &T_spec, params);
+        }
+        @EXPORT(make)
+        @INIT
+    """)
+
+    class M1(type):
+        pass
+
+    class M2(type):
+        pass
+
+    class Sub1(M1):
+        pass
+
+    class B(metaclass=M1):
+        pass
+    with pytest.raises(TypeError) as exc:
+        mod.make(M2, B)
+    assert str(exc.value) == ("metaclass conflict: the metaclass of a derived class must be a "
+                              "(non-strict) subclass of the metaclasses of all its bases")
+    # the most derived one wins, whichever names it
+    assert type(mod.make(type, B)) is M1
+    assert type(mod.make(Sub1, B)) is Sub1
+
+
 def test_object_shape_without_struct_on_int(hpy):
     mod = hpy.make_module("""
         HPyDef_METH(twice, "twice", HPyFunc_NOARGS)
@@ -299,6 +335,10 @@ static PyType_Slot legacy_slots[] = {
 static PyType_Spec legacy_spec = {
     "cmeta.LegacyMeta", sizeof(LegacyMetaObject), 0, Py_TPFLAGS_DEFAULT, legacy_slots,
 };
+static PyType_Spec legacy_base_spec = {
+    "cmeta.LegacyBaseMeta", sizeof(LegacyMetaObject), 0,
+    Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE, legacy_slots,
+};
 
 static PyTypeObject StaticMeta; /* filled in by PyInit */
 
@@ -312,7 +352,7 @@ static struct PyModuleDef moduledef = {PyModuleDef_HEAD_INIT, "NAME", NULL, -1, 
 PyMODINIT_FUNC
 PyInit_NAME(void)
 {
-    PyObject *m, *legacy, *bases;
+    PyObject *m, *legacy, *legacy_base, *bases;
     ((PyObject *)&StaticMeta)->ob_refcnt = 1; /* what PyVarObject_HEAD_INIT gives */
     StaticMeta.tp_name = "cmeta.StaticMeta";
     StaticMeta.tp_base = &PyType_Type;
@@ -322,12 +362,14 @@ PyInit_NAME(void)
     if ((bases = PyTuple_Pack(1, (PyObject *)&PyType_Type)) == NULL)
         return NULL;
     legacy = PyType_FromSpecWithBases(&legacy_spec, bases);
+    legacy_base = PyType_FromSpecWithBases(&legacy_base_spec, bases);
     Py_DECREF(bases);
-    if (legacy == NULL || (m = PyModule_Create(&moduledef)) == NULL)
+    if (legacy == NULL || legacy_base == NULL || (m = PyModule_Create(&moduledef)) == NULL)
         return NULL;
     Py_INCREF(&StaticMeta);
     if (PyModule_AddObject(m, "StaticMeta", (PyObject *)&StaticMeta) < 0 ||
-            PyModule_AddObject(m, "LegacyMeta", legacy) < 0)
+            PyModule_AddObject(m, "LegacyMeta", legacy) < 0 ||
+            PyModule_AddObject(m, "LegacyBaseMeta", legacy_base) < 0)
         return NULL;
     return m;
 }
@@ -350,7 +392,42 @@ def load_c_metaclasses(tmp_path, name: str):
 def test_c_metaclasses(hpy, tmp_path):
     cmeta = load_c_metaclasses(tmp_path, f"cmeta_{hpy.abi}")
     assert not (cmeta.LegacyMeta.__flags__ & (1 << 10))  # no Py_TPFLAGS_BASETYPE
-    mod = point_module(hpy)
+    # an HPy metaclass on top of a C one: its struct goes after the C fields
+    mod = point_module(hpy, """
+    typedef struct { long counter; } MetaObject;
+    HPyType_HELPERS(MetaObject, HPyType_BuiltinShape_Type)
+    HPyDef_METH(Meta_bump, "bump", HPyFunc_NOARGS)
+    static HPy Meta_bump_impl(HPyContext *ctx, HPy cls)
+    {
+        return HPyLong_FromLong(ctx, ++MetaObject_AsStruct(ctx, cls)->counter);
+    }
+    static HPyDef *Meta_defines[] = { &Meta_bump, NULL };
+    static HPyType_Spec Meta_spec = {
+        .name = "mytest.Meta", .basicsize = sizeof(MetaObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+        .builtin_shape = HPyType_BuiltinShape_Type, .defines = Meta_defines };
+    HPyDef_METH(make_meta, "make_meta", HPyFunc_O)
+    static HPy make_meta_impl(HPyContext *ctx, HPy self, HPy base)
+    {
+        HPyType_SpecParam params[] = {
+            { HPyType_SpecParam_Base, base },
+            { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+        return HPyType_FromSpec(ctx, &Meta_spec, params);
+    }
+    """, """
+    @EXPORT(make_meta)
+    """)
+    for cbase in (cmeta.StaticMeta, cmeta.LegacyBaseMeta):
+        HMeta = mod.make_meta(cbase)
+        assert HMeta.__base__ is cbase and type(HMeta) is type
+        T = mod.make_point(HMeta)
+        assert type(T) is HMeta and T.bump() == 1 and T.bump() == 2
+        check_point_class(mod, T)
+    T.extra = 99  # the C field and the HPy struct do not overlap
+    assert cmeta.extra_of(T) == 99 and T.bump() == 3
+    # the C class LegacyMeta has no BASETYPE: CPython refuses it as a base
+    with pytest.raises(TypeError):
+        mod.make_meta(cmeta.LegacyMeta)
     for meta in (cmeta.StaticMeta, cmeta.LegacyMeta):
         T = mod.make_point(meta)
         assert type(T) is meta

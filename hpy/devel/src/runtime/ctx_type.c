@@ -577,7 +577,7 @@ error:
 /* The metatype of the new type: the most derived of the explicit metaclass
  * and the metaclasses of the bases (a new reference). */
 static PyTypeObject *
-choose_metatype(const char *name, PyTypeObject *explicit_meta, PyObject *bases)
+choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
 {
     PyTypeObject *winner = explicit_meta != NULL ? explicit_meta : &PyType_Type;
     Py_ssize_t i;
@@ -589,9 +589,9 @@ choose_metatype(const char *name, PyTypeObject *explicit_meta, PyObject *bases)
             winner = t;
             continue;
         }
-        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': metaclass conflict: the metaclass of a "
-                     "derived class must be a (non-strict) subclass of the metaclasses of all "
-                     "its bases", name);
+        /* CPython's text (PyType_FromMetaclass and class statements) */
+        PyErr_SetString(PyExc_TypeError, "metaclass conflict: the metaclass of a derived class "
+                        "must be a (non-strict) subclass of the metaclasses of all its bases");
         return NULL;
     }
     Py_INCREF(winner);
@@ -1230,7 +1230,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         PyErr_Format(PyExc_OverflowError, ERR_PREFIX "'%s': basicsize too large", name);
         goto error;
     }
-    if ((meta = choose_metatype(name, explicit_meta, bases)) == NULL)
+    if ((meta = choose_metatype(explicit_meta, bases)) == NULL)
         goto error;
 
     /* the traverse and destroy implementations */
