@@ -220,7 +220,18 @@ def test_python_subclasses_with_abc_and_metaclasses(hpy):
 
 
 def test_metaclass_with_custom_tp_new_is_rejected(hpy):
-    mod = point_module(hpy)
+    mod = point_module(hpy, """
+    HPyDef_METH(make_on, "make_on", HPyFunc_O)
+    static HPy make_on_impl(HPyContext *ctx, HPy self, HPy base)
+    {
+        HPyType_SpecParam params[] = {
+            { HPyType_SpecParam_Base, base },
+            { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+        return HPyType_FromSpec(ctx, &Point_spec, params);
+    }
+    """, """
+    @EXPORT(make_on)
+    """)
 
     class NewMeta(type):
         def __new__(mcls, *args):
@@ -228,7 +239,14 @@ def test_metaclass_with_custom_tp_new_is_rejected(hpy):
 
     with pytest.raises(TypeError) as exc:
         mod.make_point(NewMeta)
-    assert str(exc.value) == "Metaclasses with custom tp_new are not supported."
+    assert str(exc.value).startswith("Metaclasses with custom tp_new are not supported.")
+
+    # also when the metaclass comes from a base
+    class WithNewMeta(metaclass=NewMeta):
+        pass
+    with pytest.raises(TypeError) as exc:
+        mod.make_on(WithNewMeta)
+    assert str(exc.value).startswith("Metaclasses with custom tp_new are not supported.")
 
 
 def test_metaclass_conflict(hpy):
