@@ -41,8 +41,6 @@ entry_or(void *trampoline, HPyCFunction ep)
 #  define SLOT_ENTRY(ctx, def) ((void)(ctx), (void *)(def)->slot.cpy_trampoline)
 #endif
 
-_HPy_HIDDEN PyTypeObject *_hpy_metatype;
-
 static Py_ssize_t
 round_up(Py_ssize_t n, Py_ssize_t align)
 {
@@ -50,125 +48,39 @@ round_up(Py_ssize_t n, Py_ssize_t align)
 }
 
 /* ------------------------------------------------------------------------
- * The metatype
- * ------------------------------------------------------------------------ */
-
-/* tp_dealloc of the metatype: a dying HPy type frees the method and getset
- * tables its descriptors pointed to (no descriptor outlives the type: each
- * holds a reference to it), and drops the reference it held to its
- * metatype, as heap types do for their instances. */
-static void
-meta_dealloc(PyObject *self)
-{
-    PyTypeObject *meta = Py_TYPE(self);
-    _HPyTypeData *d = _HPyType_DATA(self);
-    void *mem = (d->magic == _HPY_TYPEDATA_MAGIC) ? d->owned_mem : NULL;
-    d->owned_mem = NULL;
-    PyType_Type.tp_dealloc(self);
-    PyMem_Free(mem);
-    Py_DECREF(meta);
-}
-
-static PyObject *
-interp_dict(void)
-{
-#if PY_VERSION_HEX >= 0x03090000
-    PyObject *dict = PyInterpreterState_GetDict(PyInterpreterState_Get());
-#else
-    PyObject *dict = PyInterpreterState_GetDict(_PyInterpreterState_Get());
-#endif
-    if (dict == NULL && !PyErr_Occurred())
-        PyErr_SetString(PyExc_SystemError, "HPy: no interpreter state dict");
-    return dict;
-}
-
-static PyObject *
-create_metatype(void)
-{
-    static PyType_Slot slots[] = {
-        {Py_tp_dealloc, (void *)meta_dealloc},
-        {Py_tp_doc, (void *)"The metatype of the types created by HPyType_FromSpec."},
-        {0, NULL},
-    };
-    PyType_Spec spec = {
-        "hpy.HPyType",
-        (int)(sizeof(PyHeapTypeObject) + sizeof(_HPyTypeData)),
-        (int)sizeof(PyMemberDef),
-        Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-        slots,
-    };
-    PyObject *bases = PyTuple_Pack(1, (PyObject *)&PyType_Type);
-    PyObject *meta;
-    if (bases == NULL)
-        return NULL;
-    meta = PyType_FromSpecWithBases(&spec, bases);
-    Py_DECREF(bases);
-    if (meta != NULL && ((PyTypeObject *)meta)->tp_itemsize != (Py_ssize_t)sizeof(PyMemberDef)) {
-        Py_DECREF(meta);
-        PyErr_SetString(PyExc_SystemError, "HPy: unexpected layout of the metatype");
-        return NULL;
-    }
-    return meta;
-}
-
-/* The metatype if some runtime already created it (borrowed), else NULL. */
-static PyTypeObject *
-find_metatype(void)
-{
-    PyObject *dict, *meta;
-    if (_hpy_metatype != NULL)
-        return _hpy_metatype;
-    dict = interp_dict();
-    if (dict == NULL) {
-        PyErr_Clear();
-        return NULL;
-    }
-    meta = PyDict_GetItemString(dict, _HPY_METATYPE_KEY);
-    if (meta == NULL || !PyType_Check(meta))
-        return NULL;
-    Py_INCREF(meta); /* this runtime's reference, kept forever */
-    _hpy_metatype = (PyTypeObject *)meta;
-    return _hpy_metatype;
-}
-
-_HPy_HIDDEN PyTypeObject *
-_HPyType_GetMetatype(void)
-{
-    PyObject *dict, *meta;
-    if (find_metatype() != NULL) {
-        Py_INCREF(_hpy_metatype);
-        return _hpy_metatype;
-    }
-    dict = interp_dict();
-    if (dict == NULL)
-        return NULL;
-    meta = create_metatype();
-    if (meta == NULL)
-        return NULL;
-    if (PyDict_SetItemString(dict, _HPY_METATYPE_KEY, meta) < 0) {
-        Py_DECREF(meta);
-        return NULL;
-    }
-    _hpy_metatype = (PyTypeObject *)meta; /* keeps the creation reference */
-    Py_INCREF(meta);
-    return (PyTypeObject *)meta;
-}
-
-static int
-is_hpy_metatype_instance(PyTypeObject *tp)
-{
-    PyTypeObject *meta;
-    if (Py_TYPE(tp) == &PyType_Type) /* object, int, classes made by `type`, ... */
-        return 0;
-    meta = find_metatype();
-    if (meta == NULL)
-        return 0;
-    return Py_TYPE(tp) == meta || PyType_IsSubtype(Py_TYPE(tp), meta);
-}
-
-/* ------------------------------------------------------------------------
  * Per-type data
  * ------------------------------------------------------------------------ */
+
+/* Gives `tp`, a Python subclass of the HPy type whose data is `found`, a
+ * copy of that data in a tp_cache of its own (once: the fast paths then
+ * find it). The copy describes the layout only: `tp` did not come from
+ * HPyType_FromSpec and its slots are CPython's. Returns the copy, or
+ * `found` if `tp` cannot get one (its tp_cache is taken, an exception is
+ * pending, or no memory). */
+static _HPyTypeData *
+copy_data_to_subclass(PyTypeObject *tp, _HPyTypeData *found)
+{
+    PyObject *blob;
+    _HPyTypeData *d;
+    if (tp->tp_cache != NULL || PyErr_Occurred())
+        return found;
+    blob = PyBytes_FromStringAndSize(NULL, (Py_ssize_t)sizeof(_HPyTypeData));
+    if (blob == NULL) {
+        PyErr_Clear();
+        return found;
+    }
+    d = (_HPyTypeData *)(void *)PyBytes_AS_STRING(blob);
+    if (((uintptr_t)d & 7) != 0 || tp->tp_cache != NULL) {
+        Py_DECREF(blob);
+        return found;
+    }
+    *d = *found;
+    d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC |
+                            _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
+    d->destroy = NULL;
+    tp->tp_cache = blob;
+    return d;
+}
 
 _HPy_HIDDEN _HPyTypeData *
 _HPyType_GetData(PyTypeObject *tp)
@@ -176,27 +88,12 @@ _HPyType_GetData(PyTypeObject *tp)
     PyTypeObject *t;
     _HPyTypeData *found = NULL;
     for (t = tp; t != NULL; t = t->tp_base) {
-        if (is_hpy_metatype_instance(t)) {
-            _HPyTypeData *d = _HPyType_DATA(t);
-            if (d->magic == _HPY_TYPEDATA_MAGIC) {
-                found = d;
-                break;
-            }
-        }
+        if ((found = _HPyType_Data(t)) != NULL)
+            break;
     }
     if (found == NULL || t == tp)
         return found;
-    /* A Python subclass of an HPy type: give it a copy, once. */
-    if (is_hpy_metatype_instance(tp)) {
-        _HPyTypeData *d = _HPyType_DATA(tp);
-        *d = *found;
-        d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC |
-                                _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
-        d->destroy = NULL;
-        d->owned_mem = NULL;
-        return d;
-    }
-    return found;
+    return copy_data_to_subclass(tp, found);
 }
 
 /* Out of line, so that the fast path below needs no stack frame and ends
@@ -256,22 +153,17 @@ static _HPy_NOINLINE HPy
 new_slow(PyTypeObject *tp, void **data)
 {
     _HPyTypeData *d;
-    if (Py_TYPE(tp) == _hpy_metatype && _HPyType_DATA(tp)->magic == _HPY_TYPEDATA_MAGIC) {
-        d = _HPyType_DATA(tp);
+    if (!PyType_Check((PyObject *)tp)) {
+        PyErr_Format(PyExc_TypeError, "HPy_New arg 1 must be a type (got an instance "
+                     "of '%.200s')", Py_TYPE(tp)->tp_name);
+        return HPy_NULL;
     }
-    else {
-        if (!PyType_Check((PyObject *)tp)) {
-            PyErr_Format(PyExc_TypeError, "HPy_New arg 1 must be a type (got an instance "
-                         "of '%.200s')", Py_TYPE(tp)->tp_name);
-            return HPy_NULL;
-        }
-        d = _HPyType_GetData(tp);
-        if (d == NULL) {
-            PyErr_Format(PyExc_TypeError,
-                         "HPy_New: '%.200s' is not a type created by HPyType_FromSpec "
-                         "(nor a subclass of one)", tp->tp_name);
-            return HPy_NULL;
-        }
+    d = _HPyType_GetData(tp);
+    if (d == NULL) {
+        PyErr_Format(PyExc_TypeError,
+                     "HPy_New: '%.200s' is not a type created by HPyType_FromSpec "
+                     "(nor a subclass of one)", tp->tp_name);
+        return HPy_NULL;
     }
     return _py2h(new_instance(tp, d, data));
 }
@@ -710,82 +602,10 @@ error:
     return -1;
 }
 
-/* A metaclass that is `m` plus the HPy metatype (for metaclasses that are
- * not HPy types): type(m.__name__, (m, hpy.HPyType), {}), cached. */
-static PyObject *derived_metaclasses; /* dict: metaclass -> derived one */
-
-static PyTypeObject *
-derive_metaclass(PyTypeObject *m, PyTypeObject *hmeta)
-{
-    PyObject *res, *name, *bases, *ns;
-    if (derived_metaclasses == NULL && (derived_metaclasses = PyDict_New()) == NULL)
-        return NULL;
-    res = PyDict_GetItemWithError(derived_metaclasses, (PyObject *)m);
-    if (res != NULL) {
-        Py_INCREF(res);
-        return (PyTypeObject *)res;
-    }
-    if (PyErr_Occurred())
-        return NULL;
-    name = PyObject_GetAttrString((PyObject *)m, "__name__");
-    bases = PyTuple_Pack(2, (PyObject *)m, (PyObject *)hmeta);
-    ns = Py_BuildValue("{s:s}", "__module__", "hpy");
-    res = (name && bases && ns) ?
-        PyObject_CallFunctionObjArgs((PyObject *)&PyType_Type, name, bases, ns, NULL) : NULL;
-    Py_XDECREF(name);
-    Py_XDECREF(bases);
-    Py_XDECREF(ns);
-    if (res == NULL)
-        return NULL;
-    if (PyDict_SetItem(derived_metaclasses, (PyObject *)m, res) < 0) {
-        Py_DECREF(res);
-        return NULL;
-    }
-    return (PyTypeObject *)res;
-}
-
-/* Bases that are metaclasses must derive from the HPy metatype, so that the
- * types they make can be HPy types: `type` becomes hpy.HPyType, another
- * metaclass the derived one. Returns a new tuple. */
-static PyObject *
-fix_metaclass_bases(PyObject *bases, PyTypeObject *hmeta)
-{
-    Py_ssize_t i, n = PyTuple_GET_SIZE(bases);
-    PyObject *res;
-    for (i = 0; i < n; i++) {
-        PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(bases, i);
-        if (PyType_IsSubtype(b, &PyType_Type) && !PyType_IsSubtype(b, hmeta))
-            break;
-    }
-    if (i == n) { /* nothing to fix (the usual case) */
-        Py_INCREF(bases);
-        return bases;
-    }
-    res = PyTuple_New(n);
-    if (res == NULL)
-        return NULL;
-    for (i = 0; i < n; i++) {
-        PyTypeObject *b = (PyTypeObject *)PyTuple_GET_ITEM(bases, i);
-        if (PyType_IsSubtype(b, &PyType_Type) && !PyType_IsSubtype(b, hmeta)) {
-            b = (b == &PyType_Type) ? (Py_INCREF(hmeta), hmeta) : derive_metaclass(b, hmeta);
-            if (b == NULL) {
-                Py_DECREF(res);
-                return NULL;
-            }
-        }
-        else {
-            Py_INCREF(b);
-        }
-        PyTuple_SET_ITEM(res, i, (PyObject *)b);
-    }
-    return res;
-}
-
 /* The metatype of the new type: the most derived of the explicit metaclass
- * and the metaclasses of the bases, made an HPy metatype if it is not one. */
+ * and the metaclasses of the bases (a new reference). */
 static PyTypeObject *
-choose_metatype(const char *name, PyTypeObject *explicit_meta, PyObject *bases,
-                PyTypeObject *hmeta)
+choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
 {
     PyTypeObject *winner = explicit_meta != NULL ? explicit_meta : &PyType_Type;
     Py_ssize_t i;
@@ -797,15 +617,11 @@ choose_metatype(const char *name, PyTypeObject *explicit_meta, PyObject *bases,
             winner = t;
             continue;
         }
-        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': metaclass conflict: the metaclass of a "
-                     "derived class must be a (non-strict) subclass of the metaclasses of all "
-                     "its bases", name);
+        /* CPython's text (PyType_FromMetaclass and class statements) */
+        PyErr_SetString(PyExc_TypeError, "metaclass conflict: the metaclass of a derived class "
+                        "must be a (non-strict) subclass of the metaclasses of all its bases");
         return NULL;
     }
-    if (PyType_IsSubtype(hmeta, winner))
-        winner = hmeta;
-    else if (!PyType_IsSubtype(winner, hmeta))
-        return derive_metaclass(winner, hmeta);
     Py_INCREF(winner);
     return winner;
 }
@@ -1196,6 +1012,14 @@ compute_layout(Builder *b)
         b->basicsize = d->struct_offset + d->struct_size + _HPy_STRUCT_ALIGN;
         return 0;
     }
+    if (primary->tp_itemsize != 0 && shape != HPyType_BuiltinShape_Type && hs->basicsize == 0) {
+        /* no struct: nothing to place after the variable-size part */
+        d->placement = _HPY_PLACE_FIXED;
+        d->struct_offset = primary->tp_basicsize;
+        d->struct_size = 0;
+        b->basicsize = primary->tp_basicsize;
+        return 0;
+    }
     if (primary->tp_itemsize != 0 && shape != HPyType_BuiltinShape_Type) {
         PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the base '%s' has variable-size "
                      "instances, which builtin shape %s cannot extend", name, primary->tp_name,
@@ -1254,9 +1078,10 @@ compute_vectorcall(Builder *b)
     return 0;
 }
 
-/* The tables CPython keeps pointers to, in one block owned by the type. */
+/* The tables CPython keeps pointers to, after the data in the bytes object
+ * the type will hold in tp_cache (see ctx_type.h). */
 typedef struct {
-    void *mem;
+    PyObject *blob;
     PyMethodDef *methods;
     PyMemberDef *members;
     PyGetSetDef *getsets;
@@ -1277,12 +1102,16 @@ build_tables(Builder *b, Tables *t)
                   (size_t)(n_getset_total + 1) * sizeof(PyGetSetDef) +
                   (size_t)(n_var + 1) * sizeof(PyMemberDef);
     HPyDef **dp;
-    char *mem = (char *)PyMem_Calloc(1, size);
-    if (mem == NULL) {
-        PyErr_NoMemory();
+    char *mem;
+    t->blob = PyBytes_FromStringAndSize(NULL, _HPY_TYPEDATA_TABLES + (Py_ssize_t)size);
+    if (t->blob == NULL)
+        return -1;
+    if (((uintptr_t)PyBytes_AS_STRING(t->blob) & 7) != 0) {
+        PyErr_SetString(PyExc_SystemError, ERR_PREFIX "misaligned bytes payload");
         return -1;
     }
-    t->mem = mem;
+    memset(PyBytes_AS_STRING(t->blob), 0, _HPY_TYPEDATA_TABLES + size);
+    mem = PyBytes_AS_STRING(t->blob) + _HPY_TYPEDATA_TABLES;
     t->methods = (PyMethodDef *)mem;
     t->members = (PyMemberDef *)(t->methods + b->n_meth + 1);
     t->getsets = (PyGetSetDef *)(t->members + b->n_memb + 2);
@@ -1352,22 +1181,35 @@ build_tables(Builder *b, Tables *t)
     return 0;
 }
 
-/* PyType_FromSpecWithBases with a metatype. */
+/* PyType_FromSpecWithBases with a metatype: `type`, a static type or a
+ * heap type (made in Python or in C, as large as PyHeapTypeObject or
+ * larger). */
 static PyObject *
 type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     return PyType_FromMetaclass(meta, NULL, spec, bases);
 #else
+    Py_ssize_t saved;
+    PyObject *res;
+#  if PY_VERSION_HEX >= 0x030A0000
+    int gc_was_enabled;
+#  endif
+    if (meta == &PyType_Type)
+        return PyType_FromSpecWithBases(spec, bases);
+    /* As PyType_FromMetaclass of 3.12 does: such a tp_new would never run. */
+    if (meta->tp_new != NULL && meta->tp_new != PyType_Type.tp_new) {
+        PyErr_SetString(PyExc_TypeError, "Metaclasses with custom tp_new are not supported.");
+        return NULL;
+    }
     /* Before 3.12 CPython always allocates the type with `type` as its
      * metatype. Make that allocation as large as `meta` wants for a moment
      * (the members CPython copies into the type then land where `meta`
      * expects them), then make `meta` the type of the new type. The garbage
      * collector is kept from running arbitrary code meanwhile. */
-    Py_ssize_t saved = PyType_Type.tp_basicsize;
-    PyObject *res;
+    saved = PyType_Type.tp_basicsize;
 #  if PY_VERSION_HEX >= 0x030A0000
-    int gc_was_enabled = PyGC_Disable();
+    gc_was_enabled = PyGC_Disable();
 #  endif
     PyType_Type.tp_basicsize = meta->tp_basicsize;
     res = PyType_FromSpecWithBases(spec, bases);
@@ -1429,8 +1271,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
 {
     Builder b;
     Tables t;
-    PyTypeObject *hmeta = NULL, *explicit_meta, *meta = NULL;
-    PyObject *bases = NULL, *fixed = NULL, *res = NULL;
+    PyTypeObject *explicit_meta, *meta = NULL;
+    PyObject *bases = NULL, *res = NULL;
     PyType_Slot *slots = NULL, slots_buf[64];
     PyType_Spec spec;
     const char *name;
@@ -1475,35 +1317,20 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (scan_spec(&b) < 0)
         return HPy_NULL;
 
-    hmeta = _HPyType_GetMetatype();
-    if (hmeta == NULL)
-        return HPy_NULL;
     _HPyType_GCInit();
     if (read_params(name, params, &bases, &explicit_meta) < 0)
         goto error;
     if (bases == NULL) {
-        /* The default base: a static built-in type or hmeta, whose metatype
-         * is `type`: nothing to fix, and the metatype is hmeta unless the
-         * params name one. */
+        /* The default base: a static built-in type, whose metatype is
+         * `type`. */
         PyTypeObject *def_base = shape_builtin((int)hspec->builtin_shape);
         if (def_base == NULL)
             def_base = &PyBaseObject_Type;
-        if (def_base == &PyType_Type)
-            def_base = hmeta;
         if ((bases = PyTuple_Pack(1, (PyObject *)def_base)) == NULL)
             goto error;
         b.primary = def_base;
-        if (explicit_meta == NULL) {
-            Py_INCREF(hmeta);
-            meta = hmeta;
-        }
     }
     else {
-        if ((fixed = fix_metaclass_bases(bases, hmeta)) == NULL)
-            goto error;
-        Py_DECREF(bases);
-        bases = fixed;
-        fixed = NULL;
         b.primary = pick_primary(bases);
     }
     b.bd = _HPyType_GetData(b.primary);
@@ -1513,7 +1340,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         PyErr_Format(PyExc_OverflowError, ERR_PREFIX "'%s': basicsize too large", name);
         goto error;
     }
-    if (meta == NULL && (meta = choose_metatype(name, explicit_meta, bases, hmeta)) == NULL)
+    if ((meta = choose_metatype(explicit_meta, bases)) == NULL)
         goto error;
 
     /* the traverse and destroy implementations */
@@ -1642,7 +1469,16 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         goto error;
     {
         PyTypeObject *tp = (PyTypeObject *)res;
-        _HPyTypeData *d = _HPyType_DATA(tp);
+        _HPyTypeData *d;
+        /* The tables are the type's from now on, also if a check below
+         * fails: its descriptors point into them. */
+        if (tp->tp_cache != NULL) {
+            PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': tp_cache is already set", name);
+            goto error;
+        }
+        tp->tp_cache = t.blob;
+        t.blob = NULL;
+        d = (_HPyTypeData *)(void *)PyBytes_AS_STRING(tp->tp_cache);
         if (tp->tp_base == NULL || tp->tp_base->tp_basicsize != b.primary->tp_basicsize ||
                 tp->tp_base->tp_itemsize != b.primary->tp_itemsize) {
             PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': CPython chose '%s' as the layout "
@@ -1692,15 +1528,12 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
                 b.d.traverse == NULL && b.d.destroy == NULL)
             b.d.flags |= _HPY_TYPE_F_PLAIN;
         b.d.hpy_type = tp;
-        b.d.owned_mem = t.mem;
-        t.mem = NULL;
-        b.d.fixed_offset = b.d.placement == _HPY_PLACE_FIXED ? b.d.struct_offset : 0;
         *d = b.d;
-        d->magic = _HPY_TYPEDATA_MAGIC;
+        d->magic = b.d.placement == _HPY_PLACE_FIXED ? _HPY_TYPEDATA_MAGIC_FIXED
+                                                     : _HPY_TYPEDATA_MAGIC;
     }
     Py_DECREF(bases);
     Py_DECREF(meta);
-    Py_DECREF(hmeta);
     return _py2h(res);
 
 error:
@@ -1709,10 +1542,8 @@ error:
     }
     if (slots != slots_buf)
         PyMem_Free(slots);
-    PyMem_Free(t.mem);
+    Py_XDECREF(t.blob);
     Py_XDECREF(bases);
-    Py_XDECREF(fixed);
     Py_XDECREF(meta);
-    Py_XDECREF(hmeta);
     return HPy_NULL;
 }

@@ -54,7 +54,7 @@ static _HPyTypeData *
 own_data(PyTypeObject *t)
 {
     _HPyTypeData *d = _HPyType_GetData(t);
-    if (d == NULL || d == _HPyType_DATA(t))
+    if (d == NULL || d == _HPyType_Data(t))
         return d;
     return NULL; /* inherited from an ancestor: `t` itself is not one */
 }
@@ -392,11 +392,9 @@ _HPyType_IsSimple(PyTypeObject *tp)
 static inline _HPyTypeData *
 simple_data(PyTypeObject *tp)
 {
-    if (Py_TYPE(tp) == _hpy_metatype) {
-        _HPyTypeData *d = _HPyType_DATA(tp);
-        if (d->magic == _HPY_TYPEDATA_MAGIC && (d->flags & _HPY_TYPE_F_SIMPLE))
-            return d;
-    }
+    _HPyTypeData *d = _HPyType_Data(tp);
+    if (d != NULL && (d->flags & _HPY_TYPE_F_SIMPLE))
+        return d;
     return NULL;
 }
 
@@ -489,12 +487,12 @@ _HPy_HIDDEN void
 _HPyType_Dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    if (Py_TYPE(tp) == _hpy_metatype) {
-        const _HPyTypeData *d = _HPyType_DATA(tp);
+    const _HPyTypeData *d = _HPyType_Payload(tp);
+    /* PLAIN types have the FIXED placement */
+    if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED) {
         /* the most common case: nothing to do but free the memory */
         if ((d->flags & (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN)) ==
-                    (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN) &&
-                d->magic == _HPY_TYPEDATA_MAGIC && tp->tp_finalize == NULL) {
+                    (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN) && tp->tp_finalize == NULL) {
             tp->tp_free(self);
             Py_DECREF(tp);
             return;

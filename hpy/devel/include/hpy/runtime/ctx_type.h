@@ -4,19 +4,27 @@
  *
  * Where the per-type data lives
  * -----------------------------
- * Every HPy type is an instance of the metatype `hpy.HPyType` (or of a
- * subclass of it): a heap subclass of `type` whose instances are
- * sizeof(PyHeapTypeObject) + sizeof(_HPyTypeData) bytes, so that the data
- * below sits right after the PyHeapTypeObject of every HPy type, at a fixed
- * offset (_HPyType_DATA). No tp_flags bit is used. Python subclasses of HPy
- * types get the same room (their metatype is hpy.HPyType too); their data is
- * copied from their HPy base the first time it is needed.
+ * HPy types are ordinary types: their metatype is `type` (or whatever
+ * metaclass the spec or the bases ask for), and no tp_flags bit is used.
+ * The data below sits at the start of a `bytes` object that the type holds
+ * in tp_cache, a field CPython 3.8-3.13 neither reads nor writes (NULL in
+ * every type it makes) but releases in type_dealloc, also when the type dies
+ * in a cycle. The same bytes object carries, after the data, the method,
+ * member and getset tables CPython keeps pointers to, so they live exactly as
+ * long as the type (every descriptor made from them holds a reference to
+ * the type). Finding the data is a load, a NULL test, a type test and the
+ * magic: _HPyType_Data.
  *
- * One metatype serves the whole interpreter: every runtime copy (each
- * cpython-ABI extension has one, the host has one) looks it up in the
- * interpreter's state dict under _HPY_METATYPE_KEY and creates it only if it
- * is not there yet. The layout of _HPyTypeData is therefore an ABI between
- * runtime copies: change it only together with the key.
+ * A Python subclass of an HPy type (whatever its metaclass) starts with a
+ * NULL tp_cache and gets a copy of its nearest HPy base's data, in a bytes
+ * object of its own, the first time the data is needed.
+ *
+ * Every runtime copy (each cpython-ABI extension has one, the host has one)
+ * reads the data of types made by the others, so the layout of _HPyTypeData
+ * is an ABI between runtime copies: change it only together with
+ * _HPY_TYPEDATA_MAGIC (a copy then treats the other's types as foreign,
+ * never misreads them). Types that another extension gave a tp_cache of its
+ * own are not HPy types for us (the type test and the magic fail).
  *
  * Where the struct of an instance lives
  * -------------------------------------
@@ -35,8 +43,11 @@
 #  include <structmember.h>
 #endif
 
-#define _HPY_METATYPE_KEY "hpy.runtime.HPyType.v2"
-#define _HPY_TYPEDATA_MAGIC 0x48507954u /* "HPyT" */
+/* _HPyTypeData.magic: "HPy" and the layout version of _HPyTypeData (0x10),
+ * plus 1 for the FIXED placement, so that the fast paths of AsStruct and
+ * HPy_New need a single compare. */
+#define _HPY_TYPEDATA_MAGIC       0x48507910u
+#define _HPY_TYPEDATA_MAGIC_FIXED (_HPY_TYPEDATA_MAGIC | 1u)
 
 /* _HPyTypeData.flags */
 #define _HPY_TYPE_F_DEFINED   0x01u /* created by HPyType_FromSpec (not a Python subclass) */
@@ -62,12 +73,10 @@
 #define _HPY_PLACE_VAR_LONG  2
 
 typedef struct {
-    uint32_t magic;              /* _HPY_TYPEDATA_MAGIC once filled in */
+    uint32_t magic;              /* _HPY_TYPEDATA_MAGIC(_FIXED) once filled in */
     uint32_t flags;              /* _HPY_TYPE_F_* */
     int32_t shape;               /* HPyType_BuiltinShape */
     int32_t placement;           /* _HPY_PLACE_* */
-    Py_ssize_t fixed_offset;     /* struct_offset if FIXED and filled in, else 0:
-                                    the one test of the AsStruct fast paths */
     Py_ssize_t struct_offset;    /* FIXED: offset of the struct in the object;
                                     VAR_*: basicsize of the builtin base */
     Py_ssize_t struct_size;      /* size of the struct (0 if none) */
@@ -77,10 +86,33 @@ typedef struct {
     HPyFunc_destroyfunc destroy; /* this type's own HPy_tp_destroy, or NULL */
     HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
     PyTypeObject *hpy_type;      /* nearest type created by HPyType_FromSpec (borrowed) */
-    void *owned_mem;             /* method/getset tables, freed with the type */
 } _HPyTypeData;
 
-#define _HPyType_DATA(tp) ((_HPyTypeData *)((char *)(tp) + sizeof(PyHeapTypeObject)))
+/* Where the tables start in the bytes object of a type made by
+ * HPyType_FromSpec: after the data, aligned for any of them. */
+#define _HPY_TYPEDATA_TABLES \
+    (((Py_ssize_t)sizeof(_HPyTypeData) + 15) & ~(Py_ssize_t)15)
+
+/* The payload of the bytes object in tp_cache of `tp`, or NULL: our data
+ * only if its magic says so. It is 8-aligned (checked when it is made) and
+ * always has room for the magic: a bytes object is at least 33 bytes, which
+ * pymalloc rounds up to 48. */
+static inline _HPyTypeData *_HPyType_Payload(PyTypeObject *tp)
+{
+    PyObject *c = tp->tp_cache;
+    if (c != NULL && Py_TYPE(c) == &PyBytes_Type)
+        return (_HPyTypeData *)(void *)((PyBytesObject *)c)->ob_sval;
+    return NULL;
+}
+
+/* The data `tp` itself holds (not an inherited one), or NULL. */
+static inline _HPyTypeData *_HPyType_Data(PyTypeObject *tp)
+{
+    _HPyTypeData *d = _HPyType_Payload(tp);
+    if (d != NULL && (d->magic | 1u) == _HPY_TYPEDATA_MAGIC_FIXED)
+        return d;
+    return NULL;
+}
 
 /* The struct of an instance of an HPy type (or of a Python subclass of
  * one); NULL if `obj` is not such an instance. A few instructions. Called
@@ -107,38 +139,31 @@ _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self);
  * value. */
 _HPy_HIDDEN const char *_HPyType_ShapeName(int shape);
 
-/* The metatype of HPy types (a new reference), created on first use;
- * NULL with an exception set on failure. */
-_HPy_HIDDEN PyTypeObject *_HPyType_GetMetatype(void);
-
 /* --- between the ctx_type*.c files ------------------------------------- */
 
 /* Alignment of the struct of a non-legacy instance. */
 #define _HPy_STRUCT_ALIGN ((Py_ssize_t)(sizeof(void *) > 8 ? sizeof(void *) : 16))
-
-_HPy_HIDDEN extern PyTypeObject *_hpy_metatype; /* this runtime's cached metatype */
 
 /* The struct of `obj` if its type is a filled-in HPy type with a FIXED
  * placement, else NULL: the fast path of AsStruct, shared by the cpython
  * ABI's inline API and the runtime. */
 static inline void *_HPyType_FixedStruct(PyObject *obj)
 {
-    PyTypeObject *tp = Py_TYPE(obj);
-    if (Py_TYPE(tp) == _hpy_metatype) {
-        Py_ssize_t off = _HPyType_DATA(tp)->fixed_offset;
-        if (off != 0)
-            return (char *)obj + off;
-    }
+    const _HPyTypeData *d = _HPyType_Payload(Py_TYPE(obj));
+    if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED)
+        return (char *)obj + d->struct_offset;
     return NULL;
 }
 
-/* The data of `tp` if it has _HPY_TYPE_F_FAST_NEW (an HPy type or a Python
- * subclass of one already seen), else NULL: the fast path of HPy_New. */
+/* The data of `tp` if it is a type with _HPY_TYPE_F_FAST_NEW (an HPy type
+ * or a Python subclass of one already seen), else NULL: the fast path of
+ * HPy_New. */
 static inline const _HPyTypeData *_HPyType_FastNewData(PyTypeObject *tp)
 {
-    if (Py_TYPE(tp) == _hpy_metatype) {
-        const _HPyTypeData *d = _HPyType_DATA(tp);
-        if ((d->flags & _HPY_TYPE_F_FAST_NEW) && d->magic == _HPY_TYPEDATA_MAGIC)
+    /* `tp` comes from the caller of HPy_New: it may be any object */
+    if (PyType_Check((PyObject *)tp)) {
+        const _HPyTypeData *d = _HPyType_Payload(tp);
+        if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED && (d->flags & _HPY_TYPE_F_FAST_NEW))
             return d;
     }
     return NULL;
