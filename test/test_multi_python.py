@@ -64,6 +64,25 @@ SOURCE = """
         HPy_Close(ctx, keys);
         return res;
     }
+    /* The integer conversions behave as the running CPython's C API: on 3.8
+     * and 3.9 that honours __int__ (with a DeprecationWarning). */
+    HPyDef_METH(conversions, "conversions", HPyFunc_O)
+    static HPy conversions_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        long a = HPyLong_AsLong(ctx, arg);
+        if (a == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        int32_t b = HPyLong_AsInt32_t(ctx, arg);
+        if (b == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        unsigned long c = HPyLong_AsUnsignedLongMask(ctx, arg);
+        if (c == (unsigned long)-1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        int d;
+        if (!HPyArg_Parse(ctx, NULL, &arg, 1, "i", &d))
+            return HPy_NULL;
+        return HPy_BuildValue(ctx, "(llki)", a, (long)b, c, d);
+    }
     typedef struct { long x; HPyField tag; } BoxObject;
     HPyType_HELPERS(BoxObject)
 
@@ -100,6 +119,7 @@ SOURCE = """
     @EXPORT(add_ints)
     @EXPORT(greet)
     @EXPORT(items)
+    @EXPORT(conversions)
     @EXPORT_TYPE("Box", Box_spec)
     @INIT
 """
@@ -130,6 +150,23 @@ CHECK = textwrap.dedent("""
     del s
     gc.collect()
     assert w is None or w() is None
+    class IntOnly:
+        def __int__(self):
+            return 7
+    import warnings
+    assert m.conversions(True) == (1, 1, 1, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if sys.version_info < (3, 10):
+            assert m.conversions(IntOnly()) == (7, 7, 7, 7)
+            assert caught and all(w.category is DeprecationWarning for w in caught), caught
+        else:
+            try:
+                m.conversions(IntOnly())
+            except TypeError as e:
+                assert "cannot be interpreted as an integer" in str(e), e
+            else:
+                raise AssertionError("__int__ accepted")
     print("ok", sys.version_info[:2])
 """)
 
