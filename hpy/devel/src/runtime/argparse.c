@@ -342,6 +342,8 @@ static int find_kw(kwarg *kw, HPy_ssize_t nkw, const char *name)
     return -1;
 }
 
+/* HPyArg_Parse: unit i takes args[i]; a missing required argument or an
+ * argument left over is a TypeError. */
 static int parse_positional(HPyContext *ctx, argstate *st, const char *fmt, const HPy *args,
                             size_t nargs, va_list *va)
 {
@@ -403,6 +405,9 @@ static int check_leftovers(HPyContext *ctx, argstate *st, size_t nunits, size_t 
     return 1;
 }
 
+/* The keyword variants: unit i takes args[i], or the keyword value named
+ * keywords[i] (not for positional-only names); `kw` holds the call's
+ * keywords. */
 static int parse_keywords(HPyContext *ctx, argstate *st, const char *fmt, const HPy *args,
                           size_t nargs, kwarg *kw, HPy_ssize_t nkw, va_list *va)
 {

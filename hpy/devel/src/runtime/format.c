@@ -110,7 +110,7 @@ static int fb_reserve(fmtbuf *fb, size_t extra)
     fb->cap = cap;
     return 1;
 nomem:
-    HPyErr_NoMemory(fb->ctx);
+    HPyErr_SetString(fb->ctx, fb->ctx->h_MemoryError, "cannot allocate memory for string format");
     fb->failed = 1;
     return 0;
 }
