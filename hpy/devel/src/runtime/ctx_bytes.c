@@ -10,14 +10,10 @@
 HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
 {
     (void)ctx;
-    if (len < 0) {
-        PyErr_SetString(PyExc_SystemError,
-                        "HPyBytes_FromStringAndSize: negative size passed");
-        return HPy_NULL;
-    }
     if (bytes == NULL) {
         PyErr_SetString(PyExc_ValueError, "NULL char * passed to HPyBytes_FromStringAndSize");
         return HPy_NULL;
     }
+    /* a negative size: CPython's SystemError, as upstream */
     return _py2h(PyBytes_FromStringAndSize(bytes, (Py_ssize_t)len));
 }
