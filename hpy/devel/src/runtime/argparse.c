@@ -53,9 +53,12 @@
  * success; the caller must close it with HPyTracker_Close once it no longer
  * needs the parsed values. On failure nothing is left to close (*ht is set
  * to a null tracker). HPyArg_ParseKeywordsDict hands out every 'O' value as
- * a new handle kept in the tracker (positional ones are duplicated), and the
- * keyword values an 's' unit points into stay in the tracker too; both
- * units therefore need a tracker there.
+ * a new handle kept in the tracker (positional ones are duplicated), so 'O'
+ * needs a tracker there. An 's' unit of that function points into the
+ * value's UTF-8 buffer: with a tracker, the keyword value's handle is kept
+ * in it; without one (allowed, as upstream) the handle is closed and the
+ * pointer lives as long as the dict holds the value (not in debug mode,
+ * which invalidates the buffers of closed handles).
  */
 #include "hpy.h"
 
@@ -298,7 +301,7 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
             set_error(ctx, ctx->h_ValueError, st->tail, "embedded null character");
             return 0;
         }
-        if (from_kw != NULL && from_kw->value_owned) {
+        if (from_kw != NULL && from_kw->value_owned && st->tracker._i != 0) {
             /* the buffer lives as long as the value's handle */
             if (HPyTracker_Add(ctx, st->tracker, from_kw->value) < 0)
                 return 0;
@@ -428,12 +431,10 @@ static int parse_keywords(HPyContext *ctx, argstate *st, const char *fmt, const 
             p++;
             continue;
         }
-        if (st->dict && st->tracker._i == 0 && (*p == 'O' || *p == 's')) {
-            set_error(ctx, ctx->h_SystemError, st->tail, *p == 'O'
-                      ? "HPyArg_ParseKeywords cannot use the format character 'O' unless an "
-                        "HPyTracker is provided. Please supply an HPyTracker."
-                      : "HPyArg_ParseKeywordsDict cannot use the format character 's' unless "
-                        "an HPyTracker is provided. Please supply an HPyTracker.");
+        if (st->dict && st->tracker._i == 0 && *p == 'O') {
+            set_error(ctx, ctx->h_SystemError, st->tail,
+                      "HPyArg_ParseKeywords cannot use the format character 'O' unless an "
+                      "HPyTracker is provided. Please supply an HPyTracker.");
             return 0;
         }
         if ((HPy_ssize_t)i >= st->nkeywords) {
