@@ -16,14 +16,15 @@ needs_refcount = pytest.mark.skipif(not hasattr(sys, "getrefcount"),
                                     reason="needs sys.getrefcount")
 
 PACK = src("""
-    /* pack(*args, **kwargs) -> (args_tuple, kwargs_dict or None) */
+    /* pack(*args, **kwargs) -> (args_tuple or None, kwargs_dict or None) */
     HPyDef_METH(pack, "pack", HPyFunc_KEYWORDS)
     static HPy pack_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs, HPy kwnames)
     {
         HPy t, d, res;
         if (!HPyHelpers_PackArgsAndKeywords(ctx, args, nargs, kwnames, &t, &d))
             return HPy_NULL;
-        res = HPyTuple_Pack(ctx, 2, t, HPy_IsNull(d) ? ctx->h_None : d);
+        res = HPyTuple_Pack(ctx, 2, HPy_IsNull(t) ? ctx->h_None : t,
+                            HPy_IsNull(d) ? ctx->h_None : d);
         HPy_Close(ctx, t);
         if (!HPy_IsNull(d))
             HPy_Close(ctx, d);
@@ -47,18 +48,22 @@ PACK = src("""
                 HPyErr_SetString(ctx, ctx->h_AssertionError, "outputs not cleared");
             return HPy_NULL;
         }
-        res = HPyTuple_Pack(ctx, 2, t, HPy_IsNull(d) ? ctx->h_None : d);
+        res = HPyTuple_Pack(ctx, 2, HPy_IsNull(t) ? ctx->h_None : t,
+                            HPy_IsNull(d) ? ctx->h_None : d);
         HPy_Close(ctx, t);
         if (!HPy_IsNull(d))
             HPy_Close(ctx, d);
         return res;
     }
 
-    HPyDef_METH(pack_null_outputs, "pack_null_outputs", HPyFunc_NOARGS)
-    static HPy pack_null_outputs_impl(HPyContext *ctx, HPy self)
+    HPyDef_METH(pack_null_outputs, "pack_null_outputs", HPyFunc_O)
+    static HPy pack_null_outputs_impl(HPyContext *ctx, HPy self, HPy which)
     {
-        HPy t;
-        if (HPyHelpers_PackArgsAndKeywords(ctx, NULL, 0, HPy_NULL, &t, NULL))
+        HPy t, d;
+        int ok = HPy_IsTrue(ctx, which)
+            ? HPyHelpers_PackArgsAndKeywords(ctx, NULL, 0, HPy_NULL, &t, NULL)
+            : HPyHelpers_PackArgsAndKeywords(ctx, NULL, 0, HPy_NULL, NULL, &d);
+        if (ok)
             return HPy_Dup(ctx, ctx->h_None);
         return HPy_NULL;
     }
@@ -99,9 +104,10 @@ def mod(hpy):
 # ---- HPyHelpers_PackArgsAndKeywords ----
 
 def test_pack(mod):
-    assert mod.pack() == ((), None)
+    # as upstream: HPy_NULL (None here) for no positional arguments
+    assert mod.pack() == (None, None)
     assert mod.pack(1, 2) == ((1, 2), None)
-    assert mod.pack(a=1) == ((), {"a": 1})
+    assert mod.pack(a=1) == (None, {"a": 1})
     assert mod.pack(1, "x", a=1, b=[2]) == ((1, "x"), {"a": 1, "b": [2]})
     t, d = mod.pack(1, z=2, a=3)
     assert type(t) is tuple and type(d) is dict
@@ -112,7 +118,8 @@ def test_pack_explicit(mod):
     assert mod.pack_explicit(None, 1, 2) == ((1, 2), None)
     assert mod.pack_explicit((), 1, 2) == ((1, 2), None)    # no keywords: HPy_NULL
     assert mod.pack_explicit(("k",), 1, 2) == ((1,), {"k": 2})
-    assert mod.pack_explicit(("k", "j"), 1, 2) == ((), {"k": 1, "j": 2})
+    assert mod.pack_explicit(("k", "j"), 1, 2) == (None, {"k": 1, "j": 2})
+    assert mod.pack_explicit(()) == (None, None)
 
 
 def test_pack_errors(mod):
@@ -120,8 +127,12 @@ def test_pack_errors(mod):
         mod.pack_explicit(([],), 1, 2)
     with pytest.raises(TypeError):
         mod.pack_explicit(5, 1, 2)
-    with pytest.raises(SystemError, match="output pointers"):
-        mod.pack_null_outputs()
+    with pytest.raises(SystemError) as e:
+        mod.pack_null_outputs(True)
+    assert str(e.value) == "argument 'out_kwd' must not be NULL"
+    with pytest.raises(SystemError) as e:
+        mod.pack_null_outputs(False)
+    assert str(e.value) == "argument 'out_pos_args' must not be NULL"
 
 
 @needs_refcount

@@ -64,6 +64,25 @@ SOURCE = """
         HPy_Close(ctx, keys);
         return res;
     }
+    /* The integer conversions behave as the running CPython's C API: on 3.8
+     * and 3.9 that honours __int__ (with a DeprecationWarning). */
+    HPyDef_METH(conversions, "conversions", HPyFunc_O)
+    static HPy conversions_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        long a = HPyLong_AsLong(ctx, arg);
+        if (a == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        int32_t b = HPyLong_AsInt32_t(ctx, arg);
+        if (b == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        unsigned long c = HPyLong_AsUnsignedLongMask(ctx, arg);
+        if (c == (unsigned long)-1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        int d;
+        if (!HPyArg_Parse(ctx, NULL, &arg, 1, "i", &d))
+            return HPy_NULL;
+        return HPy_BuildValue(ctx, "(llki)", a, (long)b, c, d);
+    }
     typedef struct { long x; HPyField tag; } BoxObject;
     HPyType_HELPERS(BoxObject)
 
@@ -100,6 +119,7 @@ SOURCE = """
     @EXPORT(add_ints)
     @EXPORT(greet)
     @EXPORT(items)
+    @EXPORT(conversions)
     @EXPORT_TYPE("Box", Box_spec)
     @INIT
 """
@@ -130,6 +150,23 @@ CHECK = textwrap.dedent("""
     del s
     gc.collect()
     assert w is None or w() is None
+    class IntOnly:
+        def __int__(self):
+            return 7
+    import warnings
+    assert m.conversions(True) == (1, 1, 1, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if sys.version_info < (3, 10):
+            assert m.conversions(IntOnly()) == (7, 7, 7, 7)
+            assert caught and all(w.category is DeprecationWarning for w in caught), caught
+        else:
+            try:
+                m.conversions(IntOnly())
+            except TypeError as e:
+                assert "cannot be interpreted as an integer" in str(e), e
+            else:
+                raise AssertionError("__int__ accepted")
     print("ok", sys.version_info[:2])
 """)
 
@@ -173,5 +210,87 @@ def test_same_binary_on_every_cpython(python: str, universal_binary: Path, tmp_p
     assert install.returncode == 0, install.stdout
     code = CHECK.format(target=str(target), binary=str(universal_binary))
     run = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert run.returncode == 0, run.stdout
+    assert run.stdout.startswith("ok")
+
+
+# ---- the cpython ABI on CPython 3.8 and 3.9 ----
+
+CONVERSIONS_C = """
+#include "hpy.h"
+#include <stdint.h>
+
+/* The inline fast paths of the cpython ABI take exact ints only; anything
+ * else reaches the C API of the version the module is built for. */
+HPyDef_METH(conversions, "conversions", HPyFunc_O)
+static HPy conversions_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long a = HPyLong_AsLong(ctx, arg);
+    if (a == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int32_t b = HPyLong_AsInt32_t(ctx, arg);
+    if (b == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    unsigned long c = HPyLong_AsUnsignedLongMask(ctx, arg);
+    if (c == (unsigned long)-1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int d;
+    if (!HPyArg_Parse(ctx, NULL, &arg, 1, "i", &d))
+        return HPy_NULL;
+    return HPy_BuildValue(ctx, "(llki)", a, (long)b, c, d);
+}
+static HPyDef *defines[] = { &conversions, NULL };
+static HPyModuleDef moddef = { .defines = defines };
+HPy_MODINIT(conv, moddef)
+"""
+
+CONVERSIONS_SETUP = """
+from setuptools import setup, Extension
+setup(name="conv", hpy_ext_modules=[Extension("conv", sources=["conv.c"])])
+"""
+
+CONVERSIONS_CHECK = textwrap.dedent("""
+    import sys, warnings
+    import conv
+    class IntOnly:
+        def __int__(self):
+            return 7
+    class Idx:
+        def __index__(self):
+            return 8
+    assert conv.conversions(5) == (5, 5, 5, 5)
+    assert conv.conversions(Idx()) == (8, 8, 8, 8)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert conv.conversions(IntOnly()) == (7, 7, 7, 7)
+    assert caught and all(w.category is DeprecationWarning for w in caught), caught
+    print("ok", sys.version_info[:2])
+""")
+
+OLD_PYTHONS = [p for p in PYTHONS
+               if subprocess.run([p, "-c", "import sys; sys.exit(sys.version_info >= (3, 10))"]
+                                 ).returncode == 0]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not OLD_PYTHONS, reason="no CPython 3.8 or 3.9 found under pyenv")
+@pytest.mark.parametrize("python", OLD_PYTHONS, ids=lambda p: Path(p).parent.parent.name)
+def test_cpython_abi_int_conversions_honour___int__(python: str, tmp_path: Path) -> None:
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "--target", str(target), str(REPO)],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    assert install.returncode == 0, install.stdout
+    (tmp_path / "conv.c").write_text(CONVERSIONS_C)
+    (tmp_path / "setup.py").write_text(CONVERSIONS_SETUP)
+    env = dict(os.environ, PYTHONPATH=str(target))
+    build = subprocess.run([python, "setup.py", "--hpy-abi=cpython", "build_ext", "--inplace"],
+                           cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, text=True)
+    assert build.returncode == 0, build.stdout
+    run = subprocess.run([python, "-c", CONVERSIONS_CHECK], cwd=tmp_path, env=env,
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert run.returncode == 0, run.stdout
     assert run.stdout.startswith("ok")

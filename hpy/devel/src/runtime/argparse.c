@@ -5,42 +5,60 @@
  * used here, never the C API.
  *
  * Format units (one C pointer argument each, in order):
- *   b  unsigned char       0..UCHAR_MAX, OverflowError outside
- *   B  unsigned char       no overflow check (the value is masked)
- *   h  short               SHRT_MIN..SHRT_MAX
- *   H  unsigned short      masked
- *   i  int                 INT_MIN..INT_MAX
- *   I  unsigned int        masked
- *   l  long                range of long
- *   k  unsigned long       masked; the argument must be an int
- *   L  long long           range of long long
- *   K  unsigned long long  masked; the argument must be an int
- *   n  HPy_ssize_t         range of HPy_ssize_t
- *   f  float, d  double    anything HPyFloat_AsDouble accepts
+ *   b  unsigned char       HPyLong_AsLong, then OverflowError outside 0..UCHAR_MAX
+ *   B  unsigned char       HPyLong_AsUnsignedLongMask, truncated
+ *   h  short               HPyLong_AsLong, then OverflowError outside short
+ *   H  unsigned short      HPyLong_AsUnsignedLongMask, truncated
+ *   i  int                 HPyLong_AsLong, then OverflowError outside int
+ *   I  unsigned int        HPyLong_AsUnsignedLongMask, truncated
+ *   l  long                HPyLong_AsLong
+ *   k  unsigned long       HPyLong_AsUnsignedLongMask
+ *   L  long long           HPyLong_AsLongLong
+ *   K  unsigned long long  HPyLong_AsUnsignedLongLongMask
+ *   n  HPy_ssize_t         HPyLong_AsSsize_t
+ *   f  float, d  double    HPyFloat_AsDouble
  *   s  const char *        UTF-8 of a str without embedded NUL; the pointer
  *                          is valid as long as the argument is alive
- *   O  HPy                 the argument itself (not a new handle)
+ *   O  HPy                 the argument (HPyArg_Parse, HPyArg_ParseKeywords:
+ *                          the caller's handle; HPyArg_ParseKeywordsDict: a
+ *                          new handle owned by the tracker)
  *   p  int                 truth value (HPy_IsTrue), 0 or 1
  * and the markers
  *   |        the following units are optional (their C variables are left
  *            untouched when the argument is missing)
- *   $        the following units are keyword-only (ParseKeywords* only)
- *   :name    the rest of the string is the function name, for messages
- *   ;text    the rest of the string replaces the message of every TypeError
- *            the parser raises about the call (argument counts, missing,
- *            duplicate or unknown keywords, wrong argument types); errors
- *            raised by the conversions themselves (overflow, ...) are kept.
- * An invalid format string or keyword list raises SystemError.
+ *   $        the following units are keyword-only, and optional
+ *            (ParseKeywords* only)
+ *   :name    ends the units; messages start with "name() "
+ *   ;text    ends the units; every message of the parser is replaced by text
+ * Without ':' or ';' messages start with "function ". The exception class is
+ * kept in every case. Errors of the conversion functions themselves (e.g.
+ * "'str' object cannot be interpreted as an integer") pass through as they
+ * are.
+ *
+ * The units are processed left to right, like upstream HPy: a conversion
+ * error of an earlier unit wins over a count error found later, and an
+ * unknown unit is only reported when the parser reaches it.
+ *
+ * Keyword lists: one name per unit; leading empty names are positional-only
+ * parameters. A list with fewer names than units, or more, raises TypeError
+ * ("mismatched args (too few/many keywords for fmt)") when the call is
+ * parsed, as upstream does.
+ *
+ * Checks upstream does not make (so that a wrong call does not pass
+ * silently): in the keyword variants, more positional arguments than units,
+ * a keyword that names no parameter, and a parameter given both by position
+ * and by keyword raise TypeError.
  *
  * Trackers: if `ht` is not NULL, a tracker is created and stored in *ht on
  * success; the caller must close it with HPyTracker_Close once it no longer
  * needs the parsed values. On failure nothing is left to close (*ht is set
- * to a null tracker). HPyArg_Parse and HPyArg_ParseKeywords never create
- * handles ('O' stores the caller's borrowed handle), so there `ht` may be
- * NULL. HPyArg_ParseKeywordsDict gets keyword values from the dict as new
- * handles: the ones an 'O' or 's' unit hands out (the handle itself, or the
- * UTF-8 buffer that lives as long as it) are kept in the tracker, so a format
- * with 'O' or 's' requires a tracker there.
+ * to a null tracker). HPyArg_ParseKeywordsDict hands out every 'O' value as
+ * a new handle kept in the tracker (positional ones are duplicated), so 'O'
+ * needs a tracker there. An 's' unit of that function points into the
+ * value's UTF-8 buffer: with a tracker, the keyword value's handle is kept
+ * in it; without one (allowed, as upstream) the handle is closed and the
+ * pointer lives as long as the dict holds the value (not in debug mode,
+ * which invalidates the buffers of closed handles).
  */
 #include "hpy.h"
 
@@ -49,386 +67,181 @@
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__GNUC__) || defined(__clang__)
-#  define _ARG_PRINTF(f, a) __attribute__((format(printf, f, a)))
-#else
-#  define _ARG_PRINTF(f, a)
-#endif
-
-#define ARG_UNITS "bBhHiIlkLKnfdsOp"
 #define ARG_MSG_SIZE 512
 #define ARG_STACK_KW 8
 
 typedef struct {
-    const char *api;      /* public function name, for SystemError messages */
-    const char *units;    /* the format string */
-    const char *fname;    /* text after ':' or NULL */
-    const char *message;  /* text after ';' or NULL */
-    int nunits;
-    int min;              /* number of required units (those before '|') */
-    int max_pos;          /* number of units that may be positional (before '$') */
-    int needs_tracker;    /* has an 'O' or 's' unit (dict variant) */
-    /* keyword lists */
+    const char *tail;     /* ":name", ";text" or NULL */
     const char **keywords;
-    int npos_only;        /* leading empty names: positional-only */
-    char fn[220];         /* "name()" or "function" */
-} argfmt;
+    HPy_ssize_t nkeywords;
+    int dict;             /* HPyArg_ParseKeywordsDict */
+    HPyTracker tracker;   /* _i == 0: none */
+} argstate;
 
 typedef struct {
     HPy name;             /* owned name handle, or HPy_NULL */
     const char *utf8;     /* the name as UTF-8 */
     HPy value;
     int value_owned;      /* the value is a new handle (dict variant) */
-    int keep;             /* handed out by an 'O' or 's' unit */
     int used;
 } kwarg;
 
-/* ---- errors ---- */
+/* ---- errors (the text is only built here, on the error path) ---- */
 
-static void arg_system_error(HPyContext *ctx, const argfmt *f, const char *what)
+/* Raises `exc` with `msg` framed by the format's tail: "function msg",
+ * "name() msg", or the ';' text alone. */
+static void set_error(HPyContext *ctx, HPy exc, const char *tail, const char *msg)
 {
     char buf[ARG_MSG_SIZE];
-    snprintf(buf, sizeof(buf), "%s: %s", f->api, what);
-    HPyErr_SetString(ctx, ctx->h_SystemError, buf);
-}
-
-/* A TypeError about the call, or the custom ';' message. */
-_ARG_PRINTF(3, 4)
-static void arg_type_error(HPyContext *ctx, const argfmt *f, const char *fmt, ...)
-{
-    char buf[ARG_MSG_SIZE];
-    va_list va;
-    if (f->message != NULL) {
-        HPyErr_SetString(ctx, ctx->h_TypeError, f->message);
-        return;
-    }
-    va_start(va, fmt);
-    vsnprintf(buf, sizeof(buf), fmt, va);
-    va_end(va);
-    HPyErr_SetString(ctx, ctx->h_TypeError, buf);
-}
-
-static void arg_overflow(HPyContext *ctx, const char *msg)
-{
-    HPyErr_SetString(ctx, ctx->h_OverflowError, msg);
-}
-
-/* "f() argument 2 must be str, not int" (or "argument 'x'"). The type is
- * named by its __name__. */
-static void arg_wrong_type(HPyContext *ctx, const argfmt *f, int pos, const char *kwname,
-                           const char *expected, HPy arg)
-{
-    char where[300];
-    const char *tname = NULL;
-    HPy name = HPy_NULL, tp = HPy_Type(ctx, arg);
-    if (!HPy_IsNull(tp)) {
-        name = HPy_GetAttr_s(ctx, tp, "__name__");
-        HPy_Close(ctx, tp);
-    }
-    if (!HPy_IsNull(name) && HPyUnicode_Check(ctx, name))
-        tname = HPyUnicode_AsUTF8AndSize(ctx, name, NULL);
-    if (tname == NULL) {
-        HPyErr_Clear(ctx);
-        tname = "?";
-    }
-    if (kwname != NULL)
-        snprintf(where, sizeof(where), "argument '%.200s'", kwname);
+    if (tail == NULL)
+        snprintf(buf, sizeof(buf), "function %.256s", msg);
+    else if (*tail == ':')
+        snprintf(buf, sizeof(buf), "%.200s() %.256s", tail + 1, msg);
     else
-        snprintf(where, sizeof(where), "argument %d", pos);
-    arg_type_error(ctx, f, "%s%s%s must be %s, not %.50s",
-                   f->fname != NULL ? f->fn : "", f->fname != NULL ? " " : "",
-                   where, expected, tname);
-    if (!HPy_IsNull(name))
-        HPy_Close(ctx, name);
+        snprintf(buf, sizeof(buf), "%s", tail + 1);
+    HPyErr_SetString(ctx, exc, buf);
 }
 
-/* ---- the format string ---- */
-
-static int scan_format(HPyContext *ctx, argfmt *f, const char *api, const char *fmt,
-                       const char **keywords, int with_keywords)
+/* The ':' or ';' that ends the units, or NULL. */
+static const char *find_tail(const char *fmt)
 {
-    const char *p;
-    int seen_bar = 0, seen_dollar = 0;
-
-    f->api = api;
-    f->units = fmt;
-    f->fname = NULL;
-    f->message = NULL;
-    f->nunits = 0;
-    f->min = 0;
-    f->max_pos = 0;
-    f->needs_tracker = 0;
-    f->keywords = keywords;
-    f->npos_only = 0;
-    if (fmt == NULL) {
-        arg_system_error(ctx, f, "the format string is NULL");
-        return 0;
+    for (; *fmt != '\0'; fmt++) {
+        if (*fmt == ':' || *fmt == ';')
+            return fmt;
     }
-    for (p = fmt; *p != '\0'; p++) {
-        char c = *p;
-        if (c == ':') {
-            f->fname = p + 1;
-            break;
-        }
-        if (c == ';') {
-            f->message = p + 1;
-            break;
-        }
-        if (c == '|') {
-            if (seen_bar) {
-                arg_system_error(ctx, f, "invalid format string ('|' specified twice)");
-                return 0;
-            }
-            if (seen_dollar) {
-                arg_system_error(ctx, f, "invalid format string ('$' before '|')");
-                return 0;
-            }
-            seen_bar = 1;
-            f->min = f->nunits;
-            continue;
-        }
-        if (c == '$') {
-            if (!with_keywords) {
-                arg_system_error(ctx, f, "invalid format string ('$' is only allowed when "
-                                         "parsing keyword arguments)");
-                return 0;
-            }
-            if (seen_dollar) {
-                arg_system_error(ctx, f, "invalid format string ('$' specified twice)");
-                return 0;
-            }
-            seen_dollar = 1;
-            f->max_pos = f->nunits;
-            continue;
-        }
-        if (strchr(ARG_UNITS, c) == NULL) {
-            char buf[100];
-            if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-                snprintf(buf, sizeof(buf), "invalid format string (unknown format unit '%c')", c);
-            else
-                snprintf(buf, sizeof(buf), "invalid format string (unknown format unit '\\x%02x')",
-                         (unsigned int)(unsigned char)c);
-            arg_system_error(ctx, f, buf);
-            return 0;
-        }
-        if (c == 'O' || c == 's')
-            f->needs_tracker = 1;
-        if (f->nunits == INT_MAX - 1) {
-            arg_system_error(ctx, f, "invalid format string (too many format units)");
-            return 0;
-        }
-        f->nunits++;
-    }
-    if (!seen_bar)
-        f->min = f->nunits;
-    if (!seen_dollar)
-        f->max_pos = f->nunits;
-    if (f->fname != NULL)
-        snprintf(f->fn, sizeof(f->fn), "%.200s()", f->fname);
-    else
-        snprintf(f->fn, sizeof(f->fn), "function");
-
-    if (with_keywords) {
-        int n = 0;
-        char buf[200];
-        if (keywords == NULL) {
-            arg_system_error(ctx, f, "the keywords list is NULL");
-            return 0;
-        }
-        while (n < f->nunits && keywords[n] != NULL && keywords[n][0] == '\0')
-            n++;
-        f->npos_only = n;
-        for (; n < f->nunits && keywords[n] != NULL; n++) {
-            if (keywords[n][0] == '\0') {
-                arg_system_error(ctx, f, "invalid keywords list (an empty name, i.e. a "
-                                         "positional-only parameter, follows a named one)");
-                return 0;
-            }
-        }
-        if (n < f->nunits) {
-            snprintf(buf, sizeof(buf), "invalid keywords list (%d names for %d format units)",
-                     n, f->nunits);
-            arg_system_error(ctx, f, buf);
-            return 0;
-        }
-        if (keywords[n] != NULL) {
-            while (keywords[n] != NULL && n < INT_MAX - 1)
-                n++;
-            snprintf(buf, sizeof(buf), "invalid keywords list (%d names for %d format units)",
-                     n, f->nunits);
-            arg_system_error(ctx, f, buf);
-            return 0;
-        }
-        if (f->npos_only > f->max_pos) {
-            arg_system_error(ctx, f, "invalid keywords list (a positional-only parameter "
-                                     "after '$')");
-            return 0;
-        }
-    }
-    return 1;
+    return NULL;
 }
 
 /* ---- conversions ---- */
 
-/* The integer value of `arg`: `arg` itself if it is an int (borrowed), else
- * the result of its __index__, a new handle that is also stored in *owned
- * for the caller to release with release_index(). HPy_NULL with an
- * exception set on error. An int needs no handle of its own: one context
- * call (the type check) instead of three. */
-static HPy index_of(HPyContext *ctx, HPy arg, HPy *owned)
+static int get_long(HPyContext *ctx, HPy arg, long *out)
 {
-    *owned = HPy_NULL;
-    if (HPy_TypeCheck(ctx, arg, ctx->h_LongType))
-        return arg;
-    *owned = HPy_Index(ctx, arg);
-    return *owned;
-}
-
-static void release_index(HPyContext *ctx, HPy owned)
-{
-    if (!HPy_IsNull(owned))
-        HPy_Close(ctx, owned);
-}
-
-static int get_long_long(HPyContext *ctx, HPy arg, long long *out)
-{
-    HPy owned, i = index_of(ctx, arg, &owned);
-    long long v;
-    if (HPy_IsNull(i))
-        return 0;
-    v = HPyLong_AsLongLong(ctx, i);
-    release_index(ctx, owned);
+    long v = HPyLong_AsLong(ctx, arg);
     if (v == -1 && HPyErr_Occurred(ctx))
         return 0;
     *out = v;
     return 1;
 }
 
-static int get_mask(HPyContext *ctx, HPy arg, unsigned long long *out)
+static int get_mask(HPyContext *ctx, HPy arg, unsigned long *out)
 {
-    HPy owned, i = index_of(ctx, arg, &owned);
-    unsigned long long v;
-    if (HPy_IsNull(i))
-        return 0;
-    v = HPyLong_AsUnsignedLongLongMask(ctx, i);
-    release_index(ctx, owned);
-    if (v == (unsigned long long)-1 && HPyErr_Occurred(ctx))
+    unsigned long v = HPyLong_AsUnsignedLongMask(ctx, arg);
+    if (v == (unsigned long)-1 && HPyErr_Occurred(ctx))
         return 0;
     *out = v;
     return 1;
 }
 
-/* Converts `arg` (HPy_NULL: an optional argument that was not given, whose
- * C variable is left alone) according to `unit`, always consuming the
- * unit's pointer from `va`. `pos` is 1-based; `kwname` is set when the
- * argument came by keyword. Returns 1, or 0 with an exception set. */
-static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, int pos,
-                        const char *kwname, kwarg *from_kw, va_list *va)
+/* A range error of 'b', 'h' or 'i'. */
+static int range_error(HPyContext *ctx, const argstate *st, const char *msg)
 {
-    switch (unit) {
+    set_error(ctx, ctx->h_OverflowError, st->tail, msg);
+    return 0;
+}
+
+/* Keeps an 'O' value of the dict variant in the tracker as a new handle:
+ * the keyword value (already new, moved from `from_kw`) or a duplicate of
+ * the positional one. */
+static int track_O(HPyContext *ctx, argstate *st, HPy arg, kwarg *from_kw, HPy *out)
+{
+    HPy h = arg;
+    if (from_kw != NULL)
+        from_kw->value_owned = 0;
+    else
+        h = HPy_Dup(ctx, arg);
+    if (HPyTracker_Add(ctx, st->tracker, h) < 0) {
+        HPy_Close(ctx, h);
+        return 0;
+    }
+    *out = h;
+    return 1;
+}
+
+/* Converts `arg` (HPy_NULL: an optional argument that was not given, whose
+ * C variable is left alone) according to the unit at *p, always consuming
+ * the unit's pointer from `va` and moving *p past the unit. `from_kw` is the
+ * keyword entry the value came from, if any. Returns 1, or 0 with an
+ * exception set. */
+static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
+                        kwarg *from_kw, va_list *va)
+{
+    long lv;
+    unsigned long uv;
+    switch (*(*p)++) {
     case 'b': {
         unsigned char *out = va_arg(*va, unsigned char *);
-        long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_long_long(ctx, arg, &v)) return 0;
-        if (v < 0) {
-            arg_overflow(ctx, "unsigned byte integer is less than minimum");
-            return 0;
-        }
-        if (v > UCHAR_MAX) {
-            arg_overflow(ctx, "unsigned byte integer is greater than maximum");
-            return 0;
-        }
-        *out = (unsigned char)v;
+        if (!get_long(ctx, arg, &lv)) return 0;
+        if (lv < 0)
+            return range_error(ctx, st, "unsigned byte integer is less than minimum");
+        if (lv > UCHAR_MAX)
+            return range_error(ctx, st, "unsigned byte integer is greater than maximum");
+        *out = (unsigned char)lv;
         return 1;
     }
     case 'B': {
         unsigned char *out = va_arg(*va, unsigned char *);
-        unsigned long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &v)) return 0;
-        *out = (unsigned char)v;
+        if (!get_mask(ctx, arg, &uv)) return 0;
+        *out = (unsigned char)uv;
         return 1;
     }
     case 'h': {
         short *out = va_arg(*va, short *);
-        long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_long_long(ctx, arg, &v)) return 0;
-        if (v < SHRT_MIN) {
-            arg_overflow(ctx, "signed short integer is less than minimum");
-            return 0;
-        }
-        if (v > SHRT_MAX) {
-            arg_overflow(ctx, "signed short integer is greater than maximum");
-            return 0;
-        }
-        *out = (short)v;
+        if (!get_long(ctx, arg, &lv)) return 0;
+        if (lv < SHRT_MIN)
+            return range_error(ctx, st, "signed short integer is less than minimum");
+        if (lv > SHRT_MAX)
+            return range_error(ctx, st, "signed short integer is greater than maximum");
+        *out = (short)lv;
         return 1;
     }
     case 'H': {
         unsigned short *out = va_arg(*va, unsigned short *);
-        unsigned long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &v)) return 0;
-        *out = (unsigned short)v;
+        if (!get_mask(ctx, arg, &uv)) return 0;
+        *out = (unsigned short)uv;
         return 1;
     }
     case 'i': {
         int *out = va_arg(*va, int *);
-        long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_long_long(ctx, arg, &v)) return 0;
-        if (v < INT_MIN) {
-            arg_overflow(ctx, "signed integer is less than minimum");
-            return 0;
-        }
-        if (v > INT_MAX) {
-            arg_overflow(ctx, "signed integer is greater than maximum");
-            return 0;
-        }
-        *out = (int)v;
+        if (!get_long(ctx, arg, &lv)) return 0;
+        if (lv > INT_MAX)
+            return range_error(ctx, st, "signed integer is greater than maximum");
+        if (lv < INT_MIN)
+            return range_error(ctx, st, "signed integer is less than minimum");
+        *out = (int)lv;
         return 1;
     }
     case 'I': {
         unsigned int *out = va_arg(*va, unsigned int *);
-        unsigned long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &v)) return 0;
-        *out = (unsigned int)v;
+        if (!get_mask(ctx, arg, &uv)) return 0;
+        *out = (unsigned int)uv;
         return 1;
     }
     case 'l': {
         long *out = va_arg(*va, long *);
-        HPy i, owned;
-        long v;
         if (HPy_IsNull(arg)) return 1;
-        i = index_of(ctx, arg, &owned);
-        if (HPy_IsNull(i)) return 0;
-        v = HPyLong_AsLong(ctx, i);
-        release_index(ctx, owned);
-        if (v == -1 && HPyErr_Occurred(ctx)) return 0;
-        *out = v;
+        if (!get_long(ctx, arg, &lv)) return 0;
+        *out = lv;
         return 1;
     }
     case 'k': {
         unsigned long *out = va_arg(*va, unsigned long *);
-        unsigned long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!HPy_TypeCheck(ctx, arg, ctx->h_LongType)) {
-            arg_wrong_type(ctx, f, pos, kwname, "int", arg);
-            return 0;
-        }
-        v = HPyLong_AsUnsignedLongMask(ctx, arg);
-        if (v == (unsigned long)-1 && HPyErr_Occurred(ctx)) return 0;
-        *out = v;
+        if (!get_mask(ctx, arg, &uv)) return 0;
+        *out = uv;
         return 1;
     }
     case 'L': {
         long long *out = va_arg(*va, long long *);
         long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!get_long_long(ctx, arg, &v)) return 0;
+        v = HPyLong_AsLongLong(ctx, arg);
+        if (v == -1 && HPyErr_Occurred(ctx)) return 0;
         *out = v;
         return 1;
     }
@@ -436,10 +249,6 @@ static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, in
         unsigned long long *out = va_arg(*va, unsigned long long *);
         unsigned long long v;
         if (HPy_IsNull(arg)) return 1;
-        if (!HPy_TypeCheck(ctx, arg, ctx->h_LongType)) {
-            arg_wrong_type(ctx, f, pos, kwname, "int", arg);
-            return 0;
-        }
         v = HPyLong_AsUnsignedLongLongMask(ctx, arg);
         if (v == (unsigned long long)-1 && HPyErr_Occurred(ctx)) return 0;
         *out = v;
@@ -447,13 +256,9 @@ static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, in
     }
     case 'n': {
         HPy_ssize_t *out = va_arg(*va, HPy_ssize_t *);
-        HPy i, owned;
         HPy_ssize_t v;
         if (HPy_IsNull(arg)) return 1;
-        i = index_of(ctx, arg, &owned);
-        if (HPy_IsNull(i)) return 0;
-        v = HPyLong_AsSsize_t(ctx, i);
-        release_index(ctx, owned);
+        v = HPyLong_AsSsize_t(ctx, arg);
         if (v == -1 && HPyErr_Occurred(ctx)) return 0;
         *out = v;
         return 1;
@@ -482,23 +287,34 @@ static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, in
         HPy_ssize_t size = 0;
         if (HPy_IsNull(arg)) return 1;
         if (!HPyUnicode_Check(ctx, arg)) {
-            arg_wrong_type(ctx, f, pos, kwname, "str", arg);
+            set_error(ctx, ctx->h_TypeError, st->tail, "a str is required");
             return 0;
         }
         s = HPyUnicode_AsUTF8AndSize(ctx, arg, &size);
-        if (s == NULL) return 0;
-        if ((size_t)size != strlen(s)) {
-            HPyErr_SetString(ctx, ctx->h_ValueError, "embedded null character");
+        if (s == NULL) {
+            /* lone surrogates: upstream replaces the UnicodeEncodeError */
+            HPyErr_Clear(ctx);
+            set_error(ctx, ctx->h_SystemError, st->tail, "unicode conversion error");
             return 0;
         }
-        if (from_kw != NULL) from_kw->keep = 1;
+        if ((size_t)size != strlen(s)) {
+            set_error(ctx, ctx->h_ValueError, st->tail, "embedded null character");
+            return 0;
+        }
+        if (from_kw != NULL && from_kw->value_owned && st->tracker._i != 0) {
+            /* the buffer lives as long as the value's handle */
+            if (HPyTracker_Add(ctx, st->tracker, from_kw->value) < 0)
+                return 0;
+            from_kw->value_owned = 0;
+        }
         *out = s;
         return 1;
     }
     case 'O': {
         HPy *out = va_arg(*va, HPy *);
         if (HPy_IsNull(arg)) return 1;
-        if (from_kw != NULL) from_kw->keep = 1;
+        if (st->dict)
+            return track_O(ctx, st, arg, from_kw, out);
         *out = arg;
         return 1;
     }
@@ -512,21 +328,12 @@ static int convert_unit(HPyContext *ctx, const argfmt *f, char unit, HPy arg, in
         return 1;
     }
     default:
-        /* cannot happen: scan_format accepted only known units */
-        arg_system_error(ctx, f, "invalid format string");
+        set_error(ctx, ctx->h_SystemError, st->tail, "unknown arg format code");
         return 0;
     }
 }
 
-/* The unit of index `i`, skipping the '|' and '$' markers. */
-static const char *next_unit(const char *p)
-{
-    while (*p == '|' || *p == '$')
-        p++;
-    return p;
-}
-
-/* ---- the parser ---- */
+/* ---- the parsers ---- */
 
 static int find_kw(kwarg *kw, HPy_ssize_t nkw, const char *name)
 {
@@ -538,151 +345,190 @@ static int find_kw(kwarg *kw, HPy_ssize_t nkw, const char *name)
     return -1;
 }
 
-/* Checks the shape of the call (counts, missing, duplicate and unknown
- * keywords) before anything is converted, then converts every unit. */
-static int parse_core(HPyContext *ctx, argfmt *f, int with_keywords, const HPy *args,
-                      size_t nargs, kwarg *kw, HPy_ssize_t nkw, va_list *va)
+/* HPyArg_Parse: unit i takes args[i]; a missing required argument or an
+ * argument left over is a TypeError. */
+static int parse_positional(HPyContext *ctx, argstate *st, const char *fmt, const HPy *args,
+                            size_t nargs, va_list *va)
 {
-    const char *p;
-    int i;
-    HPy_ssize_t j;
-
-    /* counts */
-    if (!with_keywords) {
-        if (nargs < (size_t)f->min || nargs > (size_t)f->nunits) {
-            int n = nargs < (size_t)f->min ? f->min : f->nunits;
-            arg_type_error(ctx, f, "%s takes %s %d argument%s (%zu given)", f->fn,
-                           f->min == f->nunits ? "exactly"
-                           : nargs < (size_t)f->min ? "at least" : "at most",
-                           n, n == 1 ? "" : "s", nargs);
-            return 0;
-        }
-    } else {
-        size_t total = nargs + (size_t)nkw;
-        if (total > (size_t)f->nunits) {
-            arg_type_error(ctx, f, "%s takes at most %d %sargument%s (%zu given)", f->fn,
-                           f->nunits, nargs == 0 ? "keyword " : "",
-                           f->nunits == 1 ? "" : "s", total);
-            return 0;
-        }
-        if (nargs > (size_t)f->max_pos) {
-            arg_type_error(ctx, f, "%s takes %s %d positional argument%s (%zu given)", f->fn,
-                           (f->min < f->npos_only ? f->min : f->npos_only) < f->max_pos
-                               ? "at most" : "exactly", f->max_pos,
-                           f->max_pos == 1 ? "" : "s", nargs);
-            return 0;
-        }
-        for (i = 0; i < f->nunits; i++) {
-            const char *name = f->keywords[i];
-            int k = -1;
-            if (nkw > 0 && i >= f->npos_only)
-                k = find_kw(kw, nkw, name);
-            if ((size_t)i < nargs) {
-                if (k >= 0) {
-                    arg_type_error(ctx, f, "argument for %s given by name ('%.200s') "
-                                   "and position (%d)", f->fn, name, i + 1);
-                    return 0;
-                }
-                continue;
-            }
-            if (k >= 0) {
-                kw[k].used = 1;
-                continue;
-            }
-            if (i < f->min) {
-                if (i < f->npos_only) {
-                    int n = f->min < f->npos_only ? f->min : f->npos_only;
-                    arg_type_error(ctx, f, "%s takes %s %d positional argument%s (%zu given)",
-                                   f->fn, n < f->max_pos ? "at least" : "exactly", n,
-                                   n == 1 ? "" : "s", nargs);
-                } else {
-                    arg_type_error(ctx, f, "%s missing required argument '%.200s' (pos %d)",
-                                   f->fn, name, i + 1);
-                }
-                return 0;
-            }
-        }
-        for (j = 0; j < nkw; j++) {
-            if (!kw[j].used) {
-                if (f->message != NULL)
-                    arg_type_error(ctx, f, "%s", "");
-                else {
-                    char buf[ARG_MSG_SIZE];
-                    snprintf(buf, sizeof(buf), "'%.200s' is an invalid keyword argument for %s",
-                             kw[j].utf8, f->fname != NULL ? f->fn : "this function");
-                    HPyErr_SetString(ctx, ctx->h_TypeError, buf);
-                }
-                return 0;
-            }
-        }
-    }
-
-    /* conversions */
-    p = f->units;
-    for (i = 0; i < f->nunits; i++) {
+    const char *p = fmt;
+    int optional = 0;
+    size_t i = 0;
+    while (*p != '\0' && *p != ':' && *p != ';') {
         HPy arg = HPy_NULL;
-        const char *kwname = NULL;
-        kwarg *from_kw = NULL;
-        p = next_unit(p);
-        if ((size_t)i < nargs) {
-            arg = args[i];
-        } else if (with_keywords && nkw > 0 && i >= f->npos_only) {
-            int k = find_kw(kw, nkw, f->keywords[i]);
-            if (k >= 0) {
-                arg = kw[k].value;
-                kwname = f->keywords[i];
-                from_kw = &kw[k];
-            }
+        if (*p == '|') {
+            optional = 1;
+            p++;
+            continue;
         }
-        if (!convert_unit(ctx, f, *p, arg, i + 1, kwname, from_kw, va))
+        if (i < nargs) {
+            arg = args[i];
+        } else if (!optional) {
+            set_error(ctx, ctx->h_TypeError, st->tail, "required positional argument missing");
             return 0;
-        p++;
+        }
+        if (!convert_unit(ctx, st, &p, arg, NULL, va))
+            return 0;
+        i++;
+    }
+    if (i < nargs) {
+        set_error(ctx, ctx->h_TypeError, st->tail,
+                  "mismatched args (too many arguments for fmt)");
+        return 0;
     }
     return 1;
 }
 
-/* Sets up the tracker, runs the parser and finishes the tracker. The
- * keyword values that are new handles are closed, or moved to the tracker
- * when a unit handed them out. */
-static int parse_and_track(HPyContext *ctx, argfmt *f, int with_keywords, HPyTracker *ht,
-                           const HPy *args, size_t nargs, kwarg *kw, HPy_ssize_t nkw,
-                           va_list *va)
+/* The checks upstream leaves out (see the file comment), after every unit
+ * was parsed: `nunits` units, `nargs` positional arguments. */
+static int check_leftovers(HPyContext *ctx, argstate *st, size_t nunits, size_t nargs,
+                           kwarg *kw, HPy_ssize_t nkw)
 {
-    HPyTracker t = { 0 };
-    HPy_ssize_t j;
-    int ok = 1;
-
-    if (ht != NULL) {
-        ht->_i = 0;
-        t = HPyTracker_New(ctx, nkw);
-        if (t._i == 0)
-            ok = 0;
+    HPy_ssize_t j, k;
+    char buf[300];
+    if (nargs > nunits) {
+        set_error(ctx, ctx->h_TypeError, st->tail,
+                  "mismatched args (too many arguments for fmt)");
+        return 0;
     }
-    if (ok)
-        ok = parse_core(ctx, f, with_keywords, args, nargs, kw, nkw, va);
     for (j = 0; j < nkw; j++) {
-        if (!kw[j].value_owned)
+        if (kw[j].used)
             continue;
-        if (ok && kw[j].keep) {
-            /* ht cannot be NULL here: the dict variant requires it for
-             * 'O' and 's' */
-            if (t._i != 0) {
-                if (HPyTracker_Add(ctx, t, kw[j].value) < 0) {
-                    HPy_Close(ctx, kw[j].value);
-                    ok = 0;
-                }
-                kw[j].value_owned = 0;
-                continue;
+        for (k = 0; k < st->nkeywords; k++) {
+            if (strcmp(st->keywords[k], kw[j].utf8) == 0)
+                break;
+        }
+        if (k < st->nkeywords && st->keywords[k][0] != '\0')
+            snprintf(buf, sizeof(buf), "got multiple values for argument '%.200s'", kw[j].utf8);
+        else
+            snprintf(buf, sizeof(buf), "got an unexpected keyword argument '%.200s'",
+                     kw[j].utf8);
+        set_error(ctx, ctx->h_TypeError, st->tail, buf);
+        return 0;
+    }
+    return 1;
+}
+
+/* The keyword variants: unit i takes args[i], or the keyword value named
+ * keywords[i] (not for positional-only names); `kw` holds the call's
+ * keywords. */
+static int parse_keywords(HPyContext *ctx, argstate *st, const char *fmt, const HPy *args,
+                          size_t nargs, kwarg *kw, HPy_ssize_t nkw, va_list *va)
+{
+    const char *p = fmt;
+    int optional = 0, keyword_only = 0;
+    size_t i = 0;
+    while (*p != '\0' && *p != ':' && *p != ';') {
+        HPy arg = HPy_NULL;
+        kwarg *from_kw = NULL;
+        if (*p == '|') {
+            optional = 1;
+            p++;
+            continue;
+        }
+        if (*p == '$') {
+            optional = 1;
+            keyword_only = 1;
+            p++;
+            continue;
+        }
+        if (st->dict && st->tracker._i == 0 && *p == 'O') {
+            set_error(ctx, ctx->h_SystemError, st->tail,
+                      "HPyArg_ParseKeywords cannot use the format character 'O' unless an "
+                      "HPyTracker is provided. Please supply an HPyTracker.");
+            return 0;
+        }
+        if ((HPy_ssize_t)i >= st->nkeywords) {
+            set_error(ctx, ctx->h_TypeError, st->tail,
+                      "mismatched args (too few keywords for fmt)");
+            return 0;
+        }
+        if (i < nargs) {
+            if (keyword_only) {
+                set_error(ctx, ctx->h_TypeError, st->tail,
+                          "keyword only argument passed as positional argument");
+                return 0;
+            }
+            arg = args[i];
+        } else if (nkw > 0 && st->keywords[i][0] != '\0') {
+            int k = find_kw(kw, nkw, st->keywords[i]);
+            if (k >= 0) {
+                from_kw = &kw[k];
+                from_kw->used = 1;
+                arg = from_kw->value;
             }
         }
-        HPy_Close(ctx, kw[j].value);
-        kw[j].value_owned = 0;
+        if (HPy_IsNull(arg) && !optional) {
+            set_error(ctx, ctx->h_TypeError, st->tail, "no value for required argument");
+            return 0;
+        }
+        if (!convert_unit(ctx, st, &p, arg, from_kw, va))
+            return 0;
+        i++;
     }
-    if (ht != NULL && t._i != 0) {
+    if ((HPy_ssize_t)i != st->nkeywords) {
+        set_error(ctx, ctx->h_TypeError, st->tail, "mismatched args (too many keywords for fmt)");
+        return 0;
+    }
+    return check_leftovers(ctx, st, i, nargs, kw, nkw);
+}
+
+/* Counts the keyword list; SystemError for an empty name after a named one. */
+static int scan_keywords(HPyContext *ctx, argstate *st, const char **keywords)
+{
+    HPy_ssize_t n = 0;
+    st->keywords = keywords;
+    st->nkeywords = 0;
+    if (keywords == NULL) {
+        set_error(ctx, ctx->h_SystemError, st->tail, "keywords list is NULL");
+        return 0;
+    }
+    while (keywords[n] != NULL && keywords[n][0] == '\0')
+        n++;
+    for (; keywords[n] != NULL; n++) {
+        if (keywords[n][0] == '\0') {
+            set_error(ctx, ctx->h_SystemError, st->tail, "empty keyword parameter name");
+            return 0;
+        }
+    }
+    st->nkeywords = n;
+    return 1;
+}
+
+/* Reads where the format's units end; SystemError for a NULL format. */
+static int start(HPyContext *ctx, argstate *st, HPyTracker *ht, const char *fmt)
+{
+    st->tail = NULL;
+    st->keywords = NULL;
+    st->nkeywords = 0;
+    st->dict = 0;
+    st->tracker._i = 0;
+    if (ht != NULL)
+        ht->_i = 0;
+    if (fmt == NULL) {
+        set_error(ctx, ctx->h_SystemError, NULL, "format string is NULL");
+        return 0;
+    }
+    st->tail = find_tail(fmt);
+    return 1;
+}
+
+/* Creates the tracker when the caller wants one. */
+static int open_tracker(HPyContext *ctx, argstate *st, HPyTracker *ht)
+{
+    if (ht == NULL)
+        return 1;
+    st->tracker = HPyTracker_New(ctx, 0);
+    return st->tracker._i != 0;
+}
+
+/* Hands the tracker to the caller, or closes it after a failure. */
+static int finish(HPyContext *ctx, argstate *st, HPyTracker *ht, int ok)
+{
+    if (ht != NULL && st->tracker._i != 0) {
         if (ok)
-            *ht = t;
+            *ht = st->tracker;
         else
-            HPyTracker_Close(ctx, t);
+            HPyTracker_Close(ctx, st->tracker);
     }
     return ok;
 }
@@ -714,7 +560,6 @@ static kwarg *alloc_kwargs(HPyContext *ctx, kwarg *stack, HPy_ssize_t nkw)
         kw[j].utf8 = NULL;
         kw[j].value = HPy_NULL;
         kw[j].value_owned = 0;
-        kw[j].keep = 0;
         kw[j].used = 0;
     }
     return kw;
@@ -736,42 +581,44 @@ static int kw_name_utf8(HPyContext *ctx, kwarg *k)
 HPyAPI_HELPER int HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args,
                                size_t nargs, const char *fmt, ...)
 {
-    argfmt f;
+    argstate st;
     va_list va;
     int ok;
-    if (ht != NULL)
-        ht->_i = 0;
-    if (!scan_format(ctx, &f, "HPyArg_Parse", fmt, NULL, 0))
+    if (!start(ctx, &st, ht, fmt) || !open_tracker(ctx, &st, ht))
         return 0;
     va_start(va, fmt);
-    ok = parse_and_track(ctx, &f, 0, ht, args, nargs, NULL, 0, &va);
+    ok = parse_positional(ctx, &st, fmt, args, nargs, &va);
     va_end(va);
-    return ok;
+    return finish(ctx, &st, ht, ok);
 }
 
 HPyAPI_HELPER int HPyArg_ParseKeywords(HPyContext *ctx, HPyTracker *ht, const HPy *args,
                                        size_t nargs, HPy kwnames, const char *fmt,
                                        const char *keywords[], ...)
 {
-    argfmt f;
+    argstate st;
     va_list va;
     kwarg stack[ARG_STACK_KW];
     kwarg *kw = stack;
     HPy_ssize_t nkw = 0, j;
     int ok;
 
-    if (ht != NULL)
-        ht->_i = 0;
-    if (!scan_format(ctx, &f, "HPyArg_ParseKeywords", fmt, keywords, 1))
+    if (!start(ctx, &st, ht, fmt) || !scan_keywords(ctx, &st, keywords))
         return 0;
     if (!HPy_IsNull(kwnames)) {
         nkw = HPy_Length(ctx, kwnames);
-        if (nkw < 0)
+        if (nkw < 0) {
+            HPyErr_Clear(ctx);
+            set_error(ctx, ctx->h_SystemError, st.tail,
+                      "could not retrieve length of keyword names tuple");
             return 0;
+        }
     }
+    if (!open_tracker(ctx, &st, ht))
+        return 0;
     kw = alloc_kwargs(ctx, stack, nkw);
     if (kw == NULL)
-        return 0;
+        return finish(ctx, &st, ht, 0);
     ok = 1;
     for (j = 0; j < nkw && ok; j++) {
         kw[j].name = HPy_GetItem_i(ctx, kwnames, j);
@@ -781,20 +628,20 @@ HPyAPI_HELPER int HPyArg_ParseKeywords(HPyContext *ctx, HPyTracker *ht, const HP
     }
     if (ok) {
         va_start(va, keywords);
-        ok = parse_and_track(ctx, &f, 1, ht, args, nargs, kw, nkw, &va);
+        ok = parse_keywords(ctx, &st, fmt, args, nargs, kw, nkw, &va);
         va_end(va);
     }
     close_kwargs(ctx, kw, nkw);
     if (kw != stack)
         free(kw);
-    return ok;
+    return finish(ctx, &st, ht, ok);
 }
 
 HPyAPI_HELPER int HPyArg_ParseKeywordsDict(HPyContext *ctx, HPyTracker *ht, const HPy *args,
                                            HPy_ssize_t nargs, HPy kwds, const char *fmt,
                                            const char *keywords[], ...)
 {
-    argfmt f;
+    argstate st;
     va_list va;
     kwarg stack[ARG_STACK_KW];
     kwarg *kw = stack;
@@ -802,37 +649,34 @@ HPyAPI_HELPER int HPyArg_ParseKeywordsDict(HPyContext *ctx, HPyTracker *ht, cons
     HPy_ssize_t nkw = 0, j;
     int ok;
 
-    if (ht != NULL)
-        ht->_i = 0;
-    if (!scan_format(ctx, &f, "HPyArg_ParseKeywordsDict", fmt, keywords, 1))
+    if (!start(ctx, &st, ht, fmt) || !scan_keywords(ctx, &st, keywords))
         return 0;
     if (nargs < 0) {
-        arg_system_error(ctx, &f, "negative number of arguments");
+        set_error(ctx, ctx->h_SystemError, st.tail, "negative number of arguments");
         return 0;
     }
-    if (f.needs_tracker && ht == NULL) {
-        arg_system_error(ctx, &f, "the 'O' and 's' units need a tracker (ht must not be NULL): "
-                                  "what they hand out lives in handles the tracker keeps");
+    if (!HPy_IsNull(kwds) && !HPyDict_Check(ctx, kwds)) {
+        set_error(ctx, ctx->h_SystemError, st.tail, "keywords argument is not a dict");
         return 0;
     }
+    if (!open_tracker(ctx, &st, ht))
+        return 0;
+    st.dict = 1;
     if (!HPy_IsNull(kwds)) {
-        if (!HPyDict_Check(ctx, kwds)) {
-            arg_system_error(ctx, &f, "the keywords argument is not a dict");
-            return 0;
-        }
         keys = HPyDict_Keys(ctx, kwds);
         if (HPy_IsNull(keys))
-            return 0;
+            return finish(ctx, &st, ht, 0);
         nkw = HPy_Length(ctx, keys);
         if (nkw < 0) {
             HPy_Close(ctx, keys);
-            return 0;
+            return finish(ctx, &st, ht, 0);
         }
     }
     kw = alloc_kwargs(ctx, stack, nkw);
     if (kw == NULL) {
-        HPy_Close(ctx, keys);
-        return 0;
+        if (!HPy_IsNull(keys))
+            HPy_Close(ctx, keys);
+        return finish(ctx, &st, ht, 0);
     }
     ok = 1;
     for (j = 0; j < nkw && ok; j++) {
@@ -850,12 +694,13 @@ HPyAPI_HELPER int HPyArg_ParseKeywordsDict(HPyContext *ctx, HPyTracker *ht, cons
     }
     if (ok) {
         va_start(va, keywords);
-        ok = parse_and_track(ctx, &f, 1, ht, args, (size_t)nargs, kw, nkw, &va);
+        ok = parse_keywords(ctx, &st, fmt, args, (size_t)nargs, kw, nkw, &va);
         va_end(va);
     }
     close_kwargs(ctx, kw, nkw);
     if (kw != stack)
         free(kw);
-    HPy_Close(ctx, keys);
-    return ok;
+    if (!HPy_IsNull(keys))
+        HPy_Close(ctx, keys);
+    return finish(ctx, &st, ht, ok);
 }

@@ -13,20 +13,18 @@
  *   s z        const char * UTF-8, NUL-terminated; NULL gives None -> str
  *   y          const char *, NUL-terminated; NULL gives None  -> bytes
  *   O S        HPy: the object itself; the caller keeps its handle
- *   N          HPy: the object itself; the handle is consumed (closed),
- *              even when HPy_BuildValue fails
  *   (...)      a tuple of the units inside
  *   [...]      a list of the units inside
- *   {k:v,...}  a dict of key/value pairs
- * Spaces, tabs, newlines, ',' and ':' between units are ignored. An empty
- * format gives None, a single unit its value, several units a tuple.
- * A bad format (unknown unit, unbalanced brackets, a dict with an odd number
- * of units) raises SystemError; the arguments of the units before the error
- * are still read, so that their N handles are closed (the ones after it
- * cannot be: their types are unknown). An O/S/N argument that is HPy_NULL
+ *   {k:v,...}  a dict: key ':' value pairs separated by ',' (a trailing
+ *              ',' is allowed)
+ * As upstream HPy, 'N' is refused (handles are never stolen). Spaces,
+ * tabs and newlines between units are ignored, and so are ',' and ':'
+ * outside dicts. An empty format gives None, a single unit its value,
+ * several units a tuple. A bad format raises SystemError with upstream's
+ * texts ("unmatched '(' in the format string passed to HPy_BuildValue",
+ * ...), before any argument is read. An O/S argument that is HPy_NULL
  * propagates the pending exception (SystemError if there is none). On every
- * other error, each handle already created is closed and every N argument
- * is still consumed.
+ * error, each handle already created is closed.
  */
 #include "hpy.h"
 
@@ -34,92 +32,136 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BV_UNITS "ibhBHIlkLKnfdszyOSN"
+#define BV_UNITS "ibhBHIlkLKnfdszyOS"
 #define BV_MAX_DEPTH 200
 
-static int bv_is_separator(char c)
+static int bv_is_space(char c)
 {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == ',' || c == ':';
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r';
 }
 
-static void bv_system_error(HPyContext *ctx, const char *fmt, const char *what, char c)
+/* Separators between the units of a tuple, a list or the top level. */
+static int bv_is_separator(char c)
 {
-    char buf[300];
-    if (c != '\0') {
-        if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-            snprintf(buf, sizeof(buf), "HPy_BuildValue: %s '%c' in the format string \"%.100s\"",
-                     what, c, fmt);
-        else
-            snprintf(buf, sizeof(buf), "HPy_BuildValue: %s '\\x%02x' in the format string "
-                     "\"%.100s\"", what, (unsigned int)(unsigned char)c, fmt);
-    } else {
-        snprintf(buf, sizeof(buf), "HPy_BuildValue: %s in the format string \"%.100s\"",
-                 what, fmt);
-    }
-    HPyErr_SetString(ctx, ctx->h_SystemError, buf);
+    return bv_is_space(c) || c == ',' || c == ':';
 }
+
+static void bv_error(HPyContext *ctx, const char *msg)
+{
+    HPyErr_SetString(ctx, ctx->h_SystemError, msg);
+}
+
+/* "<what> '<c>' in the format string passed to HPy_BuildValue" */
+static void bv_char_error(HPyContext *ctx, const char *what, char c)
+{
+    char buf[120];
+    if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
+        snprintf(buf, sizeof(buf), "%s '%c' in the format string passed to HPy_BuildValue",
+                 what, c);
+    else
+        snprintf(buf, sizeof(buf), "%s '\\x%02x' in the format string passed to HPy_BuildValue",
+                 what, (unsigned int)(unsigned char)c);
+    bv_error(ctx, buf);
+}
+
+static const char BV_NO_N[] =
+    "HPy_BuildValue does not support the 'N' formatting unit. Instead, use the 'O' "
+    "formatting unit and manually close the handle in the caller if necessary. HPy API "
+    "functions never 'steal' handles and always make a duplicate handle if needed, the "
+    "'ownership' of the original handle is never 'transferred'. ";
 
 static char bv_closer(char open)
 {
     return open == '(' ? ')' : open == '[' ? ']' : '}';
 }
 
-/* Validates the units from *p up to `end` ('\0' for the top level) and
- * moves *p past it. Returns the number of units at this level, or -1 with
- * a SystemError set (only when ctx is not NULL; without ctx the format is
- * known to be valid). */
-static HPy_ssize_t bv_scan(HPyContext *ctx, const char *fmt, const char **p, char end, int depth,
-                           const char **errpos)
+/* Positions in a dict: what may come next. */
+enum { BV_KEY, BV_COLON, BV_VALUE, BV_COMMA };
+
+/* Validates the units from *p up to the closer of `open` ('\0' for the top
+ * level) and moves *p past it. Returns the number of units at this level,
+ * or -1 with a SystemError set (only when ctx is not NULL; without ctx the
+ * format is known to be valid). `outer` is the outermost bracket still
+ * open, which an unterminated format names. */
+static HPy_ssize_t bv_scan(HPyContext *ctx, const char **p, char open, char outer, int depth)
 {
+    char end = open == '\0' ? '\0' : bv_closer(open);
+    int dict = open == '{', where = BV_KEY;
     HPy_ssize_t n = 0;
     for (;;) {
         char c = **p;
-        if (c == '\0') {
-            if (end != '\0') {
-                *errpos = *p;
-                if (ctx != NULL) {
-                    char what[60];
-                    snprintf(what, sizeof(what), "unbalanced brackets (missing '%c')", end);
-                    bv_system_error(ctx, fmt, what, '\0');
-                }
+        if (c == '\0' && end != '\0') {
+            if (ctx != NULL)
+                bv_char_error(ctx, "unmatched", outer);
+            return -1;
+        }
+        if (c == '\0')
+            return n;
+        (*p)++;
+        if (c == end) {
+            if (dict && (where == BV_COLON || where == BV_VALUE)) {
+                if (ctx != NULL)
+                    bv_error(ctx, "missing ':' in the format string passed to HPy_BuildValue");
                 return -1;
             }
             return n;
         }
-        (*p)++;
-        if (c == end)
-            return n;
-        if (bv_is_separator(c))
+        if (dict && bv_is_space(c))
             continue;
-        if (c == '(' || c == '[' || c == '{') {
-            HPy_ssize_t inner;
-            if (depth >= BV_MAX_DEPTH) {
-                *errpos = *p - 1;
+        if (dict && c == ',') {
+            if (where != BV_COMMA) {
                 if (ctx != NULL)
-                    bv_system_error(ctx, fmt, "too deeply nested brackets", '\0');
+                    bv_error(ctx, "unexpected ',' in the format string passed to HPy_BuildValue");
                 return -1;
             }
-            inner = bv_scan(ctx, fmt, p, bv_closer(c), depth + 1, errpos);
-            if (inner < 0)
-                return -1;
-            if (c == '{' && inner % 2 != 0) {
-                *errpos = *p - 1;
+            where = BV_KEY;
+            continue;
+        }
+        if (dict && c == ':') {
+            if (where != BV_COLON) {
                 if (ctx != NULL)
-                    bv_system_error(ctx, fmt, "a dict needs an even number of units "
-                                    "(key:value pairs)", '\0');
+                    bv_error(ctx, "unexpected ':' in the format string passed to HPy_BuildValue");
                 return -1;
             }
-        } else if (c == ')' || c == ']' || c == '}') {
-            *errpos = *p - 1;
+            where = BV_VALUE;
+            continue;
+        }
+        if (!dict && bv_is_separator(c))
+            continue;
+        if (dict && where == BV_COLON) {
             if (ctx != NULL)
-                bv_system_error(ctx, fmt, "unbalanced brackets: unexpected", c);
+                bv_error(ctx, "missing ':' in the format string passed to HPy_BuildValue");
+            return -1;
+        }
+        if (dict && where == BV_COMMA) {
+            if (ctx != NULL)
+                bv_error(ctx, "missing ',' in the format string passed to HPy_BuildValue");
+            return -1;
+        }
+        if (c == '(' || c == '[' || c == '{') {
+            if (depth >= BV_MAX_DEPTH) {
+                if (ctx != NULL)
+                    bv_error(ctx, "too deeply nested brackets in the format string passed to "
+                                  "HPy_BuildValue");
+                return -1;
+            }
+            if (bv_scan(ctx, p, c, outer != '\0' ? outer : c, depth + 1) < 0)
+                return -1;
+        } else if (c == ')' || c == ']' || c == '}') {
+            if (ctx != NULL)
+                bv_char_error(ctx, "unmatched", open != '\0' ? open : c);
+            return -1;
+        } else if (c == 'N') {
+            if (ctx != NULL)
+                bv_error(ctx, BV_NO_N);
             return -1;
         } else if (strchr(BV_UNITS, c) == NULL) {
-            *errpos = *p - 1;
             if (ctx != NULL)
-                bv_system_error(ctx, fmt, "bad format char", c);
+                bv_char_error(ctx, "bad format char", c);
             return -1;
         }
+        if (dict)
+            where = where == BV_KEY ? BV_COLON : BV_COMMA;
         n++;
     }
 }
@@ -133,52 +175,19 @@ typedef struct {
 
 static HPy bv_item(bvstate *st, const char **p);
 
-/* Reads the arguments of the units in [fmt, end) and closes the N ones
- * (after a format error, whose units from `end` on are not known). */
-static void bv_consume(HPyContext *ctx, const char *fmt, const char *end, va_list *va)
-{
-    const char *p;
-    for (p = fmt; p < end && *p != '\0'; p++) {
-        switch (*p) {
-        case 'i': case 'b': case 'h': case 'B': case 'H': (void)va_arg(*va, int); break;
-        case 'I': (void)va_arg(*va, unsigned int); break;
-        case 'l': (void)va_arg(*va, long); break;
-        case 'k': (void)va_arg(*va, unsigned long); break;
-        case 'L': (void)va_arg(*va, long long); break;
-        case 'K': (void)va_arg(*va, unsigned long long); break;
-        case 'n': (void)va_arg(*va, HPy_ssize_t); break;
-        case 'f': case 'd': (void)va_arg(*va, double); break;
-        case 's': case 'z': case 'y': (void)va_arg(*va, const char *); break;
-        case 'O': case 'S': (void)va_arg(*va, HPy); break;
-        case 'N': {
-            HPy h = va_arg(*va, HPy);
-            if (!HPy_IsNull(h))
-                HPy_Close(ctx, h);
-            break;
-        }
-        default: break;
-        }
-    }
-}
-
-/* A handle argument (O, S, N): HPy_NULL propagates the error. */
-static HPy bv_handle_arg(bvstate *st, char unit)
+/* A handle argument (O, S): HPy_NULL propagates the error. */
+static HPy bv_handle_arg(bvstate *st)
 {
     HPyContext *ctx = st->ctx;
     HPy h = va_arg(*st->va, HPy);
-    if (st->failed) {
-        if (unit == 'N' && !HPy_IsNull(h))
-            HPy_Close(ctx, h);
+    if (st->failed)
         return HPy_NULL;
-    }
     if (HPy_IsNull(h)) {
         if (!HPyErr_Occurred(ctx))
-            HPyErr_SetString(ctx, ctx->h_SystemError, "NULL object passed to HPy_BuildValue");
+            HPyErr_SetString(ctx, ctx->h_SystemError, "HPy_NULL object passed to HPy_BuildValue");
         st->failed = 1;
         return HPy_NULL;
     }
-    if (unit == 'N')
-        return h;
     return HPy_Dup(ctx, h);
 }
 
@@ -193,8 +202,8 @@ static HPy bv_check(bvstate *st, HPy h)
 static HPy bv_container(bvstate *st, const char **p, char open)
 {
     HPyContext *ctx = st->ctx;
-    const char *q = *p, *errpos = NULL;
-    HPy_ssize_t n = bv_scan(NULL, st->fmt, &q, bv_closer(open), 0, &errpos), i, filled = 0;
+    const char *q = *p;
+    HPy_ssize_t n = bv_scan(NULL, &q, open, open, 0), i, filled = 0;
     HPy stack_items[8];
     HPy *items = stack_items;
     HPy result = HPy_NULL;
@@ -320,12 +329,11 @@ static HPy bv_item(bvstate *st, const char **p)
     }
     case 'O':
     case 'S':
-    case 'N':
-        return bv_handle_arg(st, c);
+        return bv_handle_arg(st);
     default:
         /* cannot happen: the format was validated */
         if (!st->failed) {
-            bv_system_error(ctx, st->fmt, "bad format char", c);
+            bv_error(ctx, "internal error in HPy_BuildValue");
             st->failed = 1;
         }
         return HPy_NULL;
@@ -334,26 +342,21 @@ static HPy bv_item(bvstate *st, const char **p)
 
 HPyAPI_HELPER HPy HPy_BuildValue(HPyContext *ctx, const char *fmt, ...)
 {
-    const char *p, *errpos = NULL;
+    const char *p;
     HPy_ssize_t n;
     va_list va;
     bvstate st;
     HPy result = HPy_NULL;
 
     if (fmt == NULL) {
-        HPyErr_SetString(ctx, ctx->h_SystemError, "HPy_BuildValue: the format string is NULL");
+        bv_error(ctx, "NULL format string passed to HPy_BuildValue");
         return HPy_NULL;
     }
     p = fmt;
-    n = bv_scan(ctx, fmt, &p, '\0', 0, &errpos);
-    va_start(va, fmt);
-    if (n < 0) {
-        /* the arguments of the units before the error are known: consume
-         * them, so that their N handles are closed */
-        bv_consume(ctx, fmt, errpos, &va);
-        va_end(va);
+    n = bv_scan(ctx, &p, '\0', '\0', 0);
+    if (n < 0)
         return HPy_NULL;
-    }
+    va_start(va, fmt);
 
     st.ctx = ctx;
     st.fmt = fmt;

@@ -1,8 +1,8 @@
 /* HPyBytes_FromStringAndSize: a bytes object copied from a C buffer.
  *
- * Unlike PyBytes_FromStringAndSize, a NULL buffer is only accepted for an
- * empty result: HPy objects are immutable once handed out, so there is no
- * way to fill uninitialised bytes afterwards.
+ * Unlike PyBytes_FromStringAndSize, a NULL buffer is refused (ValueError,
+ * as upstream HPy, even for size 0): HPy objects are immutable once handed
+ * out, so there is no way to fill uninitialised bytes afterwards.
  *
  * Shared by the cpython ABI and the universal host (see docs/internals.md). */
 #include "hpy.h"
@@ -10,16 +10,10 @@
 HPy ctx_Bytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
 {
     (void)ctx;
-    if (len < 0) {
-        PyErr_SetString(PyExc_SystemError,
-                        "HPyBytes_FromStringAndSize: negative size passed");
+    if (bytes == NULL) {
+        PyErr_SetString(PyExc_ValueError, "NULL char * passed to HPyBytes_FromStringAndSize");
         return HPy_NULL;
     }
-    if (bytes == NULL && len > 0) {
-        PyErr_SetString(PyExc_ValueError,
-                        "HPyBytes_FromStringAndSize: NULL char * passed with a non-zero size "
-                        "(HPy does not support uninitialised bytes objects)");
-        return HPy_NULL;
-    }
+    /* a negative size: CPython's SystemError, as upstream */
     return _py2h(PyBytes_FromStringAndSize(bytes, (Py_ssize_t)len));
 }

@@ -13,24 +13,29 @@
  *              size_t/HPy_ssize_t, ptrdiff_t, intmax_t)
  *   type
  *     %        a literal '%' (no flags, width, ...)
- *     c        an int code point (0..0x10FFFF); no width or precision
+ *     c        an int code point (0..0x10FFFF); no width, precision or '0'
+ *              (SystemError)
  *     d i      a signed integer;  u x X o  an unsigned one; the precision
  *              is the minimal number of digits (zeros are added in front;
  *              "%.0d" of 0 is "0" as in CPython)
  *     s        a NUL-terminated UTF-8 C string (invalid UTF-8 is replaced
- *              by U+FFFD; NULL gives "(null)"); the precision limits the
- *              number of bytes read
+ *              by U+FFFD; NULL raises SystemError); the precision limits
+ *              the number of bytes read
  *     ls       a NUL-terminated wchar_t string; the precision limits the
  *              number of wchar_t read
- *     p        a pointer, as 0x followed by hex digits
- *     U        an HPy str
+ *     p        a pointer, as 0x followed by hex digits; no width, precision
+ *              or '0'
+ *     U        an HPy str (HPy_NULL raises SystemError)
  *     V        an HPy str, or HPy_NULL followed by a UTF-8 C string used
  *              in its place (two arguments: HPy, const char *)
- *     S R A    str(), repr() or ascii() of an HPy (HPy_NULL gives "<NULL>")
+ *     S R A    str(), repr() or ascii() of an HPy (HPy_NULL raises
+ *              SystemError)
+ *   The '0' flag is for the integer types only (SystemError otherwise).
  *   The width counts code points; for s, U, V, S, R, A the precision
  *   counts code points too, except for s (bytes).
- * Text outside conversions is UTF-8 (invalid bytes replaced by U+FFFD).
- * An unknown conversion raises SystemError.
+ * The format string must be ASCII (ValueError at the first other byte, as
+ * upstream HPy). An unknown conversion raises SystemError "invalid format
+ * string", a width or precision above INT_MAX ValueError.
  *
  * The text is accumulated as UTF-8 in a growing buffer; the str objects of
  * the HPy conversions are concatenated as objects (so that any str, even
@@ -105,7 +110,7 @@ static int fb_reserve(fmtbuf *fb, size_t extra)
     fb->cap = cap;
     return 1;
 nomem:
-    HPyErr_NoMemory(fb->ctx);
+    HPyErr_SetString(fb->ctx, fb->ctx->h_MemoryError, "cannot allocate memory for string format");
     fb->failed = 1;
     return 0;
 }
@@ -267,15 +272,33 @@ static void fb_put_codepoint(fmtbuf *fb, unsigned long cp)
     fb_put(fb, b, n);
 }
 
+/* SystemError "invalid format string", with what is wrong appended. */
 static void fb_system_error(fmtbuf *fb, const char *what, const char *spec, size_t spec_len)
 {
     char buf[200];
     if (fb->failed)
         return;
-    snprintf(buf, sizeof(buf), "HPyUnicode_FromFormat: %s '%.*s'", what,
+    snprintf(buf, sizeof(buf), "invalid format string (%s '%.*s')", what,
              (int)(spec_len > 40 ? 40 : spec_len), spec);
     HPyErr_SetString(fb->ctx, fb->ctx->h_SystemError, buf);
     fb->failed = 1;
+}
+
+/* Raises `exc` with a fixed message (the first error wins). */
+static void fb_error(fmtbuf *fb, HPy exc, const char *msg)
+{
+    if (fb->failed)
+        return;
+    HPyErr_SetString(fb->ctx, exc, msg);
+    fb->failed = 1;
+}
+
+/* The text of a unit-specific SystemError: `fmt` has one %c. */
+static void fb_unit_error(fmtbuf *fb, const char *fmt, char unit)
+{
+    char buf[120];
+    snprintf(buf, sizeof(buf), fmt, unit);
+    fb_error(fb, fb->ctx->h_SystemError, buf);
 }
 
 /* Appends the str `s` (consumed) with precision and width in code points. */
@@ -405,16 +428,20 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         else if (*f == '0') zero = 1;
         else break;
     }
-    if (!read_number(&f, va, &width, &star))
-        goto bad_number;
+    if (!read_number(&f, va, &width, &star)) {
+        fb_error(fb, ctx->h_ValueError, "width too big");
+        goto skip_rest;
+    }
     if (star && width < 0) {
         left = 1;
         width = width == LONG_MIN ? -1 : -width;
     }
     if (*f == '.') {
         f++;
-        if (!read_number(&f, va, &prec, &star))
-            goto bad_number;
+        if (!read_number(&f, va, &prec, &star)) {
+            fb_error(fb, ctx->h_ValueError, "precision too big");
+            goto skip_rest;
+        }
         if (!star && prec < 0)
             prec = 0;      /* "%.d": precision zero, as in printf */
     }
@@ -456,6 +483,14 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
     }
     if (length != 0 && strchr("diuxXo", type) == NULL) {
         fb_system_error(fb, "invalid length modifier in conversion", spec, (size_t)(f - spec));
+        return;
+    }
+    if (zero && strchr("cpsUVSRA", type) != NULL) {
+        fb_unit_error(fb, "formatting unit '%%%c' does not support 0-padding", type);
+        return;
+    }
+    if ((width >= 0 || prec >= 0) && (type == 'c' || type == 'p')) {
+        fb_unit_error(fb, "formatting unit '%%%c' does not support width nor precision", type);
         return;
     }
 
@@ -511,7 +546,6 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
             }
             return;
         }
-        /* width and precision are ignored, as CPython does */
         fb_put_codepoint(fb, (unsigned long)cp);
         return;
     }
@@ -525,8 +559,11 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
     case 's': {
         const char *s = va_arg(*va, const char *);
         size_t n = 0;
-        if (s == NULL)
-            s = "(null)";
+        if (s == NULL) {
+            fb_error(fb, ctx->h_SystemError,
+                     "null c string passed as value for formatting unit '%s'");
+            return;
+        }
         if (prec >= 0) {
             while (n < (size_t)prec && s[n] != '\0')
                 n++;
@@ -555,12 +592,12 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
             fb_put_text_padded(fb, alt, n, width, left);
             return;
         }
-        if (HPy_IsNull(obj) || !HPyUnicode_Check(ctx, obj)) {
-            char buf[100];
-            snprintf(buf, sizeof(buf), "HPyUnicode_FromFormat: the argument of %%%c is %s", type,
-                     HPy_IsNull(obj) ? "HPy_NULL" : "not a str");
-            HPyErr_SetString(ctx, ctx->h_SystemError, buf);
-            fb->failed = 1;
+        if (HPy_IsNull(obj)) {
+            fb_error(fb, ctx->h_SystemError, "HPy_NULL passed as value for formatting unit '%U'");
+            return;
+        }
+        if (!HPyUnicode_Check(ctx, obj)) {
+            fb_unit_error(fb, "the value for formatting unit '%%%c' is not a str", type);
             return;
         }
         fb_put_obj_padded(fb, HPy_Dup(ctx, obj), width, prec, left);
@@ -573,9 +610,12 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         HPy s;
         if (fb->failed)
             return;
-        if (HPy_IsNull(obj))
-            s = HPyUnicode_FromString(ctx, "<NULL>");
-        else if (type == 'S')
+        if (HPy_IsNull(obj)) {
+            fb_error(fb, ctx->h_SystemError,
+                     "HPy_NULL passed as value for formatting unit '%S' or '%R' or '%A'");
+            return;
+        }
+        if (type == 'S')
             s = HPy_Str(ctx, obj);
         else if (type == 'R')
             s = HPy_Repr(ctx, obj);
@@ -589,9 +629,7 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         return;
     }
 
-bad_number:
-    fb_system_error(fb, "too large width or precision in conversion", spec,
-                    (size_t)(f - spec) + 1);
+skip_rest:
     /* skip the rest of the format: the arguments can no longer be read */
     while (*f != '\0')
         f++;
@@ -605,14 +643,24 @@ static HPy format_impl(HPyContext *ctx, const char *fmt, va_list *va)
     HPy result;
 
     if (fmt == NULL) {
-        HPyErr_SetString(ctx, ctx->h_SystemError, "HPyUnicode_FromFormat: the format is NULL");
+        HPyErr_SetString(ctx, ctx->h_SystemError, "invalid format string (NULL)");
         return HPy_NULL;
     }
     fb_init(&fb, ctx);
     while (*f != '\0' && !fb.failed) {
         const char *run = f;
-        while (*f != '\0' && *f != '%')
+        while (*f != '\0' && *f != '%') {
+            if ((unsigned char)*f >= 0x80) {
+                char buf[100];
+                snprintf(buf, sizeof(buf), "expected an ASCII-encoded format string, "
+                         "got a non-ASCII byte: 0x%02x", (unsigned int)(unsigned char)*f);
+                fb_error(&fb, ctx->h_ValueError, buf);
+                break;
+            }
             f++;
+        }
+        if (fb.failed)
+            break;
         if (f > run)
             fb_put_utf8(&fb, run, (size_t)(f - run));
         if (*f == '%')

@@ -32,21 +32,25 @@ HPyAPI_HELPER int HPyHelpers_AddType(HPyContext *ctx, HPy obj, const char *name,
 
 /* Turns vectorcall arguments (positional values, then the values of the
  * keywords named in the tuple `kwnames`) into a tuple and a dict, like a
- * call through tp_call receives them. *out_kwd is HPy_NULL when there are
- * no keywords. Returns 1 on success; 0 with an exception set on failure,
- * with both outputs set to HPy_NULL. */
+ * call through tp_call receives them. As upstream HPy, *out_pos_args is
+ * HPy_NULL when there are no positional arguments and *out_kwd is HPy_NULL
+ * when there are no keywords. Returns 1 on success; 0 with an exception set
+ * on failure, with both outputs set to HPy_NULL. */
 HPyAPI_HELPER int HPyHelpers_PackArgsAndKeywords(HPyContext *ctx, const HPy *args, size_t nargs,
-                                                 HPy kwnames, HPy *out_args_tuple, HPy *out_kwd)
+                                                 HPy kwnames, HPy *out_pos_args, HPy *out_kwd)
 {
-    HPy tuple, dict = HPy_NULL;
+    HPy tuple = HPy_NULL, dict = HPy_NULL;
     HPy_ssize_t nkw = 0, i;
 
-    if (out_args_tuple == NULL || out_kwd == NULL) {
-        HPyErr_SetString(ctx, ctx->h_SystemError,
-                         "HPyHelpers_PackArgsAndKeywords: the output pointers must not be NULL");
+    if (out_pos_args == NULL) {
+        HPyErr_SetString(ctx, ctx->h_SystemError, "argument 'out_pos_args' must not be NULL");
         return 0;
     }
-    *out_args_tuple = HPy_NULL;
+    if (out_kwd == NULL) {
+        HPyErr_SetString(ctx, ctx->h_SystemError, "argument 'out_kwd' must not be NULL");
+        return 0;
+    }
+    *out_pos_args = HPy_NULL;
     *out_kwd = HPy_NULL;
     if (nargs > (size_t)HPY_SSIZE_T_MAX) {
         HPyErr_SetString(ctx, ctx->h_SystemError,
@@ -58,9 +62,11 @@ HPyAPI_HELPER int HPyHelpers_PackArgsAndKeywords(HPyContext *ctx, const HPy *arg
         if (nkw < 0)
             return 0;
     }
-    tuple = HPyTuple_FromArray(ctx, args, (HPy_ssize_t)nargs);
-    if (HPy_IsNull(tuple))
-        return 0;
+    if (nargs > 0) {
+        tuple = HPyTuple_FromArray(ctx, args, (HPy_ssize_t)nargs);
+        if (HPy_IsNull(tuple))
+            return 0;
+    }
     if (nkw > 0) {
         dict = HPyDict_New(ctx);
         if (HPy_IsNull(dict))
@@ -76,12 +82,13 @@ HPyAPI_HELPER int HPyHelpers_PackArgsAndKeywords(HPyContext *ctx, const HPy *arg
                 goto error;
         }
     }
-    *out_args_tuple = tuple;
+    *out_pos_args = tuple;
     *out_kwd = dict;
     return 1;
 
 error:
-    HPy_Close(ctx, tuple);
+    if (!HPy_IsNull(tuple))
+        HPy_Close(ctx, tuple);
     if (!HPy_IsNull(dict))
         HPy_Close(ctx, dict);
     return 0;

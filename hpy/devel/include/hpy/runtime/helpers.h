@@ -28,7 +28,7 @@ HPyAPI_HELPER HPy HPyErr_Format(HPyContext *ctx, HPy h_type, const char *fmt, ..
 HPyAPI_HELPER int HPyHelpers_AddType(HPyContext *ctx, HPy obj, const char *name,
                                      HPyType_Spec *hpyspec, HPyType_SpecParam *params);
 HPyAPI_HELPER int HPyHelpers_PackArgsAndKeywords(HPyContext *ctx, const HPy *args, size_t nargs,
-                                                 HPy kwnames, HPy *out_args_tuple, HPy *out_kwd);
+                                                 HPy kwnames, HPy *out_pos_args, HPy *out_kwd);
 HPyAPI_HELPER HPy HPyTuple_Pack(HPyContext *ctx, HPy_ssize_t n, ...);
 
 /* structseq.c */
