@@ -70,13 +70,31 @@ static int kernel_uses_tsc(void)
     return strcmp(buf, "tsc\n") == 0 || strcmp(buf, "tsc") == 0;
 }
 
+/* One (TSC, CLOCK_MONOTONIC) pair read at the same moment: the clock is
+ * read between two TSC readings, and of a few tries the tightest bracket
+ * wins, so that a preemption between the readings (milliseconds on a busy
+ * machine) does not skew the rate measured from two such pairs. */
+static void read_clock_pair(uint64_t *tsc, uint64_t *ns)
+{
+    uint64_t best_width = UINT64_MAX;
+    int i;
+    for (i = 0; i < 8; i++) {
+        uint64_t a = __rdtsc();
+        uint64_t n = now_ns();
+        uint64_t b = __rdtsc();
+        if (b - a < best_width) {
+            best_width = b - a;
+            *tsc = a + (b - a) / 2;
+            *ns = n;
+        }
+    }
+}
+
 static void init_clock(void)
 {
     use_tsc = kernel_uses_tsc();
-    if (use_tsc) {
-        tsc0 = __rdtsc();
-        ns0 = now_ns();
-    }
+    if (use_tsc)
+        read_clock_pair(&tsc0, &ns0);
 }
 
 /* Measures ns_per_tick once, when first needed, over the time elapsed
@@ -90,10 +108,7 @@ static void measure_rate(void)
     if (ns_per_tick != 0)
         return;
     for (;;) {
-        uint64_t a = __rdtsc();
-        n = now_ns();
-        uint64_t b = __rdtsc();
-        t = a + (b - a) / 2;
+        read_clock_pair(&t, &n);
         if (n - ns0 >= 10000000u)
             break;
     }
