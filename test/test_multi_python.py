@@ -17,6 +17,29 @@ import pytest
 
 from support import REPO, Builder
 
+# The integer conversions behave as the running CPython's C API: on 3.8 and
+# 3.9 that honours __int__ (with a DeprecationWarning). Used by both the
+# universal module and the cpython-ABI one below.
+CONVERSIONS_METH = """
+HPyDef_METH(conversions, "conversions", HPyFunc_O)
+static HPy conversions_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long a = HPyLong_AsLong(ctx, arg);
+    if (a == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int32_t b = HPyLong_AsInt32_t(ctx, arg);
+    if (b == -1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    unsigned long c = HPyLong_AsUnsignedLongMask(ctx, arg);
+    if (c == (unsigned long)-1 && HPyErr_Occurred(ctx))
+        return HPy_NULL;
+    int d;
+    if (!HPyArg_Parse(ctx, NULL, &arg, 1, "i", &d))
+        return HPy_NULL;
+    return HPy_BuildValue(ctx, "(llki)", a, (long)b, c, d);
+}
+"""
+
 SOURCE = """
     HPyDef_METH(add_ints, "add_ints", HPyFunc_VARARGS)
     static HPy add_ints_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
@@ -64,26 +87,7 @@ SOURCE = """
         HPy_Close(ctx, keys);
         return res;
     }
-    /* The integer conversions behave as the running CPython's C API: on 3.8
-     * and 3.9 that honours __int__ (with a DeprecationWarning). */
-    HPyDef_METH(conversions, "conversions", HPyFunc_O)
-    static HPy conversions_impl(HPyContext *ctx, HPy self, HPy arg)
-    {
-        long a = HPyLong_AsLong(ctx, arg);
-        if (a == -1 && HPyErr_Occurred(ctx))
-            return HPy_NULL;
-        int32_t b = HPyLong_AsInt32_t(ctx, arg);
-        if (b == -1 && HPyErr_Occurred(ctx))
-            return HPy_NULL;
-        unsigned long c = HPyLong_AsUnsignedLongMask(ctx, arg);
-        if (c == (unsigned long)-1 && HPyErr_Occurred(ctx))
-            return HPy_NULL;
-        int d;
-        if (!HPyArg_Parse(ctx, NULL, &arg, 1, "i", &d))
-            return HPy_NULL;
-        return HPy_BuildValue(ctx, "(llki)", a, (long)b, c, d);
-    }
-    typedef struct { long x; HPyField tag; } BoxObject;
+""" + textwrap.indent(CONVERSIONS_METH, "    ") + """    typedef struct { long x; HPyField tag; } BoxObject;
     HPyType_HELPERS(BoxObject)
 
     HPyDef_SLOT(Box_new, HPy_tp_new)
@@ -222,24 +226,7 @@ CONVERSIONS_C = """
 
 /* The inline fast paths of the cpython ABI take exact ints only; anything
  * else reaches the C API of the version the module is built for. */
-HPyDef_METH(conversions, "conversions", HPyFunc_O)
-static HPy conversions_impl(HPyContext *ctx, HPy self, HPy arg)
-{
-    long a = HPyLong_AsLong(ctx, arg);
-    if (a == -1 && HPyErr_Occurred(ctx))
-        return HPy_NULL;
-    int32_t b = HPyLong_AsInt32_t(ctx, arg);
-    if (b == -1 && HPyErr_Occurred(ctx))
-        return HPy_NULL;
-    unsigned long c = HPyLong_AsUnsignedLongMask(ctx, arg);
-    if (c == (unsigned long)-1 && HPyErr_Occurred(ctx))
-        return HPy_NULL;
-    int d;
-    if (!HPyArg_Parse(ctx, NULL, &arg, 1, "i", &d))
-        return HPy_NULL;
-    return HPy_BuildValue(ctx, "(llki)", a, (long)b, c, d);
-}
-static HPyDef *defines[] = { &conversions, NULL };
+""" + CONVERSIONS_METH + """static HPyDef *defines[] = { &conversions, NULL };
 static HPyModuleDef moddef = { .defines = defines };
 HPy_MODINIT(conv, moddef)
 """
