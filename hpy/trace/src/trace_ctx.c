@@ -78,6 +78,7 @@ static void read_clock_pair(uint64_t *tsc, uint64_t *ns)
 {
     uint64_t best_width = UINT64_MAX;
     int i;
+    *tsc = *ns = 0;
     for (i = 0; i < 8; i++) {
         uint64_t a = __rdtsc();
         uint64_t n = now_ns();

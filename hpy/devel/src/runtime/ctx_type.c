@@ -1525,8 +1525,10 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
             b.d.flags |= _HPY_TYPE_F_FAST_NEW;
         if ((b.d.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
                 !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
-                b.d.traverse == NULL && b.d.destroy == NULL)
+                b.d.traverse == NULL && b.d.destroy == NULL) {
             b.d.flags |= _HPY_TYPE_F_PLAIN;
+            tp->tp_dealloc = _HPyType_DeallocPlain; /* no instance exists yet */
+        }
         b.d.hpy_type = tp;
         *d = b.d;
         d->magic = b.d.placement == _HPY_PLACE_FIXED ? _HPY_TYPEDATA_MAGIC_FIXED

@@ -486,17 +486,24 @@ static _HPy_NOINLINE void dealloc_general(PyObject *self);
 _HPy_HIDDEN void
 _HPyType_Dealloc(PyObject *self)
 {
+    dealloc_general(self);
+}
+
+/* The tp_dealloc of _HPY_TYPE_F_PLAIN types, chosen when the type is made,
+ * so that the common case needs no type data: an instance of the type
+ * itself (not of a subclass, whose tp_dealloc is CPython's and calls this
+ * one) without a finalizer (Python code may give the type __del__ later)
+ * only has its memory to free. */
+_HPy_HIDDEN void
+_HPyType_DeallocPlain(PyObject *self)
+{
     PyTypeObject *tp = Py_TYPE(self);
-    const _HPyTypeData *d = _HPyType_Payload(tp);
-    /* PLAIN types have the FIXED placement */
-    if (d != NULL && d->magic == _HPY_TYPEDATA_MAGIC_FIXED) {
-        /* the most common case: nothing to do but free the memory */
-        if ((d->flags & (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN)) ==
-                    (_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_PLAIN) && tp->tp_finalize == NULL) {
-            tp->tp_free(self);
+    if (tp->tp_dealloc == _HPyType_DeallocPlain && tp->tp_finalize == NULL) {
+        tp->tp_free(self);
+        /* a static type that inherited this function holds no reference */
+        if (tp->tp_flags & Py_TPFLAGS_HEAPTYPE)
             Py_DECREF(tp);
-            return;
-        }
+        return;
     }
     dealloc_general(self);
 }

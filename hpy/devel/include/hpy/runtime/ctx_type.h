@@ -61,8 +61,9 @@
                                        HPy_New is tp_alloc plus struct_offset. Layout only,
                                        so Python subclasses keep it in their copy */
 #define _HPY_TYPE_F_PLAIN     0x40u /* SIMPLE, its base is `object`, not GC, no weak
-                                       references, no traverse nor destroy: tp_dealloc is
-                                       tp_free and the type's decref (unless tp_finalize).
+                                       references, no traverse nor destroy: its tp_dealloc
+                                       is _HPyType_DeallocPlain (tp_free and the type's
+                                       decref, unless tp_finalize).
                                        Trusted only together with DEFINED (runtime copies
                                        that do not know this bit clear DEFINED in the
                                        copies they make for Python subclasses) */
@@ -201,6 +202,9 @@ _HPy_HIDDEN void _HPyType_GCInit(void);
 /* Whether the chain of `tp` (a new HPy type) is _HPY_TYPE_F_SIMPLE. */
 _HPy_HIDDEN int _HPyType_IsSimple(PyTypeObject *tp);
 _HPy_HIDDEN void _HPyType_Dealloc(PyObject *self);
+/* tp_dealloc of _HPY_TYPE_F_PLAIN types (HPyType_FromSpec installs it once
+ * the type is known to be plain) */
+_HPy_HIDDEN void _HPyType_DeallocPlain(PyObject *self);
 _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg);
 _HPy_HIDDEN int _HPyType_Clear(PyObject *self);
 /* Clears the HPyFields of `self` (every distinct traverse implementation of
