@@ -347,6 +347,45 @@ CORPUS = snippet("""
         return NONE;
     }
 
+    /* a word that is no tracker or builder: unmapped, or a pointer into a
+       real one (it must be reported without being dereferenced) */
+    HPyDef_METH(tracker_garbage, "tracker_garbage", HPyFunc_NOARGS)
+    static HPy tracker_garbage_impl(HPyContext *ctx, HPy self)
+    {
+        HPyTracker ht;
+        ht._i = 0x1230;
+        HPyTracker_Close(ctx, ht);
+        return NONE;
+    }
+
+    HPyDef_METH(tracker_add_garbage, "tracker_add_garbage", HPyFunc_O)
+    static HPy tracker_add_garbage_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPyTracker ht;
+        ht._i = 0x1238;
+        if (HPyTracker_Add(ctx, ht, arg) < 0)
+            return HPy_NULL;
+        return NONE;
+    }
+
+    HPyDef_METH(list_builder_garbage, "list_builder_garbage", HPyFunc_NOARGS)
+    static HPy list_builder_garbage_impl(HPyContext *ctx, HPy self)
+    {
+        HPyListBuilder b;
+        b._lst = 0x1230;
+        return HPyListBuilder_Build(ctx, b);
+    }
+
+    HPyDef_METH(tuple_builder_inside, "tuple_builder_inside", HPyFunc_O)
+    static HPy tuple_builder_inside_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 1);
+        HPyTupleBuilder inside = { b._tup + 4 };
+        HPyTupleBuilder_Set(ctx, inside, 0, arg);
+        HPyTupleBuilder_Cancel(ctx, b);
+        return NONE;
+    }
+
     /* ---- raw data (abort only: a memory fault cannot be recovered) ---- */
 
     HPyDef_METH(utf8_after_close, "utf8_after_close", HPyFunc_O)
@@ -438,6 +477,10 @@ CORPUS = snippet("""
     @EXPORT(field_store_closed)
     @EXPORT(global_store_closed)
     @EXPORT(tracker_double_close)
+    @EXPORT(tracker_garbage)
+    @EXPORT(tracker_add_garbage)
+    @EXPORT(list_builder_garbage)
+    @EXPORT(tuple_builder_inside)
     @EXPORT(utf8_after_close)
     @EXPORT(bytes_after_close)
     @EXPORT(bytes_write)
@@ -523,6 +566,16 @@ BUGS = [
      ["HPyGlobal_Store: storing a closed handle into an HPyGlobal"]),
     ("tracker_double_close", "mod.tracker_double_close('hello')",
      ["HPyTracker_Close: handle 0 of the tracker is already closed", "closed by HPy_Close"]),
+    ("tracker_garbage", "mod.tracker_garbage()",
+     ["HPyTracker_Close: argument 'ht' is not a valid HPyTracker (0x1230): it was not returned "
+      "by HPyTracker_New"]),
+    ("tracker_add_garbage", "mod.tracker_add_garbage('x')",
+     ["HPyTracker_Add: argument 'ht' is not a valid HPyTracker (0x1238)"]),
+    ("list_builder_garbage", "mod.list_builder_garbage()",
+     ["HPyListBuilder_Build: argument 'builder' is not a valid HPyListBuilder (0x1230): it was "
+      "not returned by HPyListBuilder_New"]),
+    ("tuple_builder_inside", "mod.tuple_builder_inside('x')",
+     ["HPyTupleBuilder_Set: argument 'builder' is not a valid HPyTupleBuilder"]),
 ]
 
 # The first line of the fatal report starts with upstream's text for these
