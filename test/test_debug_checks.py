@@ -792,6 +792,30 @@ def test_set_on_invalid_handle_needs_a_callable():
     for setter in (_debug.set_on_invalid_handle, _debug.set_on_invalid_builder_handle):
         with pytest.raises(TypeError, match=r"^Expected a callable object \(set_on_invalid_\w+: got 'int'"):
             setter(42)
+    # a long type name is cut at a character boundary, not inside the UTF-8
+    # sequence of its 50th character (100 bytes)
+    obj = type(LONG_NAME, (), {})()
+    with pytest.raises(TypeError) as info:
+        _debug.set_on_invalid_handle(obj)
+    assert str(info.value) == ("Expected a callable object (set_on_invalid_handle: got '" +
+                               LONG_NAME[:50] + "'; None removes the callback)")
+
+
+# "x" then 2-byte characters: a cut after an even number of bytes splits one
+LONG_NAME = "x" + "\u00e9" * 150
+
+
+def test_report_type_names_cut_at_a_character_boundary(corpus, raise_mode):
+    """The report becomes a str in raise mode: a type name cut inside a
+    UTF-8 sequence would make it a UnicodeDecodeError instead."""
+    from hpy.debug import HPyDebugError
+
+    obj = type(LONG_NAME, (), {})()
+    with pytest.raises(HPyDebugError) as info:
+        corpus.typecheck_not_a_type(obj)
+    msg = str(info.value)
+    assert "must be a type, not an instance of '" + LONG_NAME[:50] + "'" in msg
+    assert "(open, an object of type '" + LONG_NAME[:50] + "'" in msg
 
 
 def test_on_invalid_builder_handle_callback(corpus):
