@@ -376,6 +376,23 @@ CORPUS = snippet("""
         return HPyListBuilder_Build(ctx, b);
     }
 
+    /* correct use of many trackers open at once (records from several
+       arenas) */
+    HPyDef_METH(many_trackers, "many_trackers", HPyFunc_O)
+    static HPy many_trackers_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPyTracker ht[300];
+        int i;
+        for (i = 0; i < 300; i++) {
+            ht[i] = HPyTracker_New(ctx, 1);
+            if (HPyTracker_Add(ctx, ht[i], HPy_Dup(ctx, arg)) < 0)
+                return HPy_NULL;
+        }
+        for (i = 0; i < 300; i++)
+            HPyTracker_Close(ctx, ht[i]);
+        return NONE;
+    }
+
     HPyDef_METH(tuple_builder_inside, "tuple_builder_inside", HPyFunc_O)
     static HPy tuple_builder_inside_impl(HPyContext *ctx, HPy self, HPy arg)
     {
@@ -478,6 +495,7 @@ CORPUS = snippet("""
     @EXPORT(global_store_closed)
     @EXPORT(tracker_double_close)
     @EXPORT(tracker_garbage)
+    @EXPORT(many_trackers)
     @EXPORT(tracker_add_garbage)
     @EXPORT(list_builder_garbage)
     @EXPORT(tuple_builder_inside)
@@ -622,6 +640,8 @@ def corpus(tmp_path_factory, _runtime_cache):
 
 def test_corpus_works_when_used_correctly(corpus):
     assert corpus.fine("x") == "x"
+    for _ in range(3):
+        assert corpus.many_trackers("t") is None
     p = corpus.new_point(corpus.Point)
     assert corpus.point_x(p) == 42
 
@@ -751,6 +771,18 @@ def test_on_invalid_handle_callback_goes_on(corpus, on_invalid_handle):
     assert len(calls) == 10
 
 
+def test_on_invalid_handle_callback_on_a_garbage_tracker(corpus, on_invalid_handle):
+    """A word that is no tracker is an invalid handle: the callback is
+    called and the operation skipped (Close) or failed (Add)."""
+    from hpy.debug import HPyDebugError
+
+    assert corpus.tracker_garbage() is None
+    assert on_invalid_handle == [1]
+    with pytest.raises(HPyDebugError, match="argument 'ht' is not a valid HPyTracker"):
+        corpus.tracker_add_garbage("x")
+    assert on_invalid_handle == [1, 1]
+
+
 def test_on_invalid_handle_callback_without_an_object(corpus, on_invalid_handle):
     """A value that is no handle at all has no object to go on with: the API
     function fails (HPyDebugError), after the callback."""
@@ -819,6 +851,7 @@ def test_report_type_names_cut_at_a_character_boundary(corpus, raise_mode):
 
 
 def test_on_invalid_builder_handle_callback(corpus):
+    from hpy.debug import HPyDebugError
     from hpy.universal import _debug
 
     calls = []
@@ -826,9 +859,14 @@ def test_on_invalid_builder_handle_callback(corpus):
     try:
         assert corpus.list_cancel_twice(1) is None
         assert corpus.list_set_after_build(1) == [1]
+        # a word that is no builder: the Set is skipped; a Build has nothing
+        # to return and fails
+        assert corpus.tuple_builder_inside(1) is None
+        with pytest.raises(HPyDebugError, match="argument 'builder' is not a valid HPyListBuilder"):
+            corpus.list_builder_garbage()
     finally:
         _debug.set_on_invalid_builder_handle(None)
-    assert calls == [1, 1]
+    assert calls == [1, 1, 1, 1]
 
 
 def test_stack_trace_in_the_message(corpus):
