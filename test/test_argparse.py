@@ -694,6 +694,39 @@ def test_kw_beyond_upstream(mod):
     assert str(kw_both(mod, "i|i;bad", AB, 1, c=3)) == "bad"
 
 
+def test_kw_embedded_nul(mod):
+    """A keyword name with an embedded NUL names no parameter (CPython
+    rejects it too); its prefix up to the NUL must not alias one."""
+    assert mod.kwparse(False, "|ii:f", AB, b=5) == (42, 5)
+    e = kw_both(mod, "|ii:f", AB, **{"b\0junk": 5})
+    assert type(e) is TypeError
+    assert str(e) == "f() got an unexpected keyword argument 'b\\x00junk'"
+    e = kw_both(mod, "i|i:f", AB, 1, **{"b\0": 2})
+    assert str(e) == "f() got an unexpected keyword argument 'b\\x00'"
+    # a NUL at the start, with the real name given too
+    e = kw_both(mod, "i|i:f", AB, 1, b=2, **{"\0b": 3})
+    assert str(e) == "f() got an unexpected keyword argument '\\x00b'"
+
+
+# "x" then 2-byte characters: a cut after an even number of bytes splits one
+LONG = "x" + "\u00e9" * 400
+
+
+def test_names_cut_at_a_character_boundary(mod):
+    """Names of arbitrary length are cut at a character boundary: cutting
+    at a byte count would split a UTF-8 sequence, and the message would
+    become a UnicodeDecodeError."""
+    assert parse_error(mod, "i:" + LONG, 1, 2) == \
+        LONG[:100] + "() mismatched args (too many arguments for fmt)"
+    # a ';' message is kept up to 511 bytes
+    assert parse_error(mod, "i;" + LONG, 1, 2) == LONG[:256]
+    e = kw_both(mod, "|i:f", ("a",), **{LONG: 1})
+    assert type(e) is TypeError
+    assert str(e) == "f() got an unexpected keyword argument '" + LONG[:100] + "'"
+    e = kw_both(mod, "|i:f", ("a",), **{"\0" * 49 + LONG: 1})
+    assert str(e) == "f() got an unexpected keyword argument '" + "\\x00" * 49 + LONG[:2] + "'"
+
+
 def test_kw_custom_message(mod):
     for args, kwargs in [((), {}), ((1, 2, 3), {}), ((1,), {"a": 1}), ((1,), {"z": 1}),
                          ((1, 2), {})]:

@@ -129,6 +129,16 @@ def mod(hpy):
     return hpy.make_module(CALLS)
 
 
+def test_type_name_cut_at_a_character_boundary(mod):
+    """A long type name is cut to 200 bytes at a character boundary, not
+    inside the UTF-8 sequence of a character."""
+    name = "x" + "\u00e9" * 150
+    with pytest.raises(TypeError) as e:
+        mod.call_td(f, type(name, (), {})(), None)
+    assert str(e.value) == \
+        "HPy_CallTupleDict: args must be a tuple or HPy_NULL, not '" + name[:100] + "'"
+
+
 def test_call_tuple_dict(mod):
     assert mod.call_td(f, None, None) == ((), {})
     assert mod.call_td(f, (1, 2), None) == ((1, 2), {})

@@ -347,6 +347,62 @@ CORPUS = snippet("""
         return NONE;
     }
 
+    /* a word that is no tracker or builder: unmapped, or a pointer into a
+       real one (it must be reported without being dereferenced) */
+    HPyDef_METH(tracker_garbage, "tracker_garbage", HPyFunc_NOARGS)
+    static HPy tracker_garbage_impl(HPyContext *ctx, HPy self)
+    {
+        HPyTracker ht;
+        ht._i = 0x1230;
+        HPyTracker_Close(ctx, ht);
+        return NONE;
+    }
+
+    HPyDef_METH(tracker_add_garbage, "tracker_add_garbage", HPyFunc_O)
+    static HPy tracker_add_garbage_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPyTracker ht;
+        ht._i = 0x1238;
+        if (HPyTracker_Add(ctx, ht, arg) < 0)
+            return HPy_NULL;
+        return NONE;
+    }
+
+    HPyDef_METH(list_builder_garbage, "list_builder_garbage", HPyFunc_NOARGS)
+    static HPy list_builder_garbage_impl(HPyContext *ctx, HPy self)
+    {
+        HPyListBuilder b;
+        b._lst = 0x1230;
+        return HPyListBuilder_Build(ctx, b);
+    }
+
+    /* correct use of many trackers open at once (records from several
+       arenas) */
+    HPyDef_METH(many_trackers, "many_trackers", HPyFunc_O)
+    static HPy many_trackers_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPyTracker ht[300];
+        int i;
+        for (i = 0; i < 300; i++) {
+            ht[i] = HPyTracker_New(ctx, 1);
+            if (HPyTracker_Add(ctx, ht[i], HPy_Dup(ctx, arg)) < 0)
+                return HPy_NULL;
+        }
+        for (i = 0; i < 300; i++)
+            HPyTracker_Close(ctx, ht[i]);
+        return NONE;
+    }
+
+    HPyDef_METH(tuple_builder_inside, "tuple_builder_inside", HPyFunc_O)
+    static HPy tuple_builder_inside_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPyTupleBuilder b = HPyTupleBuilder_New(ctx, 1);
+        HPyTupleBuilder inside = { b._tup + 4 };
+        HPyTupleBuilder_Set(ctx, inside, 0, arg);
+        HPyTupleBuilder_Cancel(ctx, b);
+        return NONE;
+    }
+
     /* ---- raw data (abort only: a memory fault cannot be recovered) ---- */
 
     HPyDef_METH(utf8_after_close, "utf8_after_close", HPyFunc_O)
@@ -438,6 +494,11 @@ CORPUS = snippet("""
     @EXPORT(field_store_closed)
     @EXPORT(global_store_closed)
     @EXPORT(tracker_double_close)
+    @EXPORT(tracker_garbage)
+    @EXPORT(many_trackers)
+    @EXPORT(tracker_add_garbage)
+    @EXPORT(list_builder_garbage)
+    @EXPORT(tuple_builder_inside)
     @EXPORT(utf8_after_close)
     @EXPORT(bytes_after_close)
     @EXPORT(bytes_write)
@@ -523,6 +584,16 @@ BUGS = [
      ["HPyGlobal_Store: storing a closed handle into an HPyGlobal"]),
     ("tracker_double_close", "mod.tracker_double_close('hello')",
      ["HPyTracker_Close: handle 0 of the tracker is already closed", "closed by HPy_Close"]),
+    ("tracker_garbage", "mod.tracker_garbage()",
+     ["HPyTracker_Close: argument 'ht' is not a valid HPyTracker (0x1230): it was not returned "
+      "by HPyTracker_New"]),
+    ("tracker_add_garbage", "mod.tracker_add_garbage('x')",
+     ["HPyTracker_Add: argument 'ht' is not a valid HPyTracker (0x1238)"]),
+    ("list_builder_garbage", "mod.list_builder_garbage()",
+     ["HPyListBuilder_Build: argument 'builder' is not a valid HPyListBuilder (0x1230): it was "
+      "not returned by HPyListBuilder_New"]),
+    ("tuple_builder_inside", "mod.tuple_builder_inside('x')",
+     ["HPyTupleBuilder_Set: argument 'builder' is not a valid HPyTupleBuilder"]),
 ]
 
 # The first line of the fatal report starts with upstream's text for these
@@ -569,6 +640,8 @@ def corpus(tmp_path_factory, _runtime_cache):
 
 def test_corpus_works_when_used_correctly(corpus):
     assert corpus.fine("x") == "x"
+    for _ in range(3):
+        assert corpus.many_trackers("t") is None
     p = corpus.new_point(corpus.Point)
     assert corpus.point_x(p) == 42
 
@@ -698,6 +771,18 @@ def test_on_invalid_handle_callback_goes_on(corpus, on_invalid_handle):
     assert len(calls) == 10
 
 
+def test_on_invalid_handle_callback_on_a_garbage_tracker(corpus, on_invalid_handle):
+    """A word that is no tracker is an invalid handle: the callback is
+    called and the operation skipped (Close) or failed (Add)."""
+    from hpy.debug import HPyDebugError
+
+    assert corpus.tracker_garbage() is None
+    assert on_invalid_handle == [1]
+    with pytest.raises(HPyDebugError, match="argument 'ht' is not a valid HPyTracker"):
+        corpus.tracker_add_garbage("x")
+    assert on_invalid_handle == [1, 1]
+
+
 def test_on_invalid_handle_callback_without_an_object(corpus, on_invalid_handle):
     """A value that is no handle at all has no object to go on with: the API
     function fails (HPyDebugError), after the callback."""
@@ -739,9 +824,34 @@ def test_set_on_invalid_handle_needs_a_callable():
     for setter in (_debug.set_on_invalid_handle, _debug.set_on_invalid_builder_handle):
         with pytest.raises(TypeError, match=r"^Expected a callable object \(set_on_invalid_\w+: got 'int'"):
             setter(42)
+    # a long type name is cut at a character boundary, not inside the UTF-8
+    # sequence of its 50th character (100 bytes)
+    obj = type(LONG_NAME, (), {})()
+    with pytest.raises(TypeError) as info:
+        _debug.set_on_invalid_handle(obj)
+    assert str(info.value) == ("Expected a callable object (set_on_invalid_handle: got '" +
+                               LONG_NAME[:50] + "'; None removes the callback)")
+
+
+# "x" then 2-byte characters: a cut after an even number of bytes splits one
+LONG_NAME = "x" + "\u00e9" * 150
+
+
+def test_report_type_names_cut_at_a_character_boundary(corpus, raise_mode):
+    """The report becomes a str in raise mode: a type name cut inside a
+    UTF-8 sequence would make it a UnicodeDecodeError instead."""
+    from hpy.debug import HPyDebugError
+
+    obj = type(LONG_NAME, (), {})()
+    with pytest.raises(HPyDebugError) as info:
+        corpus.typecheck_not_a_type(obj)
+    msg = str(info.value)
+    assert "must be a type, not an instance of '" + LONG_NAME[:50] + "'" in msg
+    assert "(open, an object of type '" + LONG_NAME[:50] + "'" in msg
 
 
 def test_on_invalid_builder_handle_callback(corpus):
+    from hpy.debug import HPyDebugError
     from hpy.universal import _debug
 
     calls = []
@@ -749,9 +859,14 @@ def test_on_invalid_builder_handle_callback(corpus):
     try:
         assert corpus.list_cancel_twice(1) is None
         assert corpus.list_set_after_build(1) == [1]
+        # a word that is no builder: the Set is skipped; a Build has nothing
+        # to return and fails
+        assert corpus.tuple_builder_inside(1) is None
+        with pytest.raises(HPyDebugError, match="argument 'builder' is not a valid HPyListBuilder"):
+            corpus.list_builder_garbage()
     finally:
         _debug.set_on_invalid_builder_handle(None)
-    assert calls == [1, 1]
+    assert calls == [1, 1, 1, 1]
 
 
 def test_stack_trace_in_the_message(corpus):

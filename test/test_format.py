@@ -244,6 +244,18 @@ def test_unknown_flag(mod):
             mod.f_int(fmt, 1)
 
 
+def test_non_ascii_conversion(mod):
+    """A conversion character outside ASCII is shown escaped: the message
+    holds only part of its UTF-8 sequence."""
+    with pytest.raises(SystemError) as e:
+        mod.f_int("%\u00e9", 1)
+    assert str(e.value) == "invalid format string (invalid conversion '%\\xc3')"
+    with pytest.raises(SystemError) as e:
+        mod.f_int("%5l\u00e9", 1)
+    assert str(e.value) == \
+        "invalid format string (invalid length modifier in conversion '%5l\\xc3')"
+
+
 def test_star(mod):
     assert mod.f_int("%*d|", 5, 42) == "   42|"
     assert mod.f_int("%*d|", -5, 42) == "42   |"

@@ -206,6 +206,11 @@ def test_hpy_env_invalid_value_is_cut(good_binary):
     with pytest.raises(ValueError) as e:
         bootstrap(good_binary, {"HPY": value})
     assert str(e.value).startswith("invalid HPy mode: " + "x" * 50 + " (")
+    # 50 bytes end inside the sequence of the 25th 2-byte character: it is left out
+    value = "x" + "\u00e9" * 40
+    with pytest.raises(ValueError) as e:
+        bootstrap(good_binary, {"HPY": value})
+    assert str(e.value).startswith("invalid HPy mode: " + value[:25] + " (")
 
 
 def test_hpy_log(good_binary, capfd):

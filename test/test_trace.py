@@ -171,6 +171,12 @@ def test_trace_functions_must_be_callable(mod, trace):
         trace.set_trace_functions(on_enter=42)
     with pytest.raises(TypeError, match="^Expected a callable object or None"):
         trace.set_trace_functions(None, "nope")
+    # a long type name is cut at a character boundary (100 bytes at most)
+    name = "x" + "\u00e9" * 150
+    with pytest.raises(TypeError) as e:
+        trace.set_trace_functions(on_enter=type(name, (), {})())
+    assert str(e.value) == ("Expected a callable object or None (set_trace_functions: on_enter "
+                            "is '" + name[:50] + "')")
     # a refused call changes nothing
     mod.f(1, 2)
     assert exited == ["ctx_Add", "ctx_Add", "ctx_Close"]

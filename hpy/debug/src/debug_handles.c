@@ -11,6 +11,7 @@
 #  define _GNU_SOURCE 1
 #endif
 #include "debug_internal.h"
+#include "hpy/runtime/utf8_cut.h"
 
 #include <string.h>
 
@@ -936,11 +937,7 @@ DebugTypeName *debug_type_names[DEBUG_TYPE_NAME_BUCKETS];
 
 static void copy_type_name(DebugHandle *dh, const char *name)
 {
-    size_t n = strlen(name);
-    if (n > sizeof(dh->type_name_buf) - 1)
-        n = sizeof(dh->type_name_buf) - 1;
-    memcpy(dh->type_name_buf, name, n);
-    dh->type_name_buf[n] = '\0';
+    _HPy_Utf8Cut(dh->type_name_buf, name, sizeof(dh->type_name_buf) - 1);
     dh->type_name = dh->type_name_buf;
 }
 
@@ -1058,16 +1055,18 @@ void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp)
 
 void debug_describe_handle(DebugStr *s, DebugHandle *dh)
 {
+    char tn[_HPy_UTF8_CUT_SIZE(100)];
     if (dh->state == DH_CONST) {
         debug_str_printf(s, "the context constant ctx->%s (handle %p)", dh->const_name, (void *)dh);
         return;
     }
     debug_str_printf(s, "handle %p", (void *)dh);
     if (dh->state == DH_OPEN)
-        debug_str_printf(s, " (open, an object of type '%.100s'", Py_TYPE(dh->obj)->tp_name);
+        debug_str_printf(s, " (open, an object of type '%s'",
+                         _HPy_Utf8Cut(tn, Py_TYPE(dh->obj)->tp_name, 100));
     else if (dh->state == DH_CLOSED)
-        debug_str_printf(s, " (closed, was an object of type '%.100s'",
-                         dh->type_name != NULL ? dh->type_name : "?");
+        debug_str_printf(s, " (closed, was an object of type '%s'",
+                         _HPy_Utf8Cut(tn, dh->type_name != NULL ? dh->type_name : "?", 100));
     else
         debug_str_printf(s, " (closed long ago and recycled");
     if (dh->state == DH_FREE) {

@@ -2,6 +2,7 @@
  * (generations of handles, open and closed handles as DebugHandle objects,
  * the settings, the callbacks and the raise mode). */
 #include "debug_internal.h"
+#include "hpy/runtime/utf8_cut.h"
 
 /* ---- DebugHandle objects ---- */
 
@@ -264,8 +265,9 @@ static PyObject *set_protected_raw_data_max_size(PyObject *self, PyObject *arg)
 static int set_callback(PyObject **slot, PyObject *arg, const char *what)
 {
     if (arg != Py_None && !PyCallable_Check(arg)) {
-        PyErr_Format(PyExc_TypeError, "Expected a callable object (%s: got '%.100s'; None removes "
-                     "the callback)", what, Py_TYPE(arg)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(100)];
+        PyErr_Format(PyExc_TypeError, "Expected a callable object (%s: got '%s'; None removes "
+                     "the callback)", what, _HPy_Utf8Cut(tn, Py_TYPE(arg)->tp_name, 100));
         return -1;
     }
     if (arg == Py_None)

@@ -5,6 +5,7 @@
 #include "debug_internal.h"
 #include "autogen_debug_decl.h"
 #include "hpy/runtime/ctx_type.h"
+#include "hpy/runtime/utf8_cut.h"
 
 #include <string.h>
 
@@ -21,9 +22,14 @@
         return failure;                                         \
     }
 
-static const char *type_name_of(PyObject *obj)
+#define TYPE_NAME_SHOWN 100
+
+/* The type name of `obj` for a report, cut at a character boundary (the
+ * report becomes a Python str in raise mode): `buf` holds
+ * TYPE_NAME_SHOWN + 1 bytes. */
+static const char *type_name_of(char *buf, PyObject *obj)
 {
-    return obj != NULL ? Py_TYPE(obj)->tp_name : "NULL";
+    return _HPy_Utf8Cut(buf, obj != NULL ? Py_TYPE(obj)->tp_name : "NULL", TYPE_NAME_SHOWN);
 }
 
 /* ---- handles ---- */
@@ -220,9 +226,10 @@ static HPy call_common(HPyContext *dctx, int method, HPy callable, const HPy *ar
     UNWRAP_OR(callable, method ? "name" : "callable", &ucallable, fn, HPy_NULL)
     UNWRAP_OR(kwnames, "kwnames", &ukwnames, fn, HPy_NULL)
     if (!HPy_IsNull(ukwnames) && !PyTuple_Check(_h2py(ukwnames))) {
+        char tn[TYPE_NAME_SHOWN + 1];
         debug_violation(V_OTHER, debug_handle_lookup(kwnames),
                         "%s arg 'kwnames' must be a tuple object or HPy_NULL: it is an instance "
-                        "of '%.100s'", fn, type_name_of(_h2py(ukwnames)));
+                        "of '%s'", fn, type_name_of(tn, _h2py(ukwnames)));
         debug_not_executed(fn);
         return HPy_NULL;
     }
@@ -255,10 +262,11 @@ HPy debug_ctx_Unicode_Substring(HPyContext *dctx, HPy str, HPy_ssize_t start, HP
     ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
     UNWRAP_OR(str, "str", &ustr, fn, HPy_NULL)
     if (HPy_IsNull(ustr) || !PyUnicode_Check(_h2py(ustr))) {
+        char tn[TYPE_NAME_SHOWN + 1];
         debug_violation(V_OTHER, debug_handle_lookup(str),
-                        "HPyUnicode_Substring arg 1 must be a Unicode object: it is %s%.100s%s",
+                        "HPyUnicode_Substring arg 1 must be a Unicode object: it is %s%s%s",
                         HPy_IsNull(ustr) ? "" : "an instance of '",
-                        HPy_IsNull(ustr) ? "HPy_NULL" : type_name_of(_h2py(ustr)),
+                        HPy_IsNull(ustr) ? "HPy_NULL" : type_name_of(tn, _h2py(ustr)),
                         HPy_IsNull(ustr) ? "" : "'");
         debug_not_executed(fn);
         return HPy_NULL;
@@ -398,6 +406,7 @@ const char *debug_ctx_Unicode_AsUTF8AndSize(HPyContext *dctx, HPy h, HPy_ssize_t
 static int check_type_arg(HPy h, HPy uh, const char *fn, const char *param, const char *rule)
 {
     PyObject *obj = _h2py(uh);
+    char tn[TYPE_NAME_SHOWN + 1];
     if (obj != NULL && PyType_Check(obj))
         return 0;
     if (obj == NULL)
@@ -405,8 +414,8 @@ static int check_type_arg(HPy h, HPy uh, const char *fn, const char *param, cons
                         fn, param);
     else
         debug_violation(V_OTHER, debug_handle_lookup(h),
-                        "%s: %s: argument '%s' must be a type, not an instance of '%.100s'", rule,
-                        fn, param, type_name_of(obj));
+                        "%s: %s: argument '%s' must be a type, not an instance of '%s'", rule,
+                        fn, param, type_name_of(tn, obj));
     return -1;
 }
 
@@ -480,6 +489,7 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
                        void *(*impl)(HPyContext *, HPy))
 {
     HPy uh;
+    char tn[TYPE_NAME_SHOWN + 1];
     ENTER_OR(fn, debug_not_executed(fn); return NULL)
     UNWRAP_OR(h, "h", &uh, fn, NULL)
     PyObject *obj = _h2py(uh);
@@ -509,18 +519,18 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
     }
     if (unknown) {
         debug_violation(V_OTHER, debug_handle_lookup(h),
-                        "%s: the object is an instance of '%.100s', which is not an HPy type: "
+                        "%s: the object is an instance of '%s', which is not an HPy type: "
                         "only instances of HPy types (HPyType_FromSpec) have a C struct", fn,
-                        type_name_of(obj));
+                        type_name_of(tn, obj));
         debug_not_executed(fn);
         return NULL;
     }
     if (shape != expected) {
         debug_violation(V_OTHER, debug_handle_lookup(h),
-                        "%s: the object is an instance of '%.100s', whose builtin shape is %s, "
+                        "%s: the object is an instance of '%s', whose builtin shape is %s, "
                         "not %s: use the AsStruct function of its type (declared with "
                         "HPyType_HELPERS(..., HPyType_BuiltinShape_%s))", fn,
-                        type_name_of(obj), shape_name(shape), shape_name(expected),
+                        type_name_of(tn, obj), shape_name(shape), shape_name(expected),
                         shape_name(shape));
         debug_not_executed(fn);
         return NULL;
@@ -548,7 +558,13 @@ AS_STRUCT(Dict, Dict)
 /* ---- builders and trackers ----
  * Each is a DebugAux record. Finished ones wait in a bounded queue (so that
  * using them again is reported) before being reused; records are never
- * freed, so a stale pointer never reaches unmapped memory. */
+ * freed, so a stale pointer never reaches unmapped memory.
+ *
+ * Records are carved out of arenas (each twice as large as the previous
+ * one, so there are few of them): a builder or tracker word is only read
+ * once it is known to point at the start of a record handed out from an
+ * arena. Any other word (garbage, uninitialised memory, a pointer into a
+ * record) is reported without being dereferenced. */
 
 #define AUX_MAGIC 0xDEB0A0C5u
 #define AUX_QUEUE_MAX 256
@@ -566,16 +582,56 @@ typedef struct DebugAux {
     HPy_ssize_t length, capacity;
 } DebugAux;
 
+#define AUX_ARENAS_MAX 40
+#define AUX_ARENA_FIRST 32
+
 static DebugAux *aux_free;
 static DebugAux *aux_queue_head, *aux_queue_tail;
 static int aux_queued;
+
+static DebugAux *aux_arenas[AUX_ARENAS_MAX];
+static size_t aux_arena_size[AUX_ARENAS_MAX]; /* in records */
+static int aux_narenas;
+static size_t aux_last_used;                  /* records handed out of the last arena */
+
+static DebugAux *aux_carve(void)
+{
+    if (aux_narenas == 0 || aux_last_used == aux_arena_size[aux_narenas - 1]) {
+        size_t n = aux_narenas == 0 ? AUX_ARENA_FIRST : 2 * aux_arena_size[aux_narenas - 1];
+        DebugAux *arena;
+        if (aux_narenas == AUX_ARENAS_MAX || n > (size_t)PY_SSIZE_T_MAX / sizeof(DebugAux))
+            return NULL;
+        arena = (DebugAux *)malloc(n * sizeof(DebugAux));
+        if (arena == NULL)
+            return NULL;
+        aux_arenas[aux_narenas] = arena;
+        aux_arena_size[aux_narenas] = n;
+        aux_narenas++;
+        aux_last_used = 0;
+    }
+    return &aux_arenas[aux_narenas - 1][aux_last_used++];
+}
+
+/* Whether `word` is a record handed out by aux_carve; only addresses are
+ * compared, the memory behind `word` is not read. */
+static int aux_is_record(intptr_t word)
+{
+    uintptr_t w = (uintptr_t)word;
+    for (int i = 0; i < aux_narenas; i++) {
+        uintptr_t base = (uintptr_t)aux_arenas[i];
+        size_t used = i == aux_narenas - 1 ? aux_last_used : aux_arena_size[i];
+        if (w >= base && w - base < used * sizeof(DebugAux))
+            return (w - base) % sizeof(DebugAux) == 0;
+    }
+    return 0;
+}
 
 static DebugAux *aux_new(int kind)
 {
     DebugAux *a = aux_free;
     if (a != NULL)
         aux_free = a->next;
-    else if ((a = (DebugAux *)malloc(sizeof(DebugAux))) == NULL)
+    else if ((a = aux_carve()) == NULL)
         return NULL;
     memset(a, 0, sizeof(*a));
     a->magic = AUX_MAGIC;
@@ -628,8 +684,14 @@ static DebugAux *aux_get(intptr_t word, int kind, const char *fn)
     DebugViolationKind vk = kind == AUX_TRACKER ? V_OTHER : V_BUILDER;
     if (word == 0)
         return NULL;
-    if (a->magic != AUX_MAGIC || a->kind != kind) {
-        debug_violation(vk, NULL, "%s: %p is not a valid %s", fn, (void *)word, aux_what(kind));
+    if (!aux_is_record(word) || a->magic != AUX_MAGIC || a->kind != kind) {
+        /* garbage is an invalid handle: set_on_invalid_handle applies to a
+         * tracker, set_on_invalid_builder_handle to a builder */
+        debug_violation(kind == AUX_TRACKER ? V_HANDLE : V_BUILDER, NULL,
+                        "%s: argument '%s' is not a valid %s (%p): it was not returned by "
+                        "%s_New (uninitialised memory, or a pointer to something else?)",
+                        fn, kind == AUX_TRACKER ? "ht" : "builder", aux_what(kind),
+                        (void *)word, aux_what(kind));
         return NULL;
     }
     if (a->state != AUX_OPEN) {

@@ -3,6 +3,7 @@
  * arguments or the HPY environment variable. */
 #include "hpy.h"
 #include "hpy_host.h"
+#include "hpy/runtime/utf8_cut.h"
 
 #include <string.h>
 
@@ -99,11 +100,13 @@ mode_from_env(const char *modname, PyObject *env)
             entry = comma ? comma + 1 : NULL;
         }
     }
-    if (mode == MODE_INVALID)
+    if (mode == MODE_INVALID) {
+        char shown[_HPy_UTF8_CUT_SIZE(50)];
         PyErr_Format(PyExc_ValueError,
-                     "invalid HPy mode: %.50s (module '%s'; expected universal, debug or "
+                     "invalid HPy mode: %s (module '%s'; expected universal, debug or "
                      "trace, or name:mode,name:mode listing the module)",
-                     text, modname);
+                     _HPy_Utf8Cut(shown, text, 50), modname);
+    }
     Py_DECREF(value);
     return mode;
 }

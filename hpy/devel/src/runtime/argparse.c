@@ -61,6 +61,7 @@
  * which invalidates the buffers of closed handles).
  */
 #include "hpy.h"
+#include "hpy/runtime/utf8_cut.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -69,6 +70,7 @@
 
 #define ARG_MSG_SIZE 512
 #define ARG_STACK_KW 8
+#define ARG_NAME_SHOWN 200  /* bytes of a function or keyword name in a message */
 
 typedef struct {
     const char *tail;     /* ":name", ";text" or NULL */
@@ -81,6 +83,7 @@ typedef struct {
 typedef struct {
     HPy name;             /* owned name handle, or HPy_NULL */
     const char *utf8;     /* the name as UTF-8 */
+    HPy_ssize_t size;     /* its length in bytes: it may hold a NUL */
     HPy value;
     int value_owned;      /* the value is a new handle (dict variant) */
     int used;
@@ -93,12 +96,14 @@ typedef struct {
 static void set_error(HPyContext *ctx, HPy exc, const char *tail, const char *msg)
 {
     char buf[ARG_MSG_SIZE];
+    char name[_HPy_UTF8_CUT_SIZE(ARG_NAME_SHOWN)], text[_HPy_UTF8_CUT_SIZE(256)];
     if (tail == NULL)
-        snprintf(buf, sizeof(buf), "function %.256s", msg);
+        snprintf(buf, sizeof(buf), "function %s", _HPy_Utf8Cut(text, msg, 256));
     else if (*tail == ':')
-        snprintf(buf, sizeof(buf), "%.200s() %.256s", tail + 1, msg);
+        snprintf(buf, sizeof(buf), "%s() %s", _HPy_Utf8Cut(name, tail + 1, ARG_NAME_SHOWN),
+                 _HPy_Utf8Cut(text, msg, 256));
     else
-        snprintf(buf, sizeof(buf), "%s", tail + 1);
+        _HPy_Utf8Cut(buf, tail + 1, sizeof(buf) - 1);
     HPyErr_SetString(ctx, exc, buf);
 }
 
@@ -335,14 +340,51 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
 
 /* ---- the parsers ---- */
 
+/* Whether the keyword's name is `name`: all of its bytes, so that a name
+ * with an embedded NUL matches no parameter. */
+static int kw_is(const kwarg *k, const char *name)
+{
+    return k->utf8 != NULL && (size_t)k->size == strlen(name) &&
+           memcmp(k->utf8, name, (size_t)k->size) == 0;
+}
+
 static int find_kw(kwarg *kw, HPy_ssize_t nkw, const char *name)
 {
     HPy_ssize_t j;
     for (j = 0; j < nkw; j++) {
-        if (kw[j].utf8 != NULL && strcmp(kw[j].utf8, name) == 0)
+        if (kw_is(&kw[j], name))
             return (int)j;
     }
     return -1;
+}
+
+/* A keyword's name for a message, in `out` (ARG_NAME_SHOWN + 1 bytes): at
+ * most ARG_NAME_SHOWN bytes, cut at a character boundary, an embedded NUL
+ * shown as \x00 (a C string cannot hold it). */
+static const char *kw_shown(char *out, const kwarg *k)
+{
+    HPy_ssize_t m = 0, i;
+    size_t shown = 0, n = 0;
+    while (m < k->size) {
+        size_t need = k->utf8[m] == '\0' ? 4 : 1;
+        if (shown + need > ARG_NAME_SHOWN)
+            break;
+        shown += need;
+        m++;
+    }
+    while (m > 0 && m < k->size && ((unsigned char)k->utf8[m] & 0xC0) == 0x80)
+        m--;
+    for (i = 0; i < m; i++) {
+        if (k->utf8[i] == '\0') {
+            memcpy(out + n, "\\x00", 4);
+            n += 4;
+        }
+        else {
+            out[n++] = k->utf8[i];
+        }
+    }
+    out[n] = '\0';
+    return out;
 }
 
 /* HPyArg_Parse: unit i takes args[i]; a missing required argument or an
@@ -384,7 +426,7 @@ static int check_leftovers(HPyContext *ctx, argstate *st, size_t nunits, size_t 
                            kwarg *kw, HPy_ssize_t nkw)
 {
     HPy_ssize_t j, k;
-    char buf[300];
+    char buf[300], name[ARG_NAME_SHOWN + 1];
     if (nargs > nunits) {
         set_error(ctx, ctx->h_TypeError, st->tail,
                   "mismatched args (too many arguments for fmt)");
@@ -394,14 +436,15 @@ static int check_leftovers(HPyContext *ctx, argstate *st, size_t nunits, size_t 
         if (kw[j].used)
             continue;
         for (k = 0; k < st->nkeywords; k++) {
-            if (strcmp(st->keywords[k], kw[j].utf8) == 0)
+            if (kw_is(&kw[j], st->keywords[k]))
                 break;
         }
         if (k < st->nkeywords && st->keywords[k][0] != '\0')
-            snprintf(buf, sizeof(buf), "got multiple values for argument '%.200s'", kw[j].utf8);
+            snprintf(buf, sizeof(buf), "got multiple values for argument '%s'",
+                     kw_shown(name, &kw[j]));
         else
-            snprintf(buf, sizeof(buf), "got an unexpected keyword argument '%.200s'",
-                     kw[j].utf8);
+            snprintf(buf, sizeof(buf), "got an unexpected keyword argument '%s'",
+                     kw_shown(name, &kw[j]));
         set_error(ctx, ctx->h_TypeError, st->tail, buf);
         return 0;
     }
@@ -558,6 +601,7 @@ static kwarg *alloc_kwargs(HPyContext *ctx, kwarg *stack, HPy_ssize_t nkw)
     for (j = 0; j < nkw; j++) {
         kw[j].name = HPy_NULL;
         kw[j].utf8 = NULL;
+        kw[j].size = 0;
         kw[j].value = HPy_NULL;
         kw[j].value_owned = 0;
         kw[j].used = 0;
@@ -572,7 +616,7 @@ static int kw_name_utf8(HPyContext *ctx, kwarg *k)
         HPyErr_SetString(ctx, ctx->h_TypeError, "keywords must be strings");
         return 0;
     }
-    k->utf8 = HPyUnicode_AsUTF8AndSize(ctx, k->name, NULL);
+    k->utf8 = HPyUnicode_AsUTF8AndSize(ctx, k->name, &k->size);
     return k->utf8 != NULL;
 }
 

@@ -8,6 +8,7 @@
  *
  * Shared by the cpython ABI and the universal host (see docs/internals.md). */
 #include "hpy.h"
+#include "hpy/runtime/utf8_cut.h"
 
 #if PY_VERSION_HEX < 0x03090000
 #  define PyObject_Vectorcall _PyObject_Vectorcall
@@ -76,8 +77,9 @@ static Py_ssize_t check_call_args(PyObject *kwnames, size_t nargs, const char *f
     if (kwnames == NULL)
         return 0;
     if (!PyTuple_Check(kwnames)) {
-        PyErr_Format(PyExc_TypeError, "%s: kwnames must be a tuple or HPy_NULL, not '%.200s'",
-                     func, Py_TYPE(kwnames)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_TypeError, "%s: kwnames must be a tuple or HPy_NULL, not '%s'",
+                     func, _HPy_Utf8Cut(tn, Py_TYPE(kwnames)->tp_name, 200));
         return -1;
     }
     nkw = PyTuple_GET_SIZE(kwnames);
@@ -99,15 +101,17 @@ HPy ctx_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
         return HPy_NULL;
     }
     if (a != NULL && !PyTuple_Check(a)) {
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
         PyErr_Format(PyExc_TypeError,
-                     "HPy_CallTupleDict: args must be a tuple or HPy_NULL, not '%.200s'",
-                     Py_TYPE(a)->tp_name);
+                     "HPy_CallTupleDict: args must be a tuple or HPy_NULL, not '%s'",
+                     _HPy_Utf8Cut(tn, Py_TYPE(a)->tp_name, 200));
         return HPy_NULL;
     }
     if (k != NULL && !PyDict_Check(k)) {
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
         PyErr_Format(PyExc_TypeError,
-                     "HPy_CallTupleDict: kw must be a dict or HPy_NULL, not '%.200s'",
-                     Py_TYPE(k)->tp_name);
+                     "HPy_CallTupleDict: kw must be a dict or HPy_NULL, not '%s'",
+                     _HPy_Utf8Cut(tn, Py_TYPE(k)->tp_name, 200));
         return HPy_NULL;
     }
     if (a != NULL)
@@ -149,8 +153,9 @@ HPy ctx_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy
     Py_ssize_t nkw;
     (void)ctx;
     if (n == NULL || !PyUnicode_Check(n)) {
-        PyErr_Format(PyExc_TypeError, "HPy_CallMethod: method name must be a str, not '%.200s'",
-                     n == NULL ? "HPy_NULL" : Py_TYPE(n)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_TypeError, "HPy_CallMethod: method name must be a str, not '%s'",
+                     _HPy_Utf8Cut(tn, n == NULL ? "HPy_NULL" : Py_TYPE(n)->tp_name, 200));
         return HPy_NULL;
     }
     if (nargs < 1) {

@@ -8,6 +8,7 @@
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
 #include "hpy/runtime/entry_points.h"
+#include "hpy/runtime/utf8_cut.h"
 
 #include <string.h>
 
@@ -153,16 +154,17 @@ static _HPy_NOINLINE HPy
 new_slow(PyTypeObject *tp, void **data)
 {
     _HPyTypeData *d;
+    char tn[_HPy_UTF8_CUT_SIZE(200)];
     if (!PyType_Check((PyObject *)tp)) {
         PyErr_Format(PyExc_TypeError, "HPy_New arg 1 must be a type (got an instance "
-                     "of '%.200s')", Py_TYPE(tp)->tp_name);
+                     "of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
         return HPy_NULL;
     }
     d = _HPyType_GetData(tp);
     if (d == NULL) {
         PyErr_Format(PyExc_TypeError,
-                     "HPy_New: '%.200s' is not a type created by HPyType_FromSpec "
-                     "(nor a subclass of one)", tp->tp_name);
+                     "HPy_New: '%s' is not a type created by HPyType_FromSpec "
+                     "(nor a subclass of one)", _HPy_Utf8Cut(tn, tp->tp_name, 200));
         return HPy_NULL;
     }
     return _py2h(new_instance(tp, d, data));
@@ -195,8 +197,9 @@ ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t narg
     (void)nargs;
     (void)kw;
     if (!PyType_Check((PyObject *)tp)) {
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
         PyErr_Format(PyExc_TypeError, "HPy_Type_GenericNew arg 1 must be a type (got an "
-                     "instance of '%.200s')", Py_TYPE(tp)->tp_name);
+                     "instance of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
         return HPy_NULL;
     }
     d = _HPyType_GetData(tp);
@@ -212,10 +215,11 @@ ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
     _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
     (void)ctx;
     if (d == NULL || d->vectorcall_offset <= 0) {
+        char tn[_HPy_UTF8_CUT_SIZE(50)];
         PyErr_Format(PyExc_TypeError,
-                     "type '%.50s does not implement the HPy call protocol (HPy_SetCallFunction "
+                     "type '%s does not implement the HPy call protocol (HPy_SetCallFunction "
                      "needs a type with HPy_tp_call or a member __vectorcalloffset__)",
-                     Py_TYPE(obj)->tp_name);
+                     _HPy_Utf8Cut(tn, Py_TYPE(obj)->tp_name, 50));
         return -1;
     }
     if (func == NULL || func->cpy_trampoline == NULL) {
@@ -240,7 +244,9 @@ _HPyType_Call(PyObject *self, PyObject *args, PyObject *kw)
     Py_ssize_t nargs, nkw, i, pos;
 
     if (d == NULL || d->vectorcall_offset <= 0) {
-        PyErr_Format(PyExc_TypeError, "'%.200s' object is not callable", Py_TYPE(self)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_TypeError, "'%s' object is not callable",
+                     _HPy_Utf8Cut(tn, Py_TYPE(self)->tp_name, 200));
         return NULL;
     }
     slot = (vectorcallfunc *)((char *)self + d->vectorcall_offset);
@@ -248,8 +254,9 @@ _HPyType_Call(PyObject *self, PyObject *args, PyObject *kw)
         *slot = d->default_call;
     func = *slot;
     if (func == NULL) {
-        PyErr_Format(PyExc_TypeError, "'%.200s' object is not callable (no call function set)",
-                     Py_TYPE(self)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_TypeError, "'%s' object is not callable (no call function set)",
+                     _HPy_Utf8Cut(tn, Py_TYPE(self)->tp_name, 200));
         return NULL;
     }
     nargs = PyTuple_GET_SIZE(args);
@@ -293,8 +300,9 @@ ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
     _HPyTypeData *d;
     (void)ctx;
     if (!PyType_Check(o)) {
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
         PyErr_Format(PyExc_TypeError, "arg must be a type (HPyType_GetBuiltinShape got an "
-                     "instance of '%.200s')", Py_TYPE(o)->tp_name);
+                     "instance of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
         return (HPyType_BuiltinShape)(HPyType_BuiltinShape_Legacy - 1);
     }
     d = _HPyType_GetData((PyTypeObject *)o);

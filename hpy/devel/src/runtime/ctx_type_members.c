@@ -12,6 +12,7 @@
  * descriptor would. */
 #include "hpy.h"
 #include "structmember.h"
+#include "hpy/runtime/utf8_cut.h"
 #include "hpy/runtime/ctx_type.h"
 
 static Py_ssize_t
@@ -48,8 +49,9 @@ var_member_get(PyObject *self, void *closure)
     PyMemberDef m;
     void *st = _HPy_StructOfObject(self);
     if (st == NULL) {
-        PyErr_Format(PyExc_SystemError, "'%.200s' object has no HPy struct",
-                     Py_TYPE(self)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_SystemError, "'%s' object has no HPy struct",
+                     _HPy_Utf8Cut(tn, Py_TYPE(self)->tp_name, 200));
         return NULL;
     }
     /* CPython reads the object at the address it is given (for messages):
@@ -65,8 +67,9 @@ var_member_set(PyObject *self, PyObject *value, void *closure)
     PyMemberDef m;
     void *st = _HPy_StructOfObject(self);
     if (st == NULL) {
-        PyErr_Format(PyExc_SystemError, "'%.200s' object has no HPy struct",
-                     Py_TYPE(self)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_SystemError, "'%s' object has no HPy struct",
+                     _HPy_Utf8Cut(tn, Py_TYPE(self)->tp_name, 200));
         return -1;
     }
     m = *(PyMemberDef *)closure;

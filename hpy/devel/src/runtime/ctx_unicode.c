@@ -6,6 +6,7 @@
  *
  * Shared by the cpython ABI and the universal host (see docs/internals.md). */
 #include "hpy.h"
+#include "hpy/runtime/utf8_cut.h"
 
 const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
 {
@@ -22,8 +23,9 @@ HPy ctx_Unicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize
     PyObject *obj = _h2py(str);
     (void)ctx;
     if (obj == NULL || !PyUnicode_Check(obj)) {
-        PyErr_Format(PyExc_TypeError, "HPyUnicode_Substring: expected a str, got '%.200s'",
-                     obj == NULL ? "NULL" : Py_TYPE(obj)->tp_name);
+        char tn[_HPy_UTF8_CUT_SIZE(200)];
+        PyErr_Format(PyExc_TypeError, "HPyUnicode_Substring: expected a str, got '%s'",
+                     _HPy_Utf8Cut(tn, obj == NULL ? "NULL" : Py_TYPE(obj)->tp_name, 200));
         return HPy_NULL;
     }
     return _py2h(PyUnicode_Substring(obj, start, end));

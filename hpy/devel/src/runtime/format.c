@@ -272,14 +272,24 @@ static void fb_put_codepoint(fmtbuf *fb, unsigned long cp)
     fb_put(fb, b, n);
 }
 
-/* SystemError "invalid format string", with what is wrong appended. */
+/* SystemError "invalid format string", with what is wrong appended: the
+ * first 40 bytes of the conversion, a byte outside printable ASCII shown as
+ * \xNN (it may be part of a UTF-8 sequence that the conversion splits). */
 static void fb_system_error(fmtbuf *fb, const char *what, const char *spec, size_t spec_len)
 {
-    char buf[200];
+    char buf[256], shown[4 * 40 + 1];
+    size_t i, n = 0;
     if (fb->failed)
         return;
-    snprintf(buf, sizeof(buf), "invalid format string (%s '%.*s')", what,
-             (int)(spec_len > 40 ? 40 : spec_len), spec);
+    for (i = 0; i < spec_len && i < 40; i++) {
+        unsigned char c = (unsigned char)spec[i];
+        if (c < 0x20 || c >= 0x7f)
+            n += (size_t)snprintf(shown + n, sizeof(shown) - n, "\\x%02x", (unsigned int)c);
+        else
+            shown[n++] = (char)c;
+    }
+    shown[n] = '\0';
+    snprintf(buf, sizeof(buf), "invalid format string (%s '%s')", what, shown);
     HPyErr_SetString(fb->ctx, fb->ctx->h_SystemError, buf);
     fb->failed = 1;
 }
