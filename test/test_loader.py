@@ -428,9 +428,9 @@ def test_second_load_in_another_mode_is_refused(modes_binary, first, second):
         load_mode(modes_binary, second)
     assert str(e.value) == (
         f"HPy extension module 'modes' at path '{modes_binary}' is already loaded in {first} "
-        f"mode and cannot also be loaded in {second} mode: a binary holds one context for each "
-        "of its modules (load a copy of the file, at another path, to use both modes in one "
-        "process)")
+        f"mode and cannot also be loaded in {second} mode: a binary is given one context, which "
+        "all its modules use (load a copy of the file, at another path, to use both modes in "
+        "one process)")
     # the first module keeps its context
     assert a.ctx_name() == CTX_NAMES[first]
     # loading again in the first mode is fine and shares the context
@@ -465,3 +465,26 @@ def test_bootstrap_in_another_mode_is_refused(good_binary):
         bootstrap(good_binary, {})
     mod, _, _ = bootstrap(good_binary, {"HPY": "good:debug"})
     assert mod.f() == 7
+
+
+def test_other_module_of_the_same_binary_in_another_mode_is_refused(tmp_path):
+    """Two modules in one binary share its context (without HPY_EMBEDDED_MODULES
+    they share the very global), so the binary keeps the first mode."""
+    source = "".join(f"""
+        #include <stdint.h>
+        #include <stddef.h>
+        typedef struct {{ const char *doc; intptr_t size; void *a, *b, *c; }} moddef_{n};
+        static moddef_{n} def_{n} = {{ "{n}", 0, NULL, NULL, NULL }};
+        uint32_t get_required_hpy_major_version_{n}(void) {{ return 0; }}
+        uint32_t get_required_hpy_minor_version_{n}(void) {{ return 0; }}
+        void HPyInitGlobalContext_{n}(void *ctx) {{ (void)ctx; }}
+        moddef_{n} *HPyInit_{n}(void) {{ return &def_{n}; }}
+    """ for n in ("one", "two"))
+    path = cc_shared(tmp_path, "one.hpy0.so", source)
+    spec = importlib.machinery.ModuleSpec("x", None, origin=str(path))
+    assert hpy.universal.load("one", str(path), spec, mode=hpy.universal.MODE_DEBUG).__doc__ == "one"
+    with pytest.raises(RuntimeError) as e:
+        hpy.universal.load("two", str(path), spec)
+    assert str(e.value).startswith(f"HPy extension module 'two' at path '{path}' is already loaded "
+                                   "in debug mode and cannot also be loaded in universal mode: ")
+    assert hpy.universal.load("two", str(path), spec, debug=True).__doc__ == "two"

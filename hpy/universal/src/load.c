@@ -163,14 +163,16 @@ check_filename_tag(const char *shortname, const char *path, uint32_t major, uint
     return 0;
 }
 
-/* A binary has one global context pointer per module it defines, set by
- * HPyInitGlobalContext_<name>; every trampoline of that module reads it.
- * Giving it another context would silently move modules already loaded from
- * the binary to that context (a debug-mode module would lose its checks),
- * so each initialiser is given a context once and later loads must ask for
- * the same one. Entries are never removed: libraries are never closed. */
+/* A module's trampolines read the context that HPyInitGlobalContext_<name>
+ * stored in a global of its binary. Giving it another context would
+ * silently move what was already loaded from the binary to that context (a
+ * debug-mode module would lose its checks), and, unless the binary was
+ * built with HPY_EMBEDDED_MODULES, its modules share that global. So each
+ * library (dlopen returns the same handle for the same file) is given one
+ * context, and later loads from it must ask for the same one. Entries are
+ * never removed: libraries are never closed. */
 struct given_context {
-    init_global_context init;
+    void *lib;
     HPyContext *ctx;
     const char *mode_name;
     struct given_context *next;
@@ -178,36 +180,36 @@ struct given_context {
 
 static struct given_context *given_contexts = NULL;
 
-/* Calls init(ctx), or raises if init was given another context before. */
+/* Calls init(ctx), or raises if the library was given another context. */
 static int
-give_context(init_global_context init, HPyContext *ctx, const char *mode_name,
+give_context(void *lib, init_global_context init, HPyContext *ctx, const char *mode_name,
              const char *modname, const char *path)
 {
     struct given_context *g;
     for (g = given_contexts; g != NULL; g = g->next)
-        if (g->init == init)
+        if (g->lib == lib)
             break;
-    if (g != NULL) {
-        if (g->ctx == ctx)
-            return 0;
+    if (g != NULL && g->ctx != ctx) {
         PyErr_Format(PyExc_RuntimeError,
                      "HPy extension module '%s' at path '%s' is already loaded in %s mode and "
-                     "cannot also be loaded in %s mode: a binary holds one context for each "
-                     "of its modules (load a copy of the file, at another path, to use both "
-                     "modes in one process)",
+                     "cannot also be loaded in %s mode: a binary is given one context, which "
+                     "all its modules use (load a copy of the file, at another path, to use "
+                     "both modes in one process)",
                      modname, path, g->mode_name, mode_name);
         return -1;
     }
-    g = (struct given_context *)PyMem_RawMalloc(sizeof(*g));
     if (g == NULL) {
-        PyErr_NoMemory();
-        return -1;
+        g = (struct given_context *)PyMem_RawMalloc(sizeof(*g));
+        if (g == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        g->lib = lib;
+        g->ctx = ctx;
+        g->mode_name = mode_name;
+        g->next = given_contexts;
+        given_contexts = g;
     }
-    g->init = init;
-    g->ctx = ctx;
-    g->mode_name = mode_name;
-    g->next = given_contexts;
-    given_contexts = g;
     init(ctx);
     return 0;
 }
@@ -265,7 +267,7 @@ hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx,
 
     init_global_context init_ctx =
         (init_global_context)find_symbol(lib, "HPyInitGlobalContext", shortname, cpath);
-    if (init_ctx == NULL || give_context(init_ctx, ctx, mode_name, modname, cpath) < 0)
+    if (init_ctx == NULL || give_context(lib, init_ctx, ctx, mode_name, modname, cpath) < 0)
         goto done;
 
     char init_symbol[SYMBOL_BUFFER];
