@@ -48,7 +48,7 @@ check_spec(const char *func, PyObject *spec)
     }
     PyErr_Format(PyExc_TypeError,
                  "%s() argument 'spec' must be a module spec (an object with a str "
-                 "attribute 'name'), not %.200s",
+                 "attribute 'name'), not %s",
                  func, Py_TYPE(spec)->tp_name);
     Py_XDECREF(spec_name);
     return -1;
