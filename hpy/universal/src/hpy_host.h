@@ -35,8 +35,10 @@ HPyContext *hpy_host_trace_ctx(void);
 int hpy_host_add_submodules(PyObject *module);
 
 /* Loads a universal/hybrid binary in the given context (loading protocol
- * §3); returns the module or NULL with an exception set. */
-PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx);
+ * §3), whose mode is called mode_name in messages; returns the module or
+ * NULL with an exception set. */
+PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx,
+                        const char *mode_name);
 
 /* Private introspection of the host entry points (entry_points.c): a dict
  * {signature name: number of pool slots in use}. */

@@ -32,6 +32,29 @@ context_for_mode(int mode)
     }
 }
 
+/* The spec must be what PyModule_FromDefAndSpec reads: an object with a
+ * str attribute `name`. Checked first, so that a wrong argument is named. */
+static int
+check_spec(const char *func, PyObject *spec)
+{
+    PyObject *spec_name = PyObject_GetAttrString(spec, "name");
+    if (spec_name == NULL) {
+        if (!PyErr_ExceptionMatches(PyExc_AttributeError))
+            return -1;
+        PyErr_Clear();
+    }
+    else if (PyUnicode_Check(spec_name)) {
+        Py_DECREF(spec_name);
+        return 0;
+    }
+    PyErr_Format(PyExc_TypeError,
+                 "%s() argument 'spec' must be a module spec (an object with a str "
+                 "attribute 'name'), not %s",
+                 func, Py_TYPE(spec)->tp_name);
+    Py_XDECREF(spec_name);
+    return -1;
+}
+
 static PyObject *
 load(PyObject *self, PyObject *args, PyObject *kwargs)
 {
@@ -42,12 +65,30 @@ load(PyObject *self, PyObject *args, PyObject *kwargs)
     if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOO|pi:load", kwlist,
                                      &name, &path, &spec, &debug, &mode))
         return NULL;
+    /* -1, the default, means "as `debug` says"; a positive mode wins over
+     * `debug` (as upstream), but debug=True with mode=MODE_UNIVERSAL asks
+     * for two different things. */
+    if (mode < -1 || mode > MODE_TRACE) {
+        PyErr_Format(PyExc_ValueError,
+                     "invalid HPy mode: %d (load() argument 'mode' must be MODE_UNIVERSAL (0), "
+                     "MODE_DEBUG (1), MODE_TRACE (2), or -1 to follow 'debug')",
+                     mode);
+        return NULL;
+    }
+    if (debug && mode == MODE_UNIVERSAL) {
+        PyErr_SetString(PyExc_ValueError,
+                        "load() arguments 'debug' and 'mode' conflict: debug=True asks for "
+                        "the debug mode, mode=MODE_UNIVERSAL for the universal mode");
+        return NULL;
+    }
     if (mode < 0)
         mode = debug ? MODE_DEBUG : MODE_UNIVERSAL;
+    if (check_spec("load", spec) < 0)
+        return NULL;
     HPyContext *ctx = context_for_mode(mode);
     if (ctx == NULL)
         return NULL;
-    return hpy_host_load(name, path, spec, ctx);
+    return hpy_host_load(name, path, spec, ctx, mode_names[mode]);
 }
 
 /* The mode a module is loaded in, from the value of HPY: unset or empty ->
@@ -122,6 +163,21 @@ log_enabled(PyObject *env)
     return has;
 }
 
+/* Sets an import attribute of what was loaded. An HPy_mod_create slot may
+ * return any object, and, as importlib does for the objects extension
+ * modules create, an object that takes no such attribute is left as it
+ * is; a module must take them all. */
+static int
+set_import_attr(PyObject *module, int is_module, const char *attr, PyObject *value)
+{
+    if (PyObject_SetAttrString(module, attr, value) == 0)
+        return 0;
+    if (is_module || !PyErr_ExceptionMatches(PyExc_AttributeError))
+        return -1;
+    PyErr_Clear();
+    return 0;
+}
+
 static PyObject *
 load_bootstrap(PyObject *self, PyObject *args)
 {
@@ -145,18 +201,21 @@ load_bootstrap(PyObject *self, PyObject *args)
                                                   : "";
         PySys_WriteStdout("Loading '%s' in HPy universal mode%s\n", modname, suffix);
     }
+    if (check_spec("_load_bootstrap", spec) < 0)
+        return NULL;
     HPyContext *ctx = context_for_mode(mode);
     if (ctx == NULL)
         return NULL;
-    PyObject *module = hpy_host_load(name, file, spec, ctx);
+    PyObject *module = hpy_host_load(name, file, spec, ctx, mode_names[mode]);
     if (module == NULL)
         return NULL;
-    if (PyObject_SetAttrString(module, "__file__", file) < 0 ||
-        PyObject_SetAttrString(module, "__loader__", loader) < 0 ||
-        PyObject_SetAttrString(module, "__name__", ext_name) < 0 ||
-        PyObject_SetAttrString(module, "__package__", package) < 0 ||
+    int is_module = PyModule_Check(module);
+    if (set_import_attr(module, is_module, "__file__", file) < 0 ||
+        set_import_attr(module, is_module, "__loader__", loader) < 0 ||
+        set_import_attr(module, is_module, "__name__", ext_name) < 0 ||
+        set_import_attr(module, is_module, "__package__", package) < 0 ||
         PyObject_SetAttrString(spec, "origin", file) < 0 ||
-        PyObject_SetAttrString(module, "__spec__", spec) < 0) {
+        set_import_attr(module, is_module, "__spec__", spec) < 0) {
         Py_DECREF(module);
         return NULL;
     }

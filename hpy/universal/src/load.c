@@ -79,36 +79,144 @@ find_symbol(void *lib, const char *prefix, const char *shortname, const char *pa
     return sym;
 }
 
-/* The major version in the file name: the digits after the first ".hpy". */
+/* The file name part of a path: what follows the last separator. */
+static const char *
+base_name(const char *path)
+{
+    const char *base = path;
+    for (const char *p = path; *p; p++) {
+        if (*p == '/')
+            base = p + 1;
+#ifdef _WIN32
+        if (*p == '\\' || *p == ':')
+            base = p + 1;
+#endif
+    }
+    return base;
+}
+
+/* Parses a file name of the form <name>.hpy<major>.<ext> (universal) or
+ * <name>.hpy<major>-<tag>.<ext> (hybrid), where <name>, <tag> and <ext> are
+ * non-empty and contain no dot, and <major> is decimal without leading
+ * zeros. On success stores where the digits of <major> start and how many
+ * there are, and returns 0; returns -1 if the name is not of that form.
+ * Only the file name is looked at: directories may contain ".hpy". */
+static int
+parse_abi_tag(const char *filename, const char **digits, size_t *ndigits)
+{
+    const char *name_end = strchr(filename, '.');
+    if (name_end == NULL || name_end == filename || strncmp(name_end, ".hpy", 4) != 0)
+        return -1;
+    const char *d = name_end + 4;
+    size_t n = 0;
+    while (isdigit((unsigned char)d[n]))
+        n++;
+    if (n == 0 || (n > 1 && d[0] == '0'))
+        return -1;
+    const char *rest = d + n;
+    if (*rest == '-') {
+        const char *tag_end = strchr(rest + 1, '.');
+        if (tag_end == NULL || tag_end == rest + 1)
+            return -1;
+        rest = tag_end;
+    }
+    /* rest is now ".<ext>" */
+    if (rest[0] != '.' || rest[1] == '\0' || strchr(rest + 1, '.') != NULL)
+        return -1;
+    *digits = d;
+    *ndigits = n;
+    return 0;
+}
+
+/* The major version in the file name must be the one the binary asks for. */
 static int
 check_filename_tag(const char *shortname, const char *path, uint32_t major, uint32_t minor)
 {
-    const char *tag = strstr(path, ".hpy");
-    if (tag == NULL || !isdigit((unsigned char)tag[4])) {
+    const char *digits;
+    size_t ndigits;
+    if (parse_abi_tag(base_name(path), &digits, &ndigits) < 0) {
         PyErr_Format(PyExc_RuntimeError,
                      "HPy extension module '%s' at path '%s': could not find HPy ABI tag "
                      "encoded in the filename. The extension claims to be compiled with HPy "
-                     "ABI version: %u.%u. (expected '.hpy%u' in the file name, as in "
-                     "'name.hpy%u.so')",
+                     "ABI version: %u.%u. (expected a file name of the form 'name.hpy%u.so', "
+                     "or 'name.hpy%u-<tag>.so' for a hybrid binary)",
                      shortname, path, (unsigned)major, (unsigned)minor, (unsigned)major,
                      (unsigned)major);
         return -1;
     }
-    long file_major = strtol(tag + 4, NULL, 10);
-    if (file_major != (long)major) {
+    /* Compared as text: no leading zeros, and no overflow however long. */
+    char expected[16];
+    snprintf(expected, sizeof(expected), "%u", (unsigned)major);
+    if (strlen(expected) != ndigits || strncmp(expected, digits, ndigits) != 0) {
+        PyObject *parsed = PyUnicode_DecodeASCII(digits, (Py_ssize_t)ndigits, NULL);
+        if (parsed == NULL)
+            return -1;
         PyErr_Format(PyExc_RuntimeError,
                      "HPy extension module '%s' at path '%s': mismatch between the HPy ABI "
                      "tag encoded in the filename and the major version requested by the HPy "
-                     "extension itself. Major version tag parsed from filename: %ld. Requested "
-                     "version: %u.%u.",
-                     shortname, path, file_major, (unsigned)major, (unsigned)minor);
+                     "extension itself. Major version tag parsed from filename: %U. "
+                     "Requested version: %u.%u.",
+                     shortname, path, parsed, (unsigned)major, (unsigned)minor);
+        Py_DECREF(parsed);
         return -1;
     }
     return 0;
 }
 
+/* A module's trampolines read the context that HPyInitGlobalContext_<name>
+ * stored in a global of its binary. Giving it another context would
+ * silently move what was already loaded from the binary to that context (a
+ * debug-mode module would lose its checks), and, unless the binary was
+ * built with HPY_EMBEDDED_MODULES, its modules share that global. So each
+ * library (dlopen returns the same handle for the same file) is given one
+ * context, and later loads from it must ask for the same one. Entries are
+ * never removed: libraries are never closed. */
+struct given_context {
+    void *lib;
+    HPyContext *ctx;
+    const char *mode_name;
+    struct given_context *next;
+};
+
+static struct given_context *given_contexts = NULL;
+
+/* Calls init(ctx), or raises if the library was given another context. */
+static int
+give_context(void *lib, init_global_context init, HPyContext *ctx, const char *mode_name,
+             const char *modname, const char *path)
+{
+    struct given_context *g;
+    for (g = given_contexts; g != NULL; g = g->next)
+        if (g->lib == lib)
+            break;
+    if (g != NULL && g->ctx != ctx) {
+        PyErr_Format(PyExc_RuntimeError,
+                     "HPy extension module '%s' at path '%s' is already loaded in %s mode and "
+                     "cannot also be loaded in %s mode: a binary is given one context, which "
+                     "all its modules use (load a copy of the file, at another path, to use "
+                     "both modes in one process)",
+                     modname, path, g->mode_name, mode_name);
+        return -1;
+    }
+    if (g == NULL) {
+        g = (struct given_context *)PyMem_RawMalloc(sizeof(*g));
+        if (g == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        g->lib = lib;
+        g->ctx = ctx;
+        g->mode_name = mode_name;
+        g->next = given_contexts;
+        given_contexts = g;
+    }
+    init(ctx);
+    return 0;
+}
+
 PyObject *
-hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx)
+hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx,
+              const char *mode_name)
 {
     PyObject *shortname_b = NULL, *path_b = NULL, *module = NULL;
     const char *modname = PyUnicode_AsUTF8(name);
@@ -159,9 +267,8 @@ hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx)
 
     init_global_context init_ctx =
         (init_global_context)find_symbol(lib, "HPyInitGlobalContext", shortname, cpath);
-    if (init_ctx == NULL)
+    if (init_ctx == NULL || give_context(lib, init_ctx, ctx, mode_name, modname, cpath) < 0)
         goto done;
-    init_ctx(ctx);
 
     char init_symbol[SYMBOL_BUFFER];
     build_symbol(init_symbol, "HPyInit", shortname);
