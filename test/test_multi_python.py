@@ -201,17 +201,23 @@ def universal_binary(tmp_path_factory) -> Path:
     return builder.compile("onebinary", expand_markers(SOURCE, "onebinary"))
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not PYTHONS, reason="no other CPython found under pyenv")
-@pytest.mark.parametrize("python", PYTHONS, ids=lambda p: Path(p).parent.parent.name)
-def test_same_binary_on_every_cpython(python: str, universal_binary: Path, tmp_path: Path) -> None:
-    target = tmp_path / "site"
+def install_hpy(python: str, target: Path) -> Path:
+    """Installs this checkout's hpy for `python` into `target` (a directory
+    for PYTHONPATH), and returns it."""
     install = subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
          "--target", str(target), str(REPO)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     assert install.returncode == 0, install.stdout
+    return target
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not PYTHONS, reason="no other CPython found under pyenv")
+@pytest.mark.parametrize("python", PYTHONS, ids=lambda p: Path(p).parent.parent.name)
+def test_same_binary_on_every_cpython(python: str, universal_binary: Path, tmp_path: Path) -> None:
+    target = install_hpy(python, tmp_path / "site")
     code = CHECK.format(target=str(target), binary=str(universal_binary))
     run = subprocess.run([python, "-c", code], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     assert run.returncode == 0, run.stdout
@@ -263,13 +269,7 @@ OLD_PYTHONS = [p for p in PYTHONS
 @pytest.mark.skipif(not OLD_PYTHONS, reason="no CPython 3.8 or 3.9 found under pyenv")
 @pytest.mark.parametrize("python", OLD_PYTHONS, ids=lambda p: Path(p).parent.parent.name)
 def test_cpython_abi_int_conversions_honour___int__(python: str, tmp_path: Path) -> None:
-    target = tmp_path / "site"
-    install = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--target", str(target), str(REPO)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    assert install.returncode == 0, install.stdout
+    target = install_hpy(python, tmp_path / "site")
     (tmp_path / "conv.c").write_text(CONVERSIONS_C)
     (tmp_path / "setup.py").write_text(CONVERSIONS_SETUP)
     env = dict(os.environ, PYTHONPATH=str(target))
