@@ -1,6 +1,7 @@
 # Orchestrates the TypeScript tools (api/, codegen/, tools/) and the Python
 # package (hpy/). Every target sets up what it needs from nothing:
-#   make test   all tests (TypeScript, generated files, ABI probe, pytest)
+#   make test      the fast run: every check and test except those marked slow
+#   make test-all  everything, the slow tests too (other CPythons, installs; CI)
 #   make demo   build and run the examples in every ABI
 #   make gen    regenerate the generated files from api/
 
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup test test-ts test-py test-all-pythons gen gen-check lint typecheck demo bench clean
+.PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons gen gen-check lint typecheck demo bench clean
 
 all: test
 
@@ -48,9 +49,16 @@ test-ts: node_modules/.package-lock.json
 	npm test
 
 test-py: setup
+	$(PY) -m pytest test -q -p no:cacheprovider -m "not slow"
+
+# The slow tests build wheels, virtual environments and the same binary for
+# every other CPython under pyenv.
+test-py-all: setup
 	$(PY) -m pytest test -q -p no:cacheprovider
 
 test: gen-check typecheck lint test-ts test-py
+
+test-all: gen-check typecheck lint test-ts test-py-all
 
 demo: setup
 	$(PY) examples/demo.py
