@@ -481,14 +481,6 @@ _HPyType_Clear(PyObject *self)
     return 0;
 }
 
-static _HPy_NOINLINE void dealloc_general(PyObject *self);
-
-_HPy_HIDDEN void
-_HPyType_Dealloc(PyObject *self)
-{
-    dealloc_general(self);
-}
-
 /* The tp_dealloc of _HPY_TYPE_F_PLAIN types, chosen when the type is made,
  * so that the common case needs no type data: an instance of the type
  * itself (not of a subclass, whose tp_dealloc is CPython's and calls this
@@ -505,11 +497,11 @@ _HPyType_DeallocPlain(PyObject *self)
             Py_DECREF(tp);
         return;
     }
-    dealloc_general(self);
+    _HPyType_Dealloc(self);
 }
 
-static _HPy_NOINLINE void
-dealloc_general(PyObject *self)
+_HPy_HIDDEN void
+_HPyType_Dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop, *t;
     _HPyTypeData *td = simple_data(tp);
