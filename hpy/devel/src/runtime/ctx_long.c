@@ -24,7 +24,8 @@
 #  error "HPy assumes long long is 64 bits wide"
 #endif
 
-static void raise_too_large(const char *ctype)
+/* Unused where long is 32 bits wide (wasm32). */
+static _HPy_UNUSED void raise_too_large(const char *ctype)
 {
     char buf[64];
     snprintf(buf, sizeof(buf), "Python int too large to convert to C %s", ctype);

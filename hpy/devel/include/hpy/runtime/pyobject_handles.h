@@ -15,6 +15,10 @@ static inline HPyGlobal _py2hg(PyObject *o) { HPyGlobal g; g._i = (intptr_t)o; r
 static inline PyThreadState *_h2threads(HPyThreadState t) { return (PyThreadState *)t._i; }
 static inline HPyThreadState _threads2h(PyThreadState *s) { HPyThreadState t; t._i = (intptr_t)s; return t; }
 
-#include "hpy/runtime/fast_paths.h"
+#ifdef HPY_WASM_HOST
+#  include "hpy_wasm_fast_paths.h" /* the stable ABI only: no fast paths */
+#else
+#  include "hpy/runtime/fast_paths.h"
+#endif
 
 #endif /* HPY_RUNTIME_PYOBJECT_HANDLES_H */

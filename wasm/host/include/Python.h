@@ -1,0 +1,505 @@
+/* The part of CPython's stable ABI that the HPy WebAssembly host uses, for
+ * wasm32 (Pyodide). Declared by hand: Pyodide ships no headers, and the host
+ * must not depend on one Pyodide release, so only limited-API functions and
+ * the struct layouts the stable ABI fixes (PyObject, PyVarObject and the
+ * *Def / PyType_Spec structs) appear here. Every function declared here is
+ * resolved against Pyodide's exports when the host loads; the TypeScript side
+ * checks them all first and names any that is missing. */
+#ifndef HPY_WASM_PYTHON_H
+#define HPY_WASM_PYTHON_H
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PY_VERSION_HEX 0x030D0000 /* the oldest CPython the host supports (Pyodide 0.29) */
+#define Py_LIMITED_API PY_VERSION_HEX
+
+typedef long Py_ssize_t;
+typedef Py_ssize_t Py_hash_t;
+#define PY_SSIZE_T_MAX LONG_MAX
+#define PY_SSIZE_T_MIN LONG_MIN
+
+typedef struct _typeobject PyTypeObject;
+typedef struct _object {
+    Py_ssize_t ob_refcnt;
+    PyTypeObject *ob_type;
+} PyObject;
+typedef struct {
+    PyObject ob_base;
+    Py_ssize_t ob_size;
+} PyVarObject;
+
+/* PyTypeObject is opaque to the limited API; its first four fields have kept
+ * their place in every CPython 3, and the host only reads them (a type's
+ * name for messages, its instance sizes for the builtin shapes). */
+struct _typeobject {
+    PyVarObject ob_base;
+    const char *tp_name;
+    Py_ssize_t tp_basicsize;
+    Py_ssize_t tp_itemsize;
+    /* the rest is not the host's business */
+};
+typedef struct _ts PyThreadState;
+
+#define PyObject_HEAD PyObject ob_base;
+#define Py_TYPE(o) (((PyObject *)(o))->ob_type)
+#define Py_REFCNT(o) (((PyObject *)(o))->ob_refcnt)
+#define Py_SIZE(o) (((PyVarObject *)(o))->ob_size)
+
+void Py_IncRef(PyObject *o);
+void Py_DecRef(PyObject *o);
+#define Py_INCREF(o) Py_IncRef((PyObject *)(o))
+#define Py_DECREF(o) Py_DecRef((PyObject *)(o))
+#define Py_XINCREF(o) Py_IncRef((PyObject *)(o))
+#define Py_XDECREF(o) Py_DecRef((PyObject *)(o))
+#define Py_CLEAR(o) do { PyObject *_tmp = (PyObject *)(o); (o) = NULL; Py_DecRef(_tmp); } while (0)
+static inline PyObject *Py_NewRef(PyObject *o) { Py_IncRef(o); return o; }
+static inline PyObject *Py_XNewRef(PyObject *o) { Py_IncRef(o); return o; }
+
+extern PyObject _Py_NoneStruct, _Py_NotImplementedStruct, _Py_EllipsisObject;
+extern PyObject _Py_TrueStruct, _Py_FalseStruct;
+#define Py_None (&_Py_NoneStruct)
+#define Py_NotImplemented (&_Py_NotImplementedStruct)
+#define Py_Ellipsis (&_Py_EllipsisObject)
+#define Py_True (&_Py_TrueStruct)
+#define Py_False (&_Py_FalseStruct)
+#define Py_RETURN_NONE return Py_NewRef(Py_None)
+
+/* Types */
+typedef PyObject *(*unaryfunc)(PyObject *);
+typedef PyObject *(*binaryfunc)(PyObject *, PyObject *);
+typedef PyObject *(*ternaryfunc)(PyObject *, PyObject *, PyObject *);
+typedef int (*visitproc)(PyObject *, void *);
+typedef int (*traverseproc)(PyObject *, visitproc, void *);
+typedef int (*inquiry)(PyObject *);
+typedef void (*destructor)(PyObject *);
+typedef void (*freefunc)(void *);
+typedef PyObject *(*newfunc)(PyTypeObject *, PyObject *, PyObject *);
+typedef PyObject *(*allocfunc)(PyTypeObject *, Py_ssize_t);
+typedef PyObject *(*getter)(PyObject *, void *);
+typedef int (*setter)(PyObject *, PyObject *, void *);
+typedef PyObject *(*PyCFunction)(PyObject *, PyObject *);
+typedef PyObject *(*vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
+
+typedef struct { int slot; void *pfunc; } PyType_Slot;
+typedef struct {
+    const char *name;
+    int basicsize;
+    int itemsize;
+    unsigned int flags;
+    PyType_Slot *slots;
+} PyType_Spec;
+
+typedef struct PyMethodDef {
+    const char *ml_name;
+    PyCFunction ml_meth;
+    int ml_flags;
+    const char *ml_doc;
+} PyMethodDef;
+typedef struct PyMemberDef {
+    const char *name;
+    int type;
+    Py_ssize_t offset;
+    int flags;
+    const char *doc;
+} PyMemberDef;
+typedef struct PyGetSetDef {
+    const char *name;
+    getter get;
+    setter set;
+    const char *doc;
+    void *closure;
+} PyGetSetDef;
+
+typedef struct PyModuleDef_Base {
+    PyObject ob_base;
+    PyObject *(*m_init)(void);
+    Py_ssize_t m_index;
+    PyObject *m_copy;
+} PyModuleDef_Base;
+typedef struct PyModuleDef_Slot { int slot; void *value; } PyModuleDef_Slot;
+typedef struct PyModuleDef {
+    PyModuleDef_Base m_base;
+    const char *m_name;
+    const char *m_doc;
+    Py_ssize_t m_size;
+    PyMethodDef *m_methods;
+    PyModuleDef_Slot *m_slots;
+    traverseproc m_traverse;
+    inquiry m_clear;
+    freefunc m_free;
+} PyModuleDef;
+
+typedef struct {
+    void *buf;
+    PyObject *obj;
+    Py_ssize_t len;
+    Py_ssize_t itemsize;
+    int readonly;
+    int ndim;
+    char *format;
+    Py_ssize_t *shape;
+    Py_ssize_t *strides;
+    Py_ssize_t *suboffsets;
+    void *internal;
+} Py_buffer;
+
+#define METH_VARARGS 0x0001
+#define METH_KEYWORDS 0x0002
+#define METH_NOARGS 0x0004
+#define METH_O 0x0008
+#define METH_CLASS 0x0010
+#define METH_STATIC 0x0020
+#define METH_FASTCALL 0x0080
+
+#define Py_TPFLAGS_HEAPTYPE (1UL << 9)
+#define Py_TPFLAGS_BASETYPE (1UL << 10)
+#define Py_TPFLAGS_HAVE_GC (1UL << 14)
+#define Py_TPFLAGS_LONG_SUBCLASS (1UL << 24)
+#define Py_TPFLAGS_LIST_SUBCLASS (1UL << 25)
+#define Py_TPFLAGS_TUPLE_SUBCLASS (1UL << 26)
+#define Py_TPFLAGS_BYTES_SUBCLASS (1UL << 27)
+#define Py_TPFLAGS_UNICODE_SUBCLASS (1UL << 28)
+#define Py_TPFLAGS_DICT_SUBCLASS (1UL << 29)
+#define Py_TPFLAGS_TYPE_SUBCLASS (1UL << 31)
+#define Py_TPFLAGS_DEFAULT 0
+
+#define Py_LT 0
+#define Py_LE 1
+#define Py_EQ 2
+#define Py_NE 3
+#define Py_GT 4
+#define Py_GE 5
+
+#define Py_single_input 256
+#define Py_file_input 257
+#define Py_eval_input 258
+
+/* Type slot ids (typeslots.h, stable). */
+#define Py_bf_getbuffer 1
+#define Py_bf_releasebuffer 2
+#define Py_tp_alloc 47
+#define Py_tp_base 48
+#define Py_tp_call 50
+#define Py_tp_dealloc 52
+#define Py_tp_free 74
+#define Py_tp_new 65
+
+#define Py_mod_create 1
+#define Py_mod_exec 2
+
+unsigned long PyType_GetFlags(PyTypeObject *type);
+void *PyType_GetSlot(PyTypeObject *type, int slot);
+PyObject *PyType_FromSpecWithBases(PyType_Spec *spec, PyObject *bases);
+PyObject *PyType_GenericAlloc(PyTypeObject *type, Py_ssize_t nitems);
+PyObject *PyType_GenericNew(PyTypeObject *type, PyObject *args, PyObject *kwds);
+int PyType_IsSubtype(PyTypeObject *a, PyTypeObject *b);
+int PyType_Ready(PyTypeObject *type);
+PyObject *PyType_GetName(PyTypeObject *type);
+PyObject *PyType_GetQualName(PyTypeObject *type);
+void PyObject_GC_Del(void *op);
+void PyObject_GC_UnTrack(void *op);
+void PyObject_GC_Track(void *op);
+void PyObject_Free(void *p);
+int PyObject_IsInstance(PyObject *o, PyObject *cls);
+#define PyType_HasFeature(t, f) ((PyType_GetFlags(t) & (f)) != 0)
+#define PyType_FastSubclass(t, f) PyType_HasFeature(t, f)
+extern PyTypeObject PyType_Type, PyBaseObject_Type, PyLong_Type, PyFloat_Type, PyUnicode_Type,
+    PyTuple_Type, PyList_Type, PyDict_Type, PyBytes_Type, PyModule_Type, PyCapsule_Type, PyBool_Type,
+    PyComplex_Type, PyMemoryView_Type, PySlice_Type, PyByteArray_Type, PySet_Type, PyFrozenSet_Type,
+    PyCapsule_Type, PyRange_Type, PyProperty_Type, PyClassMethod_Type, PyStaticMethod_Type;
+#define PyType_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_TYPE_SUBCLASS)
+#define PyLong_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_LONG_SUBCLASS)
+#define PyLong_CheckExact(o) (Py_TYPE(o) == &PyLong_Type)
+#define PyBytes_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_BYTES_SUBCLASS)
+#define PyUnicode_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_UNICODE_SUBCLASS)
+#define PyUnicode_CheckExact(o) (Py_TYPE(o) == &PyUnicode_Type)
+#define PyList_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_LIST_SUBCLASS)
+#define PyList_CheckExact(o) (Py_TYPE(o) == &PyList_Type)
+#define PyDict_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_DICT_SUBCLASS)
+#define PyTuple_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_TUPLE_SUBCLASS)
+#define PyTuple_CheckExact(o) (Py_TYPE(o) == &PyTuple_Type)
+#define PyFloat_Check(o) PyObject_TypeCheck(o, &PyFloat_Type)
+#define PyModule_Check(o) PyObject_TypeCheck(o, &PyModule_Type)
+#define PyObject_TypeCheck(o, t) (Py_TYPE(o) == (t) || PyType_IsSubtype(Py_TYPE(o), (t)))
+
+/* Errors */
+extern PyObject *PyExc_BaseException, *PyExc_Exception, *PyExc_StopAsyncIteration,
+    *PyExc_StopIteration, *PyExc_GeneratorExit, *PyExc_ArithmeticError, *PyExc_LookupError,
+    *PyExc_AssertionError, *PyExc_AttributeError, *PyExc_BufferError, *PyExc_EOFError,
+    *PyExc_FloatingPointError, *PyExc_OSError, *PyExc_ImportError, *PyExc_ModuleNotFoundError,
+    *PyExc_IndexError, *PyExc_KeyError, *PyExc_KeyboardInterrupt, *PyExc_MemoryError,
+    *PyExc_NameError, *PyExc_OverflowError, *PyExc_RuntimeError, *PyExc_RecursionError,
+    *PyExc_NotImplementedError, *PyExc_SyntaxError, *PyExc_IndentationError, *PyExc_TabError,
+    *PyExc_ReferenceError, *PyExc_SystemError, *PyExc_SystemExit, *PyExc_TypeError,
+    *PyExc_UnboundLocalError, *PyExc_UnicodeError, *PyExc_UnicodeEncodeError,
+    *PyExc_UnicodeDecodeError, *PyExc_UnicodeTranslateError, *PyExc_ValueError,
+    *PyExc_ZeroDivisionError, *PyExc_BlockingIOError, *PyExc_BrokenPipeError,
+    *PyExc_ChildProcessError, *PyExc_ConnectionError, *PyExc_ConnectionAbortedError,
+    *PyExc_ConnectionRefusedError, *PyExc_ConnectionResetError, *PyExc_FileExistsError,
+    *PyExc_FileNotFoundError, *PyExc_InterruptedError, *PyExc_IsADirectoryError,
+    *PyExc_NotADirectoryError, *PyExc_PermissionError, *PyExc_ProcessLookupError,
+    *PyExc_TimeoutError, *PyExc_Warning, *PyExc_UserWarning, *PyExc_DeprecationWarning,
+    *PyExc_PendingDeprecationWarning, *PyExc_SyntaxWarning, *PyExc_RuntimeWarning,
+    *PyExc_FutureWarning, *PyExc_ImportWarning, *PyExc_UnicodeWarning, *PyExc_BytesWarning,
+    *PyExc_ResourceWarning;
+PyObject *PyErr_Occurred(void);
+void PyErr_SetString(PyObject *type, const char *msg);
+void PyErr_SetObject(PyObject *type, PyObject *value);
+PyObject *PyErr_Format(PyObject *type, const char *fmt, ...);
+void PyErr_Clear(void);
+int PyErr_ExceptionMatches(PyObject *exc);
+PyObject *PyErr_NoMemory(void);
+PyObject *PyErr_NewException(const char *name, PyObject *base, PyObject *dict);
+PyObject *PyErr_NewExceptionWithDoc(const char *name, const char *doc, PyObject *base,
+                                    PyObject *dict);
+int PyErr_WarnEx(PyObject *category, const char *msg, Py_ssize_t stacklevel);
+void PyErr_WriteUnraisable(PyObject *obj);
+PyObject *PyErr_SetFromErrnoWithFilename(PyObject *type, const char *filename);
+PyObject *PyErr_SetFromErrnoWithFilenameObjects(PyObject *type, PyObject *f1, PyObject *f2);
+PyObject *PyErr_GetRaisedException(void);
+void PyErr_SetRaisedException(PyObject *exc);
+void Py_FatalError(const char *msg) __attribute__((noreturn));
+
+/* Numbers */
+PyObject *PyLong_FromLong(long v);
+PyObject *PyLong_FromUnsignedLong(unsigned long v);
+PyObject *PyLong_FromLongLong(long long v);
+PyObject *PyLong_FromUnsignedLongLong(unsigned long long v);
+PyObject *PyLong_FromSize_t(size_t v);
+PyObject *PyLong_FromSsize_t(Py_ssize_t v);
+long PyLong_AsLong(PyObject *o);
+long long PyLong_AsLongLong(PyObject *o);
+unsigned long PyLong_AsUnsignedLong(PyObject *o);
+unsigned long long PyLong_AsUnsignedLongLong(PyObject *o);
+unsigned long PyLong_AsUnsignedLongMask(PyObject *o);
+unsigned long long PyLong_AsUnsignedLongLongMask(PyObject *o);
+size_t PyLong_AsSize_t(PyObject *o);
+Py_ssize_t PyLong_AsSsize_t(PyObject *o);
+void *PyLong_AsVoidPtr(PyObject *o);
+double PyLong_AsDouble(PyObject *o);
+PyObject *PyFloat_FromDouble(double v);
+double PyFloat_AsDouble(PyObject *o);
+PyObject *PyBool_FromLong(long v);
+int PyNumber_Check(PyObject *o);
+PyObject *PyNumber_Add(PyObject *a, PyObject *b);
+PyObject *PyNumber_Subtract(PyObject *a, PyObject *b);
+PyObject *PyNumber_Multiply(PyObject *a, PyObject *b);
+PyObject *PyNumber_MatrixMultiply(PyObject *a, PyObject *b);
+PyObject *PyNumber_FloorDivide(PyObject *a, PyObject *b);
+PyObject *PyNumber_TrueDivide(PyObject *a, PyObject *b);
+PyObject *PyNumber_Remainder(PyObject *a, PyObject *b);
+PyObject *PyNumber_Divmod(PyObject *a, PyObject *b);
+PyObject *PyNumber_Power(PyObject *a, PyObject *b, PyObject *c);
+PyObject *PyNumber_Negative(PyObject *a);
+PyObject *PyNumber_Positive(PyObject *a);
+PyObject *PyNumber_Absolute(PyObject *a);
+PyObject *PyNumber_Invert(PyObject *a);
+PyObject *PyNumber_Lshift(PyObject *a, PyObject *b);
+PyObject *PyNumber_Rshift(PyObject *a, PyObject *b);
+PyObject *PyNumber_And(PyObject *a, PyObject *b);
+PyObject *PyNumber_Xor(PyObject *a, PyObject *b);
+PyObject *PyNumber_Or(PyObject *a, PyObject *b);
+PyObject *PyNumber_Index(PyObject *a);
+PyObject *PyNumber_Long(PyObject *a);
+PyObject *PyNumber_Float(PyObject *a);
+PyObject *PyNumber_InPlaceAdd(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceSubtract(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceMultiply(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceMatrixMultiply(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceFloorDivide(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceTrueDivide(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceRemainder(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlacePower(PyObject *a, PyObject *b, PyObject *c);
+PyObject *PyNumber_InPlaceLshift(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceRshift(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceAnd(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceXor(PyObject *a, PyObject *b);
+PyObject *PyNumber_InPlaceOr(PyObject *a, PyObject *b);
+
+/* Objects */
+int PyCallable_Check(PyObject *o);
+int PyObject_IsTrue(PyObject *o);
+PyObject *PyObject_GetAttr(PyObject *o, PyObject *name);
+PyObject *PyObject_GetAttrString(PyObject *o, const char *name);
+int PyObject_HasAttr(PyObject *o, PyObject *name);
+int PyObject_HasAttrString(PyObject *o, const char *name);
+int PyObject_SetAttr(PyObject *o, PyObject *name, PyObject *v);
+int PyObject_SetAttrString(PyObject *o, const char *name, PyObject *v);
+PyObject *PyObject_GetItem(PyObject *o, PyObject *key);
+int PyObject_SetItem(PyObject *o, PyObject *key, PyObject *v);
+int PyObject_DelItem(PyObject *o, PyObject *key);
+Py_ssize_t PyObject_Length(PyObject *o);
+PyObject *PyObject_Repr(PyObject *o);
+PyObject *PyObject_Str(PyObject *o);
+PyObject *PyObject_ASCII(PyObject *o);
+PyObject *PyObject_Bytes(PyObject *o);
+PyObject *PyObject_RichCompare(PyObject *a, PyObject *b, int op);
+int PyObject_RichCompareBool(PyObject *a, PyObject *b, int op);
+Py_hash_t PyObject_Hash(PyObject *o);
+PyObject *PyObject_GetIter(PyObject *o);
+PyObject *PyIter_Next(PyObject *o);
+int PyIter_Check(PyObject *o);
+PyObject *PyObject_Call(PyObject *f, PyObject *args, PyObject *kw);
+PyObject *PyObject_CallNoArgs(PyObject *f);
+PyObject *PyObject_CallObject(PyObject *f, PyObject *args);
+PyObject *PyObject_Vectorcall(PyObject *f, PyObject *const *args, size_t nargsf, PyObject *kwnames);
+PyObject *PyObject_VectorcallMethod(PyObject *name, PyObject *const *args, size_t nargsf,
+                                    PyObject *kwnames);
+#define PY_VECTORCALL_ARGUMENTS_OFFSET ((size_t)1 << (8 * sizeof(size_t) - 1))
+#define PyVectorcall_NARGS(n) ((Py_ssize_t)((n) & ~PY_VECTORCALL_ARGUMENTS_OFFSET))
+int PySequence_Contains(PyObject *o, PyObject *v);
+PyObject *PySequence_GetSlice(PyObject *o, Py_ssize_t i, Py_ssize_t j);
+int PySequence_SetSlice(PyObject *o, Py_ssize_t i, Py_ssize_t j, PyObject *v);
+int PySequence_DelSlice(PyObject *o, Py_ssize_t i, Py_ssize_t j);
+PyObject *PySequence_GetItem(PyObject *o, Py_ssize_t i);
+int PySequence_SetItem(PyObject *o, Py_ssize_t i, PyObject *v);
+int PySequence_DelItem(PyObject *o, Py_ssize_t i);
+void *PyMem_Malloc(size_t n);
+void *PyMem_Calloc(size_t n, size_t size);
+void *PyMem_Realloc(void *p, size_t n);
+void PyMem_Free(void *p);
+
+/* Bytes and str */
+Py_ssize_t PyBytes_Size(PyObject *o);
+char *PyBytes_AsString(PyObject *o);
+PyObject *PyBytes_FromString(const char *s);
+PyObject *PyBytes_FromStringAndSize(const char *s, Py_ssize_t n);
+#define PyBytes_GET_SIZE(o) PyBytes_Size(o)
+#define PyBytes_AS_STRING(o) PyBytes_AsString(o)
+PyObject *PyUnicode_FromString(const char *s);
+PyObject *PyUnicode_FromStringAndSize(const char *s, Py_ssize_t n);
+PyObject *PyUnicode_AsASCIIString(PyObject *o);
+PyObject *PyUnicode_AsLatin1String(PyObject *o);
+PyObject *PyUnicode_AsUTF8String(PyObject *o);
+const char *PyUnicode_AsUTF8AndSize(PyObject *o, Py_ssize_t *size);
+PyObject *PyUnicode_FromWideChar(const wchar_t *w, Py_ssize_t n);
+PyObject *PyUnicode_DecodeFSDefault(const char *s);
+PyObject *PyUnicode_DecodeFSDefaultAndSize(const char *s, Py_ssize_t n);
+PyObject *PyUnicode_EncodeFSDefault(PyObject *o);
+unsigned int PyUnicode_ReadChar(PyObject *o, Py_ssize_t i);
+PyObject *PyUnicode_DecodeASCII(const char *s, Py_ssize_t n, const char *errors);
+PyObject *PyUnicode_DecodeLatin1(const char *s, Py_ssize_t n, const char *errors);
+PyObject *PyUnicode_FromEncodedObject(PyObject *o, const char *encoding, const char *errors);
+PyObject *PyUnicode_Substring(PyObject *o, Py_ssize_t start, Py_ssize_t end);
+PyObject *PyUnicode_FromFormat(const char *fmt, ...);
+PyObject *PyUnicode_FromFormatV(const char *fmt, va_list ap);
+PyObject *PyUnicode_InternFromString(const char *s);
+Py_ssize_t PyUnicode_GetLength(PyObject *o);
+
+/* Containers */
+PyObject *PyList_New(Py_ssize_t n);
+int PyList_Append(PyObject *l, PyObject *v);
+int PyList_Insert(PyObject *l, Py_ssize_t i, PyObject *v);
+int PyList_SetItem(PyObject *l, Py_ssize_t i, PyObject *v);
+PyObject *PyList_GetItem(PyObject *l, Py_ssize_t i);
+Py_ssize_t PyList_Size(PyObject *l);
+PyObject *PyDict_New(void);
+PyObject *PyDict_Keys(PyObject *d);
+PyObject *PyDict_Copy(PyObject *d);
+PyObject *PyDict_GetItemString(PyObject *d, const char *key);
+int PyDict_SetItemString(PyObject *d, const char *key, PyObject *v);
+int PyDict_SetItem(PyObject *d, PyObject *k, PyObject *v);
+int PyDict_DelItem(PyObject *d, PyObject *k);
+PyObject *PyDict_GetItemWithError(PyObject *d, PyObject *k);
+PyObject *PyTuple_New(Py_ssize_t n);
+int PyTuple_SetItem(PyObject *t, Py_ssize_t i, PyObject *v);
+PyObject *PyTuple_GetItem(PyObject *t, Py_ssize_t i);
+Py_ssize_t PyTuple_Size(PyObject *t);
+PyObject *PySlice_New(PyObject *start, PyObject *stop, PyObject *step);
+int PySlice_Unpack(PyObject *s, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step);
+
+/* The macro forms of the full API, as calls of the stable functions (the
+ * shared runtime sources use them on objects they have just checked). */
+#define PyTuple_GET_SIZE(o) PyTuple_Size(o)
+#define PyTuple_GET_ITEM(o, i) PyTuple_GetItem((o), (i))
+#define PyTuple_SET_ITEM(o, i, v) ((void)PyTuple_SetItem((o), (i), (v)))
+#define PyList_GET_SIZE(o) PyList_Size(o)
+#define PyList_GET_ITEM(o, i) PyList_GetItem((o), (i))
+#define PyList_SET_ITEM(o, i, v) ((void)PyList_SetItem((o), (i), (v)))
+
+/* Modules, import, eval, capsules, context variables, threads */
+PyObject *PyImport_ImportModule(const char *name);
+PyObject *PyImport_GetModuleDict(void);
+PyObject *PyEval_EvalCode(PyObject *code, PyObject *globals, PyObject *locals);
+PyObject *Py_CompileString(const char *src, const char *filename, int start);
+PyObject *PyEval_GetBuiltins(void);
+PyThreadState *PyEval_SaveThread(void);
+void PyEval_RestoreThread(PyThreadState *t);
+PyObject *PyModule_FromDefAndSpec2(PyModuleDef *def, PyObject *spec, int api_version);
+int PyModule_ExecDef(PyObject *module, PyModuleDef *def);
+PyObject *PyModule_Create2(PyModuleDef *def, int api_version);
+int PyModule_AddObjectRef(PyObject *m, const char *name, PyObject *v);
+PyObject *PyModule_GetDict(PyObject *m);
+PyObject *PyModuleDef_Init(PyModuleDef *def);
+typedef void (*PyCapsule_Destructor)(PyObject *);
+PyObject *PyCapsule_New(void *pointer, const char *name, PyCapsule_Destructor d);
+void *PyCapsule_GetPointer(PyObject *c, const char *name);
+const char *PyCapsule_GetName(PyObject *c);
+void *PyCapsule_GetContext(PyObject *c);
+PyCapsule_Destructor PyCapsule_GetDestructor(PyObject *c);
+int PyCapsule_SetPointer(PyObject *c, void *p);
+int PyCapsule_SetName(PyObject *c, const char *name);
+int PyCapsule_SetContext(PyObject *c, void *context);
+int PyCapsule_SetDestructor(PyObject *c, PyCapsule_Destructor d);
+int PyCapsule_IsValid(PyObject *c, const char *name);
+PyObject *PyContextVar_New(const char *name, PyObject *def);
+int PyContextVar_Get(PyObject *var, PyObject *def, PyObject **value);
+PyObject *PyContextVar_Set(PyObject *var, PyObject *value);
+PyObject *PyMapping_GetItemString(PyObject *o, const char *key);
+int PyMapping_HasKey(PyObject *o, PyObject *key);
+int PyOS_stricmp(const char *a, const char *b);
+int PyOS_strnicmp(const char *a, const char *b, Py_ssize_t n);
+int PyArg_ParseTuple(PyObject *args, const char *fmt, ...);
+int PyArg_ParseTupleAndKeywords(PyObject *args, PyObject *kw, const char *fmt, char **kwlist, ...);
+void PySys_WriteStdout(const char *fmt, ...);
+void PySys_WriteStderr(const char *fmt, ...);
+PyObject *PyTuple_Pack(Py_ssize_t n, ...);
+int PyModule_AddIntConstant(PyObject *m, const char *name, long value);
+int PyModule_AddObject(PyObject *m, const char *name, PyObject *v);
+const char *PyUnicode_AsUTF8(PyObject *o);
+int PyUnicode_FSConverter(PyObject *o, void *result);
+Py_ssize_t PyUnicode_FindChar(PyObject *s, unsigned int ch, Py_ssize_t start, Py_ssize_t end,
+                              int direction);
+void *PyMem_RawMalloc(size_t n);
+void *PyMem_RawCalloc(size_t n, size_t size);
+void PyMem_RawFree(void *p);
+PyObject *PyObject_CallFunction(PyObject *f, const char *fmt, ...);
+int PyDict_Next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value);
+Py_ssize_t PyDict_Size(PyObject *d);
+#define PYTHON_API_VERSION 1013
+#define PyModule_FromDefAndSpec(def, spec) PyModule_FromDefAndSpec2((def), (spec), PYTHON_API_VERSION)
+#define PyModule_Create(def) PyModule_Create2((def), PYTHON_API_VERSION)
+#define PyModuleDef_HEAD_INIT { { 1, NULL }, NULL, 0, NULL }
+#define PyMODINIT_FUNC __attribute__((visibility("default"))) PyObject *
+PyObject *PyWeakref_NewRef(PyObject *o, PyObject *callback);
+PyObject *PyCFunction_New(PyMethodDef *ml, PyObject *self);
+PyObject *PyCFunction_NewEx(PyMethodDef *ml, PyObject *self, PyObject *module);
+
+/* PyObject_Print is not in the stable ABI: the repr, written as UTF-8. */
+static inline int PyObject_Print(PyObject *o, FILE *f, int flags)
+{
+    PyObject *r = (flags & 1) ? PyObject_Str(o) : PyObject_Repr(o);
+    const char *s;
+    if (r == NULL)
+        return -1;
+    s = PyUnicode_AsUTF8AndSize(r, NULL);
+    if (s != NULL)
+        fputs(s, f);
+    Py_DecRef(r);
+    return s == NULL ? -1 : 0;
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* HPY_WASM_PYTHON_H */

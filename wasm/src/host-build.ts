@@ -1,0 +1,88 @@
+/**
+ * Builds the host's side module: the CPython host's sources (loading
+ * protocol, universal context, argument parsing and the other runtime
+ * helpers) compiled for wasm32 against the stable-ABI Python.h of
+ * wasm/host/include, plus what wasm/host/src replaces. The module is
+ * installed into Pyodide as the extension module hpy.universal.
+ *
+ * The product is cached in build/wasm/ and rebuilt when any input is newer.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { paths } from "./paths.ts";
+import { compile, hostWarningFlags, link } from "./toolchain.ts";
+
+/** CPython-host sources that need more than the stable ABI and are replaced in wasm/host/src. */
+const NOT_IN_WASM_HOST = new Set([
+  "entry_points.c", // generated per-signature stubs; the extension's trampolines are used
+  "submodules.c", // debug and trace modes
+  "ctx_type.c",
+  "ctx_type_gc.c",
+  "ctx_type_members.c",
+]);
+
+function cFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith(".c") && !NOT_IN_WASM_HOST.has(f))
+    .sort()
+    .map((f) => path.join(dir, f));
+}
+
+export function hostSources(): string[] {
+  return [
+    ...cFiles(paths.universalSources),
+    ...cFiles(paths.runtimeSources),
+    ...cFiles(paths.hostSources),
+  ];
+}
+
+function headerDirs(): string[] {
+  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, paths.libcInclude];
+}
+
+function newestInput(): number {
+  let newest = 0;
+  const visit = (p: string): void => {
+    const st = fs.statSync(p);
+    if (st.isDirectory()) {
+      for (const e of fs.readdirSync(p)) visit(path.join(p, e));
+    } else if (/\.[ch]$/.test(p)) {
+      newest = Math.max(newest, st.mtimeMs);
+    }
+  };
+  for (const d of [...headerDirs(), paths.runtimeSources, paths.hostSources]) visit(d);
+  return newest;
+}
+
+export const hostBinaryPath = path.join(paths.buildDir, "hpy_universal.wasm");
+
+/** Builds the host binary if it is missing or older than its sources; returns its path. */
+export function buildHost(options: { force?: boolean } = {}): string {
+  if (
+    !options.force &&
+    fs.existsSync(hostBinaryPath) &&
+    fs.statSync(hostBinaryPath).mtimeMs >= newestInput()
+  ) {
+    return hostBinaryPath;
+  }
+  const objDir = path.join(paths.buildDir, "host-obj");
+  fs.mkdirSync(objDir, { recursive: true });
+  const flags = [
+    ...hostWarningFlags,
+    "-DHPY",
+    "-DHPY_ABI_UNIVERSAL",
+    "-DHPY_HOST",
+    "-DHPY_WASM_HOST",
+    ...headerDirs().flatMap((d) => ["-I", d]),
+  ];
+  const objects = hostSources().map((source) => {
+    const object = path.join(objDir, path.basename(source, ".c") + ".o");
+    compile({ source, object, flags });
+    return object;
+  });
+  const tmp = `${hostBinaryPath}.tmp`;
+  link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
+  fs.renameSync(tmp, hostBinaryPath);
+  return hostBinaryPath;
+}
