@@ -1,9 +1,10 @@
-// Lint configuration for the TypeScript parts (api/, codegen/, tools/, test/ts/).
+// Lint configuration for the TypeScript parts (api/, codegen/, tools/, wasm/, test/ts/).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
   { ignores: ["node_modules/**", "build/**", "**/*.js", ".venv/**"] },
+  { files: ["**/*.mjs"], languageOptions: { globals: { process: "readonly" } } },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -457,8 +457,10 @@ int PyContextVar_Get(PyObject *var, PyObject *def, PyObject **value);
 PyObject *PyContextVar_Set(PyObject *var, PyObject *value);
 PyObject *PyMapping_GetItemString(PyObject *o, const char *key);
 int PyMapping_HasKey(PyObject *o, PyObject *key);
-int PyOS_stricmp(const char *a, const char *b);
-int PyOS_strnicmp(const char *a, const char *b, Py_ssize_t n);
+int PyOS_mystricmp(const char *a, const char *b);
+int PyOS_mystrnicmp(const char *a, const char *b, Py_ssize_t n);
+#define PyOS_stricmp PyOS_mystricmp
+#define PyOS_strnicmp PyOS_mystrnicmp
 int PyArg_ParseTuple(PyObject *args, const char *fmt, ...);
 int PyArg_ParseTupleAndKeywords(PyObject *args, PyObject *kw, const char *fmt, char **kwlist, ...);
 void PySys_WriteStdout(const char *fmt, ...);

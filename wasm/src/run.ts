@@ -1,0 +1,79 @@
+/**
+ * Runs a Python script in Pyodide (Node.js) with HPy installed: the script's
+ * folder and each extra folder are mounted at their own paths and put on
+ * sys.path, the script runs as __main__, its output goes to this process's
+ * stdout/stderr, and its exit status is returned.
+ */
+import { loadPyodide, type PyodideInterface } from "pyodide";
+import fs from "node:fs";
+import path from "node:path";
+import { installHPy, type HPyMode } from "./install.ts";
+
+export interface RunOptions {
+  script: string;
+  args?: readonly string[];
+  /** Folders added to sys.path (before the script's own folder). */
+  pathDirs?: readonly string[];
+  mode?: HPyMode;
+}
+
+const mounted = new WeakMap<PyodideInterface, Set<string>>();
+
+/** Makes a folder of this machine visible in Pyodide at the same path. */
+export function mountDir(pyodide: PyodideInterface, dir: string): void {
+  const abs = path.resolve(dir);
+  const seen = mounted.get(pyodide) ?? new Set<string>();
+  mounted.set(pyodide, seen);
+  for (const m of seen) if (abs === m || abs.startsWith(m + path.sep)) return;
+  if (!fs.statSync(abs).isDirectory()) throw new Error(`not a folder: ${dir}`);
+  pyodide.FS.mkdirTree(abs);
+  pyodide.mountNodeFS(abs, abs);
+  seen.add(abs);
+}
+
+/** A Pyodide whose output goes to this process's stdout and stderr. */
+export async function startPyodide(): Promise<PyodideInterface> {
+  return loadPyodide({
+    stdout: (line: string) => process.stdout.write(line + "\n"),
+    stderr: (line: string) => process.stderr.write(line + "\n"),
+  });
+}
+
+const RUN_MAIN = `
+def _hpy_wasm_run(script, args, dirs):
+    import runpy, sys, traceback
+    for d in reversed(dirs):
+        sys.path.insert(0, d)
+    sys.argv = [script, *args]
+    try:
+        try:
+            runpy.run_path(script, run_name="__main__")
+        except SystemExit as e:
+            if e.code is None:
+                return 0
+            if isinstance(e.code, int):
+                return e.code
+            print(e.code, file=sys.stderr)
+            return 1
+        except BaseException:
+            traceback.print_exc()
+            return 1
+        return 0
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+_hpy_wasm_run
+`;
+
+/** Runs the script; resolves to its exit status. */
+export async function runScript(options: RunOptions): Promise<number> {
+  const script = path.resolve(options.script);
+  const pyodide = await startPyodide();
+  await installHPy(pyodide, options.mode ? { mode: options.mode } : {});
+  const dirs = [...(options.pathDirs ?? []).map((d) => path.resolve(d)), path.dirname(script)];
+  for (const d of dirs) mountDir(pyodide, d);
+  const run = pyodide.runPython(RUN_MAIN) as (s: string, a: string[], d: string[]) => number;
+  const status = run(script, [...(options.args ?? [])], dirs);
+  (run as unknown as { destroy(): void }).destroy();
+  return status;
+}
