@@ -20,7 +20,7 @@ export interface InstallOptions {
   /** Mode of every HPy module imported afterwards (sets HPY in os.environ); default universal. */
   mode?: HPyMode;
   /** The host binary; by default built from this checkout (Node only). */
-  hostBinary?: Uint8Array;
+  hostBinary?: Uint8Array<ArrayBuffer>;
   /** The Python files of the hpy package, by file name; by default read from this checkout. */
   pythonFiles?: Record<string, string>;
 }
@@ -40,7 +40,7 @@ export class MissingSymbolsError extends Error {
 }
 
 /** The symbols a side module imports from the main module (functions and data). */
-export function importedSymbols(binary: Uint8Array): string[] {
+export function importedSymbols(binary: Uint8Array<ArrayBuffer>): string[] {
   const mod = new WebAssembly.Module(binary);
   const names = new Set<string>();
   for (const imp of WebAssembly.Module.imports(mod)) {
@@ -51,7 +51,7 @@ export function importedSymbols(binary: Uint8Array): string[] {
 }
 
 /** Symbols of `binary` that the Pyodide of `module` does not export. */
-export function missingSymbols(module: EmscriptenModule, binary: Uint8Array): string[] {
+export function missingSymbols(module: EmscriptenModule, binary: Uint8Array<ArrayBuffer>): string[] {
   // Symbols the side module defines itself also appear as GOT imports.
   const own = new Set(
     WebAssembly.Module.exports(new WebAssembly.Module(binary)).map((e) => e.name),
@@ -69,9 +69,9 @@ function readPythonFiles(): Record<string, string> {
   return files;
 }
 
-async function defaultHostBinary(): Promise<Uint8Array> {
+async function defaultHostBinary(): Promise<Uint8Array<ArrayBuffer>> {
   const { buildHost } = await import("./host-build.ts");
-  return fs.readFileSync(buildHost());
+  return new Uint8Array(fs.readFileSync(buildHost()));
 }
 
 export async function installHPy(pyodide: PyodideInterface, options: InstallOptions = {}): Promise<void> {
