@@ -81,8 +81,15 @@ export function buildHost(options: { force?: boolean } = {}): string {
     compile({ source, object, flags });
     return object;
   });
-  const tmp = `${hostBinaryPath}.tmp`;
-  link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
-  fs.renameSync(tmp, hostBinaryPath);
+  // Linked under its final name (wasm stack traces show it), then moved
+  // into place in one step.
+  const tmpDir = fs.mkdtempSync(path.join(paths.buildDir, "link-"));
+  const tmp = path.join(tmpDir, path.basename(hostBinaryPath));
+  try {
+    link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
+    fs.renameSync(tmp, hostBinaryPath);
+  } finally {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
+  }
   return hostBinaryPath;
 }

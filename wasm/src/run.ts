@@ -65,6 +65,27 @@ def _hpy_wasm_run(script, args, dirs):
 _hpy_wasm_run
 `;
 
+/** The exit status after Pyodide died of a fatal error (as for SIGABRT). */
+export const FATAL_ERROR_STATUS = 134;
+
+interface PyodideFatalError {
+  pyodide_fatal_error: true;
+  message: string;
+  stack?: string;
+}
+
+function isFatal(e: unknown): e is PyodideFatalError {
+  return typeof e === "object" && e !== null && (e as { pyodide_fatal_error?: unknown }).pyodide_fatal_error === true;
+}
+
+/** The frames of a wasm stack trace that belong to HPy modules (NAME.hpy0.wasm). */
+function extensionFrames(stack: string | undefined): string[] {
+  return (stack ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => /^at \S+\.hpy\d+\.wasm\./.test(l));
+}
+
 /** Runs the script; resolves to its exit status. */
 export async function runScript(options: RunOptions): Promise<number> {
   const script = path.resolve(options.script);
@@ -73,7 +94,19 @@ export async function runScript(options: RunOptions): Promise<number> {
   const dirs = [...(options.pathDirs ?? []).map((d) => path.resolve(d)), path.dirname(script)];
   for (const d of dirs) mountDir(pyodide, d);
   const run = pyodide.runPython(RUN_MAIN) as (s: string, a: string[], d: string[]) => number;
-  const status = run(script, [...(options.args ?? [])], dirs);
-  (run as unknown as { destroy(): void }).destroy();
-  return status;
+  try {
+    return run(script, [...(options.args ?? [])], dirs);
+  } catch (e) {
+    // In universal mode nothing stands between CPython and the extension:
+    // a trap there ends this Pyodide, as a segmentation fault ends CPython.
+    if (!isFatal(e)) throw e;
+    const frames = extensionFrames(e.stack);
+    process.stderr.write(
+      `hpy-wasm: the WebAssembly code died (${e.message})` +
+        (frames.length > 0 ? ` in an HPy extension:\n  ${frames.join("\n  ")}` : "") +
+        "\nIn universal mode a trap in an extension ends the interpreter, as a segmentation " +
+        "fault ends CPython (docs/wasm.md, Faults).\n",
+    );
+    return FATAL_ERROR_STATUS;
+  }
 }
