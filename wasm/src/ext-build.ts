@@ -10,7 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { paths } from "./paths.ts";
-import { compile, link, ToolchainError } from "./toolchain.ts";
+import { compile, extensionSuffix, link, ToolchainError } from "./toolchain.ts";
 
 export interface ExtensionBuild {
   /** C sources of the extension. */
@@ -37,7 +37,7 @@ export function runtimeHelperSources(): string[] {
 
 /** The binary's file name for module NAME. */
 export function extensionFileName(name: string): string {
-  return `${name}.hpy0.wasm`;
+  return `${name}${extensionSuffix}`;
 }
 
 const PYTHON_H_MESSAGE =

@@ -10,7 +10,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { paths } from "./paths.ts";
-import { compile, hostWarningFlags, link } from "./toolchain.ts";
+import { compile, hostWarningFlags, libcInclude, link } from "./toolchain.ts";
 
 /** CPython-host sources that need more than the stable ABI and are replaced in wasm/host/src. */
 const NOT_IN_WASM_HOST = new Set([
@@ -38,7 +38,7 @@ export function hostSources(): string[] {
 }
 
 function headerDirs(): string[] {
-  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, paths.libcInclude];
+  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, libcInclude];
 }
 
 function newestInput(): number {

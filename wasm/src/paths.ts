@@ -15,8 +15,10 @@ export const paths = {
   runtimeSources: path.join(repoRoot, "hpy/devel/src/runtime"),
   /** The CPython host's sources, compiled for wasm32 as the WebAssembly host's core. */
   universalSources: path.join(repoRoot, "hpy/universal/src"),
-  /** The declarations of Pyodide's C library that side modules see. */
-  libcInclude: path.join(repoRoot, "wasm/include/libc"),
+  /** The wasm32 toolchain description shared with hpy.devel (clang, flags, suffix). */
+  toolchainJson: path.join(repoRoot, "hpy/devel/wasm32/toolchain.json"),
+  /** The declarations of Pyodide's C library that side modules see (next to it). */
+  libcInclude: path.join(repoRoot, "hpy/devel/wasm32/include"),
   /** The stable-ABI Python.h of the host. */
   hostInclude: path.join(repoRoot, "wasm/host/include"),
   hostSources: path.join(repoRoot, "wasm/host/src"),

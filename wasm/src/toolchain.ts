@@ -1,14 +1,31 @@
 /**
  * The C toolchain of the WebAssembly host: Debian's clang building wasm32
  * side modules that share Pyodide's memory, function table, stack and libc.
- * No Emscripten SDK is involved; the flags below are what Pyodide's dynamic
- * loader accepts (see docs/wasm.md).
+ * No Emscripten SDK is involved. The flags are those of
+ * hpy/devel/wasm32/toolchain.json, which hpy.devel's setuptools build reads
+ * too (see docs/wasm.md).
  */
 import { execFileSync, spawnSync } from "node:child_process";
+import fs from "node:fs";
 import { paths } from "./paths.ts";
 
+interface ToolchainDescription {
+  clang: string[];
+  compile: string[];
+  link: string[];
+  suffix: string;
+}
+
+const description = JSON.parse(fs.readFileSync(paths.toolchainJson, "utf8")) as ToolchainDescription;
+
 /** The clang binaries tried in order; HPY_WASM_CC overrides them. */
-const CLANG_CANDIDATES = ["clang-19", "clang-20", "clang-18", "clang"];
+const CLANG_CANDIDATES: readonly string[] = description.clang;
+
+/** The libc headers of side modules (declarations of Pyodide's libc). */
+export const libcInclude = paths.libcInclude;
+
+/** The file suffix of an HPy module built for WebAssembly. */
+export const extensionSuffix = description.suffix;
 
 export class ToolchainError extends Error {}
 
@@ -39,35 +56,13 @@ export function findClang(): string {
 }
 
 /** Flags for every translation unit of a side module. */
-export const compileFlags: readonly string[] = [
-  "--target=wasm32-unknown-emscripten",
-  "-O2",
-  "-fPIC",
-  // Without it clang would take the build machine's glibc headers.
-  "-ffreestanding",
-  "-nostdlib",
-  // Only the loading protocol's symbols are exported (HPy_MODINIT marks
-  // them): a module's other functions never clash with Pyodide's.
-  "-fvisibility=hidden",
-  "-Wall",
-  "-I",
-  paths.libcInclude,
-];
+export const compileFlags: readonly string[] = [...description.compile, "-I", libcInclude];
 
 /** The host's own sources are held to the project's standard. */
 export const hostWarningFlags: readonly string[] = ["-Wextra", "-Werror"];
 
 /** Flags of the link step that makes a side module. */
-export const linkFlags: readonly string[] = [
-  "--target=wasm32-unknown-emscripten",
-  "-fPIC",
-  "-nostdlib",
-  "-shared",
-  "-Wl,--experimental-pic",
-  "-Wl,--no-entry",
-  // Calls to the C API and libc resolve against Pyodide's exports at load time.
-  "-Wl,--unresolved-symbols=import-dynamic",
-];
+export const linkFlags: readonly string[] = description.link;
 
 export interface CompileUnit {
   source: string;
