@@ -104,3 +104,31 @@ def test_python_h_is_refused_with_a_clear_message(tmp_path: Path) -> None:
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "the universal ABI is the only one on WebAssembly" in proc.stderr
+
+
+def test_setuptools_builds_a_wasm32_wheel_that_the_host_installs(wasm_build: Path, tmp_path: Path) -> None:
+    project = tmp_path / "quickstart"
+    shutil.copytree(REPO / "examples" / "quickstart", project)
+    proc = subprocess.run([sys.executable, "setup.py", "-q", "--hpy-abi=universal", "--hpy-target=wasm32",
+                           "bdist_wheel"], cwd=project, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    wheels = list((project / "dist").glob("*.whl"))
+    assert [w.name.endswith("-py3-none-any.whl") for w in wheels] == [True], wheels
+    script = tmp_path / "use_wheel.py"
+    script.write_text("import quickstart\nprint(quickstart.say_hello('wheel'), quickstart.__file__)\n")
+    proc = subprocess.run(HPY_WASM + ["run", "--wheel", str(wheels[0]), str(script)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Hello, wheel /lib/python3")
+    assert proc.stdout.rstrip().endswith("/site-packages/quickstart.hpy0.wasm")
+
+
+@pytest.mark.parametrize("abi", ["cpython", "hybrid"])
+def test_wasm32_target_needs_the_universal_abi(abi: str, tmp_path: Path) -> None:
+    project = tmp_path / "quickstart"
+    shutil.copytree(REPO / "examples" / "quickstart", project)
+    proc = subprocess.run([sys.executable, "setup.py", f"--hpy-abi={abi}", "--hpy-target=wasm32",
+                           "build_ext"], cwd=project, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert (f"--hpy-target=wasm32 builds universal binaries, not '{abi}' ones (cpython and hybrid "
+            "code uses Python.h): use --hpy-abi=universal") in proc.stderr

@@ -47,6 +47,11 @@ HPY_GLOBAL_OPTIONS = [
         None,
         "link HPy's prebuilt helper library instead of compiling the helper sources",
     ),
+    (
+        "hpy-target=",
+        None,
+        "platform to build HPy extensions for: native (default) or wasm32 (Pyodide; universal ABI)",
+    ),
 ]
 
 Macro = Tuple[str, Optional[str]]
@@ -164,6 +169,8 @@ class HPyDevel:
         get_hpy_abi(dist)  # reject a bad value set by the caller now
         if getattr(dist, "hpy_use_static_libs", None) is None:
             dist.hpy_use_static_libs = False
+        if getattr(dist, "hpy_target", None) is None:
+            dist.hpy_target = "native"
 
         hpy_exts = list(getattr(dist, "hpy_ext_modules", None) or [])
         dist.hpy_ext_modules = hpy_exts
@@ -174,7 +181,7 @@ class HPyDevel:
         install_hpy_commands(dist, self)
 
 
-_HPY_ABI_OPTION = "--hpy-abi"
+_HPY_VALUE_OPTIONS = ("--hpy-abi", "--hpy-target")
 _HPY_FLAG_OPTIONS = ("--hpy-use-static-libs",)
 
 
@@ -190,9 +197,9 @@ def _hoist_hpy_options(args: List[str]) -> List[str]:
     i = 0
     while i < len(args):
         arg = args[i]
-        if arg in _HPY_FLAG_OPTIONS or arg.startswith(_HPY_ABI_OPTION + "="):
+        if arg in _HPY_FLAG_OPTIONS or arg.startswith(tuple(o + "=" for o in _HPY_VALUE_OPTIONS)):
             front.append(arg)
-        elif arg == _HPY_ABI_OPTION:
+        elif arg in _HPY_VALUE_OPTIONS:
             front.extend(args[i : i + 2])
             i += 1
         else:

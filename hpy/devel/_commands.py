@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Set
 
 from distutils.errors import DistutilsModuleError, DistutilsOptionError
 
+from hpy.devel import wasm
 from hpy.devel.abitag import HPY_ABIS, get_hpy_ext_suffix
 from hpy.devel.stub import make_stub
 
@@ -28,6 +29,21 @@ def get_hpy_abi(dist) -> str:
             f"--hpy-abi: invalid value {hpy_abi!r}; expected one of {', '.join(HPY_ABIS)}"
         )
     return hpy_abi
+
+
+def get_hpy_target(dist) -> str:
+    """The platform the HPy extensions of ``dist`` are built for (``--hpy-target``)."""
+    target = getattr(dist, "hpy_target", None) or "native"
+    if target not in wasm.TARGETS:
+        raise DistutilsOptionError(
+            f"--hpy-target: invalid value {target!r}; expected one of {', '.join(wasm.TARGETS)}"
+        )
+    if target == "wasm32" and get_hpy_abi(dist) != "universal":
+        raise DistutilsOptionError(
+            f"--hpy-target=wasm32 builds universal binaries, not {get_hpy_abi(dist)!r} ones "
+            "(cpython and hybrid code uses Python.h): use --hpy-abi=universal"
+        )
+    return target
 
 
 def _stub_binary_suffix(dist) -> Optional[str]:
@@ -91,6 +107,8 @@ class _HPyBuildExt:
         hpy_abi = get_hpy_abi(self.distribution)
         if hpy_abi == "cpython" or fullname not in self._hpy_ext_fullnames():
             return None
+        if get_hpy_target(self.distribution) == "wasm32":
+            return wasm.extension_suffix()
         return get_hpy_ext_suffix(hpy_abi)
 
     def get_ext_filename(self, fullname: str) -> str:
@@ -121,6 +139,9 @@ class _HPyBuildExt:
             super().build_extension(ext)
             return
         hpy_abi = get_hpy_abi(self.distribution)
+        if get_hpy_target(self.distribution) == "wasm32":
+            self._build_wasm32(ext)
+            return
         static_libs: List[str] = []
         if getattr(self.distribution, "hpy_use_static_libs", False):
             static_libs = self.hpydevel.get_static_libs(hpy_abi)
@@ -134,6 +155,20 @@ class _HPyBuildExt:
         stub = self._stub_for(self.get_ext_fullpath(ext.name))
         if stub is not None:
             self._write_stub(stub)
+
+    def _build_wasm32(self, ext) -> None:
+        # No stub: in Pyodide the import hook of the HPy host finds NAME.hpy0.wasm.
+        fixed = self.hpydevel.fix_extension(ext, "universal")
+        output = self.get_ext_fullpath(ext.name)
+        self.announce(f"building '{ext.name}' for wasm32 -> {output}", level=2)
+        wasm.build_module(
+            list(fixed.sources),
+            output,
+            list(fixed.include_dirs or []),
+            list(fixed.define_macros or []),
+            list(ext.extra_compile_args or []),
+            verbose=self.verbose > 1,
+        )
 
     def copy_extensions_to_source(self) -> None:
         # setuptools' --inplace: binaries are built in build_lib, then copied.
@@ -194,11 +229,23 @@ class _HPyBdistEgg:
         return all_outputs, ext_outputs
 
 
+class _HPyBdistWheel:
+    """``bdist_wheel`` whose wheel of wasm32 binaries is tagged ``py3-none-any``:
+    a ``.hpy0.wasm`` binary depends on the HPy ABI only, not on a CPython or
+    Pyodide version, and the HPy host for Pyodide installs it."""
+
+    def get_tag(self):
+        if get_hpy_target(self.distribution) == "wasm32":
+            return ("py3", "none", "any")
+        return super().get_tag()
+
+
 _MIXINS = {
     "build": _HPyBuild,
     "build_ext": _HPyBuildExt,
     "install_lib": _HPyInstallLib,
     "bdist_egg": _HPyBdistEgg,
+    "bdist_wheel": _HPyBdistWheel,
 }
 
 

@@ -3,7 +3,7 @@
  * them in Pyodide.
  *
  *   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=V]] [--name MODNAME] SRC.c...
- *   hpy-wasm run [--mode universal|debug] [--path DIR]... SCRIPT.py [ARGS...]
+ *   hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
  *   hpy-wasm host        build the host binary (build/wasm/) and print its path
  */
 import { buildExtension } from "./ext-build.ts";
@@ -16,7 +16,7 @@ class UsageError extends Error {}
 
 const USAGE = `usage:
   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=VALUE]] [--name MODNAME] SRC.c...
-  hpy-wasm run [--mode universal|debug] [--path DIR]... SCRIPT.py [ARGS...]
+  hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
   hpy-wasm host`;
 
 function takeValue(args: string[], i: number, flag: string): string {
@@ -52,6 +52,7 @@ function cmdBuild(args: string[]): number {
 async function cmdRun(args: string[]): Promise<number> {
   let mode: HPyMode | undefined;
   const pathDirs: string[] = [];
+  const wheels: string[] = [];
   let i = 0;
   for (; i < args.length; i++) {
     const a = args[i]!;
@@ -62,12 +63,13 @@ async function cmdRun(args: string[]): Promise<number> {
       }
       mode = m;
     } else if (a === "--path") pathDirs.push(takeValue(args, i++, a));
+    else if (a === "--wheel") wheels.push(takeValue(args, i++, a));
     else if (a.startsWith("-")) throw new UsageError(`unknown option ${a}`);
     else break;
   }
   const script = args[i];
   if (script === undefined) throw new UsageError("run: no script given");
-  return runScript({ script, args: args.slice(i + 1), pathDirs, ...(mode ? { mode } : {}) });
+  return runScript({ script, args: args.slice(i + 1), pathDirs, wheels, ...(mode ? { mode } : {}) });
 }
 
 export async function main(argv: string[]): Promise<number> {

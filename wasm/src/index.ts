@@ -1,5 +1,5 @@
 /** The library interface of the HPy WebAssembly host. */
-export { installHPy, MissingSymbolsError, missingSymbols, importedSymbols } from "./install.ts";
+export { installHPy, installWheel, MissingSymbolsError, missingSymbols, importedSymbols } from "./install.ts";
 export type { HPyMode, InstallOptions } from "./install.ts";
 export { buildExtension, extensionFileName } from "./ext-build.ts";
 export type { ExtensionBuild } from "./ext-build.ts";

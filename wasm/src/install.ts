@@ -95,3 +95,14 @@ export async function installHPy(pyodide: PyodideInterface, options: InstallOpti
   const setMode = options.mode ? `os.environ["HPY"] = ${JSON.stringify(options.mode)}\n` : "";
   pyodide.runPython(`import os, importlib\n${setMode}importlib.invalidate_caches()\nimport hpy, hpy.universal`);
 }
+
+/**
+ * Installs a wheel of HPy modules built for WebAssembly (setup.py
+ * --hpy-abi=universal --hpy-target=wasm32 bdist_wheel) into Pyodide's
+ * site-packages; its modules are then importable.
+ */
+export function installWheel(pyodide: PyodideInterface, wheel: Uint8Array<ArrayBuffer>): void {
+  const site = pyodide.runPython("import sysconfig; sysconfig.get_paths()['purelib']") as string;
+  pyodide.unpackArchive(wheel, "wheel", { extractDir: site });
+  pyodide.runPython("import importlib; importlib.invalidate_caches()");
+}

@@ -7,13 +7,15 @@
 import { loadPyodide, type PyodideInterface } from "pyodide";
 import fs from "node:fs";
 import path from "node:path";
-import { installHPy, type HPyMode } from "./install.ts";
+import { installHPy, installWheel, type HPyMode } from "./install.ts";
 
 export interface RunOptions {
   script: string;
   args?: readonly string[];
   /** Folders added to sys.path (before the script's own folder). */
   pathDirs?: readonly string[];
+  /** Wheels installed into site-packages first. */
+  wheels?: readonly string[];
   mode?: HPyMode;
 }
 
@@ -91,6 +93,7 @@ export async function runScript(options: RunOptions): Promise<number> {
   const script = path.resolve(options.script);
   const pyodide = await startPyodide();
   await installHPy(pyodide, options.mode ? { mode: options.mode } : {});
+  for (const w of options.wheels ?? []) installWheel(pyodide, new Uint8Array(fs.readFileSync(w)));
   const dirs = [...(options.pathDirs ?? []).map((d) => path.resolve(d)), path.dirname(script)];
   for (const d of dirs) mountDir(pyodide, d);
   const run = pyodide.runPython(RUN_MAIN) as (s: string, a: string[], d: string[]) => number;
