@@ -12,11 +12,25 @@ STAMP := $(VENV)/.installed-stamp
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons gen gen-check lint typecheck demo bench clean
+.PHONY: all setup wasm-tools test test-all test-ts test-py test-py-all test-all-pythons gen gen-check lint typecheck demo bench clean
 
 all: test
 
-setup: node_modules/.package-lock.json $(STAMP) host
+setup: node_modules/.package-lock.json $(STAMP) host wasm-tools
+
+# The WebAssembly host builds with Debian's clang-19/lld-19; its browser test
+# drives Debian's chromium. Installed when missing (and apt-get can).
+WASM_TOOLS := clang-19 wasm-ld-19 chromium
+wasm-tools:
+	@missing=""; for t in $(WASM_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
+	if [ -n "$$missing" ]; then \
+	    if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	        echo "installing clang-19 lld-19 chromium (missing:$$missing)"; \
+	        apt-get update -qq && apt-get install -y -qq clang-19 lld-19 chromium >/dev/null; \
+	    else \
+	        echo "warning: missing$$missing: the WebAssembly tests need clang-19, lld-19 and chromium"; \
+	    fi; \
+	fi
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
