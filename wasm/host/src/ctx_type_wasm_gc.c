@@ -1,0 +1,239 @@
+/* The tp_dealloc, tp_traverse and tp_clear of HPy types in the WebAssembly
+ * host, with the behaviour of the CPython host's (runtime/ctx_type_gc.c):
+ *
+ * - tp_traverse calls the type's HPy_tp_traverse (own or inherited) with a
+ *   visitor that hands each non-NULL HPyField to CPython's visitproc, then
+ *   the tp_traverse of the first base that is neither an HPy type nor a
+ *   Python class, and visits the type (instances own a reference to it).
+ * - tp_clear and tp_dealloc clear the HPyFields (every distinct traverse
+ *   implementation of the chain, with a visitor that clears the field).
+ * - tp_dealloc then calls HPy_tp_destroy of every HPy type of the chain,
+ *   most derived first, and lets the first base that is not an HPy type
+ *   (object, int, list, a legacy type with its own dealloc...) free the
+ *   object.
+ * Only stable functions are used: the slots of a type are read with
+ * PyType_GetSlot. A Python class below an HPy type in the chain is skipped
+ * (its __slots__ are not cleared: their layout is not in the stable ABI). */
+#include "ctx_type_wasm.h"
+
+static destructor py_subtype_dealloc;
+static traverseproc py_subtype_traverse;
+static inquiry py_subtype_clear;
+static int gc_ready;
+
+/* The slot functions CPython gives classes defined in Python. */
+void wt_gc_init(void)
+{
+    PyObject *cls;
+    if (gc_ready)
+        return;
+    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
+                                (PyObject *)&PyBaseObject_Type);
+    if (cls == NULL) {
+        PyErr_Clear();
+        return;
+    }
+    py_subtype_dealloc = (destructor)PyType_GetSlot((PyTypeObject *)cls, Py_tp_dealloc);
+    py_subtype_traverse = (traverseproc)PyType_GetSlot((PyTypeObject *)cls, Py_tp_traverse);
+    py_subtype_clear = (inquiry)PyType_GetSlot((PyTypeObject *)cls, Py_tp_clear);
+    Py_DECREF(cls);
+    gc_ready = 1;
+}
+
+int wt_is_python_class(PyTypeObject *t)
+{
+    return gc_ready && (PyType_GetFlags(t) & Py_TPFLAGS_HEAPTYPE) &&
+           (destructor)PyType_GetSlot(t, Py_tp_dealloc) == py_subtype_dealloc;
+}
+
+static int is_gc(PyTypeObject *t)
+{
+    return (PyType_GetFlags(t) & Py_TPFLAGS_HAVE_GC) != 0;
+}
+
+/* ------------------------------------------------------------------------
+ * Calling traverse implementations
+ * ------------------------------------------------------------------------ */
+
+typedef struct {
+    visitproc visit;
+    void *arg;
+} visit_ctx;
+
+static int visit_field(HPyField *f, void *arg)
+{
+    visit_ctx *c = (visit_ctx *)arg;
+    PyObject *o = _hf2py(*f);
+    return o == NULL ? 0 : c->visit(o, c->arg);
+}
+
+static int clear_field(HPyField *f, void *arg)
+{
+    PyObject *o = _hf2py(*f);
+    (void)arg;
+    *f = HPyField_NULL;
+    Py_XDECREF(o);
+    return 0;
+}
+
+static void clear_fields(PyObject *self)
+{
+    HPyFunc_traverseproc done[8];
+    int ndone = 0, i;
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL; t = wt_base(t)) {
+        wt_data *d = wt_own_data(t);
+        int seen = 0;
+        if (d == NULL || d->traverse == NULL)
+            continue;
+        for (i = 0; i < ndone; i++)
+            if (done[i] == d->traverse)
+                seen = 1;
+        if (seen)
+            continue;
+        if (ndone < 8)
+            done[ndone++] = d->traverse;
+        d->traverse(wt_struct_for(self, d), clear_field, NULL);
+    }
+}
+
+/* The first type of the chain of Py_TYPE(self) that is neither an HPy type
+ * using our slot `ours` for `slot` nor a Python class: the one the work is
+ * handed to. */
+static PyTypeObject *first_foreign(PyObject *self, int slot, void *ours)
+{
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL; t = wt_base(t)) {
+        wt_data *d = wt_own_data(t);
+        if (d != NULL) {
+            if (PyType_GetSlot(t, slot) == ours)
+                continue;
+            /* a legacy slot of its own, or an inherited one */
+            if (slot == Py_tp_dealloc && !(d->flags & WT_F_OWN_DEALLOC))
+                return t;
+            if (slot != Py_tp_dealloc && !(d->flags & WT_F_GC_SLOTS)) {
+                PyTypeObject *b = wt_base(t);
+                void *f = PyType_GetSlot(t, slot);
+                if (f != NULL && (b == NULL || PyType_GetSlot(b, slot) != f))
+                    return t;
+            }
+            continue;
+        }
+        if (wt_is_python_class(t))
+            continue;
+        if (wt_find_data(t) != NULL)
+            continue; /* a Python subclass without CPython's own slots */
+        return t;
+    }
+    return NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * The slots
+ * ------------------------------------------------------------------------ */
+
+int wt_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    PyTypeObject *tp = Py_TYPE(self), *stop;
+    wt_data *d = wt_find_data(tp);
+    traverseproc base_traverse = NULL;
+    int r;
+    if (d != NULL && d->traverse != NULL) {
+        visit_ctx c;
+        c.visit = visit;
+        c.arg = arg;
+        r = d->traverse(wt_struct_for(self, d), visit_field, &c);
+        if (r)
+            return r;
+    }
+    stop = first_foreign(self, Py_tp_traverse, (void *)wt_traverse);
+    if (stop != NULL)
+        base_traverse = (traverseproc)PyType_GetSlot(stop, Py_tp_traverse);
+    if (base_traverse != NULL) {
+        r = base_traverse(self, visit, arg);
+        if (r)
+            return r;
+    }
+    /* whoever traverses the first heap-type level visits the type */
+    if (base_traverse == NULL || !(PyType_GetFlags(stop) & Py_TPFLAGS_HEAPTYPE))
+        return visit((PyObject *)tp, arg);
+    return 0;
+}
+
+int wt_clear(PyObject *self)
+{
+    PyTypeObject *stop;
+    inquiry base_clear = NULL;
+    clear_fields(self);
+    stop = first_foreign(self, Py_tp_clear, (void *)wt_clear);
+    if (stop != NULL)
+        base_clear = (inquiry)PyType_GetSlot(stop, Py_tp_clear);
+    return base_clear != NULL ? base_clear(self) : 0;
+}
+
+/* PyObject_CallFinalizerFromDealloc is not in the stable ABI: the object is
+ * revived for the call; returns -1 if the finalizer resurrected it. */
+static int finalize_from_dealloc(PyObject *self, destructor finalize)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    self->ob_refcnt = 1;
+    finalize(self);
+    if (PyErr_Occurred())
+        PyErr_WriteUnraisable(self);
+    PyErr_SetRaisedException(exc);
+    if (--self->ob_refcnt != 0)
+        return -1;
+    return 0;
+}
+
+void wt_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self), *stop, *t;
+    wt_data *own = wt_own_data(tp), *first = NULL;
+    HPyFunc_destroyfunc last = NULL;
+    destructor base_dealloc = NULL;
+
+    /* A Python subclass' subtype_dealloc already ran the finalizer. */
+    if (own != NULL) {
+        destructor finalize = (destructor)PyType_GetSlot(tp, Py_tp_finalize);
+        if (finalize != NULL && finalize_from_dealloc(self, finalize) < 0)
+            return;
+    }
+    if (is_gc(tp))
+        PyObject_GC_UnTrack(self);
+    stop = first_foreign(self, Py_tp_dealloc, (void *)wt_dealloc);
+    for (t = tp; t != NULL && t != stop; t = wt_base(t)) {
+        wt_data *d = wt_own_data(t);
+        if (d != NULL && first == NULL)
+            first = d;
+    }
+    if (first != NULL && (first->flags & WT_F_WEAKLIST))
+        PyObject_ClearWeakRefs(self);
+
+    /* the fields first: destroy may free memory the traverse reads */
+    clear_fields(self);
+    for (t = tp; t != NULL && t != stop; t = wt_base(t)) {
+        wt_data *d = wt_own_data(t);
+        if (d != NULL && d->destroy != NULL && d->destroy != last) {
+            last = d->destroy;
+            d->destroy(wt_struct_for(self, d));
+        }
+    }
+
+    if (stop != NULL)
+        base_dealloc = (destructor)PyType_GetSlot(stop, Py_tp_dealloc);
+    if (base_dealloc != NULL) {
+        int heap = (PyType_GetFlags(stop) & Py_TPFLAGS_HEAPTYPE) != 0;
+        if (is_gc(stop))
+            PyObject_GC_Track(self);
+        base_dealloc(self);
+        /* a heap type's dealloc drops the reference to the type itself */
+        if (!heap)
+            Py_DECREF(tp);
+    }
+    else {
+        freefunc f = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+        f(self);
+        Py_DECREF(tp);
+    }
+}
