@@ -428,6 +428,15 @@ static HPy make_with_meta_impl(HPyContext *ctx, HPy self, HPy meta)
     return HPyType_FromSpec(ctx, &Made_spec, params);
 }
 
+/* A type with a bases tuple param. */
+HPyDef_METH(make_with_bases, "make_with_bases", HPyFunc_O)
+static HPy make_with_bases_impl(HPyContext *ctx, HPy self, HPy bases)
+{
+    HPyType_SpecParam params[] = { { HPyType_SpecParam_BasesTuple, bases }, { 0, HPy_NULL } };
+    (void)self;
+    return HPyType_FromSpec(ctx, &Made_spec, params);
+}
+
 static HPyDef *Bad_defines_no_traverse[] = { &Node_new, NULL };
 static HPyType_Spec Bad_gc_spec = {
     .name = "wtypes.BadGC",
@@ -488,7 +497,7 @@ static int wtypes_exec_impl(HPyContext *ctx, HPy m)
 
 static HPyDef *module_defines[] = {
     &wtypes_exec, &counts, &shape_of, &name_of, &is_subtype, &new_of, &make_type,
-    &make_with_meta, &make_bad, &set_call, NULL,
+    &make_with_meta, &make_with_bases, &make_bad, &set_call, NULL,
 };
 static HPyModuleDef moduledef = { .doc = "HPy types in the WebAssembly host", .defines = module_defines };
 

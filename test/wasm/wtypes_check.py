@@ -160,6 +160,21 @@ check("metaclass with tp_new",
              wtypes.make_with_meta, NewMeta))
 check("metaclass not a type", raises(TypeError, None, wtypes.make_with_meta, 3))
 
+# a bases tuple with a Python mixin (which has a __dict__ and weak references)
+class Mixin:
+    def hello(self):
+        return "hello " + str(self.a)
+
+
+MT = wtypes.make_with_bases((N, Mixin))
+before = wtypes.counts()[0]
+mt = MT(5)
+check("bases tuple with a Python mixin", MT.__bases__ == (N, Mixin) and mt.hello() == "hello 5")
+mt.a = mt
+del mt
+gc.collect()
+check("mixin instance collected", wtypes.counts()[0] == before + 1)
+
 # the call protocol
 C = wtypes.Call
 c = C(3)

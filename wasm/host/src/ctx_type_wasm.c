@@ -767,7 +767,7 @@ build_tables(Builder *b, Tables *t)
     Py_ssize_t n_var = var ? b->n_memb : 0;
     Py_ssize_t n_getset_total = b->n_getset + n_var;
     size_t size = (size_t)(b->n_meth + 1) * sizeof(PyMethodDef) +
-                  (size_t)(b->n_memb + 2) * sizeof(PyMemberDef) +
+                  (size_t)(b->n_memb + 4) * sizeof(PyMemberDef) +
                   (size_t)(n_getset_total + 1) * sizeof(PyGetSetDef) +
                   (size_t)(n_var + 1) * sizeof(PyMemberDef);
     HPyDef **dp;
@@ -778,7 +778,7 @@ build_tables(Builder *b, Tables *t)
     mem = (char *)t->block + WT_TABLES;
     t->methods = (PyMethodDef *)(void *)mem;
     t->members = (PyMemberDef *)(t->methods + b->n_meth + 1);
-    t->getsets = (PyGetSetDef *)(t->members + b->n_memb + 2);
+    t->getsets = (PyGetSetDef *)(t->members + b->n_memb + 4);
     t->var_members = (PyMemberDef *)(t->getsets + n_getset_total + 1);
 
     if (hs->defines != NULL) {
@@ -836,6 +836,105 @@ build_tables(Builder *b, Tables *t)
         m->type = T_PYSSIZET;
         m->offset = d->vectorcall_offset;
         m->flags = READONLY;
+    }
+    if (d->dict_offset > 0) {
+        PyMemberDef *m = &t->members[ib++];
+        m->name = "__dictoffset__";
+        m->type = T_PYSSIZET;
+        m->offset = d->dict_offset;
+        m->flags = READONLY;
+    }
+    if (d->weaklist_offset > 0) {
+        PyMemberDef *m = &t->members[ib++];
+        m->name = "__weaklistoffset__";
+        m->type = T_PYSSIZET;
+        m->offset = d->weaklist_offset;
+        m->flags = READONLY;
+    }
+    return 0;
+}
+
+/* Whether the legacy members of the spec give the offset `name`. */
+static int
+spec_sets_offset(Builder *b, const char *name)
+{
+    PyMemberDef *m;
+    if (b->legacy_members == NULL)
+        return 0;
+    for (m = b->legacy_members; m->name != NULL; m++)
+        if (strcmp(m->name, name) == 0)
+            return 1;
+    return 0;
+}
+
+#define MANAGED_DICT (1UL << 4)
+#define MANAGED_WEAKREF (1UL << 3)
+
+/* A type attribute that is a Py_ssize_t (__dictoffset__...), 0 if absent. */
+static Py_ssize_t
+type_ssize(PyTypeObject *tp, const char *name)
+{
+    PyObject *o = PyObject_GetAttrString((PyObject *)tp, name);
+    Py_ssize_t v;
+    if (o == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    v = PyLong_AsSsize_t(o);
+    Py_DECREF(o);
+    if (v == -1 && PyErr_Occurred())
+        PyErr_Clear();
+    return v;
+}
+
+static int
+has_dict(PyTypeObject *tp)
+{
+    return (PyType_GetFlags(tp) & MANAGED_DICT) || type_ssize(tp, "__dictoffset__") != 0;
+}
+
+static int
+has_weakrefs(PyTypeObject *tp)
+{
+    return (PyType_GetFlags(tp) & MANAGED_WEAKREF) || type_ssize(tp, "__weakrefoffset__") != 0;
+}
+
+/* CPython gives a type made from a spec the __dict__ and weak-reference
+ * offsets of a secondary base when its primary base has none, although
+ * they mean nothing in the primary base's layout (they would point into our
+ * struct, or before the object's end for the "managed" offset -1). The
+ * CPython host resets them; the stable ABI cannot, so the new type gets
+ * slots of its own for them, after everything else (fills
+ * b->d.dict_offset and b->d.weaklist_offset, grows b->basicsize). */
+static int
+reserve_secondary_slots(Builder *b, PyObject *bases)
+{
+    int dict = 0, weak = 0;
+    Py_ssize_t i, ptr = (Py_ssize_t)sizeof(void *);
+    for (i = 0; i < PyTuple_Size(bases); i++) {
+        PyTypeObject *t = (PyTypeObject *)PyTuple_GetItem(bases, i);
+        if (t == b->primary)
+            continue;
+        dict |= has_dict(t);
+        weak |= has_weakrefs(t);
+    }
+    dict = dict && !has_dict(b->primary) && !spec_sets_offset(b, "__dictoffset__");
+    weak = weak && !has_weakrefs(b->primary) && !spec_sets_offset(b, "__weaklistoffset__");
+    if (!dict && !weak)
+        return 0;
+    if (b->d.placement != WT_PLACE_FIXED || b->hspec->itemsize != 0) {
+        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a secondary base with a __dict__ or "
+                     "weak references needs a fixed-size layout", b->hspec->name);
+        return -1;
+    }
+    b->basicsize = round_up(b->basicsize, ptr);
+    if (dict) {
+        b->d.dict_offset = b->basicsize;
+        b->basicsize += ptr;
+    }
+    if (weak) {
+        b->d.weaklist_offset = b->basicsize;
+        b->basicsize += ptr;
     }
     return 0;
 }
@@ -927,7 +1026,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     }
     b.bd = wt_find_data(b.primary);
     b.bd_own = b.bd != NULL && b.bd == wt_own_data(b.primary);
-    if (compute_layout(&b) < 0 || compute_vectorcall(&b) < 0)
+    if (compute_layout(&b) < 0 || compute_vectorcall(&b) < 0 ||
+            reserve_secondary_slots(&b, bases) < 0)
         goto error;
     if (b.basicsize > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, ERR_PREFIX "'%s': basicsize too large", name);

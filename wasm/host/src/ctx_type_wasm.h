@@ -64,6 +64,9 @@ typedef struct {
     vectorcallfunc default_call;  /* what a new instance gets there (HPy_tp_call) */
     HPyFunc_destroyfunc destroy;  /* this type's own HPy_tp_destroy, or NULL */
     HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
+    Py_ssize_t dict_offset;    /* __dict__ slot of the HPy type's own, or 0 (see
+                                  reserve_secondary_slots in ctx_type_wasm.c) */
+    Py_ssize_t weaklist_offset; /* its weak-reference list slot, or 0 */
     PyObject *weakref;         /* to `type`, whose callback frees the block */
 } wt_data;
 

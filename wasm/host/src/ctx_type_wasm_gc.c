@@ -97,6 +97,35 @@ static void clear_fields(PyObject *self)
     }
 }
 
+/* The __dict__ slots the HPy types of the chain reserved themselves
+ * (ctx_type_wasm.c: reserve_secondary_slots): visited or cleared. */
+static int visit_dicts(PyObject *self, visitproc visit, void *arg)
+{
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL; t = wt_base(t)) {
+        wt_data *d = wt_own_data(t);
+        if (d != NULL && d->dict_offset > 0) {
+            PyObject *dict = *(PyObject **)(void *)((char *)self + d->dict_offset);
+            if (dict != NULL) {
+                int r = visit(dict, arg);
+                if (r)
+                    return r;
+            }
+        }
+    }
+    return 0;
+}
+
+static void clear_dicts(PyObject *self)
+{
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL; t = wt_base(t)) {
+        wt_data *d = wt_own_data(t);
+        if (d != NULL && d->dict_offset > 0)
+            Py_CLEAR(*(PyObject **)(void *)((char *)self + d->dict_offset));
+    }
+}
+
 /* The first type of the chain of Py_TYPE(self) that is neither an HPy type
  * using our slot `ours` for `slot` nor a Python class: the one the work is
  * handed to. */
@@ -146,6 +175,9 @@ int wt_traverse(PyObject *self, visitproc visit, void *arg)
         if (r)
             return r;
     }
+    r = visit_dicts(self, visit, arg);
+    if (r)
+        return r;
     stop = first_foreign(self, Py_tp_traverse, (void *)wt_traverse);
     if (stop != NULL)
         base_traverse = (traverseproc)PyType_GetSlot(stop, Py_tp_traverse);
@@ -165,6 +197,7 @@ int wt_clear(PyObject *self)
     PyTypeObject *stop;
     inquiry base_clear = NULL;
     clear_fields(self);
+    clear_dicts(self);
     stop = first_foreign(self, Py_tp_clear, (void *)wt_clear);
     if (stop != NULL)
         base_clear = (inquiry)PyType_GetSlot(stop, Py_tp_clear);
@@ -219,6 +252,7 @@ void wt_dealloc(PyObject *self)
             d->destroy(wt_struct_for(self, d));
         }
     }
+    clear_dicts(self);
 
     if (stop != NULL)
         base_dealloc = (destructor)PyType_GetSlot(stop, Py_tp_dealloc);
