@@ -189,23 +189,54 @@ static HPyType_Spec SubNode_spec = {
     .defines = SubNode_defines,
 };
 
+/* A finalizer that may resurrect its object (by appending it to the list
+ * the object was made with): it runs once all the same. */
 typedef struct {
-    long finalized;
+    HPyField keep;
 } FinObject;
 HPyType_HELPERS(FinObject)
 static long n_finalized;
-HPyDef_SLOT_IMPL(Fin_new, HPyType_GenericNew, HPy_tp_new)
+
+HPyDef_SLOT(Fin_new, HPy_tp_new)
+static HPy Fin_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    FinObject *f;
+    HPy h = HPy_New(ctx, cls, &f);
+    (void)kw;
+    if (!HPy_IsNull(h) && nargs > 0)
+        HPyField_Store(ctx, h, &f->keep, args[0]);
+    return h;
+}
+
+HPyDef_SLOT(Fin_traverse, HPy_tp_traverse)
+static int Fin_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((FinObject *)self)->keep);
+    return 0;
+}
+
 HPyDef_SLOT(Fin_finalize, HPy_tp_finalize)
 static void Fin_finalize_impl(HPyContext *ctx, HPy self)
 {
-    (void)ctx;
-    (void)self;
+    FinObject *f = FinObject_AsStruct(ctx, self);
+    HPy keep = HPyField_Load(ctx, self, f->keep);
+    if (!HPy_IsNull(keep)) {
+        HPy append = HPy_GetAttr_s(ctx, keep, "append");
+        if (!HPy_IsNull(append)) {
+            HPy res = HPy_Call(ctx, append, &self, 1, HPy_NULL);
+            HPy_Close(ctx, res);
+            HPy_Close(ctx, append);
+        }
+        HPy_Close(ctx, keep);
+    }
+    HPyErr_Clear(ctx);
     n_finalized++;
 }
-static HPyDef *Fin_defines[] = { &Fin_new, &Fin_finalize, NULL };
+static HPyDef *Fin_defines[] = { &Fin_new, &Fin_traverse, &Fin_finalize, NULL };
 static HPyType_Spec Fin_spec = {
     .name = "wtypes.Fin",
     .basicsize = sizeof(FinObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
     .builtin_shape = SHAPE(FinObject),
     .defines = Fin_defines,
 };

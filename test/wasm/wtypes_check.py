@@ -122,8 +122,34 @@ check("HPy subtype destroyed once", wtypes.counts()[0] == base_destroyed + 6)
 
 f = wtypes.Fin()
 del f
-gc.collect()
 check("finalize", wtypes.counts()[1] == 1)
+out = []
+f = wtypes.Fin(out)
+del f
+check("finalize resurrects", len(out) == 1 and type(out[0]) is wtypes.Fin and wtypes.counts()[1] == 2)
+out.clear()
+check("finalize runs once", wtypes.counts()[1] == 2)
+cyc = []
+f = wtypes.Fin(cyc)
+cyc.append(f)
+del f, cyc
+gc.collect()
+check("finalize of an object in a cycle", wtypes.counts()[1] == 3)
+gc.collect()
+check("finalize of an object in a cycle runs once", wtypes.counts()[1] == 3)
+
+
+class PyFin(wtypes.Fin):
+    pass
+
+
+keep = []
+pf = PyFin(keep)
+del pf
+check("finalize of a Python subclass resurrects", len(keep) == 1 and wtypes.counts()[1] == 4)
+keep.clear()
+gc.collect()
+check("finalize of a Python subclass runs once", wtypes.counts()[1] == 4)
 
 # a type dies
 T = wtypes.make_type()

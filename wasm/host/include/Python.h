@@ -496,6 +496,11 @@ PyObject *PyTuple_New(Py_ssize_t n);
 int PyTuple_SetItem(PyObject *t, Py_ssize_t i, PyObject *v);
 PyObject *PyTuple_GetItem(PyObject *t, Py_ssize_t i);
 Py_ssize_t PyTuple_Size(PyObject *t);
+PyObject *PySet_New(PyObject *iterable);
+int PySet_Add(PyObject *set, PyObject *key);
+int PySet_Contains(PyObject *set, PyObject *key);
+int PySet_Discard(PyObject *set, PyObject *key);
+Py_ssize_t PySet_Size(PyObject *set);
 PyObject *PySlice_New(PyObject *start, PyObject *stop, PyObject *step);
 int PySlice_Unpack(PyObject *s, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step);
 

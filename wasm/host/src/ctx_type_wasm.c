@@ -1044,6 +1044,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         b.d.traverse = bd->traverse;
     if (b.destroy_def != NULL)
         b.d.destroy = FPTR(HPyFunc_destroyfunc, b.destroy_def->slot.impl);
+    if (bd != NULL)
+        b.d.finalize = bd->finalize; /* replaced below by an own HPy_tp_finalize */
     /* A traverse implementation without HPy_TPFLAGS_HAVE_GC only serves to
      * release the fields when the object dies (unless the base is a GC type
      * anyway). */
@@ -1074,6 +1076,11 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
                 /* the buffer slots have CPython's numbers too */
                 slots[ns].slot = cs > 0 ? cs : (int)(*dp)->slot.slot;
                 slots[ns].pfunc = (void *)(*dp)->slot.cpy_trampoline;
+                if (cs == Py_tp_finalize) {
+                    /* called once per object: see wt_finalize */
+                    b.d.finalize = FPTR(destructor, (*dp)->slot.cpy_trampoline);
+                    slots[ns].pfunc = (void *)wt_finalize;
+                }
                 ns++;
             }
         }

@@ -64,6 +64,7 @@ typedef struct {
     vectorcallfunc default_call;  /* what a new instance gets there (HPy_tp_call) */
     HPyFunc_destroyfunc destroy;  /* this type's own HPy_tp_destroy, or NULL */
     HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
+    destructor finalize;       /* the trampoline of HPy_tp_finalize, own or inherited */
     Py_ssize_t dict_offset;    /* __dict__ slot of the HPy type's own, or 0 (see
                                   reserve_secondary_slots in ctx_type_wasm.c) */
     Py_ssize_t weaklist_offset; /* its weak-reference list slot, or 0 */
@@ -92,6 +93,7 @@ void *wt_struct_for(PyObject *obj, const wt_data *d);
 /* ctx_type_wasm_gc.c */
 void wt_gc_init(void);
 void wt_dealloc(PyObject *self);
+void wt_finalize(PyObject *self);
 int wt_traverse(PyObject *self, visitproc visit, void *arg);
 int wt_clear(PyObject *self);
 int wt_is_python_class(PyTypeObject *t);

@@ -204,16 +204,73 @@ int wt_clear(PyObject *self)
     return base_clear != NULL ? base_clear(self) : 0;
 }
 
-/* PyObject_CallFinalizerFromDealloc is not in the stable ABI: the object is
- * revived for the call; returns -1 if the finalizer resurrected it. */
-static int finalize_from_dealloc(PyObject *self, destructor finalize)
+/* ------------------------------------------------------------------------
+ * HPy_tp_finalize
+ * ------------------------------------------------------------------------ */
+
+/* A finalizer runs once per object, also if the object is resurrected and
+ * dies again. CPython remembers that in a bit of the GC header, which only
+ * PyObject_CallFinalizer(FromDealloc) set and neither is in the stable ABI:
+ * the host remembers the objects whose HPy finalizer ran (their addresses,
+ * until they are deallocated) in a set of its own. */
+static PyObject *finalized;
+
+/* 1 if `self` is newly marked, 0 if it was already, -1 on error. */
+static int mark_finalized(PyObject *self)
 {
-    PyObject *exc = PyErr_GetRaisedException();
-    self->ob_refcnt = 1;
-    finalize(self);
-    if (PyErr_Occurred())
-        PyErr_WriteUnraisable(self);
+    PyObject *key;
+    int r;
+    if (finalized == NULL && (finalized = PySet_New(NULL)) == NULL)
+        return -1;
+    if ((key = PyLong_FromVoidPtr(self)) == NULL)
+        return -1;
+    r = PySet_Contains(finalized, key);
+    if (r == 0)
+        r = PySet_Add(finalized, key) < 0 ? -1 : 1;
+    else if (r == 1)
+        r = 0;
+    Py_DECREF(key);
+    return r;
+}
+
+static void forget_finalized(PyObject *self)
+{
+    PyObject *exc, *key;
+    if (finalized == NULL || PySet_Size(finalized) == 0)
+        return;
+    exc = PyErr_GetRaisedException();
+    key = PyLong_FromVoidPtr(self);
+    if (key != NULL) {
+        (void)PySet_Discard(finalized, key);
+        Py_DECREF(key);
+    }
+    PyErr_Clear();
     PyErr_SetRaisedException(exc);
+}
+
+/* The tp_finalize of HPy types with HPy_tp_finalize (own or inherited). */
+void wt_finalize(PyObject *self)
+{
+    wt_data *d = wt_find_data(Py_TYPE(self));
+    PyObject *exc;
+    int r;
+    if (d == NULL || d->finalize == NULL)
+        return;
+    exc = PyErr_GetRaisedException();
+    r = mark_finalized(self);
+    if (r < 0)
+        PyErr_WriteUnraisable(self);
+    if (r != 0)
+        d->finalize(self);
+    PyErr_SetRaisedException(exc);
+}
+
+/* PyObject_CallFinalizerFromDealloc: the object is revived for the call;
+ * returns -1 if the finalizer resurrected it. */
+static int finalize_from_dealloc(PyObject *self)
+{
+    self->ob_refcnt = 1;
+    wt_finalize(self);
     if (--self->ob_refcnt != 0)
         return -1;
     return 0;
@@ -226,11 +283,11 @@ void wt_dealloc(PyObject *self)
     HPyFunc_destroyfunc last = NULL;
     destructor base_dealloc = NULL;
 
-    /* A Python subclass' subtype_dealloc already ran the finalizer. */
-    if (own != NULL) {
-        destructor finalize = (destructor)PyType_GetSlot(tp, Py_tp_finalize);
-        if (finalize != NULL && finalize_from_dealloc(self, finalize) < 0)
+    if ((destructor)PyType_GetSlot(tp, Py_tp_finalize) == wt_finalize) {
+        /* A Python subclass' subtype_dealloc already ran the finalizer. */
+        if (own != NULL && finalize_from_dealloc(self) < 0)
             return;
+        forget_finalized(self);
     }
     if (is_gc(tp))
         PyObject_GC_UnTrack(self);
