@@ -151,6 +151,15 @@ keep.clear()
 gc.collect()
 check("finalize of a Python subclass runs once", wtypes.counts()[1] == 4)
 
+seen = []
+P.__del__ = lambda self: seen.append(self.a)
+p = P(5)
+del p
+del P.__del__
+p = P(6)
+del p
+check("__del__ given to an HPy type", seen == [5])
+
 # a type dies
 T = wtypes.make_type()
 t = T(None)

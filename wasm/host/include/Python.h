@@ -290,6 +290,7 @@ PyObject *PyList_AsTuple(PyObject *l);
 void PyObject_GC_Del(void *op);
 void PyObject_GC_UnTrack(void *op);
 void PyObject_GC_Track(void *op);
+int PyObject_GC_IsFinalized(PyObject *op);
 void PyObject_Free(void *p);
 int PyObject_IsInstance(PyObject *o, PyObject *cls);
 #define PyType_HasFeature(t, f) ((PyType_GetFlags(t) & (f)) != 0)

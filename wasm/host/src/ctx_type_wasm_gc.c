@@ -40,16 +40,17 @@ void wt_gc_init(void)
     gc_ready = 1;
 }
 
+static int is_gc(PyTypeObject *t)
+{
+    return (PyType_GetFlags(t) & Py_TPFLAGS_HAVE_GC) != 0;
+}
+
 int wt_is_python_class(PyTypeObject *t)
 {
     return gc_ready && (PyType_GetFlags(t) & Py_TPFLAGS_HEAPTYPE) &&
            (destructor)PyType_GetSlot(t, Py_tp_dealloc) == py_subtype_dealloc;
 }
 
-static int is_gc(PyTypeObject *t)
-{
-    return (PyType_GetFlags(t) & Py_TPFLAGS_HAVE_GC) != 0;
-}
 
 /* ------------------------------------------------------------------------
  * Calling traverse implementations
@@ -248,29 +249,44 @@ static void forget_finalized(PyObject *self)
     PyErr_SetRaisedException(exc);
 }
 
-/* The tp_finalize of HPy types with HPy_tp_finalize (own or inherited). */
-void wt_finalize(PyObject *self)
+static void call_hpy_finalize(PyObject *self)
 {
     wt_data *d = wt_find_data(Py_TYPE(self));
-    PyObject *exc;
-    int r;
-    if (d == NULL || d->finalize == NULL)
-        return;
-    exc = PyErr_GetRaisedException();
-    r = mark_finalized(self);
+    if (d != NULL && d->finalize != NULL)
+        d->finalize(self);
+}
+
+/* Runs `fin` on `self` unless it already ran through here. */
+static void finalize_once(PyObject *self, destructor fin)
+{
+    PyObject *exc = PyErr_GetRaisedException();
+    int r = mark_finalized(self);
     if (r < 0)
         PyErr_WriteUnraisable(self);
-    if (r != 0)
-        d->finalize(self);
+    if (r != 0) {
+        fin(self);
+        if (PyErr_Occurred())
+            PyErr_WriteUnraisable(self);
+    }
     PyErr_SetRaisedException(exc);
 }
 
-/* PyObject_CallFinalizerFromDealloc: the object is revived for the call;
- * returns -1 if the finalizer resurrected it. */
-static int finalize_from_dealloc(PyObject *self)
+/* The tp_finalize of HPy types with HPy_tp_finalize (own or inherited). */
+void wt_finalize(PyObject *self)
 {
+    finalize_once(self, call_hpy_finalize);
+}
+
+/* PyObject_CallFinalizerFromDealloc: the object is revived for the call;
+ * returns -1 if the finalizer resurrected it. The garbage collector marks
+ * the GC objects it finalized (before calling tp_finalize, which for ours
+ * is wt_finalize) with a bit PyObject_GC_IsFinalized reads. */
+static int finalize_from_dealloc(PyObject *self, destructor fin)
+{
+    if (is_gc(Py_TYPE(self)) && PyObject_GC_IsFinalized(self))
+        return 0;
     self->ob_refcnt = 1;
-    wt_finalize(self);
+    finalize_once(self, fin == wt_finalize ? call_hpy_finalize : fin);
     if (--self->ob_refcnt != 0)
         return -1;
     return 0;
@@ -283,12 +299,13 @@ void wt_dealloc(PyObject *self)
     HPyFunc_destroyfunc last = NULL;
     destructor base_dealloc = NULL;
 
-    if ((destructor)PyType_GetSlot(tp, Py_tp_finalize) == wt_finalize) {
-        /* A Python subclass' subtype_dealloc already ran the finalizer. */
-        if (own != NULL && finalize_from_dealloc(self) < 0)
+    if (own != NULL) {
+        /* (a Python subclass' subtype_dealloc already ran the finalizer) */
+        destructor fin = (destructor)PyType_GetSlot(tp, Py_tp_finalize);
+        if (fin != NULL && finalize_from_dealloc(self, fin) < 0)
             return;
-        forget_finalized(self);
     }
+    forget_finalized(self);
     if (is_gc(tp))
         PyObject_GC_UnTrack(self);
     stop = first_foreign(self, Py_tp_dealloc, (void *)wt_dealloc);
