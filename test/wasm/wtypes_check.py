@@ -151,6 +151,7 @@ keep.clear()
 gc.collect()
 check("finalize of a Python subclass runs once", wtypes.counts()[1] == 4)
 
+del p
 seen = []
 P.__del__ = lambda self: seen.append(self.a)
 p = P(5)
