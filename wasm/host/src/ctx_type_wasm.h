@@ -28,7 +28,21 @@
  * (hpy/runtime/ctx_type.h): Legacy shape at offset 0, other shapes right
  * after the first non-HPy base (16-aligned), Long and Tuple shapes after the
  * items. The item count of an int is read from its lv_tag, the one field
- * outside the stable ABI the host reads (same place in CPython 3.12-3.14). */
+ * outside the stable ABI the host reads (same place in CPython 3.12-3.14).
+ *
+ * Where the stable ABI makes the host differ from the CPython host:
+ * - Bases and metaclass params work as there (PyType_FromMetaclass), but
+ *   the __dict__ and weak-reference offsets CPython copies from a secondary
+ *   base cannot be reset: the type reserves slots of its own for them, so
+ *   its instances have a __dict__ and weak references (the CPython host's
+ *   have neither).
+ * - A Python class below an HPy type in the chain of bases (an HPy type
+ *   made with a Python class as its base) keeps its __slots__ and __dict__
+ *   when an instance dies (their layout is not in the stable ABI): they are
+ *   neither visited nor cleared, which leaks what they hold.
+ * - HPy_tp_finalize and __del__ run once per object also for objects of
+ *   types without GC (CPython runs them again for a resurrected non-GC
+ *   object). */
 #ifndef HPY_WASM_CTX_TYPE_WASM_H
 #define HPY_WASM_CTX_TYPE_WASM_H
 
