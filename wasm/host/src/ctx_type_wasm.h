@@ -1,0 +1,123 @@
+/* HPy types in the WebAssembly host: what the ctx_type_wasm*.c files share.
+ *
+ * The CPython host keeps its per-type data in tp_cache, which the stable ABI
+ * does not offer. Here the data lives in a block of C memory that starts
+ * with the data and continues with the method, member and get-set tables
+ * given to CPython. The type itself leads to the block: its tp_methods (read
+ * with PyType_GetSlot, a stable function) is the method table inside the
+ * block, which CPython never copies and never lets subclasses inherit. A
+ * block is recognised by two magic words and by naming the type it belongs
+ * to, so the method table of any other type (whose memory before the table
+ * is read too) is never mistaken for one. A Python subclass of an HPy type
+ * has no block: its lookups walk tp_base (PyType_GetSlot) to the nearest HPy
+ * type, whose struct layout it shares.
+ *
+ * Nothing has to be removed when a type dies (a new type at the same
+ * address has a method table of its own), but the block must be freed only
+ * once no instance or descriptor can reach it. A weak reference to the type
+ * with a callback does that: when the type dies by its reference count (the
+ * callback sees a count of 0) every instance is gone and the block is freed.
+ * When the type dies in a garbage collection, the callback runs before the
+ * instances in the same garbage are deallocated (they still need the
+ * block): it then takes a new weak reference to the type, whose callback
+ * runs when the type is finally freed (count 0). If CPython clears that
+ * second weak reference without calling it, the block (a few hundred bytes)
+ * is leaked, never freed early.
+ *
+ * Where the struct of an instance lives is decided as in the CPython host
+ * (hpy/runtime/ctx_type.h): Legacy shape at offset 0, other shapes right
+ * after the first non-HPy base (16-aligned), Long and Tuple shapes after the
+ * items. The item count of an int is read from its lv_tag, the one field
+ * outside the stable ABI the host reads (same place in CPython 3.12-3.14).
+ *
+ * Where the stable ABI makes the host differ from the CPython host:
+ * - Bases and metaclass params work as there (PyType_FromMetaclass), but
+ *   the __dict__ and weak-reference offsets CPython copies from a secondary
+ *   base cannot be reset: the type reserves slots of its own for them, so
+ *   its instances have a __dict__ and weak references (the CPython host's
+ *   have neither).
+ * - A Python class below an HPy type in the chain of bases (an HPy type
+ *   made with a Python class as its base) keeps its __slots__ and __dict__
+ *   when an instance dies (their layout is not in the stable ABI): they are
+ *   neither visited nor cleared, which leaks what they hold.
+ * - HPy_tp_finalize and __del__ run once per object also for objects of
+ *   types without GC (CPython runs them again for a resurrected non-GC
+ *   object). */
+#ifndef HPY_WASM_CTX_TYPE_WASM_H
+#define HPY_WASM_CTX_TYPE_WASM_H
+
+#include "hpy.h"
+#include "structmember.h"
+
+#define WT_MAGIC1 0x48507957u /* "HPyW" */
+#define WT_MAGIC2 0x54797065u /* "Type" */
+
+/* wt_data.placement */
+#define WT_PLACE_FIXED 0
+#define WT_PLACE_VAR_TUPLE 1
+#define WT_PLACE_VAR_LONG 2
+
+/* wt_data.flags */
+#define WT_F_OWN_DEALLOC 0x01u /* tp_dealloc is wt_dealloc (not a legacy one) */
+#define WT_F_GC_SLOTS 0x02u    /* tp_traverse/tp_clear are wt_traverse/wt_clear */
+#define WT_F_LEGACY 0x04u      /* builtin shape Legacy */
+#define WT_F_WEAKLIST 0x08u    /* instances can be weakly referenced */
+
+#define WT_STRUCT_ALIGN ((Py_ssize_t)16)
+
+typedef struct {
+    uint32_t magic1, magic2;
+    PyTypeObject *type;        /* the type the block belongs to (borrowed) */
+    uint32_t flags;            /* WT_F_* */
+    int32_t shape;             /* HPyType_BuiltinShape */
+    int32_t placement;         /* WT_PLACE_* */
+    Py_ssize_t struct_offset;  /* FIXED: offset of the struct; VAR: basicsize of the builtin */
+    Py_ssize_t struct_size;
+    Py_ssize_t var_itemsize;   /* VAR: itemsize of the builtin */
+    Py_ssize_t vectorcall_offset; /* where an instance keeps its call function, or 0 */
+    vectorcallfunc default_call;  /* what a new instance gets there (HPy_tp_call) */
+    HPyFunc_destroyfunc destroy;  /* this type's own HPy_tp_destroy, or NULL */
+    HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
+    destructor finalize;       /* the trampoline of HPy_tp_finalize, own or inherited */
+    Py_ssize_t dict_offset;    /* __dict__ slot of the HPy type's own, or 0 (see
+                                  reserve_secondary_slots in ctx_type_wasm.c) */
+    Py_ssize_t weaklist_offset; /* its weak-reference list slot, or 0 */
+    PyObject *weakref;         /* to `type`, whose callback frees the block */
+} wt_data;
+
+/* Where the tables start in a block. */
+#define WT_TABLES (((Py_ssize_t)sizeof(wt_data) + 15) & ~(Py_ssize_t)15)
+
+/* ctx_type_wasm_data.c */
+/* The block of `tp` itself (not inherited), or NULL. */
+wt_data *wt_own_data(PyTypeObject *tp);
+/* The block of `tp` or of its nearest HPy base, or NULL. Sets no exception. */
+wt_data *wt_find_data(PyTypeObject *tp);
+/* A zeroed block with room for `tables` bytes of tables, or NULL (MemoryError). */
+wt_data *wt_alloc_data(size_t tables);
+/* Ties the block's lifetime to `tp` (its method table is in the block);
+ * afterwards the block is the type's. Returns 0, or -1 with an exception
+ * (the block is then still the caller's). */
+int wt_attach_data(wt_data *d, PyTypeObject *tp);
+/* The first base of `tp` (tp_base), or NULL. */
+PyTypeObject *wt_base(PyTypeObject *tp);
+/* The struct of `obj` for the layout `d`. */
+void *wt_struct_for(PyObject *obj, const wt_data *d);
+
+/* ctx_type_wasm_gc.c */
+void wt_gc_init(void);
+void wt_dealloc(PyObject *self);
+void wt_finalize(PyObject *self);
+int wt_traverse(PyObject *self, visitproc visit, void *arg);
+int wt_clear(PyObject *self);
+int wt_is_python_class(PyTypeObject *t);
+
+/* ctx_type_wasm_members.c */
+int wt_member_to_py(const char *type_name, const HPyMember *m, const wt_data *d,
+                    PyMemberDef *out_member, PyGetSetDef *out_getset, PyMemberDef *closure_mem);
+
+/* ctx_type_wasm_instances.c */
+PyObject *wt_call(PyObject *self, PyObject *args, PyObject *kw);
+const char *wt_shape_name(int shape);
+
+#endif /* HPY_WASM_CTX_TYPE_WASM_H */
