@@ -5,12 +5,16 @@
  *    Pyodide, installs the host from files fetched over HTTP, imports
  *    examples/quickstart built for wasm32 and shows what it returns;
  *  - the same host binary and the same quickstart.hpy0.wasm in the older
- *    Pyodide 0.29 (CPython 3.13) in Node.
+ *    Pyodide 0.29 (CPython 3.13) in Node;
+ *  - the page's static server, and installHPy's browser side bundling
+ *    without Node.
  * Both use the page's build (build/wasm/demo), made once per run. A
  * screenshot of the page is saved as build/wasm/demo-page.png.
  */
+import { build } from "esbuild";
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -18,8 +22,8 @@ import { chromium, type Browser } from "playwright-core";
 import { loadPyodide } from "pyodide-0.29";
 import { buildDemo, pyodideDir, serveDemo } from "../../wasm/src/demo.ts";
 import { installHPy, missingSymbols, MissingSymbolsError } from "../../wasm/src/install.ts";
-import { paths } from "../../wasm/src/paths.ts";
-import type { StaticServer } from "../../wasm/src/serve.ts";
+import { paths, repoRoot } from "../../wasm/src/paths.ts";
+import { resolveRequest, serveStatic, type StaticServer } from "../../wasm/src/serve.ts";
 import { compile, findClang, link, ToolchainError } from "../../wasm/src/toolchain.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -94,15 +98,82 @@ describe("the demo page in Chromium", { skip: skipBrowser, timeout: TIMEOUT }, (
     assert.ok(fs.statSync(SCREENSHOT).size > 0);
   });
 
-  test("the server refuses paths outside its folders", async () => {
-    for (const p of ["../package.json", "%2e%2e/package.json", "pyodide/../../package.json"]) {
-      const r = await fetch(server.url + p);
-      assert.equal(r.status, 404, p);
-    }
-    const wasm = await fetch(server.url + "quickstart.hpy0.wasm", { method: "HEAD" });
-    assert.equal(wasm.status, 200);
+});
+
+/** The status of a request whose path is sent exactly as given. */
+function rawStatus(base: string, rawPath: string, method = "GET"): Promise<number> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = http.request({ hostname, port, path: rawPath, method }, (res) => {
+      res.resume();
+      res.on("end", () => resolve(res.statusCode ?? 0));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+describe("the demo's static server", () => {
+  let server: StaticServer;
+  let root: string;
+
+  before(async () => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), "hpy-wasm-serve-"));
+    fs.mkdirSync(path.join(root, "site"));
+    fs.mkdirSync(path.join(root, "lib"));
+    fs.writeFileSync(path.join(root, "secret.txt"), "outside");
+    fs.writeFileSync(path.join(root, "site", "index.html"), "<p>page</p>");
+    fs.writeFileSync(path.join(root, "site", "m.wasm"), new Uint8Array([0, 97, 115, 109]));
+    fs.writeFileSync(path.join(root, "lib", "x.mjs"), "export {};");
+    server = await serveStatic({ mounts: { "/": path.join(root, "site"), "/lib/": path.join(root, "lib") } });
+  });
+
+  after(async () => {
+    await server?.close();
+    fs.rmSync(root, { recursive: true, force: true });
+  });
+
+  test("listens on 127.0.0.1 and serves files with their content type", async () => {
+    assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+\/$/);
+    const page = await fetch(server.url);
+    assert.equal(page.status, 200);
+    assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+    assert.equal(await page.text(), "<p>page</p>");
+    const wasm = await fetch(server.url + "m.wasm");
     assert.equal(wasm.headers.get("content-type"), "application/wasm");
-    assert.equal((await fetch(server.url, { method: "POST" })).status, 405);
+    assert.deepEqual(new Uint8Array(await wasm.arrayBuffer()), new Uint8Array([0, 97, 115, 109]));
+    const lib = await fetch(server.url + "lib/x.mjs", { method: "HEAD" });
+    assert.equal(lib.status, 200);
+    assert.equal(lib.headers.get("content-type"), "text/javascript; charset=utf-8");
+    assert.equal(await lib.text(), "");
+  });
+
+  test("refuses paths outside its folders, missing files and other methods", async () => {
+    // Sent as they are: fetch() would normalise the dots away.
+    for (const p of ["/../secret.txt", "/%2e%2e/secret.txt", "/lib/../../secret.txt", "/lib/%2e%2e/%2e%2e/secret.txt",
+      "/..%2fsecret.txt", "/lib/..%2f..%2fsecret.txt", "/%E0%A4%A", "/nothing.html", "/lib/"]) {
+      assert.equal(await rawStatus(server.url, p), 404, p);
+    }
+    assert.equal(await rawStatus(server.url, "/lib/x.mjs"), 200);
+    assert.equal(await rawStatus(server.url, "/", "POST"), 405);
+    assert.equal(resolveRequest({ "/": "/srv" }, "/a/../../etc/passwd"), undefined);
+    assert.equal(resolveRequest({ "/": "/srv" }, "/a/b.js?x=1"), "/srv/a/b.js");
+  });
+});
+
+describe("the browser side of installHPy", () => {
+  test("install-core.ts bundles for the browser: it imports nothing from Node", async () => {
+    const out = await build({
+      entryPoints: [path.join(repoRoot, "wasm/src/install-core.ts")],
+      bundle: true,
+      platform: "browser",
+      format: "esm",
+      write: false,
+      logLevel: "silent",
+    });
+    const text = out.outputFiles[0]!.text;
+    assert.match(text, /export \{[^}]*installHPy/);
+    assert.doesNotMatch(text, /node:/);
   });
 });
 
