@@ -87,7 +87,14 @@ async function cmdDemo(args: string[]): Promise<number> {
   }
   const { buildDemo, serveDemo } = await import("./demo.ts");
   const dir = await buildDemo();
-  const server = await serveDemo(port);
+  let server: Awaited<ReturnType<typeof serveDemo>>;
+  try {
+    server = await serveDemo(port);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "EADDRINUSE") throw e;
+    process.stderr.write(`hpy-wasm: demo: port ${port} is in use\n`);
+    return 1;
+  }
   process.stdout.write(`built ${dir}\nHPy demo page: ${server.url}\n(Ctrl-C stops the server)\n`);
   await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
   await server.close();
