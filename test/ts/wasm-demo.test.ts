@@ -69,9 +69,23 @@ describe("the demo page in Chromium", { skip: skipBrowser, timeout: TIMEOUT }, (
   test("shows what quickstart.hpy0.wasm returns, and calls it again on demand", async () => {
     const page = await browser.newPage();
     const pageErrors: string[] = [];
-    page.on("pageerror", (e) => pageErrors.push(e.message));
+    // A script that does not load or throws before the page reports leaves
+    // #result "loading": fail at once instead of waiting for the timeout.
+    const broken = new Promise<never>((_, reject) => {
+      page.on("pageerror", (e) => {
+        pageErrors.push(e.message);
+        reject(new Error(`the page threw: ${e.message}`));
+      });
+      page.on("response", (r) => {
+        if (r.status() >= 400) reject(new Error(`${r.url()}: HTTP ${r.status()}`));
+      });
+    });
+    broken.catch(() => undefined);
     await page.goto(server.url);
-    await page.locator("#result:not([data-state='loading'])").waitFor({ timeout: TIMEOUT });
+    await Promise.race([
+      page.locator("#result:not([data-state='loading'])").waitFor({ timeout: TIMEOUT }),
+      broken,
+    ]);
     const state = await page.getAttribute("#result", "data-state");
     const text = (await page.textContent("#result")) ?? "";
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
