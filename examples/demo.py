@@ -1,8 +1,11 @@
-"""`make demo`: build the examples in every ABI, run them, and show debug mode
-catching a planted handle leak.
+"""`make demo`: build the examples in every ABI, run them, show debug mode
+catching a planted handle leak, and run quickstart built for WebAssembly.
 
 Each example is copied to a scratch directory, built with its own setup.py
 (`--hpy-abi=...`, exactly as a user would) and imported in a fresh interpreter.
+The WebAssembly part builds quickstart once for wasm32 with `npx hpy-wasm
+build` and runs the same script in Pyodide in Node.js (`npx hpy-wasm run`);
+without clang's wasm32 target (or Node.js) it says why it is skipped.
 """
 from __future__ import annotations
 
@@ -15,6 +18,7 @@ import textwrap
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
 ABIS = ("cpython", "universal", "hybrid")
 
 # What to run in each example once it is built, and the output we expect.
@@ -73,6 +77,36 @@ def demo_debug_mode(scratch: Path) -> None:
     print()
 
 
+def wasm_unavailable() -> str | None:
+    """Why the WebAssembly part cannot run here, or None."""
+    if shutil.which("npx") is None:
+        return "Node.js (npx) is not installed"
+    if not (REPO / "node_modules" / "pyodide").is_dir():
+        return "the npm packages are not installed (run `make setup`)"
+    proc = subprocess.run(["npx", "--no-install", "hpy-wasm", "toolchain"], cwd=REPO,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if proc.returncode != 0:
+        return proc.stdout.strip().removeprefix("hpy-wasm: ")
+    return None
+
+
+def demo_wasm(scratch: Path) -> None:
+    print("== quickstart in WebAssembly: built once for wasm32, run in Pyodide (Node.js)")
+    reason = wasm_unavailable()
+    if reason is not None:
+        print(f"  skipped: {reason}")
+        return
+    out = scratch / "quickstart-wasm"
+    source = HERE / "quickstart" / "quickstart.c"
+    run(["npx", "--no-install", "hpy-wasm", "build", "-o", str(out), str(source)], REPO)
+    script = out / "run_quickstart.py"
+    script.write_text("import os\n" + SCRIPTS["quickstart"][0])
+    output = run(["npx", "--no-install", "hpy-wasm", "run", "--path", str(out), str(script)], REPO)
+    print(f"  {'wasm32':<10} -> {output.strip()}")
+    print("  The same module in a browser: `npx hpy-wasm demo` builds the demo page,")
+    print("  serves it on 127.0.0.1 and prints the address to open.")
+
+
 def main() -> int:
     print(f"HPy demo on Python {sys.version.split()[0]}\n")
     with tempfile.TemporaryDirectory(prefix="hpy-demo-") as tmp:
@@ -87,7 +121,9 @@ def main() -> int:
         print(textwrap.dedent("""\
             The universal binary (.hpy0.so) is the same file for every CPython version;
             the cpython binary is compiled against this interpreter's C API, and the
-            hybrid one mixes both (tag .hpy0-cpXY)."""))
+            hybrid one mixes both (tag .hpy0-cpXY).
+            """))
+        demo_wasm(scratch)
     return 0
 
 

@@ -2,6 +2,8 @@
 `make demo`, checked."""
 from __future__ import annotations
 
+import importlib.util
+import shutil
 import subprocess
 import sys
 
@@ -23,3 +25,26 @@ def test_demo_runs_every_example_and_catches_the_leak():
     assert len(points) == 3, out
     assert "debug mode caught it: 1 unclosed handle:" in out
     assert "<DebugHandle" in out
+    wasm = next(l for l in out.splitlines() if l.strip().startswith(("wasm32 ", "skipped:")))
+    if "skipped:" in wasm:
+        assert "clang" in wasm or "Node.js" in wasm, wasm
+    else:
+        assert wasm.split("->")[1].strip() == "universal | Hello, HPy | 42 | quickstart.hpy0.wasm", wasm
+        assert "npx hpy-wasm demo" in out
+
+
+def load_demo():
+    spec = importlib.util.spec_from_file_location("hpy_examples_demo", REPO / "examples" / "demo.py")
+    demo = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(demo)
+    return demo
+
+
+def test_demo_says_why_the_wasm_part_is_skipped_without_clang(tmp_path, monkeypatch, capsys):
+    if shutil.which("npx") is None or not (REPO / "node_modules" / "pyodide").is_dir():
+        pytest.skip("Node.js or the npm packages (make setup) are not installed")
+    monkeypatch.setenv("HPY_WASM_CC", str(tmp_path / "no-such-clang"))
+    load_demo().demo_wasm(tmp_path)
+    out = capsys.readouterr().out
+    assert f"skipped: no clang with the wasm32 target found (tried {tmp_path / 'no-such-clang'})" in out, out
+    assert not list(tmp_path.glob("quickstart-wasm*")), "the wasm part built something without clang"

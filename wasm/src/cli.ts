@@ -5,19 +5,23 @@
  *   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=V]] [--name MODNAME] SRC.c...
  *   hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
  *   hpy-wasm host        build the host binary (build/wasm/) and print its path
+ *   hpy-wasm demo [--port N]   build the demo page and serve it on 127.0.0.1
+ *   hpy-wasm toolchain   print the clang in use; exit status 1 and the reason without one
  */
 import { buildExtension } from "./ext-build.ts";
 import { buildHost } from "./host-build.ts";
 import type { HPyMode } from "./install.ts";
 import { runScript } from "./run.ts";
-import { ToolchainError } from "./toolchain.ts";
+import { findClang, ToolchainError } from "./toolchain.ts";
 
 class UsageError extends Error {}
 
 const USAGE = `usage:
   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=VALUE]] [--name MODNAME] SRC.c...
   hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
-  hpy-wasm host`;
+  hpy-wasm host
+  hpy-wasm demo [--port N]
+  hpy-wasm toolchain`;
 
 function takeValue(args: string[], i: number, flag: string): string {
   const v = args[i + 1];
@@ -72,6 +76,33 @@ async function cmdRun(args: string[]): Promise<number> {
   return runScript({ script, args: args.slice(i + 1), pathDirs, wheels, ...(mode ? { mode } : {}) });
 }
 
+/** Builds the demo page, serves it until the process is interrupted. */
+async function cmdDemo(args: string[]): Promise<number> {
+  let port = 0;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === "--port") {
+      const v = takeValue(args, i++, a);
+      port = Number(v);
+      if (!/^\d+$/.test(v) || port > 65535) throw new UsageError(`demo: invalid port '${v}'`);
+    } else throw new UsageError(`unknown option ${a}`);
+  }
+  const { buildDemo, serveDemo } = await import("./demo.ts");
+  const dir = await buildDemo();
+  let server: Awaited<ReturnType<typeof serveDemo>>;
+  try {
+    server = await serveDemo(port);
+  } catch (e) {
+    if ((e as { code?: string }).code !== "EADDRINUSE") throw e;
+    process.stderr.write(`hpy-wasm: demo: port ${port} is in use\n`);
+    return 1;
+  }
+  process.stdout.write(`built ${dir}\nHPy demo page: ${server.url}\n(Ctrl-C stops the server)\n`);
+  await new Promise<void>((resolve) => process.once("SIGINT", () => resolve()));
+  await server.close();
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   try {
@@ -82,6 +113,11 @@ export async function main(argv: string[]): Promise<number> {
         return await cmdRun(rest);
       case "host":
         process.stdout.write(`${buildHost()}\n`);
+        return 0;
+      case "demo":
+        return await cmdDemo(rest);
+      case "toolchain":
+        process.stdout.write(`${findClang()}\n`);
         return 0;
       case "-h":
       case "--help":

@@ -66,8 +66,11 @@ export function buildHost(options: { force?: boolean } = {}): string {
   ) {
     return hostBinaryPath;
   }
-  const objDir = path.join(paths.buildDir, "host-obj");
-  fs.mkdirSync(objDir, { recursive: true });
+  // One object folder and one temporary binary per build: test files that
+  // run in parallel processes may both find the binary stale. (A failed
+  // build leaves its folder for a look at the objects.)
+  fs.mkdirSync(paths.buildDir, { recursive: true });
+  const objDir = fs.mkdtempSync(path.join(paths.buildDir, "host-obj-"));
   const flags = [
     ...hostWarningFlags,
     "-DHPY",
@@ -83,13 +86,9 @@ export function buildHost(options: { force?: boolean } = {}): string {
   });
   // Linked under its final name (wasm stack traces show it), then moved
   // into place in one step.
-  const tmpDir = fs.mkdtempSync(path.join(paths.buildDir, "link-"));
-  const tmp = path.join(tmpDir, path.basename(hostBinaryPath));
-  try {
-    link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
-    fs.renameSync(tmp, hostBinaryPath);
-  } finally {
-    fs.rmSync(tmpDir, { recursive: true, force: true });
-  }
+  const tmp = path.join(objDir, path.basename(hostBinaryPath));
+  link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
+  fs.renameSync(tmp, hostBinaryPath);
+  fs.rmSync(objDir, { recursive: true, force: true });
   return hostBinaryPath;
 }

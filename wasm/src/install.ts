@@ -1,69 +1,30 @@
 /**
- * installHPy(): makes HPy available inside a running Pyodide.
- *
- * It checks that Pyodide exports every symbol the host binary needs (a
- * missing one is reported by name, instead of a failure at the first call),
- * writes the host into site-packages as the extension module hpy.universal
- * (named with that Pyodide's own extension suffix, so CPython's importer
- * loads it) and the pure-Python part of the hpy package next to it, and
- * imports it. After that `import NAME` finds NAME.hpy0.wasm on sys.path, and
- * hpy.universal.load(name, path, spec) works as on CPython.
+ * installHPy() in Node: as install-core.ts, with the host binary built from
+ * this checkout and the hpy package's Python files read from it unless the
+ * caller passes them.
  */
 import type { PyodideInterface } from "pyodide";
 import fs from "node:fs";
 import path from "node:path";
+import { installHPy as installWith, type HPyMode, type PyodideLike } from "./install-core.ts";
 import { paths } from "./paths.ts";
 
-export type HPyMode = "universal" | "debug" | "trace";
+export { MissingSymbolsError, importedSymbols, missingSymbols } from "./install-core.ts";
+export type { HPyMode, HostFiles, PyodideLike } from "./install-core.ts";
 
 export interface InstallOptions {
   /** Mode of every HPy module imported afterwards (sets HPY in os.environ); default universal. */
   mode?: HPyMode;
-  /** The host binary; by default built from this checkout (Node only). */
+  /** The host binary; by default built from this checkout. */
   hostBinary?: Uint8Array<ArrayBuffer>;
   /** The Python files of the hpy package, by file name; by default read from this checkout. */
   pythonFiles?: Record<string, string>;
 }
 
-/** What a Pyodide instance offers the host: its exported symbols. */
-interface EmscriptenModule {
-  [symbol: string]: unknown;
-}
-
-export class MissingSymbolsError extends Error {
-  constructor(readonly symbols: readonly string[]) {
-    super(
-      `this Pyodide does not export ${symbols.length} symbol(s) the HPy host needs: ` +
-        symbols.join(", "),
-    );
-  }
-}
-
-/** The symbols a side module imports from the main module (functions and data). */
-export function importedSymbols(binary: Uint8Array<ArrayBuffer>): string[] {
-  const mod = new WebAssembly.Module(binary);
-  const names = new Set<string>();
-  for (const imp of WebAssembly.Module.imports(mod)) {
-    if (imp.module === "env" && imp.kind === "function") names.add(imp.name);
-    else if (imp.module === "GOT.mem" || imp.module === "GOT.func") names.add(imp.name);
-  }
-  return [...names].sort();
-}
-
-/** Symbols of `binary` that the Pyodide of `module` does not export. */
-export function missingSymbols(module: EmscriptenModule, binary: Uint8Array<ArrayBuffer>): string[] {
-  // Symbols the side module defines itself also appear as GOT imports.
-  const own = new Set(
-    WebAssembly.Module.exports(new WebAssembly.Module(binary)).map((e) => e.name),
-  );
-  return importedSymbols(binary).filter(
-    (s) => !own.has(s) && module[`_${s}`] === undefined && module[s] === undefined,
-  );
-}
-
-function readPythonFiles(): Record<string, string> {
+/** The hpy package's Python files (wasm/python/hpy), by file name. */
+export function readPythonFiles(): Record<string, string> {
   const files: Record<string, string> = {};
-  for (const f of fs.readdirSync(paths.pythonPackage)) {
+  for (const f of fs.readdirSync(paths.pythonPackage).sort()) {
     if (f.endsWith(".py")) files[f] = fs.readFileSync(path.join(paths.pythonPackage, f), "utf8");
   }
   return files;
@@ -74,26 +35,12 @@ async function defaultHostBinary(): Promise<Uint8Array<ArrayBuffer>> {
   return new Uint8Array(fs.readFileSync(buildHost()));
 }
 
-export async function installHPy(pyodide: PyodideInterface, options: InstallOptions = {}): Promise<void> {
-  const binary = options.hostBinary ?? (await defaultHostBinary());
-  const module = (pyodide as unknown as { _module: EmscriptenModule })._module;
-  const missing = missingSymbols(module, binary);
-  if (missing.length > 0) throw new MissingSymbolsError(missing);
-
-  const info = pyodide.runPython(
-    "import importlib.machinery, sysconfig\n" +
-      "(importlib.machinery.EXTENSION_SUFFIXES[0], sysconfig.get_paths()['purelib'])",
-  ) as { toJs(): [string, string]; destroy(): void };
-  const [suffix, site] = info.toJs();
-  info.destroy();
-  const pkg = `${site}/hpy`;
-  pyodide.FS.mkdirTree(pkg);
-  for (const [name, text] of Object.entries(options.pythonFiles ?? readPythonFiles())) {
-    pyodide.FS.writeFile(`${pkg}/${name}`, text);
-  }
-  pyodide.FS.writeFile(`${pkg}/universal${suffix}`, binary);
-  const setMode = options.mode ? `os.environ["HPY"] = ${JSON.stringify(options.mode)}\n` : "";
-  pyodide.runPython(`import os, importlib\n${setMode}importlib.invalidate_caches()\nimport hpy, hpy.universal`);
+export async function installHPy(pyodide: PyodideLike, options: InstallOptions = {}): Promise<void> {
+  await installWith(pyodide, {
+    ...(options.mode ? { mode: options.mode } : {}),
+    hostBinary: options.hostBinary ?? (await defaultHostBinary()),
+    pythonFiles: options.pythonFiles ?? readPythonFiles(),
+  });
 }
 
 /**
