@@ -5,7 +5,9 @@ globbed, so the build follows whatever the source tree holds; without host
 sources the package is built without ``hpy.universal``.
 
 Set HPY_DEBUG_BUILD in the environment for an unoptimised build with
-debug information and assertions.
+debug information and assertions. Warnings are errors (the host is kept free
+of them with gcc and clang); set HPY_NO_WERROR to build with a compiler that
+warns about something new.
 """
 
 import os
@@ -22,12 +24,16 @@ def ext_modules():
     host_sources = sources("hpy/universal/src")
     if not host_sources:
         return []
-    compile_args = [] if os.name == "nt" else ["-Wall"]
+    compile_args = [] if os.name == "nt" else ["-Wall", "-Wextra"]
+    if os.name != "nt" and "HPY_NO_WERROR" not in os.environ:
+        compile_args.append("-Werror")
     undef_macros = []
     if "HPY_DEBUG_BUILD" in os.environ:
         compile_args += [] if os.name == "nt" else ["-O0", "-g"]
         undef_macros.append("NDEBUG")
-    src_dirs = ["hpy/universal/src", "hpy/debug/src", "hpy/trace/src"]
+    # The host's private headers live next to its sources; utf8_cut.h next
+    # to the runtime sources, which the host shares with every extension.
+    src_dirs = ["hpy/universal/src", "hpy/debug/src", "hpy/trace/src", "hpy/devel/src/runtime"]
     return [
         Extension(
             "hpy.universal",
