@@ -10,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
-                  hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
+                  hpy/devel/src/runtime/*.[ch]) $(shell find hpy/devel/include -name '*.h')
 
 .PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons gen gen-check lint typecheck demo bench clean
 

@@ -236,7 +236,8 @@ def test_wheel_of_hpy_with_build_isolation(hpy_source, tmp_path):
     assert "hpy/devel/include/hpy/forbid_python_h/Python.h" in names
     assert "hpy/devel/abitag.py" in names and "hpy/debug/pytest.py" in names
     runtime = hpy_source / "hpy" / "devel" / "src" / "runtime"
-    assert all(f"hpy/devel/src/runtime/{p.name}" in names for p in runtime.glob("*.c"))
+    assert all(f"hpy/devel/src/runtime/{p.name}" in names for p in runtime.glob("*.[ch]"))
+    assert "hpy/devel/src/runtime/utf8_cut.h" in names
     [entry_points] = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
     text = zipfile.ZipFile(wheel).read(entry_points).decode()
     assert "[distutils.setup_keywords]" in text and "hpy.devel:handle_hpy_ext_modules" in text

@@ -1,7 +1,7 @@
 /* The module hpy.universal._trace: the Python interface of the trace mode
  * (see hpy.trace). */
 #include "trace_internal.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 _HPy_HIDDEN int trace_state_init(void);
 

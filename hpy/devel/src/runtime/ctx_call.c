@@ -8,7 +8,7 @@
  *
  * Shared by the cpython ABI and the universal host (see docs/internals.md). */
 #include "hpy.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 #if PY_VERSION_HEX < 0x03090000
 #  define PyObject_Vectorcall _PyObject_Vectorcall

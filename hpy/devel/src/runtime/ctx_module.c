@@ -3,7 +3,9 @@
  * HPy_MODINIT) and the universal host (hpy.universal.load). */
 #include "hpy.h"
 #include "hpy/runtime/ctx_module.h"
-#include "hpy/runtime/entry_points.h"
+#ifdef HPY_HOST
+#  include "entry_points.h"   /* hpy/universal/src: the host only */
+#endif
 
 static int
 method_flags(HPyFunc_Signature sig)

@@ -12,7 +12,7 @@
  * descriptor would. */
 #include "hpy.h"
 #include "structmember.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 #include "hpy/runtime/ctx_type.h"
 
 static Py_ssize_t
