@@ -19,7 +19,6 @@ import importlib.util
 import os
 import re
 import subprocess
-import sys
 import sysconfig
 import types
 from pathlib import Path
@@ -123,7 +122,8 @@ class Builder:
         src = self.workdir / f"{name}.c"
         src.write_text(source)
         out = self.workdir / f"{name}{ext_suffix(self.abi)}"
-        cmd = _cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi) + [str(src), "-shared", "-o", str(out)]
+        cmd = (_cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi)
+               + [str(src), "-shared", "-o", str(out)])
         lib = self._runtime_lib()
         if lib is not None:
             cmd.append(str(lib))

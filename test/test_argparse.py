@@ -515,8 +515,8 @@ def test_all_units_at_once(mod):
     fmt = "bBhHiIlkLKnfdsOp"
     assert mod.parse(False, fmt, *args) == args[:-1] + (1,)
     kw = tuple("abcdefghijklmnop")
-    assert mod.kwparse(False, fmt, kw, **dict(zip(kw, args))) == args[:-1] + (1,)
-    assert mod.dictparse(True, fmt, kw, (), dict(zip(kw, args))) == args[:-1] + (1,)
+    assert mod.kwparse(False, fmt, kw, **dict(zip(kw, args, strict=True))) == args[:-1] + (1,)
+    assert mod.dictparse(True, fmt, kw, (), dict(zip(kw, args, strict=True))) == args[:-1] + (1,)
 
 
 # ---- HPyArg_Parse: counts, '|', ':', ';' ----

@@ -3,11 +3,6 @@ object's struct), ctx_field.c."""
 import gc
 import sys
 import textwrap
-from pathlib import Path
-
-import pytest
-
-from support import RUNTIME
 
 
 def src(body):
@@ -171,8 +166,6 @@ FIELDS = src("""
 """)
 
 
-@pytest.mark.skipif(not (Path(RUNTIME) / "ctx_type.c").exists(),
-                    reason="needs HPyType_FromSpec (ctx_type.c, not written yet)")
 def test_fields(hpy):
     mod = hpy.make_module(FIELDS)
     o = object()

@@ -43,7 +43,7 @@ def test_handles(hpy):
     mod = hpy.make_module(body)
     got = mod.handles()
     assert len(got) == n
-    for (name, expected), obj in zip(HANDLES, got):
+    for (name, expected), obj in zip(HANDLES, got, strict=True):
         if name == "CapsuleType" and expected is None:
             assert obj.__name__ == "PyCapsule"
         else:

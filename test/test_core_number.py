@@ -231,7 +231,7 @@ def test_unary(mod, op):
 
 
 def test_index_long_float_protocols(mod):
-    class I:
+    class Index:
         def __index__(self):
             return 42
 
@@ -243,7 +243,7 @@ def test_index_long_float_protocols(mod):
         def __float__(self):
             return 4.5
 
-    assert mod.Index(I()) == 42
+    assert mod.Index(Index()) == 42
     with pytest.raises(TypeError):
         mod.Index(4.0)
     with pytest.raises(TypeError):
@@ -251,7 +251,7 @@ def test_index_long_float_protocols(mod):
     assert mod.Long(L()) == 43
     assert mod.Long(4.9) == 4
     assert mod.Float(F()) == 4.5
-    assert mod.Float(I()) == 42.0
+    assert mod.Float(Index()) == 42.0
 
 
 def test_number_check(mod):

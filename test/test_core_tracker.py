@@ -54,17 +54,28 @@ TRACKER = src("""
         return h2;
     }
 
-    /* a tracker may hold HPy_NULL */
-    HPyDef_METH(nulls, "nulls", HPyFunc_NOARGS)
-    static HPy nulls_impl(HPyContext *ctx, HPy self)
+    /* nulls(obj): a tracker may hold HPy_NULL between real handles; Close
+     * skips the NULLs and still closes the rest. Returns how many Adds
+     * succeeded. */
+    HPyDef_METH(nulls, "nulls", HPyFunc_O)
+    static HPy nulls_impl(HPyContext *ctx, HPy self, HPy arg)
     {
         HPyTracker ht = HPyTracker_New(ctx, 1);
+        long added = 0;
+        int i;
         if (ht._i == 0)
             return HPy_NULL;
-        if (HPyTracker_Add(ctx, ht, HPy_NULL) < 0)
-            return HPy_NULL;
+        for (i = 0; i < 6; i++) {
+            HPy h = (i % 2 == 0) ? HPy_NULL : HPy_Dup(ctx, arg);
+            if (HPyTracker_Add(ctx, ht, h) < 0) {
+                HPy_Close(ctx, h);
+                HPyTracker_Close(ctx, ht);
+                return HPy_NULL;
+            }
+            added++;
+        }
         HPyTracker_Close(ctx, ht);
-        return HPy_Dup(ctx, ctx->h_None);
+        return HPyLong_FromLong(ctx, added);
     }
 
     HPyDef_METH(negative, "negative", HPyFunc_NOARGS)
@@ -106,7 +117,10 @@ def test_forget_all(mod):
 
 
 def test_null_handles(mod):
-    mod.nulls()
+    o = object()
+    before = sys.getrefcount(o)
+    assert mod.nulls(o) == 6
+    assert sys.getrefcount(o) == before
 
 
 def test_negative_size(mod):

@@ -3,7 +3,6 @@ planted bug is detected with a message naming the API function and the
 handle, both in the default mode (the process aborts: checked in a
 subprocess) and in raise mode (hpy.debug.HPyDebugError is raised when the
 HPy function returns, and the process goes on)."""
-import re
 
 import pytest
 

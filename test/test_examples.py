@@ -19,9 +19,9 @@ def test_demo_runs_every_example_and_catches_the_leak():
     assert proc.returncode == 0, proc.stdout
     out = proc.stdout
     for abi, suffix in [("cpython", ".cpython-"), ("universal", ".hpy0.so"), ("hybrid", ".hpy0-cp")]:
-        line = next(l for l in out.splitlines() if l.strip().startswith(abi + " "))
+        line = next(li for li in out.splitlines() if li.strip().startswith(abi + " "))
         assert "Hello, HPy | 42" in line and suffix in line, line
-    points = [l for l in out.splitlines() if "Point(3, 4, label='p') | 5.0 | 3.0" in l]
+    points = [li for li in out.splitlines() if "Point(3, 4, label='p') | 5.0 | 3.0" in li]
     assert len(points) == 3, out
     assert "debug mode caught it: 1 unclosed handle:" in out
     assert "<DebugHandle" in out

@@ -131,3 +131,24 @@ def test_context_name(hpy):
                 "debug": "HPy Debug Mode ABI", "trace": "HPy Trace Mode ABI"}[hpy.abi]
     assert mod.name() == expected
     assert mod.abi_version() == 0
+
+
+def test_public_include_dir_holds_only_what_extensions_include(tmp_path: Path):
+    """Every header under hpy/devel/include is reached from hpy.h in some
+    extension ABI; headers only the host or the runtime sources need live
+    next to those sources."""
+    from support import INCLUDE
+
+    src = tmp_path / "x.c"
+    src.write_text('#include "hpy.h"\n')
+    reached = set()
+    for abi in ("cpython", "universal", "hybrid"):
+        proc = subprocess.run(["gcc", "-M", *include_flags(abi), str(src)],
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        assert proc.returncode == 0, proc.stdout
+        deps = proc.stdout.replace("\\\n", " ").split()
+        reached |= {Path(d).resolve() for d in deps if d.endswith(".h")}
+    # the stand-in for Python.h that universal builds put on the include path
+    forbid = (INCLUDE / "hpy" / "forbid_python_h" / "Python.h").resolve()
+    headers = {h.resolve() for h in INCLUDE.rglob("*.h")} - {forbid}
+    assert sorted(str(h.relative_to(INCLUDE.resolve())) for h in headers - reached) == []

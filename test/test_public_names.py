@@ -619,7 +619,7 @@ def test_return_richcompare(mod):
     import operator
 
     funcs = [operator.lt, operator.le, operator.eq, operator.ne, operator.gt, operator.ge]
-    for (op, _), func in zip(OPS, funcs):
+    for (op, _), func in zip(OPS, funcs, strict=True):
         for a, b in [(1, 2), (2, 2), (3, 2), (-5, 7)]:
             assert mod.richcmp(a, b, op) is func(a, b)
     n1, n2, n1b = mod.Num(1), mod.Num(2), mod.Num(1)

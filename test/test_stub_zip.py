@@ -9,17 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from test_devel import TINY_HPY_MODULE, build_ext, host_available, make_dist, requires_hpy_h, write
+from test_devel import TINY_HPY_MODULE, build_ext, make_dist, write
 
 import setuptools
 
 from hpy.devel import HPyDevel
 from hpy.devel.stub import make_stub
-
-pytestmark = [
-    requires_hpy_h,
-    pytest.mark.skipif(not host_available(), reason="hpy.universal is not built"),
-]
 
 CHECK = """
 import sys

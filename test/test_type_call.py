@@ -237,7 +237,7 @@ def test_call_no_leaks(hpy):
     c = mod.C(1)
     arg = object()
     rc = sys.getrefcount(arg)
-    for i in range(1000):
+    for _ in range(1000):
         c(arg, k=arg)
         c(arg)
     gc.collect()

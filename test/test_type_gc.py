@@ -4,8 +4,6 @@ import gc
 import sys
 import weakref
 
-import pytest
-
 
 NODE = """
     typedef struct { long magic; HPyField a; HPyField b; long id; } NodeObject;
@@ -164,7 +162,7 @@ def test_no_leaks_in_loop(hpy):
         __slots__ = ("x",)
 
     def churn(n):
-        for i in range(n):
+        for _ in range(n):
             a = mod.Node(sentinel)
             b = mod.Node(a, sentinel)
             a.b = b

@@ -178,7 +178,7 @@ def test_members_all_types(hpy, shape, args):
     assert m.string is None and m.object is None and m.none is None
     assert m.char == "\x00" and m.bool is False and m.inplace == ""
     with pytest.raises(AttributeError, match=r"^'mytest\.Mem' object has no attribute 'objex'$"):
-        m.objex
+        _ = m.objex
     m.fill()
     assert m.string == "hello" and m.inplace == "inpl" and m.object is Ellipsis and m.ro == 99
     m.short, m.int, m.long = -2, -3, -4
@@ -213,7 +213,7 @@ def test_members_all_types(hpy, shape, args):
     del m.objex
     assert m.load_objex() == "<null>"
     with pytest.raises(AttributeError):
-        m.objex
+        _ = m.objex
     m.object = None
     assert m.object is None
     m.objex = o
@@ -295,7 +295,7 @@ def test_getset(hpy):
     g.both = 5
     assert (g.x, g.y, g.sum) == (5, 5, 10)
     with pytest.raises(AttributeError):
-        g.both
+        _ = g.both
 
     class Sub(mod.G):
         @property

@@ -311,13 +311,13 @@ def test_object_shape_without_struct_on_int(hpy):
         @EXPORT(make)
         @INIT
     """)
-    I = mod.make()
-    assert type(I) is type and I.__base__ is int
-    big = I(10**30)
+    IntT = mod.make()
+    assert type(IntT) is type and IntT.__base__ is int
+    big = IntT(10**30)
     assert big == 10**30 and isinstance(big, int)
-    assert I(21).twice() == 42 and I(-4) + 1 == -3
+    assert IntT(21).twice() == 42 and IntT(-4) + 1 == -3
 
-    class Sub(I):
+    class Sub(IntT):
         pass
     assert Sub(5).twice() == 10
 

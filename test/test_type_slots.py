@@ -212,7 +212,7 @@ def test_sequence_slots(hpy):
     assert x == ("irepeat", s, 5)
     assert 42 in s and 41 not in s
     with pytest.raises(TypeError):
-        "x" in s
+        _ = "x" in s
 
 
 def test_mapping_slots(hpy):

@@ -561,7 +561,7 @@ def test_long_shape_small_and_negative(hpy):
     objs = [mod.L(v) for v in values]
     for i, o in enumerate(objs):
         o.a, o.b = i, -i
-    for i, (o, v) in enumerate(zip(objs, values)):
+    for i, (o, v) in enumerate(zip(objs, values, strict=True)):
         assert int(o) == v and o == v
         assert (o.a, o.b) == (i, -i)
         assert o + 1 == v + 1

@@ -136,7 +136,7 @@ export function emitHostEntryPoints(): GeneratedFile {
     f.lines_(stubMacro(sig));
     f.lines_(chunked(indices.map((i) => `_HPY_EP_DEF_${short}(${i})`), 8, " ").map((l) => l.trimStart()));
     f.line(`static const HPyCFunction _hpy_ep_stubs_${short}[_HPY_EP_POOL_SIZE] = {`);
-    f.lines_(chunked(indices.map((i) => `(HPyCFunction)_hpy_ep_${short}_${i}`), 4, ", ").map((l) => `${l},`));
+    f.lines_(chunked(indices.map((i) => `_HPy_AS_CFUNCTION(_hpy_ep_${short}_${i})`), 4, ", ").map((l) => `${l},`));
     f.line("};");
     f.blank();
   }

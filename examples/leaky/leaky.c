@@ -10,12 +10,13 @@ static HPy count_items_impl(HPyContext *ctx, HPy self, HPy seq)
     HPy_ssize_t n = HPy_Length(ctx, seq);
     if (n < 0)
         return HPy_NULL;
-    HPy first = n > 0 ? HPy_GetItem_i(ctx, seq, 0) : HPy_NULL;   /* never closed: the bug */
+    HPy first = n > 0 ? HPy_GetItem_i(ctx, seq, 0) : HPy_NULL; /* never closed: the bug */
     (void)first;
     return HPyLong_FromSsize_t(ctx, n);
 }
 
 static HPyDef *module_defines[] = { &count_items, NULL };
-static HPyModuleDef moduledef = { .doc = "a module with a planted handle leak", .defines = module_defines };
+static HPyModuleDef moduledef = { .doc = "a module with a planted handle leak",
+                                  .defines = module_defines };
 
 HPy_MODINIT(leaky, moduledef)

@@ -5,7 +5,7 @@
 
 typedef struct {
     double x, y;
-    HPyField label;    /* a Python object stored in the struct */
+    HPyField label; /* a Python object stored in the struct */
 } PointObject;
 
 HPyType_HELPERS(PointObject)
@@ -80,8 +80,8 @@ static HPy Point_add_impl(HPyContext *ctx, HPy a, HPy b)
 }
 
 static HPyDef *Point_defines[] = {
-    &Point_new, &Point_traverse, &Point_x, &Point_y, &Point_label, &Point_norm,
-    &Point_repr, &Point_add, NULL,
+    &Point_new,  &Point_traverse, &Point_x,   &Point_y, &Point_label,
+    &Point_norm, &Point_repr,     &Point_add, NULL,
 };
 
 static HPyType_Spec Point_spec = {

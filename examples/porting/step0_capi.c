@@ -3,8 +3,7 @@
 #include <Python.h>
 #include <math.h>
 
-static PyObject *
-norm(PyObject *self, PyObject *args)
+static PyObject *norm(PyObject *self, PyObject *args)
 {
     double x, y;
     (void)self;
@@ -14,8 +13,7 @@ norm(PyObject *self, PyObject *args)
 }
 
 /* scale(items, factor): a new list with every item multiplied by factor. */
-static PyObject *
-scale(PyObject *self, PyObject *args)
+static PyObject *scale(PyObject *self, PyObject *args)
 {
     PyObject *items, *factor, *result;
     Py_ssize_t i, n;
@@ -36,26 +34,24 @@ scale(PyObject *self, PyObject *args)
             Py_DECREF(result);
             return NULL;
         }
-        PyList_SET_ITEM(result, i, v);   /* steals v */
+        PyList_SET_ITEM(result, i, v); /* steals v */
     }
     return result;
 }
 
 static PyMethodDef methods[] = {
-    {"norm", norm, METH_VARARGS, "norm(x, y): the length of the vector (x, y)"},
-    {"scale", scale, METH_VARARGS, "scale(items, factor): items multiplied by factor"},
-    {NULL, NULL, 0, NULL},
+    { "norm", norm, METH_VARARGS, "norm(x, y): the length of the vector (x, y)" },
+    { "scale", scale, METH_VARARGS, "scale(items, factor): items multiplied by factor" },
+    { NULL, NULL, 0, NULL },
 };
 
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT, "vecmath", "vector helpers", -1, methods,
-    NULL, NULL, NULL, NULL,
+    PyModuleDef_HEAD_INIT, "vecmath", "vector helpers", -1, methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit_vecmath(void);
 
-PyMODINIT_FUNC
-PyInit_vecmath(void)
+PyMODINIT_FUNC PyInit_vecmath(void)
 {
     return PyModule_Create(&moduledef);
 }

@@ -1,12 +1,11 @@
 /* Porting, step 1: an HPy module that still carries legacy code. norm() is
  * ported to HPy; scale() is the unchanged C-API function, exported through
  * legacy_methods. Builds in the hybrid (and cpython) ABI, not universal. */
-#include <Python.h>   /* the legacy part still uses the C API */
+#include <Python.h> /* the legacy part still uses the C API */
 #include "hpy.h"
 #include <math.h>
 
-HPyDef_METH(norm, "norm", HPyFunc_VARARGS,
-            .doc = "norm(x, y): the length of the vector (x, y)")
+HPyDef_METH(norm, "norm", HPyFunc_VARARGS, .doc = "norm(x, y): the length of the vector (x, y)")
 static HPy norm_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 {
     double x, y;
@@ -17,8 +16,7 @@ static HPy norm_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 }
 
 /* Unchanged from step 0. */
-static PyObject *
-scale(PyObject *self, PyObject *args)
+static PyObject *scale(PyObject *self, PyObject *args)
 {
     PyObject *items, *factor, *result;
     Py_ssize_t i, n;
@@ -45,8 +43,8 @@ scale(PyObject *self, PyObject *args)
 }
 
 static PyMethodDef legacy_methods[] = {
-    {"scale", scale, METH_VARARGS, "scale(items, factor): items multiplied by factor"},
-    {NULL, NULL, 0, NULL},
+    { "scale", scale, METH_VARARGS, "scale(items, factor): items multiplied by factor" },
+    { NULL, NULL, 0, NULL },
 };
 
 static HPyDef *module_defines[] = { &norm, NULL };

@@ -2,8 +2,7 @@
 #include "hpy.h"
 #include <math.h>
 
-HPyDef_METH(norm, "norm", HPyFunc_VARARGS,
-            .doc = "norm(x, y): the length of the vector (x, y)")
+HPyDef_METH(norm, "norm", HPyFunc_VARARGS, .doc = "norm(x, y): the length of the vector (x, y)")
 static HPy norm_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 {
     double x, y;

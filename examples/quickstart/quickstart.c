@@ -13,13 +13,12 @@ static HPy say_hello_impl(HPyContext *ctx, HPy self, HPy name)
     HPy greeting = HPyUnicode_FromString(ctx, "Hello, ");
     if (HPy_IsNull(greeting))
         return HPy_NULL;
-    HPy result = HPy_Add(ctx, greeting, name);   /* str + str */
-    HPy_Close(ctx, greeting);                    /* every handle is closed once */
+    HPy result = HPy_Add(ctx, greeting, name); /* str + str */
+    HPy_Close(ctx, greeting);                  /* every handle is closed once */
     return result;
 }
 
-HPyDef_METH(add_ints, "add_ints", HPyFunc_VARARGS,
-            .doc = "add_ints(a, b): a + b, for two C longs")
+HPyDef_METH(add_ints, "add_ints", HPyFunc_VARARGS, .doc = "add_ints(a, b): a + b, for two C longs")
 static HPy add_ints_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 {
     (void)self;

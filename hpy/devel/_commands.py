@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Dict, List, Optional, Set
+from typing import TYPE_CHECKING, Dict, List, Optional, Set
 
 from distutils.errors import DistutilsModuleError, DistutilsOptionError
 
 from hpy.devel import wasm
 from hpy.devel.abitag import HPY_ABIS, get_hpy_ext_suffix
 from hpy.devel.stub import make_stub
+
+if TYPE_CHECKING:
+    # The classes below are mixins placed before a command class of
+    # setuptools or distutils (install_hpy_commands); for the type checker
+    # they derive from the untyped command base, whose attributes they use.
+    from setuptools import Command as _CommandMixin
+
+    from hpy.devel import HPyDevel
+else:
+    _CommandMixin = object
 
 DEFAULT_HPY_ABI = "cpython" if sys.implementation.name == "cpython" else "universal"
 
@@ -57,7 +67,7 @@ def _write_text(path: str, text: str) -> None:
         f.write(text)
 
 
-class _HPyBuild:
+class _HPyBuild(_CommandMixin):
     """``build`` that uses separate directories per HPy ABI: unless given
     explicitly, ``build_lib``, ``build_platlib`` and ``build_temp`` get the
     suffix ``-hpy-<abi>`` for the universal and hybrid ABIs."""
@@ -73,11 +83,11 @@ class _HPyBuild:
                 setattr(self, name, f"{getattr(self, name)}-hpy-{hpy_abi}")
 
 
-class _HPyBuildExt:
+class _HPyBuildExt(_CommandMixin):
     """``build_ext`` that builds the distribution's ``hpy_ext_modules`` for the
     selected HPy ABI and writes a loader stub next to universal/hybrid binaries."""
 
-    hpydevel = None  # the HPyDevel instance; set by install_hpy_commands
+    hpydevel: Optional[HPyDevel] = None  # set by install_hpy_commands
 
     def _hpy_ext_fullnames(self) -> Set[str]:
         hpy_exts = getattr(self.distribution, "hpy_ext_modules", None) or []
@@ -142,23 +152,27 @@ class _HPyBuildExt:
         if get_hpy_target(self.distribution) == "wasm32":
             self._build_wasm32(ext)
             return
+        devel = self.hpydevel
+        assert devel is not None, "install_hpy_commands sets hpydevel"
         static_libs: List[str] = []
         if getattr(self.distribution, "hpy_use_static_libs", False):
-            static_libs = self.hpydevel.get_static_libs(hpy_abi)
+            static_libs = devel.get_static_libs(hpy_abi)
             if not static_libs:
                 self.warn(
                     f"--hpy-use-static-libs: no prebuilt helper library in "
-                    f"{os.path.join(self.hpydevel.lib_dir, hpy_abi)}; "
+                    f"{os.path.join(devel.lib_dir, hpy_abi)}; "
                     "compiling the helper sources instead"
                 )
-        super().build_extension(self.hpydevel.fix_extension(ext, hpy_abi, static_libs))
+        super().build_extension(devel.fix_extension(ext, hpy_abi, static_libs))
         stub = self._stub_for(self.get_ext_fullpath(ext.name))
         if stub is not None:
             self._write_stub(stub)
 
     def _build_wasm32(self, ext) -> None:
         # No stub: in Pyodide the import hook of the HPy host finds NAME.hpy0.wasm.
-        fixed = self.hpydevel.fix_extension(ext, "universal")
+        devel = self.hpydevel
+        assert devel is not None, "install_hpy_commands sets hpydevel"
+        fixed = devel.fix_extension(ext, "universal")
         output = self.get_ext_fullpath(ext.name)
         self.announce(f"building '{ext.name}' for wasm32 -> {output}", level=2)
         wasm.build_module(
@@ -202,7 +216,7 @@ class _HPyBuildExt:
         return mapping
 
 
-class _HPyInstallLib:
+class _HPyInstallLib(_CommandMixin):
     """``install_lib`` that also reports the byte-code of installed loader stubs
     (which the base class compiles but does not list)."""
 
@@ -217,7 +231,7 @@ class _HPyInstallLib:
         return outputs + [f for f in self._bytecode_filenames(stubs) if f not in outputs]
 
 
-class _HPyBdistEgg:
+class _HPyBdistEgg(_CommandMixin):
     """``bdist_egg`` that does not write its own CPython loader stub over the
     HPy one for universal/hybrid binaries."""
 

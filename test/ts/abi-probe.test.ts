@@ -1,5 +1,5 @@
 /**
- * ABI probe: compiles C programs built from the shared spec (tools/abi-probe.ts,
+ * ABI probe: compiles C programs built from the shared spec (test/ts/abi-probe.ts,
  * never from api/) against the real headers in universal mode, with gcc (C99),
  * g++ (C++11) and clang when it is on PATH, and runs them. The layout probe
  * checks sizeof/offsetof of the context and of every struct of structs.md and
@@ -13,8 +13,8 @@ import { accessSync, constants, existsSync, mkdtempSync, rmSync, writeFileSync }
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { after, before, test } from "node:test";
-import { probeIncludeFlags, probeSource, probeTypesSource } from "../../tools/abi-probe.ts";
-import { REPO_ROOT, SIMPLE_ENUM_KEYS, loadContext, loadEnums, loadStructs, simpleEnum } from "../../tools/spec.ts";
+import { probeIncludeFlags, probeSource, probeTypesSource } from "./abi-probe.ts";
+import { REPO_ROOT, SIMPLE_ENUM_KEYS, loadContext, loadEnums, loadStructs, simpleEnum } from "./spec.ts";
 import { describeWithSpec } from "./spec-gate.ts";
 
 const HPY_H = join(REPO_ROOT, "hpy", "devel", "include", "hpy.h");

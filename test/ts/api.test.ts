@@ -39,7 +39,7 @@ import {
   simpleEnum,
   type SpecMember,
   type SpecStruct,
-} from "../../tools/spec.ts";
+} from "./spec.ts";
 import { describeWithSpec } from "./spec-gate.ts";
 
 const ARGS_PREFIX = "_HPyFunc_args_";

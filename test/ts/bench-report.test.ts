@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { CLIP_RATIO, CTX_CALLS_TEXT, axisMax, escapeXml, parseReport, renderMarkdown, renderSvg, tickStep } from "../../tools/bench-report.ts";
-import { REPO_ROOT } from "../../tools/spec.ts";
+import { REPO_ROOT } from "./spec.ts";
 
 /** Two benchmarks; three measured modes (one missing a result), one unavailable. */
 const FIXTURE = {

@@ -12,7 +12,7 @@ import { after, before, describe, test } from "node:test";
 import { GENERATED_MARKER, type GeneratedFile } from "../../codegen/generated-file.ts";
 import { checkGenerated } from "../../codegen/main.ts";
 import { allEmitters } from "../../codegen/targets.ts";
-import { REPO_ROOT } from "../../tools/spec.ts";
+import { REPO_ROOT } from "./spec.ts";
 
 /** The comment that opens a generated file, per syntax. */
 const OPENERS: Readonly<Record<GeneratedFile["syntax"], string>> = { c: "/* ", markdown: "<!-- ", python: "# " };

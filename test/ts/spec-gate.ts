@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { findSpecDir, specDirCandidate } from "../../tools/spec.ts";
+import { findSpecDir, specDirCandidate } from "./spec.ts";
 
 function onCI(): boolean {
   const ci = process.env["CI"];

@@ -152,6 +152,7 @@ HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
         debug_violation(V_FATAL, NULL,
                         DEBUG_WRONG_CONTEXT "%s: called with a context (%p) that is not the "
                         "HPy debug context it was given", fn, (void *)dctx);
+    /* cppcheck-suppress nullPointer ; a V_FATAL violation aborts, so info is not NULL */
     if (info->state != DEBUG_CTX_VALID) {
         debug_violation(V_OTHER, NULL,
                         DEBUG_WRONG_CONTEXT "%s: called with an HPyContext (%p) that is no "

@@ -11,7 +11,7 @@
 #  define _GNU_SOURCE 1
 #endif
 #include "debug_internal.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * (generations of handles, open and closed handles as DebugHandle objects,
  * the settings, the callbacks and the raise mode). */
 #include "debug_internal.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 /* ---- DebugHandle objects ---- */
 

@@ -13,29 +13,30 @@
 #define HPY_H
 
 #if (defined(HPY_ABI_CPYTHON) + defined(HPY_ABI_UNIVERSAL) + defined(HPY_ABI_HYBRID)) != 1
-#  error "HPy: define exactly one of HPY_ABI_CPYTHON, HPY_ABI_UNIVERSAL or HPY_ABI_HYBRID (hpy.devel does this for you)"
+#    error \
+        "HPy: define exactly one of HPY_ABI_CPYTHON, HPY_ABI_UNIVERSAL or HPY_ABI_HYBRID (hpy.devel does this for you)"
 #endif
 
 #if defined(HPY_ABI_CPYTHON)
-#  define HPY_ABI "cpython"
+#    define HPY_ABI "cpython"
 #elif defined(HPY_ABI_HYBRID)
-#  define HPY_ABI "hybrid"
+#    define HPY_ABI "hybrid"
 #else
-#  define HPY_ABI "universal"
+#    define HPY_ABI "universal"
 #endif
 
 /* The universal and hybrid ABIs share the context-based calling convention. */
 #if defined(HPY_ABI_UNIVERSAL) || defined(HPY_ABI_HYBRID)
-#  define _HPY_CONTEXT_ABI 1
+#    define _HPY_CONTEXT_ABI 1
 #endif
 
 /* The C API is visible in the cpython and hybrid ABIs and inside the host. */
 #if defined(HPY_ABI_CPYTHON) || defined(HPY_ABI_HYBRID) || defined(HPY_HOST)
-#  define _HPY_HAS_PYTHON_H 1
-#  ifndef PY_SSIZE_T_CLEAN
-#    define PY_SSIZE_T_CLEAN
-#  endif
-#  include <Python.h>
+#    define _HPY_HAS_PYTHON_H 1
+#    ifndef PY_SSIZE_T_CLEAN
+#        define PY_SSIZE_T_CLEAN
+#    endif
+#    include <Python.h>
 #endif
 
 #include <stdarg.h>
@@ -58,9 +59,9 @@ extern "C" {
 #include "hpy/hpymodule.h"
 
 #ifdef _HPY_CONTEXT_ABI
-#  include "hpy/universal/hpy_universal.h"
+#    include "hpy/universal/hpy_universal.h"
 #else
-#  include "hpy/cpython/hpy_cpython.h"
+#    include "hpy/cpython/hpy_cpython.h"
 #endif
 
 #include "hpy/inline_helpers.h"

@@ -3,7 +3,7 @@
  * Python functions installed by set_trace_functions on entry and exit.
  * Handles pass through unchanged (they are universal handles). */
 #if !defined(_WIN32) && !defined(_POSIX_C_SOURCE)
-#  define _POSIX_C_SOURCE 200809L
+#    define _POSIX_C_SOURCE 200809L
 #endif
 #include "trace_internal.h"
 #include "hpy_host.h"
@@ -14,9 +14,9 @@
 #include <time.h>
 
 #if defined(__GNUC__) || defined(__clang__)
-#  define DEBUG_TRACE_LIKELY(x) __builtin_expect(!!(x), 1)
+#    define DEBUG_TRACE_LIKELY(x) __builtin_expect(!!(x), 1)
 #else
-#  define DEBUG_TRACE_LIKELY(x) (x)
+#    define DEBUG_TRACE_LIKELY(x) (x)
 #endif
 
 TraceState trace_state;
@@ -48,11 +48,11 @@ static inline uint64_t now_ns(void)
  * Elsewhere, or with HPY_TRACE_CLOCK=monotonic, clock_gettime
  * (CLOCK_MONOTONIC) in nanoseconds. */
 #if defined(__linux__) && defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#  include <x86intrin.h>
-#  define TRACE_HAVE_TSC 1
+#    include <x86intrin.h>
+#    define TRACE_HAVE_TSC 1
 static int use_tsc;
-static uint64_t tsc0, ns0;   /* the start of the rate measurement */
-static double ns_per_tick;   /* once measured (0: not yet) */
+static uint64_t tsc0, ns0; /* the start of the rate measurement */
+static double ns_per_tick; /* once measured (0: not yet) */
 
 static int kernel_uses_tsc(void)
 {

@@ -7,15 +7,15 @@
 #include "hpy.h"
 
 typedef struct {
-    uint64_t t;   /* the clock of the durations (see trace_ctx.c) */
+    uint64_t t; /* the clock of the durations (see trace_ctx.c) */
 } HPyTraceTimestamp;
 
 typedef struct {
-    uint64_t *counts;      /* per member id */
-    uint64_t *durations;   /* per member id, in ticks of the clock: trace_ticks_to_ns */
-    PyObject *on_enter;    /* callables or NULL */
+    uint64_t *counts;    /* per member id */
+    uint64_t *durations; /* per member id, in ticks of the clock: trace_ticks_to_ns */
+    PyObject *on_enter;  /* callables or NULL */
     PyObject *on_exit;
-    PyObject **names;      /* str objects of the function names, per member id */
+    PyObject **names; /* str objects of the function names, per member id */
 } TraceState;
 
 _HPy_HIDDEN extern TraceState trace_state;

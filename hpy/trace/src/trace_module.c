@@ -1,7 +1,7 @@
 /* The module hpy.universal._trace: the Python interface of the trace mode
  * (see hpy.trace). */
 #include "trace_internal.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 _HPy_HIDDEN int trace_state_init(void);
 
@@ -55,8 +55,8 @@ static int check_function(PyObject *f, const char *what)
     if (f != NULL && f != Py_None && !PyCallable_Check(f)) {
         char tn[_HPy_UTF8_CUT_SIZE(100)];
         PyErr_Format(PyExc_TypeError,
-                     "Expected a callable object or None (set_trace_functions: %s is '%s')",
-                     what, _HPy_Utf8Cut(tn, Py_TYPE(f)->tp_name, 100));
+                     "Expected a callable object or None (set_trace_functions: %s is '%s')", what,
+                     _HPy_Utf8Cut(tn, Py_TYPE(f)->tp_name, 100));
         return -1;
     }
     return 0;

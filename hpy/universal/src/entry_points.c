@@ -21,7 +21,7 @@
  * to the universal implementation comes with hpy_host_universal_ctx(), not
  * with the universal-mode context. */
 #include "hpy.h"
-#include "hpy/runtime/entry_points.h"
+#include "entry_points.h"
 #include "hpy_host.h"
 
 #define _HPY_EP_CTX (&_hpy_universal_mode_ctx)

@@ -3,7 +3,7 @@
  * arguments or the HPY environment variable. */
 #include "hpy.h"
 #include "hpy_host.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 #include <string.h>
 

@@ -9,14 +9,17 @@
 #include <string.h>
 
 #ifdef _WIN32
-#  include <windows.h>
-#  define hpy_dlopen(path) ((void *)LoadLibraryA(path))
-#  define hpy_dlsym(lib, sym) ((void *)GetProcAddress((HMODULE)(lib), (sym)))
-static const char *hpy_dlerror(void) { return "LoadLibrary/GetProcAddress failed"; }
+#    include <windows.h>
+#    define hpy_dlopen(path) ((void *)LoadLibraryA(path))
+#    define hpy_dlsym(lib, sym) ((void *)GetProcAddress((HMODULE)(lib), (sym)))
+static const char *hpy_dlerror(void)
+{
+    return "LoadLibrary/GetProcAddress failed";
+}
 #else
-#  include <dlfcn.h>
-#  define hpy_dlopen(path) dlopen((path), RTLD_NOW)
-#  define hpy_dlsym(lib, sym) dlsym((lib), (sym))
+#    include <dlfcn.h>
+#    define hpy_dlopen(path) dlopen((path), RTLD_NOW)
+#    define hpy_dlsym(lib, sym) dlsym((lib), (sym))
 static const char *hpy_dlerror(void)
 {
     const char *err = dlerror();
@@ -34,8 +37,7 @@ typedef HPyModuleDef *(*hpy_init)(void);
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
-static PyObject *
-short_name(PyObject *name)
+static PyObject *short_name(PyObject *name)
 {
     Py_ssize_t len = PyUnicode_GetLength(name);
     Py_ssize_t dot = PyUnicode_FindChar(name, '.', 0, len, -1);
@@ -58,14 +60,12 @@ short_name(PyObject *name)
 /* The messages of the loader start with the texts other HPy hosts use (the
  * tests of existing extensions match them); some add detail after them. */
 
-static void
-build_symbol(char *buf, const char *prefix, const char *shortname)
+static void build_symbol(char *buf, const char *prefix, const char *shortname)
 {
     snprintf(buf, SYMBOL_BUFFER, "%s_%.200s", prefix, shortname);
 }
 
-static void *
-find_symbol(void *lib, const char *prefix, const char *shortname, const char *path)
+static void *find_symbol(void *lib, const char *prefix, const char *shortname, const char *path)
 {
     char symbol[SYMBOL_BUFFER];
     build_symbol(symbol, prefix, shortname);
@@ -80,8 +80,7 @@ find_symbol(void *lib, const char *prefix, const char *shortname, const char *pa
 }
 
 /* The file name part of a path: what follows the last separator. */
-static const char *
-base_name(const char *path)
+static const char *base_name(const char *path)
 {
     const char *base = path;
     for (const char *p = path; *p; p++) {
@@ -101,8 +100,7 @@ base_name(const char *path)
  * zeros. On success stores where the digits of <major> start and how many
  * there are, and returns 0; returns -1 if the name is not of that form.
  * Only the file name is looked at: directories may contain ".hpy". */
-static int
-parse_abi_tag(const char *filename, const char **digits, size_t *ndigits)
+static int parse_abi_tag(const char *filename, const char **digits, size_t *ndigits)
 {
     const char *name_end = strchr(filename, '.');
     if (name_end == NULL || name_end == filename || strncmp(name_end, ".hpy", 4) != 0)
@@ -129,8 +127,8 @@ parse_abi_tag(const char *filename, const char **digits, size_t *ndigits)
 }
 
 /* The major version in the file name must be the one the binary asks for. */
-static int
-check_filename_tag(const char *shortname, const char *path, uint32_t major, uint32_t minor)
+static int check_filename_tag(const char *shortname, const char *path, uint32_t major,
+                              uint32_t minor)
 {
     const char *digits;
     size_t ndigits;
@@ -181,9 +179,8 @@ struct given_context {
 static struct given_context *given_contexts = NULL;
 
 /* Calls init(ctx), or raises if the library was given another context. */
-static int
-give_context(void *lib, init_global_context init, HPyContext *ctx, const char *mode_name,
-             const char *modname, const char *path)
+static int give_context(void *lib, init_global_context init, HPyContext *ctx, const char *mode_name,
+                        const char *modname, const char *path)
 {
     struct given_context *g;
     for (g = given_contexts; g != NULL; g = g->next)
@@ -214,9 +211,8 @@ give_context(void *lib, init_global_context init, HPyContext *ctx, const char *m
     return 0;
 }
 
-PyObject *
-hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx,
-              const char *mode_name)
+PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx,
+                        const char *mode_name)
 {
     PyObject *shortname_b = NULL, *path_b = NULL, *module = NULL;
     const char *modname = PyUnicode_AsUTF8(name);

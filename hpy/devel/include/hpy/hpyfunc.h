@@ -27,12 +27,13 @@ typedef struct {
  * Returns from the implementation when the visitor asks to stop. The same in
  * every ABI: the visitor gets the field's address, so the runtime can also
  * find fields that live outside the object's struct. */
-#define HPy_VISIT(field)                                          \
-    do {                                                          \
-        if (!HPyField_IsNull(*(field))) {                         \
-            int _hpy_vret = visit((field), arg);                  \
-            if (_hpy_vret) return _hpy_vret;                      \
-        }                                                         \
+#define HPy_VISIT(field)                         \
+    do {                                         \
+        if (!HPyField_IsNull(*(field))) {        \
+            int _hpy_vret = visit((field), arg); \
+            if (_hpy_vret)                       \
+                return _hpy_vret;                \
+        }                                        \
     } while (0)
 
 #endif /* HPY_HPYFUNC_H */

@@ -4,10 +4,10 @@
 
 typedef struct {
     const char *doc;
-    HPy_ssize_t size;                  /* must be 0: no per-module state yet */
-    cpy_PyMethodDef *legacy_methods;   /* hybrid and cpython ABIs only */
-    HPyDef **defines;                  /* NULL-terminated; methods and module slots */
-    HPyGlobal **globals;               /* NULL-terminated */
+    HPy_ssize_t size;                /* must be 0: no per-module state yet */
+    cpy_PyMethodDef *legacy_methods; /* hybrid and cpython ABIs only */
+    HPyDef **defines;                /* NULL-terminated; methods and module slots */
+    HPyGlobal **globals;             /* NULL-terminated */
 } HPyModuleDef;
 
 /* HPY_MOD_EMBEDDABLE(name), at file scope before the first HPyDef_*, marks

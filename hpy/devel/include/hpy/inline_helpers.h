@@ -107,11 +107,11 @@ HPyAPI_FUNC unsigned long long HPyLong_AsUnsignedLongLongMask(HPyContext *ctx, H
 /* A process id (pid_t) to and from a Python int: pid_t is an int on the
  * platforms HPy supports, unless Python.h says otherwise. */
 #if defined(SIZEOF_PID_T) && defined(SIZEOF_LONG) && SIZEOF_PID_T > SIZEOF_LONG
-#  define HPyLong_FromPid HPyLong_FromLongLong
-#  define HPyLong_AsPid HPyLong_AsLongLong
+#    define HPyLong_FromPid HPyLong_FromLongLong
+#    define HPyLong_AsPid HPyLong_AsLongLong
 #else
-#  define HPyLong_FromPid HPyLong_FromLong
-#  define HPyLong_AsPid HPyLong_AsLong
+#    define HPyLong_FromPid HPyLong_FromLong
+#    define HPyLong_AsPid HPyLong_AsLong
 #endif
 
 /* ---- slices ---- */
@@ -119,25 +119,31 @@ HPyAPI_FUNC unsigned long long HPyLong_AsUnsignedLongLongMask(HPyContext *ctx, H
 /* Clips start/stop of a slice to a sequence of `length` items, as Python
  * does for s[start:stop:step]; returns the number of selected items. */
 HPyAPI_FUNC HPy_ssize_t HPySlice_AdjustIndices(HPyContext *ctx, HPy_ssize_t length,
-                                              HPy_ssize_t *start, HPy_ssize_t *stop,
-                                              HPy_ssize_t step)
+                                               HPy_ssize_t *start, HPy_ssize_t *stop,
+                                               HPy_ssize_t step)
 {
     (void)ctx;
     if (*start < 0) {
         *start += length;
-        if (*start < 0) *start = (step < 0) ? -1 : 0;
-    } else if (*start >= length) {
+        if (*start < 0)
+            *start = (step < 0) ? -1 : 0;
+    }
+    else if (*start >= length) {
         *start = (step < 0) ? length - 1 : length;
     }
     if (*stop < 0) {
         *stop += length;
-        if (*stop < 0) *stop = (step < 0) ? -1 : 0;
-    } else if (*stop >= length) {
+        if (*stop < 0)
+            *stop = (step < 0) ? -1 : 0;
+    }
+    else if (*stop >= length) {
         *stop = (step < 0) ? length - 1 : length;
     }
     if (step < 0) {
-        if (*stop < *start) return (*start - *stop - 1) / (-step) + 1;
-    } else if (*start < *stop) {
+        if (*stop < *start)
+            return (*start - *stop - 1) / (-step) + 1;
+    }
+    else if (*start < *stop) {
         return (*stop - *start - 1) / step + 1;
     }
     return 0;
@@ -150,7 +156,8 @@ HPyAPI_FUNC HPy_ssize_t HPySlice_AdjustIndices(HPyContext *ctx, HPy_ssize_t leng
 HPyAPI_FUNC HPy HPy_CallMethodTupleDict(HPyContext *ctx, HPy name, HPy receiver, HPy args, HPy kw)
 {
     HPy result, method = HPy_GetAttr(ctx, receiver, name);
-    if (HPy_IsNull(method)) return HPy_NULL;
+    if (HPy_IsNull(method))
+        return HPy_NULL;
     result = HPy_CallTupleDict(ctx, method, args, kw);
     HPy_Close(ctx, method);
     return result;
@@ -160,7 +167,8 @@ HPyAPI_FUNC HPy HPy_CallMethodTupleDict_s(HPyContext *ctx, const char *utf8_name
                                           HPy args, HPy kw)
 {
     HPy result, method = HPy_GetAttr_s(ctx, receiver, utf8_name);
-    if (HPy_IsNull(method)) return HPy_NULL;
+    if (HPy_IsNull(method))
+        return HPy_NULL;
     result = HPy_CallTupleDict(ctx, method, args, kw);
     HPy_Close(ctx, method);
     return result;
@@ -205,7 +213,7 @@ HPyAPI_FUNC int HPyCapsule_SetDestructor(HPyContext *ctx, HPy capsule,
 }
 
 #ifdef HPY_ABI_CPYTHON
-#include "hpy/runtime/ctx_module.h"
+#    include "hpy/runtime/ctx_module.h"
 
 /* In the cpython ABI only: a new module object made from `def` outside of
  * any import (its methods, doc and HPy_mod_exec slots). HPyModuleDef has no
@@ -218,7 +226,8 @@ HPyAPI_FUNC HPy HPyModule_Create(HPyContext *ctx, HPyModuleDef *def)
     if (def->defines != NULL) {
         for (HPyDef **d = def->defines; *d != NULL; d++) {
             if ((*d)->kind == HPyDef_Kind_Slot && (*d)->slot.slot == HPy_mod_create) {
-                PyErr_SetString(PyExc_SystemError, "HPyModule_Create: a module with "
+                PyErr_SetString(PyExc_SystemError,
+                                "HPyModule_Create: a module with "
                                 "HPy_mod_create can only be created by an import");
                 return HPy_NULL;
             }
@@ -231,8 +240,8 @@ HPyAPI_FUNC HPy HPyModule_Create(HPyContext *ctx, HPyModuleDef *def)
     if (m == NULL)
         return HPy_NULL;
     if (PyModule_AddFunctions(m, pydef->m_methods) < 0 ||
-            (pydef->m_doc != NULL && PyModule_SetDocString(m, pydef->m_doc) < 0) ||
-            PyModule_ExecDef(m, pydef) < 0) {
+        (pydef->m_doc != NULL && PyModule_SetDocString(m, pydef->m_doc) < 0) ||
+        PyModule_ExecDef(m, pydef) < 0) {
         Py_DECREF(m);
         return HPy_NULL;
     }

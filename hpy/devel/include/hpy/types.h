@@ -7,29 +7,43 @@
 typedef intptr_t HPy_ssize_t;
 typedef intptr_t HPy_hash_t;
 typedef uint32_t HPy_UCS4;
-#  define HPY_SSIZE_T_MAX INTPTR_MAX
+#    define HPY_SSIZE_T_MAX INTPTR_MAX
 #else
 typedef Py_ssize_t HPy_ssize_t;
 typedef Py_hash_t HPy_hash_t;
 typedef Py_UCS4 HPy_UCS4;
-#  define HPY_SSIZE_T_MAX PY_SSIZE_T_MAX
+#    define HPY_SSIZE_T_MAX PY_SSIZE_T_MAX
 #endif
 #define HPY_SSIZE_T_MIN (-HPY_SSIZE_T_MAX - 1)
 
 /* A handle: an opaque reference to a Python object, owned by whoever got
  * it, valid until closed with HPy_Close. Its value means nothing outside
  * the implementation that produced it, except that 0 is HPy_NULL. */
-typedef struct _HPy_s { intptr_t _i; } HPy;
+typedef struct _HPy_s {
+    intptr_t _i;
+} HPy;
 
 /* A reference stored inside the memory of an object (see HPyField_Store). */
-typedef struct { intptr_t _i; } HPyField;
+typedef struct {
+    intptr_t _i;
+} HPyField;
 /* A reference stored in a static variable of the extension (HPyGlobal_Store). */
-typedef struct { intptr_t _i; } HPyGlobal;
-typedef struct { intptr_t _lst; } HPyListBuilder;
-typedef struct { intptr_t _tup; } HPyTupleBuilder;
-typedef struct { intptr_t _i; } HPyTracker;
+typedef struct {
+    intptr_t _i;
+} HPyGlobal;
+typedef struct {
+    intptr_t _lst;
+} HPyListBuilder;
+typedef struct {
+    intptr_t _tup;
+} HPyTupleBuilder;
+typedef struct {
+    intptr_t _i;
+} HPyTracker;
 /* What HPy_LeavePythonExecution returns and HPy_ReenterPythonExecution takes. */
-typedef struct { intptr_t _i; } HPyThreadState;
+typedef struct {
+    intptr_t _i;
+} HPyThreadState;
 
 typedef struct _HPyContext_s HPyContext;
 
@@ -40,8 +54,14 @@ typedef struct _HPyContext_s HPyContext;
 
 /* A handle stored in a void * (e.g. the context pointer of a C callback)
  * and back; the handle stays owned by whoever owned it. */
-HPyAPI_FUNC void *HPy_AsVoidP(HPy h) { return (void *)h._i; }
-HPyAPI_FUNC HPy HPy_FromVoidP(void *p) { return _HPy_STRUCT_VALUE(HPy, (intptr_t)p); }
+HPyAPI_FUNC void *HPy_AsVoidP(HPy h)
+{
+    return (void *)h._i;
+}
+HPyAPI_FUNC HPy HPy_FromVoidP(void *p)
+{
+    return _HPy_STRUCT_VALUE(HPy, (intptr_t)p);
+}
 
 /* The generic function-pointer type stored in definitions. */
 typedef void *(*HPyCFunction)(void);

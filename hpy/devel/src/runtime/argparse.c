@@ -61,7 +61,7 @@
  * which invalidates the buffers of closed handles).
  */
 #include "hpy.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -56,8 +56,8 @@ static void bv_char_error(HPyContext *ctx, const char *what, char c)
 {
     char buf[120];
     if ((unsigned char)c >= 0x20 && (unsigned char)c < 0x7f)
-        snprintf(buf, sizeof(buf), "%s '%c' in the format string passed to HPy_BuildValue",
-                 what, c);
+        snprintf(buf, sizeof(buf), "%s '%c' in the format string passed to HPy_BuildValue", what,
+                 c);
     else
         snprintf(buf, sizeof(buf), "%s '\\x%02x' in the format string passed to HPy_BuildValue",
                  what, (unsigned int)(unsigned char)c);
@@ -147,15 +147,18 @@ static HPy_ssize_t bv_scan(HPyContext *ctx, const char **p, char open, char oute
             }
             if (bv_scan(ctx, p, c, outer != '\0' ? outer : c, depth + 1) < 0)
                 return -1;
-        } else if (c == ')' || c == ']' || c == '}') {
+        }
+        else if (c == ')' || c == ']' || c == '}') {
             if (ctx != NULL)
                 bv_char_error(ctx, "unmatched", open != '\0' ? open : c);
             return -1;
-        } else if (c == 'N') {
+        }
+        else if (c == 'N') {
             if (ctx != NULL)
                 bv_error(ctx, BV_NO_N);
             return -1;
-        } else if (strchr(BV_UNITS, c) == NULL) {
+        }
+        else if (strchr(BV_UNITS, c) == NULL) {
             if (ctx != NULL)
                 bv_char_error(ctx, "bad format char", c);
             return -1;
@@ -170,7 +173,7 @@ typedef struct {
     HPyContext *ctx;
     const char *fmt;
     va_list *va;
-    int failed;        /* an error is set: only consume the remaining arguments */
+    int failed; /* an error is set: only consume the remaining arguments */
 } bvstate;
 
 static HPy bv_item(bvstate *st, const char **p);
@@ -231,7 +234,8 @@ static HPy bv_container(bvstate *st, const char **p, char open)
     if (!st->failed) {
         if (open == '(') {
             result = HPyTuple_FromArray(ctx, items, n);
-        } else if (open == '[') {
+        }
+        else if (open == '[') {
             result = HPyList_New(ctx, 0);
             for (i = 0; i < n && !HPy_IsNull(result); i++) {
                 if (HPyList_Append(ctx, result, items[i]) < 0) {
@@ -239,7 +243,8 @@ static HPy bv_container(bvstate *st, const char **p, char open)
                     result = HPy_NULL;
                 }
             }
-        } else {
+        }
+        else {
             result = HPyDict_New(ctx);
             for (i = 0; i + 1 < n && !HPy_IsNull(result); i += 2) {
                 if (HPy_SetItem(ctx, result, items[i], items[i + 1]) < 0) {
@@ -270,66 +275,74 @@ static HPy bv_item(bvstate *st, const char **p)
     switch (c) {
     case '(':
     case '[':
-    case '{':
-        return bv_container(st, p, c);
+    case '{': return bv_container(st, p, c);
     case 'i':
     case 'b':
     case 'h':
     case 'B':
     case 'H': {
         int v = va_arg(*st->va, int);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromLong(ctx, (long)v));
     }
     case 'I': {
         unsigned int v = va_arg(*st->va, unsigned int);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromUnsignedLong(ctx, (unsigned long)v));
     }
     case 'l': {
         long v = va_arg(*st->va, long);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromLong(ctx, v));
     }
     case 'k': {
         unsigned long v = va_arg(*st->va, unsigned long);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromUnsignedLong(ctx, v));
     }
     case 'L': {
         long long v = va_arg(*st->va, long long);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromLongLong(ctx, v));
     }
     case 'K': {
         unsigned long long v = va_arg(*st->va, unsigned long long);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromUnsignedLongLong(ctx, v));
     }
     case 'n': {
         HPy_ssize_t v = va_arg(*st->va, HPy_ssize_t);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyLong_FromSsize_t(ctx, v));
     }
     case 'f':
     case 'd': {
         double v = va_arg(*st->va, double);
-        if (st->failed) return HPy_NULL;
+        if (st->failed)
+            return HPy_NULL;
         return bv_check(st, HPyFloat_FromDouble(ctx, v));
     }
     case 's':
     case 'z':
     case 'y': {
         const char *v = va_arg(*st->va, const char *);
-        if (st->failed) return HPy_NULL;
-        if (v == NULL) return HPy_Dup(ctx, ctx->h_None);
+        if (st->failed)
+            return HPy_NULL;
+        if (v == NULL)
+            return HPy_Dup(ctx, ctx->h_None);
         if (c == 'y')
             return bv_check(st, HPyBytes_FromString(ctx, v));
         return bv_check(st, HPyUnicode_FromString(ctx, v));
     }
     case 'O':
-    case 'S':
-        return bv_handle_arg(st);
+    case 'S': return bv_handle_arg(st);
     default:
         /* cannot happen: the format was validated */
         if (!st->failed) {
@@ -365,9 +378,11 @@ HPyAPI_HELPER HPy HPy_BuildValue(HPyContext *ctx, const char *fmt, ...)
     p = fmt;
     if (n == 0) {
         result = HPy_Dup(ctx, ctx->h_None);
-    } else if (n == 1) {
+    }
+    else if (n == 1) {
         result = bv_item(&st, &p);
-    } else {
+    }
+    else {
         /* several units: the same as one tuple around them */
         HPy stack_items[8];
         HPy *items = stack_items;

@@ -47,9 +47,8 @@ static int builder_check_index(PyObject *obj, HPy_ssize_t index, const char *fun
 {
     Py_ssize_t size = Py_SIZE(obj);
     if (index < 0 || index >= size) {
-        PyErr_Format(PyExc_IndexError,
-                     "%s: index %zd out of range for a builder of size %zd",
-                     func, (Py_ssize_t)index, size);
+        PyErr_Format(PyExc_IndexError, "%s: index %zd out of range for a builder of size %zd", func,
+                     (Py_ssize_t)index, size);
         return -1;
     }
     return 0;
@@ -62,8 +61,7 @@ static PyObject *builder_build(intptr_t b, const char *func)
         return NULL;
     }
     if (b == NEGATIVE_SIZE) {
-        PyErr_Format(PyExc_SystemError, "%s: the builder was created with a negative size",
-                     func);
+        PyErr_Format(PyExc_SystemError, "%s: the builder was created with a negative size", func);
         return NULL;
     }
     return (PyObject *)b;
@@ -125,8 +123,7 @@ HPyTupleBuilder ctx_TupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
     return b;
 }
 
-void ctx_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index,
-                          HPy h_item)
+void ctx_TupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
 {
     PyObject *tup = builder_object(builder._tup), *item = _h2py(h_item), *old;
     (void)ctx;

@@ -8,10 +8,10 @@
  *
  * Shared by the cpython ABI and the universal host (see docs/internals.md). */
 #include "hpy.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 #if PY_VERSION_HEX < 0x03090000
-#  define PyObject_Vectorcall _PyObject_Vectorcall
+#    define PyObject_Vectorcall _PyObject_Vectorcall
 #endif
 
 /* Arguments that fit here need no allocation (spare slot included). */
@@ -28,8 +28,8 @@ static PyObject **argv_fill(argv_buffer *ab, const HPy *args, size_t n, const ch
 {
     size_t i;
     if (n > 0 && args == NULL) {
-        PyErr_Format(PyExc_SystemError, "%s: args is NULL but %zu arguments were announced",
-                     func, n);
+        PyErr_Format(PyExc_SystemError, "%s: args is NULL but %zu arguments were announced", func,
+                     n);
         return NULL;
     }
     if (n < SMALL_ARGV) {
@@ -78,8 +78,8 @@ static Py_ssize_t check_call_args(PyObject *kwnames, size_t nargs, const char *f
         return 0;
     if (!PyTuple_Check(kwnames)) {
         char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError, "%s: kwnames must be a tuple or HPy_NULL, not '%s'",
-                     func, _HPy_Utf8Cut(tn, Py_TYPE(kwnames)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError, "%s: kwnames must be a tuple or HPy_NULL, not '%s'", func,
+                     _HPy_Utf8Cut(tn, Py_TYPE(kwnames)->tp_name, 200));
         return -1;
     }
     nkw = PyTuple_GET_SIZE(kwnames);
@@ -109,8 +109,7 @@ HPy ctx_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
     }
     if (k != NULL && !PyDict_Check(k)) {
         char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_CallTupleDict: kw must be a dict or HPy_NULL, not '%s'",
+        PyErr_Format(PyExc_TypeError, "HPy_CallTupleDict: kw must be a dict or HPy_NULL, not '%s'",
                      _HPy_Utf8Cut(tn, Py_TYPE(k)->tp_name, 200));
         return HPy_NULL;
     }
@@ -140,8 +139,8 @@ HPy ctx_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy k
     argv = argv_fill(&ab, args, nargs + (size_t)nkw, "HPy_Call");
     if (argv == NULL)
         return HPy_NULL;
-    res = PyObject_Vectorcall(c, argv, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET,
-                              nkw > 0 ? kwn : NULL);
+    res =
+        PyObject_Vectorcall(c, argv, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, nkw > 0 ? kwn : NULL);
     argv_release(&ab);
     return _py2h(res);
 }

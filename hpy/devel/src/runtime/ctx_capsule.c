@@ -13,8 +13,7 @@
 
 /* The CPython destructor for an HPyCapsule_Destructor* (NULL for none);
  * returns -1 with ValueError if the struct is incomplete. */
-static int cpy_destructor(HPyCapsule_Destructor *d, PyCapsule_Destructor *out,
-                          const char *func)
+static int cpy_destructor(HPyCapsule_Destructor *d, PyCapsule_Destructor *out, const char *func)
 {
     if (d == NULL) {
         *out = NULL;
@@ -46,12 +45,9 @@ void *ctx_Capsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const c
     PyObject *c = _h2py(capsule);
     (void)ctx;
     switch (key) {
-    case HPyCapsule_key_Pointer:
-        return PyCapsule_GetPointer(c, utf8_name);
-    case HPyCapsule_key_Name:
-        return (void *)PyCapsule_GetName(c);
-    case HPyCapsule_key_Context:
-        return PyCapsule_GetContext(c);
+    case HPyCapsule_key_Pointer: return PyCapsule_GetPointer(c, utf8_name);
+    case HPyCapsule_key_Name: return (void *)PyCapsule_GetName(c);
+    case HPyCapsule_key_Context: return PyCapsule_GetContext(c);
     case HPyCapsule_key_Destructor:
         PyErr_SetString(PyExc_ValueError,
                         "HPyCapsule_Get: the destructor of a capsule cannot be read");
@@ -67,12 +63,9 @@ int ctx_Capsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *val
     PyCapsule_Destructor d;
     (void)ctx;
     switch (key) {
-    case HPyCapsule_key_Pointer:
-        return PyCapsule_SetPointer(c, value);
-    case HPyCapsule_key_Name:
-        return PyCapsule_SetName(c, (const char *)value);
-    case HPyCapsule_key_Context:
-        return PyCapsule_SetContext(c, value);
+    case HPyCapsule_key_Pointer: return PyCapsule_SetPointer(c, value);
+    case HPyCapsule_key_Name: return PyCapsule_SetName(c, (const char *)value);
+    case HPyCapsule_key_Context: return PyCapsule_SetContext(c, value);
     case HPyCapsule_key_Destructor:
         if (cpy_destructor((HPyCapsule_Destructor *)value, &d, "HPyCapsule_Set") < 0)
             return -1;

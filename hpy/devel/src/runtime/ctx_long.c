@@ -21,7 +21,7 @@
 #include <stdio.h>
 
 #if LLONG_MAX != INT64_MAX || ULLONG_MAX != UINT64_MAX
-#  error "HPy assumes long long is 64 bits wide"
+#    error "HPy assumes long long is 64 bits wide"
 #endif
 
 /* Unused where long is 32 bits wide (wasm32). */

@@ -3,22 +3,22 @@
  * HPy_MODINIT) and the universal host (hpy.universal.load). */
 #include "hpy.h"
 #include "hpy/runtime/ctx_module.h"
-#include "hpy/runtime/entry_points.h"
+#ifdef HPY_HOST
+#    include "entry_points.h" /* hpy/universal/src: the host only */
+#endif
 
-static int
-method_flags(HPyFunc_Signature sig)
+static int method_flags(HPyFunc_Signature sig)
 {
     switch (sig) {
-    case HPyFunc_VARARGS:  return METH_FASTCALL;
+    case HPyFunc_VARARGS: return METH_FASTCALL;
     case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
-    case HPyFunc_NOARGS:   return METH_NOARGS;
-    case HPyFunc_O:        return METH_O;
-    default:               return -1;
+    case HPyFunc_NOARGS: return METH_NOARGS;
+    case HPyFunc_O: return METH_O;
+    default: return -1;
     }
 }
 
-static Py_ssize_t
-count_defines(HPyDef **defines, HPyDef_Kind kind)
+static Py_ssize_t count_defines(HPyDef **defines, HPyDef_Kind kind)
 {
     Py_ssize_t n = 0;
     if (defines != NULL) {
@@ -29,8 +29,7 @@ count_defines(HPyDef **defines, HPyDef_Kind kind)
     return n;
 }
 
-static Py_ssize_t
-count_legacy_methods(cpy_PyMethodDef *legacy)
+static Py_ssize_t count_legacy_methods(cpy_PyMethodDef *legacy)
 {
     Py_ssize_t n = 0;
     if (legacy != NULL)
@@ -43,19 +42,19 @@ count_legacy_methods(cpy_PyMethodDef *legacy)
  * order and with the texts of other HPy implementations (each text may be
  * followed by detail naming the module). Members and get-set descriptors
  * mean nothing in a module: like elsewhere, they are ignored. */
-static int
-validate(HPyModuleDef *hpydef, const char *name)
+static int validate(HPyModuleDef *hpydef, const char *name)
 {
     int has_create = 0, has_other = 0;
     if (hpydef->size < 0) {
-        PyErr_Format(PyExc_SystemError,
-                     "HPy does not permit HPyModuleDef.size < 0 (module '%s')", name);
+        PyErr_Format(PyExc_SystemError, "HPy does not permit HPyModuleDef.size < 0 (module '%s')",
+                     name);
         return -1;
     }
     if (hpydef->size > 0) {
         PyErr_Format(PyExc_SystemError,
                      "Module state is not supported yet in HPy, set HPyModuleDef.size = 0 if "
-                     "module state is not needed (module '%s')", name);
+                     "module state is not needed (module '%s')",
+                     name);
         return -1;
     }
     if (hpydef->defines == NULL)
@@ -64,8 +63,8 @@ validate(HPyModuleDef *hpydef, const char *name)
         if ((*d)->kind == HPyDef_Kind_Meth && method_flags((*d)->meth.signature) < 0) {
             PyErr_Format(PyExc_ValueError,
                          "Unsupported HPyMeth signature (module '%s', method '%s': "
-                         "signature %d)", name,
-                         (*d)->meth.name != NULL ? (*d)->meth.name : "(null)",
+                         "signature %d)",
+                         name, (*d)->meth.name != NULL ? (*d)->meth.name : "(null)",
                          (int)(*d)->meth.signature);
             return -1;
         }
@@ -74,15 +73,14 @@ validate(HPyModuleDef *hpydef, const char *name)
         switch ((*d)->kind) {
         case HPyDef_Kind_Meth:
         case HPyDef_Kind_Member:
-        case HPyDef_Kind_GetSet:
-            has_other = 1;
-            break;
+        case HPyDef_Kind_GetSet: has_other = 1; break;
         case HPyDef_Kind_Slot:
             if ((*d)->slot.slot == HPy_mod_create) {
                 if (has_create) {
                     PyErr_Format(PyExc_SystemError,
                                  "Multiple definitions of the HPy_mod_create slot in "
-                                 "HPyModuleDef.defines. (module '%s')", name);
+                                 "HPyModuleDef.defines. (module '%s')",
+                                 name);
                     return -1;
                 }
                 has_create = 1;
@@ -94,14 +92,15 @@ validate(HPyModuleDef *hpydef, const char *name)
                 PyErr_Format(PyExc_SystemError,
                              "Unsupported slot in HPyModuleDef.defines (value: %d). "
                              "(module '%s': only HPy_mod_create and HPy_mod_exec are "
-                             "module slots)", (int)(*d)->slot.slot, name);
+                             "module slots)",
+                             (int)(*d)->slot.slot, name);
                 return -1;
             }
             break;
         default:
             PyErr_Format(PyExc_SystemError,
-                         "HPy module '%s': invalid HPyDef kind %d in HPyModuleDef.defines",
-                         name, (int)(*d)->kind);
+                         "HPy module '%s': invalid HPyDef kind %d in HPyModuleDef.defines", name,
+                         (int)(*d)->kind);
             return -1;
         }
     }
@@ -109,15 +108,17 @@ validate(HPyModuleDef *hpydef, const char *name)
         PyErr_Format(PyExc_SystemError,
                      "HPyModuleDef defines a HPy_mod_create slot and some other slots or "
                      "methods. (module '%s': the object HPy_mod_create returns is not a "
-                     "module, so there is nothing to add definitions to or to execute)", name);
+                     "module, so there is nothing to add definitions to or to execute)",
+                     name);
         return -1;
     }
-    if (has_create && (hpydef->legacy_methods != NULL || hpydef->doc != NULL ||
-                       hpydef->globals != NULL)) {
+    if (has_create &&
+        (hpydef->legacy_methods != NULL || hpydef->doc != NULL || hpydef->globals != NULL)) {
         PyErr_Format(PyExc_SystemError,
                      "HPyModuleDef defines a HPy_mod_create slot and some of the other "
                      "fields are not set to their default value. (module '%s': doc, "
-                     "legacy_methods and globals must be unset)", name);
+                     "legacy_methods and globals must be unset)",
+                     name);
         return -1;
     }
     return 0;
@@ -125,8 +126,7 @@ validate(HPyModuleDef *hpydef, const char *name)
 
 /* What CPython calls for a method: the extension's trampoline, or in the
  * universal host the host's own entry point when `ctx` allows it. */
-static PyCFunction
-method_entry(HPyContext *ctx, HPyMeth *m)
+static PyCFunction method_entry(HPyContext *ctx, HPyMeth *m)
 {
 #ifdef HPY_HOST
     HPyCFunction ep = _HPy_HostEntryPoint(ctx, m->signature, m->impl);
@@ -138,8 +138,8 @@ method_entry(HPyContext *ctx, HPyMeth *m)
     return (PyCFunction)(void (*)(void))m->cpy_trampoline;
 }
 
-_HPy_HIDDEN PyModuleDef *
-_HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef, const char *name)
+_HPy_HIDDEN PyModuleDef *_HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef,
+                                                     const char *name)
 {
     if (validate(hpydef, name) < 0)
         return NULL;
@@ -150,8 +150,7 @@ _HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef, const char *n
 
     /* One allocation holds the def, its method table and its slots. They
      * must live as long as any module made from them: never freed. */
-    size_t size = sizeof(PyModuleDef) +
-                  (size_t)(n_meth + n_legacy + 1) * sizeof(PyMethodDef) +
+    size_t size = sizeof(PyModuleDef) + (size_t)(n_meth + n_legacy + 1) * sizeof(PyMethodDef) +
                   (size_t)(n_slots + 1) * sizeof(PyModuleDef_Slot);
     char *mem = (char *)PyMem_RawCalloc(1, size);
     if (mem == NULL) {
@@ -195,8 +194,7 @@ _HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef, const char *n
 }
 
 #ifdef HPY_ABI_CPYTHON
-_HPy_HIDDEN PyObject *
-_HPyModuleDef_CPythonInit(HPyModuleDef *hpydef)
+_HPy_HIDDEN PyObject *_HPyModuleDef_CPythonInit(HPyModuleDef *hpydef)
 {
     _HPy_InitCPythonContextHandles(&_hpy_cpython_ctx);
     /* Multi-phase initialisation: the import system takes the real name from

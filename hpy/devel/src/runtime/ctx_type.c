@@ -7,8 +7,10 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
-#include "hpy/runtime/entry_points.h"
-#include "hpy/runtime/utf8_cut.h"
+#ifdef HPY_HOST
+#  include "entry_points.h"   /* hpy/universal/src: the host only */
+#endif
+#include "utf8_cut.h"
 
 #include <string.h>
 
@@ -25,7 +27,7 @@
 
 /* What CPython gets for an implementation: the extension's trampoline, or
  * in the universal host its own entry point when `ctx` (the caller's
- * context) allows it (runtime/entry_points.h). */
+ * context) allows it (hpy/universal/src/entry_points.h). */
 #ifdef HPY_HOST
 #  define ENTRY(ctx, sig, impl, trampoline) \
     entry_or((void *)(trampoline), _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))

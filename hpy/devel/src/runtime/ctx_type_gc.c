@@ -30,8 +30,7 @@ static inquiry py_subtype_clear;
 static int gc_ready;
 
 /* The functions CPython gives classes defined in Python. */
-_HPy_HIDDEN void
-_HPyType_GCInit(void)
+_HPy_HIDDEN void _HPyType_GCInit(void)
 {
     PyObject *cls;
     if (gc_ready)
@@ -50,8 +49,7 @@ _HPyType_GCInit(void)
 }
 
 /* The data of `t` if `t` is an HPy type or a Python subclass of one. */
-static _HPyTypeData *
-own_data(PyTypeObject *t)
+static _HPyTypeData *own_data(PyTypeObject *t)
 {
     _HPyTypeData *d = _HPyType_GetData(t);
     if (d == NULL || d == _HPyType_Data(t))
@@ -59,8 +57,7 @@ own_data(PyTypeObject *t)
     return NULL; /* inherited from an ancestor: `t` itself is not one */
 }
 
-static int
-is_defined(const _HPyTypeData *d)
+static int is_defined(const _HPyTypeData *d)
 {
     return d != NULL && (d->flags & _HPY_TYPE_F_DEFINED);
 }
@@ -74,15 +71,13 @@ typedef struct {
     void *arg;
 } visit_ctx;
 
-static int
-visit_field(HPyField *f, void *arg)
+static int visit_field(HPyField *f, void *arg)
 {
     visit_ctx *c = (visit_ctx *)arg;
     return c->visit(_hf2py(*f), c->arg);
 }
 
-static int
-clear_field(HPyField *f, void *arg)
+static int clear_field(HPyField *f, void *arg)
 {
     PyObject *o = _hf2py(*f);
     (void)arg;
@@ -98,23 +93,20 @@ clear_field(HPyField *f, void *arg)
  * once by running HPy_VISIT on a field of ours. */
 static int probe_result = -1;
 
-static int
-probe_visit(HPyField *p, void *arg)
+static int probe_visit(HPyField *p, void *arg)
 {
     *(void **)arg = (void *)p;
     return 0;
 }
 
-static int
-probe_traverse(void *object, HPyFunc_visitproc visit, void *arg)
+static int probe_traverse(void *object, HPyFunc_visitproc visit, void *arg)
 {
     HPyField *f = (HPyField *)object;
     HPy_VISIT(f);
     return 0;
 }
 
-static int
-visit_gets_address(void)
+static int visit_gets_address(void)
 {
     if (probe_result < 0) {
         HPyField field;
@@ -133,8 +125,7 @@ typedef struct {
     char *end;
 } scan_ctx;
 
-static int
-clear_field_by_value(HPyField *visited, void *arg)
+static int clear_field_by_value(HPyField *visited, void *arg)
 {
     PyObject *o = (PyObject *)visited; /* the value, see above */
     scan_ctx *c = (scan_ctx *)arg;
@@ -152,8 +143,7 @@ clear_field_by_value(HPyField *visited, void *arg)
 }
 #endif
 
-static int
-call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
+static int call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
 {
     visit_ctx c;
 #ifdef HPY_ABI_CPYTHON
@@ -165,8 +155,7 @@ call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
     return impl(st, visit_field, &c);
 }
 
-static void
-call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
+static void call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
 {
 #ifdef HPY_ABI_CPYTHON
     if (!visit_gets_address()) {
@@ -181,8 +170,8 @@ call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
     impl(st, clear_field, NULL);
 }
 
-_HPy_HIDDEN int
-_HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit, void *arg)
+_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
+                                  void *arg)
 {
     void *st = _HPy_StructOfObject(self);
     if (st == NULL)
@@ -190,16 +179,14 @@ _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit, vo
     return call_traverse(impl, st, visit, arg);
 }
 
-_HPy_HIDDEN void
-_HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self)
+_HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self)
 {
     void *st = _HPy_StructOfObject(self);
     if (st != NULL)
         impl(st);
 }
 
-_HPy_HIDDEN void
-_HPyType_ClearFields(PyObject *self)
+_HPy_HIDDEN void _HPyType_ClearFields(PyObject *self)
 {
     HPyFunc_traverseproc done[8];
     int ndone = 0, i;
@@ -230,9 +217,8 @@ enum { FOR_TRAVERSE, FOR_CLEAR, FOR_DEALLOC };
  * HPy type made by HPyType_FromSpec, the result is the first base the work
  * must be handed to (NULL if none). Python classes below the owner are
  * reported through `py_class` (may be NULL) as they are met. */
-static PyTypeObject *
-walk(PyObject *self, int what, PyTypeObject **owner,
-     int (*py_class)(PyTypeObject *, PyObject *, void *), void *arg, int *err)
+static PyTypeObject *walk(PyObject *self, int what, PyTypeObject **owner,
+                          int (*py_class)(PyTypeObject *, PyObject *, void *), void *arg, int *err)
 {
     PyTypeObject *t;
     *owner = NULL;
@@ -248,21 +234,21 @@ walk(PyObject *self, int what, PyTypeObject **owner,
                 break;
             case FOR_TRAVERSE:
                 if (!(d->flags & _HPY_TYPE_F_GC_SLOTS) && t->tp_traverse != NULL &&
-                        (t->tp_base == NULL || t->tp_traverse != t->tp_base->tp_traverse))
+                    (t->tp_base == NULL || t->tp_traverse != t->tp_base->tp_traverse))
                     return t; /* a legacy Py_tp_traverse */
                 break;
             default:
                 if (!(d->flags & _HPY_TYPE_F_GC_SLOTS) && t->tp_clear != NULL &&
-                        (t->tp_base == NULL || t->tp_clear != t->tp_base->tp_clear))
+                    (t->tp_base == NULL || t->tp_clear != t->tp_base->tp_clear))
                     return t;
                 break;
             }
             continue;
         }
         if ((t->tp_flags & Py_TPFLAGS_HEAPTYPE) && gc_ready &&
-                ((what == FOR_DEALLOC && t->tp_dealloc == py_subtype_dealloc) ||
-                 (what == FOR_TRAVERSE && t->tp_traverse == py_subtype_traverse) ||
-                 (what == FOR_CLEAR && t->tp_clear == py_subtype_clear))) {
+            ((what == FOR_DEALLOC && t->tp_dealloc == py_subtype_dealloc) ||
+             (what == FOR_TRAVERSE && t->tp_traverse == py_subtype_traverse) ||
+             (what == FOR_CLEAR && t->tp_clear == py_subtype_clear))) {
             /* a Python class: above the owner it is handled by CPython
              * (it is what called us), below it by us */
             if (*owner != NULL && py_class != NULL && Py_SIZE(t) > 0) {
@@ -281,8 +267,7 @@ walk(PyObject *self, int what, PyTypeObject **owner,
     return NULL;
 }
 
-static int
-has_dict(PyTypeObject *t)
+static int has_dict(PyTypeObject *t)
 {
 #ifdef Py_TPFLAGS_MANAGED_DICT
     if (t->tp_flags & Py_TPFLAGS_MANAGED_DICT)
@@ -293,25 +278,23 @@ has_dict(PyTypeObject *t)
 
 /* The dict of `self`, if it belongs to the HPy part of the chain (between
  * the owner and the base the work is handed to). */
-static int
-dict_is_ours(PyTypeObject *owner, PyTypeObject *stop)
+static int dict_is_ours(PyTypeObject *owner, PyTypeObject *stop)
 {
     return owner != NULL && has_dict(owner) && (stop == NULL || !has_dict(stop));
 }
 
-static int
-visit_dict(PyObject *self, PyTypeObject *owner, visitproc visit, void *arg)
+static int visit_dict(PyObject *self, PyTypeObject *owner, visitproc visit, void *arg)
 {
     PyObject **p;
 #ifdef Py_TPFLAGS_MANAGED_DICT
     if (owner->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-#  if PY_VERSION_HEX >= 0x030D0000
+#    if PY_VERSION_HEX >= 0x030D0000
         return PyObject_VisitManagedDict(self, visit, arg);
-#  elif PY_VERSION_HEX >= 0x030C0000
+#    elif PY_VERSION_HEX >= 0x030C0000
         return _PyObject_VisitManagedDict(self, visit, arg);
-#  else
+#    else
         return 0;
-#  endif
+#    endif
     }
 #endif
     (void)owner;
@@ -321,17 +304,16 @@ visit_dict(PyObject *self, PyTypeObject *owner, visitproc visit, void *arg)
     return 0;
 }
 
-static void
-clear_dict(PyObject *self, PyTypeObject *owner)
+static void clear_dict(PyObject *self, PyTypeObject *owner)
 {
     PyObject **p;
 #ifdef Py_TPFLAGS_MANAGED_DICT
     if (owner->tp_flags & Py_TPFLAGS_MANAGED_DICT) {
-#  if PY_VERSION_HEX >= 0x030D0000
+#    if PY_VERSION_HEX >= 0x030D0000
         PyObject_ClearManagedDict(self);
-#  elif PY_VERSION_HEX >= 0x030C0000
+#    elif PY_VERSION_HEX >= 0x030C0000
         _PyObject_ClearManagedDict(self);
-#  endif
+#    endif
         return;
     }
 #endif
@@ -341,8 +323,7 @@ clear_dict(PyObject *self, PyTypeObject *owner)
         Py_CLEAR(*p);
 }
 
-static int
-visit_py_slots(PyTypeObject *t, PyObject *self, void *arg)
+static int visit_py_slots(PyTypeObject *t, PyObject *self, void *arg)
 {
     visit_ctx *c = (visit_ctx *)arg;
     PyMemberDef *mp = HEAP_MEMBERS(t);
@@ -360,8 +341,7 @@ visit_py_slots(PyTypeObject *t, PyObject *self, void *arg)
     return 0;
 }
 
-static int
-clear_py_slots(PyTypeObject *t, PyObject *self, void *arg)
+static int clear_py_slots(PyTypeObject *t, PyObject *self, void *arg)
 {
     PyMemberDef *mp = HEAP_MEMBERS(t);
     Py_ssize_t i;
@@ -375,22 +355,20 @@ clear_py_slots(PyTypeObject *t, PyObject *self, void *arg)
     return 0;
 }
 
-_HPy_HIDDEN int
-_HPyType_IsSimple(PyTypeObject *tp)
+_HPy_HIDDEN int _HPyType_IsSimple(PyTypeObject *tp)
 {
     PyTypeObject *base = tp->tp_base;
     if (base == NULL || _HPyType_GetData(base) != NULL || !gc_ready)
         return 0;
     if ((base->tp_flags & Py_TPFLAGS_HEAPTYPE) &&
-            (base->tp_dealloc == py_subtype_dealloc || base->tp_traverse == py_subtype_traverse ||
-             base->tp_clear == py_subtype_clear))
+        (base->tp_dealloc == py_subtype_dealloc || base->tp_traverse == py_subtype_traverse ||
+         base->tp_clear == py_subtype_clear))
         return 0;
     return has_dict(tp) == has_dict(base);
 }
 
 /* The data of Py_TYPE(self) if it is a simple HPy type. */
-static inline _HPyTypeData *
-simple_data(PyTypeObject *tp)
+static inline _HPyTypeData *simple_data(PyTypeObject *tp)
 {
     _HPyTypeData *d = _HPyType_Data(tp);
     if (d != NULL && (d->flags & _HPY_TYPE_F_SIMPLE))
@@ -402,8 +380,7 @@ simple_data(PyTypeObject *tp)
  * The slots
  * ------------------------------------------------------------------------ */
 
-_HPy_HIDDEN int
-_HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
+_HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop;
     _HPyTypeData *d = simple_data(tp);
@@ -460,8 +437,7 @@ _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
     return 0;
 }
 
-_HPy_HIDDEN int
-_HPyType_Clear(PyObject *self)
+_HPy_HIDDEN int _HPyType_Clear(PyObject *self)
 {
     PyTypeObject *owner, *stop;
     _HPyTypeData *d = simple_data(Py_TYPE(self));
@@ -486,8 +462,7 @@ _HPyType_Clear(PyObject *self)
  * itself (not of a subclass, whose tp_dealloc is CPython's and calls this
  * one) without a finalizer (Python code may give the type __del__ later)
  * only has its memory to free. */
-_HPy_HIDDEN void
-_HPyType_DeallocPlain(PyObject *self)
+_HPy_HIDDEN void _HPyType_DeallocPlain(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     if (tp->tp_dealloc == _HPyType_DeallocPlain && tp->tp_finalize == NULL) {
@@ -500,8 +475,7 @@ _HPyType_DeallocPlain(PyObject *self)
     _HPyType_Dealloc(self);
 }
 
-_HPy_HIDDEN void
-_HPyType_Dealloc(PyObject *self)
+_HPy_HIDDEN void _HPyType_Dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop, *t;
     _HPyTypeData *td = simple_data(tp);

@@ -12,11 +12,10 @@
  * descriptor would. */
 #include "hpy.h"
 #include "structmember.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 #include "hpy/runtime/ctx_type.h"
 
-static Py_ssize_t
-member_size(int type)
+static Py_ssize_t member_size(int type)
 {
     switch (type) {
     case T_SHORT: return (Py_ssize_t)sizeof(short);
@@ -43,8 +42,7 @@ member_size(int type)
     }
 }
 
-static PyObject *
-var_member_get(PyObject *self, void *closure)
+static PyObject *var_member_get(PyObject *self, void *closure)
 {
     PyMemberDef m;
     void *st = _HPy_StructOfObject(self);
@@ -61,8 +59,7 @@ var_member_get(PyObject *self, void *closure)
     return PyMember_GetOne((const char *)self, &m);
 }
 
-static int
-var_member_set(PyObject *self, PyObject *value, void *closure)
+static int var_member_set(PyObject *self, PyObject *value, void *closure)
 {
     PyMemberDef m;
     void *st = _HPy_StructOfObject(self);
@@ -77,21 +74,24 @@ var_member_set(PyObject *self, PyObject *value, void *closure)
     return PyMember_SetOne((char *)self, &m, value);
 }
 
-_HPy_HIDDEN int
-_HPyType_MemberToPy(const char *type_name, const HPyMember *m, const _HPyTypeData *d,
-                    PyMemberDef *out_member, PyGetSetDef *out_getset, PyMemberDef *closure_mem)
+_HPy_HIDDEN int _HPyType_MemberToPy(const char *type_name, const HPyMember *m,
+                                    const _HPyTypeData *d, PyMemberDef *out_member,
+                                    PyGetSetDef *out_getset, PyMemberDef *closure_mem)
 {
     int type = (int)m->type;
     Py_ssize_t size = member_size(type);
     if (size < 0) {
-        PyErr_Format(PyExc_SystemError, "HPyType_FromSpec: '%s': member '%s' has invalid "
-                     "type %d", type_name, m->name, type);
+        PyErr_Format(PyExc_SystemError,
+                     "HPyType_FromSpec: '%s': member '%s' has invalid "
+                     "type %d",
+                     type_name, m->name, type);
         return -1;
     }
     if (m->offset < 0 || m->offset + size > d->struct_size) {
-        PyErr_Format(PyExc_SystemError, "HPyType_FromSpec: '%s': member '%s' (offset %zd) "
-                     "lies outside the struct (%zd bytes)", type_name, m->name,
-                     (Py_ssize_t)m->offset, d->struct_size);
+        PyErr_Format(PyExc_SystemError,
+                     "HPyType_FromSpec: '%s': member '%s' (offset %zd) "
+                     "lies outside the struct (%zd bytes)",
+                     type_name, m->name, (Py_ssize_t)m->offset, d->struct_size);
         return -1;
     }
     if (out_member != NULL) {

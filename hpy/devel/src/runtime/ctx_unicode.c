@@ -6,7 +6,7 @@
  *
  * Shared by the cpython ABI and the universal host (see docs/internals.md). */
 #include "hpy.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 const char *ctx_Unicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
 {

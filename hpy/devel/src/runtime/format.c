@@ -52,10 +52,10 @@
 
 typedef struct {
     HPyContext *ctx;
-    char *buf;          /* pending text: valid UTF-8, no NUL */
+    char *buf; /* pending text: valid UTF-8, no NUL */
     size_t len, cap;
-    HPy result;         /* the str built so far, or HPy_NULL */
-    int failed;         /* an exception is set */
+    HPy result; /* the str built so far, or HPy_NULL */
+    int failed; /* an exception is set */
     char stack[256];
 } fmtbuf;
 
@@ -101,7 +101,8 @@ static int fb_reserve(fmtbuf *fb, size_t extra)
         nbuf = (char *)malloc(cap);
         if (nbuf != NULL)
             memcpy(nbuf, fb->buf, fb->len);
-    } else {
+    }
+    else {
         nbuf = (char *)realloc(fb->buf, cap);
     }
     if (nbuf == NULL)
@@ -186,14 +187,20 @@ static size_t utf8_seq(const unsigned char *s, size_t n, size_t *bad)
     }
     if (c < 0xE0) {
         need = 2;
-    } else if (c < 0xF0) {
+    }
+    else if (c < 0xF0) {
         need = 3;
-        if (c == 0xE0) lo = 0xA0;
-        else if (c == 0xED) hi = 0x9F;
-    } else {
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    }
+    else {
         need = 4;
-        if (c == 0xF0) lo = 0x90;
-        else if (c == 0xF4) hi = 0x8F;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
     }
     for (i = 1; i < need; i++) {
         unsigned char lo_i = i == 1 ? lo : 0x80, hi_i = i == 1 ? hi : 0xBF;
@@ -237,16 +244,19 @@ static void fb_put_codepoint(fmtbuf *fb, unsigned long cp)
     if (cp < 0x80) {
         b[0] = (char)cp;
         n = 1;
-    } else if (cp < 0x800) {
+    }
+    else if (cp < 0x800) {
         b[0] = (char)(0xC0 | (cp >> 6));
         b[1] = (char)(0x80 | (cp & 0x3F));
         n = 2;
-    } else if (cp < 0x10000) {
+    }
+    else if (cp < 0x10000) {
         b[0] = (char)(0xE0 | (cp >> 12));
         b[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
         b[2] = (char)(0x80 | (cp & 0x3F));
         n = 3;
-    } else {
+    }
+    else {
         b[0] = (char)(0xF0 | (cp >> 18));
         b[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
         b[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
@@ -353,7 +363,8 @@ static void fb_put_text_padded(fmtbuf *fb, const char *s, size_t n, long width, 
         return;
     if (left) {
         fb_put_spaces(fb, (size_t)width - count);
-    } else {
+    }
+    else {
         size_t pad = (size_t)width - count, added = fb->len - start;
         if (!fb_reserve(fb, pad))
             return;
@@ -421,11 +432,11 @@ static int read_number(const char **f, va_list *va, long *out, int *from_star)
 static void format_one(fmtbuf *fb, const char **pf, va_list *va)
 {
     HPyContext *ctx = fb->ctx;
-    const char *spec = *pf;      /* at the '%' */
+    const char *spec = *pf; /* at the '%' */
     const char *f = spec + 1;
     int left = 0, zero = 0, star;
     long width = -1, prec = -1;
-    char length = 0;             /* 0, 'l', 'q' (ll), 'z', 't', 'j' */
+    char length = 0; /* 0, 'l', 'q' (ll), 'z', 't', 'j' */
     char type;
 
     if (*f == '%') {
@@ -434,9 +445,12 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         return;
     }
     for (;; f++) {
-        if (*f == '-') left = 1;
-        else if (*f == '0') zero = 1;
-        else break;
+        if (*f == '-')
+            left = 1;
+        else if (*f == '0')
+            zero = 1;
+        else
+            break;
     }
     if (!read_number(&f, va, &width, &star)) {
         fb_error(fb, ctx->h_ValueError, "width too big");
@@ -453,7 +467,7 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
             goto skip_rest;
         }
         if (!star && prec < 0)
-            prec = 0;      /* "%.d": precision zero, as in printf */
+            prec = 0; /* "%.d": precision zero, as in printf */
     }
     if (width > INT_MAX)
         width = INT_MAX;
@@ -464,7 +478,8 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
             f++;
             length = 'q';
         }
-    } else if (*f == 'z' || *f == 't' || *f == 'j') {
+    }
+    else if (*f == 'z' || *f == 't' || *f == 'j') {
         length = *f++;
     }
     type = *f;
@@ -480,15 +495,13 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         const wchar_t *w = va_arg(*va, const wchar_t *);
         size_t n = 0;
         if (w == NULL) {
-            fb_put_text_padded(fb, "(null)", prec >= 0 && prec < 6 ? (size_t)prec : 6,
-                               width, left);
+            fb_put_text_padded(fb, "(null)", prec >= 0 && prec < 6 ? (size_t)prec : 6, width, left);
             return;
         }
         while (w[n] != 0 && (prec < 0 || n < (size_t)prec))
             n++;
         if (!fb->failed)
-            fb_put_obj_padded(fb, HPyUnicode_FromWideChar(ctx, w, (HPy_ssize_t)n), width, -1,
-                              left);
+            fb_put_obj_padded(fb, HPyUnicode_FromWideChar(ctx, w, (HPy_ssize_t)n), width, -1, left);
         return;
     }
     if (length != 0 && strchr("diuxXo", type) == NULL) {
@@ -541,8 +554,12 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         case 'j': v = va_arg(*va, uintmax_t); break;
         default: v = va_arg(*va, unsigned int); break;
         }
-        snprintf(digits, sizeof(digits), type == 'u' ? "%ju" : type == 'x' ? "%jx"
-                                         : type == 'X' ? "%jX" : "%jo", v);
+        snprintf(digits, sizeof(digits),
+                 type == 'u'   ? "%ju"
+                 : type == 'x' ? "%jx"
+                 : type == 'X' ? "%jX"
+                               : "%jo",
+                 v);
         fb_put_int(fb, digits, 0, width, prec, left, zero);
         return;
     }
@@ -577,7 +594,8 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         if (prec >= 0) {
             while (n < (size_t)prec && s[n] != '\0')
                 n++;
-        } else {
+        }
+        else {
             n = strlen(s);
         }
         fb_put_text_padded(fb, s, n, width, left);
@@ -596,7 +614,8 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
             if (prec >= 0) {
                 while (n < (size_t)prec && alt[n] != '\0')
                     n++;
-            } else {
+            }
+            else {
                 n = strlen(alt);
             }
             fb_put_text_padded(fb, alt, n, width, left);
@@ -634,9 +653,7 @@ static void format_one(fmtbuf *fb, const char **pf, va_list *va)
         fb_put_obj_padded(fb, s, width, prec, left);
         return;
     }
-    default:
-        fb_system_error(fb, "invalid conversion", spec, (size_t)(f - spec));
-        return;
+    default: fb_system_error(fb, "invalid conversion", spec, (size_t)(f - spec)); return;
     }
 
 skip_rest:
@@ -662,8 +679,10 @@ static HPy format_impl(HPyContext *ctx, const char *fmt, va_list *va)
         while (*f != '\0' && *f != '%') {
             if ((unsigned char)*f >= 0x80) {
                 char buf[100];
-                snprintf(buf, sizeof(buf), "expected an ASCII-encoded format string, "
-                         "got a non-ASCII byte: 0x%02x", (unsigned int)(unsigned char)*f);
+                snprintf(buf, sizeof(buf),
+                         "expected an ASCII-encoded format string, "
+                         "got a non-ASCII byte: 0x%02x",
+                         (unsigned int)(unsigned char)*f);
                 fb_error(&fb, ctx->h_ValueError, buf);
                 break;
             }

@@ -11,7 +11,10 @@
 /* The one context of this extension binary (runtime/ctx_cpython.c). */
 extern _HPy_HIDDEN struct _HPyContext_s _hpy_cpython_ctx;
 
-static inline HPyContext *_HPyGetContext(void) { return &_hpy_cpython_ctx; }
+static inline HPyContext *_HPyGetContext(void)
+{
+    return &_hpy_cpython_ctx;
+}
 
 #include "hpy/runtime/autogen_ctx_decl.h"
 #include "hpy/runtime/ctx_type.h"
@@ -46,11 +49,11 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
 /* Builds the PyModuleDef of an HPyModuleDef (runtime/ctx_module.c). */
 _HPy_HIDDEN PyObject *_HPyModuleDef_CPythonInit(HPyModuleDef *hpydef);
 
-#define HPy_MODINIT(ext_name, mod_def)                                      \
-    PyMODINIT_FUNC PyInit_##ext_name(void);                                 \
-    PyMODINIT_FUNC PyInit_##ext_name(void)                                  \
-    {                                                                       \
-        return _HPyModuleDef_CPythonInit(&mod_def);                         \
+#define HPy_MODINIT(ext_name, mod_def)              \
+    PyMODINIT_FUNC PyInit_##ext_name(void);         \
+    PyMODINIT_FUNC PyInit_##ext_name(void)          \
+    {                                               \
+        return _HPyModuleDef_CPythonInit(&mod_def); \
     }
 
 #endif /* HPY_CPYTHON_HPY_CPYTHON_H */

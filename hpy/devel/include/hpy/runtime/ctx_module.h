@@ -7,7 +7,7 @@
  * of the process; NULL with an exception set if `hpydef` is invalid. `name`
  * is only used in error messages and as m_name. `ctx` is the context the
  * module's functions will get: in the universal host, the universal-mode
- * context lets it install its own entry points (runtime/entry_points.h). */
+ * context lets it install its own entry points (hpy/universal/src/entry_points.h). */
 _HPy_HIDDEN PyModuleDef *_HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleDef *hpydef,
                                                      const char *name);
 

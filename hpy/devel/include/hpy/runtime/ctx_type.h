@@ -40,27 +40,30 @@
 
 /* PyMemberDef: in Python.h from 3.12 on, in structmember.h before. */
 #if PY_VERSION_HEX < 0x030C0000
-#  include <structmember.h>
+#    include <structmember.h>
 #endif
 
 /* _HPyTypeData.magic: "HPy" and the layout version of _HPyTypeData (0x10),
  * plus 1 for the FIXED placement, so that the fast paths of AsStruct and
  * HPy_New need a single compare. */
-#define _HPY_TYPEDATA_MAGIC       0x48507910u
+#define _HPY_TYPEDATA_MAGIC 0x48507910u
 #define _HPY_TYPEDATA_MAGIC_FIXED (_HPY_TYPEDATA_MAGIC | 1u)
 
 /* _HPyTypeData.flags */
-#define _HPY_TYPE_F_DEFINED   0x01u /* created by HPyType_FromSpec (not a Python subclass) */
+#define _HPY_TYPE_F_DEFINED 0x01u     /* created by HPyType_FromSpec (not a Python subclass) */
 #define _HPY_TYPE_F_OWN_DEALLOC 0x02u /* tp_dealloc is the runtime's (not a legacy Py_tp_dealloc) */
-#define _HPY_TYPE_F_GC_SLOTS  0x04u /* tp_traverse/tp_clear are the runtime's */
-#define _HPY_TYPE_F_LEGACY    0x08u /* builtin shape Legacy */
-#define _HPY_TYPE_F_SIMPLE    0x10u /* DEFINED, OWN_DEALLOC, and its tp_base is neither an
+#define _HPY_TYPE_F_GC_SLOTS 0x04u    /* tp_traverse/tp_clear are the runtime's */
+#define _HPY_TYPE_F_LEGACY 0x08u      /* builtin shape Legacy */
+#define _HPY_TYPE_F_SIMPLE \
+    0x10u /* DEFINED, OWN_DEALLOC, and its tp_base is neither an
                                        HPy type nor a Python class, and has the same dict:
                                        tp_dealloc/traverse/clear need not walk the chain */
-#define _HPY_TYPE_F_FAST_NEW  0x20u /* FIXED placement and no per-instance call function:
+#define _HPY_TYPE_F_FAST_NEW \
+    0x20u /* FIXED placement and no per-instance call function:
                                        HPy_New is tp_alloc plus struct_offset. Layout only,
                                        so Python subclasses keep it in their copy */
-#define _HPY_TYPE_F_PLAIN     0x40u /* SIMPLE, its base is `object`, not GC, no weak
+#define _HPY_TYPE_F_PLAIN \
+    0x40u /* SIMPLE, its base is `object`, not GC, no weak
                                        references, no traverse nor destroy: its tp_dealloc
                                        is _HPyType_DeallocPlain (tp_free and the type's
                                        decref, unless tp_finalize).
@@ -69,30 +72,29 @@
                                        copies they make for Python subclasses) */
 
 /* _HPyTypeData.placement */
-#define _HPY_PLACE_FIXED     0
+#define _HPY_PLACE_FIXED 0
 #define _HPY_PLACE_VAR_TUPLE 1
-#define _HPY_PLACE_VAR_LONG  2
+#define _HPY_PLACE_VAR_LONG 2
 
 typedef struct {
-    uint32_t magic;              /* _HPY_TYPEDATA_MAGIC(_FIXED) once filled in */
-    uint32_t flags;              /* _HPY_TYPE_F_* */
-    int32_t shape;               /* HPyType_BuiltinShape */
-    int32_t placement;           /* _HPY_PLACE_* */
-    Py_ssize_t struct_offset;    /* FIXED: offset of the struct in the object;
+    uint32_t magic;                /* _HPY_TYPEDATA_MAGIC(_FIXED) once filled in */
+    uint32_t flags;                /* _HPY_TYPE_F_* */
+    int32_t shape;                 /* HPyType_BuiltinShape */
+    int32_t placement;             /* _HPY_PLACE_* */
+    Py_ssize_t struct_offset;      /* FIXED: offset of the struct in the object;
                                     VAR_*: basicsize of the builtin base */
-    Py_ssize_t struct_size;      /* size of the struct (0 if none) */
-    Py_ssize_t var_itemsize;     /* VAR_*: itemsize of the builtin base */
-    Py_ssize_t vectorcall_offset;/* where an instance keeps its call function, or 0 */
-    vectorcallfunc default_call; /* what a new instance gets there (HPy_tp_call) */
-    HPyFunc_destroyfunc destroy; /* this type's own HPy_tp_destroy, or NULL */
+    Py_ssize_t struct_size;        /* size of the struct (0 if none) */
+    Py_ssize_t var_itemsize;       /* VAR_*: itemsize of the builtin base */
+    Py_ssize_t vectorcall_offset;  /* where an instance keeps its call function, or 0 */
+    vectorcallfunc default_call;   /* what a new instance gets there (HPy_tp_call) */
+    HPyFunc_destroyfunc destroy;   /* this type's own HPy_tp_destroy, or NULL */
     HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
-    PyTypeObject *hpy_type;      /* nearest type created by HPyType_FromSpec (borrowed) */
+    PyTypeObject *hpy_type;        /* nearest type created by HPyType_FromSpec (borrowed) */
 } _HPyTypeData;
 
 /* Where the tables start in the bytes object of a type made by
  * HPyType_FromSpec: after the data, aligned for any of them. */
-#define _HPY_TYPEDATA_TABLES \
-    (((Py_ssize_t)sizeof(_HPyTypeData) + 15) & ~(Py_ssize_t)15)
+#define _HPY_TYPEDATA_TABLES (((Py_ssize_t)sizeof(_HPyTypeData) + 15) & ~(Py_ssize_t)15)
 
 /* The payload of the bytes object in tp_cache of `tp`, or NULL: our data
  * only if its magic says so. It is 8-aligned (checked when it is made) and
@@ -129,8 +131,8 @@ _HPy_HIDDEN _HPyTypeData *_HPyType_GetData(PyTypeObject *tp);
  * would: each non-NULL HPyField reaches `visit` as its PyObject*. For the
  * host's HPyFunc_TRAVERSEPROC (types made by HPyType_FromSpec never need it:
  * their tp_traverse calls the implementation directly). */
-_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
-                                  visitproc visit, void *arg);
+_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
+                                  void *arg);
 
 /* Calls a destroy implementation on the struct of `self`. For the host's
  * HPyFunc_DESTROYFUNC (tp_dealloc of HPy types already does this). */

@@ -7,8 +7,8 @@
 #define HPyAPI_HELPER _HPy_HIDDEN
 
 /* argparse.c */
-HPyAPI_HELPER int HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args,
-                               size_t nargs, const char *fmt, ...);
+HPyAPI_HELPER int HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs,
+                               const char *fmt, ...);
 HPyAPI_HELPER int HPyArg_ParseKeywords(HPyContext *ctx, HPyTracker *ht, const HPy *args,
                                        size_t nargs, HPy kwnames, const char *fmt,
                                        const char *keywords[], ...);

@@ -6,14 +6,46 @@
 
 #include "hpy/runtime/pycompat.h"
 
-static inline PyObject *_h2py(HPy h) { return (PyObject *)h._i; }
-static inline HPy _py2h(PyObject *o) { HPy h; h._i = (intptr_t)o; return h; }
-static inline PyObject *_hf2py(HPyField f) { return (PyObject *)f._i; }
-static inline HPyField _py2hf(PyObject *o) { HPyField f; f._i = (intptr_t)o; return f; }
-static inline PyObject *_hg2py(HPyGlobal g) { return (PyObject *)g._i; }
-static inline HPyGlobal _py2hg(PyObject *o) { HPyGlobal g; g._i = (intptr_t)o; return g; }
-static inline PyThreadState *_h2threads(HPyThreadState t) { return (PyThreadState *)t._i; }
-static inline HPyThreadState _threads2h(PyThreadState *s) { HPyThreadState t; t._i = (intptr_t)s; return t; }
+static inline PyObject *_h2py(HPy h)
+{
+    return (PyObject *)h._i;
+}
+static inline HPy _py2h(PyObject *o)
+{
+    HPy h;
+    h._i = (intptr_t)o;
+    return h;
+}
+static inline PyObject *_hf2py(HPyField f)
+{
+    return (PyObject *)f._i;
+}
+static inline HPyField _py2hf(PyObject *o)
+{
+    HPyField f;
+    f._i = (intptr_t)o;
+    return f;
+}
+static inline PyObject *_hg2py(HPyGlobal g)
+{
+    return (PyObject *)g._i;
+}
+static inline HPyGlobal _py2hg(PyObject *o)
+{
+    HPyGlobal g;
+    g._i = (intptr_t)o;
+    return g;
+}
+static inline PyThreadState *_h2threads(HPyThreadState t)
+{
+    return (PyThreadState *)t._i;
+}
+static inline HPyThreadState _threads2h(PyThreadState *s)
+{
+    HPyThreadState t;
+    t._i = (intptr_t)s;
+    return t;
+}
 
 #ifdef HPY_WASM_HOST
 #  include "hpy_wasm_fast_paths.h" /* the stable ABI only: no fast paths */

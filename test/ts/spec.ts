@@ -2,16 +2,16 @@
  * Readers for the shared HPy ABI fact sheet (../shared/spec relative to the
  * repository root, or $HPY_SPEC_DIR): typed views of context.json,
  * context_layout.json and enums.json, and a parser for the tables of
- * structs.md. Used by the tests in test/ts/ and by tools/abi-probe.ts; this
- * module never reads api/, so whatever is built from it is an independent
- * check of our own data and headers.
+ * structs.md. Used by the tests in test/ts/ and by abi-probe.ts next to
+ * them; this module never reads api/, so whatever is built from it is an
+ * independent check of our own data and headers.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
-/** The repository root (this file lives in <root>/tools/). */
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+/** The repository root (this file lives in <root>/test/ts/). */
+export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 /** Where the spec should be: $HPY_SPEC_DIR, else <repo>/../shared/spec. */
 export function specDirCandidate(): string {

@@ -1,10 +1,9 @@
 /* The hook through which the shared runtime (ctx_module.c, ctx_type.c) lets
  * the universal host install its own entry points instead of an extension's
- * trampolines (hpy/universal/src/entry_points.c). Host only. */
-#ifndef HPY_RUNTIME_ENTRY_POINTS_H
-#define HPY_RUNTIME_ENTRY_POINTS_H
+ * trampolines (entry_points.c). Host only: the runtime includes it under HPY_HOST. */
+#ifndef HPY_HOST_ENTRY_POINTS_H
+#define HPY_HOST_ENTRY_POINTS_H
 
-#ifdef HPY_HOST
 /* A host function with the CPython signature of `sig` calling `impl` with
  * `ctx`, to install instead of the extension's trampoline; NULL (keep the
  * trampoline) unless `ctx` is the universal-mode context, or if the host has
@@ -14,6 +13,5 @@ _HPy_HIDDEN HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature 
 /* The same for the implementation of an HPy slot (signature from the slot). */
 _HPy_HIDDEN HPyCFunction _HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot,
                                                  HPyCFunction impl);
-#endif
 
-#endif /* HPY_RUNTIME_ENTRY_POINTS_H */
+#endif /* HPY_HOST_ENTRY_POINTS_H */
