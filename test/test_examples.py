@@ -25,7 +25,7 @@ def test_demo_runs_every_example_and_catches_the_leak():
     assert len(points) == 3, out
     assert "debug mode caught it: 1 unclosed handle:" in out
     assert "<DebugHandle" in out
-    wasm = next(l for l in out.splitlines() if l.strip().startswith(("wasm32 ", "skipped:")))
+    wasm = next(line for line in out.splitlines() if line.strip().startswith(("wasm32 ", "skipped:")))
     if "skipped:" in wasm:
         assert "clang" in wasm or "Node.js" in wasm, wasm
     else:

@@ -12,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from support import REPO
-
-HPY_WASM = [shutil.which("node") or "node", str(REPO / "wasm" / "bin" / "hpy-wasm.mjs")]
+from wasm_support import HPY_WASM, require_wasm_tools
 
 EXAMPLES = {
     "quickstart": REPO / "examples" / "quickstart" / "quickstart.c",
@@ -46,17 +45,9 @@ print("done")
 """
 
 
-def clang_available() -> bool:
-    proc = subprocess.run(HPY_WASM + ["host"], cwd=REPO, capture_output=True, text=True)
-    return proc.returncode == 0
-
-
 @pytest.fixture(scope="module")
 def wasm_build(tmp_path_factory) -> Path:
-    if shutil.which("node") is None or not (REPO / "node_modules" / "pyodide").is_dir():
-        pytest.skip("Node.js and the npm packages (npm ci) are needed")
-    if not clang_available():
-        pytest.fail("the WebAssembly host does not build: is clang-19 installed (make setup)?")
+    require_wasm_tools()
     out = tmp_path_factory.mktemp("wasm")
     for name, source in EXAMPLES.items():
         proc = subprocess.run(HPY_WASM + ["build", "-o", str(out), "--name", name, str(source)],

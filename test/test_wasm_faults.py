@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 from support import REPO
-from test_wasm_examples import HPY_WASM, wasm_build  # noqa: F401 (fixture)
+from wasm_support import HPY_WASM, require_wasm_tools
 
 TRAP_C = r"""
 #include "hpy.h"
@@ -28,7 +28,9 @@ HPy_MODINIT(trap, def)
 """
 
 
-def test_a_trap_in_universal_mode_ends_pyodide_with_a_clear_report(wasm_build: Path) -> None:
+def test_a_trap_in_universal_mode_ends_pyodide_with_a_clear_report(tmp_path: Path) -> None:
+    require_wasm_tools()
+    wasm_build = tmp_path
     source = wasm_build / "trap.c"
     source.write_text(TRAP_C)
     proc = subprocess.run(HPY_WASM + ["build", "-o", str(wasm_build), str(source)], cwd=REPO,

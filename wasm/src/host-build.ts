@@ -38,7 +38,7 @@ export function hostSources(): string[] {
 }
 
 function headerDirs(): string[] {
-  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, libcInclude];
+  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, paths.runtimeSources, libcInclude];
 }
 
 function newestInput(): number {

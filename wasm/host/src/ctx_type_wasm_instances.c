@@ -6,7 +6,7 @@
  * ctx_type_wasm.h. */
 #include "ctx_type_wasm.h"
 #include "hpy_host.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 static void *struct_of(PyObject *obj)
 {

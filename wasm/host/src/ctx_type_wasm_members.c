@@ -8,7 +8,7 @@
  * get-set descriptor that finds the struct of each instance and then reads
  * or writes the field with PyMember_GetOne/SetOne. */
 #include "ctx_type_wasm.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 static void *
 struct_of(PyObject *self)
