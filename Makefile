@@ -1,4 +1,4 @@
-# Orchestrates the TypeScript tools (api/, codegen/, tools/) and the Python
+# Orchestrates the TypeScript tools (api/, codegen/, bench/, wasm/) and the Python
 # package (hpy/). Every target sets up what it needs from nothing:
 #   make test      the fast run: every check and test except those marked slow
 #   make test-all  everything, the slow tests too (other CPythons, installs; CI)

@@ -1,4 +1,4 @@
-// Lint configuration for the TypeScript parts (api/, codegen/, tools/, wasm/, test/ts/).
+// Lint configuration for the TypeScript parts (api/, codegen/, bench/, wasm/, test/ts/).
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 

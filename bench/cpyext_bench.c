@@ -113,6 +113,27 @@ int_tuple(PyObject *self, PyObject *arg)
     return t;
 }
 
+/* pair(a, b) -> (a, b): a small tuple of existing objects */
+static PyObject *
+pair(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *t;
+    Py_ssize_t i;
+    (void)self;
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "pair() takes 2 arguments");
+        return NULL;
+    }
+    t = PyTuple_New(2);
+    if (t == NULL)
+        return NULL;
+    for (i = 0; i < 2; i++) {
+        Py_INCREF(args[i]);
+        PyTuple_SET_ITEM(t, i, args[i]);
+    }
+    return t;
+}
+
 /* ------------------------------------------------------------------ */
 /* the type bench.Obj                                                  */
 /* ------------------------------------------------------------------ */
@@ -174,14 +195,32 @@ Obj_item(PyObject *self, Py_ssize_t i)
     return PyLong_FromSsize_t(i + o->x);
 }
 
-/* o + int -> o.x + int. CPython calls this slot only when one operand is an
- * Obj; if `b` is an int then `a` is the Obj. */
+/* o + int -> o.x + int; o + o -> a new Obj whose x, y and len are the sums.
+ * CPython calls this slot only when one operand is an Obj; if `b` is an int
+ * or an Obj then `a` is the Obj. */
+static PyObject *
+Obj_add_obj(PyObject *a, PyObject *b)
+{
+    PyTypeObject *cls = Py_TYPE(a);
+    const ObjObject *x = (ObjObject *)a, *y = (ObjObject *)b;
+    ObjObject *r;
+    if (!PyObject_TypeCheck(b, cls))
+        Py_RETURN_NOTIMPLEMENTED;
+    r = (ObjObject *)cls->tp_alloc(cls, 0);
+    if (r == NULL)
+        return NULL;
+    r->x = x->x + y->x;
+    r->y = x->y + y->y;
+    r->n = x->n + y->n;
+    return (PyObject *)r;
+}
+
 static PyObject *
 Obj_add(PyObject *a, PyObject *b)
 {
     long v;
     if (!PyLong_Check(b))
-        Py_RETURN_NOTIMPLEMENTED;
+        return Obj_add_obj(a, b);
     v = PyLong_AsLong(b);
     if (v == -1 && PyErr_Occurred())
         return NULL;
@@ -265,6 +304,78 @@ make_type(PyObject *self, PyObject *unused)
 }
 
 /* ------------------------------------------------------------------ */
+/* the GC type bench.GcObj                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *ref;    /* None after tp_new */
+    long n;
+} GcObjObject;
+
+static PyObject *
+GcObj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
+{
+    GcObjObject *self;
+    (void)args;
+    (void)kw;
+    self = (GcObjObject *)cls->tp_alloc(cls, 0);
+    if (self == NULL)
+        return NULL;
+    Py_INCREF(Py_None);
+    self->ref = Py_None;
+    self->n = 3;
+    return (PyObject *)self;
+}
+
+static int
+GcObj_traverse(PyObject *self, visitproc visit, void *arg)
+{
+    Py_VISIT(((GcObjObject *)self)->ref);
+    Py_VISIT(Py_TYPE(self));
+    return 0;
+}
+
+static int
+GcObj_clear(PyObject *self)
+{
+    Py_CLEAR(((GcObjObject *)self)->ref);
+    return 0;
+}
+
+static void
+GcObj_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    PyObject_GC_UnTrack(self);
+    GcObj_clear(self);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
+static PyMemberDef GcObj_members[] = {
+    { "n", T_LONG, offsetof(GcObjObject, n), 0, NULL },
+    { NULL, 0, 0, 0, NULL },
+};
+
+static PyType_Slot GcObj_slots[] = {
+    { Py_tp_new, (void *)GcObj_new },
+    { Py_tp_traverse, (void *)GcObj_traverse },
+    { Py_tp_clear, (void *)GcObj_clear },
+    { Py_tp_dealloc, (void *)GcObj_dealloc },
+    { Py_tp_members, GcObj_members },
+    { 0, NULL },
+};
+
+static PyType_Spec GcObj_spec = {
+    .name = "bench.GcObj",
+    .basicsize = sizeof(GcObjObject),
+    .itemsize = 0,
+    .flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .slots = GcObj_slots,
+};
+
+/* ------------------------------------------------------------------ */
 /* the module                                                          */
 /* ------------------------------------------------------------------ */
 
@@ -275,21 +386,30 @@ static PyMethodDef module_methods[] = {
     { "keywords", (PyCFunction)(void (*)(void))keywords, METH_FASTCALL | METH_KEYWORDS, NULL },
     { "parse_kw", (PyCFunction)(void (*)(void))parse_kw, METH_VARARGS | METH_KEYWORDS, NULL },
     { "int_tuple", int_tuple, METH_O, NULL },
+    { "pair", (PyCFunction)(void (*)(void))pair, METH_FASTCALL, NULL },
     { "make_type", make_type, METH_NOARGS, NULL },
     { NULL, NULL, 0, NULL },
 };
 
 static int
-module_exec(PyObject *m)
+add_type(PyObject *m, const char *name, PyType_Spec *spec)
 {
-    PyObject *t = PyType_FromSpec(&Obj_spec);
+    PyObject *t = PyType_FromSpec(spec);
     if (t == NULL)
         return -1;
-    if (PyModule_AddObject(m, "Obj", t) < 0) {
+    if (PyModule_AddObject(m, name, t) < 0) {
         Py_DECREF(t);
         return -1;
     }
     return 0;
+}
+
+static int
+module_exec(PyObject *m)
+{
+    if (add_type(m, "Obj", &Obj_spec) < 0)
+        return -1;
+    return add_type(m, "GcObj", &GcObj_spec);
 }
 
 static PyModuleDef_Slot module_slots[] = {

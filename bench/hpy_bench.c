@@ -5,10 +5,6 @@
  * so bench/run.py can time both and compare. One source, built for the
  * cpython ABI and the universal ABI (the universal binary is also loaded in
  * debug and trace modes).
- *
- * BENCH_NO_TYPES leaves out the type bench.Obj and make_type(): run.py
- * rebuilds with it when the full module does not build or load (while type
- * support is unfinished), so that the other benchmarks still run.
  */
 #include "hpy.h"
 #include <stddef.h>
@@ -121,7 +117,18 @@ static HPy int_tuple_impl(HPyContext *ctx, HPy self, HPy arg)
     return t;
 }
 
-#ifndef BENCH_NO_TYPES
+/* pair(a, b) -> (a, b): a small tuple of existing objects */
+HPyDef_METH(pair, "pair", HPyFunc_VARARGS)
+static HPy pair_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    (void)self;
+    if (nargs != 2) {
+        HPyErr_SetString(ctx, ctx->h_TypeError, "pair() takes 2 arguments");
+        return HPy_NULL;
+    }
+    return HPyTuple_FromArray(ctx, args, 2);
+}
+
 /* ------------------------------------------------------------------ */
 /* the type bench.Obj                                                  */
 /* ------------------------------------------------------------------ */
@@ -184,14 +191,36 @@ static HPy Obj_item_impl(HPyContext *ctx, HPy self, HPy_ssize_t i)
     return HPyLong_FromSsize_t(ctx, i + o->x);
 }
 
-/* o + int -> o.x + int. CPython calls this slot only when one operand is an
- * Obj; if `b` is an int then `a` is the Obj. */
+/* o + int -> o.x + int; o + o -> a new Obj whose x, y and len are the sums.
+ * CPython calls this slot only when one operand is an Obj; if `b` is an int
+ * or an Obj then `a` is the Obj. */
+static HPy Obj_add_obj(HPyContext *ctx, HPy a, HPy b)
+{
+    HPy cls = HPy_Type(ctx, a);
+    HPy h = HPy_NULL;
+    ObjObject *r;
+    if (HPy_TypeCheck(ctx, b, cls)) {
+        const ObjObject *x = ObjObject_AsStruct(ctx, a), *y = ObjObject_AsStruct(ctx, b);
+        h = HPy_New(ctx, cls, &r);
+        if (!HPy_IsNull(h)) {
+            r->x = x->x + y->x;
+            r->y = x->y + y->y;
+            r->n = x->n + y->n;
+        }
+    }
+    else {
+        h = HPy_Dup(ctx, ctx->h_NotImplemented);
+    }
+    HPy_Close(ctx, cls);
+    return h;
+}
+
 HPyDef_SLOT(Obj_add, HPy_nb_add)
 static HPy Obj_add_impl(HPyContext *ctx, HPy a, HPy b)
 {
     long v;
     if (!HPy_TypeCheck(ctx, b, ctx->h_LongType))
-        return HPy_Dup(ctx, ctx->h_NotImplemented);
+        return Obj_add_obj(ctx, a, b);
     v = HPyLong_AsLong(ctx, b);
     if (v == -1 && HPyErr_Occurred(ctx))
         return HPy_NULL;
@@ -251,23 +280,66 @@ static HPy make_type_impl(HPyContext *ctx, HPy self)
     return HPyType_FromSpec(ctx, &Dyn_spec, NULL);
 }
 
+/* ------------------------------------------------------------------ */
+/* the GC type bench.GcObj                                             */
+/* ------------------------------------------------------------------ */
+
+typedef struct {
+    HPyField ref;     /* None after tp_new */
+    long n;
+} GcObjObject;
+
+HPyType_HELPERS(GcObjObject)
+
+HPyDef_SLOT(GcObj_new, HPy_tp_new)
+static HPy GcObj_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    GcObjObject *self;
+    HPy h;
+    (void)args;
+    (void)nargs;
+    (void)kw;
+    h = HPy_New(ctx, cls, &self);
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    HPyField_Store(ctx, h, &self->ref, ctx->h_None);
+    self->n = 3;
+    return h;
+}
+
+HPyDef_SLOT(GcObj_traverse, HPy_tp_traverse)
+static int GcObj_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+{
+    HPy_VISIT(&((GcObjObject *)self)->ref);
+    return 0;
+}
+
+HPyDef_MEMBER(GcObj_n, "n", HPyMember_LONG, offsetof(GcObjObject, n))
+
+static HPyDef *GcObj_defines[] = { &GcObj_new, &GcObj_traverse, &GcObj_n, NULL };
+
+static HPyType_Spec GcObj_spec = {
+    .name = "bench.GcObj",
+    .basicsize = sizeof(GcObjObject),
+    .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+    .builtin_shape = SHAPE(GcObjObject),
+    .defines = GcObj_defines,
+};
+
 HPyDef_SLOT(module_exec, HPy_mod_exec)
 static int module_exec_impl(HPyContext *ctx, HPy m)
 {
-    return HPyHelpers_AddType(ctx, m, "Obj", &Obj_spec, NULL) ? 0 : -1;
+    if (!HPyHelpers_AddType(ctx, m, "Obj", &Obj_spec, NULL))
+        return -1;
+    return HPyHelpers_AddType(ctx, m, "GcObj", &GcObj_spec, NULL) ? 0 : -1;
 }
-
-#  define TYPE_DEFINES &make_type, &module_exec,
-#else
-#  define TYPE_DEFINES
-#endif /* BENCH_NO_TYPES */
 
 /* ------------------------------------------------------------------ */
 /* the module                                                          */
 /* ------------------------------------------------------------------ */
 
 static HPyDef *module_defines[] = {
-    &noargs, &onearg, &varargs, &keywords, &parse_kw, &int_tuple, TYPE_DEFINES NULL,
+    &noargs, &onearg, &varargs, &keywords, &parse_kw, &int_tuple, &pair, &make_type, &module_exec, NULL,
 };
 
 static HPyModuleDef moduledef = {

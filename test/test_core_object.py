@@ -621,6 +621,45 @@ def test_type_typecheck_is(hpy):
     assert mod.is_dup(None) == 1
 
 
+def test_typecheck_of_the_builtins_with_subclass_flags(hpy):
+    """int, str, tuple, list, dict, bytes, type and BaseException are decided
+    from tp_flags: the builtin itself, subclasses on either side, and objects
+    of another family must all give isinstance's answer."""
+    mod = hpy.make_module(IDENTITY)
+
+    class MyInt(int):
+        pass
+
+    class MyStr(str):
+        pass
+
+    class MyTuple(tuple):
+        pass
+
+    class MyList(list):
+        pass
+
+    class MyDict(dict):
+        pass
+
+    class MyBytes(bytes):
+        pass
+
+    class MyMeta(type):
+        pass
+
+    class MyError(ValueError):
+        pass
+
+    builtins = [int, bool, MyInt, str, MyStr, tuple, MyTuple, list, MyList, dict, MyDict, bytes, MyBytes,
+                type, MyMeta, BaseException, Exception, ValueError, MyError, object, Obj]
+    objects = [0, True, MyInt(3), "s", MyStr("t"), (), MyTuple(), [], MyList(), {}, MyDict(), b"", MyBytes(),
+               int, MyMeta("M", (), {}), BaseException(), ValueError(), MyError(), KeyError(), Obj(), None]
+    for o in objects:
+        for t in builtins:
+            assert mod.typecheck(o, t) == int(isinstance(o, t)), (o, t)
+
+
 def test_typecheck_uses_no_instancecheck(hpy):
     mod = hpy.make_module(IDENTITY)
 

@@ -451,3 +451,77 @@ def test_traverse_visits_type_once(hpy):
             assert gc.get_referents(n).count(o) == 2
         del n, refs
     gc.collect()
+
+
+PAIR = """
+    typedef struct { HPyField a; HPyField b; } PairObject;
+    HPyType_HELPERS(PairObject)
+
+    HPyDef_SLOT(Pair_new, HPy_tp_new)
+    static HPy Pair_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+    {
+        PairObject *p;
+        HPy h = HPy_New(ctx, cls, &p);
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        if (nargs > 0)
+            HPyField_Store(ctx, h, &p->a, args[0]);
+        if (nargs > 1)
+            HPyField_Store(ctx, h, &p->b, args[1]);
+        return h;
+    }
+    HPyDef_SLOT(Pair_traverse, HPy_tp_traverse)
+    static int Pair_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+    {
+        HPy_VISIT(&((PairObject *)self)->a);
+        HPy_VISIT(&((PairObject *)self)->b);
+        return 0;
+    }
+    HPyDef_METH(Pair_set_b, "set_b", HPyFunc_O)
+    static HPy Pair_set_b_impl(HPyContext *ctx, HPy self, HPy value)
+    {
+        HPyField_Store(ctx, self, &PairObject_AsStruct(ctx, self)->b, value);
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+    static HPyDef *Pair_defines[] = { &Pair_new, &Pair_traverse, &Pair_set_b, NULL };
+    static HPyType_Spec Pair_spec = {
+        .name = "mytest.Pair", .basicsize = sizeof(PairObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
+        .defines = Pair_defines };
+    @EXPORT_TYPE("Pair", Pair_spec)
+    @INIT
+"""
+
+
+def test_gc_type_without_destroy(hpy):
+    """A GC type with fields and no destroy on top of object (the dealloc of
+    such types takes a shorter path): its fields are released, also for a
+    Python subclass, in cycles, and once the class gains a __del__."""
+    mod = hpy.make_module(PAIR)
+    o = object()
+    mod.Pair(o)  # the first instance may create what later ones reuse
+    rc, rc_type = sys.getrefcount(o), sys.getrefcount(mod.Pair)
+    for _ in range(100):
+        p = mod.Pair(o, o)
+    del p
+    rc_after, rc_type_after = sys.getrefcount(o), sys.getrefcount(mod.Pair)
+    assert (rc_after, rc_type_after) == (rc, rc_type)
+
+    class Sub(mod.Pair):
+        pass
+    s = Sub(o)
+    s.x = o
+    del s
+    assert sys.getrefcount(o) == rc
+    p = mod.Pair(o)
+    p.set_b(p)
+    del p
+    gc.collect()
+    assert sys.getrefcount(o) == rc
+    out = []
+    mod.Pair.__del__ = lambda self: out.append(self)
+    p = mod.Pair(o)
+    del p
+    assert len(out) == 1 and type(out[0]) is mod.Pair
+    out.clear()
+    assert sys.getrefcount(o) == rc

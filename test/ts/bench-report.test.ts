@@ -1,5 +1,5 @@
 /**
- * tools/bench-report.ts: the Markdown table and the SVG chart made from a
+ * bench/report/bench-report.ts: the Markdown table and the SVG chart made from a
  * small fixed results file (in the format bench/run.py writes), the checks
  * on malformed input, and the command line.
  */
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { CLIP_RATIO, CTX_CALLS_TEXT, axisMax, escapeXml, parseReport, renderMarkdown, renderSvg, tickStep } from "../../tools/bench-report.ts";
+import { CLIP_RATIO, CTX_CALLS_TEXT, axisMax, escapeXml, parseReport, renderMarkdown, renderSvg, tickStep } from "../../bench/report/bench-report.ts";
 import { REPO_ROOT } from "./spec.ts";
 
 /** Two benchmarks; three measured modes (one missing a result), one unavailable. */
@@ -180,7 +180,7 @@ describe("bench-report", () => {
     test("writes <stem>.md and <stem>.svg next to the JSON and prints the Markdown", () => {
       const json = join(dir, "latest.json");
       writeFileSync(json, JSON.stringify(FIXTURE));
-      const r = spawnSync(process.execPath, ["--import", "tsx", "tools/bench-report.ts", json], { cwd: REPO_ROOT, encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["--import", "tsx", "bench/report/bench-report.ts", json], { cwd: REPO_ROOT, encoding: "utf8" });
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, EXPECTED_MARKDOWN);
       assert.equal(readFileSync(join(dir, "latest.md"), "utf8"), EXPECTED_MARKDOWN);
@@ -190,7 +190,7 @@ describe("bench-report", () => {
     test("fails with a message on a bad file", () => {
       const json = join(dir, "bad.json");
       writeFileSync(json, JSON.stringify({ ...FIXTURE, settings: {} }));
-      const r = spawnSync(process.execPath, ["--import", "tsx", "tools/bench-report.ts", json], { cwd: REPO_ROOT, encoding: "utf8" });
+      const r = spawnSync(process.execPath, ["--import", "tsx", "bench/report/bench-report.ts", json], { cwd: REPO_ROOT, encoding: "utf8" });
       assert.equal(r.status, 1);
       assert.match(r.stderr, /bench-report: settings\.reps: expected a number/);
     });

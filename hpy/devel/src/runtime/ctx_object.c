@@ -41,6 +41,7 @@ HPy ctx_Type(HPyContext *ctx, HPy obj)
 int ctx_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
     PyObject *o = _h2py(obj), *t = _h2py(type);
+    int r;
     (void)ctx;
     /* A predicate cannot report errors: anything that is not an object and
      * a type simply does not match. */
@@ -51,6 +52,8 @@ int ctx_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
         return 1;
     if (!PyType_Check(t))
         return 0;
+    if (_HPy_FastTypeCheck(o, (PyTypeObject *)t, &r))
+        return r;
     return PyType_IsSubtype(Py_TYPE(o), (PyTypeObject *)t);
 }
 

@@ -1539,6 +1539,11 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
             b.d.flags |= _HPY_TYPE_F_PLAIN;
             tp->tp_dealloc = _HPyType_DeallocPlain; /* no instance exists yet */
         }
+        else if ((b.d.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
+                 PyType_IS_GC(tp) && b.d.placement == _HPY_PLACE_FIXED &&
+                 tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 && b.d.destroy == NULL) {
+            tp->tp_dealloc = _HPyType_DeallocPlainGC;
+        }
         b.d.hpy_type = tp;
         *d = b.d;
         d->magic = b.d.placement == _HPY_PLACE_FIXED ? _HPY_TYPEDATA_MAGIC_FIXED

@@ -475,6 +475,28 @@ _HPy_HIDDEN void _HPyType_DeallocPlain(PyObject *self)
     _HPyType_Dealloc(self);
 }
 
+/* The tp_dealloc of GC types that are plain but for the GC and their
+ * HPyFields (SIMPLE, base `object`, FIXED placement, no weak references, no
+ * dict, no destroy), chosen when the type is made: what a C API GC type's
+ * dealloc does, with the fields cleared through the type's traverse. The
+ * same conditions as _HPyType_DeallocPlain send anything else (a subclass'
+ * instance, a finalizer added later) to the general dealloc. */
+_HPy_HIDDEN void _HPyType_DeallocPlainGC(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    const _HPyTypeData *d;
+    if (tp->tp_dealloc != _HPyType_DeallocPlainGC || tp->tp_finalize != NULL) {
+        _HPyType_Dealloc(self);
+        return;
+    }
+    d = _HPyType_Data(tp);
+    PyObject_GC_UnTrack(self);
+    if (d->traverse != NULL)
+        call_clear(d->traverse, (char *)self + d->struct_offset, d->struct_size);
+    tp->tp_free(self);
+    Py_DECREF(tp);
+}
+
 _HPy_HIDDEN void _HPyType_Dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop, *t;

@@ -32,8 +32,12 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
+    PyTypeObject *t = (PyTypeObject *)_h2py(type);
+    int r;
     (void)ctx;
-    return PyObject_TypeCheck(_h2py(obj), (PyTypeObject *)_h2py(type));
+    if (_HPy_FastTypeCheck(_h2py(obj), t, &r))
+        return r;
+    return PyType_IsSubtype(Py_TYPE(_h2py(obj)), t);
 }
 
 HPyAPI_FUNC int HPyErr_Occurred(HPyContext *ctx)

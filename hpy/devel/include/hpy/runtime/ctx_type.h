@@ -207,6 +207,9 @@ _HPy_HIDDEN void _HPyType_Dealloc(PyObject *self);
 /* tp_dealloc of _HPY_TYPE_F_PLAIN types (HPyType_FromSpec installs it once
  * the type is known to be plain) */
 _HPy_HIDDEN void _HPyType_DeallocPlain(PyObject *self);
+/* tp_dealloc of the GC types that would be plain but for the GC and their
+ * traverse (HPyType_FromSpec installs it) */
+_HPy_HIDDEN void _HPyType_DeallocPlainGC(PyObject *self);
 _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg);
 _HPy_HIDDEN int _HPyType_Clear(PyObject *self);
 /* Clears the HPyFields of `self` (every distinct traverse implementation of

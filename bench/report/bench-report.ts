@@ -4,10 +4,11 @@
  * grouped bar chart of the ratio to the C API per benchmark and mode
  * (<stem>.svg, hand-written SVG, no dependencies).
  *
- *   npx tsx tools/bench-report.ts bench/results/latest.json [--out-dir DIR] [--quiet]
+ *   npx tsx bench/report/bench-report.ts bench/results/latest.json [--out-dir DIR] [--quiet]
  *
- * bench/run.py calls this when node is available; its own fallback writes the
- * same Markdown layout (without the chart).
+ * The one report writer: bench/run.py writes the JSON only and calls this.
+ * parseReport() is the one declaration of the JSON's format (the fields the
+ * report reads; bench/harness/results.py writes them).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
