@@ -15,4 +15,12 @@ static inline int _HPy_FastUTF8(PyObject *o, const char **data, HPy_ssize_t *siz
     (void)o; (void)data; (void)size;
     return 0;
 }
+/* Only the exact type is decided here; PyObject_TypeCheck does the rest. */
+static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
+{
+    if (Py_TYPE(o) != t)
+        return 0;
+    *result = 1;
+    return 1;
+}
 #endif
