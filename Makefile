@@ -128,6 +128,7 @@ demo: setup
 
 bench: setup node_modules/.package-lock.json
 	$(PY) bench/run.py
+	npx tsx bench/wasm/run.ts
 
 clean:
 	rm -rf build $(VENV) node_modules hpy/universal/.built-stamp hpy/universal*.so hpy/*.so

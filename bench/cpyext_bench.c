@@ -15,6 +15,16 @@
 #include <structmember.h>
 #include <string.h>
 
+/* The limited API (the WebAssembly build, bench/wasm/) reaches a type's
+ * allocator through PyType_GetSlot. */
+#ifdef Py_LIMITED_API
+#  define TP_ALLOC(t) ((allocfunc)PyType_GetSlot((t), Py_tp_alloc))
+#  define TP_FREE(t) ((freefunc)PyType_GetSlot((t), Py_tp_free))
+#else
+#  define TP_ALLOC(t) ((t)->tp_alloc)
+#  define TP_FREE(t) ((t)->tp_free)
+#endif
+
 /* ------------------------------------------------------------------ */
 /* module-level functions                                              */
 /* ------------------------------------------------------------------ */
@@ -151,7 +161,7 @@ Obj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
     ObjObject *self;
     (void)args;
     (void)kw;
-    self = (ObjObject *)cls->tp_alloc(cls, 0);
+    self = (ObjObject *)TP_ALLOC(cls)(cls, 0);
     if (self == NULL)
         return NULL;
     self->x = 7;
@@ -206,7 +216,7 @@ Obj_add_obj(PyObject *a, PyObject *b)
     ObjObject *r;
     if (!PyObject_TypeCheck(b, cls))
         Py_RETURN_NOTIMPLEMENTED;
-    r = (ObjObject *)cls->tp_alloc(cls, 0);
+    r = (ObjObject *)TP_ALLOC(cls)(cls, 0);
     if (r == NULL)
         return NULL;
     r->x = x->x + y->x;
@@ -319,7 +329,7 @@ GcObj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
     GcObjObject *self;
     (void)args;
     (void)kw;
-    self = (GcObjObject *)cls->tp_alloc(cls, 0);
+    self = (GcObjObject *)TP_ALLOC(cls)(cls, 0);
     if (self == NULL)
         return NULL;
     Py_INCREF(Py_None);
@@ -349,7 +359,7 @@ GcObj_dealloc(PyObject *self)
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
     GcObj_clear(self);
-    tp->tp_free(self);
+    TP_FREE(tp)(self);
     Py_DECREF(tp);
 }
 

@@ -105,3 +105,27 @@ def test_context_calls_are_counted_in_trace_mode(smoke: Smoke) -> None:
     assert benches["member_get"]["ctx_calls"] == 0.0  # CPython reads the member itself
     md = (smoke.out / "latest.md").read_text()
     assert "## Context calls per operation" in md and "| `call_o` | 1 | Dup ×1 |" in md
+
+
+@pytest.mark.slow
+def test_wasm_section_runs_every_benchmark_in_pyodide(tmp_path: Path) -> None:
+    """bench/wasm/run.ts --quick: the C API side module, the HPy module in
+    universal mode and the Python module give every benchmark the same value
+    in Pyodide, and the report writer makes wasm.{json,md,svg}."""
+    from wasm_support import require_wasm_tools
+
+    require_wasm_tools()
+    proc = subprocess.run(["npx", "tsx", "bench/wasm/run.ts", "--quick", "--output", str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    doc = json.loads((tmp_path / "wasm.json").read_text())
+    assert [m["name"] for m in doc["modes"]] == ["capi", "universal", "python"]
+    assert doc["mismatches"] == [] and doc["skipped"] == []
+    assert sorted(doc["results"]) == sorted(BENCHES)
+    for bench, row in doc["results"].items():
+        assert sorted(row) == ["capi", "python", "universal"], bench
+        assert len({cell["value"] for cell in row.values()}) == 1, (bench, row)
+    assert [t["name"] for t in doc["targets"]] == ["geomean, universal (wasm32)",
+                                                    "every benchmark, universal (wasm32)"]
+    assert (tmp_path / "wasm.md").read_text().startswith("# HPy microbenchmarks")
+    assert (tmp_path / "wasm.svg").is_file()

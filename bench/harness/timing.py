@@ -19,7 +19,9 @@ from .modes import REFERENCE, Mode
 
 Timer = Callable[..., int]
 Clock = Callable[[], int]
-CLOCKS: Dict[str, Clock] = {"perf_counter": time.perf_counter_ns, "thread_time": time.thread_time_ns}
+CLOCKS: Dict[str, Clock] = {"perf_counter": time.perf_counter_ns}
+if hasattr(time, "thread_time_ns"):  # not in Pyodide (bench/wasm)
+    CLOCKS["thread_time"] = time.thread_time_ns
 QUICK_OPS = 20
 
 

@@ -1,0 +1,103 @@
+/**
+ * The WebAssembly section of `make bench`: one Pyodide process (Node.js)
+ * timing bench/hpy_bench.c built for wasm32 (HPy, universal mode) against
+ * bench/cpyext_bench.c built as a C-API side module (the stable-ABI
+ * declarations of wasm/host/include plus bench/wasm/Python.h) and against
+ * the same module in Python, with bench/harness's benchmarks and timing
+ * loops (bench/wasm/driver.py). Writes bench/results/wasm.{json,md,svg}
+ * with the one report writer, bench/report/bench-report.ts.
+ *
+ *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--output DIR]
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { loadPyodide } from "pyodide";
+import { writeReport } from "../report/bench-report.ts";
+import { buildExtension } from "../../wasm/src/ext-build.ts";
+import { installHPy } from "../../wasm/src/install.ts";
+import { mountDir } from "../../wasm/src/run.ts";
+import { compile, compileFlags, findClang, link } from "../../wasm/src/toolchain.ts";
+import { paths } from "../../wasm/src/paths.ts";
+
+const benchDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const buildDir = path.join(paths.buildDir, "bench");
+
+interface Options {
+  quick: boolean;
+  reps: number;
+  targetMs: number;
+  output: string;
+}
+
+function parseArgs(argv: readonly string[]): Options {
+  const o: Options = { quick: false, reps: 20, targetMs: 5, output: path.join(benchDir, "results") };
+  let repsGiven = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--quick") o.quick = true;
+    else if (a === "--reps") {
+      o.reps = Number(argv[++i]);
+      repsGiven = true;
+    } else if (a === "--output") o.output = path.resolve(argv[++i] ?? ".");
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --output DIR)`);
+  }
+  if (o.quick && !repsGiven) o.reps = 1;
+  if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
+  return o;
+}
+
+/** The C-API extension as a side module named for this Pyodide's importer. */
+function buildCapi(extSuffix: string): string {
+  const obj = path.join(buildDir, "cpyext_bench.o");
+  compile({
+    source: path.join(benchDir, "cpyext_bench.c"),
+    object: obj,
+    flags: ["-I", path.join(benchDir, "wasm"), "-I", paths.hostInclude],
+  });
+  const out = path.join(buildDir, `cpyext_bench${extSuffix}`);
+  link([obj], out, ["-Wl,--export=PyInit_cpyext_bench"]);
+  return out;
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const opts = parseArgs(argv);
+  fs.rmSync(buildDir, { recursive: true, force: true });
+  fs.mkdirSync(buildDir, { recursive: true });
+  buildExtension({ sources: [path.join(benchDir, "hpy_bench.c")], outDir: buildDir, name: "hpy_bench" });
+
+  const log = (line: string): boolean => process.stderr.write(line + "\n");
+  const pyodide = await loadPyodide({ stdout: log, stderr: log });
+  await installHPy(pyodide, { mode: "universal" });
+  const extSuffix = pyodide.runPython("import importlib.machinery as m; m.EXTENSION_SUFFIXES[0]") as string;
+  buildCapi(extSuffix);
+  for (const d of [benchDir, buildDir]) mountDir(pyodide, d);
+  const outJson = path.join(buildDir, "wasm.json");
+  const clang = findClang();
+  const ccVersion = execFileSync(clang, ["--version"], { encoding: "utf8" }).split("\n")[0] ?? clang;
+  pyodide.runPython(
+    `import sys\nfor d in (${JSON.stringify(path.join(benchDir, "wasm"))}, ${JSON.stringify(benchDir)}, ` +
+      `${JSON.stringify(buildDir)}):\n    sys.path.insert(0, d)\n`,
+  );
+  const driver = pyodide.pyimport("driver") as unknown as {
+    main(out: string, reps: number, quick: boolean, targetMs: number, cc: string, cflags: string[]): number;
+  };
+  const status = driver.main(outJson, opts.reps, opts.quick, opts.targetMs, ccVersion, [...compileFlags]);
+
+  // Pyodide sees no /proc: the machine is described from Node.
+  const doc = JSON.parse(fs.readFileSync(outJson, "utf8")) as { machine: Record<string, unknown> };
+  const cpus = os.cpus();
+  doc.machine.platform = `Node.js ${process.version}, Pyodide ${pyodide.version}`;
+  doc.machine.cpu = cpus[0]?.model ?? "unknown";
+  doc.machine.cpus = cpus.length;
+  fs.mkdirSync(opts.output, { recursive: true });
+  const final = path.join(opts.output, "wasm.json");
+  fs.writeFileSync(final, JSON.stringify(doc, null, 2) + "\n");
+  const out = writeReport(final);
+  process.stdout.write(out.markdown);
+  return status;
+}
+
+process.exitCode = await main(process.argv.slice(2));
