@@ -29,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 INCLUDE = REPO / "hpy" / "devel" / "include"
 RUNTIME = REPO / "hpy" / "devel" / "src" / "runtime"
 
-ABIS = ("cpython", "universal", "hybrid", "debug")
+ABIS: Tuple[str, ...] = ("cpython", "universal", "hybrid", "debug")
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O0", "-g", "-fPIC"]
 # Test snippets routinely ignore `self` and friends.
 SNIPPET_CFLAGS = CFLAGS + ["-Wno-unused-parameter"]
@@ -45,6 +45,42 @@ _ABI_MACRO = {
 
 class CompileError(Exception):
     pass
+
+
+# Inside Pyodide (wasm/src/pytest.ts runs the suite there) modules are built
+# for wasm32 by the WebAssembly host's toolchain, called in Node; only the
+# universal binary exists, loaded in the modes that host offers.
+WASM = sys.platform == "emscripten"
+
+
+def _wasm_abis() -> Tuple[str, ...]:
+    import hpy.universal
+
+    # The debug context comes with its Python API (hpy.universal._debug).
+    return ("universal", "debug") if hasattr(hpy.universal, "_debug") else ("universal",)
+
+
+if WASM:
+    ABIS = _wasm_abis()
+
+
+def _wasm_compile(name: str, src: Path, extra_cflags: Sequence[str]) -> Path:
+    import json
+
+    from _hpy_wasm_build import build  # registered by wasm/src/pytest.ts
+
+    std = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+    request = {
+        "name": name,
+        "sources": [str(src)],
+        "outDir": str(src.parent),
+        "flags": std + ["-Wno-unused-parameter"] + list(extra_cflags),
+        "helperFlags": std,
+    }
+    result = json.loads(build(json.dumps(request)))
+    if "error" in result:
+        raise CompileError(result["error"])
+    return Path(result["path"])
 
 
 def _cc() -> List[str]:
@@ -122,6 +158,8 @@ class Builder:
     def compile(self, name: str, source: str, extra_cflags: Sequence[str] = ()) -> Path:
         src = self.workdir / f"{name}.c"
         src.write_text(source)
+        if WASM:
+            return _wasm_compile(name, src, extra_cflags)
         out = self.workdir / f"{name}{ext_suffix(self.abi)}"
         cmd = _cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi) + [str(src), "-shared", "-o", str(out)]
         lib = self._runtime_lib()
@@ -140,7 +178,11 @@ class Builder:
             return mod
         import hpy.universal
 
-        spec = importlib.util.spec_from_file_location(name, str(path))
+        spec: Optional[importlib.machinery.ModuleSpec]
+        if WASM:  # no finder knows .hpy0.wasm from its suffix
+            spec = importlib.machinery.ModuleSpec(name, None, origin=str(path))
+        else:
+            spec = importlib.util.spec_from_file_location(name, str(path))
         mode = {"debug": hpy.universal.MODE_DEBUG, "trace": hpy.universal.MODE_TRACE}.get(
             self.abi, hpy.universal.MODE_UNIVERSAL
         )

@@ -5,10 +5,12 @@
  *   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=V]] [--name MODNAME] SRC.c...
  *   hpy-wasm run [--mode universal|debug] [--path DIR]... SCRIPT.py [ARGS...]
  *   hpy-wasm host        build the host binary (build/wasm/) and print its path
+ *   hpy-wasm pytest [PYTEST ARGS...]   the project's pytest suite in Pyodide
  */
 import { buildExtension } from "./ext-build.ts";
 import { buildHost } from "./host-build.ts";
 import type { HPyMode } from "./install.ts";
+import { MissingWheelsError, runPytest } from "./pytest.ts";
 import { runScript } from "./run.ts";
 import { ToolchainError } from "./toolchain.ts";
 
@@ -17,7 +19,8 @@ class UsageError extends Error {}
 const USAGE = `usage:
   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=VALUE]] [--name MODNAME] SRC.c...
   hpy-wasm run [--mode universal|debug] [--path DIR]... SCRIPT.py [ARGS...]
-  hpy-wasm host`;
+  hpy-wasm host
+  hpy-wasm pytest [PYTEST ARGS...]`;
 
 function takeValue(args: string[], i: number, flag: string): string {
   const v = args[i + 1];
@@ -78,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
         return cmdBuild(rest);
       case "run":
         return await cmdRun(rest);
+      case "pytest":
+        return await runPytest({ args: rest });
       case "host":
         process.stdout.write(`${buildHost()}\n`);
         return 0;
@@ -93,7 +98,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hpy-wasm: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ToolchainError) {
+    if (e instanceof ToolchainError || e instanceof MissingWheelsError) {
       process.stderr.write(`hpy-wasm: ${e.message}\n`);
       return 1;
     }
