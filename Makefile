@@ -2,6 +2,7 @@
 # package (hpy/). Every target sets up what it needs from nothing:
 #   make test      the fast run: every check and test except those marked slow
 #   make test-all  everything, the slow tests too (other CPythons, installs; CI)
+#   make test-wasm  the pytest suite inside Pyodide in Node (WebAssembly host)
 #   make demo   build and run the examples in every ABI
 #   make gen    regenerate the generated files from api/
 
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons gen gen-check lint typecheck demo bench clean
+.PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons test-wasm wasm-wheels gen gen-check lint typecheck demo bench clean
 
 all: test
 
@@ -56,9 +57,25 @@ test-py: setup
 test-py-all: setup
 	$(PY) -m pytest test -q -p no:cacheprovider
 
-test: gen-check typecheck lint test-ts test-py
+# pytest and its pure-Python dependencies for Pyodide, which has no
+# installer that works offline: wasm/src/pytest.ts unpacks these wheels.
+WASM_WHEELS := build/wasm/wheels/.stamp
+$(WASM_WHEELS): test/wasm/requirements.txt $(STAMP)
+	rm -rf build/wasm/wheels
+	$(PY) -m pip download --quiet --only-binary :all: --platform any --python-version 3.13 \
+	    --implementation py --no-deps -r test/wasm/requirements.txt -d build/wasm/wheels
+	touch $@
 
-test-all: gen-check typecheck lint test-ts test-py-all
+wasm-wheels: $(WASM_WHEELS)
+
+# The suite inside Pyodide, against the WebAssembly host (needs clang-19 and
+# lld-19, or HPY_WASM_CC); what does not apply there skips with its reason.
+test-wasm: node_modules/.package-lock.json $(WASM_WHEELS)
+	npx hpy-wasm pytest test -q
+
+test: gen-check typecheck lint test-ts test-py test-wasm
+
+test-all: gen-check typecheck lint test-ts test-py-all test-wasm
 
 demo: setup
 	$(PY) examples/demo.py

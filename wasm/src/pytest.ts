@@ -124,6 +124,16 @@ _hpy_run_pytest
 export async function runPytest(options: PytestOptions): Promise<number> {
   const wheels = findWheels(options.wheelDir ?? defaultWheelDir);
   const pyodide = await startPyodide();
+  // pytest writes its progress a character at a time: pass writes through
+  // unbuffered rather than as lines.
+  const passThrough = (stream: NodeJS.WriteStream) => ({
+    write: (buffer: Uint8Array) => {
+      stream.write(buffer);
+      return buffer.length;
+    },
+  });
+  pyodide.setStdout(passThrough(process.stdout));
+  pyodide.setStderr(passThrough(process.stderr));
   await installHPy(pyodide, options.mode ? { mode: options.mode } : {});
   installWheels(pyodide, wheels);
   mountDir(pyodide, repoRoot);
