@@ -64,23 +64,28 @@ if WASM:
     ABIS = _wasm_abis()
 
 
-def _wasm_compile(name: str, src: Path, extra_cflags: Sequence[str]) -> Path:
+def wasm_compile(src: Path, out: Path, extra_cflags: Sequence[str] = (), raw: bool = False) -> Path:
+    """Builds `src` for wasm32 into `out` (any name: Pyodide's loader reads
+    the content). raw: the source speaks the loading protocol by hand, so
+    no runtime helpers and every symbol exported."""
     import json
 
     from _hpy_wasm_build import build  # registered by wasm/src/pytest.ts
 
     std = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
     request = {
-        "name": name,
+        "name": "hpy_wasm_unit",
         "sources": [str(src)],
         "outDir": str(src.parent),
-        "flags": std + ["-Wno-unused-parameter"] + list(extra_cflags),
-        "helperFlags": std,
+        # A raw source is compiled as natively, without warnings.
+        "flags": (["-fvisibility=default"] if raw else std + ["-Wno-unused-parameter"]) + list(extra_cflags),
+        "helperFlags": None if raw else std,
     }
     result = json.loads(build(json.dumps(request)))
     if "error" in result:
         raise CompileError(result["error"])
-    return Path(result["path"])
+    os.replace(result["path"], out)
+    return out
 
 
 def _cc() -> List[str]:
@@ -158,9 +163,9 @@ class Builder:
     def compile(self, name: str, source: str, extra_cflags: Sequence[str] = ()) -> Path:
         src = self.workdir / f"{name}.c"
         src.write_text(source)
-        if WASM:
-            return _wasm_compile(name, src, extra_cflags)
         out = self.workdir / f"{name}{ext_suffix(self.abi)}"
+        if WASM:
+            return wasm_compile(src, out, extra_cflags)
         cmd = _cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi) + [str(src), "-shared", "-o", str(out)]
         lib = self._runtime_lib()
         if lib is not None:
@@ -178,11 +183,7 @@ class Builder:
             return mod
         import hpy.universal
 
-        spec: Optional[importlib.machinery.ModuleSpec]
-        if WASM:  # no finder knows .hpy0.wasm from its suffix
-            spec = importlib.machinery.ModuleSpec(name, None, origin=str(path))
-        else:
-            spec = importlib.util.spec_from_file_location(name, str(path))
+        spec = importlib.util.spec_from_file_location(name, str(path))
         mode = {"debug": hpy.universal.MODE_DEBUG, "trace": hpy.universal.MODE_TRACE}.get(
             self.abi, hpy.universal.MODE_UNIVERSAL
         )

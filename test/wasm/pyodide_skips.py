@@ -45,14 +45,17 @@ FILES: Dict[str, str] = {
     "test_trace.py": "the trace mode is not part of the WebAssembly host",
     "test_type_legacy.py": "legacy types need the cpython or hybrid ABI",
 }
-if "debug" not in ABIS:
-    FILES.update({"test_debug_checks.py": NO_DEBUG, "test_debug_handles.py": NO_DEBUG})
 
 # Single tests (fnmatch patterns on the node id without parameters).
 TESTS: Dict[str, str] = {
     "test/test_core_misc.py::test_leave_and_reenter_python_execution": NO_THREADS,
     "test/test_core_err.py::test_fatal_error": NO_SUBPROCESS,
     "test/test_public_names.py::test_every_public_name_compiles": NATIVE_CC,
+    "test/test_public_names.py::test_missing_name_fails_to_compile": NATIVE_CC,
+    "test/test_public_names.py::test_legacy_bridge_is_a_compile_error_in_universal": NATIVE_CC,
+    "test/test_public_names.py::test_return_richcompare_bad_op_aborts": NO_SUBPROCESS,
+    "test/test_loader.py::test_subprocess_import_via_stub": NO_SUBPROCESS,
+    "test/test_type_spec.py::test_types_across_extensions": "its first extension is built in the cpython ABI",
     **{
         f"test/test_format.py::{name}": NO_VARARGS_CTYPES
         for name in ("test_int_like_cpython", "test_length_modifiers", "test_c", "test_s_like_cpython",
@@ -60,8 +63,16 @@ TESTS: Dict[str, str] = {
     },
 }
 
-# Parameters naming an ABI, besides the `hpy` fixture's (which offers only ABIS).
-ABI_PARAMS = ("abi", "hpy_abi")
+if "debug" not in ABIS:
+    FILES.update({"test_debug_checks.py": NO_DEBUG, "test_debug_handles.py": NO_DEBUG})
+    for _name in ("test_debug_module_keeps_its_checks", "test_copy_of_binary_loads_in_another_mode",
+                  "test_bootstrap_in_another_mode_is_refused",
+                  "test_other_module_of_the_same_binary_in_another_mode_is_refused"):
+        TESTS[f"test/test_loader.py::{_name}"] = NO_DEBUG
+
+# Parameters naming an ABI or a mode, besides the `hpy` fixture's (which
+# offers only ABIS).
+ABI_PARAMS = ("abi", "hpy_abi", "mode", "first", "second")
 
 
 class _SkippedModule(pytest.Module):
@@ -89,7 +100,7 @@ def _reason(item: pytest.Item) -> str | None:
     for name in ABI_PARAMS:
         abi = params.get(name)
         if isinstance(abi, str) and abi not in ABIS and abi in ("cpython", "hybrid", "debug", "trace"):
-            return f"the {abi} ABI does not exist in this WebAssembly host"
+            return f"the {abi} ABI or mode does not exist in this WebAssembly host"
     return None
 
 

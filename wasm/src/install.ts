@@ -12,7 +12,7 @@
 import type { PyodideInterface } from "pyodide";
 import fs from "node:fs";
 import path from "node:path";
-import { paths } from "./paths.ts";
+import { paths, repoRoot } from "./paths.ts";
 
 export type HPyMode = "universal" | "debug" | "trace";
 
@@ -66,6 +66,8 @@ function readPythonFiles(): Record<string, string> {
   for (const f of fs.readdirSync(paths.pythonPackage)) {
     if (f.endsWith(".py")) files[f] = fs.readFileSync(path.join(paths.pythonPackage, f), "utf8");
   }
+  // The version has one source, the native package's (hpy.universal.get_version reads it).
+  files["_version.py"] ??= fs.readFileSync(path.join(repoRoot, "hpy/_version.py"), "utf8");
   return files;
 }
 

@@ -43,8 +43,8 @@ interface BuildRequest {
   outDir: string;
   /** Flags of the module's own sources. */
   flags: string[];
-  /** Flags of the runtime helpers (compiled once per distinct value). */
-  helperFlags: string[];
+  /** Flags of the runtime helpers (compiled once per distinct value); null: no helpers. */
+  helperFlags: string[] | null;
 }
 
 /** The wheels to install, or a MissingWheelsError saying how to fetch them. */
@@ -86,10 +86,10 @@ export function makeBuilder(objRoot: string): (request: string) => string {
     try {
       const r = JSON.parse(request) as BuildRequest;
       const key = JSON.stringify(r.helperFlags);
-      let helperObjects = helpers.get(key);
+      let helperObjects = r.helperFlags === null ? [] : helpers.get(key);
       if (helperObjects === undefined) {
         const dir = path.join(objRoot, `runtime-${helpers.size}`);
-        helperObjects = compileRuntimeHelpers(dir, { extraFlags: r.helperFlags });
+        helperObjects = compileRuntimeHelpers(dir, { extraFlags: r.helperFlags ?? [] });
         helpers.set(key, helperObjects);
       }
       const out = buildExtension({
@@ -137,6 +137,13 @@ export async function runPytest(options: PytestOptions): Promise<number> {
   await installHPy(pyodide, options.mode ? { mode: options.mode } : {});
   installWheels(pyodide, wheels);
   mountDir(pyodide, repoRoot);
+  // The upstream facts some tests compare with (test_public_names.py).
+  const specDir = path.resolve(process.env.HPY_SPEC_DIR ?? path.join(repoRoot, "../shared/spec"));
+  if (fs.existsSync(specDir)) {
+    mountDir(pyodide, specDir);
+    pyodide.globals.set("_hpy_spec_dir", specDir);
+    pyodide.runPython("import os; os.environ['HPY_SPEC_DIR'] = _hpy_spec_dir; del _hpy_spec_dir");
+  }
   const objRoot = fs.mkdtempSync(path.join(os.tmpdir(), "hpy-wasm-pytest-"));
   try {
     pyodide.registerJsModule(BUILD_MODULE, { build: makeBuilder(objRoot) });
