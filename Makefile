@@ -2,7 +2,8 @@
 # package (hpy/). Every target sets up what it needs from nothing:
 #   make test      the fast run: every check and test except those marked slow
 #   make test-all  everything, the slow tests too (other CPythons, installs; CI)
-#   make test-wasm  the pytest suite inside Pyodide in Node (WebAssembly host)
+#   make test-wasm  the core of the pytest suite inside Pyodide in Node (WebAssembly
+#                   host; part of make test); make test-wasm-all: all of it (test-all)
 #   make demo   build and run the examples in every ABI
 #   make gen    regenerate the generated files from api/
 
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed-stamp
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons test-wasm wasm-wheels gen gen-check lint typecheck demo bench clean
+.PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck demo bench clean
 
 all: test
 
@@ -70,12 +71,18 @@ wasm-wheels: $(WASM_WHEELS)
 
 # The suite inside Pyodide, against the WebAssembly host (needs clang-19 and
 # lld-19, or HPY_WASM_CC); what does not apply there skips with its reason.
+# make test runs the core files (loading, every context function family,
+# modules); make test-all runs every file.
+WASM_FAST_TESTS := test/test_smoke.py test/test_core_*.py test/test_module.py test/test_loader.py
 test-wasm: node_modules/.package-lock.json $(WASM_WHEELS)
-	npx hpy-wasm pytest test -q
+	npx hpy-wasm pytest -q $(WASM_FAST_TESTS)
+
+test-wasm-all: node_modules/.package-lock.json $(WASM_WHEELS)
+	npx hpy-wasm pytest -q test
 
 test: gen-check typecheck lint test-ts test-py test-wasm
 
-test-all: gen-check typecheck lint test-ts test-py-all test-wasm
+test-all: gen-check typecheck lint test-ts test-py-all test-wasm-all
 
 demo: setup
 	$(PY) examples/demo.py
