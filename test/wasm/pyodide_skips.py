@@ -87,7 +87,8 @@ def pytest_pycollect_makemodule(module_path, parent):
     if reason is None:
         return None
     mod = _SkippedModule.from_parent(parent, path=module_path)
-    mod.reason = reason
+    # The skip is reported at this file's line: the reason names the test file.
+    mod.reason = f"{module_path.name}: {reason}"
     return mod
 
 
