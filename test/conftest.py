@@ -2,12 +2,18 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 from typing import Dict
 
 import pytest
 
 from support import ABIS, Builder
+
+if sys.platform == "emscripten":
+    # Inside Pyodide (wasm/src/pytest.ts): what does not apply there skips.
+    sys.path.insert(0, str(Path(__file__).parent / "wasm"))
+    from pyodide_skips import pytest_collection_modifyitems, pytest_pycollect_makemodule  # noqa: F401
 
 _counter = itertools.count()
 

@@ -19,6 +19,7 @@ import importlib.util
 import os
 import re
 import subprocess
+import sys
 import sysconfig
 import types
 from pathlib import Path
@@ -28,7 +29,7 @@ REPO = Path(__file__).resolve().parent.parent
 INCLUDE = REPO / "hpy" / "devel" / "include"
 RUNTIME = REPO / "hpy" / "devel" / "src" / "runtime"
 
-ABIS = ("cpython", "universal", "hybrid", "debug")
+ABIS: Tuple[str, ...] = ("cpython", "universal", "hybrid", "debug")
 CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O0", "-g", "-fPIC"]
 # Test snippets routinely ignore `self` and friends.
 SNIPPET_CFLAGS = CFLAGS + ["-Wno-unused-parameter"]
@@ -44,6 +45,47 @@ _ABI_MACRO = {
 
 class CompileError(Exception):
     pass
+
+
+# Inside Pyodide (wasm/src/pytest.ts runs the suite there) modules are built
+# for wasm32 by the WebAssembly host's toolchain, called in Node; only the
+# universal binary exists, loaded in the modes that host offers.
+WASM = sys.platform == "emscripten"
+
+
+def _wasm_abis() -> Tuple[str, ...]:
+    import hpy.universal
+
+    # The debug context comes with its Python API (hpy.universal._debug).
+    return ("universal", "debug") if hasattr(hpy.universal, "_debug") else ("universal",)
+
+
+if WASM:
+    ABIS = _wasm_abis()
+
+
+def wasm_compile(src: Path, out: Path, extra_cflags: Sequence[str] = (), raw: bool = False) -> Path:
+    """Builds `src` for wasm32 into `out` (any name: Pyodide's loader reads
+    the content). raw: the source speaks the loading protocol by hand, so
+    no runtime helpers and every symbol exported."""
+    import json
+
+    from _hpy_wasm_build import build  # registered by wasm/src/pytest.ts
+
+    std = ["-std=c99", "-Wall", "-Wextra", "-Werror"]
+    request = {
+        "name": "hpy_wasm_unit",
+        "sources": [str(src)],
+        "outDir": str(src.parent),
+        # A raw source is compiled as natively, without warnings.
+        "flags": (["-fvisibility=default"] if raw else std + ["-Wno-unused-parameter"]) + list(extra_cflags),
+        "helperFlags": None if raw else std,
+    }
+    result = json.loads(build(json.dumps(request)))
+    if "error" in result:
+        raise CompileError(result["error"])
+    os.replace(result["path"], out)
+    return out
 
 
 def _cc() -> List[str]:
@@ -122,6 +164,8 @@ class Builder:
         src = self.workdir / f"{name}.c"
         src.write_text(source)
         out = self.workdir / f"{name}{ext_suffix(self.abi)}"
+        if WASM:
+            return wasm_compile(src, out, extra_cflags)
         cmd = (_cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi)
                + [str(src), "-shared", "-o", str(out)])
         lib = self._runtime_lib()

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import hpy.universal
-from support import REPO, Builder, expand_markers
+from support import REPO, WASM, Builder, expand_markers, wasm_compile
 
 GOOD = """
     HPyDef_METH(f, "f", HPyFunc_NOARGS)
@@ -30,6 +30,8 @@ def cc_shared(tmp_path: Path, filename: str, source: str) -> Path:
     src = tmp_path / "raw.c"
     src.write_text(source)
     out = tmp_path / filename
+    if WASM:
+        return wasm_compile(src, out, raw=True)
     subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(out), str(src)], check=True)
     return out
 

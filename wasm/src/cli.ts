@@ -7,10 +7,12 @@
  *   hpy-wasm host        build the host binary (build/wasm/) and print its path
  *   hpy-wasm demo [--port N]   build the demo page and serve it on 127.0.0.1
  *   hpy-wasm toolchain   print the clang in use; exit status 1 and the reason without one
+ *   hpy-wasm pytest [PYTEST ARGS...]   the project's pytest suite in Pyodide
  */
 import { buildExtension } from "./ext-build.ts";
 import { buildHost } from "./host-build.ts";
 import type { HPyMode } from "./install.ts";
+import { MissingWheelsError, runPytest } from "./pytest.ts";
 import { runScript } from "./run.ts";
 import { findClang, ToolchainError } from "./toolchain.ts";
 
@@ -21,7 +23,8 @@ const USAGE = `usage:
   hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
   hpy-wasm host
   hpy-wasm demo [--port N]
-  hpy-wasm toolchain`;
+  hpy-wasm toolchain
+  hpy-wasm pytest [PYTEST ARGS...]`;
 
 function takeValue(args: string[], i: number, flag: string): string {
   const v = args[i + 1];
@@ -111,6 +114,8 @@ export async function main(argv: string[]): Promise<number> {
         return cmdBuild(rest);
       case "run":
         return await cmdRun(rest);
+      case "pytest":
+        return await runPytest({ args: rest });
       case "host":
         process.stdout.write(`${buildHost()}\n`);
         return 0;
@@ -131,7 +136,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`hpy-wasm: ${e.message}\n${USAGE}\n`);
       return 2;
     }
-    if (e instanceof ToolchainError) {
+    if (e instanceof ToolchainError || e instanceof MissingWheelsError) {
       process.stderr.write(`hpy-wasm: ${e.message}\n`);
       return 1;
     }

@@ -24,6 +24,13 @@ export interface ExtensionBuild {
   defines?: readonly string[];
   /** Extra compiler flags (e.g. -O0 -g). */
   extraFlags?: readonly string[];
+  /**
+   * Objects of the runtime helpers built earlier by compileRuntimeHelpers()
+   * with the same flags: used instead of compiling the helpers again (a
+   * caller building many modules, such as the test-suite, saves most of the
+   * build time this way).
+   */
+  helperObjects?: readonly string[];
 }
 
 /** The runtime helpers compiled into every universal extension (as hpy.devel does natively). */
@@ -44,6 +51,44 @@ const PYTHON_H_MESSAGE =
   "hybrid and legacy code include Python.h, which WebAssembly HPy modules cannot use: " +
   "the universal ABI is the only one on WebAssembly";
 
+type FlagOptions = Pick<ExtensionBuild, "includeDirs" | "defines" | "extraFlags">;
+
+function unitFlags(b: FlagOptions): string[] {
+  return [
+    "-DHPY",
+    "-DHPY_ABI_UNIVERSAL",
+    // As on CPython: Python.h stops a universal build with a clear error.
+    "-I",
+    path.join(paths.hpyInclude, "hpy/forbid_python_h"),
+    "-I",
+    paths.hpyInclude,
+    ...(b.includeDirs ?? []).flatMap((d) => ["-I", d]),
+    ...(b.defines ?? []).map((d) => `-D${d}`),
+    ...(b.extraFlags ?? []),
+  ];
+}
+
+function compileUnits(units: readonly string[], objDir: string, flags: readonly string[]): string[] {
+  return units.map((source, i) => {
+    const object = path.join(objDir, `${i}-${path.basename(source, ".c")}.o`);
+    try {
+      compile({ source, object, flags });
+    } catch (e) {
+      if (e instanceof ToolchainError && /Python\.h/.test(e.message)) {
+        throw new ToolchainError(`${PYTHON_H_MESSAGE}\n${e.message}`);
+      }
+      throw e;
+    }
+    return object;
+  });
+}
+
+/** Compiles the runtime helpers into objDir once, for buildExtension({helperObjects}). */
+export function compileRuntimeHelpers(objDir: string, options: FlagOptions = {}): string[] {
+  fs.mkdirSync(objDir, { recursive: true });
+  return compileUnits(runtimeHelperSources(), objDir, unitFlags(options));
+}
+
 /** Builds the module; returns the path of the binary. */
 export function buildExtension(b: ExtensionBuild): string {
   if (b.sources.length === 0) throw new ToolchainError("no C source given");
@@ -54,31 +99,8 @@ export function buildExtension(b: ExtensionBuild): string {
   fs.mkdirSync(b.outDir, { recursive: true });
   const objDir = fs.mkdtempSync(path.join(os.tmpdir(), "hpy-wasm-"));
   try {
-    const flags = [
-      "-DHPY",
-      "-DHPY_ABI_UNIVERSAL",
-      // As on CPython: Python.h stops a universal build with a clear error.
-      "-I",
-      path.join(paths.hpyInclude, "hpy/forbid_python_h"),
-      "-I",
-      paths.hpyInclude,
-      ...(b.includeDirs ?? []).flatMap((d) => ["-I", d]),
-      ...(b.defines ?? []).map((d) => `-D${d}`),
-      ...(b.extraFlags ?? []),
-    ];
-    const units = [...b.sources, ...runtimeHelperSources()];
-    const objects = units.map((source, i) => {
-      const object = path.join(objDir, `${i}-${path.basename(source, ".c")}.o`);
-      try {
-        compile({ source, object, flags });
-      } catch (e) {
-        if (e instanceof ToolchainError && /Python\.h/.test(e.message)) {
-          throw new ToolchainError(`${PYTHON_H_MESSAGE}\n${e.message}`);
-        }
-        throw e;
-      }
-      return object;
-    });
+    const units = b.helperObjects ? b.sources : [...b.sources, ...runtimeHelperSources()];
+    const objects = [...compileUnits(units, objDir, unitFlags(b)), ...(b.helperObjects ?? [])];
     const output = path.join(b.outDir, extensionFileName(name));
     link(objects, output);
     return output;

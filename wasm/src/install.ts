@@ -7,7 +7,7 @@ import type { PyodideInterface } from "pyodide";
 import fs from "node:fs";
 import path from "node:path";
 import { installHPy as installWith, type HPyMode, type PyodideLike } from "./install-core.ts";
-import { paths } from "./paths.ts";
+import { paths, repoRoot } from "./paths.ts";
 
 export { MissingSymbolsError, importedSymbols, missingSymbols } from "./install-core.ts";
 export type { HPyMode, HostFiles, PyodideLike } from "./install-core.ts";
@@ -27,6 +27,8 @@ export function readPythonFiles(): Record<string, string> {
   for (const f of fs.readdirSync(paths.pythonPackage).sort()) {
     if (f.endsWith(".py")) files[f] = fs.readFileSync(path.join(paths.pythonPackage, f), "utf8");
   }
+  // The version has one source, the native package's (hpy.universal.get_version reads it).
+  files["_version.py"] ??= fs.readFileSync(path.join(repoRoot, "hpy/_version.py"), "utf8");
   return files;
 }
 

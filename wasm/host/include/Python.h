@@ -509,10 +509,23 @@ int PySlice_Unpack(PyObject *s, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t 
  * shared runtime sources use them on objects they have just checked). */
 #define PyTuple_GET_SIZE(o) PyTuple_Size(o)
 #define PyTuple_GET_ITEM(o, i) PyTuple_GetItem((o), (i))
-#define PyTuple_SET_ITEM(o, i, v) ((void)PyTuple_SetItem((o), (i), (v)))
 #define PyList_GET_SIZE(o) PyList_Size(o)
 #define PyList_GET_ITEM(o, i) PyList_GetItem((o), (i))
-#define PyList_SET_ITEM(o, i, v) ((void)PyList_SetItem((o), (i), (v)))
+/* The SET_ITEM macros store without releasing the item they replace (the
+ * caller owns it); the functions release it: a reference taken first keeps
+ * the macros' contract. */
+static inline void hpy_wasm_tuple_set_item(PyObject *t, Py_ssize_t i, PyObject *v)
+{
+    Py_IncRef(PyTuple_GetItem(t, i));
+    (void)PyTuple_SetItem(t, i, v);
+}
+static inline void hpy_wasm_list_set_item(PyObject *l, Py_ssize_t i, PyObject *v)
+{
+    Py_IncRef(PyList_GetItem(l, i));
+    (void)PyList_SetItem(l, i, v);
+}
+#define PyTuple_SET_ITEM(o, i, v) hpy_wasm_tuple_set_item((o), (i), (v))
+#define PyList_SET_ITEM(o, i, v) hpy_wasm_list_set_item((o), (i), (v))
 
 /* Modules, import, eval, capsules, context variables, threads */
 PyObject *PyImport_ImportModule(const char *name);

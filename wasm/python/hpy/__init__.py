@@ -6,5 +6,6 @@ built for WebAssembly (``NAME.hpy0.wasm``) on ``sys.path``.
 """
 
 from hpy import _wasm_import
+from hpy._version import __version__  # noqa: F401 (installHPy writes _version.py)
 
 _wasm_import.install()
