@@ -66,31 +66,10 @@ ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
                                    HPyCFunction func, void *args)
 {
     switch (sig) {
-    /* The signatures whose arguments map one-to-one (generated). */
+    /* The signatures whose marshalling is generated (api/signatures.ts). */
 #include "autogen_call_real.h"
 
-    /* The others. */
-    case HPyFunc_KEYWORDS: {
-        _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
-        HPyFunc_keywords f = (HPyFunc_keywords)(void (*)(void))func;
-        a->result = _h2py(f(ctx, _py2h(a->self), (const HPy *)a->args,
-                            (size_t)PyVectorcall_NARGS(a->nargsf), _py2h(a->kwnames)));
-        return;
-    }
-    case HPyFunc_INITPROC: {
-        _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
-        HPyFunc_initproc f = (HPyFunc_initproc)(void (*)(void))func;
-        a->result = f(ctx, _py2h(a->self), (const HPy *)&PyTuple_GET_ITEM(a->args, 0),
-                      PyTuple_GET_SIZE(a->args), _py2h(a->kw));
-        return;
-    }
-    case HPyFunc_NEWFUNC: {
-        _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
-        HPyFunc_newfunc f = (HPyFunc_newfunc)(void (*)(void))func;
-        a->result = _h2py(f(ctx, _py2h(a->self), (const HPy *)&PyTuple_GET_ITEM(a->args, 0),
-                            PyTuple_GET_SIZE(a->args), _py2h(a->kw)));
-        return;
-    }
+    /* The others, marshalled by hand. */
     case HPyFunc_GETBUFFERPROC: {
         _HPyFunc_args_GETBUFFERPROC *a = (_HPyFunc_args_GETBUFFERPROC *)args;
         HPyFunc_getbufferproc f = (HPyFunc_getbufferproc)(void (*)(void))func;
