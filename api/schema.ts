@@ -216,6 +216,13 @@ export interface SlotDef {
   readonly since: Since;
   /** The CPython type slot (`Py_nb_add`) or module slot it maps to; null when none. */
   readonly cpythonSlot: string | null;
+  /**
+   * How a definition of the slot is installed:
+   *  - cpython-slot: HPyType_FromSpec puts its trampoline into `cpythonSlot`;
+   *  - hpy: HPyType_FromSpec handles it itself (buffers, call, traverse, destroy);
+   *  - module: a module slot (HPyModule_Create), invalid in a type.
+   */
+  readonly filledBy: "cpython-slot" | "hpy" | "module";
   readonly doc: string;
 }
 

@@ -14,11 +14,14 @@ import { emitDebugCallReal, emitDebugDecl, emitDebugWrappers } from "./emitters/
 import { emitTraceWrappers } from "./emitters/trace.ts";
 import { emitApiReference } from "./emitters/docs.ts";
 import { emitHostEntryPoints } from "./emitters/host-stubs.ts";
+import { emitPublicShapes, emitRuntimeTypeTables } from "./emitters/type-tables.ts";
 
 export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitEnums,
   emitSlots,
   emitHPyFunc,
+  emitPublicShapes,
+  emitRuntimeTypeTables,
   emitUniversalContext,
   emitUniversalWrappers,
   emitUniversalTrampolines,
