@@ -15,6 +15,7 @@ import { emitTraceWrappers } from "./emitters/trace.ts";
 import { emitApiReference } from "./emitters/docs.ts";
 import { emitHostEntryPoints } from "./emitters/host-stubs.ts";
 import { emitPublicShapes, emitRuntimeTypeTables } from "./emitters/type-tables.ts";
+import { emitModes, emitPythonAbi } from "./emitters/abi.ts";
 
 export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitEnums,
@@ -38,4 +39,6 @@ export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitDebugCallReal,
   emitTraceWrappers,
   emitApiReference,
+  emitModes,
+  emitPythonAbi,
 ];
