@@ -16,6 +16,7 @@ import { emitApiReference } from "./emitters/docs.ts";
 import { emitHostEntryPoints } from "./emitters/host-stubs.ts";
 import { emitPublicShapes, emitRuntimeTypeTables } from "./emitters/type-tables.ts";
 import { emitModes, emitPythonAbi } from "./emitters/abi.ts";
+import { emitLayoutChecks } from "./emitters/layouts.ts";
 
 export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitEnums,
@@ -41,4 +42,5 @@ export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitApiReference,
   emitModes,
   emitPythonAbi,
+  emitLayoutChecks,
 ];

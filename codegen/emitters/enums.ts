@@ -3,6 +3,7 @@
  * including HPyFunc_Signature, the type flags and the ABI version.
  */
 import { abi, enums, signatures, typeFlags } from "../../api/index.ts";
+import { docComment } from "../c.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE } from "../paths.ts";
 
@@ -14,9 +15,12 @@ export function emitEnums(): GeneratedFile {
     f.line(`#define HPY_ABI_TAG "${abi.tag}"`);
     f.blank();
     for (const e of [...enums, { name: "HPyFunc_Signature", doc: "The C shape of a function handed to HPy.", values: signatures }]) {
-      f.line(`/* ${e.doc} */`);
+      f.lines_(docComment(e.doc));
       f.line("typedef enum {");
-      for (const v of e.values) f.line(`    ${v.name} = ${v.value},`);
+      for (const v of e.values) {
+        if (v.doc !== undefined) f.lines_(docComment(v.doc, "    "));
+        f.line(`    ${v.name} = ${v.value},`);
+      }
       f.line(`} ${e.name};`);
       f.blank();
     }

@@ -7,6 +7,7 @@
 #include "hpy_host.h"
 #include "autogen_ctx_impl.h"
 #include "autogen_ctx_init.h"
+#include "autogen_layout_checks.h"
 
 static struct _HPyContext_s universal_ctx;
 
