@@ -39,6 +39,7 @@ import {
   type SpecMember,
   type SpecStruct,
 } from "../../tools/spec.ts";
+import { fn, h } from "../../api/builders.ts";
 import { describeWithSpec } from "./spec-gate.ts";
 
 const ARGS_PREFIX = "_HPyFunc_args_";
@@ -395,6 +396,18 @@ describe("api/ sanity (independent of the spec)", () => {
     for (const m of functionMembers) checkParams(m.name, m.params);
     for (const s of signatures) checkParams(s.name, s.implParams);
     assert.deepEqual(problems, []);
+  });
+
+  test("every int or enum result states its error value; the builder refuses to guess one", () => {
+    const explicit = functionMembers.filter((m) => m.returns === "int" || enums.some((e) => e.name === m.returns));
+    assert.ok(explicit.length > 30);
+    assert.deepEqual(explicit.filter((m) => m.errorValue === null).map((m) => m.name), []);
+    assert.throws(() => fn(999, "int", "HPyNew_Check", [h("obj")], { doc: "A new predicate." }), /HPyNew_Check: returns int; say its error value/);
+    assert.throws(() => fn(999, "HPy_RichCmpOp", "HPyNew_Op", [], { doc: "An enum result." }), /say its error value/);
+    assert.throws(() => fn(999, "struct Unknown", "HPyNew_Odd", [], { doc: "An unknown type." }), /no error value is known/);
+    assert.equal(fn(999, "int", "HPyNew_Check", [h("obj")], { error: 0, doc: "A new predicate." }).errorValue, "0");
+    assert.equal(fn(999, "HPy_ssize_t", "HPyNew_Size", [h("obj")], { doc: "A size." }).errorValue, "(HPy_ssize_t)-1");
+    assert.equal(fn(999, "HPyTracker", "HPyNew_Tracker", [], { doc: "A tracker." }).errorValue, null);
   });
 
   test("HPy_Close closes its argument", () => {
