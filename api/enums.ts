@@ -103,7 +103,7 @@ export const typeFlags: EnumDef = {
   name: "HPy_TPFLAGS",
   doc: "Type flags accepted in HPyType_Spec.flags; bit positions equal CPython's Py_TPFLAGS_*.",
   values: [
-    v("HPy_TPFLAGS_DEFAULT", 262656),
+    { ...v("HPy_TPFLAGS_DEFAULT", 262656), composedOf: ["_Py_TPFLAGS_HEAPTYPE", "_Py_TPFLAGS_HAVE_VERSION_TAG"] },
     v("HPy_TPFLAGS_BASETYPE", 1024),
     v("HPy_TPFLAGS_HAVE_VECTORCALL", 2048),
     v("HPy_TPFLAGS_HAVE_GC", 16384),

@@ -112,6 +112,8 @@ export interface EnumValue {
   readonly value: number;
   readonly since: Since;
   readonly doc?: string;
+  /** For flags: the other flags of the group this one is the union of (its C definition). */
+  readonly composedOf?: readonly string[];
 }
 
 export interface EnumDef {

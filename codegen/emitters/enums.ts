@@ -26,11 +26,16 @@ export function emitEnums(): GeneratedFile {
     }
     f.line(`/* ${typeFlags.doc} */`);
     for (const v of typeFlags.values) {
+      const parts = v.composedOf?.map((n) => typeFlags.values.find((x) => x.name === n)?.value ?? NaN);
+      if (parts !== undefined && parts.reduce((a, b) => a | b, 0) !== v.value) throw new Error(`${v.name}: ${v.value} is not the union of ${v.composedOf!.join(", ")}`);
+      if (parts === undefined && !Number.isInteger(Math.log2(v.value))) throw new Error(`${v.name}: ${v.value} is not one bit; say what it is composed of`);
+    }
+    for (const v of typeFlags.values) {
       if (v.name.startsWith("_")) f.line(`#define ${v.name} (1UL << ${Math.log2(v.value)})`);
     }
     for (const v of typeFlags.values) {
       if (v.name.startsWith("_")) continue;
-      const expr = v.name === "HPy_TPFLAGS_DEFAULT" ? "(_Py_TPFLAGS_HEAPTYPE | _Py_TPFLAGS_HAVE_VERSION_TAG)" : `(1UL << ${Math.log2(v.value)})`;
+      const expr = v.composedOf !== undefined ? `(${v.composedOf.join(" | ")})` : `(1UL << ${Math.log2(v.value)})`;
       f.line(`#define ${v.name} ${expr}`);
     }
   });
