@@ -167,6 +167,8 @@ export interface FuncSignature {
   readonly marshalling: Marshalling;
   /** What the implementation returns on error (the debug context's frame returns it too); null for void. */
   readonly errorValue: string | null;
+  /** For the signatures of methods (HPyDef_METH): the PyMethodDef flags (`METH_O`, ...). */
+  readonly methodFlags?: string;
   readonly doc: string;
 }
 

@@ -36,6 +36,7 @@ export const signatures: readonly FuncSignature[] = [
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("args", "cpy_PyObject *const *"), t("nargs", "HPy_ssize_t")], result: "cpy_PyObject *" },
     marshalling: ONE_TO_ONE,
     errorValue: "HPy_NULL",
+    methodFlags: "METH_FASTCALL",
     doc: "A method taking positional arguments as a C array (METH_FASTCALL).",
   },
   {
@@ -51,6 +52,7 @@ export const signatures: readonly FuncSignature[] = [
       implArgs: [arg("self"), { kind: "vector", arg: "args", nargsf: "nargsf", kwnames: "kwnames" }, { kind: "vector-nargs", arg: "nargsf" }, arg("kwnames")],
     },
     errorValue: "HPy_NULL",
+    methodFlags: "METH_FASTCALL | METH_KEYWORDS",
     doc: "A method taking vectorcall-style arguments, keyword names in `kwnames` (METH_FASTCALL | METH_KEYWORDS).",
   },
   {
@@ -63,6 +65,7 @@ export const signatures: readonly FuncSignature[] = [
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *")], result: "cpy_PyObject *", ignoredParams: [t("_hpy_unused", "cpy_PyObject *")] },
     marshalling: ONE_TO_ONE,
     errorValue: "HPy_NULL",
+    methodFlags: "METH_NOARGS",
     doc: "A method taking no arguments besides `self` (METH_NOARGS).",
   },
   {
@@ -75,6 +78,7 @@ export const signatures: readonly FuncSignature[] = [
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("arg", "cpy_PyObject *")], result: "cpy_PyObject *" },
     marshalling: ONE_TO_ONE,
     errorValue: "HPy_NULL",
+    methodFlags: "METH_O",
     doc: "A method taking exactly one argument besides `self` (METH_O).",
   },
   {

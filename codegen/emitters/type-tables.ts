@@ -3,11 +3,12 @@
  * api/slots.ts:
  *  - hpy/hpytype_shapes.h (public): `HPyType_BuiltinShape_<name>_AsStruct`,
  *    the AsStruct function of each shape, which HPyType_HELPERS pastes;
- *  - hpy/runtime/autogen_ctx_type.h (runtime and hosts): the name and the
- *    built-in base type of each shape, an X-macro over the shapes, and the
- *    CPython type slot of each HPy slot (HPyType_FromSpec).
+ *  - hpy/runtime/autogen_tables.h (runtime and hosts): the name and the
+ *    built-in base type of each shape, an X-macro over the shapes, the
+ *    CPython type slot of each HPy slot (HPyType_FromSpec) and the
+ *    PyMethodDef flags of each method signature (types and modules).
  */
-import { builtinShapes, shapeEnumerator, slots } from "../../api/index.ts";
+import { builtinShapes, shapeEnumerator, signatures, slots } from "../../api/index.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE } from "../paths.ts";
 
@@ -21,9 +22,9 @@ export function emitPublicShapes(): GeneratedFile {
 
 export function emitRuntimeTypeTables(): GeneratedFile {
   const f = new GeneratedFile(
-    `${INCLUDE}/hpy/runtime/autogen_ctx_type.h`,
+    `${INCLUDE}/hpy/runtime/autogen_tables.h`,
     "c",
-    "Builtin shapes and the CPython slot of every HPy slot, for HPyType_FromSpec (needs Python.h).",
+    "Builtin shapes, the CPython slot of every HPy slot and the flags of method signatures (needs Python.h).",
   );
   includeGuard(f, () => {
     f.line("/* X(Name) for every HPyType_BuiltinShape_<Name>. */");
@@ -65,6 +66,16 @@ export function emitRuntimeTypeTables(): GeneratedFile {
         f.line(`    case ${s.name}: return 0;`);
       }
     }
+    f.line("    default: return -1;");
+    f.line("    }");
+    f.line("}");
+    f.blank();
+    f.line("/* The PyMethodDef flags of a method signature, -1 for the others. */");
+    f.line("static inline int");
+    f.line("_HPy_MethodFlags(HPyFunc_Signature sig)");
+    f.line("{");
+    f.line("    switch (sig) {");
+    for (const s of signatures) if (s.methodFlags !== undefined) f.line(`    case ${s.name}: return ${s.methodFlags};`);
     f.line("    default: return -1;");
     f.line("    }");
     f.line("}");

@@ -7,7 +7,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
-#include "hpy/runtime/autogen_ctx_type.h"
+#include "hpy/runtime/autogen_tables.h"
 #include "hpy/runtime/entry_points.h"
 #include "hpy/runtime/utf8_cut.h"
 
@@ -372,18 +372,6 @@ _HPyType_ShapeName(int shape)
 }
 
 static int
-method_flags(HPyFunc_Signature sig)
-{
-    switch (sig) {
-    case HPyFunc_VARARGS:  return METH_FASTCALL;
-    case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
-    case HPyFunc_NOARGS:   return METH_NOARGS;
-    case HPyFunc_O:        return METH_O;
-    default:               return -1;
-    }
-}
-
-static int
 is_vectorcalloffset(const char *name)
 {
     return name[0] == '_' && strcmp(name, "__vectorcalloffset__") == 0;
@@ -688,7 +676,7 @@ scan_spec(Builder *b)
                                  name);
                     return -1;
                 }
-                if (method_flags(def->meth.signature) < 0) {
+                if (_HPy_MethodFlags(def->meth.signature) < 0) {
                     PyErr_Format(PyExc_ValueError, "Unsupported HPyMeth signature (type '%s', "
                                  "method '%s': signature %d)", name, def->meth.name,
                                  (int)def->meth.signature);
@@ -1033,7 +1021,7 @@ build_tables(Builder *b, Tables *t)
                 m->ml_name = def->meth.name;
                 m->ml_meth = FPTR(PyCFunction, ENTRY(b->ctx, def->meth.signature, def->meth.impl,
                                                      def->meth.cpy_trampoline));
-                m->ml_flags = method_flags(def->meth.signature);
+                m->ml_flags = _HPy_MethodFlags(def->meth.signature);
                 m->ml_doc = def->meth.doc;
             }
             else if (def->kind == HPyDef_Kind_Member && !is_vectorcalloffset(def->member.name)) {
