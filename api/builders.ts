@@ -11,7 +11,10 @@ import type {
   Param,
   ResultOwnership,
   Since,
+  WrapperSource,
 } from "./schema.ts";
+import { enums } from "./enums.ts";
+import { structs } from "./structs.ts";
 
 /** A borrowed `HPy` parameter (or one the callee closes, for HPy_Close). */
 export function h(name: string, ownership: HandleArgOwnership = "borrowed"): Param {
@@ -37,7 +40,46 @@ export interface FnOptions {
   readonly wrapperReturns?: "HPy";
   readonly manualWrapper?: boolean;
   readonly legacy?: boolean;
+  /**
+   * The value returned on error. Required for `int` and enum results, where
+   * -1 (an error) and 0 (a "no" of a predicate that cannot fail) are both
+   * common; other types have the default of their kind (see errorValue).
+   */
+  readonly error?: number;
+  /** The debug-mode wrapper is written by hand (hpy/debug/src); default: generated. */
+  readonly debugWrapper?: WrapperSource;
+  /** The trace-mode wrapper is written by hand (hpy/trace/src); default: generated. */
+  readonly traceWrapper?: WrapperSource;
   readonly doc: string;
+}
+
+/** Integer typedefs whose error value is -1 cast to the type, as in the C API. */
+const INTEGER_TYPES: ReadonlySet<string> = new Set([
+  "HPy_ssize_t", "HPy_hash_t", "HPy_UCS4", "size_t", "long", "unsigned long", "long long", "unsigned long long",
+  "int32_t", "uint32_t", "int64_t", "uint64_t",
+]);
+
+/**
+ * The C error value of a function returning `returns`: HPy_NULL, NULL,
+ * -1.0, or -1 cast to an integer type; `int` and enums must say theirs;
+ * one-word opaque structs (builders, trackers, thread states) have none.
+ * Throws for a type it knows nothing about, so that a new type is decided
+ * in the data rather than guessed.
+ */
+function errorValue(name: string, returns: string, error: number | undefined): string | null {
+  const explicit = returns === "int" || enums.some((e) => e.name === returns);
+  if (error !== undefined) {
+    if (!explicit && !INTEGER_TYPES.has(returns)) throw new Error(`${name}: an explicit error value for a ${returns} result`);
+    return returns === "int" || error === 0 ? String(error) : `(${returns})${error}`;
+  }
+  if (explicit) throw new Error(`${name}: returns ${returns}; say its error value (\`error: -1\` or \`error: 0\`)`);
+  if (returns === "void") return null;
+  if (returns === "HPy") return "HPy_NULL";
+  if (returns.endsWith("*")) return "NULL";
+  if (returns === "double") return "-1.0";
+  if (INTEGER_TYPES.has(returns)) return `(${returns})-1`;
+  if (structs.some((s) => s.name === returns && s.size === 8 && s.fields.length === 1)) return null;
+  throw new Error(`${name}: no error value is known for a ${returns} result; add the type to api/builders.ts`);
 }
 
 function defaultResult(returns: string): ResultOwnership {
@@ -63,6 +105,9 @@ export function fn(id: number, returns: string, name: string, params: readonly P
     cpython,
     result: opts.result ?? defaultResult(returns),
     doc: opts.doc,
+    errorValue: errorValue(name, returns, opts.error),
+    debugWrapper: opts.debugWrapper ?? "generated",
+    traceWrapper: opts.traceWrapper ?? "generated",
     ...(opts.wrapperReturns !== undefined ? { wrapperReturns: opts.wrapperReturns } : {}),
     ...(opts.manualWrapper === true ? { manualWrapper: true } : {}),
     ...(opts.legacy === true ? { legacy: true } : {}),

@@ -4,6 +4,7 @@
  * because both carry more than a value.
  */
 import type { EnumDef, EnumValue, Since } from "./schema.ts";
+import { builtinShapes, shapeEnumerator } from "./shapes.ts";
 
 function v(name: string, value: number, since: Since = "0.9.0"): EnumValue {
   return { name, value, since };
@@ -60,17 +61,7 @@ export const hpyTypeSpecParamKind: EnumDef = {
 export const hpyTypeBuiltinShape: EnumDef = {
   name: "HPyType_BuiltinShape",
   doc: "The C layout an HPy type shares with a built-in type it extends.",
-  values: [
-    v("HPyType_BuiltinShape_Legacy", -1),
-    v("HPyType_BuiltinShape_Object", 0),
-    v("HPyType_BuiltinShape_Type", 1),
-    v("HPyType_BuiltinShape_Long", 2),
-    v("HPyType_BuiltinShape_Float", 3),
-    v("HPyType_BuiltinShape_Unicode", 4),
-    v("HPyType_BuiltinShape_Tuple", 5),
-    v("HPyType_BuiltinShape_List", 6),
-    v("HPyType_BuiltinShape_Dict", 7, "master"),
-  ],
+  values: builtinShapes.map((s) => v(shapeEnumerator(s), s.value, s.since)),
 };
 
 export const hpyRichCmpOp: EnumDef = {
@@ -112,7 +103,7 @@ export const typeFlags: EnumDef = {
   name: "HPy_TPFLAGS",
   doc: "Type flags accepted in HPyType_Spec.flags; bit positions equal CPython's Py_TPFLAGS_*.",
   values: [
-    v("HPy_TPFLAGS_DEFAULT", 262656),
+    { ...v("HPy_TPFLAGS_DEFAULT", 262656), composedOf: ["_Py_TPFLAGS_HEAPTYPE", "_Py_TPFLAGS_HAVE_VERSION_TAG"] },
     v("HPy_TPFLAGS_BASETYPE", 1024),
     v("HPy_TPFLAGS_HAVE_VECTORCALL", 2048),
     v("HPy_TPFLAGS_HAVE_GC", 16384),

@@ -7,6 +7,7 @@ export { enums, typeFlags, abi, abiModes, universalModes } from "./enums.ts";
 export { signatures } from "./signatures.ts";
 export { slots } from "./slots.ts";
 export { structs } from "./structs.ts";
+export { builtinShapes, shapeEnumerator, type BuiltinShape } from "./shapes.ts";
 export { ctxName } from "./builders.ts";
 
 import { contextMembers } from "./context.ts";

@@ -84,7 +84,25 @@ export interface FunctionMember {
   readonly manualWrapper?: boolean;
   /** Only available in the hybrid and cpython ABIs (legacy PyObject* interop). */
   readonly legacy?: boolean;
+  /**
+   * The C value the function returns on error, which is also what its
+   * debug-mode wrapper returns when a check stops the call; null when it
+   * returns nothing or has no error value (opaque one-word structs).
+   */
+  readonly errorValue: string | null;
+  /** Whether the debug-mode wrapper (hpy/debug/src) is generated or written by hand. */
+  readonly debugWrapper: WrapperSource;
+  /** Whether the trace-mode wrapper (hpy/trace/src) is generated or written by hand. */
+  readonly traceWrapper: WrapperSource;
 }
+
+/**
+ * Who writes a wrapper of a context function. `generated`: the generator,
+ * which refuses members it cannot wrap safely (handles that are not simply
+ * borrowed, handle-like structs, arrays or out-parameters of handles).
+ * `hand-written`: the mode's sources; only the prototype is generated.
+ */
+export type WrapperSource = "generated" | "hand-written";
 
 export type ContextMember = HandleMember | FunctionMember;
 
@@ -94,6 +112,8 @@ export interface EnumValue {
   readonly value: number;
   readonly since: Since;
   readonly doc?: string;
+  /** For flags: the other flags of the group this one is the union of (its C definition). */
+  readonly composedOf?: readonly string[];
 }
 
 export interface EnumDef {
@@ -119,16 +139,70 @@ export interface FuncSignature {
   readonly implParams: readonly Param[];
   readonly takesContext: boolean;
   /**
-   * How the generated CPython-side trampoline looks. `standard`: one argument
-   * per impl parameter, PyObject* for HPy, with an `_HPyFunc_args_<NAME>`
-   * struct. Other kinds are handled by hand in the headers.
+   * The CPython-side entry point of the signature. `standard`: a function
+   * taking `args` (plus `ignoredParams`, which CPython passes and HPy does not
+   * use) that fills the `_HPyFunc_args_<NAME>` struct (or, with
+   * `sharesArgsOf`, the struct of that signature, field by field in order)
+   * for ctx_CallRealFunctionFromTrampoline. `special`: the universal ABI's
+   * entry point either aborts (the host calls the implementation itself) or
+   * passes its one object parameter as the `args` pointer. `none`: no entry
+   * point.
    */
   readonly trampoline:
-    | { readonly kind: "standard"; readonly args: readonly TrampolineArg[]; readonly result: string | null }
-    | { readonly kind: "special"; readonly why: string }
+    | {
+        readonly kind: "standard";
+        readonly args: readonly TrampolineArg[];
+        readonly result: string | null;
+        readonly ignoredParams?: readonly TrampolineArg[];
+        readonly sharesArgsOf?: string;
+      }
+    | { readonly kind: "special"; readonly why: string; readonly entry: SpecialEntry }
     | { readonly kind: "none" };
+  /**
+   * How the implementation's arguments are made from the trampoline's: the
+   * same rule generates the cpython ABI's trampolines, the host's
+   * ctx_CallRealFunctionFromTrampoline cases and entry points, and the debug
+   * context's call frames.
+   */
+  readonly marshalling: Marshalling;
+  /** What the implementation returns on error (the debug context's frame returns it too); null for void. */
+  readonly errorValue: string | null;
+  /** For the signatures of methods (HPyDef_METH): the PyMethodDef flags (`METH_O`, ...). */
+  readonly methodFlags?: string;
   readonly doc: string;
 }
+
+/** The universal ABI's entry point of a `special` signature. */
+export type SpecialEntry =
+  | { readonly kind: "aborts" }
+  | { readonly kind: "passes-object"; readonly param: TrampolineArg };
+
+/**
+ * How an implementation is called from a trampoline's arguments.
+ *  - one-to-one: argument i becomes parameter i (PyObject* -> HPy by
+ *    identity, int -> HPy_RichCmpOp by a cast);
+ *  - unpacked: each parameter comes from the trampoline arguments as
+ *    `implArgs` says (vectorcall vectors, tuples);
+ *  - hand-written: the conversion needs more than expressions (buffers,
+ *    capsules, traverse, module checks) and is written by hand in each place.
+ */
+export type Marshalling =
+  | { readonly kind: "one-to-one" }
+  | { readonly kind: "unpacked"; readonly implArgs: readonly ImplArgSource[] }
+  | { readonly kind: "hand-written"; readonly why: string };
+
+/** Where one implementation argument comes from (names are trampoline arguments). */
+export type ImplArgSource =
+  /** The argument as is, converted to the parameter's type. */
+  | { readonly kind: "arg"; readonly arg: string }
+  /** A vectorcall vector: the positional arguments, then the values of the keywords named by `kwnames`. */
+  | { readonly kind: "vector"; readonly arg: string; readonly nargsf: string; readonly kwnames: string }
+  /** The positional count of a vectorcall `nargsf` (without PY_VECTORCALL_ARGUMENTS_OFFSET). */
+  | { readonly kind: "vector-nargs"; readonly arg: string }
+  /** The items of a tuple, read in place. */
+  | { readonly kind: "tuple-items"; readonly arg: string }
+  /** The size of a tuple. */
+  | { readonly kind: "tuple-size"; readonly arg: string };
 
 /** A field of an `_HPyFunc_args_*` trampoline struct (before `result`). */
 export interface TrampolineArg {
@@ -146,6 +220,13 @@ export interface SlotDef {
   readonly since: Since;
   /** The CPython type slot (`Py_nb_add`) or module slot it maps to; null when none. */
   readonly cpythonSlot: string | null;
+  /**
+   * How a definition of the slot is installed:
+   *  - cpython-slot: HPyType_FromSpec puts its trampoline into `cpythonSlot`;
+   *  - hpy: HPyType_FromSpec handles it itself (buffers, call, traverse, destroy);
+   *  - module: a module slot (HPyModule_Create), invalid in a type.
+   */
+  readonly filledBy: "cpython-slot" | "hpy" | "module";
   readonly doc: string;
 }
 

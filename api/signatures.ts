@@ -5,7 +5,7 @@
  * `_HPyFunc_args_<NAME>` struct that a CPython-side trampoline fills before
  * calling ctx_CallRealFunctionFromTrampoline.
  */
-import type { FuncSignature, Param, TrampolineArg } from "./schema.ts";
+import type { FuncSignature, ImplArgSource, Marshalling, Param, TrampolineArg } from "./schema.ts";
 
 function a(type: string, name: string): Param {
   return type === "HPy" ? { name, type, ownership: "borrowed" } : { name, type };
@@ -13,6 +13,16 @@ function a(type: string, name: string): Param {
 
 function t(name: string, type: string): TrampolineArg {
   return { name, type };
+}
+
+const ONE_TO_ONE: Marshalling = { kind: "one-to-one" };
+
+function handWritten(why: string): Marshalling {
+  return { kind: "hand-written", why };
+}
+
+function arg(name: string): ImplArgSource {
+  return { kind: "arg", arg: name };
 }
 
 export const signatures: readonly FuncSignature[] = [
@@ -24,6 +34,9 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "self"), a("const HPy *", "args"), a("size_t", "nargs")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("args", "cpy_PyObject *const *"), t("nargs", "HPy_ssize_t")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
+    methodFlags: "METH_FASTCALL",
     doc: "A method taking positional arguments as a C array (METH_FASTCALL).",
   },
   {
@@ -34,6 +47,12 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "self"), a("const HPy *", "args"), a("size_t", "nargs"), a("HPy", "kwnames")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("args", "cpy_PyObject *const *"), t("nargsf", "size_t"), t("kwnames", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: {
+      kind: "unpacked",
+      implArgs: [arg("self"), { kind: "vector", arg: "args", nargsf: "nargsf", kwnames: "kwnames" }, { kind: "vector-nargs", arg: "nargsf" }, arg("kwnames")],
+    },
+    errorValue: "HPy_NULL",
+    methodFlags: "METH_FASTCALL | METH_KEYWORDS",
     doc: "A method taking vectorcall-style arguments, keyword names in `kwnames` (METH_FASTCALL | METH_KEYWORDS).",
   },
   {
@@ -43,7 +62,10 @@ export const signatures: readonly FuncSignature[] = [
     implReturns: "HPy",
     implParams: [a("HPy", "self")],
     takesContext: true,
-    trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *")], result: "cpy_PyObject *", ignoredParams: [t("_hpy_unused", "cpy_PyObject *")] },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
+    methodFlags: "METH_NOARGS",
     doc: "A method taking no arguments besides `self` (METH_NOARGS).",
   },
   {
@@ -54,6 +76,9 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "self"), a("HPy", "arg")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("arg", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
+    methodFlags: "METH_O",
     doc: "A method taking exactly one argument besides `self` (METH_O).",
   },
   {
@@ -63,7 +88,9 @@ export const signatures: readonly FuncSignature[] = [
     implReturns: "void",
     implParams: [a("void *", "arg0")],
     takesContext: false,
-    trampoline: { kind: "special", why: "The host calls the implementation directly from its own deallocator, so the CPython-side trampoline only aborts." },
+    trampoline: { kind: "special", why: "The host calls the implementation directly from its own deallocator, so the CPython-side trampoline only aborts.", entry: { kind: "aborts" } },
+    marshalling: handWritten("The host calls it from the type's deallocator with the object's struct, never through a trampoline."),
+    errorValue: null,
     doc: "Frees the resources held by a dying object's C struct (`HPy_tp_destroy`); gets no context.",
   },
   {
@@ -74,6 +101,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy_buffer *", "arg1"), a("int", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("view", "cpy_Py_buffer *"), t("flags", "int")], result: "int" },
+    marshalling: handWritten("The filled HPy_buffer is converted to the Py_buffer, its handle becoming the view's reference."),
+    errorValue: "-1",
     doc: "Fills an `HPy_buffer` for the object per the request flags; returns 0, or -1 on error (`bf_getbuffer`).",
   },
   {
@@ -84,6 +113,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy_buffer *", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("view", "cpy_Py_buffer *")], result: null },
+    marshalling: handWritten("The Py_buffer is converted to an HPy_buffer first."),
+    errorValue: null,
     doc: "Releases a buffer view filled earlier by a getbuffer function (`bf_releasebuffer`).",
   },
   {
@@ -94,6 +125,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Takes one object and returns a new one, or HPy_NULL on error (e.g. `__neg__`, `__float__`).",
   },
   {
@@ -104,6 +137,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Takes two objects and returns a new one, or HPy_NULL on error (e.g. `__add__`, `__getitem__`).",
   },
   {
@@ -114,6 +149,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Takes three objects and returns a new one, or HPy_NULL on error (e.g. `__pow__`, `__get__`).",
   },
   {
@@ -124,6 +161,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Takes one object and returns an int, -1 on error (e.g. `__bool__`, module exec).",
   },
   {
@@ -134,6 +173,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "HPy_ssize_t" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Returns the length of an object as `HPy_ssize_t`, -1 on error (`__len__`).",
   },
   {
@@ -144,6 +185,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy_ssize_t", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "HPy_ssize_t")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Takes an object and a C index or count and returns a new object, or HPy_NULL on error (`sq_item`).",
   },
   {
@@ -154,6 +197,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy_ssize_t", "arg1"), a("HPy_ssize_t", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "HPy_ssize_t"), t("arg2", "HPy_ssize_t")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Takes an object and two C indices and returns a new object, or HPy_NULL on error (old slice get).",
   },
   {
@@ -164,6 +209,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy_ssize_t", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "HPy_ssize_t"), t("arg2", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Sets or deletes (value HPy_NULL) the item at a C index; returns 0, or -1 on error (`sq_ass_item`).",
   },
   {
@@ -174,6 +221,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy_ssize_t", "arg1"), a("HPy_ssize_t", "arg2"), a("HPy", "arg3")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "HPy_ssize_t"), t("arg2", "HPy_ssize_t"), t("arg3", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Sets or deletes (value HPy_NULL) the range between two C indices; returns 0, or -1 on error.",
   },
   {
@@ -184,6 +233,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Sets or deletes (value HPy_NULL) `obj[key]`; returns 0, or -1 on error (`mp_ass_subscript`).",
   },
   {
@@ -194,6 +245,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("void *", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "void *")], result: null },
+    marshalling: ONE_TO_ONE,
+    errorValue: null,
     doc: "Frees a block of memory given its pointer, returning nothing (`tp_free` style).",
   },
   {
@@ -204,6 +257,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("char *", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "char *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Returns the attribute named by a C string, or HPy_NULL on error (`tp_getattr`).",
   },
   {
@@ -214,6 +269,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Returns the attribute named by a string object, or HPy_NULL on error (`__getattribute__`).",
   },
   {
@@ -224,6 +281,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("char *", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "char *"), t("arg2", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Sets or deletes (value HPy_NULL) the attribute named by a C string; returns 0, or -1 on error.",
   },
   {
@@ -234,6 +293,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Sets or deletes (value HPy_NULL) the attribute named by an object; returns 0, or -1 on error.",
   },
   {
@@ -244,6 +305,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Returns a string form of an object, or HPy_NULL on error (`__repr__`, `__str__`).",
   },
   {
@@ -254,6 +317,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "HPy_hash_t" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Returns the hash of an object as `HPy_hash_t`, -1 on error (`__hash__`).",
   },
   {
@@ -264,6 +329,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("HPy_RichCmpOp", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "HPy_RichCmpOp")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Compares two objects for an `HPy_RichCmpOp`; returns the result or `NotImplemented`, HPy_NULL on error.",
   },
   {
@@ -274,6 +341,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Returns an iterator over an object, or HPy_NULL on error (`__iter__`).",
   },
   {
@@ -284,6 +353,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Returns the next item of an iterator, or HPy_NULL when exhausted or on error (`__next__`).",
   },
   {
@@ -294,6 +365,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "Descriptor read: given the descriptor, instance and type, returns the value or HPy_NULL (`__get__`).",
   },
   {
@@ -304,6 +377,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("HPy", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Descriptor write or delete (value HPy_NULL); returns 0, or -1 on error (`__set__`/`__delete__`).",
   },
   {
@@ -314,6 +389,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "self"), a("const HPy *", "args"), a("HPy_ssize_t", "nargs"), a("HPy", "kw")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("args", "cpy_PyObject *"), t("kw", "cpy_PyObject *")], result: "int" },
+    marshalling: { kind: "unpacked", implArgs: [arg("self"), { kind: "tuple-items", arg: "args" }, { kind: "tuple-size", arg: "args" }, arg("kw")] },
+    errorValue: "-1",
     doc: "Initialises `self` from a C array of positional args and a kwargs dict; returns 0, or -1 (`__init__`).",
   },
   {
@@ -324,6 +401,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "type"), a("const HPy *", "args"), a("HPy_ssize_t", "nargs"), a("HPy", "kw")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("args", "cpy_PyObject *"), t("kw", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    marshalling: { kind: "unpacked", implArgs: [arg("self"), { kind: "tuple-items", arg: "args" }, { kind: "tuple-size", arg: "args" }, arg("kw")] },
+    errorValue: "HPy_NULL",
     doc: "Creates an instance of `type` from a C array of positional args and a kwargs dict; HPy_NULL on error.",
   },
   {
@@ -334,6 +413,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("void *", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "void *")], result: "cpy_PyObject *" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "HPy_NULL",
     doc: "A getset getter: returns the attribute of an object given the closure, or HPy_NULL on error.",
   },
   {
@@ -344,6 +425,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1"), a("void *", "arg2")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *"), t("arg2", "void *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "A getset setter: sets or deletes (value HPy_NULL) the attribute given the closure; returns 0, or -1.",
   },
   {
@@ -354,6 +437,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0"), a("HPy", "arg1")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *"), t("arg1", "cpy_PyObject *")], result: "int" },
+    marshalling: ONE_TO_ONE,
+    errorValue: "-1",
     doc: "Takes two objects and returns 1, 0, or -1 on error (`__contains__`).",
   },
   {
@@ -364,6 +449,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("void *", "object"), a("HPyFunc_visitproc", "visit"), a("void *", "arg")],
     takesContext: false,
     trampoline: { kind: "standard", args: [t("self", "cpy_PyObject *"), t("visit", "cpy_visitproc"), t("arg", "void *")], result: "int" },
+    marshalling: handWritten("Gets the object's struct, and CPython's visitproc is adapted to HPyFunc_visitproc."),
+    errorValue: "-1",
     doc: "Calls `visit` on each HPyField of an object's struct for the GC; gets no context, returns 0 or visit's result.",
   },
   {
@@ -374,6 +461,8 @@ export const signatures: readonly FuncSignature[] = [
     implParams: [a("HPy", "arg0")],
     takesContext: true,
     trampoline: { kind: "standard", args: [t("arg0", "cpy_PyObject *")], result: null },
+    marshalling: ONE_TO_ONE,
+    errorValue: null,
     doc: "Takes an object about to be collected and returns nothing (`HPy_tp_finalize`).",
   },
   {
@@ -383,10 +472,12 @@ export const signatures: readonly FuncSignature[] = [
     implReturns: "void",
     implParams: [a("const char *", "name"), a("void *", "pointer"), a("void *", "context")],
     takesContext: false,
-    trampoline: { kind: "special", why: "The trampoline receives the capsule object itself and the host reads name, pointer and context from it." },
+    trampoline: { kind: "special", why: "The trampoline receives the capsule object itself and the host reads name, pointer and context from it.", entry: { kind: "passes-object", param: t("capsule", "cpy_PyObject *") } },
+    marshalling: handWritten("Name, pointer and context are read from the capsule object."),
+    errorValue: null,
     doc: "Cleans up when a capsule dies, given its name, pointer and context; gets no HPy context.",
   },
-  { name: "HPyFunc_VECTORCALLFUNC", value: 38, implTypedef: null, implReturns: "void", implParams: [], takesContext: false, trampoline: { kind: "none" }, doc: "Marks a vectorcall entry point; it has no implementation typedef or trampoline of its own." },
+  { name: "HPyFunc_VECTORCALLFUNC", value: 38, implTypedef: null, implReturns: "void", implParams: [], takesContext: false, trampoline: { kind: "none" }, marshalling: handWritten("It has no implementation of its own."), errorValue: null, doc: "Marks a vectorcall entry point; it has no implementation typedef or trampoline of its own." },
   {
     name: "HPyFunc_MOD_CREATE",
     value: 39,
@@ -394,7 +485,9 @@ export const signatures: readonly FuncSignature[] = [
     implReturns: "HPy",
     implParams: [a("HPy", "arg0")],
     takesContext: true,
-    trampoline: { kind: "standard", args: [t("spec", "cpy_PyObject *")], result: "cpy_PyObject *" },
+    trampoline: { kind: "standard", args: [t("spec", "cpy_PyObject *")], result: "cpy_PyObject *", ignoredParams: [t("def", "cpy_PyModuleDef *")], sharesArgsOf: "HPyFunc_UNARYFUNC" },
+    marshalling: handWritten("A returned module object is refused with a SystemError."),
+    errorValue: "HPy_NULL",
     doc: "Creates the module object from the module spec, or HPy_NULL on error (`HPy_mod_create`).",
   },
 ];

@@ -1,17 +1,36 @@
 /**
  * HPySlot_Slot: the slots an HPyDef_SLOT can fill. Values below 1000 are the
  * CPython typeslots.h numbers of the Py_* slot of the same suffix; 1000 and
- * above are HPy's own (destroy, module create/exec).
+ * above are HPy's own (destroy, module create/exec). Each slot says how a
+ * definition of it is installed (`filledBy`), which the host's slot table
+ * is generated from.
  */
 import type { SlotDef, Since } from "./schema.ts";
 
-function slot(name: string, value: number, signature: string, cpythonSlot: string | null, doc: string, since: Since = "0.9.0"): SlotDef {
-  return { name, value, signature, since, cpythonSlot, doc };
+function slot(
+  name: string,
+  value: number,
+  signature: string,
+  cpythonSlot: string | null,
+  doc: string,
+  since: Since = "0.9.0",
+  filledBy: SlotDef["filledBy"] = "cpython-slot",
+): SlotDef {
+  return { name, value, signature, since, cpythonSlot, filledBy, doc };
+}
+
+/** A type slot that HPyType_FromSpec installs itself rather than as a CPython slot. */
+function hpySlot(name: string, value: number, signature: string, cpythonSlot: string | null, doc: string): SlotDef {
+  return slot(name, value, signature, cpythonSlot, doc, "0.9.0", "hpy");
+}
+
+function moduleSlot(name: string, value: number, signature: string, cpythonSlot: string, doc: string): SlotDef {
+  return slot(name, value, signature, cpythonSlot, doc, "0.9.0", "module");
 }
 
 export const slots: readonly SlotDef[] = [
-  slot("HPy_bf_getbuffer", 1, "HPyFunc_GETBUFFERPROC", "Py_bf_getbuffer", "Buffer protocol export: fills an `HPy_buffer` describing the object's memory (e.g. for `memoryview(obj)`)."),
-  slot("HPy_bf_releasebuffer", 2, "HPyFunc_RELEASEBUFFERPROC", "Py_bf_releasebuffer", "Buffer protocol release: frees what `HPy_bf_getbuffer` acquired for a view."),
+  hpySlot("HPy_bf_getbuffer", 1, "HPyFunc_GETBUFFERPROC", "Py_bf_getbuffer", "Buffer protocol export: fills an `HPy_buffer` describing the object's memory (e.g. for `memoryview(obj)`)."),
+  hpySlot("HPy_bf_releasebuffer", 2, "HPyFunc_RELEASEBUFFERPROC", "Py_bf_releasebuffer", "Buffer protocol release: frees what `HPy_bf_getbuffer` acquired for a view."),
   slot("HPy_mp_ass_subscript", 3, "HPyFunc_OBJOBJARGPROC", "Py_mp_ass_subscript", "`__setitem__`/`__delitem__`: `obj[key] = value`, or `del obj[key]` when the value is HPy_NULL."),
   slot("HPy_mp_length", 4, "HPyFunc_LENFUNC", "Py_mp_length", "`__len__` (mapping protocol): `len(obj)`."),
   slot("HPy_mp_subscript", 5, "HPyFunc_BINARYFUNC", "Py_mp_subscript", "`__getitem__` (mapping protocol): `obj[key]`."),
@@ -56,7 +75,7 @@ export const slots: readonly SlotDef[] = [
   slot("HPy_sq_item", 44, "HPyFunc_SSIZEARGFUNC", "Py_sq_item", "`__getitem__` with a C integer index (sequence protocol): `obj[i]`."),
   slot("HPy_sq_length", 45, "HPyFunc_LENFUNC", "Py_sq_length", "`__len__` (sequence protocol): `len(obj)`."),
   slot("HPy_sq_repeat", 46, "HPyFunc_SSIZEARGFUNC", "Py_sq_repeat", "Sequence repetition: `a * n` with a C integer count."),
-  slot("HPy_tp_call", 50, "HPyFunc_KEYWORDS", "Py_tp_call", "`__call__`: calling an instance, with vectorcall-style arguments."),
+  hpySlot("HPy_tp_call", 50, "HPyFunc_KEYWORDS", "Py_tp_call", "`__call__`: calling an instance, with vectorcall-style arguments."),
   slot("HPy_tp_descr_get", 54, "HPyFunc_TERNARYFUNC", "Py_tp_descr_get", "`__get__`: descriptor read access, called with the instance and its type.", "master"),
   slot("HPy_tp_hash", 59, "HPyFunc_HASHFUNC", "Py_tp_hash", "`__hash__`: `hash(obj)`, returning -1 on error."),
   slot("HPy_tp_init", 60, "HPyFunc_INITPROC", "Py_tp_init", "`__init__`: initialises a freshly created instance, returning 0, or -1 on error."),
@@ -64,11 +83,11 @@ export const slots: readonly SlotDef[] = [
   slot("HPy_tp_repr", 66, "HPyFunc_REPRFUNC", "Py_tp_repr", "`__repr__`: `repr(obj)`."),
   slot("HPy_tp_richcompare", 67, "HPyFunc_RICHCMPFUNC", "Py_tp_richcompare", "`__eq__`, `__lt__` and the other rich comparisons, selected by an `HPy_RichCmpOp`."),
   slot("HPy_tp_str", 70, "HPyFunc_REPRFUNC", "Py_tp_str", "`__str__`: `str(obj)`."),
-  slot("HPy_tp_traverse", 71, "HPyFunc_TRAVERSEPROC", "Py_tp_traverse", "GC support: visits every HPyField of the object's struct so the collector can follow them."),
+  hpySlot("HPy_tp_traverse", 71, "HPyFunc_TRAVERSEPROC", "Py_tp_traverse", "GC support: visits every HPyField of the object's struct so the collector can follow them."),
   slot("HPy_nb_matrix_multiply", 75, "HPyFunc_BINARYFUNC", "Py_nb_matrix_multiply", "`__matmul__`/`__rmatmul__`: binary `@`."),
   slot("HPy_nb_inplace_matrix_multiply", 76, "HPyFunc_BINARYFUNC", "Py_nb_inplace_matrix_multiply", "`__imatmul__`: in-place `@=`."),
   slot("HPy_tp_finalize", 80, "HPyFunc_DESTRUCTOR", "Py_tp_finalize", "Finalizer (PEP 442, like `__del__`): runs once before the object is collected and may call the API."),
-  slot("HPy_tp_destroy", 1000, "HPyFunc_DESTROYFUNC", null, "Frees the C-level resources of an object's struct when it dies; gets no context."),
-  slot("HPy_mod_create", 2000, "HPyFunc_MOD_CREATE", "Py_mod_create", "Creates and returns the module object from its spec, replacing default module creation."),
-  slot("HPy_mod_exec", 2001, "HPyFunc_INQUIRY", "Py_mod_exec", "Runs once when a module is created, to fill it in; several are run in order."),
+  hpySlot("HPy_tp_destroy", 1000, "HPyFunc_DESTROYFUNC", null, "Frees the C-level resources of an object's struct when it dies; gets no context."),
+  moduleSlot("HPy_mod_create", 2000, "HPyFunc_MOD_CREATE", "Py_mod_create", "Creates and returns the module object from its spec, replacing default module creation."),
+  moduleSlot("HPy_mod_exec", 2001, "HPyFunc_INQUIRY", "Py_mod_exec", "Runs once when a module is created, to fill it in; several are run in order."),
 ];

@@ -2,8 +2,12 @@
  * C layouts (LP64) of the structs that cross the universal ABI: handle-like
  * one-word structs, HPy_buffer, module and type specs, HPyDef and its union
  * members. The trampoline argument structs are described with their
- * signatures in signatures.ts. The ABI probe compiles the real headers and
- * checks them against the shared spec; the generator and docs use this table.
+ * signatures in signatures.ts. Uses: test/ts/api.test.ts checks the table
+ * against the shared spec; the generator turns it into compile-time checks
+ * of the real headers that the host includes
+ * (hpy/universal/src/autogen_layout_checks.h), so a header edit that moves
+ * a field fails the build; a host for another data model (wasm32) derives
+ * its layouts from the same fields.
  */
 import type { StructField, StructLayout } from "./schema.ts";
 

@@ -27,3 +27,25 @@ export function wrapperReturnType(m: FunctionMember): string {
 export function cFunctionHead(returns: string, name: string, params: string): string {
   return `${cDecl(returns, name)}(${params})`;
 }
+
+/**
+ * A C comment holding `doc` (one-line docs of api/), wrapped to `width`
+ * columns, placed above a declaration so that editors show it.
+ */
+export function docComment(doc: string, indent = "", width = 100): string[] {
+  if (doc.includes("*/")) throw new Error(`a doc cannot hold "*/": ${doc}`);
+  const words = doc.trim().split(/\s+/);
+  const lines: string[] = [];
+  let cur = "";
+  for (const w of words) {
+    if (cur !== "" && indent.length + 3 + cur.length + 1 + w.length > width) {
+      lines.push(cur);
+      cur = w;
+    } else {
+      cur = cur === "" ? w : `${cur} ${w}`;
+    }
+  }
+  lines.push(cur);
+  if (lines.length === 1) return [`${indent}/* ${lines[0]!} */`];
+  return lines.map((l, i) => `${indent}${i === 0 ? "/* " : " * "}${l}${i === lines.length - 1 ? " */" : ""}`);
+}

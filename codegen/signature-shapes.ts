@@ -1,27 +1,55 @@
 /**
- * Facts about HPyFunc signatures that several emitters need: how a CPython
- * trampoline's arguments turn into the implementation's parameters, and
- * which signatures do not map one-to-one and are handled by hand.
+ * Facts about HPyFunc signatures that several emitters need, all read from
+ * the signature's `marshalling` in api/signatures.ts: which signatures are
+ * marshalled by generated code, and the C expressions that turn a
+ * trampoline's arguments into the implementation's.
  */
-import type { FuncSignature, TrampolineArg } from "../api/index.ts";
+import type { FuncSignature, ImplArgSource, TrampolineArg } from "../api/index.ts";
+
+/** A signature whose implementation call is generated: its trampoline is standard and has a typedef. */
+export type GeneratedCall = FuncSignature & {
+  readonly implTypedef: string;
+  readonly trampoline: Extract<FuncSignature["trampoline"], { kind: "standard" }>;
+};
+
+/** Whether the implementation's arguments are made from the trampoline's by generated code. */
+export function hasGeneratedCall(sig: FuncSignature): sig is GeneratedCall {
+  if (sig.marshalling.kind === "hand-written") return false;
+  if (sig.trampoline.kind !== "standard" || sig.implTypedef === null) {
+    throw new Error(`${sig.name}: marshalling ${sig.marshalling.kind} needs a standard trampoline and an implementation typedef`);
+  }
+  const n = sig.marshalling.kind === "one-to-one" ? sig.trampoline.args.length : sig.marshalling.implArgs.length;
+  if (n !== sig.implParams.length) throw new Error(`${sig.name}: ${n} implementation arguments for ${sig.implParams.length} parameters`);
+  return true;
+}
+
+/** Where each implementation argument comes from (one-to-one spelled out). */
+export function implArgSources(sig: GeneratedCall): readonly ImplArgSource[] {
+  if (sig.marshalling.kind === "unpacked") return sig.marshalling.implArgs;
+  return sig.trampoline.args.map((a) => ({ kind: "arg", arg: a.name }));
+}
 
 /**
- * Signatures whose CPython side differs in shape from the implementation
- * (keywords, init/new, buffers, traverse, destroy, capsules, module create):
- * their trampolines and dispatch cases are written by hand.
+ * The C expressions of the implementation's arguments (without the
+ * context), `access(name)` being the expression of a trampoline argument.
  */
-export const IRREGULAR_SIGNATURES: ReadonlySet<string> = new Set([
-  "HPyFunc_KEYWORDS",
-  "HPyFunc_DESTROYFUNC",
-  "HPyFunc_GETBUFFERPROC",
-  "HPyFunc_RELEASEBUFFERPROC",
-  "HPyFunc_INITPROC",
-  "HPyFunc_NEWFUNC",
-  "HPyFunc_TRAVERSEPROC",
-  "HPyFunc_CAPSULE_DESTRUCTOR",
-  "HPyFunc_VECTORCALLFUNC",
-  "HPyFunc_MOD_CREATE",
-]);
+export function implArgExprs(sig: GeneratedCall, access: (arg: string) => string): string[] {
+  return implArgSources(sig).map((src, i) => {
+    const x = access(src.arg);
+    switch (src.kind) {
+      case "arg":
+        return toImplArg(x, sig.implParams[i]!.type);
+      case "vector":
+        return `(const HPy *)${x}`;
+      case "vector-nargs":
+        return `(size_t)PyVectorcall_NARGS(${x})`;
+      case "tuple-items":
+        return `_HPy_TUPLE_ITEMS(${x})`;
+      case "tuple-size":
+        return `PyTuple_GET_SIZE(${x})`;
+    }
+  });
+}
 
 /** `HPyFunc_BINARYFUNC` -> `BINARYFUNC` (as in `_HPyFunc_args_BINARYFUNC`). */
 export function shortName(sig: FuncSignature): string {

@@ -14,11 +14,16 @@ import { emitDebugCallReal, emitDebugDecl, emitDebugWrappers } from "./emitters/
 import { emitTraceWrappers } from "./emitters/trace.ts";
 import { emitApiReference } from "./emitters/docs.ts";
 import { emitHostEntryPoints } from "./emitters/host-stubs.ts";
+import { emitPublicShapes, emitRuntimeTypeTables } from "./emitters/type-tables.ts";
+import { emitModes, emitPythonAbi } from "./emitters/abi.ts";
+import { emitLayoutChecks } from "./emitters/layouts.ts";
 
 export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitEnums,
   emitSlots,
   emitHPyFunc,
+  emitPublicShapes,
+  emitRuntimeTypeTables,
   emitUniversalContext,
   emitUniversalWrappers,
   emitUniversalTrampolines,
@@ -35,4 +40,7 @@ export const allEmitters: readonly (() => GeneratedFile)[] = [
   emitDebugCallReal,
   emitTraceWrappers,
   emitApiReference,
+  emitModes,
+  emitPythonAbi,
+  emitLayoutChecks,
 ];

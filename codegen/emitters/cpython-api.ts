@@ -6,7 +6,7 @@
  * are written by hand in hpy/cpython/api_inline.h).
  */
 import { ctxName, functionMembers, handleMembers } from "../../api/index.ts";
-import { cArgs, cFunctionHead, cParams, wrapperReturnType } from "../c.ts";
+import { cArgs, cFunctionHead, cParams, docComment, wrapperReturnType } from "../c.ts";
 import { directCallBody } from "../cpython-call.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE } from "../paths.ts";
@@ -17,7 +17,10 @@ export function emitCPythonContext(): GeneratedFile {
     f.line("struct _HPyContext_s {");
     f.line("    const char *name;");
     f.line("    int abi_version;");
-    for (const h of handleMembers) f.line(`    HPy ${h.name};`);
+    for (const h of handleMembers) {
+      f.lines_(docComment(h.doc, "    "));
+      f.line(`    HPy ${h.name};`);
+    }
     f.line("};");
     f.blank();
     f.line("/* Fills the handle constants; called once when the extension is initialised. */");
@@ -41,6 +44,7 @@ export function emitCPythonApi(): GeneratedFile {
   includeGuard(f, () => {
     for (const m of functionMembers) {
       if (m.manualWrapper || m.cpython.kind === "inline") continue;
+      f.lines_(docComment(m.doc));
       f.line(`HPyAPI_FUNC ${cFunctionHead(wrapperReturnType(m), m.name, cParams(m.params))}`);
       f.line("{");
       if (m.cpython.kind === "direct") {

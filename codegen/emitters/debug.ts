@@ -23,59 +23,37 @@
  *    CPython). The other signatures are written by hand in debug_ctx.c.
  */
 import { contextMembers, ctxName, functionMembers, signatures } from "../../api/index.ts";
-import type { FunctionMember, FuncSignature } from "../../api/index.ts";
+import type { FunctionMember } from "../../api/index.ts";
 import { cDecl, cFunctionHead, cParams } from "../c.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { DEBUG_SRC } from "../paths.ts";
-import { IRREGULAR_SIGNATURES, shortName } from "../signature-shapes.ts";
+import { hasGeneratedCall, implArgExprs, implArgSources, shortName, type GeneratedCall } from "../signature-shapes.ts";
 
-/** Types that make a member need a hand-written debug wrapper. */
+/**
+ * Types a generated wrapper cannot check: handle-like structs, arrays and
+ * out-parameters of handles, specs and legacy objects. A member using one
+ * must say `debugWrapper: "hand-written"` in api/context.ts.
+ */
 const HANDLE_LIKE = /HPy(Field|Global|ListBuilder|TupleBuilder|Tracker|ThreadState)|HPy \*|const HPy \*|HPyType_Spec|HPyCallFunction|HPyCapsule_Destructor|cpy_PyObject/;
 
-/** Members with handle semantics beyond "borrow the arguments, own the result", or extra checks. */
-const HAND_WRITTEN = new Set([
-  "HPy_Dup",
-  "HPy_Close",
-  "_HPy_CallRealFunctionFromTrampoline",
-  "HPyUnicode_AsUTF8AndSize",
-  "HPyBytes_AsString",
-  "HPyBytes_AS_STRING",
-  "HPy_TypeCheck",
-  "HPyType_IsSubtype",
-  "HPyType_GetName",
-  "HPyUnicode_Substring",
-  "_HPy_AsStruct_Object",
-  "_HPy_AsStruct_Legacy",
-  "_HPy_AsStruct_Type",
-  "_HPy_AsStruct_Long",
-  "_HPy_AsStruct_Float",
-  "_HPy_AsStruct_Unicode",
-  "_HPy_AsStruct_Tuple",
-  "_HPy_AsStruct_List",
-  "_HPy_AsStruct_Dict",
-  "_HPy_New",
-  "_HPy_Dump",
-]);
-
 export function isDebugHandWritten(m: FunctionMember): boolean {
-  if (HAND_WRITTEN.has(m.name)) return true;
-  if (HANDLE_LIKE.test(m.returns)) return true;
-  return m.params.some((p) => HANDLE_LIKE.test(p.type));
+  return m.debugWrapper === "hand-written";
 }
 
-/** Predicates answer 0 ("no") when they cannot run; everything else returns its error value. */
-const PREDICATE = /_Check$|^HPy_Is$|^HPy_HasAttr|^HPyCapsule_IsValid$/;
+/** Why the generator cannot write the debug wrapper of `m`, or null if it can. */
+export function cannotGenerateDebugWrapper(m: FunctionMember): string | null {
+  if (HANDLE_LIKE.test(m.returns)) return `it returns ${m.returns}`;
+  for (const p of m.params) {
+    if (HANDLE_LIKE.test(p.type)) return `parameter ${p.name} is ${p.type}`;
+    if (p.type === "HPy" && p.ownership !== "borrowed") return `handle argument ${p.name} is not borrowed`;
+  }
+  if (m.returns !== "void" && m.errorValue === null) return `it returns ${m.returns} and has no error value`;
+  return null;
+}
 
 /** What a wrapper returns when a violation stops it from calling the universal context. */
 export function debugErrorValue(m: FunctionMember): string | null {
-  const t = m.returns;
-  if (t === "void") return null;
-  if (t === "HPy") return "HPy_NULL";
-  if (t.endsWith("*")) return "NULL";
-  if (t === "double") return "-1.0";
-  if (t === "HPyType_BuiltinShape") return "(HPyType_BuiltinShape)-2";
-  if (PREDICATE.test(m.name)) return "0";
-  return `(${t})-1`;
+  return m.errorValue;
 }
 
 function debugParams(m: FunctionMember): string {
@@ -116,9 +94,8 @@ function wrapper(m: FunctionMember): string[] {
 
 function fullWrapper(m: FunctionMember, name: string, cold: boolean): string[] {
   const handles = m.params.filter((p) => p.type === "HPy");
-  for (const p of handles) {
-    if (p.ownership !== "borrowed") throw new Error(`${m.name}: handle argument ${p.name} is not borrowed; write its debug wrapper by hand`);
-  }
+  const why = cannotGenerateDebugWrapper(m);
+  if (why !== null) throw new Error(`${m.name}: no debug wrapper can be generated (${why}); write it by hand and say debugWrapper: "hand-written" in api/`);
   const args = ["d_uctx", ...m.params.map((p) => (p.type === "HPy" ? `u_${p.name}` : p.name))];
   const call = `d_uctx->${ctxName(m)}(${args.join(", ")})`;
   const lines = [`static ${cold ? "DEBUG_COLD " : ""}${cFunctionHead(m.returns, name, debugParams(m))}`, "{", `    static const char d_fn[] = "${m.name}";`];
@@ -182,36 +159,47 @@ export function emitDebugWrappers(): GeneratedFile {
 
 
 
-/** The case of one regular signature, or null if it is not regular. */
-function callRealCase(sig: FuncSignature): string[] | null {
-  if (IRREGULAR_SIGNATURES.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) return null;
-  const { args, result } = sig.trampoline;
-  if (args.length !== sig.implParams.length || !sig.takesContext) return null;
-  const lines = [`    case ${sig.name}: {`, `        _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`];
+/**
+ * The case of one signature whose marshalling is generated: handles of
+ * single arguments are opened as argument handles of the frame and closed
+ * after the call; handle arrays likewise up to DEBUG_FRAME_SMALL_ARGS items
+ * (the frame's small arrays), else kept in the frame and closed by
+ * debug_frame_leave.
+ */
+function callRealCase(sig: GeneratedCall): string[] {
+  if (!sig.takesContext) throw new Error(`${sig.name}: a generated debug call frame needs a context`);
+  const s = shortName(sig);
+  const lines = [`    case ${sig.name}: {`, `        _HPyFunc_args_${s} *a = (_HPyFunc_args_${s} *)args;`];
   const callArgs = ["f->ctx"];
-  // handles of single arguments: opened here, closed here after the call;
-  // handle arrays: the same up to DEBUG_FRAME_SMALL_ARGS items (the frame's
-  // small arrays), else kept in the frame and closed by debug_frame_leave
   const singles: string[] = [];
   const arrays: string[] = [];
-  args.forEach((a, i) => {
+  const exprs = implArgExprs(sig, (a) => `a->${a}`);
+  const sources = implArgSources(sig);
+  const openArray = (name: string, items: string, count: string): void => {
+    if (arrays.length > 0) throw new Error(`${sig.name}: more than one handle array`);
+    lines.push(`        HPy_ssize_t d_n_${name} = ${count};`);
+    lines.push(`        const HPy *d_${name} = debug_frame_open_array(f, ${items}, d_n_${name});`);
+    callArgs.push(`d_${name}`);
+    arrays.push(`d_n_${name}`);
+  };
+  sources.forEach((src, i) => {
     const p = sig.implParams[i]!;
-    if (p.type === "HPy") {
-      lines.push(`        DebugHandle *d_${a.name} = debug_frame_open_arg(f, a->${a.name});`);
-      callArgs.push(`debug_as_hpy(d_${a.name})`);
-      singles.push(`d_${a.name}`);
-    } else if (p.type === "const HPy *") {
-      const count = args[i + 1];
-      if (count === undefined) throw new Error(`${sig.name}: handle array ${a.name} without a count`);
-      if (arrays.length > 0) throw new Error(`${sig.name}: more than one handle array`);
-      lines.push(`        HPy_ssize_t d_n_${a.name} = (HPy_ssize_t)a->${count.name};`);
-      lines.push(`        const HPy *d_${a.name} = debug_frame_open_array(f, a->${a.name}, d_n_${a.name});`);
-      callArgs.push(`d_${a.name}`);
-      arrays.push(`d_n_${a.name}`);
-    } else if (p.type === "HPy_RichCmpOp") {
-      callArgs.push(`(HPy_RichCmpOp)a->${a.name}`);
+    if (src.kind === "vector") {
+      const kw = `a->${src.kwnames}`;
+      openArray(src.arg, `a->${src.arg}`, `(HPy_ssize_t)PyVectorcall_NARGS(a->${src.nargsf}) + (${kw} != NULL ? PyTuple_GET_SIZE(${kw}) : 0)`);
+    } else if (src.kind === "tuple-items") {
+      openArray(src.arg, `&PyTuple_GET_ITEM(a->${src.arg}, 0)`, `PyTuple_GET_SIZE(a->${src.arg})`);
+    } else if (src.kind === "arg" && p.type === "HPy") {
+      lines.push(`        DebugHandle *d_${src.arg} = debug_frame_open_arg(f, a->${src.arg});`);
+      callArgs.push(`debug_as_hpy(d_${src.arg})`);
+      singles.push(`d_${src.arg}`);
+    } else if (src.kind === "arg" && p.type === "const HPy *") {
+      // a one-to-one array: its count is the next argument
+      const count = sources[i + 1];
+      if (count?.kind !== "arg") throw new Error(`${sig.name}: handle array ${src.arg} without a count`);
+      openArray(src.arg, `a->${src.arg}`, `(HPy_ssize_t)a->${count.arg}`);
     } else {
-      callArgs.push(`a->${a.name}`);
+      callArgs.push(exprs[i]!);
     }
   });
   const call = `((${sig.implTypedef})(void (*)(void))func)(${callArgs.join(", ")})`;
@@ -219,12 +207,13 @@ function callRealCase(sig: FuncSignature): string[] | null {
     ...singles.map((d) => `        debug_frame_close_arg(f, ${d});`),
     ...arrays.map((n) => `        debug_frame_close_array(f, ${n});`),
   ];
-  if (result === null) {
+  if (sig.trampoline.result === null) {
     lines.push(`        ${call};`, ...closes, "        debug_frame_leave_void(f);");
   } else if (sig.implReturns === "HPy") {
     lines.push(`        HPy r = ${call};`, "        PyObject *res = debug_frame_result(f, r);", ...closes, "        a->result = debug_frame_leave_obj(f, res);");
   } else {
-    lines.push(`        ${cDecl(sig.implReturns, "r")} = ${call};`, ...closes, `        a->result = debug_frame_leave(f) ? (${sig.implReturns})-1 : r;`);
+    if (sig.errorValue === null) throw new Error(`${sig.name}: returns ${sig.implReturns} without an error value`);
+    lines.push(`        ${cDecl(sig.implReturns, "r")} = ${call};`, ...closes, `        a->result = debug_frame_leave(f) ? (${sig.implReturns})${sig.errorValue} : r;`);
   }
   lines.push("        return 1;", "    }");
   return lines;
@@ -234,7 +223,7 @@ export function emitDebugCallReal(): GeneratedFile {
   const f = new GeneratedFile(
     `${DEBUG_SRC}/autogen_debug_call_real.h`,
     "c",
-    "Debug-mode marshalling of ctx_CallRealFunctionFromTrampoline for the regular signatures.",
+    "Debug-mode marshalling of ctx_CallRealFunctionFromTrampoline for the signatures marshalled by generated code.",
   );
   includeGuard(f, () => {
     f.line("/* The name of a signature, for messages. */");
@@ -246,7 +235,8 @@ export function emitDebugCallReal(): GeneratedFile {
     f.line("    }");
     f.line("}");
     f.blank();
-    f.line("/* Runs `func` in the call frame `f` (already entered) if `sig` is regular:");
+    f.line("/* Runs `func` in the call frame `f` (already entered) if the marshalling of");
+    f.line(" * `sig` is generated (api/signatures.ts):");
     f.line(" * the handles of single arguments and of small arrays are opened and closed");
     f.line(" * around the call, those of larger arrays are closed by debug_frame_leave,");
     f.line(" * which also converts the result. Returns 1 if `sig` was handled here, 0 if");
@@ -256,8 +246,7 @@ export function emitDebugCallReal(): GeneratedFile {
     f.line("{");
     f.line("    switch (sig) {");
     for (const sig of signatures) {
-      const c = callRealCase(sig);
-      if (c !== null) f.lines_(c);
+      if (hasGeneratedCall(sig)) f.lines_(callRealCase(sig));
     }
     f.line("    default:");
     f.line("        return 0;");

@@ -40,6 +40,10 @@ export function emitApiReference(): GeneratedFile {
   f.line("`24 + 8*id` of the universal context on 64-bit platforms). Handles passed to a function are");
   f.line("borrowed unless stated otherwise. \"CPython\" names the C-API function the cpython ABI compiles to.");
   f.blank();
+  const nHandles = contextMembers.filter((m) => m.kind === "handle").length;
+  f.line(`The context has ${contextMembers.length} members: ${nHandles} handle constants and ${contextMembers.length - nHandles} functions`);
+  f.line(`(a universal context is ${24 + 8 * contextMembers.length} bytes on 64-bit platforms).`);
+  f.blank();
   f.line("## Constants");
   f.blank();
   f.line("| id | name | CPython object | description |");
@@ -65,6 +69,7 @@ export function emitApiReference(): GeneratedFile {
       `id ${m.id}, \`ctx->${ctxName(m)}\``,
       `CPython: ${cpythonText(m)}`,
       `since ${m.since === "master" ? "after 0.9.0" : "0.9.0"}`,
+      ...(m.errorValue !== null ? [`returns \`${m.errorValue}\` when it cannot run (error, or a check of debug mode)`] : []),
       ...(m.legacy ? ["hybrid and cpython ABIs only"] : []),
     ];
     f.line(`- ${extra.join(" · ")}`);

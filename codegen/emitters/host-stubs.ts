@@ -14,63 +14,32 @@
  * includes this file after defining _HPY_EP_CTX.
  */
 import { signatures, slots } from "../../api/index.ts";
-import type { FuncSignature } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
 import { GeneratedFile } from "../generated-file.ts";
 import { UNIVERSAL_SRC } from "../paths.ts";
-import { cpyParamType, shortName, toImplArg } from "../signature-shapes.ts";
+import { cpyParamType, hasGeneratedCall, implArgExprs, shortName, type GeneratedCall } from "../signature-shapes.ts";
 
 /** Stubs per signature: distinct implementations of one signature beyond
  * this many get the extension's trampolines. A generation-time choice. */
 export const ENTRY_POINT_POOL_SIZE = 256;
 
-/** Signatures that need more than a one-to-one argument mapping. */
-const SPECIAL: ReadonlyMap<string, (args: readonly string[]) => string> = new Map([
-  // METH_FASTCALL | METH_KEYWORDS, and vectorcall (HPy_tp_call): nargsf may carry the offset flag.
-  ["HPyFunc_KEYWORDS", (a: readonly string[]) => `_py2h(${a[0]}), (const HPy *)${a[1]}, (size_t)PyVectorcall_NARGS(${a[2]}), _py2h(${a[3]})`],
-  // tp_init / tp_new: positional arguments unpacked from the tuple in place.
-  ["HPyFunc_INITPROC", (a: readonly string[]) => `_py2h(${a[0]}), (const HPy *)&PyTuple_GET_ITEM(${a[1]}, 0), PyTuple_GET_SIZE(${a[1]}), _py2h(${a[2]})`],
-  ["HPyFunc_NEWFUNC", (a: readonly string[]) => `_py2h(${a[0]}), (const HPy *)&PyTuple_GET_ITEM(${a[1]}, 0), PyTuple_GET_SIZE(${a[1]}), _py2h(${a[2]})`],
-]);
-
 /**
- * Signatures left to the extension's trampolines: the host already calls
- * destroy/traverse implementations directly, buffers and capsules need
- * marshalling, module creation is not a hot path.
+ * The signatures that get a pool of host entry points: those whose
+ * marshalling is generated and that take a context. The others keep the
+ * extension's trampolines: the host already calls destroy and traverse
+ * implementations itself, buffers, capsules and module creation are
+ * marshalled by hand (and are not hot paths).
  */
-const NOT_COVERED = new Set([
-  "HPyFunc_DESTROYFUNC",
-  "HPyFunc_GETBUFFERPROC",
-  "HPyFunc_RELEASEBUFFERPROC",
-  "HPyFunc_TRAVERSEPROC",
-  "HPyFunc_CAPSULE_DESTRUCTOR",
-  "HPyFunc_VECTORCALLFUNC",
-  "HPyFunc_MOD_CREATE",
-]);
-
-
-/** The signatures that get a pool of host entry points. */
-export function entryPointSignatures(): FuncSignature[] {
-  return signatures.filter((sig) => {
-    if (NOT_COVERED.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) return false;
-    if (!sig.takesContext) return false;
-    return SPECIAL.has(sig.name) || sig.trampoline.args.length === sig.implParams.length;
-  });
+export function entryPointSignatures(): GeneratedCall[] {
+  return signatures.filter((sig): sig is GeneratedCall => hasGeneratedCall(sig) && sig.takesContext);
 }
 
-
-
 /** The stub-defining macro of one signature: `_HPY_EP_DEF_<SIG>(i)`. */
-function stubMacro(sig: FuncSignature): string[] {
-  if (sig.trampoline.kind !== "standard" || sig.implTypedef === null) throw new Error(`${sig.name}: not covered`);
-  const { args, result } = sig.trampoline;
+function stubMacro(sig: GeneratedCall): string[] {
+  const { args, result, ignoredParams } = sig.trampoline;
   const short = shortName(sig);
-  const names = args.map((a) => a.name);
-  const params = args.map((a) => cDecl(cpyParamType(a), a.name));
-  // CPython calls METH_NOARGS functions with a second, NULL argument.
-  if (sig.name === "HPyFunc_NOARGS") params.push("cpy_PyObject *_hpy_unused");
-  const special = SPECIAL.get(sig.name);
-  const implArgs = special !== undefined ? special(names) : names.map((n, i) => toImplArg(n, sig.implParams[i]!.type)).join(", ");
+  const params = [...args, ...(ignoredParams ?? [])].map((a) => cDecl(cpyParamType(a), a.name));
+  const implArgs = implArgExprs(sig, (a) => a).join(", ");
   const impl = `_hpy_ep_impls_${short}[i]`;
   const call = `((${sig.implTypedef})(void (*)(void))${impl})(_HPY_EP_CTX, ${implArgs})`;
   const define = (stmt: string): string[] => {
@@ -78,7 +47,7 @@ function stubMacro(sig: FuncSignature): string[] {
       `#define _HPY_EP_DEF_${short}(i)`,
       `    static ${cDecl(result ?? "void", `_hpy_ep_${short}_##i`)}(${params.join(", ")})`,
       "    {",
-      ...(sig.name === "HPyFunc_NOARGS" ? ["        (void)_hpy_unused;"] : []),
+      ...(ignoredParams ?? []).map((p) => `        (void)${p.name};`),
       `        ${stmt}`,
       "    }",
     ];

@@ -3,16 +3,15 @@
  * The trace context wraps the universal one and passes handles through
  * unchanged; each wrapper counts the call and measures its duration around
  * the call into the universal context (trace_enter / trace_exit, in
- * trace_ctx.c). ctx_CallRealFunctionFromTrampoline is hand-written: it must
- * hand the *trace* context to the implementation.
+ * trace_ctx.c). Members with `traceWrapper: "hand-written"` in api/ (the
+ * call of an implementation, which must get the *trace* context) are
+ * written in trace_ctx.c; only their prototypes are emitted.
  */
 import { contextMembers, ctxName, functionMembers } from "../../api/index.ts";
 import type { FunctionMember } from "../../api/index.ts";
 import { cDecl, cFunctionHead, cParams } from "../c.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { TRACE_SRC } from "../paths.ts";
-
-const HAND_WRITTEN = new Set(["_HPy_CallRealFunctionFromTrampoline"]);
 
 function traceParams(m: FunctionMember): string {
   return cParams(m.params).replace(/^HPyContext \*ctx/, "HPyContext *tctx");
@@ -49,13 +48,13 @@ export function emitTraceWrappers(): GeneratedFile {
     f.blank();
     f.line("/* Written by hand in trace_ctx.c. */");
     for (const m of functionMembers) {
-      if (!HAND_WRITTEN.has(m.name)) continue;
+      if (m.traceWrapper !== "hand-written") continue;
       f.line(`#define TRACE_ID_${ctxName(m)} ${m.id}`);
       f.line(`_HPy_HIDDEN ${cFunctionHead(m.returns, `trace_${ctxName(m)}`, traceParams(m))};`);
     }
     f.blank();
     for (const m of functionMembers) {
-      if (HAND_WRITTEN.has(m.name)) continue;
+      if (m.traceWrapper === "hand-written") continue;
       f.lines_(wrapper(m));
       f.blank();
     }

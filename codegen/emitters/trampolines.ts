@@ -3,20 +3,17 @@
  *  - hpy/universal/autogen_trampolines.h: the `_HPyFunc_args_<SIG>` structs
  *    and, per signature, a CPython-signature function that packs its
  *    arguments and calls ctx_CallRealFunctionFromTrampoline (loading.md §8);
- *  - hpy/cpython/autogen_trampolines.h: per signature, a CPython-signature
- *    function that calls the implementation directly (handles are PyObject*).
- * Signatures whose CPython side differs in shape from the implementation
- * (keywords, init/new, buffers, traverse, destroy, capsules, module create)
- * get hand-written cpython-ABI trampolines in hpy/cpython/hpyfunc_trampolines.h.
+ *  - hpy/cpython/autogen_trampolines.h: per signature whose marshalling is
+ *    generated, a CPython-signature function that calls the implementation
+ *    directly (handles are PyObject*). The hand-marshalled ones are in
+ *    hpy/cpython/hpyfunc_trampolines.h.
  */
 import { signatures } from "../../api/index.ts";
 import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
-import { IRREGULAR_SIGNATURES, cpyParamType, shortName, toImplArg } from "../signature-shapes.ts";
+import { cpyParamType, hasGeneratedCall, implArgExprs, shortName } from "../signature-shapes.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE, UNIVERSAL_SRC } from "../paths.ts";
-
-
 
 /** Macro text: lines joined with backslash continuations. */
 function macro(head: string, body: readonly string[]): string[] {
@@ -24,39 +21,38 @@ function macro(head: string, body: readonly string[]): string[] {
   return lines.map((l, i) => (i < lines.length - 1 ? `${l} \\` : l));
 }
 
+/** `(void)p;` for each parameter CPython passes and HPy does not use. */
+function ignored(params: readonly TrampolineArg[] | undefined): string[] {
+  return (params ?? []).map((p) => `(void)${p.name};`);
+}
+
 function universalTrampoline(sig: FuncSignature): string[] {
   const name = sig.name;
   const head = `#define _HPyFunc_TRAMPOLINE_${name}(SYM, IMPL)`;
-  if (sig.trampoline.kind === "none") return [];
-  if (name === "HPyFunc_DESTROYFUNC") {
-    // The host calls destroy functions itself; this entry point must never run.
-    return macro(head, ["    static void SYM(void) { abort(); }"]);
+  const call = (args: string): string => `_HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, _HPy_AS_CFUNCTION(IMPL), ${args});`;
+  const tr = sig.trampoline;
+  if (tr.kind === "none") return [];
+  if (tr.kind === "special") {
+    if (tr.entry.kind === "aborts") return macro(head, ["    static void SYM(void) { abort(); }"]);
+    return macro(head, [`    static void SYM(${cDecl(tr.entry.param.type, tr.entry.param.name)})`, "    {", `        ${call(tr.entry.param.name)}`, "    }"]);
   }
-  if (name === "HPyFunc_CAPSULE_DESTRUCTOR") {
-    return macro(head, [
-      "    static void SYM(cpy_PyObject *capsule)",
-      "    {",
-      `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, _HPy_AS_CFUNCTION(IMPL), capsule);`,
-      "    }",
-    ]);
-  }
-  if (sig.trampoline.kind !== "standard") throw new Error(`no trampoline rule for ${name}`);
-  const { args, result } = sig.trampoline;
-  const structName = name === "HPyFunc_MOD_CREATE" ? "_HPyFunc_args_UNARYFUNC" : `_HPyFunc_args_${shortName(sig)}`;
-  const params = args.map((a) => cDecl(cpyParamType(a), a.name));
-  if (name === "HPyFunc_MOD_CREATE") params.push("cpy_PyModuleDef *def");
+  const { args, result } = tr;
+  const shared = tr.sharesArgsOf === undefined ? undefined : signatures.find((s) => s.name === tr.sharesArgsOf);
+  if (tr.sharesArgsOf !== undefined && shared?.trampoline.kind !== "standard") throw new Error(`${name}: shares the args of ${tr.sharesArgsOf}, which has no args struct`);
+  const fields = shared?.trampoline.kind === "standard" ? shared.trampoline.args : args;
+  if (fields.length !== args.length) throw new Error(`${name}: ${args.length} args for the ${fields.length} fields of ${tr.sharesArgsOf ?? name}`);
+  const structName = `_HPyFunc_args_${shortName(shared ?? sig)}`;
+  const params = [...args, ...(tr.ignoredParams ?? [])].map((a) => cDecl(cpyParamType(a), a.name));
   // Field by field: an aggregate initializer leaving `result` out would
   // trip -Wmissing-field-initializers.
-  // Module-create trampolines fill the UNARYFUNC struct, whose field is arg0.
-  const field = (a: TrampolineArg): string => (name === "HPyFunc_MOD_CREATE" ? "arg0" : a.name);
-  const assign = args.map((a) => `a.${field(a)} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
+  const assign = args.map((a, i) => `a.${fields[i]!.name} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
   const body = [
     `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
     "    {",
-    ...(name === "HPyFunc_MOD_CREATE" ? ["        (void)def;"] : []),
+    ...ignored(tr.ignoredParams).map((l) => `        ${l}`),
     `        ${structName} a;`,
     ...assign.map((l) => `        ${l}`),
-    `        _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, ${name}, _HPy_AS_CFUNCTION(IMPL), &a);`,
+    `        ${call("&a")}`,
     ...(result !== null ? ["        return a.result;"] : []),
     "    }",
   ];
@@ -71,16 +67,22 @@ export function emitUniversalTrampolines(): GeneratedFile {
   );
   includeGuard(f, () => {
     for (const sig of signatures) {
-      if (sig.trampoline.kind !== "standard" || sig.name === "HPyFunc_MOD_CREATE") continue;
+      if (sig.trampoline.kind !== "standard" || sig.trampoline.sharesArgsOf !== undefined) continue;
       f.line("typedef struct {");
       for (const a of sig.trampoline.args) f.line(`    ${cDecl(a.type, a.name)};`);
       if (sig.trampoline.result !== null) f.line(`    ${cDecl(sig.trampoline.result, "result")};`);
       f.line(`} _HPyFunc_args_${shortName(sig)};`);
       f.blank();
     }
-    f.line("/* Same layout as _HPyFunc_args_UNARYFUNC, which module-create trampolines fill. */");
-    f.line("typedef struct {").line("    cpy_PyObject *spec;").line("    cpy_PyObject *result;").line("} _HPyFunc_args_MOD_CREATE;");
-    f.blank();
+    for (const sig of signatures) {
+      if (sig.trampoline.kind !== "standard" || sig.trampoline.sharesArgsOf === undefined) continue;
+      f.line(`/* Same layout as _HPyFunc_args_${sig.trampoline.sharesArgsOf.replace(/^HPyFunc_/, "")}, which its trampolines fill. */`);
+      f.line("typedef struct {");
+      for (const a of sig.trampoline.args) f.line(`    ${cDecl(a.type, a.name)};`);
+      if (sig.trampoline.result !== null) f.line(`    ${cDecl(sig.trampoline.result, "result")};`);
+      f.line(`} _HPyFunc_args_${shortName(sig)};`);
+      f.blank();
+    }
     for (const sig of signatures) {
       const lines = universalTrampoline(sig);
       if (lines.length === 0) continue;
@@ -94,11 +96,10 @@ export function emitUniversalTrampolines(): GeneratedFile {
 
 
 function cpythonTrampoline(sig: FuncSignature): string[] {
-  if (sig.trampoline.kind !== "standard") throw new Error(`no cpython trampoline rule for ${sig.name}`);
-  const { args, result } = sig.trampoline;
-  if (args.length !== sig.implParams.length) throw new Error(`${sig.name}: arity differs; write it by hand`);
-  const params = args.map((a) => cDecl(cpyParamType(a), a.name)).join(", ");
-  const call = `IMPL(${["_HPyGetContext()", ...args.map((a, i) => toImplArg(a.name, sig.implParams[i]!.type))].join(", ")})`;
+  if (!hasGeneratedCall(sig)) throw new Error(`${sig.name}: marshalled by hand`);
+  const { args, result, ignoredParams } = sig.trampoline;
+  const params = [...args, ...(ignoredParams ?? [])].map((a) => cDecl(cpyParamType(a), a.name)).join(", ");
+  const call = `IMPL(${["_HPyGetContext()", ...implArgExprs(sig, (a) => a)].join(", ")})`;
   let stmt: string;
   if (result === null) stmt = `${call};`;
   else if (sig.implReturns === "HPy") stmt = `return _h2py(${call});`;
@@ -106,6 +107,7 @@ function cpythonTrampoline(sig: FuncSignature): string[] {
   return macro(`#define _HPyFunc_TRAMPOLINE_${sig.name}(SYM, IMPL)`, [
     `    static ${cDecl(result ?? "void", "SYM")}(${params})`,
     "    {",
+    ...ignored(ignoredParams).map((l) => `        ${l}`),
     `        ${stmt}`,
     "    }",
   ]);
@@ -119,7 +121,7 @@ export function emitCPythonTrampolines(): GeneratedFile {
   );
   includeGuard(f, () => {
     for (const sig of signatures) {
-      if (IRREGULAR_SIGNATURES.has(sig.name)) continue;
+      if (!hasGeneratedCall(sig)) continue;
       f.lines_(cpythonTrampoline(sig));
       f.blank();
     }
@@ -128,27 +130,26 @@ export function emitCPythonTrampolines(): GeneratedFile {
 }
 
 /**
- * The host side of the same protocol: for every signature whose trampoline
- * arguments map one-to-one onto the implementation's parameters, a `case`
- * that unpacks the args struct, calls the implementation with the context it
- * was given and stores the result (hpy/universal/src/autogen_call_real.h).
- * The file holds case labels only: the host includes it inside the one
- * switch of ctx_CallRealFunctionFromTrampoline, next to the hand-written
- * cases of the other signatures.
+ * The host side of the same protocol: for every signature whose marshalling
+ * is generated, a `case` that unpacks the args struct, calls the
+ * implementation with the context it was given and stores the result
+ * (hpy/universal/src/autogen_call_real.h). The file holds case labels only:
+ * the host includes it inside the one switch of
+ * ctx_CallRealFunctionFromTrampoline, next to the hand-written cases of the
+ * other signatures.
  */
 export function emitHostCallRealFunction(): GeneratedFile {
   const f = new GeneratedFile(
     `${UNIVERSAL_SRC}/autogen_call_real.h`,
     "c",
-    "Cases of ctx_CallRealFunctionFromTrampoline for the regular signatures (included inside its switch).",
+    "Cases of ctx_CallRealFunctionFromTrampoline for the signatures marshalled by generated code (included inside its switch).",
   );
   for (const sig of signatures) {
-    if (IRREGULAR_SIGNATURES.has(sig.name) || sig.trampoline.kind !== "standard" || sig.implTypedef === null) continue;
-    const { args, result } = sig.trampoline;
-    if (args.length !== sig.implParams.length) continue;
+    if (!hasGeneratedCall(sig)) continue;
+    const result = sig.trampoline.result;
     const call = `((${sig.implTypedef})(void (*)(void))func)(${[
       ...(sig.takesContext ? ["ctx"] : []),
-      ...args.map((a, i) => toImplArg(`a->${a.name}`, sig.implParams[i]!.type)),
+      ...implArgExprs(sig, (a) => `a->${a}`),
     ].join(", ")})`;
     f.line(`case ${sig.name}: {`);
     f.line(`    _HPyFunc_args_${shortName(sig)} *a = (_HPyFunc_args_${shortName(sig)} *)args;`);

@@ -6,7 +6,7 @@
  */
 import { contextMembers, ctxName, functionMembers } from "../../api/index.ts";
 import type { FunctionMember } from "../../api/index.ts";
-import { cArgs, cDecl, cFunctionHead, cParams, wrapperReturnType } from "../c.ts";
+import { cArgs, cDecl, cFunctionHead, cParams, docComment, wrapperReturnType } from "../c.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE } from "../paths.ts";
 
@@ -19,7 +19,8 @@ export function emitUniversalContext(): GeneratedFile {
     f.line("    int abi_version; /* HPY_ABI_VERSION of the implementation */");
     for (const m of contextMembers) {
       if (m.kind === "handle") {
-        f.line(`    HPy ${m.name}; /* ${m.id} */`);
+        f.lines_(docComment(`${m.id}: ${m.doc}`, "    "));
+        f.line(`    HPy ${m.name};`);
       } else {
         const params = cParams(m.params);
         f.line(`    ${cDecl(m.returns, `(*${ctxName(m)})`)}(${params}); /* ${m.id} */`);
@@ -48,6 +49,7 @@ export function emitUniversalWrappers(): GeneratedFile {
     for (const m of functionMembers) {
       if (m.manualWrapper) continue;
       if (m.legacy) f.line("#ifdef HPY_ABI_HYBRID");
+      f.lines_(docComment(m.doc));
       f.line(`HPyAPI_FUNC ${cFunctionHead(wrapperReturnType(m), m.name, cParams(m.params))}`);
       f.line("{");
       f.lines_(wrapperBody(m));

@@ -1,8 +1,8 @@
 """ABI version, ABI tag and binary file suffixes of HPy extensions.
 
-The values here must equal the C side: ``HPY_ABI_VERSION``,
-``HPY_ABI_VERSION_MINOR`` and ``HPY_ABI_TAG`` in the headers, and
-``ctx->abi_version`` of the hosts.
+The constants come from the API description (hpy/devel/autogen_abi.py,
+generated like ``HPY_ABI_VERSION``, ``HPY_ABI_VERSION_MINOR`` and
+``HPY_ABI_TAG`` of the headers).
 """
 
 from __future__ import annotations
@@ -10,11 +10,16 @@ from __future__ import annotations
 import sysconfig
 from typing import Optional, Tuple
 
-HPY_ABI_VERSION = 0
-HPY_ABI_VERSION_MINOR = 0
-HPY_ABI_TAG = f"hpy{HPY_ABI_VERSION}"
+from hpy.devel.autogen_abi import HPY_ABI_TAG, HPY_ABI_VERSION, HPY_ABI_VERSION_MINOR, HPY_ABIS
 
-HPY_ABIS = ("cpython", "universal", "hybrid")
+__all__ = [
+    "HPY_ABIS",
+    "HPY_ABI_TAG",
+    "HPY_ABI_VERSION",
+    "HPY_ABI_VERSION_MINOR",
+    "get_hpy_ext_suffix",
+    "parse_ext_suffix",
+]
 
 # How many "-"-separated parts of the SOABI make up the interpreter's ABI tag,
 # by SOABI prefix; checked in order, so "cpython" must precede "cp".

@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import { signatures } from "../../api/index.ts";
 import { ENTRY_POINT_POOL_SIZE, emitHostEntryPoints, entryPointSignatures } from "../../codegen/emitters/host-stubs.ts";
 
 describe("host entry points", () => {
@@ -16,7 +17,9 @@ describe("host entry points", () => {
       assert.ok(names.has(n), `${n} has no pool`);
   });
 
-  test("signatures that need marshalling or are called by the host keep their trampolines", () => {
+  test("exactly the signatures marshalled by generated code (api/signatures.ts) have a pool", () => {
+    const want = signatures.filter((s) => s.marshalling.kind !== "hand-written").map((s) => s.name.replace(/^HPyFunc_/, ""));
+    assert.deepEqual([...names].sort(), want.sort());
     for (const n of ["DESTROYFUNC", "TRAVERSEPROC", "GETBUFFERPROC", "RELEASEBUFFERPROC", "CAPSULE_DESTRUCTOR", "MOD_CREATE"])
       assert.ok(!names.has(n), `${n} should not have a pool`);
   });

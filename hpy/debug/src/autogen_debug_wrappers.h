@@ -1450,7 +1450,7 @@ static int debug_ctx_Err_Occurred(HPyContext *dctx)
     HPyContext *d_uctx = debug_enter(dctx, d_fn);
     if (d_uctx == NULL) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_Err_Occurred(d_uctx);
 }
@@ -1463,7 +1463,7 @@ static DEBUG_COLD int debug_ctx_Err_ExceptionMatches_slow(HPyContext *dctx, HPy 
     if (d_uctx == NULL ||
         debug_unwrap(dctx, exc, d_fn, "exc", &u_exc) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_Err_ExceptionMatches(d_uctx, u_exc);
 }
@@ -1559,7 +1559,7 @@ static DEBUG_COLD int debug_ctx_Err_WarnEx_slow(HPyContext *dctx, HPy category, 
     if (d_uctx == NULL ||
         debug_unwrap(dctx, category, d_fn, "category", &u_category) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_Err_WarnEx(d_uctx, u_category, utf8_message, stack_level);
 }
@@ -1607,7 +1607,7 @@ static DEBUG_COLD int debug_ctx_IsTrue_slow(HPyContext *dctx, HPy h)
     if (d_uctx == NULL ||
         debug_unwrap(dctx, h, d_fn, "h", &u_h) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_IsTrue(d_uctx, u_h);
 }
@@ -1733,7 +1733,7 @@ static DEBUG_COLD int debug_ctx_SetAttr_slow(HPyContext *dctx, HPy obj, HPy name
         debug_unwrap(dctx, name, d_fn, "name", &u_name) < 0 ||
         debug_unwrap(dctx, value, d_fn, "value", &u_value) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_SetAttr(d_uctx, u_obj, u_name, u_value);
 }
@@ -1760,7 +1760,7 @@ static DEBUG_COLD int debug_ctx_SetAttr_s_slow(HPyContext *dctx, HPy obj, const 
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0 ||
         debug_unwrap(dctx, value, d_fn, "value", &u_value) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_SetAttr_s(d_uctx, u_obj, utf8_name, u_value);
 }
@@ -1860,7 +1860,7 @@ static DEBUG_COLD int debug_ctx_Contains_slow(HPyContext *dctx, HPy container, H
         debug_unwrap(dctx, container, d_fn, "container", &u_container) < 0 ||
         debug_unwrap(dctx, key, d_fn, "key", &u_key) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_Contains(d_uctx, u_container, u_key);
 }
@@ -1887,7 +1887,7 @@ static DEBUG_COLD int debug_ctx_SetItem_slow(HPyContext *dctx, HPy obj, HPy key,
         debug_unwrap(dctx, key, d_fn, "key", &u_key) < 0 ||
         debug_unwrap(dctx, value, d_fn, "value", &u_value) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_SetItem(d_uctx, u_obj, u_key, u_value);
 }
@@ -1914,7 +1914,7 @@ static DEBUG_COLD int debug_ctx_SetItem_i_slow(HPyContext *dctx, HPy obj, HPy_ss
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0 ||
         debug_unwrap(dctx, value, d_fn, "value", &u_value) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_SetItem_i(d_uctx, u_obj, idx, u_value);
 }
@@ -1940,7 +1940,7 @@ static DEBUG_COLD int debug_ctx_SetItem_s_slow(HPyContext *dctx, HPy obj, const 
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0 ||
         debug_unwrap(dctx, value, d_fn, "value", &u_value) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_SetItem_s(d_uctx, u_obj, utf8_key, u_value);
 }
@@ -2138,7 +2138,7 @@ static DEBUG_COLD int debug_ctx_RichCompareBool_slow(HPyContext *dctx, HPy v, HP
         debug_unwrap(dctx, v, d_fn, "v", &u_v) < 0 ||
         debug_unwrap(dctx, w, d_fn, "w", &u_w) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_RichCompareBool(d_uctx, u_v, u_w, op);
 }
@@ -2527,7 +2527,7 @@ static DEBUG_COLD int debug_ctx_List_Append_slow(HPyContext *dctx, HPy h_list, H
         debug_unwrap(dctx, h_list, d_fn, "h_list", &u_h_list) < 0 ||
         debug_unwrap(dctx, h_item, d_fn, "h_item", &u_h_item) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_List_Append(d_uctx, u_h_list, u_h_item);
 }
@@ -2647,7 +2647,7 @@ static DEBUG_COLD int debug_ctx_DelItem_slow(HPyContext *dctx, HPy obj, HPy key)
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0 ||
         debug_unwrap(dctx, key, d_fn, "key", &u_key) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_DelItem(d_uctx, u_obj, u_key);
 }
@@ -2672,7 +2672,7 @@ static DEBUG_COLD int debug_ctx_DelItem_i_slow(HPyContext *dctx, HPy obj, HPy_ss
     if (d_uctx == NULL ||
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_DelItem_i(d_uctx, u_obj, idx);
 }
@@ -2696,7 +2696,7 @@ static DEBUG_COLD int debug_ctx_DelItem_s_slow(HPyContext *dctx, HPy obj, const 
     if (d_uctx == NULL ||
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_DelItem_s(d_uctx, u_obj, utf8_key);
 }
@@ -2768,7 +2768,7 @@ static DEBUG_COLD int debug_ctx_Capsule_Set_slow(HPyContext *dctx, HPy capsule, 
     if (d_uctx == NULL ||
         debug_unwrap(dctx, capsule, d_fn, "capsule", &u_capsule) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_Capsule_Set(d_uctx, u_capsule, key, value);
 }
@@ -2953,7 +2953,7 @@ static DEBUG_COLD int debug_ctx_Slice_Unpack_slow(HPyContext *dctx, HPy slice, H
     if (d_uctx == NULL ||
         debug_unwrap(dctx, slice, d_fn, "slice", &u_slice) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_Slice_Unpack(d_uctx, u_slice, start, stop, step);
 }
@@ -2978,7 +2978,7 @@ static DEBUG_COLD int debug_ctx_List_Insert_slow(HPyContext *dctx, HPy h_list, H
         debug_unwrap(dctx, h_list, d_fn, "h_list", &u_h_list) < 0 ||
         debug_unwrap(dctx, h_item, d_fn, "h_item", &u_h_item) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_List_Insert(d_uctx, u_h_list, index, u_h_item);
 }
@@ -3028,7 +3028,7 @@ static DEBUG_COLD int debug_ctx_SetSlice_slow(HPyContext *dctx, HPy obj, HPy_ssi
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0 ||
         debug_unwrap(dctx, value, d_fn, "value", &u_value) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_SetSlice(d_uctx, u_obj, start, end, u_value);
 }
@@ -3053,7 +3053,7 @@ static DEBUG_COLD int debug_ctx_DelSlice_slow(HPyContext *dctx, HPy obj, HPy_ssi
     if (d_uctx == NULL ||
         debug_unwrap(dctx, obj, d_fn, "obj", &u_obj) < 0) {
         debug_not_executed(d_fn);
-        return (int)-1;
+        return -1;
     }
     return d_uctx->ctx_DelSlice(d_uctx, u_obj, start, end);
 }

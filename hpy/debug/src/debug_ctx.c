@@ -421,52 +421,6 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         return;
 
     switch (sig) {
-    case HPyFunc_KEYWORDS: {
-        _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
-        size_t nargs = (size_t)PyVectorcall_NARGS(a->nargsf);
-        Py_ssize_t nkw = a->kwnames != NULL ? PyTuple_GET_SIZE(a->kwnames) : 0;
-        HPy_ssize_t n = (HPy_ssize_t)nargs + nkw;
-        DebugHandle *self = debug_frame_open_arg(f, a->self);
-        const HPy *items = debug_frame_open_array(f, a->args, n);
-        DebugHandle *kwnames = debug_frame_open_arg(f, a->kwnames);
-        HPy r = ((HPyFunc_keywords)(void (*)(void))func)(f->ctx, debug_as_hpy(self), items, nargs,
-                                                         debug_as_hpy(kwnames));
-        PyObject *res = debug_frame_result(f, r);
-        debug_frame_close_arg(f, self);
-        debug_frame_close_array(f, n);
-        debug_frame_close_arg(f, kwnames);
-        a->result = debug_frame_leave_obj(f, res);
-        return;
-    }
-    case HPyFunc_INITPROC: {
-        _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
-        DebugHandle *self = debug_frame_open_arg(f, a->self);
-        Py_ssize_t n = PyTuple_GET_SIZE(a->args);
-        const HPy *items = debug_frame_open_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
-        DebugHandle *kw = debug_frame_open_arg(f, a->kw);
-        int r = ((HPyFunc_initproc)(void (*)(void))func)(f->ctx, debug_as_hpy(self), items, n,
-                                                         debug_as_hpy(kw));
-        debug_frame_close_arg(f, self);
-        debug_frame_close_array(f, n);
-        debug_frame_close_arg(f, kw);
-        a->result = debug_frame_leave(f) ? -1 : r;
-        return;
-    }
-    case HPyFunc_NEWFUNC: {
-        _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
-        DebugHandle *type = debug_frame_open_arg(f, a->self);
-        Py_ssize_t n = PyTuple_GET_SIZE(a->args);
-        const HPy *items = debug_frame_open_array(f, &PyTuple_GET_ITEM(a->args, 0), n);
-        DebugHandle *kw = debug_frame_open_arg(f, a->kw);
-        HPy r = ((HPyFunc_newfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(type), items, n,
-                                                        debug_as_hpy(kw));
-        PyObject *res = debug_frame_result(f, r);
-        debug_frame_close_arg(f, type);
-        debug_frame_close_array(f, n);
-        debug_frame_close_arg(f, kw);
-        a->result = debug_frame_leave_obj(f, res);
-        return;
-    }
     case HPyFunc_GETBUFFERPROC: {
         _HPyFunc_args_GETBUFFERPROC *a = (_HPyFunc_args_GETBUFFERPROC *)args;
         HPy_buffer hbuf;

@@ -5,6 +5,7 @@
 #include "debug_internal.h"
 #include "autogen_debug_decl.h"
 #include "hpy/runtime/ctx_type.h"
+#include "hpy/runtime/autogen_tables.h"
 #include "utf8_cut.h"
 
 #include <string.h>
@@ -538,22 +539,14 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
     return impl(uctx, uh);
 }
 
-#define AS_STRUCT(SUFFIX, SHAPE)                                                         \
-    void *debug_ctx_AsStruct_##SUFFIX(HPyContext *dctx, HPy h)                           \
+#define AS_STRUCT(SHAPE)                                                                 \
+    void *debug_ctx_AsStruct_##SHAPE(HPyContext *dctx, HPy h)                            \
     {                                                                                    \
-        return as_struct(dctx, h, HPyType_BuiltinShape_##SHAPE, "_HPy_AsStruct_" #SUFFIX, \
-                         debug_uctx()->ctx_AsStruct_##SUFFIX);                          \
+        return as_struct(dctx, h, HPyType_BuiltinShape_##SHAPE, "_HPy_AsStruct_" #SHAPE,  \
+                         debug_uctx()->ctx_AsStruct_##SHAPE);                           \
     }
 
-AS_STRUCT(Object, Object)
-AS_STRUCT(Legacy, Legacy)
-AS_STRUCT(Type, Type)
-AS_STRUCT(Long, Long)
-AS_STRUCT(Float, Float)
-AS_STRUCT(Unicode, Unicode)
-AS_STRUCT(Tuple, Tuple)
-AS_STRUCT(List, List)
-AS_STRUCT(Dict, Dict)
+_HPY_FOR_EACH_BUILTIN_SHAPE(AS_STRUCT)
 
 /* ---- builders and trackers ----
  * Each is a DebugAux record. Finished ones wait in a bounded queue (so that

@@ -2906,7 +2906,7 @@ static HPyCFunction _hpy_ep_impls_INITPROC[_HPY_EP_POOL_SIZE];
 #define _HPY_EP_DEF_INITPROC(i) \
     static int _hpy_ep_INITPROC_##i(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
-        return ((HPyFunc_initproc)(void (*)(void))_hpy_ep_impls_INITPROC[i])(_HPY_EP_CTX, _py2h(self), (const HPy *)&PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args), _py2h(kw)); \
+        return ((HPyFunc_initproc)(void (*)(void))_hpy_ep_impls_INITPROC[i])(_HPY_EP_CTX, _py2h(self), _HPy_TUPLE_ITEMS(args), PyTuple_GET_SIZE(args), _py2h(kw)); \
     }
 _HPY_EP_DEF_INITPROC(0) _HPY_EP_DEF_INITPROC(1) _HPY_EP_DEF_INITPROC(2) _HPY_EP_DEF_INITPROC(3) _HPY_EP_DEF_INITPROC(4) _HPY_EP_DEF_INITPROC(5) _HPY_EP_DEF_INITPROC(6) _HPY_EP_DEF_INITPROC(7)
 _HPY_EP_DEF_INITPROC(8) _HPY_EP_DEF_INITPROC(9) _HPY_EP_DEF_INITPROC(10) _HPY_EP_DEF_INITPROC(11) _HPY_EP_DEF_INITPROC(12) _HPY_EP_DEF_INITPROC(13) _HPY_EP_DEF_INITPROC(14) _HPY_EP_DEF_INITPROC(15)
@@ -3013,13 +3013,13 @@ static HPyCFunction _hpy_ep_impls_NEWFUNC[_HPY_EP_POOL_SIZE];
 #define _HPY_EP_DEF_NEWFUNC(i) \
     static cpy_PyObject *_hpy_ep_NEWFUNC_##i(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
-        return ((cpy_PyObject *(*)(HPyContext *, HPy, const HPy *, HPy_ssize_t, HPy))(void (*)(void))_hpy_ep_impls_NEWFUNC[i])(_HPY_EP_CTX, _py2h(self), (const HPy *)&PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args), _py2h(kw)); \
+        return ((cpy_PyObject *(*)(HPyContext *, HPy, const HPy *, HPy_ssize_t, HPy))(void (*)(void))_hpy_ep_impls_NEWFUNC[i])(_HPY_EP_CTX, _py2h(self), _HPy_TUPLE_ITEMS(args), PyTuple_GET_SIZE(args), _py2h(kw)); \
     }
 #else
 #define _HPY_EP_DEF_NEWFUNC(i) \
     static cpy_PyObject *_hpy_ep_NEWFUNC_##i(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
-        return _h2py(((HPyFunc_newfunc)(void (*)(void))_hpy_ep_impls_NEWFUNC[i])(_HPY_EP_CTX, _py2h(self), (const HPy *)&PyTuple_GET_ITEM(args, 0), PyTuple_GET_SIZE(args), _py2h(kw))); \
+        return _h2py(((HPyFunc_newfunc)(void (*)(void))_hpy_ep_impls_NEWFUNC[i])(_HPY_EP_CTX, _py2h(self), _HPy_TUPLE_ITEMS(args), PyTuple_GET_SIZE(args), _py2h(kw))); \
     }
 #endif
 _HPY_EP_DEF_NEWFUNC(0) _HPY_EP_DEF_NEWFUNC(1) _HPY_EP_DEF_NEWFUNC(2) _HPY_EP_DEF_NEWFUNC(3) _HPY_EP_DEF_NEWFUNC(4) _HPY_EP_DEF_NEWFUNC(5) _HPY_EP_DEF_NEWFUNC(6) _HPY_EP_DEF_NEWFUNC(7)

@@ -7,6 +7,7 @@
 #include "hpy_host.h"
 #include "autogen_ctx_impl.h"
 #include "autogen_ctx_init.h"
+#include "autogen_layout_checks.h"
 
 static struct _HPyContext_s universal_ctx;
 
@@ -61,53 +62,15 @@ visit_field(HPyField *field, void *closure)
     return obj == NULL ? 0 : c->visit(obj, c->arg);
 }
 
-/* The positional arguments of tp_init / tp_new as an array of handles: the
- * tuple's own item array on CPython; a copy on the stack in the WebAssembly
- * host, which sees only the stable ABI (the tuple layout is not part of it). */
-#ifdef HPY_WASM_HOST
-static const HPy *
-copy_tuple_items(PyObject *t, HPy *items)
-{
-    Py_ssize_t n = PyTuple_Size(t);
-    for (Py_ssize_t i = 0; i < n; i++)
-        items[i] = _py2h(PyTuple_GetItem(t, i));
-    return items;
-}
-#  define ARGS_ITEMS(t) copy_tuple_items((t), (HPy *)alloca(sizeof(HPy) * (size_t)PyTuple_Size(t) + 1))
-#else
-#  define ARGS_ITEMS(t) ((const HPy *)&PyTuple_GET_ITEM((t), 0))
-#endif
-
 void
 ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
                                    HPyCFunction func, void *args)
 {
     switch (sig) {
-    /* The signatures whose arguments map one-to-one (generated). */
+    /* The signatures whose marshalling is generated (api/signatures.ts). */
 #include "autogen_call_real.h"
 
-    /* The others. */
-    case HPyFunc_KEYWORDS: {
-        _HPyFunc_args_KEYWORDS *a = (_HPyFunc_args_KEYWORDS *)args;
-        HPyFunc_keywords f = (HPyFunc_keywords)(void (*)(void))func;
-        a->result = _h2py(f(ctx, _py2h(a->self), (const HPy *)a->args,
-                            (size_t)PyVectorcall_NARGS(a->nargsf), _py2h(a->kwnames)));
-        return;
-    }
-    case HPyFunc_INITPROC: {
-        _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
-        HPyFunc_initproc f = (HPyFunc_initproc)(void (*)(void))func;
-        a->result = f(ctx, _py2h(a->self), ARGS_ITEMS(a->args), PyTuple_GET_SIZE(a->args),
-                      _py2h(a->kw));
-        return;
-    }
-    case HPyFunc_NEWFUNC: {
-        _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
-        HPyFunc_newfunc f = (HPyFunc_newfunc)(void (*)(void))func;
-        a->result = _h2py(f(ctx, _py2h(a->self), ARGS_ITEMS(a->args), PyTuple_GET_SIZE(a->args),
-                            _py2h(a->kw)));
-        return;
-    }
+    /* The others, marshalled by hand. */
     case HPyFunc_GETBUFFERPROC: {
         _HPyFunc_args_GETBUFFERPROC *a = (_HPyFunc_args_GETBUFFERPROC *)args;
         HPyFunc_getbufferproc f = (HPyFunc_getbufferproc)(void (*)(void))func;

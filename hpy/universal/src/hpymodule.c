@@ -7,14 +7,7 @@
 
 #include <string.h>
 
-enum {
-    MODE_INVALID = -1,
-    MODE_UNIVERSAL = 0,
-    MODE_DEBUG = 1,
-    MODE_TRACE = 2,
-};
-
-static const char *const mode_names[] = { "universal", "debug", "trace" };
+#include "autogen_modes.h"
 
 static HPyContext *
 context_for_mode(int mode)
@@ -68,10 +61,10 @@ load(PyObject *self, PyObject *args, PyObject *kwargs)
     /* -1, the default, means "as `debug` says"; a positive mode wins over
      * `debug` (as upstream), but debug=True with mode=MODE_UNIVERSAL asks
      * for two different things. */
-    if (mode < -1 || mode > MODE_TRACE) {
+    if (mode < -1 || mode >= N_MODES) {
         PyErr_Format(PyExc_ValueError,
-                     "invalid HPy mode: %d (load() argument 'mode' must be MODE_UNIVERSAL (0), "
-                     "MODE_DEBUG (1), MODE_TRACE (2), or -1 to follow 'debug')",
+                     "invalid HPy mode: %d (load() argument 'mode' must be " MODES_BY_CONSTANT
+                     ", or -1 to follow 'debug')",
                      mode);
         return NULL;
     }
@@ -118,7 +111,7 @@ mode_from_env(const char *modname, PyObject *env)
     if (*text == '\0')
         mode = MODE_UNIVERSAL;
     else if (strchr(text, ':') == NULL) {
-        for (int m = 0; m < 3; m++)
+        for (int m = 0; m < N_MODES; m++)
             if (PyOS_stricmp(text, mode_names[m]) == 0)
                 mode = m;
     }
@@ -132,7 +125,7 @@ mode_from_env(const char *modname, PyObject *env)
             if (colon != NULL && colon < entry + entry_len &&
                 (size_t)(colon - entry) == namelen && strncmp(entry, modname, namelen) == 0) {
                 size_t word_len = entry_len - namelen - 1;
-                for (int m = 0; m < 3; m++)
+                for (int m = 0; m < N_MODES; m++)
                     if (strlen(mode_names[m]) == word_len &&
                         PyOS_strnicmp(colon + 1, mode_names[m], (Py_ssize_t)word_len) == 0)
                         mode = m;
@@ -144,8 +137,8 @@ mode_from_env(const char *modname, PyObject *env)
     if (mode == MODE_INVALID) {
         char shown[_HPy_UTF8_CUT_SIZE(50)];
         PyErr_Format(PyExc_ValueError,
-                     "invalid HPy mode: %s (module '%s'; expected universal, debug or "
-                     "trace, or name:mode,name:mode listing the module)",
+                     "invalid HPy mode: %s (module '%s'; expected " MODES_BY_NAME
+                     ", or name:mode,name:mode listing the module)",
                      _HPy_Utf8Cut(shown, text, 50), modname);
     }
     Py_DECREF(value);
@@ -281,9 +274,7 @@ static PyMethodDef methods[] = {
 static int
 exec_module(PyObject *m)
 {
-    if (PyModule_AddIntConstant(m, "MODE_UNIVERSAL", MODE_UNIVERSAL) < 0 ||
-        PyModule_AddIntConstant(m, "MODE_DEBUG", MODE_DEBUG) < 0 ||
-        PyModule_AddIntConstant(m, "MODE_TRACE", MODE_TRACE) < 0)
+    if (add_mode_constants(m) < 0)
         return -1;
     return hpy_host_add_submodules(m);
 }

@@ -23,4 +23,12 @@ static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
     *result = 1;
     return 1;
 }
+/* The items of a tuple, copied into `items` (see _HPy_TUPLE_ITEMS). */
+static inline const HPy *_HPyWasm_TupleItems(PyObject *t, HPy *items)
+{
+    Py_ssize_t n = PyTuple_Size(t);
+    for (Py_ssize_t i = 0; i < n; i++)
+        items[i] = _py2h(PyTuple_GetItem(t, i));
+    return items;
+}
 #endif

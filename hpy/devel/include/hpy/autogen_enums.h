@@ -87,44 +87,97 @@ typedef enum {
 
 /* The C shape of a function handed to HPy. */
 typedef enum {
+    /* A method taking positional arguments as a C array (METH_FASTCALL). */
     HPyFunc_VARARGS = 1,
+    /* A method taking vectorcall-style arguments, keyword names in `kwnames` (METH_FASTCALL |
+     * METH_KEYWORDS). */
     HPyFunc_KEYWORDS = 2,
+    /* A method taking no arguments besides `self` (METH_NOARGS). */
     HPyFunc_NOARGS = 3,
+    /* A method taking exactly one argument besides `self` (METH_O). */
     HPyFunc_O = 4,
+    /* Frees the resources held by a dying object's C struct (`HPy_tp_destroy`); gets no context. */
     HPyFunc_DESTROYFUNC = 5,
+    /* Fills an `HPy_buffer` for the object per the request flags; returns 0, or -1 on error
+     * (`bf_getbuffer`). */
     HPyFunc_GETBUFFERPROC = 6,
+    /* Releases a buffer view filled earlier by a getbuffer function (`bf_releasebuffer`). */
     HPyFunc_RELEASEBUFFERPROC = 7,
+    /* Takes one object and returns a new one, or HPy_NULL on error (e.g. `__neg__`, `__float__`). */
     HPyFunc_UNARYFUNC = 8,
+    /* Takes two objects and returns a new one, or HPy_NULL on error (e.g. `__add__`,
+     * `__getitem__`). */
     HPyFunc_BINARYFUNC = 9,
+    /* Takes three objects and returns a new one, or HPy_NULL on error (e.g. `__pow__`, `__get__`). */
     HPyFunc_TERNARYFUNC = 10,
+    /* Takes one object and returns an int, -1 on error (e.g. `__bool__`, module exec). */
     HPyFunc_INQUIRY = 11,
+    /* Returns the length of an object as `HPy_ssize_t`, -1 on error (`__len__`). */
     HPyFunc_LENFUNC = 12,
+    /* Takes an object and a C index or count and returns a new object, or HPy_NULL on error
+     * (`sq_item`). */
     HPyFunc_SSIZEARGFUNC = 13,
+    /* Takes an object and two C indices and returns a new object, or HPy_NULL on error (old slice
+     * get). */
     HPyFunc_SSIZESSIZEARGFUNC = 14,
+    /* Sets or deletes (value HPy_NULL) the item at a C index; returns 0, or -1 on error
+     * (`sq_ass_item`). */
     HPyFunc_SSIZEOBJARGPROC = 15,
+    /* Sets or deletes (value HPy_NULL) the range between two C indices; returns 0, or -1 on error. */
     HPyFunc_SSIZESSIZEOBJARGPROC = 16,
+    /* Sets or deletes (value HPy_NULL) `obj[key]`; returns 0, or -1 on error (`mp_ass_subscript`). */
     HPyFunc_OBJOBJARGPROC = 17,
+    /* Frees a block of memory given its pointer, returning nothing (`tp_free` style). */
     HPyFunc_FREEFUNC = 18,
+    /* Returns the attribute named by a C string, or HPy_NULL on error (`tp_getattr`). */
     HPyFunc_GETATTRFUNC = 19,
+    /* Returns the attribute named by a string object, or HPy_NULL on error (`__getattribute__`). */
     HPyFunc_GETATTROFUNC = 20,
+    /* Sets or deletes (value HPy_NULL) the attribute named by a C string; returns 0, or -1 on
+     * error. */
     HPyFunc_SETATTRFUNC = 21,
+    /* Sets or deletes (value HPy_NULL) the attribute named by an object; returns 0, or -1 on error. */
     HPyFunc_SETATTROFUNC = 22,
+    /* Returns a string form of an object, or HPy_NULL on error (`__repr__`, `__str__`). */
     HPyFunc_REPRFUNC = 23,
+    /* Returns the hash of an object as `HPy_hash_t`, -1 on error (`__hash__`). */
     HPyFunc_HASHFUNC = 24,
+    /* Compares two objects for an `HPy_RichCmpOp`; returns the result or `NotImplemented`, HPy_NULL
+     * on error. */
     HPyFunc_RICHCMPFUNC = 25,
+    /* Returns an iterator over an object, or HPy_NULL on error (`__iter__`). */
     HPyFunc_GETITERFUNC = 26,
+    /* Returns the next item of an iterator, or HPy_NULL when exhausted or on error (`__next__`). */
     HPyFunc_ITERNEXTFUNC = 27,
+    /* Descriptor read: given the descriptor, instance and type, returns the value or HPy_NULL
+     * (`__get__`). */
     HPyFunc_DESCRGETFUNC = 28,
+    /* Descriptor write or delete (value HPy_NULL); returns 0, or -1 on error
+     * (`__set__`/`__delete__`). */
     HPyFunc_DESCRSETFUNC = 29,
+    /* Initialises `self` from a C array of positional args and a kwargs dict; returns 0, or -1
+     * (`__init__`). */
     HPyFunc_INITPROC = 30,
+    /* Creates an instance of `type` from a C array of positional args and a kwargs dict; HPy_NULL
+     * on error. */
     HPyFunc_NEWFUNC = 31,
+    /* A getset getter: returns the attribute of an object given the closure, or HPy_NULL on error. */
     HPyFunc_GETTER = 32,
+    /* A getset setter: sets or deletes (value HPy_NULL) the attribute given the closure; returns 0,
+     * or -1. */
     HPyFunc_SETTER = 33,
+    /* Takes two objects and returns 1, 0, or -1 on error (`__contains__`). */
     HPyFunc_OBJOBJPROC = 34,
+    /* Calls `visit` on each HPyField of an object's struct for the GC; gets no context, returns 0
+     * or visit's result. */
     HPyFunc_TRAVERSEPROC = 35,
+    /* Takes an object about to be collected and returns nothing (`HPy_tp_finalize`). */
     HPyFunc_DESTRUCTOR = 36,
+    /* Cleans up when a capsule dies, given its name, pointer and context; gets no HPy context. */
     HPyFunc_CAPSULE_DESTRUCTOR = 37,
+    /* Marks a vectorcall entry point; it has no implementation typedef or trampoline of its own. */
     HPyFunc_VECTORCALLFUNC = 38,
+    /* Creates the module object from the module spec, or HPy_NULL on error (`HPy_mod_create`). */
     HPyFunc_MOD_CREATE = 39,
 } HPyFunc_Signature;
 

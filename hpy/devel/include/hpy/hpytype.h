@@ -53,14 +53,6 @@ typedef struct {
  * SHAPE may also be a macro naming one). */
 #define _HPyType_AsStructFor(SHAPE_VALUE) _HPyType_AsStructFor_X(SHAPE_VALUE)
 #define _HPyType_AsStructFor_X(SHAPE_VALUE) SHAPE_VALUE##_AsStruct
-#define HPyType_BuiltinShape_Legacy_AsStruct _HPy_AsStruct_Legacy
-#define HPyType_BuiltinShape_Object_AsStruct _HPy_AsStruct_Object
-#define HPyType_BuiltinShape_Type_AsStruct _HPy_AsStruct_Type
-#define HPyType_BuiltinShape_Long_AsStruct _HPy_AsStruct_Long
-#define HPyType_BuiltinShape_Float_AsStruct _HPy_AsStruct_Float
-#define HPyType_BuiltinShape_Unicode_AsStruct _HPy_AsStruct_Unicode
-#define HPyType_BuiltinShape_Tuple_AsStruct _HPy_AsStruct_Tuple
-#define HPyType_BuiltinShape_List_AsStruct _HPy_AsStruct_List
-#define HPyType_BuiltinShape_Dict_AsStruct _HPy_AsStruct_Dict
+#include "hpy/autogen_hpytype.h"
 
 #endif /* HPY_HPYTYPE_H */

@@ -6,17 +6,7 @@
 #ifdef HPY_HOST
 #    include "entry_points.h" /* hpy/universal/src: the host only */
 #endif
-
-static int method_flags(HPyFunc_Signature sig)
-{
-    switch (sig) {
-    case HPyFunc_VARARGS: return METH_FASTCALL;
-    case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
-    case HPyFunc_NOARGS: return METH_NOARGS;
-    case HPyFunc_O: return METH_O;
-    default: return -1;
-    }
-}
+#include "hpy/runtime/autogen_tables.h"
 
 static Py_ssize_t count_defines(HPyDef **defines, HPyDef_Kind kind)
 {
@@ -60,7 +50,7 @@ static int validate(HPyModuleDef *hpydef, const char *name)
     if (hpydef->defines == NULL)
         return 0;
     for (HPyDef **d = hpydef->defines; *d != NULL; d++) {
-        if ((*d)->kind == HPyDef_Kind_Meth && method_flags((*d)->meth.signature) < 0) {
+        if ((*d)->kind == HPyDef_Kind_Meth && _HPy_MethodFlags((*d)->meth.signature) < 0) {
             PyErr_Format(PyExc_ValueError,
                          "Unsupported HPyMeth signature (module '%s', method '%s': "
                          "signature %d)",
@@ -167,7 +157,7 @@ _HPy_HIDDEN PyModuleDef *_HPyModuleDef_AsPyModuleDef(HPyContext *ctx, HPyModuleD
             if ((*d)->kind == HPyDef_Kind_Meth) {
                 methods[im].ml_name = (*d)->meth.name;
                 methods[im].ml_meth = method_entry(ctx, &(*d)->meth);
-                methods[im].ml_flags = method_flags((*d)->meth.signature);
+                methods[im].ml_flags = _HPy_MethodFlags((*d)->meth.signature);
                 methods[im].ml_doc = (*d)->meth.doc;
                 im++;
             }

@@ -7,6 +7,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
+#include "hpy/runtime/autogen_tables.h"
 #ifdef HPY_HOST
 #  include "entry_points.h"   /* hpy/universal/src: the host only */
 #endif
@@ -369,120 +370,7 @@ typedef struct {
 _HPy_HIDDEN const char *
 _HPyType_ShapeName(int shape)
 {
-    switch (shape) {
-    case HPyType_BuiltinShape_Legacy: return "Legacy";
-    case HPyType_BuiltinShape_Object: return "Object";
-    case HPyType_BuiltinShape_Type: return "Type";
-    case HPyType_BuiltinShape_Long: return "Long";
-    case HPyType_BuiltinShape_Float: return "Float";
-    case HPyType_BuiltinShape_Unicode: return "Unicode";
-    case HPyType_BuiltinShape_Tuple: return "Tuple";
-    case HPyType_BuiltinShape_List: return "List";
-    case HPyType_BuiltinShape_Dict: return "Dict";
-    default: return NULL;
-    }
-}
-
-/* The built-in type a shape extends (NULL for Object and Legacy). */
-static PyTypeObject *
-shape_builtin(int shape)
-{
-    switch (shape) {
-    case HPyType_BuiltinShape_Type: return &PyType_Type;
-    case HPyType_BuiltinShape_Long: return &PyLong_Type;
-    case HPyType_BuiltinShape_Float: return &PyFloat_Type;
-    case HPyType_BuiltinShape_Unicode: return &PyUnicode_Type;
-    case HPyType_BuiltinShape_Tuple: return &PyTuple_Type;
-    case HPyType_BuiltinShape_List: return &PyList_Type;
-    case HPyType_BuiltinShape_Dict: return &PyDict_Type;
-    default: return NULL;
-    }
-}
-
-/* The CPython slot an HPy slot fills, 0 for the slots handled specially,
- * -1 for values that are not type slots. */
-#define SLOT_SPECIAL 255
-static const unsigned char cpython_slots[] = {
-        [HPy_mp_ass_subscript] = Py_mp_ass_subscript,
-        [HPy_mp_length] = Py_mp_length,
-        [HPy_mp_subscript] = Py_mp_subscript,
-        [HPy_nb_absolute] = Py_nb_absolute,
-        [HPy_nb_add] = Py_nb_add,
-        [HPy_nb_and] = Py_nb_and,
-        [HPy_nb_bool] = Py_nb_bool,
-        [HPy_nb_divmod] = Py_nb_divmod,
-        [HPy_nb_float] = Py_nb_float,
-        [HPy_nb_floor_divide] = Py_nb_floor_divide,
-        [HPy_nb_index] = Py_nb_index,
-        [HPy_nb_inplace_add] = Py_nb_inplace_add,
-        [HPy_nb_inplace_and] = Py_nb_inplace_and,
-        [HPy_nb_inplace_floor_divide] = Py_nb_inplace_floor_divide,
-        [HPy_nb_inplace_lshift] = Py_nb_inplace_lshift,
-        [HPy_nb_inplace_multiply] = Py_nb_inplace_multiply,
-        [HPy_nb_inplace_or] = Py_nb_inplace_or,
-        [HPy_nb_inplace_power] = Py_nb_inplace_power,
-        [HPy_nb_inplace_remainder] = Py_nb_inplace_remainder,
-        [HPy_nb_inplace_rshift] = Py_nb_inplace_rshift,
-        [HPy_nb_inplace_subtract] = Py_nb_inplace_subtract,
-        [HPy_nb_inplace_true_divide] = Py_nb_inplace_true_divide,
-        [HPy_nb_inplace_xor] = Py_nb_inplace_xor,
-        [HPy_nb_int] = Py_nb_int,
-        [HPy_nb_invert] = Py_nb_invert,
-        [HPy_nb_lshift] = Py_nb_lshift,
-        [HPy_nb_multiply] = Py_nb_multiply,
-        [HPy_nb_negative] = Py_nb_negative,
-        [HPy_nb_or] = Py_nb_or,
-        [HPy_nb_positive] = Py_nb_positive,
-        [HPy_nb_power] = Py_nb_power,
-        [HPy_nb_remainder] = Py_nb_remainder,
-        [HPy_nb_rshift] = Py_nb_rshift,
-        [HPy_nb_subtract] = Py_nb_subtract,
-        [HPy_nb_true_divide] = Py_nb_true_divide,
-        [HPy_nb_xor] = Py_nb_xor,
-        [HPy_nb_matrix_multiply] = Py_nb_matrix_multiply,
-        [HPy_nb_inplace_matrix_multiply] = Py_nb_inplace_matrix_multiply,
-        [HPy_sq_ass_item] = Py_sq_ass_item,
-        [HPy_sq_concat] = Py_sq_concat,
-        [HPy_sq_contains] = Py_sq_contains,
-        [HPy_sq_inplace_concat] = Py_sq_inplace_concat,
-        [HPy_sq_inplace_repeat] = Py_sq_inplace_repeat,
-        [HPy_sq_item] = Py_sq_item,
-        [HPy_sq_length] = Py_sq_length,
-        [HPy_sq_repeat] = Py_sq_repeat,
-        [HPy_tp_descr_get] = Py_tp_descr_get,
-        [HPy_tp_hash] = Py_tp_hash,
-        [HPy_tp_init] = Py_tp_init,
-        [HPy_tp_new] = Py_tp_new,
-        [HPy_tp_repr] = Py_tp_repr,
-        [HPy_tp_richcompare] = Py_tp_richcompare,
-        [HPy_tp_str] = Py_tp_str,
-        [HPy_tp_finalize] = Py_tp_finalize,
-        [HPy_bf_getbuffer] = SLOT_SPECIAL,
-        [HPy_bf_releasebuffer] = SLOT_SPECIAL,
-        [HPy_tp_call] = SLOT_SPECIAL,
-        [HPy_tp_traverse] = SLOT_SPECIAL,
-};
-
-static int
-cpython_slot(HPySlot_Slot s)
-{
-    if ((unsigned)s < sizeof(cpython_slots)) {
-        int cs = cpython_slots[s];
-        return cs == SLOT_SPECIAL ? 0 : cs == 0 ? -1 : cs;
-    }
-    return s == HPy_tp_destroy ? 0 : -1;
-}
-
-static int
-method_flags(HPyFunc_Signature sig)
-{
-    switch (sig) {
-    case HPyFunc_VARARGS:  return METH_FASTCALL;
-    case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
-    case HPyFunc_NOARGS:   return METH_NOARGS;
-    case HPyFunc_O:        return METH_O;
-    default:               return -1;
-    }
+    return _HPy_BuiltinShapeName(shape);
 }
 
 static int
@@ -748,7 +636,7 @@ scan_spec(Builder *b)
             switch (def->kind) {
             case HPyDef_Kind_Slot: {
                 int s = (int)def->slot.slot;
-                int cs = cpython_slot(def->slot.slot);
+                int cs = _HPy_CPythonTypeSlot(def->slot.slot);
                 if (cs < 0) {
                     PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is not a type "
                                  "slot", name, s);
@@ -790,7 +678,7 @@ scan_spec(Builder *b)
                                  name);
                     return -1;
                 }
-                if (method_flags(def->meth.signature) < 0) {
+                if (_HPy_MethodFlags(def->meth.signature) < 0) {
                     PyErr_Format(PyExc_ValueError, "Unsupported HPyMeth signature (type '%s', "
                                  "method '%s': signature %d)", name, def->meth.name,
                                  (int)def->meth.signature);
@@ -996,17 +884,17 @@ compute_layout(Builder *b)
     }
 
     /* A new struct on top of a type that has none (or a legacy one). */
-    if (shape_builtin(shape) != NULL) {
-        if (!PyType_IsSubtype(primary, shape_builtin(shape))) {
+    if (_HPy_BuiltinShapeBase(shape) != NULL) {
+        if (!PyType_IsSubtype(primary, _HPy_BuiltinShapeBase(shape))) {
             PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s, so its base "
                          "must be '%s' or a subclass of it (got '%s')", name, _HPyType_ShapeName(shape),
-                         shape_builtin(shape)->tp_name, primary->tp_name);
+                         _HPy_BuiltinShapeBase(shape)->tp_name, primary->tp_name);
             return -1;
         }
     }
     if (shape == HPyType_BuiltinShape_Long || shape == HPyType_BuiltinShape_Tuple) {
         /* The items are inline: the struct goes after them. */
-        PyTypeObject *builtin = shape_builtin(shape);
+        PyTypeObject *builtin = _HPy_BuiltinShapeBase(shape);
         if (primary->tp_basicsize != builtin->tp_basicsize ||
                 primary->tp_itemsize != builtin->tp_itemsize) {
             PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
@@ -1135,7 +1023,7 @@ build_tables(Builder *b, Tables *t)
                 m->ml_name = def->meth.name;
                 m->ml_meth = FPTR(PyCFunction, ENTRY(b->ctx, def->meth.signature, def->meth.impl,
                                                      def->meth.cpy_trampoline));
-                m->ml_flags = method_flags(def->meth.signature);
+                m->ml_flags = _HPy_MethodFlags(def->meth.signature);
                 m->ml_doc = def->meth.doc;
             }
             else if (def->kind == HPyDef_Kind_Member && !is_vectorcalloffset(def->member.name)) {
@@ -1333,7 +1221,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (bases == NULL) {
         /* The default base: a static built-in type, whose metatype is
          * `type`. */
-        PyTypeObject *def_base = shape_builtin((int)hspec->builtin_shape);
+        PyTypeObject *def_base = _HPy_BuiltinShapeBase((int)hspec->builtin_shape);
         if (def_base == NULL)
             def_base = &PyBaseObject_Type;
         if ((bases = PyTuple_Pack(1, (PyObject *)def_base)) == NULL)
@@ -1385,7 +1273,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
             int cs;
             if ((*dp)->kind != HPyDef_Kind_Slot)
                 continue;
-            cs = cpython_slot((*dp)->slot.slot);
+            cs = _HPy_CPythonTypeSlot((*dp)->slot.slot);
             if (cs > 0) {
                 slots[ns].slot = cs;
                 slots[ns].pfunc = SLOT_ENTRY(ctx, *dp);

@@ -7,89 +7,173 @@
 struct _HPyContext_s {
     const char *name;
     int abi_version;
+    /* The `None` singleton. */
     HPy h_None;
+    /* The `True` singleton. */
     HPy h_True;
+    /* The `False` singleton. */
     HPy h_False;
+    /* The `NotImplemented` singleton, returned by binary operations that do not support an operand. */
     HPy h_NotImplemented;
+    /* The `Ellipsis` singleton (`...`). */
     HPy h_Ellipsis;
+    /* The built-in `BaseException` class, root of all exceptions. */
     HPy h_BaseException;
+    /* The built-in `Exception` exception class. */
     HPy h_Exception;
+    /* The built-in `StopAsyncIteration` exception class. */
     HPy h_StopAsyncIteration;
+    /* The built-in `StopIteration` exception class. */
     HPy h_StopIteration;
+    /* The built-in `GeneratorExit` exception class. */
     HPy h_GeneratorExit;
+    /* The built-in `ArithmeticError` exception class. */
     HPy h_ArithmeticError;
+    /* The built-in `LookupError` exception class. */
     HPy h_LookupError;
+    /* The built-in `AssertionError` exception class. */
     HPy h_AssertionError;
+    /* The built-in `AttributeError` exception class. */
     HPy h_AttributeError;
+    /* The built-in `BufferError` exception class. */
     HPy h_BufferError;
+    /* The built-in `EOFError` exception class. */
     HPy h_EOFError;
+    /* The built-in `FloatingPointError` exception class. */
     HPy h_FloatingPointError;
+    /* The built-in `OSError` exception class. */
     HPy h_OSError;
+    /* The built-in `ImportError` exception class. */
     HPy h_ImportError;
+    /* The built-in `ModuleNotFoundError` exception class. */
     HPy h_ModuleNotFoundError;
+    /* The built-in `IndexError` exception class. */
     HPy h_IndexError;
+    /* The built-in `KeyError` exception class. */
     HPy h_KeyError;
+    /* The built-in `KeyboardInterrupt` exception class. */
     HPy h_KeyboardInterrupt;
+    /* The built-in `MemoryError` exception class. */
     HPy h_MemoryError;
+    /* The built-in `NameError` exception class. */
     HPy h_NameError;
+    /* The built-in `OverflowError` exception class. */
     HPy h_OverflowError;
+    /* The built-in `RuntimeError` exception class. */
     HPy h_RuntimeError;
+    /* The built-in `RecursionError` exception class. */
     HPy h_RecursionError;
+    /* The built-in `NotImplementedError` exception class. */
     HPy h_NotImplementedError;
+    /* The built-in `SyntaxError` exception class. */
     HPy h_SyntaxError;
+    /* The built-in `IndentationError` exception class. */
     HPy h_IndentationError;
+    /* The built-in `TabError` exception class. */
     HPy h_TabError;
+    /* The built-in `ReferenceError` exception class. */
     HPy h_ReferenceError;
+    /* The built-in `SystemError` exception class. */
     HPy h_SystemError;
+    /* The built-in `SystemExit` exception class. */
     HPy h_SystemExit;
+    /* The built-in `TypeError` exception class. */
     HPy h_TypeError;
+    /* The built-in `UnboundLocalError` exception class. */
     HPy h_UnboundLocalError;
+    /* The built-in `UnicodeError` exception class. */
     HPy h_UnicodeError;
+    /* The built-in `UnicodeEncodeError` exception class. */
     HPy h_UnicodeEncodeError;
+    /* The built-in `UnicodeDecodeError` exception class. */
     HPy h_UnicodeDecodeError;
+    /* The built-in `UnicodeTranslateError` exception class. */
     HPy h_UnicodeTranslateError;
+    /* The built-in `ValueError` exception class. */
     HPy h_ValueError;
+    /* The built-in `ZeroDivisionError` exception class. */
     HPy h_ZeroDivisionError;
+    /* The built-in `BlockingIOError` exception class. */
     HPy h_BlockingIOError;
+    /* The built-in `BrokenPipeError` exception class. */
     HPy h_BrokenPipeError;
+    /* The built-in `ChildProcessError` exception class. */
     HPy h_ChildProcessError;
+    /* The built-in `ConnectionError` exception class. */
     HPy h_ConnectionError;
+    /* The built-in `ConnectionAbortedError` exception class. */
     HPy h_ConnectionAbortedError;
+    /* The built-in `ConnectionRefusedError` exception class. */
     HPy h_ConnectionRefusedError;
+    /* The built-in `ConnectionResetError` exception class. */
     HPy h_ConnectionResetError;
+    /* The built-in `FileExistsError` exception class. */
     HPy h_FileExistsError;
+    /* The built-in `FileNotFoundError` exception class. */
     HPy h_FileNotFoundError;
+    /* The built-in `InterruptedError` exception class. */
     HPy h_InterruptedError;
+    /* The built-in `IsADirectoryError` exception class. */
     HPy h_IsADirectoryError;
+    /* The built-in `NotADirectoryError` exception class. */
     HPy h_NotADirectoryError;
+    /* The built-in `PermissionError` exception class. */
     HPy h_PermissionError;
+    /* The built-in `ProcessLookupError` exception class. */
     HPy h_ProcessLookupError;
+    /* The built-in `TimeoutError` exception class. */
     HPy h_TimeoutError;
+    /* The built-in `Warning` class, base of all warning categories. */
     HPy h_Warning;
+    /* The built-in `UserWarning` warning category. */
     HPy h_UserWarning;
+    /* The built-in `DeprecationWarning` warning category. */
     HPy h_DeprecationWarning;
+    /* The built-in `PendingDeprecationWarning` warning category. */
     HPy h_PendingDeprecationWarning;
+    /* The built-in `SyntaxWarning` warning category. */
     HPy h_SyntaxWarning;
+    /* The built-in `RuntimeWarning` warning category. */
     HPy h_RuntimeWarning;
+    /* The built-in `FutureWarning` warning category. */
     HPy h_FutureWarning;
+    /* The built-in `ImportWarning` warning category. */
     HPy h_ImportWarning;
+    /* The built-in `UnicodeWarning` warning category. */
     HPy h_UnicodeWarning;
+    /* The built-in `BytesWarning` warning category. */
     HPy h_BytesWarning;
+    /* The built-in `ResourceWarning` warning category. */
     HPy h_ResourceWarning;
+    /* The built-in `object` type, base of all classes. */
     HPy h_BaseObjectType;
+    /* The built-in `type` type, the default metaclass. */
     HPy h_TypeType;
+    /* The built-in `bool` type. */
     HPy h_BoolType;
+    /* The built-in `int` type. */
     HPy h_LongType;
+    /* The built-in `float` type. */
     HPy h_FloatType;
+    /* The built-in `str` type. */
     HPy h_UnicodeType;
+    /* The built-in `tuple` type. */
     HPy h_TupleType;
+    /* The built-in `list` type. */
     HPy h_ListType;
+    /* The built-in `complex` type. */
     HPy h_ComplexType;
+    /* The built-in `bytes` type. */
     HPy h_BytesType;
+    /* The built-in `memoryview` type. */
     HPy h_MemoryViewType;
+    /* The capsule type (`PyCapsule_Type`), wrapper of opaque C pointers. */
     HPy h_CapsuleType;
+    /* The built-in `slice` type. */
     HPy h_SliceType;
+    /* The `builtins` module dictionary (what `PyEval_GetBuiltins()` returns). */
     HPy h_Builtins;
+    /* The built-in `dict` type. */
     HPy h_DictType;
 };
 

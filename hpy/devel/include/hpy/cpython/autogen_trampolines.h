@@ -10,9 +10,16 @@
         return _h2py(IMPL(_HPyGetContext(), _py2h(self), (const HPy *)args, nargs)); \
     }
 
-#define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self) \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL) \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
     { \
+        return _h2py(IMPL(_HPyGetContext(), _py2h(self), (const HPy *)args, (size_t)PyVectorcall_NARGS(nargsf), _py2h(kwnames))); \
+    }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
+    { \
+        (void)_hpy_unused; \
         return _h2py(IMPL(_HPyGetContext(), _py2h(self))); \
     }
 
@@ -152,6 +159,18 @@
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         return IMPL(_HPyGetContext(), _py2h(arg0), _py2h(arg1), _py2h(arg2)); \
+    }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_INITPROC(SYM, IMPL) \
+    static int SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    { \
+        return IMPL(_HPyGetContext(), _py2h(self), _HPy_TUPLE_ITEMS(args), PyTuple_GET_SIZE(args), _py2h(kw)); \
+    }
+
+#define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL) \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    { \
+        return _h2py(IMPL(_HPyGetContext(), _py2h(self), _HPy_TUPLE_ITEMS(args), PyTuple_GET_SIZE(args), _py2h(kw))); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \

@@ -1,5 +1,6 @@
-/* cpython-ABI trampolines whose CPython side differs in shape from the
- * implementation (the others are generated in autogen_trampolines.h). */
+/* cpython-ABI trampolines of the signatures marshalled by hand (the
+ * `marshalling` of api/signatures.ts); the others are generated in
+ * autogen_trampolines.h. */
 #ifndef HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H
 #define HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H
 
@@ -10,33 +11,6 @@
 _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
 _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
                                   visitproc visit, void *arg);
-
-/* Vectorcall convention: keyword values follow the positional ones. */
-#define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL)                      \
-    static PyObject *SYM(PyObject *self, PyObject *const *args,             \
-                         size_t nargsf, PyObject *kwnames)                  \
-    {                                                                       \
-        return _h2py(IMPL(_HPyGetContext(), _py2h(self), (const HPy *)args, \
-                          (size_t)PyVectorcall_NARGS(nargsf),               \
-                          _py2h(kwnames)));                                 \
-    }
-
-/* tp_init receives a tuple and a dict; the implementation an array. */
-#define _HPyFunc_TRAMPOLINE_HPyFunc_INITPROC(SYM, IMPL)                      \
-    static int SYM(PyObject *self, PyObject *args, PyObject *kw)            \
-    {                                                                       \
-        return IMPL(_HPyGetContext(), _py2h(self),                          \
-                    (const HPy *)&PyTuple_GET_ITEM(args, 0),                \
-                    PyTuple_GET_SIZE(args), _py2h(kw));                     \
-    }
-
-#define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL)                       \
-    static PyObject *SYM(PyObject *type, PyObject *args, PyObject *kw)      \
-    {                                                                       \
-        return _h2py(IMPL(_HPyGetContext(), _py2h(type),                    \
-                          (const HPy *)&PyTuple_GET_ITEM(args, 0),          \
-                          PyTuple_GET_SIZE(args), _py2h(kw)));              \
-    }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETBUFFERPROC(SYM, IMPL)                 \
     static int SYM(PyObject *self, Py_buffer *view, int flags)              \

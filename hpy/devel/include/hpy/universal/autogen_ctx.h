@@ -8,83 +8,161 @@ struct _HPyContext_s {
     const char *name; /* describes the implementation behind this context */
     void *_private; /* owned by the implementation */
     int abi_version; /* HPY_ABI_VERSION of the implementation */
-    HPy h_None; /* 0 */
-    HPy h_True; /* 1 */
-    HPy h_False; /* 2 */
-    HPy h_NotImplemented; /* 3 */
-    HPy h_Ellipsis; /* 4 */
-    HPy h_BaseException; /* 5 */
-    HPy h_Exception; /* 6 */
-    HPy h_StopAsyncIteration; /* 7 */
-    HPy h_StopIteration; /* 8 */
-    HPy h_GeneratorExit; /* 9 */
-    HPy h_ArithmeticError; /* 10 */
-    HPy h_LookupError; /* 11 */
-    HPy h_AssertionError; /* 12 */
-    HPy h_AttributeError; /* 13 */
-    HPy h_BufferError; /* 14 */
-    HPy h_EOFError; /* 15 */
-    HPy h_FloatingPointError; /* 16 */
-    HPy h_OSError; /* 17 */
-    HPy h_ImportError; /* 18 */
-    HPy h_ModuleNotFoundError; /* 19 */
-    HPy h_IndexError; /* 20 */
-    HPy h_KeyError; /* 21 */
-    HPy h_KeyboardInterrupt; /* 22 */
-    HPy h_MemoryError; /* 23 */
-    HPy h_NameError; /* 24 */
-    HPy h_OverflowError; /* 25 */
-    HPy h_RuntimeError; /* 26 */
-    HPy h_RecursionError; /* 27 */
-    HPy h_NotImplementedError; /* 28 */
-    HPy h_SyntaxError; /* 29 */
-    HPy h_IndentationError; /* 30 */
-    HPy h_TabError; /* 31 */
-    HPy h_ReferenceError; /* 32 */
-    HPy h_SystemError; /* 33 */
-    HPy h_SystemExit; /* 34 */
-    HPy h_TypeError; /* 35 */
-    HPy h_UnboundLocalError; /* 36 */
-    HPy h_UnicodeError; /* 37 */
-    HPy h_UnicodeEncodeError; /* 38 */
-    HPy h_UnicodeDecodeError; /* 39 */
-    HPy h_UnicodeTranslateError; /* 40 */
-    HPy h_ValueError; /* 41 */
-    HPy h_ZeroDivisionError; /* 42 */
-    HPy h_BlockingIOError; /* 43 */
-    HPy h_BrokenPipeError; /* 44 */
-    HPy h_ChildProcessError; /* 45 */
-    HPy h_ConnectionError; /* 46 */
-    HPy h_ConnectionAbortedError; /* 47 */
-    HPy h_ConnectionRefusedError; /* 48 */
-    HPy h_ConnectionResetError; /* 49 */
-    HPy h_FileExistsError; /* 50 */
-    HPy h_FileNotFoundError; /* 51 */
-    HPy h_InterruptedError; /* 52 */
-    HPy h_IsADirectoryError; /* 53 */
-    HPy h_NotADirectoryError; /* 54 */
-    HPy h_PermissionError; /* 55 */
-    HPy h_ProcessLookupError; /* 56 */
-    HPy h_TimeoutError; /* 57 */
-    HPy h_Warning; /* 58 */
-    HPy h_UserWarning; /* 59 */
-    HPy h_DeprecationWarning; /* 60 */
-    HPy h_PendingDeprecationWarning; /* 61 */
-    HPy h_SyntaxWarning; /* 62 */
-    HPy h_RuntimeWarning; /* 63 */
-    HPy h_FutureWarning; /* 64 */
-    HPy h_ImportWarning; /* 65 */
-    HPy h_UnicodeWarning; /* 66 */
-    HPy h_BytesWarning; /* 67 */
-    HPy h_ResourceWarning; /* 68 */
-    HPy h_BaseObjectType; /* 69 */
-    HPy h_TypeType; /* 70 */
-    HPy h_BoolType; /* 71 */
-    HPy h_LongType; /* 72 */
-    HPy h_FloatType; /* 73 */
-    HPy h_UnicodeType; /* 74 */
-    HPy h_TupleType; /* 75 */
-    HPy h_ListType; /* 76 */
+    /* 0: The `None` singleton. */
+    HPy h_None;
+    /* 1: The `True` singleton. */
+    HPy h_True;
+    /* 2: The `False` singleton. */
+    HPy h_False;
+    /* 3: The `NotImplemented` singleton, returned by binary operations that do not support an
+     * operand. */
+    HPy h_NotImplemented;
+    /* 4: The `Ellipsis` singleton (`...`). */
+    HPy h_Ellipsis;
+    /* 5: The built-in `BaseException` class, root of all exceptions. */
+    HPy h_BaseException;
+    /* 6: The built-in `Exception` exception class. */
+    HPy h_Exception;
+    /* 7: The built-in `StopAsyncIteration` exception class. */
+    HPy h_StopAsyncIteration;
+    /* 8: The built-in `StopIteration` exception class. */
+    HPy h_StopIteration;
+    /* 9: The built-in `GeneratorExit` exception class. */
+    HPy h_GeneratorExit;
+    /* 10: The built-in `ArithmeticError` exception class. */
+    HPy h_ArithmeticError;
+    /* 11: The built-in `LookupError` exception class. */
+    HPy h_LookupError;
+    /* 12: The built-in `AssertionError` exception class. */
+    HPy h_AssertionError;
+    /* 13: The built-in `AttributeError` exception class. */
+    HPy h_AttributeError;
+    /* 14: The built-in `BufferError` exception class. */
+    HPy h_BufferError;
+    /* 15: The built-in `EOFError` exception class. */
+    HPy h_EOFError;
+    /* 16: The built-in `FloatingPointError` exception class. */
+    HPy h_FloatingPointError;
+    /* 17: The built-in `OSError` exception class. */
+    HPy h_OSError;
+    /* 18: The built-in `ImportError` exception class. */
+    HPy h_ImportError;
+    /* 19: The built-in `ModuleNotFoundError` exception class. */
+    HPy h_ModuleNotFoundError;
+    /* 20: The built-in `IndexError` exception class. */
+    HPy h_IndexError;
+    /* 21: The built-in `KeyError` exception class. */
+    HPy h_KeyError;
+    /* 22: The built-in `KeyboardInterrupt` exception class. */
+    HPy h_KeyboardInterrupt;
+    /* 23: The built-in `MemoryError` exception class. */
+    HPy h_MemoryError;
+    /* 24: The built-in `NameError` exception class. */
+    HPy h_NameError;
+    /* 25: The built-in `OverflowError` exception class. */
+    HPy h_OverflowError;
+    /* 26: The built-in `RuntimeError` exception class. */
+    HPy h_RuntimeError;
+    /* 27: The built-in `RecursionError` exception class. */
+    HPy h_RecursionError;
+    /* 28: The built-in `NotImplementedError` exception class. */
+    HPy h_NotImplementedError;
+    /* 29: The built-in `SyntaxError` exception class. */
+    HPy h_SyntaxError;
+    /* 30: The built-in `IndentationError` exception class. */
+    HPy h_IndentationError;
+    /* 31: The built-in `TabError` exception class. */
+    HPy h_TabError;
+    /* 32: The built-in `ReferenceError` exception class. */
+    HPy h_ReferenceError;
+    /* 33: The built-in `SystemError` exception class. */
+    HPy h_SystemError;
+    /* 34: The built-in `SystemExit` exception class. */
+    HPy h_SystemExit;
+    /* 35: The built-in `TypeError` exception class. */
+    HPy h_TypeError;
+    /* 36: The built-in `UnboundLocalError` exception class. */
+    HPy h_UnboundLocalError;
+    /* 37: The built-in `UnicodeError` exception class. */
+    HPy h_UnicodeError;
+    /* 38: The built-in `UnicodeEncodeError` exception class. */
+    HPy h_UnicodeEncodeError;
+    /* 39: The built-in `UnicodeDecodeError` exception class. */
+    HPy h_UnicodeDecodeError;
+    /* 40: The built-in `UnicodeTranslateError` exception class. */
+    HPy h_UnicodeTranslateError;
+    /* 41: The built-in `ValueError` exception class. */
+    HPy h_ValueError;
+    /* 42: The built-in `ZeroDivisionError` exception class. */
+    HPy h_ZeroDivisionError;
+    /* 43: The built-in `BlockingIOError` exception class. */
+    HPy h_BlockingIOError;
+    /* 44: The built-in `BrokenPipeError` exception class. */
+    HPy h_BrokenPipeError;
+    /* 45: The built-in `ChildProcessError` exception class. */
+    HPy h_ChildProcessError;
+    /* 46: The built-in `ConnectionError` exception class. */
+    HPy h_ConnectionError;
+    /* 47: The built-in `ConnectionAbortedError` exception class. */
+    HPy h_ConnectionAbortedError;
+    /* 48: The built-in `ConnectionRefusedError` exception class. */
+    HPy h_ConnectionRefusedError;
+    /* 49: The built-in `ConnectionResetError` exception class. */
+    HPy h_ConnectionResetError;
+    /* 50: The built-in `FileExistsError` exception class. */
+    HPy h_FileExistsError;
+    /* 51: The built-in `FileNotFoundError` exception class. */
+    HPy h_FileNotFoundError;
+    /* 52: The built-in `InterruptedError` exception class. */
+    HPy h_InterruptedError;
+    /* 53: The built-in `IsADirectoryError` exception class. */
+    HPy h_IsADirectoryError;
+    /* 54: The built-in `NotADirectoryError` exception class. */
+    HPy h_NotADirectoryError;
+    /* 55: The built-in `PermissionError` exception class. */
+    HPy h_PermissionError;
+    /* 56: The built-in `ProcessLookupError` exception class. */
+    HPy h_ProcessLookupError;
+    /* 57: The built-in `TimeoutError` exception class. */
+    HPy h_TimeoutError;
+    /* 58: The built-in `Warning` class, base of all warning categories. */
+    HPy h_Warning;
+    /* 59: The built-in `UserWarning` warning category. */
+    HPy h_UserWarning;
+    /* 60: The built-in `DeprecationWarning` warning category. */
+    HPy h_DeprecationWarning;
+    /* 61: The built-in `PendingDeprecationWarning` warning category. */
+    HPy h_PendingDeprecationWarning;
+    /* 62: The built-in `SyntaxWarning` warning category. */
+    HPy h_SyntaxWarning;
+    /* 63: The built-in `RuntimeWarning` warning category. */
+    HPy h_RuntimeWarning;
+    /* 64: The built-in `FutureWarning` warning category. */
+    HPy h_FutureWarning;
+    /* 65: The built-in `ImportWarning` warning category. */
+    HPy h_ImportWarning;
+    /* 66: The built-in `UnicodeWarning` warning category. */
+    HPy h_UnicodeWarning;
+    /* 67: The built-in `BytesWarning` warning category. */
+    HPy h_BytesWarning;
+    /* 68: The built-in `ResourceWarning` warning category. */
+    HPy h_ResourceWarning;
+    /* 69: The built-in `object` type, base of all classes. */
+    HPy h_BaseObjectType;
+    /* 70: The built-in `type` type, the default metaclass. */
+    HPy h_TypeType;
+    /* 71: The built-in `bool` type. */
+    HPy h_BoolType;
+    /* 72: The built-in `int` type. */
+    HPy h_LongType;
+    /* 73: The built-in `float` type. */
+    HPy h_FloatType;
+    /* 74: The built-in `str` type. */
+    HPy h_UnicodeType;
+    /* 75: The built-in `tuple` type. */
+    HPy h_TupleType;
+    /* 76: The built-in `list` type. */
+    HPy h_ListType;
     HPy (*ctx_Dup)(HPyContext *ctx, HPy h); /* 77 */
     void (*ctx_Close)(HPyContext *ctx, HPy h); /* 78 */
     HPy (*ctx_Long_FromInt32_t)(HPyContext *ctx, int32_t value); /* 79 */
@@ -246,12 +324,18 @@ struct _HPyContext_s {
     int (*ctx_DelItem)(HPyContext *ctx, HPy obj, HPy key); /* 235 */
     int (*ctx_DelItem_i)(HPyContext *ctx, HPy obj, HPy_ssize_t idx); /* 236 */
     int (*ctx_DelItem_s)(HPyContext *ctx, HPy obj, const char *utf8_key); /* 237 */
-    HPy h_ComplexType; /* 238 */
-    HPy h_BytesType; /* 239 */
-    HPy h_MemoryViewType; /* 240 */
-    HPy h_CapsuleType; /* 241 */
-    HPy h_SliceType; /* 242 */
-    HPy h_Builtins; /* 243 */
+    /* 238: The built-in `complex` type. */
+    HPy h_ComplexType;
+    /* 239: The built-in `bytes` type. */
+    HPy h_BytesType;
+    /* 240: The built-in `memoryview` type. */
+    HPy h_MemoryViewType;
+    /* 241: The capsule type (`PyCapsule_Type`), wrapper of opaque C pointers. */
+    HPy h_CapsuleType;
+    /* 242: The built-in `slice` type. */
+    HPy h_SliceType;
+    /* 243: The `builtins` module dictionary (what `PyEval_GetBuiltins()` returns). */
+    HPy h_Builtins;
     HPy (*ctx_Capsule_New)(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor); /* 244 */
     void *(*ctx_Capsule_Get)(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name); /* 245 */
     int (*ctx_Capsule_IsValid)(HPyContext *ctx, HPy capsule, const char *utf8_name); /* 246 */
@@ -271,7 +355,8 @@ struct _HPyContext_s {
     int (*ctx_SetCallFunction)(HPyContext *ctx, HPy h, HPyCallFunction *func); /* 260 */
     HPy (*ctx_Call)(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames); /* 261 */
     HPy (*ctx_CallMethod)(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames); /* 262 */
-    HPy h_DictType; /* 263 */
+    /* 263: The built-in `dict` type. */
+    HPy h_DictType;
     void *(*ctx_AsStruct_Dict)(HPyContext *ctx, HPy h); /* 264 */
     int (*ctx_List_Insert)(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item); /* 265 */
     HPy (*ctx_GetSlice)(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end); /* 266 */

@@ -220,7 +220,7 @@ typedef struct {
     cpy_PyObject *arg0;
 } _HPyFunc_args_DESTRUCTOR;
 
-/* Same layout as _HPyFunc_args_UNARYFUNC, which module-create trampolines fill. */
+/* Same layout as _HPyFunc_args_UNARYFUNC, which its trampolines fill. */
 typedef struct {
     cpy_PyObject *spec;
     cpy_PyObject *result;
@@ -250,8 +250,9 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self) \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
     { \
+        (void)_hpy_unused; \
         _HPyFunc_args_NOARGS a; \
         a.self = self; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NOARGS, _HPy_AS_CFUNCTION(IMPL), &a); \

@@ -4,646 +4,809 @@
 #ifndef HPY_HPY_UNIVERSAL_AUTOGEN_WRAPPERS_H
 #define HPY_HPY_UNIVERSAL_AUTOGEN_WRAPPERS_H
 
+/* Returns a new handle to the same object as `h`; each handle must be closed on its own. */
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Dup(ctx, h);
 }
 
+/* Releases the handle `h`, which must not be used afterwards (the handle analogue of `Py_DECREF`). */
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
     ctx->ctx_Close(ctx, h);
 }
 
+/* Creates a Python `int` from a C `int32_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromInt32_t(HPyContext *ctx, int32_t value)
 {
     return ctx->ctx_Long_FromInt32_t(ctx, value);
 }
 
+/* Creates a Python `int` from a C `uint32_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromUInt32_t(HPyContext *ctx, uint32_t value)
 {
     return ctx->ctx_Long_FromUInt32_t(ctx, value);
 }
 
+/* Creates a Python `int` from a C `int64_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
 {
     return ctx->ctx_Long_FromInt64_t(ctx, v);
 }
 
+/* Creates a Python `int` from a C `uint64_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
 {
     return ctx->ctx_Long_FromUInt64_t(ctx, v);
 }
 
+/* Like `PyLong_FromSize_t`: creates a Python `int` from a C `size_t`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyLong_FromSize_t(HPyContext *ctx, size_t value)
 {
     return ctx->ctx_Long_FromSize_t(ctx, value);
 }
 
+/* Like `PyLong_FromSsize_t`: creates a Python `int` from an `HPy_ssize_t`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 {
     return ctx->ctx_Long_FromSsize_t(ctx, value);
 }
 
+/* Like `PyLong_AsLong` (so `__index__` is accepted), then checked against the range of `int32_t`;
+ * returns -1 with an exception set on error. */
 HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsInt32_t(ctx, h);
 }
 
+/* Like `PyLong_AsUnsignedLong` (an `int` is required), then checked against the range of
+ * `uint32_t`; returns `(uint32_t)-1` with an exception set on error. */
 HPyAPI_FUNC uint32_t HPyLong_AsUInt32_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsUInt32_t(ctx, h);
 }
 
+/* Like `PyLong_AsUnsignedLongMask` (so `__index__` is accepted), modulo 2**32 with no overflow
+ * check; `(uint32_t)-1` with an exception set on error. */
 HPyAPI_FUNC uint32_t HPyLong_AsUInt32_tMask(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsUInt32_tMask(ctx, h);
 }
 
+/* Like `PyLong_AsLongLong` (so `__index__` is accepted); returns -1 with an exception set on error. */
 HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsInt64_t(ctx, h);
 }
 
+/* Like `PyLong_AsUnsignedLongLong` (an `int` is required); returns `(uint64_t)-1` with an exception
+ * set on error. */
 HPyAPI_FUNC uint64_t HPyLong_AsUInt64_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsUInt64_t(ctx, h);
 }
 
+/* Like `PyLong_AsUnsignedLongLongMask` (so `__index__` is accepted), modulo 2**64 with no overflow
+ * check; `(uint64_t)-1` with an exception set on error. */
 HPyAPI_FUNC uint64_t HPyLong_AsUInt64_tMask(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsUInt64_tMask(ctx, h);
 }
 
+/* Like `PyLong_AsSize_t`: converts an `int` to `size_t`; `(size_t)-1` with an exception set on
+ * error. */
 HPyAPI_FUNC size_t HPyLong_AsSize_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsSize_t(ctx, h);
 }
 
+/* Like `PyLong_AsSsize_t`: converts an `int` to `HPy_ssize_t`; -1 with an exception set on error. */
 HPyAPI_FUNC HPy_ssize_t HPyLong_AsSsize_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsSsize_t(ctx, h);
 }
 
+/* Like `PyLong_AsVoidPtr`: converts an `int` to a C pointer; NULL with an exception set on error. */
 HPyAPI_FUNC void *HPyLong_AsVoidPtr(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsVoidPtr(ctx, h);
 }
 
+/* Like `PyLong_AsDouble`: converts an `int` to a C `double`; -1.0 with an exception set on error. */
 HPyAPI_FUNC double HPyLong_AsDouble(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsDouble(ctx, h);
 }
 
+/* Like `PyFloat_FromDouble`: creates a Python `float` from a C `double`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyFloat_FromDouble(HPyContext *ctx, double v)
 {
     return ctx->ctx_Float_FromDouble(ctx, v);
 }
 
+/* Like `PyFloat_AsDouble`: converts an object to a C `double`; -1.0 with an exception set on error. */
 HPyAPI_FUNC double HPyFloat_AsDouble(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Float_AsDouble(ctx, h);
 }
 
+/* Returns a new handle to `True` or `False` according to the C `bool` `v`. */
 HPyAPI_FUNC HPy HPyBool_FromBool(HPyContext *ctx, bool v)
 {
     return ctx->ctx_Bool_FromBool(ctx, v);
 }
 
+/* Like `len(h)` (`PyObject_Length`): returns the length of the object, or -1 with an exception set. */
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Length(ctx, h);
 }
 
+/* Like `PyNumber_Check`: returns 1 if the object supports numeric conversions, else 0; never fails. */
 HPyAPI_FUNC int HPyNumber_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Number_Check(ctx, h);
 }
 
+/* Like `PyNumber_Add`: returns `h1 + h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Add(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Add(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Subtract`: returns `h1 - h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Subtract(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Subtract(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Multiply`: returns `h1 * h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Multiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Multiply(ctx, h1, h2);
 }
 
+/* Like `PyNumber_MatrixMultiply`: returns `h1 @ h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_MatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_MatrixMultiply(ctx, h1, h2);
 }
 
+/* Like `PyNumber_FloorDivide`: returns `h1 // h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_FloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_FloorDivide(ctx, h1, h2);
 }
 
+/* Like `PyNumber_TrueDivide`: returns `h1 / h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_TrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_TrueDivide(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Remainder`: returns `h1 % h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Remainder(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Remainder(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Divmod`: returns `divmod(h1, h2)`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Divmod(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Divmod(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Power`: returns `pow(h1, h2, h3)`, with `h_None` as `h3` for plain `**`; HPy_NULL
+ * on error. */
 HPyAPI_FUNC HPy HPy_Power(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
     return ctx->ctx_Power(ctx, h1, h2, h3);
 }
 
+/* Like `PyNumber_Negative`: returns `-h1`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Negative(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Negative(ctx, h1);
 }
 
+/* Like `PyNumber_Positive`: returns `+h1`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Positive(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Positive(ctx, h1);
 }
 
+/* Like `PyNumber_Absolute`: returns `abs(h1)`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Absolute(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Absolute(ctx, h1);
 }
 
+/* Like `PyNumber_Invert`: returns `~h1`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Invert(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Invert(ctx, h1);
 }
 
+/* Like `PyNumber_Lshift`: returns `h1 << h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Lshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Lshift(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Rshift`: returns `h1 >> h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Rshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Rshift(ctx, h1, h2);
 }
 
+/* Like `PyNumber_And`: returns `h1 & h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_And(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_And(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Xor`: returns `h1 ^ h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Xor(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Xor(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Or`: returns `h1 | h2`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Or(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_Or(ctx, h1, h2);
 }
 
+/* Like `PyNumber_Index`: returns `h1` as an `int` via `__index__`; HPy_NULL with an exception set
+ * on error. */
 HPyAPI_FUNC HPy HPy_Index(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Index(ctx, h1);
 }
 
+/* Like `PyNumber_Long`: returns `int(h1)`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Long(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Long(ctx, h1);
 }
 
+/* Like `PyNumber_Float`: returns `float(h1)`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Float(HPyContext *ctx, HPy h1)
 {
     return ctx->ctx_Float(ctx, h1);
 }
 
+/* Like `PyNumber_InPlaceAdd`: computes `h1 += h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceAdd(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceAdd(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceSubtract`: computes `h1 -= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceSubtract(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceSubtract(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceMultiply`: computes `h1 *= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceMultiply(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceMatrixMultiply`: computes `h1 @= h2` and returns the result; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPy_InPlaceMatrixMultiply(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceMatrixMultiply(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceFloorDivide`: computes `h1 //= h2` and returns the result; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPy_InPlaceFloorDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceFloorDivide(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceTrueDivide`: computes `h1 /= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceTrueDivide(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceTrueDivide(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceRemainder`: computes `h1 %= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceRemainder(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceRemainder(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlacePower`: computes `h1 **= h2` (modulus `h3` or `h_None`); HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlacePower(HPyContext *ctx, HPy h1, HPy h2, HPy h3)
 {
     return ctx->ctx_InPlacePower(ctx, h1, h2, h3);
 }
 
+/* Like `PyNumber_InPlaceLshift`: computes `h1 <<= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceLshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceLshift(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceRshift`: computes `h1 >>= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceRshift(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceRshift(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceAnd`: computes `h1 &= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceAnd(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceAnd(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceXor`: computes `h1 ^= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceXor(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceXor(ctx, h1, h2);
 }
 
+/* Like `PyNumber_InPlaceOr`: computes `h1 |= h2` and returns the result; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_InPlaceOr(HPyContext *ctx, HPy h1, HPy h2)
 {
     return ctx->ctx_InPlaceOr(ctx, h1, h2);
 }
 
+/* Like `callable(h)`: returns 1 if the object can be called, else 0; never fails. */
 HPyAPI_FUNC int HPyCallable_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Callable_Check(ctx, h);
 }
 
+/* Like `PyObject_Call`: calls `callable(*args, **kw)`, either may be HPy_NULL; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_CallTupleDict(HPyContext *ctx, HPy callable, HPy args, HPy kw)
 {
     return ctx->ctx_CallTupleDict(ctx, callable, args, kw);
 }
 
+/* Like `PyErr_SetString`: raises an exception of class `h_type` with a UTF-8 message. */
 HPyAPI_FUNC HPy HPyErr_SetString(HPyContext *ctx, HPy h_type, const char *utf8_message)
 {
     ctx->ctx_Err_SetString(ctx, h_type, utf8_message);
     return HPy_NULL;
 }
 
+/* Like `PyErr_SetObject`: raises an exception of class `h_type` with `h_value` as its value. */
 HPyAPI_FUNC HPy HPyErr_SetObject(HPyContext *ctx, HPy h_type, HPy h_value)
 {
     ctx->ctx_Err_SetObject(ctx, h_type, h_value);
     return HPy_NULL;
 }
 
+/* Like `PyErr_SetFromErrnoWithFilename`: raises `h_type` from C `errno` and a filename; returns
+ * HPy_NULL. */
 HPyAPI_FUNC HPy HPyErr_SetFromErrnoWithFilename(HPyContext *ctx, HPy h_type, const char *filename_fsencoded)
 {
     return ctx->ctx_Err_SetFromErrnoWithFilename(ctx, h_type, filename_fsencoded);
 }
 
+/* Like `PyErr_SetFromErrnoWithFilenameObjects`: raises `h_type` from `errno` with up to two
+ * filenames. */
 HPyAPI_FUNC HPy HPyErr_SetFromErrnoWithFilenameObjects(HPyContext *ctx, HPy h_type, HPy filename1, HPy filename2)
 {
     ctx->ctx_Err_SetFromErrnoWithFilenameObjects(ctx, h_type, filename1, filename2);
     return HPy_NULL;
 }
 
+/* Returns 1 if an exception is currently set, else 0 (a flag, unlike the object `PyErr_Occurred`
+ * returns). */
 HPyAPI_FUNC int HPyErr_Occurred(HPyContext *ctx)
 {
     return ctx->ctx_Err_Occurred(ctx);
 }
 
+/* Like `PyErr_ExceptionMatches`: returns 1 if the pending exception matches class or tuple `exc`,
+ * else 0. */
 HPyAPI_FUNC int HPyErr_ExceptionMatches(HPyContext *ctx, HPy exc)
 {
     return ctx->ctx_Err_ExceptionMatches(ctx, exc);
 }
 
+/* Like `PyErr_NoMemory`: raises `MemoryError`. */
 HPyAPI_FUNC HPy HPyErr_NoMemory(HPyContext *ctx)
 {
     ctx->ctx_Err_NoMemory(ctx);
     return HPy_NULL;
 }
 
+/* Like `PyErr_Clear`: discards the currently set exception, if any. */
 HPyAPI_FUNC void HPyErr_Clear(HPyContext *ctx)
 {
     ctx->ctx_Err_Clear(ctx);
 }
 
+/* Like `PyErr_NewException`: creates an exception class named `module.Name`; `base`/`dict` may be
+ * HPy_NULL. */
 HPyAPI_FUNC HPy HPyErr_NewException(HPyContext *ctx, const char *utf8_name, HPy base, HPy dict)
 {
     return ctx->ctx_Err_NewException(ctx, utf8_name, base, dict);
 }
 
+/* Like `PyErr_NewExceptionWithDoc`: as `HPyErr_NewException`, also setting the class docstring. */
 HPyAPI_FUNC HPy HPyErr_NewExceptionWithDoc(HPyContext *ctx, const char *utf8_name, const char *utf8_doc, HPy base, HPy dict)
 {
     return ctx->ctx_Err_NewExceptionWithDoc(ctx, utf8_name, utf8_doc, base, dict);
 }
 
+/* Like `PyErr_WarnEx`: emits a warning of `category`; returns 0, or -1 if it was turned into an
+ * exception. */
 HPyAPI_FUNC int HPyErr_WarnEx(HPyContext *ctx, HPy category, const char *utf8_message, HPy_ssize_t stack_level)
 {
     return ctx->ctx_Err_WarnEx(ctx, category, utf8_message, stack_level);
 }
 
+/* Like `PyErr_WriteUnraisable`: reports and clears the pending exception, naming `obj` as the
+ * context. */
 HPyAPI_FUNC void HPyErr_WriteUnraisable(HPyContext *ctx, HPy obj)
 {
     ctx->ctx_Err_WriteUnraisable(ctx, obj);
 }
 
+/* Like `PyObject_IsTrue`: returns 1 if the object is truthy, 0 if not, -1 with an exception set on
+ * error. */
 HPyAPI_FUNC int HPy_IsTrue(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_IsTrue(ctx, h);
 }
 
+/* Creates a type from an `HPyType_Spec` plus optional params (bases, metaclass); HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyType_FromSpec(HPyContext *ctx, HPyType_Spec *spec, HPyType_SpecParam *params)
 {
     return ctx->ctx_Type_FromSpec(ctx, spec, params);
 }
 
+/* A default `tp_new`: allocates a zeroed instance of `type`, ignoring the arguments; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPyType_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
 {
     return ctx->ctx_Type_GenericNew(ctx, type, args, nargs, kw);
 }
 
+/* Like `PyObject_GetAttr`: returns `obj.name`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_GetAttr(HPyContext *ctx, HPy obj, HPy name)
 {
     return ctx->ctx_GetAttr(ctx, obj, name);
 }
 
+/* Like `PyObject_GetAttrString`: returns `obj.name` for a UTF-8 C string name; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_GetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
     return ctx->ctx_GetAttr_s(ctx, obj, utf8_name);
 }
 
+/* Like `PyObject_HasAttr`: returns 1 if `hasattr(obj, name)` holds, else 0; errors are swallowed. */
 HPyAPI_FUNC int HPy_HasAttr(HPyContext *ctx, HPy obj, HPy name)
 {
     return ctx->ctx_HasAttr(ctx, obj, name);
 }
 
+/* Like `PyObject_HasAttrString`: as `HPy_HasAttr` with a UTF-8 C string name; errors are swallowed. */
 HPyAPI_FUNC int HPy_HasAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name)
 {
     return ctx->ctx_HasAttr_s(ctx, obj, utf8_name);
 }
 
+/* Like `PyObject_SetAttr`: does `obj.name = value`; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_SetAttr(HPyContext *ctx, HPy obj, HPy name, HPy value)
 {
     return ctx->ctx_SetAttr(ctx, obj, name, value);
 }
 
+/* Like `PyObject_SetAttrString`: as `HPy_SetAttr` with a UTF-8 C string name; returns 0 or -1. */
 HPyAPI_FUNC int HPy_SetAttr_s(HPyContext *ctx, HPy obj, const char *utf8_name, HPy value)
 {
     return ctx->ctx_SetAttr_s(ctx, obj, utf8_name, value);
 }
 
+/* Like `PyObject_GetItem`: returns `obj[key]`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_GetItem(HPyContext *ctx, HPy obj, HPy key)
 {
     return ctx->ctx_GetItem(ctx, obj, key);
 }
 
+/* Returns `obj[idx]` for a C integer index; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     return ctx->ctx_GetItem_i(ctx, obj, idx);
 }
 
+/* Returns `obj[key]` where `key` is a str made from a UTF-8 C string; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
     return ctx->ctx_GetItem_s(ctx, obj, utf8_key);
 }
 
+/* Like `key in container` (`PySequence_Contains`): returns 1 or 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_Contains(HPyContext *ctx, HPy container, HPy key)
 {
     return ctx->ctx_Contains(ctx, container, key);
 }
 
+/* Like `PyObject_SetItem`: does `obj[key] = value`; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_SetItem(HPyContext *ctx, HPy obj, HPy key, HPy value)
 {
     return ctx->ctx_SetItem(ctx, obj, key, value);
 }
 
+/* Does `obj[idx] = value` for a C integer index; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy value)
 {
     return ctx->ctx_SetItem_i(ctx, obj, idx, value);
 }
 
+/* Does `obj[key] = value` where `key` is a str made from a UTF-8 C string; returns 0 or -1. */
 HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
 {
     return ctx->ctx_SetItem_s(ctx, obj, utf8_key, value);
 }
 
+/* Returns a new handle to the type of `obj`, like `type(obj)`. */
 HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Type(ctx, obj);
 }
 
+/* Returns 1 if `obj` is an instance of `type` or of a subtype of it, else 0 (no
+ * `__instancecheck__`). */
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
 
+/* Returns 1 if both handles refer to the same object (Python `is`), else 0. */
 HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 {
     return ctx->ctx_Is(ctx, obj, other);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Object` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Legacy` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Legacy(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Legacy(ctx, h);
 }
 
+/* Like `repr(obj)` (`PyObject_Repr`); HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Repr(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Repr(ctx, obj);
 }
 
+/* Like `str(obj)` (`PyObject_Str`); HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Str(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Str(ctx, obj);
 }
 
+/* Like `ascii(obj)` (`PyObject_ASCII`): a repr with non-ASCII characters escaped; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPy_ASCII(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_ASCII(ctx, obj);
 }
 
+/* Like `bytes(obj)` (`PyObject_Bytes`); HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_Bytes(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Bytes(ctx, obj);
 }
 
+/* Like `PyObject_RichCompare`: returns the result of `v op w` for an `HPy_RichCmpOp`; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPy_RichCompare(HPyContext *ctx, HPy v, HPy w, int op)
 {
     return ctx->ctx_RichCompare(ctx, v, w, op);
 }
 
+/* Like `PyObject_RichCompareBool`: evaluates `v op w` as a truth value: 1, 0, or -1 on error. */
 HPyAPI_FUNC int HPy_RichCompareBool(HPyContext *ctx, HPy v, HPy w, int op)
 {
     return ctx->ctx_RichCompareBool(ctx, v, w, op);
 }
 
+/* Like `hash(obj)` (`PyObject_Hash`); returns -1 with an exception set on error. */
 HPyAPI_FUNC HPy_hash_t HPy_Hash(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Hash(ctx, obj);
 }
 
+/* Like `PyBytes_Check`: returns 1 if `h` is a `bytes` object or an instance of a subclass, else 0. */
 HPyAPI_FUNC int HPyBytes_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Bytes_Check(ctx, h);
 }
 
+/* Like `PyBytes_Size`: returns the length of a `bytes` object, or -1 with an exception set if it is
+ * not one. */
 HPyAPI_FUNC HPy_ssize_t HPyBytes_Size(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Bytes_Size(ctx, h);
 }
 
+/* Like `PyBytes_GET_SIZE`: returns the length of a `bytes` object, without any type check. */
 HPyAPI_FUNC HPy_ssize_t HPyBytes_GET_SIZE(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Bytes_GET_SIZE(ctx, h);
 }
 
+/* Like `PyBytes_AsString`: returns the NUL-terminated contents of a `bytes` object; NULL on error. */
 HPyAPI_FUNC const char *HPyBytes_AsString(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Bytes_AsString(ctx, h);
 }
 
+/* Like `PyBytes_AS_STRING`: returns the contents of a `bytes` object, without any type check. */
 HPyAPI_FUNC const char *HPyBytes_AS_STRING(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Bytes_AS_STRING(ctx, h);
 }
 
+/* Like `PyBytes_FromString`: creates `bytes` from a NUL-terminated C string; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyBytes_FromString(HPyContext *ctx, const char *bytes)
 {
     return ctx->ctx_Bytes_FromString(ctx, bytes);
 }
 
+/* Like `PyBytes_FromStringAndSize`: creates `bytes` from `len` bytes at `bytes`; a NULL `bytes`
+ * raises ValueError (even for `len` 0: HPy has no uninitialised bytes); HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyBytes_FromStringAndSize(HPyContext *ctx, const char *bytes, HPy_ssize_t len)
 {
     return ctx->ctx_Bytes_FromStringAndSize(ctx, bytes, len);
 }
 
+/* Like `PyUnicode_FromString`: creates a `str` from a NUL-terminated UTF-8 C string; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPyUnicode_FromString(HPyContext *ctx, const char *utf8)
 {
     return ctx->ctx_Unicode_FromString(ctx, utf8);
 }
 
+/* Like `PyUnicode_Check`: returns 1 if `h` is a `str` or an instance of a subclass, else 0. */
 HPyAPI_FUNC int HPyUnicode_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Unicode_Check(ctx, h);
 }
 
+/* Like `PyUnicode_AsASCIIString`: encodes a `str` to ASCII `bytes` (strict); HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_AsASCIIString(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Unicode_AsASCIIString(ctx, h);
 }
 
+/* Like `PyUnicode_AsLatin1String`: encodes a `str` to Latin-1 `bytes` (strict); HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_AsLatin1String(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Unicode_AsLatin1String(ctx, h);
 }
 
+/* Like `PyUnicode_AsUTF8String`: encodes a `str` to UTF-8 `bytes`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_AsUTF8String(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Unicode_AsUTF8String(ctx, h);
 }
 
+/* Like `PyUnicode_AsUTF8AndSize`: returns a `str` as UTF-8, its length in `*size` if non-NULL; NULL
+ * on error. */
 HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
 {
     return ctx->ctx_Unicode_AsUTF8AndSize(ctx, h, size);
 }
 
+/* Like `PyUnicode_FromWideChar`: makes a `str` from `size` wchar_t units (-1: NUL-terminated);
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_FromWideChar(HPyContext *ctx, const wchar_t *w, HPy_ssize_t size)
 {
     return ctx->ctx_Unicode_FromWideChar(ctx, w, size);
 }
 
+/* Like `PyUnicode_DecodeFSDefault`: decodes a C string with the filesystem encoding; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPyUnicode_DecodeFSDefault(HPyContext *ctx, const char *v)
 {
     return ctx->ctx_Unicode_DecodeFSDefault(ctx, v);
 }
 
+/* Like `PyUnicode_DecodeFSDefaultAndSize`: decodes `size` bytes with the filesystem encoding;
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_DecodeFSDefaultAndSize(HPyContext *ctx, const char *v, HPy_ssize_t size)
 {
     return ctx->ctx_Unicode_DecodeFSDefaultAndSize(ctx, v, size);
 }
 
+/* Like `PyUnicode_EncodeFSDefault`: encodes a `str` to `bytes` with the filesystem encoding;
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_EncodeFSDefault(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Unicode_EncodeFSDefault(ctx, h);
 }
 
+/* Like `PyUnicode_ReadChar`: returns the code point at `index`; `(HPy_UCS4)-1` with an exception
+ * set on error. */
 HPyAPI_FUNC HPy_UCS4 HPyUnicode_ReadChar(HPyContext *ctx, HPy h, HPy_ssize_t index)
 {
     return ctx->ctx_Unicode_ReadChar(ctx, h, index);
 }
 
+/* Like `PyUnicode_DecodeASCII`: decodes `size` ASCII bytes to a `str` with handler `errors`;
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_DecodeASCII(HPyContext *ctx, const char *ascii, HPy_ssize_t size, const char *errors)
 {
     return ctx->ctx_Unicode_DecodeASCII(ctx, ascii, size, errors);
 }
 
+/* Like `PyUnicode_DecodeLatin1`: decodes `size` Latin-1 bytes to a `str`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_DecodeLatin1(HPyContext *ctx, const char *latin1, HPy_ssize_t size, const char *errors)
 {
     return ctx->ctx_Unicode_DecodeLatin1(ctx, latin1, size, errors);
 }
 
+/* Like `PyList_Check`: returns 1 if `h` is a `list` or an instance of a subclass, else 0. */
 HPyAPI_FUNC int HPyList_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_List_Check(ctx, h);
 }
 
+/* Like `PyList_New`: creates a list of length `len` (usually 0, then appended to); HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPyList_New(HPyContext *ctx, HPy_ssize_t len)
 {
     return ctx->ctx_List_New(ctx, len);
 }
 
+/* Like `PyList_Append`: appends `h_item` to the list; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPyList_Append(HPyContext *ctx, HPy h_list, HPy h_item)
 {
     return ctx->ctx_List_Append(ctx, h_list, h_item);
 }
 
+/* Like `PyDict_Check`: returns 1 if `h` is a `dict` or an instance of a subclass, else 0. */
 HPyAPI_FUNC int HPyDict_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Dict_Check(ctx, h);
 }
 
+/* Like `PyDict_New`: creates a new empty `dict`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyDict_New(HPyContext *ctx)
 {
     return ctx->ctx_Dict_New(ctx);
 }
 
+/* Like `PyTuple_Check`: returns 1 if `h` is a `tuple` or an instance of a subclass, else 0. */
 HPyAPI_FUNC int HPyTuple_Check(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Tuple_Check(ctx, h);
 }
 
+/* Creates a `tuple` holding the `n` objects of the array `items`; HPy_NULL with an exception set on
+ * error. */
 HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
 {
     return ctx->ctx_Tuple_FromArray(ctx, items, n);
 }
 
+/* Like `PyImport_ImportModule`: imports the module with the given UTF-8 name; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyImport_ImportModule(HPyContext *ctx, const char *utf8_name)
 {
     return ctx->ctx_Import_ImportModule(ctx, utf8_name);
 }
 
 #ifdef HPY_ABI_HYBRID
+/* Legacy bridge: returns a new handle for a CPython `PyObject *` (HPy_NULL for NULL); does not
+ * steal it. */
 HPyAPI_FUNC HPy HPy_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
 {
     return ctx->ctx_FromPyObject(ctx, obj);
@@ -653,6 +816,8 @@ HPyAPI_FUNC HPy HPy_FromPyObject(HPyContext *ctx, cpy_PyObject *obj)
 #endif
 
 #ifdef HPY_ABI_HYBRID
+/* Legacy bridge: returns a new `PyObject *` reference to the object of `h`; the caller must
+ * `Py_DECREF` it. */
 HPyAPI_FUNC cpy_PyObject *HPy_AsPyObject(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsPyObject(ctx, h);
@@ -661,291 +826,369 @@ HPyAPI_FUNC cpy_PyObject *HPy_AsPyObject(HPyContext *ctx, HPy h)
 #define HPy_AsPyObject(...) HPy_AsPyObject_is_only_available_in_the_hybrid_and_cpython_ABIs
 #endif
 
+/* What extension-side CPython trampolines call to run the real implementation `func` of signature
+ * `sig`. */
 HPyAPI_FUNC void _HPy_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *args)
 {
     ctx->ctx_CallRealFunctionFromTrampoline(ctx, sig, func, args);
 }
 
+/* Starts building a list of `size` items; any allocation failure is reported by
+ * `HPyListBuilder_Build`. */
 HPyAPI_FUNC HPyListBuilder HPyListBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 {
     return ctx->ctx_ListBuilder_New(ctx, size);
 }
 
+/* Stores `h_item` at `index` of the list being built; the caller keeps its own handle. */
 HPyAPI_FUNC void HPyListBuilder_Set(HPyContext *ctx, HPyListBuilder builder, HPy_ssize_t index, HPy h_item)
 {
     ctx->ctx_ListBuilder_Set(ctx, builder, index, h_item);
 }
 
+/* Consumes the builder and returns the finished list; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyListBuilder_Build(HPyContext *ctx, HPyListBuilder builder)
 {
     return ctx->ctx_ListBuilder_Build(ctx, builder);
 }
 
+/* Consumes an unfinished list builder, dropping the items stored in it so far. */
 HPyAPI_FUNC void HPyListBuilder_Cancel(HPyContext *ctx, HPyListBuilder builder)
 {
     ctx->ctx_ListBuilder_Cancel(ctx, builder);
 }
 
+/* Starts building a tuple of `size` items; any allocation failure is reported by
+ * `HPyTupleBuilder_Build`. */
 HPyAPI_FUNC HPyTupleBuilder HPyTupleBuilder_New(HPyContext *ctx, HPy_ssize_t size)
 {
     return ctx->ctx_TupleBuilder_New(ctx, size);
 }
 
+/* Stores `h_item` at `index` of the tuple being built; the caller keeps its own handle. */
 HPyAPI_FUNC void HPyTupleBuilder_Set(HPyContext *ctx, HPyTupleBuilder builder, HPy_ssize_t index, HPy h_item)
 {
     ctx->ctx_TupleBuilder_Set(ctx, builder, index, h_item);
 }
 
+/* Consumes the builder and returns the finished tuple; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyTupleBuilder_Build(HPyContext *ctx, HPyTupleBuilder builder)
 {
     return ctx->ctx_TupleBuilder_Build(ctx, builder);
 }
 
+/* Consumes an unfinished tuple builder, dropping the items stored in it so far. */
 HPyAPI_FUNC void HPyTupleBuilder_Cancel(HPyContext *ctx, HPyTupleBuilder builder)
 {
     ctx->ctx_TupleBuilder_Cancel(ctx, builder);
 }
 
+/* Creates a tracker, with room for `size` handles at first, to close many handles at once; null on
+ * error. */
 HPyAPI_FUNC HPyTracker HPyTracker_New(HPyContext *ctx, HPy_ssize_t size)
 {
     return ctx->ctx_Tracker_New(ctx, size);
 }
 
+/* Adds `h` to the tracker so it is closed with it; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPyTracker_Add(HPyContext *ctx, HPyTracker ht, HPy h)
 {
     return ctx->ctx_Tracker_Add(ctx, ht, h);
 }
 
+/* Empties the tracker without closing the handles it held. */
 HPyAPI_FUNC void HPyTracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
 {
     ctx->ctx_Tracker_ForgetAll(ctx, ht);
 }
 
+/* Closes every handle still held by the tracker, then frees the tracker itself. */
 HPyAPI_FUNC void HPyTracker_Close(HPyContext *ctx, HPyTracker ht)
 {
     ctx->ctx_Tracker_Close(ctx, ht);
 }
 
+/* Writes `h` (or HPy_NULL) into the HPyField `*target_field` inside the struct of `target_object`. */
 HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
 {
     ctx->ctx_Field_Store(ctx, target_object, target_field, h);
 }
 
+/* Reads the HPyField `source_field` of `source_object` as a new handle, or HPy_NULL if the field is
+ * empty. */
 HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
 {
     return ctx->ctx_Field_Load(ctx, source_object, source_field);
 }
 
+/* Re-acquires the GIL released by `HPy_LeavePythonExecution` (like `PyEval_RestoreThread`). */
 HPyAPI_FUNC void HPy_ReenterPythonExecution(HPyContext *ctx, HPyThreadState state)
 {
     ctx->ctx_ReenterPythonExecution(ctx, state);
 }
 
+/* Releases the GIL and returns the state needed to re-enter later (like `PyEval_SaveThread`). */
 HPyAPI_FUNC HPyThreadState HPy_LeavePythonExecution(HPyContext *ctx)
 {
     return ctx->ctx_LeavePythonExecution(ctx);
 }
 
+/* Writes `h` (or HPy_NULL) into the module-level static HPyGlobal `*global`. */
 HPyAPI_FUNC void HPyGlobal_Store(HPyContext *ctx, HPyGlobal *global, HPy h)
 {
     ctx->ctx_Global_Store(ctx, global, h);
 }
 
+/* Reads the module-level static HPyGlobal `global` as a new handle, or HPy_NULL if it is empty. */
 HPyAPI_FUNC HPy HPyGlobal_Load(HPyContext *ctx, HPyGlobal global)
 {
     return ctx->ctx_Global_Load(ctx, global);
 }
 
+/* Debugging aid: prints details about the object behind `h` to stderr (like `_PyObject_Dump`). */
 HPyAPI_FUNC void _HPy_Dump(HPyContext *ctx, HPy h)
 {
     ctx->ctx_Dump(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Type` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Type(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Type(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Long` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Long(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Long(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Float` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Float(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Float(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Unicode` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Unicode(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Unicode(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Tuple` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Tuple(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Tuple(ctx, h);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `List` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_List(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_List(ctx, h);
 }
 
+/* Returns the `HPyType_BuiltinShape` (C struct layout) the HPy type `h_type` was created with. */
 HPyAPI_FUNC HPyType_BuiltinShape _HPyType_GetBuiltinShape(HPyContext *ctx, HPy h_type)
 {
     return ctx->ctx_Type_GetBuiltinShape(ctx, h_type);
 }
 
+/* Like `PyObject_DelItem`: does `del obj[key]`; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_DelItem(HPyContext *ctx, HPy obj, HPy key)
 {
     return ctx->ctx_DelItem(ctx, obj, key);
 }
 
+/* Does `del obj[idx]` for a C integer index; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_DelItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
     return ctx->ctx_DelItem_i(ctx, obj, idx);
 }
 
+/* Does `del obj[key]` where `key` is a str made from a UTF-8 C string; returns 0 or -1. */
 HPyAPI_FUNC int HPy_DelItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
     return ctx->ctx_DelItem_s(ctx, obj, utf8_key);
 }
 
+/* Like `PyCapsule_New`: wraps a non-NULL C pointer in a named capsule, optional destructor;
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyCapsule_New(HPyContext *ctx, void *pointer, const char *utf8_name, HPyCapsule_Destructor *destructor)
 {
     return ctx->ctx_Capsule_New(ctx, pointer, utf8_name, destructor);
 }
 
+/* Reads the capsule field chosen by `key` (pointer, name, context, destructor); NULL with an
+ * exception on error. */
 HPyAPI_FUNC void *HPyCapsule_Get(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, const char *utf8_name)
 {
     return ctx->ctx_Capsule_Get(ctx, capsule, key, utf8_name);
 }
 
+/* Like `PyCapsule_IsValid`: returns 1 if `capsule` is a valid capsule named `utf8_name`, else 0;
+ * never fails. */
 HPyAPI_FUNC int HPyCapsule_IsValid(HPyContext *ctx, HPy capsule, const char *utf8_name)
 {
     return ctx->ctx_Capsule_IsValid(ctx, capsule, utf8_name);
 }
 
+/* Sets the capsule field chosen by `key` (pointer, name, context, destructor); returns 0, or -1 on
+ * error. */
 HPyAPI_FUNC int HPyCapsule_Set(HPyContext *ctx, HPy capsule, _HPyCapsule_key key, void *value)
 {
     return ctx->ctx_Capsule_Set(ctx, capsule, key, value);
 }
 
+/* Compiles UTF-8 source text as the `HPy_SourceKind` `kind` into a code object; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_Compile_s(HPyContext *ctx, const char *utf8_source, const char *utf8_filename, HPy_SourceKind kind)
 {
     return ctx->ctx_Compile_s(ctx, utf8_source, utf8_filename, kind);
 }
 
+/* Like `PyEval_EvalCode`: runs a code object with the given globals and locals; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_EvalCode(HPyContext *ctx, HPy code, HPy globals, HPy locals)
 {
     return ctx->ctx_EvalCode(ctx, code, globals, locals);
 }
 
+/* Like `PyContextVar_New`: creates a context variable `name` with an optional default (HPy_NULL for
+ * none). */
 HPyAPI_FUNC HPy HPyContextVar_New(HPyContext *ctx, const char *name, HPy default_value)
 {
     return ctx->ctx_ContextVar_New(ctx, name, default_value);
 }
 
+/* Reads a context variable (or the given or built-in default) into `*result`; returns 0, or -1 on
+ * error. */
 HPyAPI_FUNC int32_t HPyContextVar_Get(HPyContext *ctx, HPy context_var, HPy default_value, HPy *result)
 {
     return ctx->ctx_ContextVar_Get(ctx, context_var, default_value, result);
 }
 
+/* Like `PyContextVar_Set`: sets the variable in the current context, returning a reset token;
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyContextVar_Set(HPyContext *ctx, HPy context_var, HPy value)
 {
     return ctx->ctx_ContextVar_Set(ctx, context_var, value);
 }
 
+/* Returns the name of `type` as a C string owned by the type; NULL with an exception set on error. */
 HPyAPI_FUNC const char *HPyType_GetName(HPyContext *ctx, HPy type)
 {
     return ctx->ctx_Type_GetName(ctx, type);
 }
 
+/* Like `PyType_IsSubtype`: returns 1 if type `sub` is `type` or a subclass of it, else 0. */
 HPyAPI_FUNC int HPyType_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
 {
     return ctx->ctx_Type_IsSubtype(ctx, sub, type);
 }
 
+/* Like `PyUnicode_FromEncodedObject`: decodes a bytes-like object to `str`; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_FromEncodedObject(HPyContext *ctx, HPy obj, const char *encoding, const char *errors)
 {
     return ctx->ctx_Unicode_FromEncodedObject(ctx, obj, encoding, errors);
 }
 
+/* Like `PyUnicode_Substring`: returns `str[start:end]` in code points; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyUnicode_Substring(HPyContext *ctx, HPy str, HPy_ssize_t start, HPy_ssize_t end)
 {
     return ctx->ctx_Unicode_Substring(ctx, str, start, end);
 }
 
+/* Like `PyDict_Keys`: returns a new list of the keys of a dict; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyDict_Keys(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Dict_Keys(ctx, h);
 }
 
+/* Like `PyDict_Copy`: returns a shallow copy of a dict; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyDict_Copy(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Dict_Copy(ctx, h);
 }
 
+/* Like `PySlice_Unpack`: reads a slice's start, stop and step as C integers (unclamped); returns 0
+ * or -1. */
 HPyAPI_FUNC int HPySlice_Unpack(HPyContext *ctx, HPy slice, HPy_ssize_t *start, HPy_ssize_t *stop, HPy_ssize_t *step)
 {
     return ctx->ctx_Slice_Unpack(ctx, slice, start, stop, step);
 }
 
+/* Sets the per-instance call function of `h`, whose type has vectorcall support; returns 0, or -1
+ * on error. */
 HPyAPI_FUNC int HPy_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
 {
     return ctx->ctx_SetCallFunction(ctx, h, func);
 }
 
+/* Vectorcall-style call: positional then keyword values in `args`, names in `kwnames`; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPy_Call(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs, HPy kwnames)
 {
     return ctx->ctx_Call(ctx, callable, args, nargs, kwnames);
 }
 
+/* Calls method `name` on receiver `args[0]` with the remaining args vectorcall-style; HPy_NULL on
+ * error. */
 HPyAPI_FUNC HPy HPy_CallMethod(HPyContext *ctx, HPy name, const HPy *args, size_t nargs, HPy kwnames)
 {
     return ctx->ctx_CallMethod(ctx, name, args, nargs, kwnames);
 }
 
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Dict` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Dict(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_AsStruct_Dict(ctx, h);
 }
 
+/* Like `PyList_Insert`: inserts `h_item` before `index`; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPyList_Insert(HPyContext *ctx, HPy h_list, HPy_ssize_t index, HPy h_item)
 {
     return ctx->ctx_List_Insert(ctx, h_list, index, h_item);
 }
 
+/* Like `PySequence_GetSlice`: returns `obj[start:end]`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPy_GetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
     return ctx->ctx_GetSlice(ctx, obj, start, end);
 }
 
+/* Like `PySequence_SetSlice`: does `obj[start:end] = value`; returns 0, or -1 with an exception
+ * set. */
 HPyAPI_FUNC int HPy_SetSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end, HPy value)
 {
     return ctx->ctx_SetSlice(ctx, obj, start, end, value);
 }
 
+/* Like `PySequence_DelSlice`: does `del obj[start:end]`; returns 0, or -1 with an exception set. */
 HPyAPI_FUNC int HPy_DelSlice(HPyContext *ctx, HPy obj, HPy_ssize_t start, HPy_ssize_t end)
 {
     return ctx->ctx_DelSlice(ctx, obj, start, end);
 }
 
+/* Like `iter(obj)` (`PyObject_GetIter`): returns an iterator; HPy_NULL with an exception set on
+ * error. */
 HPyAPI_FUNC HPy HPy_GetIter(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_GetIter(ctx, obj);
 }
 
+/* Like `PyIter_Next`: returns the next item; HPy_NULL without an exception when exhausted, with one
+ * on error. */
 HPyAPI_FUNC HPy HPyIter_Next(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Iter_Next(ctx, obj);
 }
 
+/* Like `PyIter_Check`: returns 1 if `obj` is an iterator, else 0; never fails. */
 HPyAPI_FUNC int HPyIter_Check(HPyContext *ctx, HPy obj)
 {
     return ctx->ctx_Iter_Check(ctx, obj);
 }
 
+/* Like `PySlice_New`: returns `slice(start, stop, step)`, HPy_NULL arguments meaning `None`;
+ * HPy_NULL on error. */
 HPyAPI_FUNC HPy HPySlice_New(HPyContext *ctx, HPy start, HPy stop, HPy step)
 {
     return ctx->ctx_Slice_New(ctx, start, stop, step);
