@@ -3,6 +3,8 @@ HPy types (ctx_type.c, ctx_type_members.c)."""
 import gc
 import sys
 
+import struct
+
 import pytest
 
 
@@ -168,6 +170,11 @@ MEMBERS_SRC = """
 """
 
 
+# The widths of C long and Py_ssize_t (32 bits on wasm32).
+BIG_ULONG = 2 ** (struct.calcsize("l") * 8 - 1)
+BIG_SSIZE = -(2 ** (struct.calcsize("n") * 8 - 24))
+
+
 @pytest.mark.parametrize("shape, args", [("Object", ()), ("Long", (2 ** 200,)), ("Tuple", ((1, 2, 3),))],
                          ids=["Object", "Long", "Tuple"])
 def test_members_all_types(hpy, shape, args):
@@ -183,15 +190,15 @@ def test_members_all_types(hpy, shape, args):
     assert m.string == "hello" and m.inplace == "inpl" and m.object is Ellipsis and m.ro == 99
     m.short, m.int, m.long = -2, -3, -4
     m.float, m.double = 1.5, 2.25
-    m.byte, m.ubyte, m.ushort, m.uint, m.ulong = -5, 250, 65000, 4000000000, 2 ** 63
-    m.longlong, m.ulonglong, m.ssize = -(2 ** 62), 2 ** 64 - 1, -(2 ** 40)
+    m.byte, m.ubyte, m.ushort, m.uint, m.ulong = -5, 250, 65000, 4000000000, BIG_ULONG
+    m.longlong, m.ulonglong, m.ssize = -(2 ** 62), 2 ** 64 - 1, BIG_SSIZE
     m.char = "z"
     m.bool = True
     assert m.char == "z" and m.bool is True
-    assert m.check() == (-2, -3, -4, 1.5, 2.25, -5, 250, 65000, 4000000000, 2 ** 63,
-                         -(2 ** 62), 2 ** 64 - 1, -(2 ** 40))
-    assert (m.byte, m.ubyte, m.ushort, m.uint, m.ulong) == (-5, 250, 65000, 4000000000, 2 ** 63)
-    assert (m.longlong, m.ulonglong, m.ssize) == (-(2 ** 62), 2 ** 64 - 1, -(2 ** 40))
+    assert m.check() == (-2, -3, -4, 1.5, 2.25, -5, 250, 65000, 4000000000, BIG_ULONG,
+                         -(2 ** 62), 2 ** 64 - 1, BIG_SSIZE)
+    assert (m.byte, m.ubyte, m.ushort, m.uint, m.ulong) == (-5, 250, 65000, 4000000000, BIG_ULONG)
+    assert (m.longlong, m.ulonglong, m.ssize) == (-(2 ** 62), 2 ** 64 - 1, BIG_SSIZE)
     with pytest.raises(TypeError):
         m.int = "x"
     with pytest.raises(TypeError):

@@ -44,6 +44,8 @@ FILES: Dict[str, str] = {
     "test_stub_zip.py": "the loader stub of native binaries, built with setuptools",
     "test_trace.py": "the trace mode is not part of the WebAssembly host",
     "test_type_legacy.py": "legacy types need the cpython or hybrid ABI",
+    "test_wasm_examples.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
+    "test_wasm_faults.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
 }
 
 # Single tests (fnmatch patterns on the node id without parameters).
@@ -56,6 +58,9 @@ TESTS: Dict[str, str] = {
     "test/test_public_names.py::test_return_richcompare_bad_op_aborts": NO_SUBPROCESS,
     "test/test_loader.py::test_subprocess_import_via_stub": NO_SUBPROCESS,
     "test/test_type_spec.py::test_types_across_extensions": "its first extension is built in the cpython ABI",
+    "test/test_type_metaclass.py::test_c_metaclasses": NATIVE_CC + " (a legacy C metaclass)",
+    "test/test_type_metaclass.py::test_data_is_in_tp_cache_of_each_type":
+        "the WebAssembly host keeps a type's data in its tp_methods block (tp_cache is not in the stable ABI)",
     **{
         f"test/test_format.py::{name}": NO_VARARGS_CTYPES
         for name in ("test_int_like_cpython", "test_length_modifiers", "test_c", "test_s_like_cpython",
