@@ -1,9 +1,8 @@
 """Methods, members (every HPyMember_FieldType) and get-set descriptors of
 HPy types (ctx_type.c, ctx_type_members.c)."""
 import gc
-import sys
-
 import struct
+import sys
 
 import pytest
 
