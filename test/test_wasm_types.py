@@ -2,7 +2,8 @@
 test/wasm/wtypes.c, a type per feature, built with `hpy-wasm build` and
 checked by test/wasm/wtypes_check.py with `hpy-wasm run` in Pyodide prints
 exactly what the same checks print natively (universal ABI), where every
-check passes and the messages are the CPython host's."""
+check passes and the messages are the CPython host's; the types' data
+blocks are freed when the types die (test/wasm/wtypes_lifetime.py)."""
 from __future__ import annotations
 
 import shutil
@@ -17,6 +18,7 @@ from support import REPO
 HPY_WASM = [shutil.which("node") or "node", str(REPO / "wasm" / "bin" / "hpy-wasm.mjs")]
 SOURCE = REPO / "test" / "wasm" / "wtypes.c"
 CHECK = REPO / "test" / "wasm" / "wtypes_check.py"
+LIFETIME = REPO / "test" / "wasm" / "wtypes_lifetime.py"
 
 NATIVE_RUN = """\
 import importlib.machinery, os, runpy, sys, hpy.universal
@@ -57,3 +59,10 @@ def test_types_behave_in_pyodide_as_natively(wasm_build: Path, tmp_path: Path) -
     assert lines[-1] == "all ok"
     assert len(lines) > 50
     assert proc.stdout == native_output(tmp_path)
+
+
+def test_type_data_lives_as_long_as_the_type(wasm_build: Path) -> None:
+    proc = subprocess.run(HPY_WASM + ["run", "--path", str(wasm_build), str(LIFETIME)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.stdout.splitlines()[-1] == "all ok"

@@ -1191,7 +1191,7 @@ error:
     if (slots != NULL && slots != slots_buf)
         PyMem_Free(slots);
     if (t.block != NULL)
-        PyMem_RawFree(t.block);
+        wt_free_data(t.block);
     Py_XDECREF(bases);
     Py_XDECREF(meta);
     return HPy_NULL;

@@ -95,6 +95,12 @@ wt_data *wt_own_data(PyTypeObject *tp);
 wt_data *wt_find_data(PyTypeObject *tp);
 /* A zeroed block with room for `tables` bytes of tables, or NULL (MemoryError). */
 wt_data *wt_alloc_data(size_t tables);
+/* Frees a block no type or instance can reach any more. */
+void wt_free_data(wt_data *d);
+/* How many blocks are allocated (for the tests of their lifetime). */
+Py_ssize_t wt_live_blocks(void);
+/* Adds hpy.universal._wasm_type_blocks() (wt_live_blocks) to `module`. */
+int wt_add_introspection(PyObject *module);
 /* Ties the block's lifetime to `tp` (its method table is in the block);
  * afterwards the block is the type's. Returns 0, or -1 with an exception
  * (the block is then still the caller's). */

@@ -32,12 +32,28 @@ wt_data *wt_find_data(PyTypeObject *tp)
     return NULL;
 }
 
+/* Blocks allocated and not freed: hpy.universal._wasm_type_blocks() */
+static Py_ssize_t live_blocks;
+
+Py_ssize_t wt_live_blocks(void)
+{
+    return live_blocks;
+}
+
 wt_data *wt_alloc_data(size_t tables)
 {
     wt_data *d = (wt_data *)PyMem_RawCalloc(1, (size_t)WT_TABLES + tables);
     if (d == NULL)
-        PyErr_NoMemory();
+        return (wt_data *)PyErr_NoMemory();
+    live_blocks++;
     return d;
+}
+
+void wt_free_data(wt_data *d)
+{
+    d->magic1 = d->magic2 = 0;
+    PyMem_RawFree(d);
+    live_blocks--;
 }
 
 static PyObject *type_died(PyObject *self, PyObject *wr);
@@ -70,8 +86,7 @@ static PyObject *type_died(PyObject *self, PyObject *wr)
     Py_DECREF(wr);
     if (Py_REFCNT(tp) == 0) {
         /* type_dealloc: no instance and no descriptor is left */
-        d->magic1 = d->magic2 = 0;
-        PyMem_RawFree(d);
+        wt_free_data(d);
         Py_RETURN_NONE;
     }
     /* A garbage collection found the type unreachable; instances in the
@@ -115,4 +130,28 @@ void *wt_struct_for(PyObject *obj, const wt_data *d)
     off = d->struct_offset + n * d->var_itemsize;
     off = (off + WT_STRUCT_ALIGN - 1) & ~(WT_STRUCT_ALIGN - 1);
     return (char *)obj + off;
+}
+
+static PyObject *type_blocks(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromSsize_t(live_blocks);
+}
+
+static PyMethodDef type_blocks_def = {
+    "_wasm_type_blocks", type_blocks, METH_NOARGS,
+    "How many HPy types' data blocks are allocated (private, for tests)."};
+
+int wt_add_introspection(PyObject *module)
+{
+    PyObject *f = PyCFunction_NewEx(&type_blocks_def, NULL, NULL);
+    if (f == NULL)
+        return -1;
+    if (PyModule_AddObjectRef(module, "_wasm_type_blocks", f) < 0) {
+        Py_DECREF(f);
+        return -1;
+    }
+    Py_DECREF(f);
+    return 0;
 }

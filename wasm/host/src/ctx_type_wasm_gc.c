@@ -271,9 +271,20 @@ static void finalize_once(PyObject *self, destructor fin)
     PyErr_SetRaisedException(exc);
 }
 
-/* The tp_finalize of HPy types with HPy_tp_finalize (own or inherited). */
+/* The tp_finalize of HPy types with HPy_tp_finalize (own or inherited). An
+ * object whose dealloc is a legacy one is not remembered: that dealloc
+ * would not forget it. */
 void wt_finalize(PyObject *self)
 {
+    wt_data *d = wt_find_data(Py_TYPE(self));
+    if (d != NULL && !(d->flags & WT_F_OWN_DEALLOC)) {
+        PyObject *exc = PyErr_GetRaisedException();
+        call_hpy_finalize(self);
+        if (PyErr_Occurred())
+            PyErr_WriteUnraisable(self);
+        PyErr_SetRaisedException(exc);
+        return;
+    }
     finalize_once(self, call_hpy_finalize);
 }
 

@@ -4,6 +4,7 @@
  * stable ABI are replaced here. */
 #include "hpy.h"
 #include "hpy_host.h"
+#include "ctx_type_wasm.h"
 
 /* Debug and trace mode are not part of the WebAssembly host yet. */
 HPyContext *hpy_host_debug_ctx(void)
@@ -22,8 +23,7 @@ HPyContext *hpy_host_trace_ctx(void)
 
 int hpy_host_add_submodules(PyObject *module)
 {
-    (void)module;
-    return 0;
+    return wt_add_introspection(module);
 }
 
 /* The host's own entry points (entry_points.c) are not used: the
