@@ -120,7 +120,7 @@ struct DebugHandle {
                              * released when the record is recycled */
     /* Cold. */
     unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
-                               * this pool epoch, see debug_handles.c), or 0 */
+                               * this pool epoch, see debug_raw_data.c), or 0 */
     /* Closed while set_on_invalid_handle had a callback: the record owns a
      * reference to `obj` until it is recycled, so that a use after close
      * can go on with the object once the callback is called. */
@@ -403,16 +403,33 @@ static inline DebugHandle *debug_handle_new(PyObject *obj, const char *created_b
 /* A never-closing handle for a context constant (borrowed object). */
 _HPy_HIDDEN DebugHandle *debug_handle_new_const(PyObject *obj, const char *name);
 
-/* The cold parts of closing: protecting raw data, queueing when the queue
- * is not full (or has no room at all), trimming the raw data kept,
- * releasing what a record leaving the closed queue still holds. */
+/* The chunks of records (debug_handles.c), sorted by address: what scans
+ * every record (the open handles, the raw-data pool after fork, the
+ * SIGSEGV handler) goes through them. */
+_HPy_HIDDEN extern DebugHandle **debug_chunks;
+_HPy_HIDDEN extern HPy_ssize_t debug_nchunks;
+
+/* The cold parts of closing: protecting raw data (debug_raw_data.c),
+ * queueing when the queue is not full or has no room at all
+ * (debug_closed_queue.c), trimming the raw data kept, releasing what a
+ * record leaving the closed queue still holds (debug_handles.c). */
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
 _HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
 _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
 
+/* Raw data (debug_raw_data.c): frees the copy of `dh`, if any (a pooled
+ * page stays inaccessible until it is used again); registers what fork()
+ * needs (called once, from debug_state_init). */
+_HPy_HIDDEN void debug_release_raw_data(DebugHandle *dh);
+_HPy_HIDDEN void debug_raw_data_init(void);
+
+/* Installs the SIGSEGV handler that reports faulting accesses to raw data
+ * (debug_segv.c; once, when raw data is first protected). */
+_HPy_HIDDEN void debug_install_segv_handler(void);
+
 /* The name of a heap type, copied once for all the handles closed with an
- * object of that type (debug_handles.c): found by the address of the type
+ * object of that type (debug_type_names.c): found by the address of the type
  * in a table, and valid for as long as the type lives without a new name
  * (tp_name is a new string when __name__ is set). It is dropped by a weak
  * reference callback when the type dies (or when it has a new name), after
@@ -424,7 +441,7 @@ struct DebugTypeName {
     const char *tp_name;    /* tp->tp_name when `name` was copied */
     const char *name;       /* the copy (malloc()ed) */
     PyObject *ht_name;      /* a reference to the type's __name__ of then
-                             * (see debug_handles.c) */
+                             * (see debug_type_names.c) */
     PyObject *weakref;      /* to tp, with the callback */
     DebugTypeName *next;    /* in the bucket */
 };
