@@ -1,4 +1,4 @@
-/* Debug handles: records allocated from never-freed debug_chunks, looking a
+/* Debug handles: records allocated from never-freed chunks, looking a
  * handle up, opening (with creation stack traces) and the slow path of
  * closing, recycling, the open handles of a generation, and describing a
  * handle for a report. The state of the debug mode is defined here too.
@@ -76,7 +76,7 @@ static int add_chunk(void)
     return 0;
 }
 
-/* Binary search of the debug_chunks; remembers the chunk found for the inline
+/* Binary search of the chunks; remembers the chunk found for the inline
  * fast path (debug_handle_lookup). */
 DebugHandle *debug_handle_lookup_slow(uintptr_t p)
 {
