@@ -192,6 +192,7 @@ static DEBUG_ALWAYS_INLINE void frame_enter(DebugFrame *f, HPyFunc_Signature sig
     f->nargs = 0;
     f->args_capacity = 0;
     f->violation = NULL;
+    f->first_serial = debug_state.next_serial;
     f->sig = sig;
     f->func = func;
     f->prev = debug_current_frame();

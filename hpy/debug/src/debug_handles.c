@@ -117,6 +117,14 @@ void debug_state_init(void)
     debug_raw_data_init();
     debug_set_closed_max(1024);
     debug_state.raw_max = 1024 * 1024 * 10;
+    debug_state.raw_batch = DEBUG_RAW_BATCH_DEFAULT;
+    env = getenv("HPY_DEBUG_RAW_DATA_BATCH");
+    if (env != NULL && *env != '\0') {
+        char *end;
+        long n = strtol(env, &end, 10);
+        if (*end == '\0' && n >= 1)
+            debug_state.raw_batch = n;
+    }
     env = getenv("HPY_DEBUG_RAISE");
     if (env != NULL && *env != '\0' && strcmp(env, "0") != 0 && PyOS_stricmp(env, "false") != 0 &&
         PyOS_stricmp(env, "no") != 0 && PyOS_stricmp(env, "off") != 0)

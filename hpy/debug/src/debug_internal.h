@@ -95,7 +95,17 @@ enum {
     RAW_NONE = 0,      /* no raw data */
     RAW_READONLY = 1,  /* handle open: the copy is mapped read-only */
     RAW_NOACCESS = 2,  /* handle closed: the copy is mapped without access */
+    RAW_PENDING = 3,   /* handle closed: the copy is poisoned, still mapped
+                        * read-only until its batch is protected
+                        * (debug_raw_data.c) */
 };
+
+/* What the bytes of raw data read as between the close of its handle and
+ * the protection of its page (when that is deferred, see debug_raw_data.c). */
+#define DEBUG_RAW_POISON 0xDB
+
+/* The default number of pages of closed raw data protected at once. */
+#define DEBUG_RAW_BATCH_DEFAULT 128
 
 struct DebugHandle {
     /* The first cache line: what opening, closing and recycling touch. */
@@ -161,6 +171,9 @@ struct DebugFrame {
     /* raise mode: the violations that happened while this frame ran
      * (nviolations is valid once violation is not NULL) */
     char *violation;
+    /* the serial of the last handle opened before the frame started: the
+     * handles opened during the call have larger ones */
+    uint64_t first_serial;
     HPyFunc_Signature sig;  /* (for messages) */
     HPyCFunction func;
     /* set when used */
@@ -255,6 +268,7 @@ typedef struct {
     HPy_ssize_t closed_count, closed_max, closed_cap;
     size_t raw_closed_total;    /* bytes of raw data kept for closed handles */
     size_t raw_max;
+    HPy_ssize_t raw_batch;      /* pages protected at once (debug_raw_data.c) */
     int raise_on_violation;
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
@@ -423,6 +437,12 @@ _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
  * needs (called once, from debug_state_init). */
 _HPy_HIDDEN void debug_release_raw_data(DebugHandle *dh);
 _HPy_HIDDEN void debug_raw_data_init(void);
+
+/* The pages of closed raw data whose protection is deferred are protected
+ * in batches of n (1: at once); debug_protect_closed_raw_data protects the
+ * pending ones now. */
+_HPy_HIDDEN void debug_set_raw_batch(HPy_ssize_t n);
+_HPy_HIDDEN void debug_protect_closed_raw_data(void);
 
 /* Installs the SIGSEGV handler that reports faulting accesses to raw data
  * (debug_segv.c; once, when raw data is first protected). */

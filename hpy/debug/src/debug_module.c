@@ -262,6 +262,35 @@ static PyObject *set_protected_raw_data_max_size(PyObject *self, PyObject *arg)
     Py_RETURN_NONE;
 }
 
+static PyObject *get_protected_raw_data_batch(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromSsize_t(debug_state.raw_batch);
+}
+
+static PyObject *set_protected_raw_data_batch(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t n = nonnegative_size(arg, "the batch size");
+    (void)self;
+    if (n < 0)
+        return NULL;
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "the batch size must be at least 1 (1: every page at once)");
+        return NULL;
+    }
+    debug_set_raw_batch(n);
+    Py_RETURN_NONE;
+}
+
+static PyObject *protect_closed_raw_data(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    debug_protect_closed_raw_data();
+    Py_RETURN_NONE;
+}
+
 static int set_callback(PyObject **slot, PyObject *arg, const char *what)
 {
     if (arg != Py_None && !PyCallable_Check(arg)) {
@@ -357,6 +386,14 @@ static PyMethodDef methods[] = {
       "inaccessible to catch their use after close." },
     { "set_protected_raw_data_max_size", set_protected_raw_data_max_size, METH_O,
       "Set how many bytes of raw data of closed handles are kept inaccessible." },
+    { "get_protected_raw_data_batch", get_protected_raw_data_batch, METH_NOARGS,
+      "How many pages of raw data of handles closed in the call that opened them are made "
+      "inaccessible at once (until then they read as 0xDB bytes)." },
+    { "set_protected_raw_data_batch", set_protected_raw_data_batch, METH_O,
+      "Set how many pages of closed raw data are made inaccessible at once (1: each as its "
+      "handle is closed, one system call per close)." },
+    { "protect_closed_raw_data", protect_closed_raw_data, METH_NOARGS,
+      "Make the raw data of every closed handle inaccessible now." },
     { "set_on_invalid_handle", set_on_invalid_handle, METH_O,
       "set_on_invalid_handle(callback|None): call callback() instead of aborting when an "
       "invalid handle is used, then go on: a closed handle stands for its object (if it was "

@@ -5,8 +5,8 @@
  *
  * Each copy sits on pages of its own. Data up to one page (NUL included),
  * nearly all of it, goes to a page of a pool rather than to a mapping of
- * its own, so that the steady state makes no mmap/munmap and takes no page
- * fault, and costs one system call per handle:
+ * its own, so that the steady state makes no mmap/munmap, takes no page
+ * fault, and makes no system call per handle:
  *
  *  - where memfd_create exists, the pool's memory is mapped twice: the view
  *    handed to the extension (the "reader" view) and a read-write view
@@ -14,13 +14,25 @@
  *    read-only in the reader view, so handing out data makes no system
  *    call. (Elsewhere the page is made writable for the copy and read-only
  *    again: two mprotect.)
- *  - closing the handle makes its page inaccessible: one mprotect.
+ *  - closing the handle makes its page inaccessible. A handle that was
+ *    opened during the call into the extension that closes it (the common
+ *    case: a keyword name looked at and closed, an argument's data) does
+ *    it in batches: its copy is overwritten at once with DEBUG_RAW_POISON
+ *    bytes (through the read-write view: no system call; the NUL stays),
+ *    and the page joins the pending batch, which is made inaccessible when
+ *    it holds raw_batch pages (sorted by address: one mprotect per
+ *    contiguous run, and pages are handed out in increasing order, so a
+ *    batch is nearly always one run). Until then (the window: at most
+ *    raw_batch - 1 later such closes) the stale data reads as poison bytes
+ *    instead of faulting, and writing to it faults as before. Any other
+ *    handle (kept across calls, e.g. HPy_Dup'ed into a static, or closed
+ *    outside a call) makes its page inaccessible at once: one mprotect.
+ *    set_protected_raw_data_batch(1) makes every close do that.
  *  - the page leaves its handle when the record is recycled (the closed
  *    queue) or when the closed raw data exceeds raw_max, as before; it is
  *    then "expired" and stays inaccessible until the pool runs out of ready
  *    pages, when at least POOL_BATCH expired pages are made read-only again
- *    at once (sorted by address: one mprotect per contiguous run, and pages
- *    come back in the order they were handed out, so runs are long).
+ *    at once (sorted by address: one mprotect per contiguous run).
  *    A stale pointer thus keeps faulting at least as long as before.
  *  - after fork() the child copies the pages it owns to private memory and
  *    starts a pool of its own, so that parent and child never share a page.
@@ -55,8 +67,10 @@ static size_t page_size(void)
     return size;
 }
 
-#define POOL_SLAB_PAGES 64
-#define POOL_BATCH 32
+/* Slabs are mapped POOL_SLAB_PAGES at a time; expired pages come back
+ * POOL_BATCH at a time. */
+#define POOL_SLAB_PAGES 256
+#define POOL_BATCH 128
 #define POOL_KEEP 2048  /* pages not in use whose memory is kept */
 
 typedef struct {
@@ -66,7 +80,6 @@ typedef struct {
 typedef struct {
     char *reader, *writer;
     unsigned char epoch;
-    unsigned char reversed; /* reader page i is writer page POOL_SLAB_PAGES-1-i */
 } PoolSlab;
 
 static PoolPage *pool_ready, *pool_expired;
@@ -77,6 +90,11 @@ static int pool_fd = -1;        /* the memfd of the two views, or -1 */
 static size_t pool_fd_size;
 static int pool_no_memfd;       /* memfd_create failed once: do not retry */
 static unsigned char pool_epoch = 1; /* changes in a forked child */
+
+/* The handles closed with their page still read-only (RAW_PENDING), in the
+ * order they were closed. */
+static DebugHandle **pending;
+static HPy_ssize_t npending, pending_cap;
 
 static int pool_reserve(void)
 {
@@ -103,7 +121,6 @@ static int pool_add_slab(void)
 {
     size_t bytes = POOL_SLAB_PAGES * page_size();
     char *reader = NULL, *writer = NULL;
-    int reversed = 0;
     if (pool_reserve() < 0)
         return -1;
     if (pool_nslabs == pool_slabs_cap) {
@@ -121,24 +138,12 @@ static int pool_add_slab(void)
             pool_no_memfd = 1;
     }
     if (pool_fd >= 0 && ftruncate(pool_fd, (off_t)(pool_fd_size + bytes)) == 0) {
-        /* The reader view maps the pages of the file in reverse order, one
-         * mapping (VMA) each: neighbouring pages are never contiguous in
-         * the file, so the kernel cannot merge their mappings. Closing a
-         * handle then changes the protection of a whole VMA instead of
-         * splitting or resizing one (measured on Linux 6.18 in a VM:
-         * mprotect of the page of a handle ~790 ns instead of ~1040 ns;
-         * with the batched refill, ~900 ns per handle instead of ~1060). */
-        reader = (char *)mmap(NULL, bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        /* Both views of the slab are contiguous: the pages of a batch make
+         * one run, changed with one mprotect. */
+        reader = (char *)mmap(NULL, bytes, PROT_READ, MAP_SHARED, pool_fd, (off_t)pool_fd_size);
         writer = (char *)mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, pool_fd,
                               (off_t)pool_fd_size);
-        reversed = reader != MAP_FAILED && writer != MAP_FAILED;
-        for (int i = 0; reversed && i < POOL_SLAB_PAGES; i++) {
-            off_t off = (off_t)pool_fd_size + (off_t)(POOL_SLAB_PAGES - 1 - i) * (off_t)page_size();
-            if (mmap(reader + (size_t)i * page_size(), page_size(), PROT_READ,
-                     MAP_SHARED | MAP_FIXED, pool_fd, off) == MAP_FAILED)
-                reversed = 0;
-        }
-        if (!reversed) {
+        if (reader == MAP_FAILED || writer == MAP_FAILED) {
             if (reader != MAP_FAILED)
                 munmap(reader, bytes);
             if (writer != MAP_FAILED)
@@ -159,13 +164,11 @@ static int pool_add_slab(void)
     pool_slabs[pool_nslabs].reader = reader;
     pool_slabs[pool_nslabs].writer = writer;
     pool_slabs[pool_nslabs].epoch = pool_epoch;
-    pool_slabs[pool_nslabs].reversed = (unsigned char)reversed;
     pool_nslabs++;
     /* highest address first: pages are popped in increasing order */
     for (int i = POOL_SLAB_PAGES - 1; i >= 0; i--) {
-        int w = reversed ? POOL_SLAB_PAGES - 1 - i : i;
         pool_ready[pool_nready].reader = reader + (size_t)i * page_size();
-        pool_ready[pool_nready].writer = writer + (size_t)w * page_size();
+        pool_ready[pool_nready].writer = writer + (size_t)i * page_size();
         pool_nready++;
     }
     return 0;
@@ -277,17 +280,10 @@ static void pool_atfork_child(void)
             PoolSlab *sl = &pool_slabs[s];
             if (sl->writer == sl->reader || sl->epoch != pool_epoch)
                 continue;
-            if (tmp != MAP_FAILED) {
-                if (sl->reversed)
-                    for (int i = 0; i < POOL_SLAB_PAGES; i++)
-                        memcpy(tmp + (size_t)i * ps,
-                               sl->writer + (size_t)(POOL_SLAB_PAGES - 1 - i) * ps, ps);
-                else
-                    memcpy(tmp, sl->writer, bytes);
-            }
+            if (tmp != MAP_FAILED)
+                memcpy(tmp, sl->writer, bytes);
             munmap(sl->writer, bytes);
             sl->writer = sl->reader;
-            sl->reversed = 0;
             if (mmap(sl->reader, bytes, PROT_READ | PROT_WRITE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
                 continue;
@@ -314,10 +310,116 @@ static void pool_atfork_child(void)
 }
 #endif /* HAVE_MPROTECT */
 
+#ifdef HAVE_MPROTECT
+static int compare_pending(const void *a, const void *b)
+{
+    const char *x = (*(DebugHandle *const *)a)->raw_data;
+    const char *y = (*(DebugHandle *const *)b)->raw_data;
+    return x < y ? -1 : x > y;
+}
+
+/* Makes the pages of the pending batch inaccessible: sorted by address,
+ * one mprotect per contiguous run. */
+static void protect_pending(void)
+{
+    size_t ps = page_size();
+    HPy_ssize_t i = 0, n = npending;
+    /* nearly sorted (pages are handed out in increasing order): an
+     * insertion sort is then linear */
+    if (n > 256) {
+        qsort(pending, (size_t)n, sizeof(DebugHandle *), compare_pending);
+    }
+    else {
+        for (HPy_ssize_t k = 1; k < n; k++) {
+            DebugHandle *dh = pending[k];
+            HPy_ssize_t j = k;
+            while (j > 0 && pending[j - 1]->raw_data > dh->raw_data) {
+                pending[j] = pending[j - 1];
+                j--;
+            }
+            pending[j] = dh;
+        }
+    }
+    npending = 0;
+    while (i < n) {
+        HPy_ssize_t j = i + 1;
+        while (j < n && pending[j]->raw_data == pending[j - 1]->raw_data + ps)
+            j++;
+        int ok = mprotect(pending[i]->raw_data, (size_t)(j - i) * ps, PROT_NONE) == 0;
+        for (HPy_ssize_t k = i; k < j; k++) {
+            DebugHandle *dh = pending[k];
+            dh->raw_state = RAW_NOACCESS;
+            if (!ok) {
+                /* the page cannot be protected: it is lost (it stays
+                 * read-only, with poison in it) */
+                debug_state.raw_closed_total -= dh->raw_size;
+                dh->raw_state = RAW_NONE;
+                dh->raw_pooled = 0;
+                dh->raw_data = dh->raw_writer = NULL;
+                dh->raw_size = dh->raw_map_size = 0;
+            }
+        }
+        i = j;
+    }
+}
+
+/* Closing a handle whose page is pooled, opened during the innermost call
+ * into the extension that is running: the page joins the pending batch
+ * (see the top of this file). 0 if it cannot (the caller protects the page
+ * at once). */
+static int defer_close(DebugHandle *dh)
+{
+    DebugFrame *f;
+    if (debug_state.raw_batch <= 1 || dh->raw_pooled != pool_epoch)
+        return 0;
+    f = debug_current_frame();
+    if (f == NULL || f == &debug_no_frame || dh->serial <= f->first_serial)
+        return 0;
+    if (npending == pending_cap) {
+        HPy_ssize_t cap = pending_cap ? 2 * pending_cap : 64;
+        DebugHandle **a = (DebugHandle **)realloc(pending, (size_t)cap * sizeof(DebugHandle *));
+        if (a == NULL)
+            return 0;
+        pending = a;
+        pending_cap = cap;
+    }
+    if (dh->raw_writer != dh->raw_data && dh->raw_size > 1)
+        memset(dh->raw_writer, DEBUG_RAW_POISON, dh->raw_size - 1);
+    dh->raw_state = RAW_PENDING;
+    pending[npending++] = dh;
+    if (npending >= debug_state.raw_batch)
+        protect_pending();
+    return 1;
+}
+#endif
+
+void debug_protect_closed_raw_data(void)
+{
+#ifdef HAVE_MPROTECT
+    if (npending > 0)
+        protect_pending();
+#endif
+}
+
+void debug_set_raw_batch(HPy_ssize_t n)
+{
+    debug_state.raw_batch = n < 1 ? 1 : n;
+#ifdef HAVE_MPROTECT
+    if (npending >= debug_state.raw_batch)
+        protect_pending();
+#endif
+}
+
 void debug_release_raw_data(DebugHandle *dh)
 {
     if (dh->raw_state == RAW_NONE)
         return;
+#ifdef HAVE_MPROTECT
+    if (dh->raw_state == RAW_PENDING)
+        protect_pending(); /* (rare: the batch is smaller than the closed queue) */
+    if (dh->raw_state == RAW_NONE)
+        return;
+#endif
     if (dh->raw_state == RAW_NOACCESS)
         debug_state.raw_closed_total -= dh->raw_size;
 #ifdef HAVE_MPROTECT
@@ -415,12 +517,16 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
 #endif
 }
 
-/* Closing a handle with raw data: the copy becomes inaccessible. */
+/* Closing a handle with raw data: the copy becomes inaccessible, at once
+ * or with the pending batch. */
 void debug_raw_data_close(DebugHandle *dh)
 {
 #ifdef HAVE_MPROTECT
     if (dh->raw_state == RAW_READONLY) {
-        if (mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0) {
+        /* the data's bytes, as upstream counts them (not its pages) */
+        if (defer_close(dh))
+            debug_state.raw_closed_total += dh->raw_size;
+        else if (mprotect(dh->raw_data, dh->raw_map_size, PROT_NONE) == 0) {
             dh->raw_state = RAW_NOACCESS;
             /* the data's bytes, as upstream counts them (not its pages) */
             debug_state.raw_closed_total += dh->raw_size;

@@ -70,7 +70,7 @@ static void segv_handler(int sig, siginfo_t *info, void *ucontext)
     write_str(dh->raw_by ? dh->raw_by : "?");
     write_str(" for handle ");
     write_hex((uintptr_t)dh);
-    if (dh->raw_state == RAW_NOACCESS) {
+    if (dh->raw_state == RAW_NOACCESS || dh->raw_state == RAW_PENDING) {
         write_str(": the handle is closed (closed by ");
         write_str(dh->closed_by ? dh->closed_by : "?");
         write_str("); the data must not be used after the handle it came from is closed\n");
