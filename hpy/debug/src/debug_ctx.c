@@ -148,6 +148,13 @@ static DEBUG_ALWAYS_INLINE void release_ctx(HPyContext *c)
 HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
 {
     DebugCtxInfo *info = dctx != NULL ? ctx_info(dctx) : NULL;
+    if (info != NULL && info->state == DEBUG_CTX_LEFT)
+        /* the GIL is not held: nothing but a message and abort() */
+        debug_violation(V_FATAL, NULL,
+                        "%s: called while Python execution is left (between "
+                        "HPy_LeavePythonExecution and HPy_ReenterPythonExecution, e.g. inside "
+                        "HPy_BEGIN_LEAVE_PYTHON ... HPy_END_LEAVE_PYTHON): no HPy function but "
+                        "HPy_ReenterPythonExecution may be called there", fn);
     if (info == NULL || (info->state != DEBUG_CTX_VALID && info->state != DEBUG_CTX_INVALID))
         debug_violation(V_FATAL, NULL,
                         DEBUG_WRONG_CONTEXT "%s: called with a context (%p) that is not the "

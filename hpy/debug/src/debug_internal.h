@@ -186,7 +186,7 @@ struct DebugFrame {
 
 /* _private of every debug context. */
 typedef struct {
-    uint32_t state;        /* DEBUG_CTX_VALID or DEBUG_CTX_INVALID */
+    uint32_t state;        /* DEBUG_CTX_VALID, DEBUG_CTX_INVALID or DEBUG_CTX_LEFT */
     int is_global;         /* the context handed to extensions at load time */
     DebugFrame *frame;     /* per-call contexts: the frame running with it, or NULL */
 } DebugCtxInfo;
@@ -195,6 +195,9 @@ typedef struct {
  * context whose call has returned): anything else is not a debug context. */
 #define DEBUG_CTX_VALID 0xDEB0C7C7u
 #define DEBUG_CTX_INVALID 0xDEB0DEADu
+/* A per-call context between HPy_LeavePythonExecution and
+ * HPy_ReenterPythonExecution: only the latter may be called with it. */
+#define DEBUG_CTX_LEFT 0xDEB0A1E7u
 
 /* ---- violations ---- */
 
@@ -577,6 +580,16 @@ _HPy_HIDDEN void debug_describe_handle(DebugStr *s, DebugHandle *dh);
 /* The open handles of generation >= gen, oldest first (a malloc()ed
  * array of *n items, or NULL if out of memory). */
 _HPy_HIDDEN DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n);
+
+/* The builders (HPyListBuilder/HPyTupleBuilder) of generation >= gen that
+ * were neither built nor cancelled, oldest first (debug_wrappers.c): a
+ * malloc()ed array of *n items, or NULL if out of memory. */
+typedef struct {
+    const char *what;       /* "HPyListBuilder" or "HPyTupleBuilder" */
+    const void *address;    /* the builder word */
+    HPy_ssize_t size;       /* the size given to New */
+} DebugOpenBuilder;
+_HPy_HIDDEN DebugOpenBuilder *debug_open_builders(long gen, HPy_ssize_t *n);
 
 /* Settings. */
 _HPy_HIDDEN void debug_set_closed_max(HPy_ssize_t n);

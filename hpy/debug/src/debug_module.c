@@ -185,6 +185,32 @@ static PyObject *get_open_handles(PyObject *self, PyObject *arg)
     return list;
 }
 
+/* [(kind, address, size), ...] of the builders of generation >= gen that
+ * were neither built nor cancelled (hpy.debug.LeakDetector reports them). */
+static PyObject *get_open_builders(PyObject *self, PyObject *arg)
+{
+    long gen = PyLong_AsLong(arg);
+    HPy_ssize_t n = 0;
+    (void)self;
+    if (gen == -1 && PyErr_Occurred())
+        return NULL;
+    DebugOpenBuilder *builders = debug_open_builders(gen, &n);
+    if (builders == NULL)
+        return PyErr_NoMemory();
+    PyObject *list = PyList_New(n);
+    for (HPy_ssize_t i = 0; list != NULL && i < n; i++) {
+        PyObject *item = Py_BuildValue("(sNn)", builders[i].what,
+                                       PyLong_FromVoidPtr((void *)builders[i].address),
+                                       (Py_ssize_t)builders[i].size);
+        if (item == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, item);
+    }
+    free(builders);
+    return list;
+}
+
 static PyObject *get_closed_handles(PyObject *self, PyObject *args)
 {
     long gen = 0;
@@ -374,6 +400,9 @@ static PyMethodDef methods[] = {
       "Start a new generation of handles and return its number." },
     { "get_open_handles", get_open_handles, METH_O,
       "get_open_handles(gen): the open debug handles created in generation gen or later." },
+    { "get_open_builders", get_open_builders, METH_O,
+      "get_open_builders(gen): (kind, address, size) of each HPyListBuilder/HPyTupleBuilder "
+      "created in generation gen or later and neither built nor cancelled." },
     { "get_closed_handles", get_closed_handles, METH_VARARGS,
       "get_closed_handles(gen=0): the closed handles still remembered (the closed-handles "
       "queue), created in generation gen or later." },
