@@ -70,7 +70,7 @@ static size_t page_size(void)
 /* Slabs are mapped POOL_SLAB_PAGES at a time; expired pages come back
  * POOL_BATCH at a time. */
 #define POOL_SLAB_PAGES 256
-#define POOL_BATCH 128
+#define POOL_BATCH 512
 #define POOL_KEEP 2048  /* pages not in use whose memory is kept */
 
 typedef struct {
@@ -180,10 +180,24 @@ static int compare_pages(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
-/* Sorts pages by address. They expire nearly in the order they were handed
- * out: an insertion sort is then linear (qsort for many pages). */
+/* Pages expire and close nearly in the order they were handed out, which
+ * is increasing within a slab: when the addresses in turn make few
+ * contiguous runs already (one mprotect each), they are used as they are,
+ * without a sort. */
+static int few_runs(HPy_ssize_t runs, HPy_ssize_t n)
+{
+    return runs <= 1 + n / 32;
+}
+
+/* Sorts pages by address, unless they make few runs already. */
 static void sort_pages(PoolPage *pages, HPy_ssize_t n)
 {
+    size_t ps = page_size();
+    HPy_ssize_t runs = 1;
+    for (HPy_ssize_t i = 1; i < n; i++)
+        runs += pages[i].reader != pages[i - 1].reader + ps;
+    if (few_runs(runs, n))
+        return;
     if (n > 256) {
         qsort(pages, (size_t)n, sizeof(PoolPage), compare_pages);
         return;
@@ -324,9 +338,14 @@ static void protect_pending(void)
 {
     size_t ps = page_size();
     HPy_ssize_t i = 0, n = npending;
-    /* nearly sorted (pages are handed out in increasing order): an
-     * insertion sort is then linear */
-    if (n > 256) {
+    HPy_ssize_t runs = 1;
+    for (HPy_ssize_t k = 1; k < n; k++)
+        runs += pending[k]->raw_data != pending[k - 1]->raw_data + ps;
+    /* else nearly sorted: an insertion sort is then linear */
+    if (few_runs(runs, n)) {
+        /* as they are */
+    }
+    else if (n > 256) {
         qsort(pending, (size_t)n, sizeof(DebugHandle *), compare_pending);
     }
     else {
