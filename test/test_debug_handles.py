@@ -505,20 +505,26 @@ def test_raw_data_closed_in_its_call_reads_as_poison(mod, _debug):
     0xDB bytes."""
     _debug.protect_closed_raw_data()
     assert mod.keep_raw_in_call(b"abc") == b"\xdb\xdb\xdb"
+    assert mod.keep_raw_in_call(b"abc" * 200) == b"\xdb\xdb\xdb"
     # a handle kept across calls is protected at once (test_raw_data_checks_after_pool_reuse)
 
 
-@pytest.mark.parametrize("then", [
-    "_debug.protect_closed_raw_data()",
-    # the window: the batch is protected after `batch` such closes in all
-    "for i in range(_debug.get_protected_raw_data_batch() - 1): mod.utf8(str(i))",
+@pytest.mark.parametrize("data,then", [
+    ("b'abc'", "_debug.protect_closed_raw_data()"),
+    # the window of short data (a slot of a shared page): until the page is
+    # full (it has 256 slots of 16 bytes)
+    ("b'abc'", "for i in range(256): mod.utf8(str(i))"),
+    # the window of longer data (a page each): the batch is protected after
+    # `batch` such closes in all
+    ("b'abc' * 200", "_debug.protect_closed_raw_data()"),
+    ("b'abc' * 200", "for i in range(_debug.get_protected_raw_data_batch() - 1): mod.utf8('y' * 300)"),
 ])
-def test_raw_data_closed_in_its_call_faults_once_protected(mod, then):
+def test_raw_data_closed_in_its_call_faults_once_protected(mod, data, then):
     proc = run_debug_subprocess(mod, CHURN + f"""
 from hpy.universal import _debug
 _debug.protect_closed_raw_data()
-assert mod.keep_raw_in_call(b'abc') == b'\\xdb\\xdb\\xdb'
-assert mod.read_raw() == b'\\xdb\\xdb\\xdb'
+assert mod.keep_raw_in_call({data}) == b'\\xdb\\xdb\\xdb'
+assert mod.read_raw() == b'\\xdb' * len({data})
 {then}
 mod.read_raw()
 """)

@@ -311,6 +311,8 @@ static DEBUG_ALWAYS_INLINE int debug_frame_leave(DebugFrame *f)
 {
     if (f->args_capacity != 0)
         frame_close_args(f);
+    if (DEBUG_UNLIKELY(debug_state.raw_pack_live != 0))
+        debug_raw_pack_call_returns();
     debug_set_current_frame(f->prev);
     release_ctx(f->ctx);
     if (DEBUG_UNLIKELY(debug_state.nreleased != 0))

@@ -135,6 +135,9 @@ struct DebugHandle {
      * reference to `obj` until it is recycled, so that a use after close
      * can go on with the object once the callback is called. */
     unsigned char kept;
+    /* raw_data is a slot of a shared page of the pool (debug_raw_data.c):
+     * raw_writer is then its DebugRawPage */
+    unsigned char raw_packed;
     int trace_len;
     void **trace;           /* creation stack (set_handle_stack_trace_limit) */
     const char *const_name; /* context constants: e.g. "h_None" */
@@ -272,6 +275,8 @@ typedef struct {
     size_t raw_closed_total;    /* bytes of raw data kept for closed handles */
     size_t raw_max;
     HPy_ssize_t raw_batch;      /* pages protected at once (debug_raw_data.c) */
+    int raw_pack_live;          /* open slots of the current shared page of raw
+                                 * data (debug_raw_data.c) */
     int raise_on_violation;
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
@@ -446,6 +451,11 @@ _HPy_HIDDEN void debug_raw_data_init(void);
  * pending ones now. */
 _HPy_HIDDEN void debug_set_raw_batch(HPy_ssize_t n);
 _HPy_HIDDEN void debug_protect_closed_raw_data(void);
+
+/* A call into the extension returns while the current shared page of raw
+ * data has open slots (raw_pack_live): they may be kept beyond the call,
+ * so the page hands out no more (debug_raw_data.c). */
+_HPy_HIDDEN void debug_raw_pack_call_returns(void);
 
 /* Installs the SIGSEGV handler that reports faulting accesses to raw data
  * (debug_segv.c; once, when raw data is first protected). */

@@ -96,6 +96,24 @@ static unsigned char pool_epoch = 1; /* changes in a forked child */
 static DebugHandle **pending;
 static HPy_ssize_t npending, pending_cap;
 
+/* A page of the pool shared by the slots of short data (see the top of
+ * this file); a record whose raw_packed is set points to its page with
+ * raw_writer. */
+typedef struct {
+    char *reader, *writer;
+    size_t used;            /* bytes of slots handed out */
+    int nlive;              /* slots whose handle is open */
+    int nheld;              /* slots still owned by a record */
+    unsigned char full;     /* no more slots are handed out */
+    unsigned char protect;  /* made inaccessible */
+    unsigned char epoch;
+} DebugRawPage;
+
+#define PACK_MAX 256        /* the largest data (NUL included) in a slot */
+#define PACK_ALIGN 16
+
+static DebugRawPage *pack_current;  /* the page slots are handed out from */
+
 static int pool_reserve(void)
 {
     HPy_ssize_t need = pool_nready + pool_nexpired + POOL_SLAB_PAGES + 1;
@@ -251,29 +269,136 @@ static int pool_take(PoolPage *out)
 }
 
 /* Takes back the page of `dh` (inaccessible). */
-static void pool_give_back(DebugHandle *dh)
+static void pool_give_back_page(char *reader, char *writer, unsigned char epoch)
 {
-    if (dh->raw_pooled != pool_epoch)
+    if (epoch != pool_epoch)
         return;  /* a page of the parent process: never reused */
     if (pool_nexpired >= pool_cap && pool_reserve() < 0)
         return;  /* out of memory: the page is lost, it stays inaccessible */
     /* After a burst (many raw data open at once), give the memory of the
      * pages beyond POOL_KEEP back to the system; they stay in the pool. */
     if (pool_nready + pool_nexpired >= POOL_KEEP) {
-        if (dh->raw_writer != dh->raw_data) {
+        if (writer != reader) {
 #ifdef MADV_REMOVE
-            madvise(dh->raw_writer, page_size(), MADV_REMOVE);
+            madvise(writer, page_size(), MADV_REMOVE);
 #endif
         }
         else {
 #ifdef MADV_DONTNEED
-            madvise(dh->raw_data, page_size(), MADV_DONTNEED);
+            madvise(reader, page_size(), MADV_DONTNEED);
 #endif
         }
     }
-    pool_expired[pool_nexpired].reader = dh->raw_data;
-    pool_expired[pool_nexpired].writer = dh->raw_writer;
+    pool_expired[pool_nexpired].reader = reader;
+    pool_expired[pool_nexpired].writer = writer;
     pool_nexpired++;
+}
+
+static void pool_give_back(DebugHandle *dh)
+{
+    pool_give_back_page(dh->raw_data, dh->raw_writer, dh->raw_pooled);
+}
+
+/* ---- shared pages ---- */
+
+/* A shared page that hands out no more slots and whose slots are all
+ * closed is made inaccessible; it goes back to the pool once no record
+ * owns a slot of it any more. */
+static void pack_settle(DebugRawPage *pp)
+{
+    if (!pp->full || pp->nlive > 0)
+        return;
+    if (!pp->protect && mprotect(pp->reader, page_size(), PROT_NONE) == 0)
+        pp->protect = 1;
+    /* (if that failed, the closed slots stay readable, poisoned) */
+    if (pp->nheld == 0) {
+        pool_give_back_page(pp->reader, pp->writer, pp->epoch);
+        free(pp);
+    }
+}
+
+/* Hands out no more slots of the current shared page. */
+static void pack_retire_current(void)
+{
+    DebugRawPage *pp = pack_current;
+    if (pp == NULL)
+        return;
+    pack_current = NULL;
+    debug_state.raw_pack_live = 0;
+    pp->full = 1;
+    pack_settle(pp);
+}
+
+/* A slot of `size` bytes of a shared page (its page in *page), or NULL. */
+static char *pack_take(size_t size, DebugRawPage **page)
+{
+    static int unavailable; /* no second view: a slot could not be written */
+    size_t slot = (size + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
+    DebugRawPage *pp = pack_current;
+    if (unavailable)
+        return NULL;
+    if (pp != NULL && pp->used + slot > page_size()) {
+        pack_retire_current();
+        pp = NULL;
+    }
+    if (pp == NULL) {
+        PoolPage p;
+        pp = (DebugRawPage *)malloc(sizeof(DebugRawPage));
+        if (pp == NULL)
+            return NULL;
+        if (pool_take(&p) < 0) {
+            free(pp);
+            return NULL;
+        }
+        if (p.writer == p.reader) {
+            pool_ready[pool_nready++] = p;  /* (read-only: ready as it is) */
+            free(pp);
+            unavailable = 1;
+            return NULL;
+        }
+        memset(pp, 0, sizeof(*pp));
+        pp->reader = p.reader;
+        pp->writer = p.writer;
+        pp->epoch = pool_epoch;
+        pack_current = pp;
+    }
+    char *at = pp->reader + pp->used;
+    pp->used += slot;
+    pp->nlive++;
+    debug_state.raw_pack_live = pp->nlive;
+    pp->nheld++;
+    *page = pp;
+    return at;
+}
+
+/* Closing a handle whose data is a slot of a shared page. */
+static void pack_close(DebugHandle *dh)
+{
+    DebugRawPage *pp = (DebugRawPage *)(void *)dh->raw_writer;
+    if (pp->epoch == pool_epoch && dh->raw_size > 1)
+        memset(pp->writer + (dh->raw_data - pp->reader), DEBUG_RAW_POISON, dh->raw_size - 1);
+    dh->raw_state = RAW_PENDING;
+    debug_state.raw_closed_total += dh->raw_size;
+    pp->nlive--;
+    if (pp == pack_current)
+        debug_state.raw_pack_live = pp->nlive;
+    pack_settle(pp);
+}
+
+/* The record no longer owns its slot. */
+static void pack_release(DebugHandle *dh)
+{
+    DebugRawPage *pp = (DebugRawPage *)(void *)dh->raw_writer;
+    if (dh->raw_state == RAW_READONLY) {
+        pp->nlive--;  /* (the handle asked for other data) */
+        if (pp == pack_current)
+            debug_state.raw_pack_live = pp->nlive;
+    }
+    else
+        debug_state.raw_closed_total -= dh->raw_size;
+    pp->nheld--;
+    dh->raw_packed = 0;
+    pack_settle(pp);
 }
 
 /* In the child of fork(): the pool's memory is shared with the parent.
@@ -307,12 +432,14 @@ static void pool_atfork_child(void)
         }
         if (tmp != MAP_FAILED)
             munmap(tmp, bytes);
-        /* the pages owned by open handles are readable again */
+        /* the pages owned by open handles are readable again (a shared
+         * page: the page of the slot) */
         for (HPy_ssize_t c = 0; c < debug_nchunks; c++)
             for (int i = 0; i < DEBUG_CHUNK_RECORDS; i++) {
                 DebugHandle *dh = &debug_chunks[c][i];
                 if (dh->raw_pooled == pool_epoch && dh->raw_state == RAW_READONLY)
-                    mprotect(dh->raw_data, ps, PROT_READ);
+                    mprotect((char *)((uintptr_t)dh->raw_data & ~(uintptr_t)(ps - 1)), ps,
+                             PROT_READ);
             }
     }
     if (pool_fd >= 0)
@@ -320,6 +447,11 @@ static void pool_atfork_child(void)
     pool_fd = -1;
     pool_fd_size = 0;
     pool_nready = pool_nexpired = 0;
+    /* its second view is gone: no more slots (it is given back to no pool) */
+    if (pack_current != NULL)
+        pack_current->full = 1;
+    pack_current = NULL;
+    debug_state.raw_pack_live = 0;
     pool_epoch = pool_epoch == 255 ? 1 : pool_epoch + 1;
 }
 #endif /* HAVE_MPROTECT */
@@ -382,17 +514,21 @@ static void protect_pending(void)
     }
 }
 
+/* Whether `dh` was opened during the innermost call into the extension
+ * that is running. */
+static int opened_in_this_call(DebugHandle *dh)
+{
+    DebugFrame *f = debug_current_frame();
+    return f != NULL && f != &debug_no_frame && dh->serial > f->first_serial;
+}
+
 /* Closing a handle whose page is pooled, opened during the innermost call
  * into the extension that is running: the page joins the pending batch
  * (see the top of this file). 0 if it cannot (the caller protects the page
  * at once). */
 static int defer_close(DebugHandle *dh)
 {
-    DebugFrame *f;
-    if (debug_state.raw_batch <= 1 || dh->raw_pooled != pool_epoch)
-        return 0;
-    f = debug_current_frame();
-    if (f == NULL || f == &debug_no_frame || dh->serial <= f->first_serial)
+    if (debug_state.raw_batch <= 1 || dh->raw_pooled != pool_epoch || !opened_in_this_call(dh))
         return 0;
     if (npending == pending_cap) {
         HPy_ssize_t cap = pending_cap ? 2 * pending_cap : 64;
@@ -412,11 +548,19 @@ static int defer_close(DebugHandle *dh)
 }
 #endif
 
+void debug_raw_pack_call_returns(void)
+{
+#ifdef HAVE_MPROTECT
+    pack_retire_current();
+#endif
+}
+
 void debug_protect_closed_raw_data(void)
 {
 #ifdef HAVE_MPROTECT
     if (npending > 0)
         protect_pending();
+    pack_retire_current();
 #endif
 }
 
@@ -426,6 +570,8 @@ void debug_set_raw_batch(HPy_ssize_t n)
 #ifdef HAVE_MPROTECT
     if (npending >= debug_state.raw_batch)
         protect_pending();
+    if (debug_state.raw_batch == 1)
+        pack_retire_current();
 #endif
 }
 
@@ -434,6 +580,14 @@ void debug_release_raw_data(DebugHandle *dh)
     if (dh->raw_state == RAW_NONE)
         return;
 #ifdef HAVE_MPROTECT
+    if (dh->raw_packed) {
+        pack_release(dh);
+        dh->raw_state = RAW_NONE;
+        dh->raw_pooled = 0;
+        dh->raw_data = dh->raw_writer = NULL;
+        dh->raw_size = dh->raw_map_size = 0;
+        return;
+    }
     if (dh->raw_state == RAW_PENDING)
         protect_pending(); /* (rare: the batch is smaller than the closed queue) */
     if (dh->raw_state == RAW_NONE)
@@ -480,6 +634,23 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
         return dh->raw_data;  /* asked again through the same handle */
     debug_release_raw_data(dh);
     debug_install_segv_handler();
+    if (size <= PACK_MAX && debug_state.raw_batch > 1 && opened_in_this_call(dh)) {
+        DebugRawPage *pp;
+        char *slot = pack_take(size, &pp);
+        if (slot != NULL) {
+            memcpy(pp->writer + (slot - pp->reader), data, size);
+            dh->raw_data = slot;
+            dh->raw_writer = (char *)(void *)pp;
+            dh->raw_packed = 1;
+            dh->raw_pooled = pool_epoch;
+            dh->raw_size = size;
+            dh->raw_map_size = (size + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
+            dh->raw_by = fn;
+            dh->raw_state = RAW_READONLY;
+            dh->cold = 1;
+            return slot;
+        }
+    }
     if (size <= ps) {
         PoolPage page;
         if (pool_take(&page) == 0) {
@@ -542,6 +713,10 @@ void debug_raw_data_close(DebugHandle *dh)
 {
 #ifdef HAVE_MPROTECT
     if (dh->raw_state == RAW_READONLY) {
+        if (dh->raw_packed) {
+            pack_close(dh);
+            return;
+        }
         /* the data's bytes, as upstream counts them (not its pages) */
         if (defer_close(dh))
             debug_state.raw_closed_total += dh->raw_size;
