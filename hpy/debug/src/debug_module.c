@@ -416,13 +416,14 @@ static PyMethodDef methods[] = {
     { "set_protected_raw_data_max_size", set_protected_raw_data_max_size, METH_O,
       "Set how many bytes of raw data of closed handles are kept inaccessible." },
     { "get_protected_raw_data_batch", get_protected_raw_data_batch, METH_NOARGS,
-      "How many pages of raw data of handles closed in the call that opened them are made "
-      "inaccessible at once (until then they read as 0xDB bytes)." },
+      "How many pages of raw data (of more than 256 bytes) of handles closed in the call "
+      "that opened them are made inaccessible at once (until then they read as 0xDB bytes)." },
     { "set_protected_raw_data_batch", set_protected_raw_data_batch, METH_O,
-      "Set how many pages of closed raw data are made inaccessible at once (1: each as its "
-      "handle is closed, one system call per close)." },
+      "Set how many pages of closed raw data are made inaccessible at once (1: nothing is "
+      "deferred, each page as its handle is closed, one system call per close)." },
     { "protect_closed_raw_data", protect_closed_raw_data, METH_NOARGS,
-      "Make the raw data of every closed handle inaccessible now." },
+      "Make the raw data of the closed handles whose protection is deferred inaccessible now "
+      "(as far as no open data shares their page)." },
     { "set_on_invalid_handle", set_on_invalid_handle, METH_O,
       "set_on_invalid_handle(callback|None): call callback() instead of aborting when an "
       "invalid handle is used, then go on: a closed handle stands for its object (if it was "

@@ -14,19 +14,31 @@
  *    read-only in the reader view, so handing out data makes no system
  *    call. (Elsewhere the page is made writable for the copy and read-only
  *    again: two mprotect.)
- *  - closing the handle makes its page inaccessible. A handle that was
- *    opened during the call into the extension that closes it (the common
- *    case: a keyword name looked at and closed, an argument's data) does
- *    it in batches: its copy is overwritten at once with DEBUG_RAW_POISON
- *    bytes (through the read-write view: no system call; the NUL stays),
- *    and the page joins the pending batch, which is made inaccessible when
- *    it holds raw_batch pages (sorted by address: one mprotect per
- *    contiguous run, and pages are handed out in increasing order, so a
- *    batch is nearly always one run). Until then (the window: at most
- *    raw_batch - 1 later such closes) the stale data reads as poison bytes
- *    instead of faulting, and writing to it faults as before. Any other
- *    handle (kept across calls, e.g. HPy_Dup'ed into a static, or closed
- *    outside a call) makes its page inaccessible at once: one mprotect.
+ *  - closing the handle makes its page inaccessible. For the raw data of a
+ *    handle that was opened during the call into the extension that is
+ *    running (the common case: a keyword name looked at and closed, an
+ *    argument's data) that is deferred, so that the steady state makes no
+ *    system call per close:
+ *     - data of up to PACK_MAX bytes (NUL included) gets a 16-byte aligned
+ *       slot of a shared page (DebugRawPage). Closing its handle overwrites
+ *       it at once with DEBUG_RAW_POISON bytes through the read-write view
+ *       (the NUL stays). The page is made inaccessible (one mprotect for
+ *       all its slots) once it hands out no more slots and all of its
+ *       slots are closed. It hands out no more slots when it is full, or
+ *       when a call into the extension returns while slots of it are open
+ *       (their handles may be kept beyond the call: the page is then
+ *       protected as soon as they are closed), or on
+ *       protect_closed_raw_data / a batch of 1.
+ *     - longer data has a page of its own; closing it poisons it at once
+ *       too, and the page joins the pending batch, made inaccessible when
+ *       it holds raw_batch pages (sorted by address: one mprotect per
+ *       contiguous run; pages are handed out in increasing order, so a
+ *       batch is nearly always one run).
+ *    Until then (the window) the stale data reads as poison bytes instead
+ *    of faulting; writing to it faults as before (the page stays
+ *    read-only). Any other handle (opened before the running call, e.g.
+ *    HPy_Dup'ed into a static in an earlier call, or closed outside any
+ *    call) makes its page inaccessible at once: one mprotect.
  *    set_protected_raw_data_batch(1) makes every close do that.
  *  - the page leaves its handle when the record is recycled (the closed
  *    queue) or when the closed raw data exceeds raw_max, as before; it is
