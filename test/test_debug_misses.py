@@ -144,7 +144,8 @@ SOURCE = snippet("""
 
     /* left(how, arg): leaves Python execution, then: 0 plain C only; 1
      * HPy_Dup in the window; 2 HPyLong_FromLong (HPyLong_FromInt64_t) inside the
-     * HPy_BEGIN_LEAVE_PYTHON macros. Returns arg's repr */
+     * HPy_BEGIN_LEAVE_PYTHON macros; 3 returns without reentering. Returns
+     * arg's repr */
     HPyDef_METH(left, "left", HPyFunc_VARARGS)
     static HPy left_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     {
@@ -155,6 +156,11 @@ SOURCE = snippet("""
             HPy n = HPyLong_FromLong(ctx, 1);
             HPy_Close(ctx, n);
             HPy_END_LEAVE_PYTHON(ctx)
+        }
+        else if (how == 3) {
+            HPy r = HPy_Repr(ctx, arg);
+            HPy_LeavePythonExecution(ctx);   /* never reentered */
+            return r;
         }
         else {
             HPyThreadState state = HPy_LeavePythonExecution(ctx);
@@ -341,3 +347,9 @@ def test_call_while_python_execution_is_left(mod, how, fn):
     proc = run_debug_subprocess(mod, f"mod.left({how}, 'x')", env={"HPY_DEBUG_RAISE": "1"})
     assert_aborted(proc, f"{fn}: called while Python execution is left (between "
                          "HPy_LeavePythonExecution and HPy_ReenterPythonExecution")
+
+
+def test_return_while_python_execution_is_left(mod):
+    proc = run_debug_subprocess(mod, "mod.left(3, 'x')", env={"HPY_DEBUG_RAISE": "1"})
+    assert_aborted(proc, "the HPyFunc_VARARGS function", "returned while Python execution is "
+                         "left: HPy_LeavePythonExecution without HPy_ReenterPythonExecution")

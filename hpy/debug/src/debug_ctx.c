@@ -303,6 +303,18 @@ static void frame_close_args(DebugFrame *f)
         free(f->array);
 }
 
+/* The implementation returned between HPy_LeavePythonExecution and
+ * HPy_ReenterPythonExecution: the GIL is not held, nothing can be raised. */
+static DEBUG_COLD _HPy_NO_RETURN void returned_while_left(DebugFrame *f)
+{
+    char *fdesc = describe_frame(f);
+    debug_violation(V_FATAL, NULL,
+                    "%s returned while Python execution is left: HPy_LeavePythonExecution "
+                    "without HPy_ReenterPythonExecution (or HPy_BEGIN_LEAVE_PYTHON without "
+                    "HPy_END_LEAVE_PYTHON)", fdesc != NULL ? fdesc : "the HPy function");
+    abort(); /* (V_FATAL does not return) */
+}
+
 /* Closes the argument handles in `args` and leaves the frame (the
  * generated marshalling has closed the others). Returns 1 if a violation is
  * pending (raise mode): HPyDebugError is then set and the caller returns
@@ -311,6 +323,8 @@ static DEBUG_ALWAYS_INLINE int debug_frame_leave(DebugFrame *f)
 {
     if (f->args_capacity != 0)
         frame_close_args(f);
+    if (DEBUG_UNLIKELY(ctx_info(f->ctx)->state == DEBUG_CTX_LEFT))
+        returned_while_left(f);
     if (DEBUG_UNLIKELY(debug_state.raw_pack_live != 0))
         debug_raw_pack_call_returns();
     debug_set_current_frame(f->prev);
