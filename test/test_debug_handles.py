@@ -100,6 +100,18 @@ SOURCE = snippet("""
         return HPyLong_FromLong(ctx, ok);
     }
 
+    /* keep_raw_in_call(bytes): the data of a handle opened and closed in
+     * this call, kept in raw_ptr (for read_raw); its first 3 bytes as read
+     * after the close */
+    HPyDef_METH(keep_raw_in_call, "keep_raw_in_call", HPyFunc_O)
+    static HPy keep_raw_in_call_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPy h = HPy_Dup(ctx, arg);
+        raw_ptr = HPyBytes_AsString(ctx, h);
+        HPy_Close(ctx, h);
+        return HPyBytes_FromStringAndSize(ctx, raw_ptr, 3);
+    }
+
     HPyDef_METH(utf8, "utf8", HPyFunc_O)
     static HPy utf8_impl(HPyContext *ctx, HPy self, HPy arg)
     {
@@ -163,6 +175,7 @@ SOURCE = snippet("""
     @EXPORT(write_raw)
     @EXPORT(release_raw)
     @EXPORT(raw_burst)
+    @EXPORT(keep_raw_in_call)
     @EXPORT(utf8)
     @EXPORT(ctx_name)
     @EXPORT(same_ctx)
@@ -470,6 +483,63 @@ for i in range(5000):
 def test_raw_data_checks_after_pool_reuse(mod, code, fragment):
     proc = run_debug_subprocess(mod, CHURN + code)
     assert proc.returncode < 0 and fragment in proc.stderr, proc.stderr
+
+
+def test_raw_data_batch_setting(mod, _debug):
+    old = _debug.get_protected_raw_data_batch()
+    assert old == 128
+    try:
+        _debug.set_protected_raw_data_batch(7)
+        assert _debug.get_protected_raw_data_batch() == 7
+        for bad, exc in [(0, ValueError), (-1, ValueError), ("x", TypeError)]:
+            with pytest.raises(exc):
+                _debug.set_protected_raw_data_batch(bad)
+        assert _debug.get_protected_raw_data_batch() == 7
+    finally:
+        _debug.set_protected_raw_data_batch(old)
+
+
+def test_raw_data_closed_in_its_call_reads_as_poison(mod, _debug):
+    """The page of raw data whose handle is closed in the call that opened
+    it joins a batch; until the batch is protected the stale data reads as
+    0xDB bytes."""
+    _debug.protect_closed_raw_data()
+    assert mod.keep_raw_in_call(b"abc") == b"\xdb\xdb\xdb"
+    assert mod.keep_raw_in_call(b"abc" * 200) == b"\xdb\xdb\xdb"
+    # a handle kept across calls is protected at once (test_raw_data_checks_after_pool_reuse)
+
+
+@pytest.mark.parametrize("data,then", [
+    ("b'abc'", "_debug.protect_closed_raw_data()"),
+    # the window of short data (a slot of a shared page): until the page is
+    # full (it has 256 slots of 16 bytes)
+    ("b'abc'", "for i in range(256): mod.utf8(str(i))"),
+    # the window of longer data (a page each): the batch is protected after
+    # `batch` such closes in all
+    ("b'abc' * 200", "_debug.protect_closed_raw_data()"),
+    ("b'abc' * 200", "for i in range(_debug.get_protected_raw_data_batch() - 1): mod.utf8('y' * 300)"),
+])
+def test_raw_data_closed_in_its_call_faults_once_protected(mod, data, then):
+    proc = run_debug_subprocess(mod, CHURN + f"""
+from hpy.universal import _debug
+_debug.protect_closed_raw_data()
+assert mod.keep_raw_in_call({data}) == b'\\xdb\\xdb\\xdb'
+assert mod.read_raw() == b'\\xdb' * len({data})
+{then}
+mod.read_raw()
+""")
+    assert proc.returncode < 0 and "the handle is closed" in proc.stderr, proc.stderr
+
+
+def test_raw_data_at_once_from_environment(mod):
+    """HPY_DEBUG_RAW_DATA_BATCH=1: each page is protected as its handle is
+    closed."""
+    proc = run_debug_subprocess(mod, """
+from hpy.universal import _debug
+assert _debug.get_protected_raw_data_batch() == 1
+mod.keep_raw_in_call(b'abc')
+""", env={"HPY_DEBUG_RAW_DATA_BATCH": "1"})
+    assert proc.returncode < 0 and "the handle is closed" in proc.stderr, proc.stderr
 
 
 def test_raw_data_across_fork(mod):

@@ -17,6 +17,7 @@ from hpy.debug import (
     disable_handle_stack_traces,
     set_handle_stack_trace_limit,
 )
+from hpy.debug.leakdetector import UnfinishedBuilder
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,6 +46,9 @@ class FakeDebug(types.ModuleType):
     def get_open_handles(self, gen):
         return [h for g, h in self.open if g >= gen]
 
+    def get_open_builders(self, gen):
+        return []
+
     def set_handle_stack_trace_limit(self, limit):
         self.stack_trace_limit = limit
 
@@ -69,6 +73,18 @@ def test_leak_error_message():
     ]
     assert two.leaks[1].name == "b"
     assert isinstance(two, HPyDebugError) and isinstance(two, Exception)
+    builder = UnfinishedBuilder("HPyListBuilder", 0x10, 3)
+    assert str(HPyLeakError([builder])).splitlines() == [
+        "1 unfinished builder:",
+        "    <HPyListBuilder 0x10 of size 3: neither built nor cancelled>",
+    ]
+    assert str(HPyLeakError([FakeHandle("a"), builder, builder])).splitlines() == [
+        "1 unclosed handle:",
+        "    <DebugHandle 0x1 for 'a'>",
+        "2 unfinished builders:",
+        "    <HPyListBuilder 0x10 of size 3: neither built nor cancelled>",
+        "    <HPyListBuilder 0x10 of size 3: neither built nor cancelled>",
+    ]
 
 
 def test_leak_detector_without_leaks(fake_debug):
@@ -135,6 +151,7 @@ def test_pytest_fixture_fails_leaking_tests(tmp_path):
             debug = types.SimpleNamespace(
                 new_generation=lambda: len(opened),
                 get_open_handles=lambda gen: opened[gen:],
+                get_open_builders=lambda gen: [],
             )
             sys.modules["hpy.universal"] = types.SimpleNamespace(_debug=debug)
             pytest_plugins = ["hpy.debug.pytest"]

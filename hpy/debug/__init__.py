@@ -15,8 +15,8 @@ function and the handle:
   Faults on protected raw data (the ``char *`` of ``HPyBytes_AsString`` &
   co.) and violations outside any call from Python still abort.
 
-Leaked handles are found with ``LeakDetector`` (or the ``hpy_debug`` pytest
-fixture of ``hpy.debug.pytest``).
+Leaked handles, and builders neither built nor cancelled, are found with
+``LeakDetector`` (or the ``hpy_debug`` pytest fixture of ``hpy.debug.pytest``).
 """
 
 from __future__ import annotations

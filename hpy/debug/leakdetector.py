@@ -13,19 +13,42 @@ class HPyDebugError(Exception):
     """An error found by the HPy debug mode."""
 
 
+class UnfinishedBuilder:
+    """An ``HPyListBuilder``/``HPyTupleBuilder`` that was neither built nor
+    cancelled (its items and memory are never released)."""
+
+    def __init__(self, kind: str, address: int, size: int) -> None:
+        self.kind = kind
+        self.address = address
+        self.size = size
+
+    def __repr__(self) -> str:
+        return (f"<{self.kind} 0x{self.address:x} of size {self.size}: "
+                f"neither built nor cancelled>")
+
+
 class HPyLeakError(HPyDebugError):
-    """Handles that were opened while a ``LeakDetector`` ran were not closed."""
+    """Handles that were opened while a ``LeakDetector`` ran were not closed,
+    or builders created meanwhile were neither built nor cancelled."""
 
     def __init__(self, leaks: Sequence[object]) -> None:
         super().__init__(leaks)
         self.leaks = leaks
 
     def __str__(self) -> str:
-        count = len(self.leaks)
-        lines = [f"{count} unclosed handle{'' if count == 1 else 's'}:"]
-        for handle in self.leaks:
-            lines.append(f"    {handle!r}")
-            lines.extend(f"    {line}" for line in _creation_stack(handle))
+        handles = [leak for leak in self.leaks if not isinstance(leak, UnfinishedBuilder)]
+        builders = [leak for leak in self.leaks if isinstance(leak, UnfinishedBuilder)]
+        lines = []
+        if handles or not builders:
+            count = len(handles)
+            lines.append(f"{count} unclosed handle{'' if count == 1 else 's'}:")
+            for handle in handles:
+                lines.append(f"    {handle!r}")
+                lines.extend(f"    {line}" for line in _creation_stack(handle))
+        if builders:
+            count = len(builders)
+            lines.append(f"{count} unfinished builder{'' if count == 1 else 's'}:")
+            lines.extend(f"    {builder!r}" for builder in builders)
         return "\n".join(lines)
 
 
@@ -43,7 +66,9 @@ def _creation_stack(handle: object) -> Sequence[str]:
 
 
 class LeakDetector:
-    """Reports debug handles opened after ``start()`` and still open at ``stop()``.
+    """Reports debug handles opened after ``start()`` and still open at
+    ``stop()``, and builders created meanwhile and neither built nor
+    cancelled.
 
     Use ``start()``/``stop()`` or the detector as a context manager::
 
@@ -62,12 +87,14 @@ class LeakDetector:
         self.generation = _debug.new_generation()
 
     def stop(self) -> None:
-        """Stop the detector; raise ``HPyLeakError`` if handles were leaked."""
+        """Stop the detector; raise ``HPyLeakError`` if handles or builders
+        were leaked."""
         if self.generation is None:
             raise ValueError("LeakDetector.stop: the detector was not started")
         from hpy.universal import _debug
 
-        leaks = _debug.get_open_handles(self.generation)
+        leaks = list(_debug.get_open_handles(self.generation))
+        leaks.extend(UnfinishedBuilder(*b) for b in _debug.get_open_builders(self.generation))
         self.generation = None
         if leaks:
             raise HPyLeakError(leaks)

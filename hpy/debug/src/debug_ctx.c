@@ -148,6 +148,13 @@ static DEBUG_ALWAYS_INLINE void release_ctx(HPyContext *c)
 HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
 {
     DebugCtxInfo *info = dctx != NULL ? ctx_info(dctx) : NULL;
+    if (info != NULL && info->state == DEBUG_CTX_LEFT)
+        /* the GIL is not held: nothing but a message and abort() */
+        debug_violation(V_FATAL, NULL,
+                        "%s: called while Python execution is left (between "
+                        "HPy_LeavePythonExecution and HPy_ReenterPythonExecution, e.g. inside "
+                        "HPy_BEGIN_LEAVE_PYTHON ... HPy_END_LEAVE_PYTHON): no HPy function but "
+                        "HPy_ReenterPythonExecution may be called there", fn);
     if (info == NULL || (info->state != DEBUG_CTX_VALID && info->state != DEBUG_CTX_INVALID))
         debug_violation(V_FATAL, NULL,
                         DEBUG_WRONG_CONTEXT "%s: called with a context (%p) that is not the "
@@ -193,6 +200,7 @@ static DEBUG_ALWAYS_INLINE void frame_enter(DebugFrame *f, HPyFunc_Signature sig
     f->nargs = 0;
     f->args_capacity = 0;
     f->violation = NULL;
+    f->first_serial = debug_state.next_serial;
     f->sig = sig;
     f->func = func;
     f->prev = debug_current_frame();
@@ -296,6 +304,18 @@ static void frame_close_args(DebugFrame *f)
         free(f->array);
 }
 
+/* The implementation returned between HPy_LeavePythonExecution and
+ * HPy_ReenterPythonExecution: the GIL is not held, nothing can be raised. */
+static DEBUG_COLD _HPy_NO_RETURN void returned_while_left(DebugFrame *f)
+{
+    char *fdesc = describe_frame(f);
+    debug_violation(V_FATAL, NULL,
+                    "%s returned while Python execution is left: HPy_LeavePythonExecution "
+                    "without HPy_ReenterPythonExecution (or HPy_BEGIN_LEAVE_PYTHON without "
+                    "HPy_END_LEAVE_PYTHON)", fdesc != NULL ? fdesc : "the HPy function");
+    abort(); /* (V_FATAL does not return) */
+}
+
 /* Closes the argument handles in `args` and leaves the frame (the
  * generated marshalling has closed the others). Returns 1 if a violation is
  * pending (raise mode): HPyDebugError is then set and the caller returns
@@ -304,6 +324,10 @@ static DEBUG_ALWAYS_INLINE int debug_frame_leave(DebugFrame *f)
 {
     if (f->args_capacity != 0)
         frame_close_args(f);
+    if (DEBUG_UNLIKELY(ctx_info(f->ctx)->state == DEBUG_CTX_LEFT))
+        returned_while_left(f);
+    if (DEBUG_UNLIKELY(debug_state.raw_pack_live != 0))
+        debug_raw_pack_call_returns();
     debug_set_current_frame(f->prev);
     release_ctx(f->ctx);
     if (DEBUG_UNLIKELY(debug_state.nreleased != 0))

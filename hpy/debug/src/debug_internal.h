@@ -95,7 +95,17 @@ enum {
     RAW_NONE = 0,      /* no raw data */
     RAW_READONLY = 1,  /* handle open: the copy is mapped read-only */
     RAW_NOACCESS = 2,  /* handle closed: the copy is mapped without access */
+    RAW_PENDING = 3,   /* handle closed: the copy is poisoned, still mapped
+                        * read-only until its batch is protected
+                        * (debug_raw_data.c) */
 };
+
+/* What the bytes of raw data read as between the close of its handle and
+ * the protection of its page (when that is deferred, see debug_raw_data.c). */
+#define DEBUG_RAW_POISON 0xDB
+
+/* The default number of pages of closed raw data protected at once. */
+#define DEBUG_RAW_BATCH_DEFAULT 128
 
 struct DebugHandle {
     /* The first cache line: what opening, closing and recycling touch. */
@@ -120,11 +130,14 @@ struct DebugHandle {
                              * released when the record is recycled */
     /* Cold. */
     unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
-                               * this pool epoch, see debug_handles.c), or 0 */
+                               * this pool epoch, see debug_raw_data.c), or 0 */
     /* Closed while set_on_invalid_handle had a callback: the record owns a
      * reference to `obj` until it is recycled, so that a use after close
      * can go on with the object once the callback is called. */
     unsigned char kept;
+    /* raw_data is a slot of a shared page of the pool (debug_raw_data.c):
+     * raw_writer is then its DebugRawPage */
+    unsigned char raw_packed;
     int trace_len;
     void **trace;           /* creation stack (set_handle_stack_trace_limit) */
     const char *const_name; /* context constants: e.g. "h_None" */
@@ -161,6 +174,9 @@ struct DebugFrame {
     /* raise mode: the violations that happened while this frame ran
      * (nviolations is valid once violation is not NULL) */
     char *violation;
+    /* the serial of the last handle opened before the frame started: the
+     * handles opened during the call have larger ones */
+    uint64_t first_serial;
     HPyFunc_Signature sig;  /* (for messages) */
     HPyCFunction func;
     /* set when used */
@@ -173,7 +189,7 @@ struct DebugFrame {
 
 /* _private of every debug context. */
 typedef struct {
-    uint32_t state;        /* DEBUG_CTX_VALID or DEBUG_CTX_INVALID */
+    uint32_t state;        /* DEBUG_CTX_VALID, DEBUG_CTX_INVALID or DEBUG_CTX_LEFT */
     int is_global;         /* the context handed to extensions at load time */
     DebugFrame *frame;     /* per-call contexts: the frame running with it, or NULL */
 } DebugCtxInfo;
@@ -182,6 +198,9 @@ typedef struct {
  * context whose call has returned): anything else is not a debug context. */
 #define DEBUG_CTX_VALID 0xDEB0C7C7u
 #define DEBUG_CTX_INVALID 0xDEB0DEADu
+/* A per-call context between HPy_LeavePythonExecution and
+ * HPy_ReenterPythonExecution: only the latter may be called with it. */
+#define DEBUG_CTX_LEFT 0xDEB0A1E7u
 
 /* ---- violations ---- */
 
@@ -255,6 +274,9 @@ typedef struct {
     HPy_ssize_t closed_count, closed_max, closed_cap;
     size_t raw_closed_total;    /* bytes of raw data kept for closed handles */
     size_t raw_max;
+    HPy_ssize_t raw_batch;      /* pages protected at once (debug_raw_data.c) */
+    int raw_pack_live;          /* open slots of the current shared page of raw
+                                 * data (debug_raw_data.c) */
     int raise_on_violation;
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
@@ -403,16 +425,44 @@ static inline DebugHandle *debug_handle_new(PyObject *obj, const char *created_b
 /* A never-closing handle for a context constant (borrowed object). */
 _HPy_HIDDEN DebugHandle *debug_handle_new_const(PyObject *obj, const char *name);
 
-/* The cold parts of closing: protecting raw data, queueing when the queue
- * is not full (or has no room at all), trimming the raw data kept,
- * releasing what a record leaving the closed queue still holds. */
+/* The chunks of records (debug_handles.c), sorted by address: what scans
+ * every record (the open handles, the raw-data pool after fork, the
+ * SIGSEGV handler) goes through them. */
+_HPy_HIDDEN extern DebugHandle **debug_chunks;
+_HPy_HIDDEN extern HPy_ssize_t debug_nchunks;
+
+/* The cold parts of closing: protecting raw data (debug_raw_data.c),
+ * queueing when the queue is not full or has no room at all
+ * (debug_closed_queue.c), trimming the raw data kept, releasing what a
+ * record leaving the closed queue still holds (debug_handles.c). */
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
 _HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
 _HPy_HIDDEN void debug_recycle_cold(DebugHandle *dh);
 
+/* Raw data (debug_raw_data.c): frees the copy of `dh`, if any (a pooled
+ * page stays inaccessible until it is used again); registers what fork()
+ * needs (called once, from debug_state_init). */
+_HPy_HIDDEN void debug_release_raw_data(DebugHandle *dh);
+_HPy_HIDDEN void debug_raw_data_init(void);
+
+/* The pages of closed raw data whose protection is deferred are protected
+ * in batches of n (1: at once); debug_protect_closed_raw_data protects the
+ * pending ones now. */
+_HPy_HIDDEN void debug_set_raw_batch(HPy_ssize_t n);
+_HPy_HIDDEN void debug_protect_closed_raw_data(void);
+
+/* A call into the extension returns while the current shared page of raw
+ * data has open slots (raw_pack_live): they may be kept beyond the call,
+ * so the page hands out no more (debug_raw_data.c). */
+_HPy_HIDDEN void debug_raw_pack_call_returns(void);
+
+/* Installs the SIGSEGV handler that reports faulting accesses to raw data
+ * (debug_segv.c; once, when raw data is first protected). */
+_HPy_HIDDEN void debug_install_segv_handler(void);
+
 /* The name of a heap type, copied once for all the handles closed with an
- * object of that type (debug_handles.c): found by the address of the type
+ * object of that type (debug_type_names.c): found by the address of the type
  * in a table, and valid for as long as the type lives without a new name
  * (tp_name is a new string when __name__ is set). It is dropped by a weak
  * reference callback when the type dies (or when it has a new name), after
@@ -424,7 +474,7 @@ struct DebugTypeName {
     const char *tp_name;    /* tp->tp_name when `name` was copied */
     const char *name;       /* the copy (malloc()ed) */
     PyObject *ht_name;      /* a reference to the type's __name__ of then
-                             * (see debug_handles.c) */
+                             * (see debug_type_names.c) */
     PyObject *weakref;      /* to tp, with the callback */
     DebugTypeName *next;    /* in the bucket */
 };
@@ -540,6 +590,16 @@ _HPy_HIDDEN void debug_describe_handle(DebugStr *s, DebugHandle *dh);
 /* The open handles of generation >= gen, oldest first (a malloc()ed
  * array of *n items, or NULL if out of memory). */
 _HPy_HIDDEN DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n);
+
+/* The builders (HPyListBuilder/HPyTupleBuilder) of generation >= gen that
+ * were neither built nor cancelled, oldest first (debug_wrappers.c): a
+ * malloc()ed array of *n items, or NULL if out of memory. */
+typedef struct {
+    const char *what;       /* "HPyListBuilder" or "HPyTupleBuilder" */
+    const void *address;    /* the builder word */
+    HPy_ssize_t size;       /* the size given to New */
+} DebugOpenBuilder;
+_HPy_HIDDEN DebugOpenBuilder *debug_open_builders(long gen, HPy_ssize_t *n);
 
 /* Settings. */
 _HPy_HIDDEN void debug_set_closed_max(HPy_ssize_t n);

@@ -185,6 +185,32 @@ static PyObject *get_open_handles(PyObject *self, PyObject *arg)
     return list;
 }
 
+/* [(kind, address, size), ...] of the builders of generation >= gen that
+ * were neither built nor cancelled (hpy.debug.LeakDetector reports them). */
+static PyObject *get_open_builders(PyObject *self, PyObject *arg)
+{
+    long gen = PyLong_AsLong(arg);
+    HPy_ssize_t n = 0;
+    (void)self;
+    if (gen == -1 && PyErr_Occurred())
+        return NULL;
+    DebugOpenBuilder *builders = debug_open_builders(gen, &n);
+    if (builders == NULL)
+        return PyErr_NoMemory();
+    PyObject *list = PyList_New(n);
+    for (HPy_ssize_t i = 0; list != NULL && i < n; i++) {
+        PyObject *item = Py_BuildValue("(sNn)", builders[i].what,
+                                       PyLong_FromVoidPtr((void *)builders[i].address),
+                                       (Py_ssize_t)builders[i].size);
+        if (item == NULL)
+            Py_CLEAR(list);
+        else
+            PyList_SET_ITEM(list, i, item);
+    }
+    free(builders);
+    return list;
+}
+
 static PyObject *get_closed_handles(PyObject *self, PyObject *args)
 {
     long gen = 0;
@@ -259,6 +285,35 @@ static PyObject *set_protected_raw_data_max_size(PyObject *self, PyObject *arg)
     if (n < 0)
         return NULL;
     debug_set_raw_max((size_t)n);
+    Py_RETURN_NONE;
+}
+
+static PyObject *get_protected_raw_data_batch(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromSsize_t(debug_state.raw_batch);
+}
+
+static PyObject *set_protected_raw_data_batch(PyObject *self, PyObject *arg)
+{
+    Py_ssize_t n = nonnegative_size(arg, "the batch size");
+    (void)self;
+    if (n < 0)
+        return NULL;
+    if (n == 0) {
+        PyErr_SetString(PyExc_ValueError, "the batch size must be at least 1 (1: every page at once)");
+        return NULL;
+    }
+    debug_set_raw_batch(n);
+    Py_RETURN_NONE;
+}
+
+static PyObject *protect_closed_raw_data(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    debug_protect_closed_raw_data();
     Py_RETURN_NONE;
 }
 
@@ -345,6 +400,9 @@ static PyMethodDef methods[] = {
       "Start a new generation of handles and return its number." },
     { "get_open_handles", get_open_handles, METH_O,
       "get_open_handles(gen): the open debug handles created in generation gen or later." },
+    { "get_open_builders", get_open_builders, METH_O,
+      "get_open_builders(gen): (kind, address, size) of each HPyListBuilder/HPyTupleBuilder "
+      "created in generation gen or later and neither built nor cancelled." },
     { "get_closed_handles", get_closed_handles, METH_VARARGS,
       "get_closed_handles(gen=0): the closed handles still remembered (the closed-handles "
       "queue), created in generation gen or later." },
@@ -357,6 +415,15 @@ static PyMethodDef methods[] = {
       "inaccessible to catch their use after close." },
     { "set_protected_raw_data_max_size", set_protected_raw_data_max_size, METH_O,
       "Set how many bytes of raw data of closed handles are kept inaccessible." },
+    { "get_protected_raw_data_batch", get_protected_raw_data_batch, METH_NOARGS,
+      "How many pages of raw data (of more than 256 bytes) of handles closed in the call "
+      "that opened them are made inaccessible at once (until then they read as 0xDB bytes)." },
+    { "set_protected_raw_data_batch", set_protected_raw_data_batch, METH_O,
+      "Set how many pages of closed raw data are made inaccessible at once (1: nothing is "
+      "deferred, each page as its handle is closed, one system call per close)." },
+    { "protect_closed_raw_data", protect_closed_raw_data, METH_NOARGS,
+      "Make the raw data of the closed handles whose protection is deferred inaccessible now "
+      "(as far as no open data shares their page)." },
     { "set_on_invalid_handle", set_on_invalid_handle, METH_O,
       "set_on_invalid_handle(callback|None): call callback() instead of aborting when an "
       "invalid handle is used, then go on: a closed handle stands for its object (if it was "

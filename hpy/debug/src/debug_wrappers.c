@@ -536,6 +536,18 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
         debug_not_executed(fn);
         return NULL;
     }
+    /* Every type that is not an HPy type has the shape Legacy: only an
+     * instance of an HPy type of that shape (or of a subclass of one) is the
+     * struct of HPyType_HELPERS(..., HPyType_BuiltinShape_Legacy). */
+    if (DEBUG_UNLIKELY(expected == HPyType_BuiltinShape_Legacy) &&
+        _HPyType_GetData(Py_TYPE(obj)) == NULL) {
+        debug_violation(V_OTHER, debug_handle_lookup(h),
+                        "%s: the object is an instance of '%s', which is not an HPy type: only "
+                        "instances of HPy types of builtin shape Legacy (HPyType_FromSpec) "
+                        "have that struct", fn, type_name_of(tn, obj));
+        debug_not_executed(fn);
+        return NULL;
+    }
     return impl(uctx, uh);
 }
 
@@ -569,8 +581,11 @@ typedef struct DebugAux {
     uint32_t magic;
     int kind;
     int state;
+    int32_t generation;     /* debug_state.generation when it was created */
+    uint64_t serial;        /* order of creation (debug_state.next_serial) */
     struct DebugAux *next;
     intptr_t ubuilder;      /* builders: the universal builder */
+    HPy_ssize_t size;       /* builders: the size given to New */
     HPy *handles;           /* trackers: the debug handles added */
     HPy_ssize_t length, capacity;
 } DebugAux;
@@ -619,6 +634,11 @@ static int aux_is_record(intptr_t word)
     return 0;
 }
 
+static const char *aux_what(int kind)
+{
+    return kind == AUX_LIST ? "HPyListBuilder" : kind == AUX_TUPLE ? "HPyTupleBuilder" : "HPyTracker";
+}
+
 static DebugAux *aux_new(int kind)
 {
     DebugAux *a = aux_free;
@@ -630,7 +650,54 @@ static DebugAux *aux_new(int kind)
     a->magic = AUX_MAGIC;
     a->kind = kind;
     a->state = AUX_OPEN;
+    a->generation = debug_state.generation;
+    a->serial = ++debug_state.next_serial;
     return a;
+}
+
+static int compare_aux_serials(const void *x, const void *y)
+{
+    uint64_t a = (*(DebugAux *const *)x)->serial, b = (*(DebugAux *const *)y)->serial;
+    return a < b ? -1 : a > b;
+}
+
+DebugOpenBuilder *debug_open_builders(long gen, HPy_ssize_t *n)
+{
+    HPy_ssize_t count = 0, cap = 0;
+    DebugAux **found = NULL;
+    DebugOpenBuilder *out;
+    for (int i = 0; i < aux_narenas; i++) {
+        size_t used = i == aux_narenas - 1 ? aux_last_used : aux_arena_size[i];
+        for (size_t k = 0; k < used; k++) {
+            DebugAux *a = &aux_arenas[i][k];
+            if (a->state != AUX_OPEN || a->kind == AUX_TRACKER || a->generation < gen)
+                continue;
+            if (count == cap) {
+                HPy_ssize_t ncap = cap ? 2 * cap : 16;
+                DebugAux **bigger = (DebugAux **)realloc(found, (size_t)ncap * sizeof(DebugAux *));
+                if (bigger == NULL) {
+                    free(found);
+                    return NULL;
+                }
+                found = bigger;
+                cap = ncap;
+            }
+            found[count++] = a;
+        }
+    }
+    if (count > 0)
+        qsort(found, (size_t)count, sizeof(DebugAux *), compare_aux_serials);
+    out = (DebugOpenBuilder *)malloc((size_t)(count > 0 ? count : 1) * sizeof(DebugOpenBuilder));
+    if (out != NULL) {
+        for (HPy_ssize_t i = 0; i < count; i++) {
+            out[i].what = aux_what(found[i]->kind);
+            out[i].address = found[i];
+            out[i].size = found[i]->size;
+        }
+        *n = count;
+    }
+    free(found);
+    return out;
 }
 
 static void aux_retire(DebugAux *a, int state)
@@ -652,11 +719,6 @@ static void aux_retire(DebugAux *a, int state)
         old->next = aux_free;
         aux_free = old;
     }
-}
-
-static const char *aux_what(int kind)
-{
-    return kind == AUX_LIST ? "HPyListBuilder" : kind == AUX_TUPLE ? "HPyTupleBuilder" : "HPyTracker";
 }
 
 static const char *aux_state(int state)
@@ -723,6 +785,7 @@ static intptr_t builder_new(HPyContext *dctx, int kind, HPy_ssize_t size)
         return 0;
     }
     a->ubuilder = ub;
+    a->size = size;
     return (intptr_t)a;
 }
 
@@ -977,6 +1040,37 @@ static int unwrap_stored(HPyContext *dctx, HPy h, const char *fn, const char *wh
     return debug_unwrap(dctx, h, fn, "h", out);
 }
 
+/* The value of a field or global (what Load reads, what Store replaces)
+ * must be one that Store wrote: in this host an object reference or 0.
+ * What can be told apart from one without reading memory: a debug handle
+ * (the address of a record, never an object: a handle copied into the
+ * field, e.g. `f._i = h._i`) and a misaligned word (garbage). 0, or a
+ * report (then -1: the operation is skipped). */
+static int check_stored_value(intptr_t value, const char *fn, const char *what)
+{
+    HPy as_handle;
+    DebugHandle *dh;
+    if (DEBUG_LIKELY(value == 0))
+        return 0;
+    as_handle._i = value;
+    dh = debug_handle_lookup(as_handle);
+    if (DEBUG_UNLIKELY(dh != NULL)) {
+        debug_violation(V_OTHER, dh,
+                        "%s: the %s holds %p, which is an HPy handle: it was written without "
+                        "%s_Store (a handle is no reference the %s can keep: store it with "
+                        "%s_Store)", fn, what, (void *)value, what, what, what);
+        return -1;
+    }
+    if (DEBUG_UNLIKELY((value & (intptr_t)(sizeof(void *) - 1)) != 0)) {
+        debug_violation(V_OTHER, NULL,
+                        "%s: the %s holds %p, which is no value %s_Store writes: it was written "
+                        "without %s_Store (uninitialised memory?)", fn, what, (void *)value,
+                        what, what);
+        return -1;
+    }
+    return 0;
+}
+
 void debug_ctx_Field_Store(HPyContext *dctx, HPy target_object, HPyField *target_field, HPy h)
 {
     static const char fn[] = "HPyField_Store";
@@ -984,6 +1078,9 @@ void debug_ctx_Field_Store(HPyContext *dctx, HPy target_object, HPyField *target
     ENTER_OR(fn, return)
     if (debug_unwrap(dctx, target_object, fn, "target_object", &uobj) < 0 ||
         unwrap_stored(dctx, h, fn, "HPyField", &uh) < 0)
+        return;
+    /* the value replaced is released: it must be a reference */
+    if (target_field != NULL && check_stored_value(target_field->_i, fn, "HPyField") < 0)
         return;
     uctx->ctx_Field_Store(uctx, uobj, target_field, uh);
 }
@@ -994,6 +1091,10 @@ HPy debug_ctx_Field_Load(HPyContext *dctx, HPy source_object, HPyField source_fi
     HPy uobj;
     ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
     UNWRAP_OR(source_object, "source_object", &uobj, fn, HPy_NULL)
+    if (check_stored_value(source_field._i, fn, "HPyField") < 0) {
+        debug_not_executed(fn);
+        return HPy_NULL;
+    }
     return debug_open(dctx, uctx->ctx_Field_Load(uctx, uobj, source_field), fn);
 }
 
@@ -1004,6 +1105,8 @@ void debug_ctx_Global_Store(HPyContext *dctx, HPyGlobal *global, HPy h)
     ENTER_OR(fn, return)
     if (unwrap_stored(dctx, h, fn, "HPyGlobal", &uh) < 0)
         return;
+    if (global != NULL && check_stored_value(global->_i, fn, "HPyGlobal") < 0)
+        return;
     uctx->ctx_Global_Store(uctx, global, uh);
 }
 
@@ -1011,16 +1114,29 @@ HPy debug_ctx_Global_Load(HPyContext *dctx, HPyGlobal global)
 {
     static const char fn[] = "HPyGlobal_Load";
     ENTER_OR(fn, debug_not_executed(fn); return HPy_NULL)
+    if (check_stored_value(global._i, fn, "HPyGlobal") < 0) {
+        debug_not_executed(fn);
+        return HPy_NULL;
+    }
     return debug_open(dctx, uctx->ctx_Global_Load(uctx, global), fn);
 }
 
 /* ---- the rest ---- */
 
+/* While Python execution is left, the per-call context that left it is
+ * DEBUG_CTX_LEFT: every other function called with it is reported by
+ * debug_enter_slow (fatal: without the GIL nothing else can be done). The
+ * context handed out at load time is shared by all threads, so it is not
+ * marked: calls made with it in that window are not detected. */
 void debug_ctx_ReenterPythonExecution(HPyContext *dctx, HPyThreadState state)
 {
-    /* No check of the context: the GIL is not held yet. */
-    (void)dctx;
+    /* No other check of the context: the GIL is not held yet. */
     debug_uctx()->ctx_ReenterPythonExecution(debug_uctx(), state);
+    if (dctx != NULL && dctx->_private != NULL) {
+        DebugCtxInfo *info = (DebugCtxInfo *)dctx->_private;
+        if (info->state == DEBUG_CTX_LEFT)
+            info->state = DEBUG_CTX_VALID;
+    }
 }
 
 HPyThreadState debug_ctx_LeavePythonExecution(HPyContext *dctx)
@@ -1028,6 +1144,9 @@ HPyThreadState debug_ctx_LeavePythonExecution(HPyContext *dctx)
     static const char fn[] = "HPy_LeavePythonExecution";
     HPyThreadState none = { 0 };
     ENTER_OR(fn, return none)
+    DebugCtxInfo *info = (DebugCtxInfo *)dctx->_private;
+    if (!info->is_global)
+        info->state = DEBUG_CTX_LEFT;
     return uctx->ctx_LeavePythonExecution(uctx);
 }
 
