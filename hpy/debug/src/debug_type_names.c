@@ -19,7 +19,7 @@
  * When an entry goes away, the closed handles that point to its name (a
  * scan of the closed queue, only then) get a copy in their own buffer. */
 #include "debug_internal.h"
-#include "hpy/runtime/utf8_cut.h"
+#include "utf8_cut.h"
 
 #include <string.h>
 
