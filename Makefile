@@ -14,7 +14,7 @@ HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/tra
                   hpy/devel/src/runtime/*.c) $(shell find hpy/devel/include -name '*.h')
 
 .PHONY: all setup test test-all test-ts test-py test-py-all test-all-pythons gen gen-check lint typecheck demo bench clean \
-        test-sanitize test-valgrind fuzz
+        test-sanitize test-valgrind fuzz fuzz-build
 
 all: test
 
@@ -86,6 +86,51 @@ test-sanitize: node_modules/.package-lock.json
 	    .venv/bin/python -m pip install --quiet --no-build-isolation -e . && \
 	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" .venv/bin/python setup.py --quiet build_ext --inplace --force
 	cd $(SAN_TREE) && $(SAN_ENV) .venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" $(or $(PYTEST_ARGS),test)
+
+# libFuzzer targets (test/fuzz/): the host and the harness module built with
+# clang, libFuzzer coverage and ASan/UBSan, driven by an embedded CPython.
+# `make fuzz` runs each target for FUZZ_SECONDS; new inputs go to
+# build/fuzz/corpus/<target>, the committed seeds stay as they are.
+FUZZ_CC ?= clang-19
+FUZZ_BUILD := build/fuzz
+FUZZ_TARGETS := parse parse_keywords parse_keywords_dict build_value from_format
+FUZZ_SECONDS ?= 60
+# -fno-sanitize=function: the host stores functions returning PyObject* as
+# context members returning HPy, on purpose (see hpy_host.h).
+FUZZ_SAN := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
+            -fno-sanitize=function
+FUZZ_PYBASE = $(shell $(PYTHON) -c 'import sys; print(sys.base_prefix)')
+FUZZ_PYINC = $(shell $(PYTHON) -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+FUZZ_RUNTIME := $(filter-out hpy/devel/src/runtime/ctx_%,$(wildcard hpy/devel/src/runtime/*.c))
+FUZZ_ENV := PYTHONMALLOC=malloc ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1
+
+fuzz-build: $(FUZZ_BUILD)/hpy_fuzz $(FUZZ_BUILD)/universal.so $(FUZZ_BUILD)/hpyfuzz.hpy0.so
+
+$(FUZZ_BUILD)/universal.so: $(HOST_SOURCES) Makefile
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -fPIC -shared -DHPY -DHPY_ABI_UNIVERSAL -DHPY_HOST \
+	    -Ihpy/devel/include -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src -I$(FUZZ_PYINC) \
+	    $(filter %.c,$(HOST_SOURCES)) -o $@
+
+$(FUZZ_BUILD)/hpyfuzz.hpy0.so: Makefile test/fuzz/harness.c $(FUZZ_RUNTIME) $(shell find hpy/devel/include -name '*.h')
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer-no-link -std=c99 -Wall -Wextra -Werror -Wno-unused-parameter \
+	    -fPIC -shared -DHPY -DHPY_ABI_UNIVERSAL -Ihpy/devel/include/hpy/forbid_python_h -Ihpy/devel/include \
+	    test/fuzz/harness.c $(FUZZ_RUNTIME) -lffi -o $@
+
+$(FUZZ_BUILD)/hpy_fuzz: Makefile test/fuzz/driver.c
+	mkdir -p $(FUZZ_BUILD)
+	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -std=c99 -Wall -Wextra -Werror -I$(FUZZ_PYINC) \
+	    -DHPY_FUZZ_SRC='"$(CURDIR)/test/fuzz"' -DHPY_FUZZ_BUILD='"$(CURDIR)/$(FUZZ_BUILD)"' \
+	    test/fuzz/driver.c -rdynamic $$($(FUZZ_PYBASE)/bin/python3-config --embed --ldflags) -o $@
+
+fuzz: fuzz-build
+	for t in $(FUZZ_TARGETS); do \
+	    mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
+	    $(FUZZ_ENV) HPY_FUZZ_TARGET=$$t $(FUZZ_BUILD)/hpy_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	        -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$t- \
+	        $(FUZZ_BUILD)/corpus/$$t test/fuzz/corpus/$$t || exit 1; \
+	done
 
 demo: setup
 	$(PY) examples/demo.py
