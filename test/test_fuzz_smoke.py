@@ -64,36 +64,39 @@ def fuzz_binary(tmp_path_factory) -> Path:
     return BINARY
 
 
-def _run(binary: Path, target: str, mode: str, args: list) -> subprocess.CompletedProcess:
+def _run(binary: Path, target: str, mode: str, args: list, artifacts: Path) -> subprocess.CompletedProcess:
     env = dict(_clean_env(), HPY_FUZZ_TARGET=target, HPY_FUZZ_MODE=mode)
-    return subprocess.run([str(binary)] + args, cwd=REPO, env=env, stdout=subprocess.PIPE,
+    args = [f"-artifact_prefix={artifacts}/"] + args
+    return subprocess.run([str(binary)] + args, cwd=artifacts, env=env, stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True, timeout=600)
 
 
 @pytest.mark.parametrize("mode", ["debug", "universal"])
 @pytest.mark.parametrize("target", TARGETS)
-def test_seeds(fuzz_binary, target, mode):
+def test_seeds(fuzz_binary, target, mode, tmp_path):
     seeds = sorted(str(p) for p in (CORPUS / target).iterdir())
     assert len(seeds) >= 5
-    proc = _run(fuzz_binary, target, mode, seeds)
+    proc = _run(fuzz_binary, target, mode, seeds, tmp_path)
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert proc.stdout.count("Executed ") == len(seeds), proc.stdout[-5000:]
 
 
 @pytest.mark.parametrize("target", TARGETS)
 def test_short_fuzzing(fuzz_binary, target, tmp_path):
-    proc = _run(fuzz_binary, target, "debug",
-                ["-runs=300", "-seed=1", f"-artifact_prefix={tmp_path}/", str(tmp_path), str(CORPUS / target)])
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    proc = _run(fuzz_binary, target, "debug", ["-runs=300", "-seed=1", str(corpus), str(CORPUS / target)],
+                tmp_path)
     assert proc.returncode == 0, proc.stdout[-5000:]
     assert "Done 300 runs" in proc.stdout, proc.stdout[-5000:]
     assert not list(tmp_path.glob("crash-*")) and not list(tmp_path.glob("leak-*"))
 
 
-def test_finding_is_reported(fuzz_binary, tmp_path):
-    """A target that fails is a crash for libFuzzer: an unknown target makes
-    the embedded setup exit, which must not pass silently."""
+def test_setup_failure_is_a_crash(fuzz_binary, tmp_path):
+    """A driver that cannot set up must not pass silently: an unknown target
+    makes the embedded setup fail, and the driver aborts."""
     seed = tmp_path / "seed"
     seed.write_bytes(b"\x00i\n")
-    proc = _run(fuzz_binary, "no_such_target", "debug", [str(seed)])
+    proc = _run(fuzz_binary, "no_such_target", "debug", [str(seed)], tmp_path)
     assert proc.returncode != 0
     assert "HPY_FUZZ_TARGET must be one of" in proc.stdout
