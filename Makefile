@@ -84,7 +84,7 @@ test-sanitize: node_modules/.package-lock.json
 	    $(SAN_TREE)/.venv/bin/python -m pip install --quiet --upgrade pip setuptools wheel pytest)
 	cd $(SAN_TREE) && CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" \
 	    .venv/bin/python -m pip install --quiet --no-build-isolation -e . && \
-	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" .venv/bin/python setup.py --quiet build_ext --inplace --force
+	    CFLAGS="$(SAN_FLAGS)" LDFLAGS="$(SAN_FLAGS)" .venv/bin/python setup.py --quiet build_ext --inplace
 	cd $(SAN_TREE) && $(SAN_ENV) .venv/bin/python -m pytest -q -p no:cacheprovider -m "not slow" $(or $(PYTEST_ARGS),test)
 
 # Memcheck over the core and type tests in the universal and debug modes,
