@@ -101,12 +101,14 @@ test-valgrind: setup
 # clang and ASan/UBSan, driven by an embedded CPython. Only the harness and
 # the runtime helpers it links (the code under test) carry libFuzzer's
 # coverage: in the host it would mostly trace debug mode's handle scans.
-# `make fuzz` runs each target for FUZZ_SECONDS; new inputs go to
+# `make fuzz` runs each target for FUZZ_SECONDS in FUZZ_MODE (debug or
+# universal); new inputs go to
 # build/fuzz/corpus/<target>, the committed seeds stay as they are.
 FUZZ_CC ?= clang-19
 FUZZ_BUILD := build/fuzz
 FUZZ_TARGETS := parse parse_keywords parse_keywords_dict build_value from_format
 FUZZ_SECONDS ?= 60
+FUZZ_MODE ?= debug
 # -fno-sanitize=function: the host stores functions returning PyObject* as
 # context members returning HPy, on purpose (see hpy_host.h).
 FUZZ_SAN := -g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all \
@@ -139,7 +141,7 @@ $(FUZZ_BUILD)/hpy_fuzz: Makefile test/fuzz/driver.c
 fuzz: fuzz-build
 	for t in $(FUZZ_TARGETS); do \
 	    mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
-	    $(FUZZ_ENV) HPY_FUZZ_TARGET=$$t $(FUZZ_BUILD)/hpy_fuzz -max_total_time=$(FUZZ_SECONDS) \
+	    $(FUZZ_ENV) HPY_FUZZ_MODE=$(FUZZ_MODE) HPY_FUZZ_TARGET=$$t $(FUZZ_BUILD)/hpy_fuzz -max_total_time=$(FUZZ_SECONDS) \
 	        -print_final_stats=1 -artifact_prefix=$(FUZZ_BUILD)/$$t- \
 	        $(FUZZ_BUILD)/corpus/$$t test/fuzz/corpus/$$t || exit 1; \
 	done
