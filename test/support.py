@@ -30,7 +30,11 @@ INCLUDE = REPO / "hpy" / "devel" / "include"
 RUNTIME = REPO / "hpy" / "devel" / "src" / "runtime"
 
 ABIS: Tuple[str, ...] = ("cpython", "universal", "hybrid", "debug")
-CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O0", "-g", "-fPIC"]
+# HPY_TEST_CFLAGS (e.g. the sanitizer flags of `make test-sanitize`) is added
+# to every compile and link of the runtime and the snippets.
+CFLAGS = ["-std=c99", "-Wall", "-Wextra", "-Werror", "-O0", "-g", "-fPIC"] + os.environ.get(
+    "HPY_TEST_CFLAGS", ""
+).split()
 # Test snippets routinely ignore `self` and friends.
 SNIPPET_CFLAGS = CFLAGS + ["-Wno-unused-parameter"]
 

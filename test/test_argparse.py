@@ -857,6 +857,47 @@ def test_dict_O_values_are_new_handles(hpy):
         assert (sys.getrefcount(obj), sys.getrefcount(other)) == before
 
 
+SAME_KW = src("""
+    /* Two parameters with the same keyword name take the same dict value:
+     * each 'O' must be a handle of its own in the tracker, and an 's' next
+     * to an 'O' must not hand the value's handle to the tracker twice
+     * (found by the fuzzer: the tracker closed it twice). */
+    HPyDef_METH(same_kw, "same_kw", HPyFunc_KEYWORDS)
+    static HPy same_kw_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs,
+                            HPy kwnames)
+    {
+        static const char *kwlist[] = { "a", "a", "a", NULL };
+        HPy x = HPy_NULL, y = HPy_NULL, t, kw, res;
+        const char *s = NULL;
+        HPyTracker ht;
+        int ok;
+        if (!HPyHelpers_PackArgsAndKeywords(ctx, args, nargs, kwnames, &t, &kw))
+            return HPy_NULL;
+        HPy_Close(ctx, t);
+        ok = HPyArg_ParseKeywordsDict(ctx, &ht, args, (HPy_ssize_t)nargs, kw, "|OsO", kwlist,
+                                      &x, &s, &y);
+        HPy_Close(ctx, kw);
+        if (!ok)
+            return HPy_NULL;
+        res = HPy_BuildValue(ctx, "OsO", x, s, y);
+        HPyTracker_Close(ctx, ht);
+        return res;
+    }
+    @EXPORT(same_kw)
+    @INIT
+""")
+
+
+def test_dict_same_keyword_twice(hpy):
+    mod = hpy.make_module(SAME_KW, name=f"argparse_same_kw_{hpy.abi}")
+    value = "v" + str(id(hpy))
+    before = sys.getrefcount(value) if hasattr(sys, "getrefcount") else None
+    for _ in range(50):
+        assert mod.same_kw(a=value) == (value, value, value)
+    if before is not None:
+        assert sys.getrefcount(value) == before
+
+
 # ---- reference counts ----
 
 @pytest.mark.skipif(not hasattr(sys, "getrefcount"), reason="needs sys.getrefcount")

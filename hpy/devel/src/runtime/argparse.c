@@ -145,15 +145,19 @@ static int range_error(HPyContext *ctx, const argstate *st, const char *msg)
 }
 
 /* Keeps an 'O' value of the dict variant in the tracker as a new handle:
- * the keyword value (already new, moved from `from_kw`) or a duplicate of
- * the positional one. */
+ * the keyword value (already new, moved from `from_kw`), or a duplicate of
+ * a positional one or of a keyword value the tracker already holds (a
+ * keyword list can name two parameters alike: each gets its own handle, so
+ * the tracker never closes one twice). */
 static int track_O(HPyContext *ctx, argstate *st, HPy arg, kwarg *from_kw, HPy *out)
 {
-    HPy h = arg;
-    if (from_kw != NULL)
+    HPy h;
+    if (from_kw != NULL && from_kw->value_owned) {
+        h = arg;
         from_kw->value_owned = 0;
-    else
+    } else {
         h = HPy_Dup(ctx, arg);
+    }
     if (HPyTracker_Add(ctx, st->tracker, h) < 0) {
         HPy_Close(ctx, h);
         return 0;
