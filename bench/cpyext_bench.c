@@ -18,11 +18,11 @@
 /* The limited API (the WebAssembly build, bench/wasm/) reaches a type's
  * allocator through PyType_GetSlot. */
 #ifdef Py_LIMITED_API
-#  define TP_ALLOC(t) ((allocfunc)PyType_GetSlot((t), Py_tp_alloc))
-#  define TP_FREE(t) ((freefunc)PyType_GetSlot((t), Py_tp_free))
+#    define TP_ALLOC(t) ((allocfunc)PyType_GetSlot((t), Py_tp_alloc))
+#    define TP_FREE(t) ((freefunc)PyType_GetSlot((t), Py_tp_free))
 #else
-#  define TP_ALLOC(t) ((t)->tp_alloc)
-#  define TP_FREE(t) ((t)->tp_free)
+#    define TP_ALLOC(t) ((t)->tp_alloc)
+#    define TP_FREE(t) ((t)->tp_free)
 #endif
 
 /* ------------------------------------------------------------------ */
@@ -30,8 +30,7 @@
 /* ------------------------------------------------------------------ */
 
 /* noargs() -> None */
-static PyObject *
-noargs(PyObject *self, PyObject *unused)
+static PyObject *noargs(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
@@ -39,8 +38,7 @@ noargs(PyObject *self, PyObject *unused)
 }
 
 /* onearg(x) -> x */
-static PyObject *
-onearg(PyObject *self, PyObject *arg)
+static PyObject *onearg(PyObject *self, PyObject *arg)
 {
     (void)self;
     Py_INCREF(arg);
@@ -48,8 +46,7 @@ onearg(PyObject *self, PyObject *arg)
 }
 
 /* varargs(*args) -> the last argument, or None */
-static PyObject *
-varargs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *varargs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     (void)self;
     if (nargs == 0)
@@ -59,8 +56,7 @@ varargs(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 }
 
 /* keywords(a, b=None) -> b; the keywords are matched by hand */
-static PyObject *
-keywords(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+static PyObject *keywords(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
     Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     Py_ssize_t nkw = kwnames == NULL ? 0 : PyTuple_GET_SIZE(kwnames);
@@ -88,8 +84,7 @@ keywords(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames
 }
 
 /* parse_kw(a, b=0, c=0) -> a + b + c, three C longs */
-static PyObject *
-parse_kw(PyObject *self, PyObject *args, PyObject *kw)
+static PyObject *parse_kw(PyObject *self, PyObject *args, PyObject *kw)
 {
     static char *kwlist[] = { "a", "b", "c", NULL };
     long a, b = 0, c = 0;
@@ -100,8 +95,7 @@ parse_kw(PyObject *self, PyObject *args, PyObject *kw)
 }
 
 /* int_tuple(n) -> (n + 1000, n + 2000, n + 3000): three new ints and a tuple */
-static PyObject *
-int_tuple(PyObject *self, PyObject *arg)
+static PyObject *int_tuple(PyObject *self, PyObject *arg)
 {
     long n = PyLong_AsLong(arg);
     PyObject *t;
@@ -124,8 +118,7 @@ int_tuple(PyObject *self, PyObject *arg)
 }
 
 /* pair(a, b) -> (a, b): a small tuple of existing objects */
-static PyObject *
-pair(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *pair(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
     PyObject *t;
     Py_ssize_t i;
@@ -150,13 +143,12 @@ pair(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 
 typedef struct {
     PyObject_HEAD
-    long x;           /* a member */
-    long y;           /* behind a getset */
-    Py_ssize_t n;     /* its length */
+    long x;       /* a member */
+    long y;       /* behind a getset */
+    Py_ssize_t n; /* its length */
 } ObjObject;
 
-static PyObject *
-Obj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
+static PyObject *Obj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
 {
     ObjObject *self;
     (void)args;
@@ -171,31 +163,27 @@ Obj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
 }
 
 /* o.get_x() -> o.x */
-static PyObject *
-Obj_get_x(PyObject *self, PyObject *unused)
+static PyObject *Obj_get_x(PyObject *self, PyObject *unused)
 {
     (void)unused;
     return PyLong_FromLong(((ObjObject *)self)->x);
 }
 
 /* o.echo(v) -> v */
-static PyObject *
-Obj_echo(PyObject *self, PyObject *arg)
+static PyObject *Obj_echo(PyObject *self, PyObject *arg)
 {
     (void)self;
     Py_INCREF(arg);
     return arg;
 }
 
-static Py_ssize_t
-Obj_length(PyObject *self)
+static Py_ssize_t Obj_length(PyObject *self)
 {
     return ((ObjObject *)self)->n;
 }
 
 /* o[i] -> i + o.x for 0 <= i < len(o) */
-static PyObject *
-Obj_item(PyObject *self, Py_ssize_t i)
+static PyObject *Obj_item(PyObject *self, Py_ssize_t i)
 {
     ObjObject *o = (ObjObject *)self;
     if (i < 0 || i >= o->n) {
@@ -208,8 +196,7 @@ Obj_item(PyObject *self, Py_ssize_t i)
 /* o + int -> o.x + int; o + o -> a new Obj whose x, y and len are the sums.
  * CPython calls this slot only when one operand is an Obj; if `b` is an int
  * or an Obj then `a` is the Obj. */
-static PyObject *
-Obj_add_obj(PyObject *a, PyObject *b)
+static PyObject *Obj_add_obj(PyObject *a, PyObject *b)
 {
     PyTypeObject *cls = Py_TYPE(a);
     const ObjObject *x = (ObjObject *)a, *y = (ObjObject *)b;
@@ -225,8 +212,7 @@ Obj_add_obj(PyObject *a, PyObject *b)
     return (PyObject *)r;
 }
 
-static PyObject *
-Obj_add(PyObject *a, PyObject *b)
+static PyObject *Obj_add(PyObject *a, PyObject *b)
 {
     long v;
     if (!PyLong_Check(b))
@@ -237,15 +223,13 @@ Obj_add(PyObject *a, PyObject *b)
     return PyLong_FromLong(((ObjObject *)a)->x + v);
 }
 
-static PyObject *
-Obj_y_get(PyObject *self, void *closure)
+static PyObject *Obj_y_get(PyObject *self, void *closure)
 {
     (void)closure;
     return PyLong_FromLong(((ObjObject *)self)->y);
 }
 
-static int
-Obj_y_set(PyObject *self, PyObject *value, void *closure)
+static int Obj_y_set(PyObject *self, PyObject *value, void *closure)
 {
     long v;
     (void)closure;
@@ -277,14 +261,10 @@ static PyGetSetDef Obj_getsets[] = {
 };
 
 static PyType_Slot Obj_slots[] = {
-    { Py_tp_new, (void *)Obj_new },
-    { Py_tp_methods, Obj_methods },
-    { Py_tp_members, Obj_members },
-    { Py_tp_getset, Obj_getsets },
-    { Py_sq_length, (void *)Obj_length },
-    { Py_sq_item, (void *)Obj_item },
-    { Py_nb_add, (void *)Obj_add },
-    { 0, NULL },
+    { Py_tp_new, (void *)Obj_new },       { Py_tp_methods, Obj_methods },
+    { Py_tp_members, Obj_members },       { Py_tp_getset, Obj_getsets },
+    { Py_sq_length, (void *)Obj_length }, { Py_sq_item, (void *)Obj_item },
+    { Py_nb_add, (void *)Obj_add },       { 0, NULL },
 };
 
 static PyType_Spec Obj_spec = {
@@ -305,8 +285,7 @@ static PyType_Spec Dyn_spec = {
 };
 
 /* make_type() -> a new type made from a spec (and dropped by the caller) */
-static PyObject *
-make_type(PyObject *self, PyObject *unused)
+static PyObject *make_type(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
@@ -319,12 +298,11 @@ make_type(PyObject *self, PyObject *unused)
 
 typedef struct {
     PyObject_HEAD
-    PyObject *ref;    /* None after tp_new */
+    PyObject *ref; /* None after tp_new */
     long n;
 } GcObjObject;
 
-static PyObject *
-GcObj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
+static PyObject *GcObj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
 {
     GcObjObject *self;
     (void)args;
@@ -338,23 +316,20 @@ GcObj_new(PyTypeObject *cls, PyObject *args, PyObject *kw)
     return (PyObject *)self;
 }
 
-static int
-GcObj_traverse(PyObject *self, visitproc visit, void *arg)
+static int GcObj_traverse(PyObject *self, visitproc visit, void *arg)
 {
     Py_VISIT(((GcObjObject *)self)->ref);
     Py_VISIT(Py_TYPE(self));
     return 0;
 }
 
-static int
-GcObj_clear(PyObject *self)
+static int GcObj_clear(PyObject *self)
 {
     Py_CLEAR(((GcObjObject *)self)->ref);
     return 0;
 }
 
-static void
-GcObj_dealloc(PyObject *self)
+static void GcObj_dealloc(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
     PyObject_GC_UnTrack(self);
@@ -369,12 +344,9 @@ static PyMemberDef GcObj_members[] = {
 };
 
 static PyType_Slot GcObj_slots[] = {
-    { Py_tp_new, (void *)GcObj_new },
-    { Py_tp_traverse, (void *)GcObj_traverse },
-    { Py_tp_clear, (void *)GcObj_clear },
-    { Py_tp_dealloc, (void *)GcObj_dealloc },
-    { Py_tp_members, GcObj_members },
-    { 0, NULL },
+    { Py_tp_new, (void *)GcObj_new },     { Py_tp_traverse, (void *)GcObj_traverse },
+    { Py_tp_clear, (void *)GcObj_clear }, { Py_tp_dealloc, (void *)GcObj_dealloc },
+    { Py_tp_members, GcObj_members },     { 0, NULL },
 };
 
 static PyType_Spec GcObj_spec = {
@@ -401,8 +373,7 @@ static PyMethodDef module_methods[] = {
     { NULL, NULL, 0, NULL },
 };
 
-static int
-add_type(PyObject *m, const char *name, PyType_Spec *spec)
+static int add_type(PyObject *m, const char *name, PyType_Spec *spec)
 {
     PyObject *t = PyType_FromSpec(spec);
     if (t == NULL)
@@ -414,8 +385,7 @@ add_type(PyObject *m, const char *name, PyType_Spec *spec)
     return 0;
 }
 
-static int
-module_exec(PyObject *m)
+static int module_exec(PyObject *m)
 {
     if (add_type(m, "Obj", &Obj_spec) < 0)
         return -1;
@@ -428,16 +398,11 @@ static PyModuleDef_Slot module_slots[] = {
 };
 
 static struct PyModuleDef moduledef = {
-    PyModuleDef_HEAD_INIT,
-    .m_name = "cpyext_bench",
-    .m_doc = "microbenchmarks, C API version",
-    .m_size = 0,
-    .m_methods = module_methods,
-    .m_slots = module_slots,
+    PyModuleDef_HEAD_INIT, .m_name = "cpyext_bench",    .m_doc = "microbenchmarks, C API version",
+    .m_size = 0,           .m_methods = module_methods, .m_slots = module_slots,
 };
 
-PyMODINIT_FUNC
-PyInit_cpyext_bench(void)
+PyMODINIT_FUNC PyInit_cpyext_bench(void)
 {
     return PyModuleDef_Init(&moduledef);
 }

@@ -86,8 +86,7 @@ static HPy parse_kw_impl(HPyContext *ctx, HPy self, const HPy *args, size_t narg
     static const char *kwlist[] = { "a", "b", "c", NULL };
     long a, b = 0, c = 0;
     (void)self;
-    if (!HPyArg_ParseKeywords(ctx, NULL, args, nargs, kwnames, "l|ll:parse_kw", kwlist,
-                              &a, &b, &c))
+    if (!HPyArg_ParseKeywords(ctx, NULL, args, nargs, kwnames, "l|ll:parse_kw", kwlist, &a, &b, &c))
         return HPy_NULL;
     return HPyLong_FromLong(ctx, a + b + c);
 }
@@ -134,9 +133,9 @@ static HPy pair_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-    long x;           /* a member */
-    long y;           /* behind a getset */
-    HPy_ssize_t n;    /* its length */
+    long x;        /* a member */
+    long y;        /* behind a getset */
+    HPy_ssize_t n; /* its length */
 } ObjObject;
 
 HPyType_HELPERS(ObjObject)
@@ -285,7 +284,7 @@ static HPy make_type_impl(HPyContext *ctx, HPy self)
 /* ------------------------------------------------------------------ */
 
 typedef struct {
-    HPyField ref;     /* None after tp_new */
+    HPyField ref; /* None after tp_new */
     long n;
 } GcObjObject;
 
@@ -339,7 +338,8 @@ static int module_exec_impl(HPyContext *ctx, HPy m)
 /* ------------------------------------------------------------------ */
 
 static HPyDef *module_defines[] = {
-    &noargs, &onearg, &varargs, &keywords, &parse_kw, &int_tuple, &pair, &make_type, &module_exec, NULL,
+    &noargs,    &onearg, &varargs,   &keywords,    &parse_kw,
+    &int_tuple, &pair,   &make_type, &module_exec, NULL,
 };
 
 static HPyModuleDef moduledef = {

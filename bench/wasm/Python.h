@@ -8,12 +8,12 @@
 
 PyObject *PyType_FromSpec(PyType_Spec *spec);
 #define Py_RETURN_NOTIMPLEMENTED return Py_NewRef(Py_NotImplemented)
-#define Py_VISIT(op)                                                                               \
-    do {                                                                                           \
-        if (op) {                                                                                  \
-            int vret_ = visit((PyObject *)(op), arg);                                              \
-            if (vret_)                                                                             \
-                return vret_;                                                                      \
-        }                                                                                          \
+#define Py_VISIT(op)                                  \
+    do {                                              \
+        if (op) {                                     \
+            int vret_ = visit((PyObject *)(op), arg); \
+            if (vret_)                                \
+                return vret_;                         \
+        }                                             \
     } while (0)
 #endif

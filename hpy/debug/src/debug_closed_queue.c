@@ -23,11 +23,13 @@ void debug_closed_push_slow(DebugHandle *dh)
         DebugHandle **slot = debug_state.closed_oldest;
         DebugHandle *old = *slot;
         *slot = dh;
-        debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
+        debug_state.closed_oldest =
+            ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
         debug_recycle(old);
         return;
     }
-    HPy_ssize_t k = (debug_state.closed_oldest - debug_state.closed_ring) + debug_state.closed_count;
+    HPy_ssize_t k =
+        (debug_state.closed_oldest - debug_state.closed_ring) + debug_state.closed_count;
     if (k >= max)
         k -= max;
     debug_state.closed_ring[k] = dh;
@@ -85,8 +87,8 @@ void debug_set_closed_max(HPy_ssize_t n)
             debug_state.closed_count = n;
         }
         if (n > debug_state.closed_cap) {
-            DebugHandle **ring = (DebugHandle **)realloc(debug_state.closed_ring,
-                                                         (size_t)n * sizeof(DebugHandle *));
+            DebugHandle **ring =
+                (DebugHandle **)realloc(debug_state.closed_ring, (size_t)n * sizeof(DebugHandle *));
             if (ring == NULL) {
                 /* keep the ring we have: fewer closed handles are remembered */
                 n = debug_state.closed_cap;
@@ -102,4 +104,3 @@ void debug_set_closed_max(HPy_ssize_t n)
     debug_state.closed_end = debug_state.closed_ring + n;
     debug_update_closed_full();
 }
-

@@ -2,7 +2,7 @@
  * frames of ctx_CallRealFunctionFromTrampoline, and the checks every
  * wrapper starts with (debug_enter, debug_unwrap, debug_open). */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
-#  define _GNU_SOURCE 1
+#    define _GNU_SOURCE 1
 #endif
 #include "debug_internal.h"
 #include "hpy_host.h"
@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <string.h>
 #if !defined(_WIN32)
-#  include <dlfcn.h>
+#    include <dlfcn.h>
 #endif
 
 #include "autogen_debug_wrappers.h"
@@ -20,7 +20,7 @@ typedef struct DebugCtxBlock DebugCtxBlock;
 struct DebugCtxBlock {
     struct _HPyContext_s ctx;
     DebugCtxInfo info;
-    DebugCtxBlock *next;    /* per-call contexts: the next one in the ring */
+    DebugCtxBlock *next; /* per-call contexts: the next one in the ring */
 };
 
 static DebugCtxBlock *global_block; /* handed to extensions at load time */
@@ -154,19 +154,23 @@ HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn)
                         "%s: called while Python execution is left (between "
                         "HPy_LeavePythonExecution and HPy_ReenterPythonExecution, e.g. inside "
                         "HPy_BEGIN_LEAVE_PYTHON ... HPy_END_LEAVE_PYTHON): no HPy function but "
-                        "HPy_ReenterPythonExecution may be called there", fn);
+                        "HPy_ReenterPythonExecution may be called there",
+                        fn);
     if (info == NULL || (info->state != DEBUG_CTX_VALID && info->state != DEBUG_CTX_INVALID))
         debug_violation(V_FATAL, NULL,
                         DEBUG_WRONG_CONTEXT "%s: called with a context (%p) that is not the "
-                        "HPy debug context it was given", fn, (void *)dctx);
+                                            "HPy debug context it was given",
+                        fn, (void *)dctx);
     /* cppcheck-suppress nullPointer ; a V_FATAL violation aborts, so info is not NULL */
     if (info->state != DEBUG_CTX_VALID) {
         debug_violation(V_OTHER, NULL,
-                        DEBUG_WRONG_CONTEXT "%s: called with an HPyContext (%p) that is no "
+                        DEBUG_WRONG_CONTEXT
+                        "%s: called with an HPyContext (%p) that is no "
                         "longer valid: it was "
                         "handed to an HPy function whose call has returned. A context is valid "
                         "only during the call that received it: do not store it, use the "
-                        "context of the current call", fn, (void *)dctx);
+                        "context of the current call",
+                        fn, (void *)dctx);
         return NULL;
     }
     return debug_state.uctx;
@@ -179,12 +183,14 @@ int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param,
         debug_violation(V_HANDLE, NULL,
                         "%s: argument '%s' is not a valid HPy handle (%p): it is not a handle of "
                         "the debug context (uninitialised memory, or a handle obtained from "
-                        "another context?)", fn, param, (void *)h._i);
+                        "another context?)",
+                        fn, param, (void *)h._i);
         return -1;
     }
     if (debug_violation(V_HANDLE, dh,
                         DEBUG_CLOSED_HANDLE "%s: argument '%s' is a closed handle (use after "
-                        "close)", fn, param) &&
+                                            "close)",
+                        fn, param) &&
         debug_can_go_on(dh)) {
         *out = _py2h(dh->obj);
         return 0;
@@ -274,7 +280,7 @@ const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *objs, HPy_ssize
         array = (HPy *)malloc((size_t)n * sizeof(HPy));
         if (array == NULL)
             debug_out_of_memory_args();
-        f->array = array;  /* freed by debug_frame_leave */
+        f->array = array; /* freed by debug_frame_leave */
     }
     /* locals: the stores to the records cannot change them */
     DebugHandle **args = f->args;
@@ -312,7 +318,8 @@ static DEBUG_COLD _HPy_NO_RETURN void returned_while_left(DebugFrame *f)
     debug_violation(V_FATAL, NULL,
                     "%s returned while Python execution is left: HPy_LeavePythonExecution "
                     "without HPy_ReenterPythonExecution (or HPy_BEGIN_LEAVE_PYTHON without "
-                    "HPy_END_LEAVE_PYTHON)", fdesc != NULL ? fdesc : "the HPy function");
+                    "HPy_END_LEAVE_PYTHON)",
+                    fdesc != NULL ? fdesc : "the HPy function");
     abort(); /* (V_FATAL does not return) */
 }
 
@@ -359,8 +366,7 @@ static DEBUG_ALWAYS_INLINE void debug_frame_leave_void(DebugFrame *f)
 }
 
 /* The violations of take_result (with the description of the frame). */
-static _HPy_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
-                                           const char *what)
+static _HPy_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh, const char *what)
 {
     char *fdesc_buf = describe_frame(f);
     const char *fdesc = fdesc_buf != NULL ? fdesc_buf : "the HPy function";
@@ -373,8 +379,8 @@ static _HPy_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
     else if (dh->state == DH_CONST) {
         debug_violation(V_HANDLE, NULL,
                         "%s of %s is the context constant ctx->%s without HPy_Dup: a function "
-                        "must return a new handle, e.g. HPy_Dup(ctx, ctx->%s)", what, fdesc,
-                        dh->const_name, dh->const_name);
+                        "must return a new handle, e.g. HPy_Dup(ctx, ctx->%s)",
+                        what, fdesc, dh->const_name, dh->const_name);
         res = dh->obj;
         Py_INCREF(res);
     }
@@ -387,8 +393,8 @@ static _HPy_NOINLINE PyObject *bad_result(DebugFrame *f, HPy r, DebugHandle *dh,
         Py_INCREF(res);
     }
     else {
-        if (debug_violation(V_HANDLE, dh, DEBUG_CLOSED_HANDLE "%s of %s is a closed handle",
-                            what, fdesc) &&
+        if (debug_violation(V_HANDLE, dh, DEBUG_CLOSED_HANDLE "%s of %s is a closed handle", what,
+                            fdesc) &&
             debug_can_go_on(dh)) {
             res = dh->obj;
             Py_INCREF(res);
@@ -436,8 +442,7 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         /* no context and no handles: nothing to check */
         debug_state.uctx->ctx_CallRealFunctionFromTrampoline(debug_state.uctx, sig, func, args);
         return;
-    default:
-        break;
+    default: break;
     }
 
     frame_enter(f, sig, func);
@@ -493,14 +498,14 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         a->result = res;
         return;
     }
-    default:
-        break;
+    default: break;
     }
     {
         char msg[128];
         snprintf(msg, sizeof(msg),
                  "HPy debug mode: ctx_CallRealFunctionFromTrampoline: unsupported "
-                 "HPyFunc_Signature %d", (int)sig);
+                 "HPyFunc_Signature %d",
+                 (int)sig);
         Py_FatalError(msg);
     }
 }

@@ -11,7 +11,7 @@
  * up) are inline in debug_internal.h; this file has their slow and cold
  * parts. */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
-#  define _GNU_SOURCE 1
+#    define _GNU_SOURCE 1
 #endif
 #include "debug_internal.h"
 #include "utf8_cut.h"
@@ -19,9 +19,9 @@
 #include <string.h>
 
 #if defined(__GLIBC__) || defined(__APPLE__)
-#  include <dlfcn.h>
-#  include <execinfo.h>
-#  define HAVE_BACKTRACE 1
+#    include <dlfcn.h>
+#    include <execinfo.h>
+#    define HAVE_BACKTRACE 1
 #endif
 
 DebugFrame debug_no_frame;
@@ -38,7 +38,7 @@ DebugState debug_state = { .frame_key = Py_tss_NEEDS_INIT };
 #define CHUNK_RECORDS DEBUG_CHUNK_RECORDS
 #define CHUNK_BYTES (CHUNK_RECORDS * sizeof(DebugHandle))
 
-DebugHandle **debug_chunks;  /* sorted by address */
+DebugHandle **debug_chunks; /* sorted by address */
 HPy_ssize_t debug_nchunks;
 static HPy_ssize_t chunks_capacity;
 
@@ -51,7 +51,8 @@ static int add_chunk(void)
     DebugHandle *chunk = (DebugHandle *)(((uintptr_t)mem + 63) & ~(uintptr_t)63);
     if (debug_nchunks == chunks_capacity) {
         HPy_ssize_t cap = chunks_capacity ? 2 * chunks_capacity : 16;
-        DebugHandle **n = (DebugHandle **)realloc(debug_chunks, (size_t)cap * sizeof(DebugHandle *));
+        DebugHandle **n =
+            (DebugHandle **)realloc(debug_chunks, (size_t)cap * sizeof(DebugHandle *));
         if (n == NULL) {
             free(mem);
             return -1;
@@ -284,8 +285,8 @@ DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n)
             if (dh->state != DH_OPEN || dh->generation < gen)
                 continue;
             if (count == cap) {
-                DebugHandle **bigger = (DebugHandle **)realloc(out, (size_t)(2 * cap) *
-                                                                         sizeof(DebugHandle *));
+                DebugHandle **bigger =
+                    (DebugHandle **)realloc(out, (size_t)(2 * cap) * sizeof(DebugHandle *));
                 if (bigger == NULL) {
                     free(out);
                     return NULL;
@@ -337,8 +338,9 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
         debug_str_printf(s, ", closed by %s", dh->closed_by);
     debug_str_printf(s, ")");
     if (dh->state == DH_CLOSED && dh->frame != NULL)
-        debug_str_printf(s, "; argument handles are closed when their call returns: to keep the "
-                            "object longer, HPy_Dup the handle (or store it in an HPyField/HPyGlobal)");
+        debug_str_printf(
+            s, "; argument handles are closed when their call returns: to keep the "
+               "object longer, HPy_Dup the handle (or store it in an HPyField/HPyGlobal)");
 #ifdef HAVE_BACKTRACE
     if (dh->trace != NULL) {
         char **symbols = backtrace_symbols(dh->trace, dh->trace_len);
@@ -395,7 +397,8 @@ void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj, const char *c
         DebugHandle **slot = debug_state.closed_oldest;
         DebugHandle *old = *slot;
         *slot = dh;
-        debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
+        debug_state.closed_oldest =
+            ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
         debug_recycle(old);
         return;
     }

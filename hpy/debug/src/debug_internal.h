@@ -51,32 +51,36 @@
  * to __tls_get_addr for every frame. hpy.universal is dlopen()ed: the 8
  * bytes come from the static TLS surplus glibc reserves for such
  * libraries (other C libraries get the default model). */
-#  define DEBUG_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
+#    define DEBUG_THREAD_LOCAL __thread __attribute__((tls_model("initial-exec")))
 #elif defined(__GNUC__) || defined(__clang__)
-#  define DEBUG_THREAD_LOCAL __thread
+#    define DEBUG_THREAD_LOCAL __thread
 #elif defined(_MSC_VER)
-#  define DEBUG_THREAD_LOCAL __declspec(thread)
+#    define DEBUG_THREAD_LOCAL __declspec(thread)
 #elif defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L && !defined(__STDC_NO_THREADS__)
-#  define DEBUG_THREAD_LOCAL _Thread_local
+#    define DEBUG_THREAD_LOCAL _Thread_local
 #endif
 
 typedef struct DebugFrame DebugFrame;
 typedef struct DebugHandle DebugHandle;
 
 #if defined(__GNUC__) || defined(__clang__)
-#  define DEBUG_LIKELY(x) __builtin_expect(!!(x), 1)
-#  define DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
+#    define DEBUG_LIKELY(x) __builtin_expect(!!(x), 1)
+#    define DEBUG_UNLIKELY(x) __builtin_expect(!!(x), 0)
 /* the violation paths: out of line (the fast paths then need no stack
  * frame of their own), laid out apart */
-#  define DEBUG_COLD __attribute__((noinline, cold))
-#  define DEBUG_ALWAYS_INLINE inline __attribute__((always_inline))
-#  define DEBUG_ASSUME(x) do { if (!(x)) __builtin_unreachable(); } while (0)
+#    define DEBUG_COLD __attribute__((noinline, cold))
+#    define DEBUG_ALWAYS_INLINE inline __attribute__((always_inline))
+#    define DEBUG_ASSUME(x)              \
+        do {                             \
+            if (!(x))                    \
+                __builtin_unreachable(); \
+        } while (0)
 #else
-#  define DEBUG_LIKELY(x) (x)
-#  define DEBUG_UNLIKELY(x) (x)
-#  define DEBUG_COLD
-#  define DEBUG_ALWAYS_INLINE inline
-#  define DEBUG_ASSUME(x) ((void)0)
+#    define DEBUG_LIKELY(x) (x)
+#    define DEBUG_UNLIKELY(x) (x)
+#    define DEBUG_COLD
+#    define DEBUG_ALWAYS_INLINE inline
+#    define DEBUG_ASSUME(x) ((void)0)
 #endif
 
 /* ---- debug handles ---- */
@@ -88,14 +92,14 @@ enum {
     DH_CONST = 3,  /* a context constant: never closes, in no list */
 };
 /* DH_OPEN and DH_CONST (the states a handle may be used in) have bit 0 set. */
-#define DH_USABLE(state) ((state) & 1)
+#define DH_USABLE(state) ((state)&1)
 
 /* Protection state of the raw data of a handle. */
 enum {
-    RAW_NONE = 0,      /* no raw data */
-    RAW_READONLY = 1,  /* handle open: the copy is mapped read-only */
-    RAW_NOACCESS = 2,  /* handle closed: the copy is mapped without access */
-    RAW_PENDING = 3,   /* handle closed: the copy is poisoned, still mapped
+    RAW_NONE = 0,     /* no raw data */
+    RAW_READONLY = 1, /* handle open: the copy is mapped read-only */
+    RAW_NOACCESS = 2, /* handle closed: the copy is mapped without access */
+    RAW_PENDING = 3,  /* handle closed: the copy is poisoned, still mapped
                         * read-only until its batch is protected
                         * (debug_raw_data.c) */
 };
@@ -109,8 +113,8 @@ enum {
 
 struct DebugHandle {
     /* The first cache line: what opening, closing and recycling touch. */
-    PyObject *obj;          /* owned while open or const; stale once closed */
-    DebugHandle *next;      /* the free list */
+    PyObject *obj;     /* owned while open or const; stale once closed */
+    DebugHandle *next; /* the free list */
     /* An argument handle: the frame it is an argument of (kept once closed,
      * or debug_no_frame after DebugHandle._force_close()); else NULL. */
     DebugFrame *frame;
@@ -126,7 +130,7 @@ struct DebugHandle {
     int32_t generation;
     unsigned char state;
     unsigned char raw_state;
-    unsigned char cold;     /* raw data or a stack trace may have to be
+    unsigned char cold; /* raw data or a stack trace may have to be
                              * released when the record is recycled */
     /* Cold. */
     unsigned char raw_pooled; /* raw_data is a page of the raw-data pool (of
@@ -142,11 +146,11 @@ struct DebugHandle {
     void **trace;           /* creation stack (set_handle_stack_trace_limit) */
     const char *const_name; /* context constants: e.g. "h_None" */
     /* raw data (HPyBytes_AsString & co) */
-    char *raw_data;         /* the protected copy */
-    char *raw_writer;       /* pooled: the writable view of the same page */
-    size_t raw_size;        /* bytes copied, NUL terminator included */
-    size_t raw_map_size;    /* size of the mapping (or pool page) */
-    const char *raw_by;     /* the API function that returned it */
+    char *raw_data;      /* the protected copy */
+    char *raw_writer;    /* pooled: the writable view of the same page */
+    size_t raw_size;     /* bytes copied, NUL terminator included */
+    size_t raw_map_size; /* size of the mapping (or pool page) */
+    const char *raw_by;  /* the API function that returned it */
     /* (192 bytes in all on 64-bit platforms, the name in the third cache
      * line. Not 256: with a power-of-two stride, the lines that closing
      * touches (the first and the name's) all fall into a quarter of the
@@ -166,8 +170,8 @@ struct DebugHandle {
  * and closed by debug_frame_leave. Only the fields before `sig` are initialised when
  * a frame starts; the others are set as they are used. */
 struct DebugFrame {
-    DebugFrame *prev;       /* the enclosing frame in this thread, or NULL */
-    HPyContext *ctx;        /* the context handed to the implementation */
+    DebugFrame *prev; /* the enclosing frame in this thread, or NULL */
+    HPyContext *ctx;  /* the context handed to the implementation */
     /* args_capacity is 0 until the first handle goes to `args`, which is
      * then small_args or malloc()ed */
     int nargs, args_capacity;
@@ -177,21 +181,21 @@ struct DebugFrame {
     /* the serial of the last handle opened before the frame started: the
      * handles opened during the call have larger ones */
     uint64_t first_serial;
-    HPyFunc_Signature sig;  /* (for messages) */
+    HPyFunc_Signature sig; /* (for messages) */
     HPyCFunction func;
     /* set when used */
     int nviolations;
     DebugHandle **args;
-    HPy *array;             /* debug_frame_arg_array: small_array or malloc()ed */
+    HPy *array; /* debug_frame_arg_array: small_array or malloc()ed */
     DebugHandle *small_args[DEBUG_FRAME_SMALL_ARGS];
     HPy small_array[DEBUG_FRAME_SMALL_ARGS];
 };
 
 /* _private of every debug context. */
 typedef struct {
-    uint32_t state;        /* DEBUG_CTX_VALID, DEBUG_CTX_INVALID or DEBUG_CTX_LEFT */
-    int is_global;         /* the context handed to extensions at load time */
-    DebugFrame *frame;     /* per-call contexts: the frame running with it, or NULL */
+    uint32_t state;    /* DEBUG_CTX_VALID, DEBUG_CTX_INVALID or DEBUG_CTX_LEFT */
+    int is_global;     /* the context handed to extensions at load time */
+    DebugFrame *frame; /* per-call contexts: the frame running with it, or NULL */
 } DebugCtxInfo;
 
 /* A debug context that may be used, or one that may not (a per-call
@@ -205,10 +209,10 @@ typedef struct {
 /* ---- violations ---- */
 
 typedef enum {
-    V_HANDLE,   /* an invalid handle: set_on_invalid_handle applies */
-    V_BUILDER,  /* an invalid builder: set_on_invalid_builder_handle applies */
-    V_OTHER,    /* any other misuse */
-    V_FATAL,    /* cannot be recovered from: always aborts */
+    V_HANDLE,  /* an invalid handle: set_on_invalid_handle applies */
+    V_BUILDER, /* an invalid builder: set_on_invalid_builder_handle applies */
+    V_OTHER,   /* any other misuse */
+    V_FATAL,   /* cannot be recovered from: always aborts */
 } DebugViolationKind;
 
 /* The phrases upstream's debug mode reports these violations with: tools
@@ -253,16 +257,16 @@ _HPy_HIDDEN void debug_frame_raise(DebugFrame *f);
 #define DEBUG_CHUNK_RECORDS 4096
 
 typedef struct {
-    HPyContext *uctx;           /* the universal context */
-    DebugHandle *free_list;     /* singly linked through `next` */
-    char *last_chunk;           /* the chunk of the last handle looked up */
+    HPyContext *uctx;       /* the universal context */
+    DebugHandle *free_list; /* singly linked through `next` */
+    char *last_chunk;       /* the chunk of the last handle looked up */
     /* debug_handle_open takes the slow path if (uintptr_t)free_list <=
      * open_slow_below: 0 normally (an empty free list), UINTPTR_MAX while
      * stack traces are recorded (one branch for both) */
     uintptr_t open_slow_below;
     uint64_t next_serial;
     int32_t generation;
-    int stack_trace_limit;      /* 0: off (set with debug_set_stack_trace_limit) */
+    int stack_trace_limit; /* 0: off (set with debug_set_stack_trace_limit) */
     /* The queue of closed handles: a ring of closed_max entries (in an
      * array of closed_cap >= closed_max), the oldest at *closed_oldest. In
      * the steady state it is full (closed_full: closed_count == closed_max
@@ -272,15 +276,15 @@ typedef struct {
     int closed_full;
     DebugHandle **closed_ring;
     HPy_ssize_t closed_count, closed_max, closed_cap;
-    size_t raw_closed_total;    /* bytes of raw data kept for closed handles */
+    size_t raw_closed_total; /* bytes of raw data kept for closed handles */
     size_t raw_max;
-    HPy_ssize_t raw_batch;      /* pages protected at once (debug_raw_data.c) */
-    int raw_pack_live;          /* open slots of the current shared page of raw
+    HPy_ssize_t raw_batch; /* pages protected at once (debug_raw_data.c) */
+    int raw_pack_live;     /* open slots of the current shared page of raw
                                  * data (debug_raw_data.c) */
     int raise_on_violation;
     PyObject *on_invalid_handle;
     PyObject *on_invalid_builder;
-    PyObject *debug_error;      /* hpy.debug.HPyDebugError, once imported */
+    PyObject *debug_error; /* hpy.debug.HPyDebugError, once imported */
     /* References of kept objects (DebugHandle.kept) whose records were
      * recycled: released by debug_release_kept at a point where running
      * arbitrary code is safe (recycling happens while the closed queue is
@@ -288,7 +292,7 @@ typedef struct {
     PyObject **released;
     HPy_ssize_t nreleased, released_cap;
 #ifndef DEBUG_THREAD_LOCAL
-    Py_tss_t frame_key;         /* per thread: the innermost running frame */
+    Py_tss_t frame_key; /* per thread: the innermost running frame */
 #endif
 } DebugState;
 
@@ -384,7 +388,7 @@ _HPy_HIDDEN DebugHandle *debug_handle_open_slow(PyObject *obj, const char *creat
  * (and `obj` released) if no record can be allocated. Open handles are in
  * no list: get_open_handles() scans the chunks. */
 static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open(PyObject *obj, const char *created_by,
-                                             DebugFrame *frame)
+                                                          DebugFrame *frame)
 {
     DebugHandle *dh = debug_state.free_list;
     if (DEBUG_UNLIKELY((uintptr_t)dh <= debug_state.open_slow_below))
@@ -402,7 +406,8 @@ static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open(PyObject *obj, const c
 
 /* debug_handle_open of a new handle without the slow path: NULL (and
  * nothing done) when debug_handle_open would take it. */
-static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open_fast(PyObject *obj, const char *created_by)
+static DEBUG_ALWAYS_INLINE DebugHandle *debug_handle_open_fast(PyObject *obj,
+                                                               const char *created_by)
 {
     DebugHandle *dh = debug_state.free_list;
     if (DEBUG_UNLIKELY((uintptr_t)dh <= debug_state.open_slow_below))
@@ -471,12 +476,12 @@ _HPy_HIDDEN void debug_install_segv_handler(void);
 typedef struct DebugTypeName DebugTypeName;
 struct DebugTypeName {
     PyTypeObject *tp;
-    const char *tp_name;    /* tp->tp_name when `name` was copied */
-    const char *name;       /* the copy (malloc()ed) */
-    PyObject *ht_name;      /* a reference to the type's __name__ of then
+    const char *tp_name; /* tp->tp_name when `name` was copied */
+    const char *name;    /* the copy (malloc()ed) */
+    PyObject *ht_name;   /* a reference to the type's __name__ of then
                              * (see debug_type_names.c) */
-    PyObject *weakref;      /* to tp, with the callback */
-    DebugTypeName *next;    /* in the bucket */
+    PyObject *weakref;   /* to tp, with the callback */
+    DebugTypeName *next; /* in the bucket */
 };
 #define DEBUG_TYPE_NAME_BUCKETS 64
 _HPy_HIDDEN extern DebugTypeName *debug_type_names[DEBUG_TYPE_NAME_BUCKETS];
@@ -505,7 +510,7 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 {
     if (DEBUG_UNLIKELY(dh->cold))
         debug_recycle_cold(dh);
-    dh->state = DH_FREE;  /* (its stale `obj` is never read) */
+    dh->state = DH_FREE; /* (its stale `obj` is never read) */
     dh->next = debug_state.free_list;
     debug_state.free_list = dh;
 }
@@ -520,7 +525,7 @@ _HPy_HIDDEN void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj,
  * whose oldest record has nothing cold to release. Returns 0 (and does
  * nothing) otherwise. */
 static DEBUG_ALWAYS_INLINE int debug_handle_mark_closed_fast(DebugHandle *dh, PyObject *obj,
-                                                              const char *closed_by)
+                                                             const char *closed_by)
 {
     PyTypeObject *tp = Py_TYPE(obj);
     const char *name;
@@ -549,14 +554,15 @@ static DEBUG_ALWAYS_INLINE int debug_handle_mark_closed_fast(DebugHandle *dh, Py
     dh->type_name = name;
     *slot = dh;
     debug_state.closed_oldest = ++slot == debug_state.closed_end ? debug_state.closed_ring : slot;
-    old->state = DH_FREE;  /* (its stale `obj` is never read) */
+    old->state = DH_FREE; /* (its stale `obj` is never read) */
     old->next = debug_state.free_list;
     debug_state.free_list = old;
     return 1;
 }
 
 /* Marks `dh` closed and queues it (without releasing its object). */
-static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj, const char *closed_by)
+static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObject *obj,
+                                                         const char *closed_by)
 {
     if (DEBUG_LIKELY(debug_handle_mark_closed_fast(dh, obj, closed_by)))
         return;
@@ -565,7 +571,8 @@ static DEBUG_ALWAYS_INLINE void debug_handle_mark_closed(DebugHandle *dh, PyObje
 
 /* Closes an open handle: releases its reference (unless `steal`, when the
  * caller takes it over), protects its raw data, queues it as closed. */
-static DEBUG_ALWAYS_INLINE void debug_handle_close(DebugHandle *dh, const char *closed_by, int steal)
+static DEBUG_ALWAYS_INLINE void debug_handle_close(DebugHandle *dh, const char *closed_by,
+                                                   int steal)
 {
     PyObject *obj = dh->obj;
     int owned = !steal && dh->frame == NULL;
@@ -595,9 +602,9 @@ _HPy_HIDDEN DebugHandle **debug_open_handles(long gen, HPy_ssize_t *n);
  * were neither built nor cancelled, oldest first (debug_wrappers.c): a
  * malloc()ed array of *n items, or NULL if out of memory. */
 typedef struct {
-    const char *what;       /* "HPyListBuilder" or "HPyTupleBuilder" */
-    const void *address;    /* the builder word */
-    HPy_ssize_t size;       /* the size given to New */
+    const char *what;    /* "HPyListBuilder" or "HPyTupleBuilder" */
+    const void *address; /* the builder word */
+    HPy_ssize_t size;    /* the size given to New */
 } DebugOpenBuilder;
 _HPy_HIDDEN DebugOpenBuilder *debug_open_builders(long gen, HPy_ssize_t *n);
 
@@ -620,8 +627,8 @@ static inline HPyContext *debug_uctx(void)
 
 /* The violation paths of the checks below. */
 DEBUG_COLD _HPy_HIDDEN HPyContext *debug_enter_slow(HPyContext *dctx, const char *fn);
-DEBUG_COLD _HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn, const char *param,
-                                             HPy *out);
+DEBUG_COLD _HPy_HIDDEN int debug_unwrap_slow(HPy h, DebugHandle *dh, const char *fn,
+                                             const char *param, HPy *out);
 
 /* Whether `dctx` is a debug context that may be used (the fast path of
  * debug_enter). */
@@ -656,8 +663,8 @@ static DEBUG_ALWAYS_INLINE HPyContext *debug_enter(HPyContext *dctx, const char 
  * universal handle in *out. Returns 0 (also when a callback was told about
  * a closed handle whose object can still be used: debug_can_go_on), or -1
  * after a recovered violation. */
-static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char *fn, const char *param,
-                               HPy *out)
+static DEBUG_ALWAYS_INLINE int debug_unwrap(HPyContext *dctx, HPy h, const char *fn,
+                                            const char *param, HPy *out)
 {
     DebugHandle *dh;
     (void)dctx;
@@ -753,9 +760,8 @@ _HPy_HIDDEN const HPy *debug_frame_arg_array(DebugFrame *f, PyObject *const *obj
  * caller closes them with debug_frame_close_small_array when the call
  * returns. A frame has at most one array of arguments: then `args` never
  * uses the small arrays (debug_frame_arg is not used with this). */
-static DEBUG_ALWAYS_INLINE const HPy *debug_frame_open_small_array(DebugFrame *f,
-                                                                   PyObject *const *objs,
-                                                                   HPy_ssize_t n)
+static DEBUG_ALWAYS_INLINE const HPy *
+debug_frame_open_small_array(DebugFrame *f, PyObject *const *objs, HPy_ssize_t n)
 {
     for (HPy_ssize_t i = 0; i < n; i++) {
         DebugHandle *dh = debug_frame_open_arg(f, objs[i]);
@@ -773,11 +779,11 @@ static DEBUG_ALWAYS_INLINE void debug_frame_close_small_array(DebugFrame *f, HPy
 
 /* Either of the two above, by the size of the array. */
 static DEBUG_ALWAYS_INLINE const HPy *debug_frame_open_array(DebugFrame *f, PyObject *const *objs,
-                                                            HPy_ssize_t n)
+                                                             HPy_ssize_t n)
 {
     if (DEBUG_LIKELY(n <= DEBUG_FRAME_SMALL_ARGS))
         return debug_frame_open_small_array(f, objs, n);
-    return debug_frame_arg_array(f, objs, n);  /* closed by debug_frame_leave */
+    return debug_frame_arg_array(f, objs, n); /* closed by debug_frame_leave */
 }
 
 static DEBUG_ALWAYS_INLINE void debug_frame_close_array(DebugFrame *f, HPy_ssize_t n)

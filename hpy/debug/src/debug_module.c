@@ -23,8 +23,7 @@ static int same_life(DebugHandleObject *self)
 
 static int is_open(DebugHandleObject *self)
 {
-    return same_life(self) &&
-           (self->handle->state == DH_OPEN || self->handle->state == DH_CONST);
+    return same_life(self) && (self->handle->state == DH_OPEN || self->handle->state == DH_CONST);
 }
 
 static PyObject *DebugHandle_wrap(DebugHandle *dh)
@@ -78,7 +77,8 @@ static PyObject *DebugHandle_get_description(DebugHandleObject *self, void *clos
     PyObject *res;
     (void)closure;
     if (!same_life(self))
-        return PyUnicode_FromFormat("handle %p (closed long ago and recycled)", (void *)self->handle);
+        return PyUnicode_FromFormat("handle %p (closed long ago and recycled)",
+                                    (void *)self->handle);
     debug_describe_handle(&s, self->handle);
     res = PyUnicode_FromString(s.buf != NULL ? s.buf : "");
     free(s.buf);
@@ -100,8 +100,7 @@ static PyObject *DebugHandle_repr(DebugHandleObject *self)
 {
     if (!is_open(self))
         return PyUnicode_FromFormat("<DebugHandle %p CLOSED>", (void *)self->handle);
-    return PyUnicode_FromFormat("<DebugHandle %p for %R>", (void *)self->handle,
-                                self->handle->obj);
+    return PyUnicode_FromFormat("<DebugHandle %p for %R>", (void *)self->handle, self->handle->obj);
 }
 
 static PyObject *DebugHandle_richcompare(PyObject *a, PyObject *b, int op)
@@ -127,7 +126,8 @@ static PyGetSetDef DebugHandle_getset[] = {
     { "is_closed", (getter)DebugHandle_get_is_closed, NULL, "Whether the handle is closed.", NULL },
     { "raw_data_size", (getter)DebugHandle_get_raw_data_size, NULL,
       "Bytes of protected raw data (HPyBytes_AsString & co, NUL included) held by the handle, "
-      "or -1 if none.", NULL },
+      "or -1 if none.",
+      NULL },
     { "generation", (getter)DebugHandle_get_generation, NULL,
       "The generation the handle was created in.", NULL },
     { "description", (getter)DebugHandle_get_description, NULL,
@@ -142,8 +142,7 @@ static PyMethodDef DebugHandle_methods[] = {
 };
 
 static PyTypeObject DebugHandle_Type = {
-    PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "hpy.universal._debug.DebugHandle",
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "hpy.universal._debug.DebugHandle",
     .tp_basicsize = sizeof(DebugHandleObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "A handle of the HPy debug mode, as seen from Python.",
@@ -302,7 +301,8 @@ static PyObject *set_protected_raw_data_batch(PyObject *self, PyObject *arg)
     if (n < 0)
         return NULL;
     if (n == 0) {
-        PyErr_SetString(PyExc_ValueError, "the batch size must be at least 1 (1: every page at once)");
+        PyErr_SetString(PyExc_ValueError,
+                        "the batch size must be at least 1 (1: every page at once)");
         return NULL;
     }
     debug_set_raw_batch(n);
@@ -321,8 +321,10 @@ static int set_callback(PyObject **slot, PyObject *arg, const char *what)
 {
     if (arg != Py_None && !PyCallable_Check(arg)) {
         char tn[_HPy_UTF8_CUT_SIZE(100)];
-        PyErr_Format(PyExc_TypeError, "Expected a callable object (%s: got '%s'; None removes "
-                     "the callback)", what, _HPy_Utf8Cut(tn, Py_TYPE(arg)->tp_name, 100));
+        PyErr_Format(PyExc_TypeError,
+                     "Expected a callable object (%s: got '%s'; None removes "
+                     "the callback)",
+                     what, _HPy_Utf8Cut(tn, Py_TYPE(arg)->tp_name, 100));
         return -1;
     }
     if (arg == Py_None)
@@ -362,7 +364,8 @@ static PyObject *set_handle_stack_trace_limit(PyObject *self, PyObject *arg)
     if (n == -1 && PyErr_Occurred())
         return NULL;
     if (n < 0 || n > 1000) {
-        PyErr_SetString(PyExc_ValueError, "the stack trace limit must be between 0 and 1000, or None");
+        PyErr_SetString(PyExc_ValueError,
+                        "the stack trace limit must be between 0 and 1000, or None");
         return NULL;
     }
     debug_set_stack_trace_limit((int)n);

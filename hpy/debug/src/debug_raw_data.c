@@ -52,20 +52,20 @@
  * Larger data gets a mapping of its own, unmapped when it is released. */
 
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
-#  define _GNU_SOURCE 1
+#    define _GNU_SOURCE 1
 #endif
 #include "debug_internal.h"
 
 #include <string.h>
 
 #if !defined(_WIN32)
-#  include <sys/mman.h>
-#  include <unistd.h>
-#  include <pthread.h>
-#  define HAVE_MPROTECT 1
+#    include <sys/mman.h>
+#    include <unistd.h>
+#    include <pthread.h>
+#    define HAVE_MPROTECT 1
 #endif
 #if defined(__linux__) && defined(MFD_CLOEXEC)
-#  define HAVE_MEMFD 1
+#    define HAVE_MEMFD 1
 #endif
 
 #ifdef HAVE_MPROTECT
@@ -81,12 +81,12 @@ static size_t page_size(void)
 
 /* Slabs are mapped POOL_SLAB_PAGES at a time; expired pages come back
  * POOL_BATCH at a time. */
-#define POOL_SLAB_PAGES 256
-#define POOL_BATCH 512
-#define POOL_KEEP 2048  /* pages not in use whose memory is kept */
+#    define POOL_SLAB_PAGES 256
+#    define POOL_BATCH 512
+#    define POOL_KEEP 2048 /* pages not in use whose memory is kept */
 
 typedef struct {
-    char *reader, *writer;  /* writer == reader without a second view */
+    char *reader, *writer; /* writer == reader without a second view */
 } PoolPage;
 
 typedef struct {
@@ -98,9 +98,9 @@ static PoolPage *pool_ready, *pool_expired;
 static HPy_ssize_t pool_nready, pool_nexpired, pool_cap;
 static PoolSlab *pool_slabs;
 static HPy_ssize_t pool_nslabs, pool_slabs_cap;
-static int pool_fd = -1;        /* the memfd of the two views, or -1 */
+static int pool_fd = -1; /* the memfd of the two views, or -1 */
 static size_t pool_fd_size;
-static int pool_no_memfd;       /* memfd_create failed once: do not retry */
+static int pool_no_memfd;            /* memfd_create failed once: do not retry */
 static unsigned char pool_epoch = 1; /* changes in a forked child */
 
 /* The handles closed with their page still read-only (RAW_PENDING), in the
@@ -113,18 +113,18 @@ static HPy_ssize_t npending, pending_cap;
  * raw_writer. */
 typedef struct {
     char *reader, *writer;
-    size_t used;            /* bytes of slots handed out */
-    int nlive;              /* slots whose handle is open */
-    int nheld;              /* slots still owned by a record */
-    unsigned char full;     /* no more slots are handed out */
-    unsigned char protect;  /* made inaccessible */
+    size_t used;           /* bytes of slots handed out */
+    int nlive;             /* slots whose handle is open */
+    int nheld;             /* slots still owned by a record */
+    unsigned char full;    /* no more slots are handed out */
+    unsigned char protect; /* made inaccessible */
     unsigned char epoch;
 } DebugRawPage;
 
-#define PACK_MAX 256        /* the largest data (NUL included) in a slot */
-#define PACK_ALIGN 16
+#    define PACK_MAX 256 /* the largest data (NUL included) in a slot */
+#    define PACK_ALIGN 16
 
-static DebugRawPage *pack_current;  /* the page slots are handed out from */
+static DebugRawPage *pack_current; /* the page slots are handed out from */
 
 static int pool_reserve(void)
 {
@@ -161,7 +161,7 @@ static int pool_add_slab(void)
         pool_slabs = n;
         pool_slabs_cap = cap;
     }
-#ifdef HAVE_MEMFD
+#    ifdef HAVE_MEMFD
     if (pool_fd < 0 && !pool_no_memfd) {
         pool_fd = memfd_create("hpy-debug-raw-data", MFD_CLOEXEC);
         if (pool_fd < 0)
@@ -184,7 +184,7 @@ static int pool_add_slab(void)
             pool_fd_size += bytes;
         }
     }
-#endif
+#    endif
     if (reader == NULL) {
         reader = (char *)mmap(NULL, bytes, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         if (reader == MAP_FAILED)
@@ -284,21 +284,21 @@ static int pool_take(PoolPage *out)
 static void pool_give_back_page(char *reader, char *writer, unsigned char epoch)
 {
     if (epoch != pool_epoch)
-        return;  /* a page of the parent process: never reused */
+        return; /* a page of the parent process: never reused */
     if (pool_nexpired >= pool_cap && pool_reserve() < 0)
-        return;  /* out of memory: the page is lost, it stays inaccessible */
+        return; /* out of memory: the page is lost, it stays inaccessible */
     /* After a burst (many raw data open at once), give the memory of the
      * pages beyond POOL_KEEP back to the system; they stay in the pool. */
     if (pool_nready + pool_nexpired >= POOL_KEEP) {
         if (writer != reader) {
-#ifdef MADV_REMOVE
+#    ifdef MADV_REMOVE
             madvise(writer, page_size(), MADV_REMOVE);
-#endif
+#    endif
         }
         else {
-#ifdef MADV_DONTNEED
+#    ifdef MADV_DONTNEED
             madvise(reader, page_size(), MADV_DONTNEED);
-#endif
+#    endif
         }
     }
     pool_expired[pool_nexpired].reader = reader;
@@ -363,7 +363,7 @@ static char *pack_take(size_t size, DebugRawPage **page)
             return NULL;
         }
         if (p.writer == p.reader) {
-            pool_ready[pool_nready++] = p;  /* (read-only: ready as it is) */
+            pool_ready[pool_nready++] = p; /* (read-only: ready as it is) */
             free(pp);
             unavailable = 1;
             return NULL;
@@ -402,7 +402,7 @@ static void pack_release(DebugHandle *dh)
 {
     DebugRawPage *pp = (DebugRawPage *)(void *)dh->raw_writer;
     if (dh->raw_state == RAW_READONLY) {
-        pp->nlive--;  /* (the handle asked for other data) */
+        pp->nlive--; /* (the handle asked for other data) */
         if (pp == pack_current)
             debug_state.raw_pack_live = pp->nlive;
     }
@@ -425,8 +425,8 @@ static void pool_atfork_child(void)
         if (pool_slabs[s].writer != pool_slabs[s].reader && pool_slabs[s].epoch == pool_epoch)
             shared = 1;
     if (shared) {
-        char *tmp = (char *)mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
-                                 -1, 0);
+        char *tmp =
+            (char *)mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
         for (HPy_ssize_t s = 0; s < pool_nslabs; s++) {
             PoolSlab *sl = &pool_slabs[s];
             if (sl->writer == sl->reader || sl->epoch != pool_epoch)
@@ -643,7 +643,7 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
         return data;
     if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
         memcmp(dh->raw_data, data, size) == 0)
-        return dh->raw_data;  /* asked again through the same handle */
+        return dh->raw_data; /* asked again through the same handle */
     debug_release_raw_data(dh);
     debug_install_segv_handler();
     if (size <= PACK_MAX && debug_state.raw_batch > 1 && opened_in_this_call(dh)) {
@@ -678,7 +678,7 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
                 }
             }
             else {
-                return data;  /* the page is lost */
+                return data; /* the page is lost */
             }
             dh->raw_data = page.reader;
             dh->raw_writer = page.writer;

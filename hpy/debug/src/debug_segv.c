@@ -4,16 +4,16 @@
  * from before the process aborts. Faults elsewhere go to the handler that
  * was installed before. */
 #if !defined(_WIN32) && !defined(_GNU_SOURCE)
-#  define _GNU_SOURCE 1
+#    define _GNU_SOURCE 1
 #endif
 #include "debug_internal.h"
 
 #include <string.h>
 
 #if !defined(_WIN32)
-#  include <signal.h>
-#  include <unistd.h>
-#  define HAVE_MPROTECT 1
+#    include <signal.h>
+#    include <unistd.h>
+#    define HAVE_MPROTECT 1
 #endif
 
 #ifdef HAVE_MPROTECT

@@ -65,9 +65,8 @@ static PyObject *type_name_died(PyObject *self, PyObject *weakref)
     Py_RETURN_NONE;
 }
 
-static PyMethodDef type_name_died_def = {
-    "_hpy_debug_type_died", (PyCFunction)type_name_died, METH_O, NULL
-};
+static PyMethodDef type_name_died_def = { "_hpy_debug_type_died", (PyCFunction)type_name_died,
+                                          METH_O, NULL };
 
 /* A new entry for `tp` (at the front of its bucket), or NULL. */
 static DebugTypeName *new_type_name(PyTypeObject *tp)
@@ -140,4 +139,3 @@ void debug_keep_type_name(DebugHandle *dh, PyTypeObject *tp)
     else
         copy_type_name(dh, tp->tp_name); /* out of memory, or no weak reference */
 }
-

@@ -10,17 +10,17 @@
 
 #include <string.h>
 
-#define ENTER_OR(fn, failure)                                   \
-    HPyContext *uctx = debug_enter(dctx, fn);                   \
-    if (uctx == NULL) {                                         \
-        failure;                                                \
+#define ENTER_OR(fn, failure)                 \
+    HPyContext *uctx = debug_enter(dctx, fn); \
+    if (uctx == NULL) {                       \
+        failure;                              \
     }
 
 /* Unwraps `h` or returns `failure` (after debug_not_executed). */
-#define UNWRAP_OR(h, param, out, fn, failure)                   \
-    if (debug_unwrap(dctx, (h), fn, param, (out)) < 0) {        \
-        debug_not_executed(fn);                                 \
-        return failure;                                         \
+#define UNWRAP_OR(h, param, out, fn, failure)            \
+    if (debug_unwrap(dctx, (h), fn, param, (out)) < 0) { \
+        debug_not_executed(fn);                          \
+        return failure;                                  \
     }
 
 #define TYPE_NAME_SHOWN 100
@@ -75,7 +75,7 @@ static _HPy_NOINLINE void close_slow(HPyContext *dctx, HPy h)
 {
     const char *fn = close_fn;
     DebugHandle *dh;
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     (void)uctx;
     if (HPy_IsNull(h))
         return;
@@ -83,7 +83,8 @@ static _HPy_NOINLINE void close_slow(HPyContext *dctx, HPy h)
     if (dh == NULL) {
         debug_violation(V_HANDLE, NULL,
                         "HPy_Close: %p is not a valid HPy handle (uninitialised memory, or a "
-                        "handle from another context?)", (void *)h._i);
+                        "handle from another context?)",
+                        (void *)h._i);
         return;
     }
     switch (dh->state) {
@@ -106,7 +107,7 @@ static _HPy_NOINLINE void close_slow(HPyContext *dctx, HPy h)
     default:
         debug_violation(V_HANDLE, dh,
                         DEBUG_CLOSED_HANDLE "HPy_Close: the handle is already closed (double "
-                        "close)");
+                                            "close)");
         return;
     }
 }
@@ -230,7 +231,8 @@ static HPy call_common(HPyContext *dctx, int method, HPy callable, const HPy *ar
         char tn[TYPE_NAME_SHOWN + 1];
         debug_violation(V_OTHER, debug_handle_lookup(kwnames),
                         "%s arg 'kwnames' must be a tuple object or HPy_NULL: it is an instance "
-                        "of '%s'", fn, type_name_of(tn, _h2py(ukwnames)));
+                        "of '%s'",
+                        fn, type_name_of(tn, _h2py(ukwnames)));
         debug_not_executed(fn);
         return HPy_NULL;
     }
@@ -284,7 +286,8 @@ HPy debug_ctx_Type_FromSpec(HPyContext *dctx, HPyType_Spec *spec, HPyType_SpecPa
     if (params != NULL) {
         while (params[n].kind != 0)
             n++;
-        uparams = n < 8 ? small : (HPyType_SpecParam *)PyMem_Malloc((size_t)(n + 1) * sizeof(*uparams));
+        uparams =
+            n < 8 ? small : (HPyType_SpecParam *)PyMem_Malloc((size_t)(n + 1) * sizeof(*uparams));
         if (uparams == NULL) {
             PyErr_NoMemory();
             return HPy_NULL;
@@ -319,7 +322,7 @@ void debug_ctx_Dump(HPyContext *dctx, HPy h)
 {
     static const char fn[] = "_HPy_Dump";
     HPy uh;
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     DebugHandle *dh = debug_handle_lookup(h);
     if (dh != NULL) {
         DebugStr s = { NULL, 0, 0 };
@@ -366,8 +369,8 @@ static const char *bytes_data(HPyContext *dctx, HPy h, int checked)
     HPy uh;
     ENTER_OR(fn, debug_not_executed(fn); return NULL)
     UNWRAP_OR(h, "h", &uh, fn, NULL)
-    const char *data = checked ? uctx->ctx_Bytes_AsString(uctx, uh)
-                               : uctx->ctx_Bytes_AS_STRING(uctx, uh);
+    const char *data =
+        checked ? uctx->ctx_Bytes_AsString(uctx, uh) : uctx->ctx_Bytes_AS_STRING(uctx, uh);
     PyObject *obj = _h2py(uh);
     if (data == NULL || obj == NULL || !PyBytes_Check(obj))
         return data;
@@ -415,8 +418,8 @@ static int check_type_arg(HPy h, HPy uh, const char *fn, const char *param, cons
                         fn, param);
     else
         debug_violation(V_OTHER, debug_handle_lookup(h),
-                        "%s: %s: argument '%s' must be a type, not an instance of '%s'", rule,
-                        fn, param, type_name_of(tn, obj));
+                        "%s: %s: argument '%s' must be a type, not an instance of '%s'", rule, fn,
+                        param, type_name_of(tn, obj));
     return -1;
 }
 
@@ -443,8 +446,8 @@ int debug_ctx_TypeCheck(HPyContext *dctx, HPy obj, HPy type)
 {
     HPy uobj, utype;
     if (DEBUG_LIKELY(debug_ctx_is_valid(dctx) && debug_unwrap_fast(obj, &uobj) &&
-                     debug_unwrap_fast(type, &utype) && !HPy_IsNull(uobj) &&
-                     !HPy_IsNull(utype) && PyType_Check(_h2py(utype)))) {
+                     debug_unwrap_fast(type, &utype) && !HPy_IsNull(uobj) && !HPy_IsNull(utype) &&
+                     PyType_Check(_h2py(utype)))) {
         HPyContext *uctx = debug_state.uctx;
         return uctx->ctx_TypeCheck(uctx, uobj, utype);
     }
@@ -521,8 +524,8 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
     if (unknown) {
         debug_violation(V_OTHER, debug_handle_lookup(h),
                         "%s: the object is an instance of '%s', which is not an HPy type: "
-                        "only instances of HPy types (HPyType_FromSpec) have a C struct", fn,
-                        type_name_of(tn, obj));
+                        "only instances of HPy types (HPyType_FromSpec) have a C struct",
+                        fn, type_name_of(tn, obj));
         debug_not_executed(fn);
         return NULL;
     }
@@ -530,8 +533,8 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
         debug_violation(V_OTHER, debug_handle_lookup(h),
                         "%s: the object is an instance of '%s', whose builtin shape is %s, "
                         "not %s: use the AsStruct function of its type (declared with "
-                        "HPyType_HELPERS(..., HPyType_BuiltinShape_%s))", fn,
-                        type_name_of(tn, obj), shape_name(shape), shape_name(expected),
+                        "HPyType_HELPERS(..., HPyType_BuiltinShape_%s))",
+                        fn, type_name_of(tn, obj), shape_name(shape), shape_name(expected),
                         shape_name(shape));
         debug_not_executed(fn);
         return NULL;
@@ -544,7 +547,8 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
         debug_violation(V_OTHER, debug_handle_lookup(h),
                         "%s: the object is an instance of '%s', which is not an HPy type: only "
                         "instances of HPy types of builtin shape Legacy (HPyType_FromSpec) "
-                        "have that struct", fn, type_name_of(tn, obj));
+                        "have that struct",
+                        fn, type_name_of(tn, obj));
         debug_not_executed(fn);
         return NULL;
     }
@@ -554,8 +558,8 @@ static void *as_struct(HPyContext *dctx, HPy h, HPyType_BuiltinShape expected, c
 #define AS_STRUCT(SHAPE)                                                                 \
     void *debug_ctx_AsStruct_##SHAPE(HPyContext *dctx, HPy h)                            \
     {                                                                                    \
-        return as_struct(dctx, h, HPyType_BuiltinShape_##SHAPE, "_HPy_AsStruct_" #SHAPE,  \
-                         debug_uctx()->ctx_AsStruct_##SHAPE);                           \
+        return as_struct(dctx, h, HPyType_BuiltinShape_##SHAPE, "_HPy_AsStruct_" #SHAPE, \
+                         debug_uctx()->ctx_AsStruct_##SHAPE);                            \
     }
 
 _HPY_FOR_EACH_BUILTIN_SHAPE(AS_STRUCT)
@@ -581,12 +585,12 @@ typedef struct DebugAux {
     uint32_t magic;
     int kind;
     int state;
-    int32_t generation;     /* debug_state.generation when it was created */
-    uint64_t serial;        /* order of creation (debug_state.next_serial) */
+    int32_t generation; /* debug_state.generation when it was created */
+    uint64_t serial;    /* order of creation (debug_state.next_serial) */
     struct DebugAux *next;
-    intptr_t ubuilder;      /* builders: the universal builder */
-    HPy_ssize_t size;       /* builders: the size given to New */
-    HPy *handles;           /* trackers: the debug handles added */
+    intptr_t ubuilder; /* builders: the universal builder */
+    HPy_ssize_t size;  /* builders: the size given to New */
+    HPy *handles;      /* trackers: the debug handles added */
     HPy_ssize_t length, capacity;
 } DebugAux;
 
@@ -600,7 +604,7 @@ static int aux_queued;
 static DebugAux *aux_arenas[AUX_ARENAS_MAX];
 static size_t aux_arena_size[AUX_ARENAS_MAX]; /* in records */
 static int aux_narenas;
-static size_t aux_last_used;                  /* records handed out of the last arena */
+static size_t aux_last_used; /* records handed out of the last arena */
 
 static DebugAux *aux_carve(void)
 {
@@ -636,7 +640,9 @@ static int aux_is_record(intptr_t word)
 
 static const char *aux_what(int kind)
 {
-    return kind == AUX_LIST ? "HPyListBuilder" : kind == AUX_TUPLE ? "HPyTupleBuilder" : "HPyTracker";
+    return kind == AUX_LIST    ? "HPyListBuilder"
+           : kind == AUX_TUPLE ? "HPyTupleBuilder"
+                               : "HPyTracker";
 }
 
 static DebugAux *aux_new(int kind)
@@ -745,8 +751,8 @@ static DebugAux *aux_get(intptr_t word, int kind, const char *fn)
         debug_violation(kind == AUX_TRACKER ? V_HANDLE : V_BUILDER, NULL,
                         "%s: argument '%s' is not a valid %s (%p): it was not returned by "
                         "%s_New (uninitialised memory, or a pointer to something else?)",
-                        fn, kind == AUX_TRACKER ? "ht" : "builder", aux_what(kind),
-                        (void *)word, aux_what(kind));
+                        fn, kind == AUX_TRACKER ? "ht" : "builder", aux_what(kind), (void *)word,
+                        aux_what(kind));
         return NULL;
     }
     if (a->state != AUX_OPEN) {
@@ -756,9 +762,9 @@ static DebugAux *aux_get(intptr_t word, int kind, const char *fn)
         else
             debug_violation(vk, NULL,
                             DEBUG_CLOSED_BUILDER "%s: the %s %p is %s: a builder must be "
-                            "finished exactly once, with "
-                            "either Build or Cancel, and not used afterwards", fn,
-                            aux_what(kind), (void *)word, aux_state(a->state));
+                                                 "finished exactly once, with "
+                                                 "either Build or Cancel, and not used afterwards",
+                            fn, aux_what(kind), (void *)word, aux_state(a->state));
         return NULL;
     }
     return a;
@@ -771,7 +777,7 @@ static intptr_t builder_new(HPyContext *dctx, int kind, HPy_ssize_t size)
     intptr_t ub = kind == AUX_LIST ? uctx->ctx_ListBuilder_New(uctx, size)._lst
                                    : uctx->ctx_TupleBuilder_New(uctx, size)._tup;
     if (ub == 0)
-        return 0;  /* Build reports the MemoryError */
+        return 0; /* Build reports the MemoryError */
     DebugAux *a = aux_new(kind);
     if (a == NULL) {
         if (kind == AUX_LIST) {
@@ -793,7 +799,7 @@ static void builder_set(HPyContext *dctx, int kind, intptr_t word, HPy_ssize_t i
 {
     const char *fn = kind == AUX_LIST ? "HPyListBuilder_Set" : "HPyTupleBuilder_Set";
     HPy uitem;
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     DebugAux *a = aux_get(word, kind, fn);
     if (a == NULL)
         return;
@@ -846,7 +852,7 @@ static HPy builder_build(HPyContext *dctx, int kind, intptr_t word)
 static void builder_cancel(HPyContext *dctx, int kind, intptr_t word)
 {
     const char *fn = kind == AUX_LIST ? "HPyListBuilder_Cancel" : "HPyTupleBuilder_Cancel";
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     DebugAux *a = aux_get(word, kind, fn);
     if (a == NULL)
         return;
@@ -972,7 +978,7 @@ int debug_ctx_Tracker_Add(HPyContext *dctx, HPyTracker ht, HPy h)
 void debug_ctx_Tracker_ForgetAll(HPyContext *dctx, HPyTracker ht)
 {
     static const char fn[] = "HPyTracker_ForgetAll";
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     (void)uctx;
     DebugAux *a = aux_get(ht._i, AUX_TRACKER, fn);
     if (a != NULL)
@@ -982,7 +988,7 @@ void debug_ctx_Tracker_ForgetAll(HPyContext *dctx, HPyTracker ht)
 void debug_ctx_Tracker_Close(HPyContext *dctx, HPyTracker ht)
 {
     static const char fn[] = "HPyTracker_Close";
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     (void)uctx;
     DebugAux *a = aux_get(ht._i, AUX_TRACKER, fn);
     if (a == NULL)
@@ -1003,16 +1009,20 @@ void debug_ctx_Tracker_Close(HPyContext *dctx, HPyTracker ht)
         if (dh->state == DH_CONST)
             debug_violation(V_HANDLE, dh,
                             "HPyTracker_Close: the tracker holds the context constant ctx->%s, "
-                            "which must never be closed", dh->const_name);
+                            "which must never be closed",
+                            dh->const_name);
         else if (dh->state != DH_OPEN)
             debug_violation(V_HANDLE, dh,
-                            DEBUG_CLOSED_HANDLE "HPyTracker_Close: handle %zd of the tracker is "
+                            DEBUG_CLOSED_HANDLE
+                            "HPyTracker_Close: handle %zd of the tracker is "
                             "already closed "
-                            "(closed twice: once by hand, once by the tracker?)", (Py_ssize_t)i);
+                            "(closed twice: once by hand, once by the tracker?)",
+                            (Py_ssize_t)i);
         else if (dh->frame != NULL)
             debug_violation(V_HANDLE, dh,
                             "HPyTracker_Close: handle %zd of the tracker is an argument handle, "
-                            "which belongs to the caller", (Py_ssize_t)i);
+                            "which belongs to the caller",
+                            (Py_ssize_t)i);
         else
             debug_handle_close(dh, fn, 0);
     }
@@ -1058,14 +1068,15 @@ static int check_stored_value(intptr_t value, const char *fn, const char *what)
         debug_violation(V_OTHER, dh,
                         "%s: the %s holds %p, which is an HPy handle: it was written without "
                         "%s_Store (a handle is no reference the %s can keep: store it with "
-                        "%s_Store)", fn, what, (void *)value, what, what, what);
+                        "%s_Store)",
+                        fn, what, (void *)value, what, what, what);
         return -1;
     }
     if (DEBUG_UNLIKELY((value & (intptr_t)(sizeof(void *) - 1)) != 0)) {
         debug_violation(V_OTHER, NULL,
                         "%s: the %s holds %p, which is no value %s_Store writes: it was written "
-                        "without %s_Store (uninitialised memory?)", fn, what, (void *)value,
-                        what, what);
+                        "without %s_Store (uninitialised memory?)",
+                        fn, what, (void *)value, what, what);
         return -1;
     }
     return 0;
@@ -1075,7 +1086,7 @@ void debug_ctx_Field_Store(HPyContext *dctx, HPy target_object, HPyField *target
 {
     static const char fn[] = "HPyField_Store";
     HPy uobj, uh;
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     if (debug_unwrap(dctx, target_object, fn, "target_object", &uobj) < 0 ||
         unwrap_stored(dctx, h, fn, "HPyField", &uh) < 0)
         return;
@@ -1102,7 +1113,7 @@ void debug_ctx_Global_Store(HPyContext *dctx, HPyGlobal *global, HPy h)
 {
     static const char fn[] = "HPyGlobal_Store";
     HPy uh;
-    ENTER_OR(fn, return)
+    ENTER_OR(fn, return )
     if (unwrap_stored(dctx, h, fn, "HPyGlobal", &uh) < 0)
         return;
     if (global != NULL && check_stored_value(global->_i, fn, "HPyGlobal") < 0)
@@ -1158,8 +1169,7 @@ HPy debug_ctx_Capsule_New(HPyContext *dctx, void *pointer, const char *utf8_name
     return debug_open(dctx, uctx->ctx_Capsule_New(uctx, pointer, utf8_name, destructor), fn);
 }
 
-int32_t debug_ctx_ContextVar_Get(HPyContext *dctx, HPy context_var, HPy default_value,
-                                 HPy *result)
+int32_t debug_ctx_ContextVar_Get(HPyContext *dctx, HPy context_var, HPy default_value, HPy *result)
 {
     static const char fn[] = "HPyContextVar_Get";
     HPy uvar, udefault, ures = HPy_NULL;

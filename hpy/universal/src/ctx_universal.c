@@ -20,8 +20,7 @@ static struct _HPyContext_s universal_ctx;
  * entry points (entry_points.c), which call the implementation with it. */
 _HPy_HIDDEN struct _HPyContext_s _hpy_universal_mode_ctx;
 
-static void
-fill(HPyContext *ctx)
+static void fill(HPyContext *ctx)
 {
     hpy_universal_ctx_fill(ctx);
     ctx->_private = NULL;
@@ -29,8 +28,7 @@ fill(HPyContext *ctx)
     ctx->name = "HPy Universal ABI (CPython backend)";
 }
 
-HPyContext *
-hpy_host_universal_ctx(void)
+HPyContext *hpy_host_universal_ctx(void)
 {
     HPyContext *ctx = &universal_ctx;
     if (ctx->name == NULL)
@@ -38,8 +36,7 @@ hpy_host_universal_ctx(void)
     return ctx;
 }
 
-HPyContext *
-hpy_host_universal_mode_ctx(void)
+HPyContext *hpy_host_universal_mode_ctx(void)
 {
     HPyContext *ctx = &_hpy_universal_mode_ctx;
     if (ctx->name == NULL)
@@ -54,20 +51,18 @@ typedef struct {
     void *arg;
 } field_visit_closure;
 
-static int
-visit_field(HPyField *field, void *closure)
+static int visit_field(HPyField *field, void *closure)
 {
     field_visit_closure *c = (field_visit_closure *)closure;
     PyObject *obj = _hf2py(*field);
     return obj == NULL ? 0 : c->visit(obj, c->arg);
 }
 
-void
-ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
-                                   HPyCFunction func, void *args)
+void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
+                                        void *args)
 {
     switch (sig) {
-    /* The signatures whose marshalling is generated (api/signatures.ts). */
+        /* The signatures whose marshalling is generated (api/signatures.ts). */
 #include "autogen_call_real.h"
 
     /* The others, marshalled by hand. */
@@ -125,8 +120,7 @@ ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig,
     case HPyFunc_DESTROYFUNC:
         Py_FatalError("HPy: a destroy function must not be called through "
                       "ctx_CallRealFunctionFromTrampoline (the host calls it itself)");
-    default:
-        break;
+    default: break;
     }
     {
         char msg[128];

@@ -29,14 +29,13 @@
  * implementation returning HPy as if it returned the PyObject* directly, and
  * be a plain tail call. */
 #ifdef _HPY_HOST_HPY_RETURNED_AS_POINTER
-#  define _HPY_EP_HPY_RETURNED_AS_POINTER
+#    define _HPY_EP_HPY_RETURNED_AS_POINTER
 #endif
 #include "autogen_entry_points.h"
 
 static int entry_points_enabled = 1;
 
-static size_t
-hash_impl(HPyCFunction impl)
+static size_t hash_impl(HPyCFunction impl)
 {
     uintptr_t h = (uintptr_t)impl;
     h ^= h >> 17;
@@ -45,8 +44,7 @@ hash_impl(HPyCFunction impl)
     return (size_t)h;
 }
 
-static HPyCFunction
-pool_stub(_HPyEntryPool *pool, HPyCFunction impl)
+static HPyCFunction pool_stub(_HPyEntryPool *pool, HPyCFunction impl)
 {
     const size_t mask = 2 * _HPY_EP_POOL_SIZE - 1;
     size_t k = hash_impl(impl) & mask;
@@ -67,8 +65,8 @@ pool_stub(_HPyEntryPool *pool, HPyCFunction impl)
     return pool->stubs[i];
 }
 
-_HPy_HIDDEN HPyCFunction
-_HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction impl)
+_HPy_HIDDEN HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig,
+                                             HPyCFunction impl)
 {
     if (ctx != _HPY_EP_CTX || impl == NULL || !entry_points_enabled)
         return NULL;
@@ -76,8 +74,8 @@ _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction impl)
     return pool == NULL ? NULL : pool_stub(pool, impl);
 }
 
-_HPy_HIDDEN HPyCFunction
-_HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot, HPyCFunction impl)
+_HPy_HIDDEN HPyCFunction _HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot,
+                                                 HPyCFunction impl)
 {
     if (ctx != _HPY_EP_CTX || impl == NULL || !entry_points_enabled)
         return NULL;
@@ -88,8 +86,7 @@ _HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot, HPyCFunction impl)
     return pool == NULL ? NULL : pool_stub(pool, impl);
 }
 
-PyObject *
-hpy_host_entry_points_in_use(void)
+PyObject *hpy_host_entry_points_in_use(void)
 {
     PyObject *d = PyDict_New();
     if (d == NULL)
@@ -113,8 +110,7 @@ hpy_host_entry_points_in_use(void)
     return d;
 }
 
-int
-hpy_host_set_entry_points_enabled(int enabled)
+int hpy_host_set_entry_points_enabled(int enabled)
 {
     int old = entry_points_enabled;
     entry_points_enabled = enabled;

@@ -10,12 +10,12 @@
  * `return PyLong_FromLong(v);` as a tail call (a jump). The entry points
  * (entry_points.c) use the same property the other way round. */
 #if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__) || defined(_M_ARM64)
-#  define _HPY_HOST_HPY_RETURNED_AS_POINTER 1
-#  define _HPY_HOST_NEW_HANDLE_T cpy_PyObject *
-#  define _HPY_HOST_NEW_HANDLE(o) (o)
+#    define _HPY_HOST_HPY_RETURNED_AS_POINTER 1
+#    define _HPY_HOST_NEW_HANDLE_T cpy_PyObject *
+#    define _HPY_HOST_NEW_HANDLE(o) (o)
 #else
-#  define _HPY_HOST_NEW_HANDLE_T HPy
-#  define _HPY_HOST_NEW_HANDLE(o) _py2h(o)
+#    define _HPY_HOST_NEW_HANDLE_T HPy
+#    define _HPY_HOST_NEW_HANDLE(o) _py2h(o)
 #endif
 
 /* The process-wide universal context (filled on first use). */

@@ -9,26 +9,19 @@
 
 #include "autogen_modes.h"
 
-static HPyContext *
-context_for_mode(int mode)
+static HPyContext *context_for_mode(int mode)
 {
     switch (mode) {
-    case MODE_UNIVERSAL:
-        return hpy_host_universal_mode_ctx();
-    case MODE_DEBUG:
-        return hpy_host_debug_ctx();
-    case MODE_TRACE:
-        return hpy_host_trace_ctx();
-    default:
-        PyErr_Format(PyExc_ValueError, "invalid HPy mode: %d", mode);
-        return NULL;
+    case MODE_UNIVERSAL: return hpy_host_universal_mode_ctx();
+    case MODE_DEBUG: return hpy_host_debug_ctx();
+    case MODE_TRACE: return hpy_host_trace_ctx();
+    default: PyErr_Format(PyExc_ValueError, "invalid HPy mode: %d", mode); return NULL;
     }
 }
 
 /* The spec must be what PyModule_FromDefAndSpec reads: an object with a
  * str attribute `name`. Checked first, so that a wrong argument is named. */
-static int
-check_spec(const char *func, PyObject *spec)
+static int check_spec(const char *func, PyObject *spec)
 {
     PyObject *spec_name = PyObject_GetAttrString(spec, "name");
     if (spec_name == NULL) {
@@ -48,15 +41,14 @@ check_spec(const char *func, PyObject *spec)
     return -1;
 }
 
-static PyObject *
-load(PyObject *self, PyObject *args, PyObject *kwargs)
+static PyObject *load(PyObject *self, PyObject *args, PyObject *kwargs)
 {
     static char *kwlist[] = { "name", "path", "spec", "debug", "mode", NULL };
     PyObject *name, *path, *spec;
     int debug = 0, mode = -1;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOO|pi:load", kwlist,
-                                     &name, &path, &spec, &debug, &mode))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "UOO|pi:load", kwlist, &name, &path, &spec,
+                                     &debug, &mode))
         return NULL;
     /* -1, the default, means "as `debug` says"; a positive mode wins over
      * `debug` (as upstream), but debug=True with mode=MODE_UNIVERSAL asks
@@ -88,8 +80,7 @@ load(PyObject *self, PyObject *args, PyObject *kwargs)
  * universal; "universal", "debug" or "trace" for every module (any case);
  * or "name:mode,name:mode" per module, where an unlisted module is an
  * error. */
-static int
-mode_from_env(const char *modname, PyObject *env)
+static int mode_from_env(const char *modname, PyObject *env)
 {
     PyObject *value = PyMapping_GetItemString(env, "HPY");
     if (value == NULL) {
@@ -122,8 +113,8 @@ mode_from_env(const char *modname, PyObject *env)
             const char *colon = strchr(entry, ':');
             const char *comma = strchr(entry, ',');
             size_t entry_len = comma ? (size_t)(comma - entry) : strlen(entry);
-            if (colon != NULL && colon < entry + entry_len &&
-                (size_t)(colon - entry) == namelen && strncmp(entry, modname, namelen) == 0) {
+            if (colon != NULL && colon < entry + entry_len && (size_t)(colon - entry) == namelen &&
+                strncmp(entry, modname, namelen) == 0) {
                 size_t word_len = entry_len - namelen - 1;
                 for (int m = 0; m < N_MODES; m++)
                     if (strlen(mode_names[m]) == word_len &&
@@ -145,8 +136,7 @@ mode_from_env(const char *modname, PyObject *env)
     return mode;
 }
 
-static int
-log_enabled(PyObject *env)
+static int log_enabled(PyObject *env)
 {
     PyObject *key = PyUnicode_FromString("HPY_LOG");
     if (key == NULL)
@@ -160,8 +150,7 @@ log_enabled(PyObject *env)
  * return any object, and, as importlib does for the objects extension
  * modules create, an object that takes no such attribute is left as it
  * is; a module must take them all. */
-static int
-set_import_attr(PyObject *module, int is_module, const char *attr, PyObject *value)
+static int set_import_attr(PyObject *module, int is_module, const char *attr, PyObject *value)
 {
     if (PyObject_SetAttrString(module, attr, value) == 0)
         return 0;
@@ -171,8 +160,7 @@ set_import_attr(PyObject *module, int is_module, const char *attr, PyObject *val
     return 0;
 }
 
-static PyObject *
-load_bootstrap(PyObject *self, PyObject *args)
+static PyObject *load_bootstrap(PyObject *self, PyObject *args)
 {
     PyObject *name, *ext_name, *package, *file, *loader, *spec, *env;
     (void)self;
@@ -215,8 +203,7 @@ load_bootstrap(PyObject *self, PyObject *args)
     return module;
 }
 
-static PyObject *
-get_version(PyObject *self, PyObject *unused)
+static PyObject *get_version(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
@@ -236,16 +223,14 @@ get_version(PyObject *self, PyObject *unused)
     return result;
 }
 
-static PyObject *
-entry_points_in_use(PyObject *self, PyObject *unused)
+static PyObject *entry_points_in_use(PyObject *self, PyObject *unused)
 {
     (void)self;
     (void)unused;
     return hpy_host_entry_points_in_use();
 }
 
-static PyObject *
-set_entry_points_enabled(PyObject *self, PyObject *arg)
+static PyObject *set_entry_points_enabled(PyObject *self, PyObject *arg)
 {
     (void)self;
     int enabled = PyObject_IsTrue(arg);
@@ -271,8 +256,7 @@ static PyMethodDef methods[] = {
     { NULL, NULL, 0, NULL },
 };
 
-static int
-exec_module(PyObject *m)
+static int exec_module(PyObject *m)
 {
     if (add_mode_constants(m) < 0)
         return -1;
@@ -295,8 +279,7 @@ static struct PyModuleDef moduledef = {
 
 PyMODINIT_FUNC PyInit_universal(void);
 
-PyMODINIT_FUNC
-PyInit_universal(void)
+PyMODINIT_FUNC PyInit_universal(void)
 {
     return PyModuleDef_Init(&moduledef);
 }

@@ -61,9 +61,22 @@ void Py_DecRef(PyObject *o);
 #define Py_DECREF(o) Py_DecRef((PyObject *)(o))
 #define Py_XINCREF(o) Py_IncRef((PyObject *)(o))
 #define Py_XDECREF(o) Py_DecRef((PyObject *)(o))
-#define Py_CLEAR(o) do { PyObject *_tmp = (PyObject *)(o); (o) = NULL; Py_DecRef(_tmp); } while (0)
-static inline PyObject *Py_NewRef(PyObject *o) { Py_IncRef(o); return o; }
-static inline PyObject *Py_XNewRef(PyObject *o) { Py_IncRef(o); return o; }
+#define Py_CLEAR(o)                       \
+    do {                                  \
+        PyObject *_tmp = (PyObject *)(o); \
+        (o) = NULL;                       \
+        Py_DecRef(_tmp);                  \
+    } while (0)
+static inline PyObject *Py_NewRef(PyObject *o)
+{
+    Py_IncRef(o);
+    return o;
+}
+static inline PyObject *Py_XNewRef(PyObject *o)
+{
+    Py_IncRef(o);
+    return o;
+}
 
 extern PyObject _Py_NoneStruct, _Py_NotImplementedStruct, _Py_EllipsisObject;
 extern PyObject _Py_TrueStruct, _Py_FalseStruct;
@@ -90,7 +103,10 @@ typedef int (*setter)(PyObject *, PyObject *, void *);
 typedef PyObject *(*PyCFunction)(PyObject *, PyObject *);
 typedef PyObject *(*vectorcallfunc)(PyObject *, PyObject *const *, size_t, PyObject *);
 
-typedef struct { int slot; void *pfunc; } PyType_Slot;
+typedef struct {
+    int slot;
+    void *pfunc;
+} PyType_Slot;
 typedef struct {
     const char *name;
     int basicsize;
@@ -126,7 +142,10 @@ typedef struct PyModuleDef_Base {
     Py_ssize_t m_index;
     PyObject *m_copy;
 } PyModuleDef_Base;
-typedef struct PyModuleDef_Slot { int slot; void *value; } PyModuleDef_Slot;
+typedef struct PyModuleDef_Slot {
+    int slot;
+    void *value;
+} PyModuleDef_Slot;
 typedef struct PyModuleDef {
     PyModuleDef_Base m_base;
     const char *m_name;
@@ -296,9 +315,10 @@ int PyObject_IsInstance(PyObject *o, PyObject *cls);
 #define PyType_HasFeature(t, f) ((PyType_GetFlags(t) & (f)) != 0)
 #define PyType_FastSubclass(t, f) PyType_HasFeature(t, f)
 extern PyTypeObject PyType_Type, PyBaseObject_Type, PyLong_Type, PyFloat_Type, PyUnicode_Type,
-    PyTuple_Type, PyList_Type, PyDict_Type, PyBytes_Type, PyModule_Type, PyCapsule_Type, PyBool_Type,
-    PyComplex_Type, PyMemoryView_Type, PySlice_Type, PyByteArray_Type, PySet_Type, PyFrozenSet_Type,
-    PyCapsule_Type, PyRange_Type, PyProperty_Type, PyClassMethod_Type, PyStaticMethod_Type;
+    PyTuple_Type, PyList_Type, PyDict_Type, PyBytes_Type, PyModule_Type, PyCapsule_Type,
+    PyBool_Type, PyComplex_Type, PyMemoryView_Type, PySlice_Type, PyByteArray_Type, PySet_Type,
+    PyFrozenSet_Type, PyCapsule_Type, PyRange_Type, PyProperty_Type, PyClassMethod_Type,
+    PyStaticMethod_Type;
 #define PyType_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_TYPE_SUBCLASS)
 #define PyLong_Check(o) PyType_FastSubclass(Py_TYPE(o), Py_TPFLAGS_LONG_SUBCLASS)
 #define PyLong_CheckExact(o) (Py_TYPE(o) == &PyLong_Type)
@@ -579,9 +599,13 @@ PyObject *PyObject_CallFunction(PyObject *f, const char *fmt, ...);
 int PyDict_Next(PyObject *d, Py_ssize_t *pos, PyObject **key, PyObject **value);
 Py_ssize_t PyDict_Size(PyObject *d);
 #define PYTHON_API_VERSION 1013
-#define PyModule_FromDefAndSpec(def, spec) PyModule_FromDefAndSpec2((def), (spec), PYTHON_API_VERSION)
+#define PyModule_FromDefAndSpec(def, spec) \
+    PyModule_FromDefAndSpec2((def), (spec), PYTHON_API_VERSION)
 #define PyModule_Create(def) PyModule_Create2((def), PYTHON_API_VERSION)
-#define PyModuleDef_HEAD_INIT { { 1, NULL }, NULL, 0, NULL }
+#define PyModuleDef_HEAD_INIT      \
+    {                              \
+        { 1, NULL }, NULL, 0, NULL \
+    }
 #define PyMODINIT_FUNC __attribute__((visibility("default"))) PyObject *
 PyObject *PyWeakref_NewRef(PyObject *o, PyObject *callback);
 PyObject *PyCFunction_New(PyMethodDef *ml, PyObject *self);

@@ -3,16 +3,30 @@
  * shared runtime sources take their general path. */
 #ifndef HPY_WASM_FAST_PATHS_H
 #define HPY_WASM_FAST_PATHS_H
-static inline int _HPyLong_SmallValue(PyObject *o, long long *v) { (void)o; (void)v; return 0; }
-static inline int _HPy_FastLength(PyObject *o, HPy_ssize_t *n) { (void)o; (void)n; return 0; }
+static inline int _HPyLong_SmallValue(PyObject *o, long long *v)
+{
+    (void)o;
+    (void)v;
+    return 0;
+}
+static inline int _HPy_FastLength(PyObject *o, HPy_ssize_t *n)
+{
+    (void)o;
+    (void)n;
+    return 0;
+}
 static inline int _HPy_FastGetItem(PyObject *o, HPy_ssize_t i, PyObject **item)
 {
-    (void)o; (void)i; (void)item;
+    (void)o;
+    (void)i;
+    (void)item;
     return 0;
 }
 static inline int _HPy_FastUTF8(PyObject *o, const char **data, HPy_ssize_t *size)
 {
-    (void)o; (void)data; (void)size;
+    (void)o;
+    (void)data;
+    (void)size;
     return 0;
 }
 /* Only the exact type is decided here; PyObject_TypeCheck does the rest. */

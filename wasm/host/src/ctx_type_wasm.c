@@ -12,17 +12,16 @@
 /* Function pointers change type through void (*)(void). */
 #define FPTR(T, f) ((T)(void (*)(void))(f))
 
-static Py_ssize_t
-round_up(Py_ssize_t n, Py_ssize_t align)
+static Py_ssize_t round_up(Py_ssize_t n, Py_ssize_t align)
 {
     return (n + align - 1) & ~(align - 1);
 }
 
 /* Everything gathered from the spec before the CPython type is made. */
 typedef struct {
-    HPyContext *ctx;             /* the caller's context */
+    HPyContext *ctx; /* the caller's context */
     HPyType_Spec *hspec;
-    wt_data d;                   /* the data the new type will get */
+    wt_data d; /* the data the new type will get */
     Py_ssize_t basicsize;
     Py_ssize_t base_struct_size; /* struct size of a pure HPy base, else 0 */
     PyTypeObject *primary;       /* the base whose layout we extend (borrowed) */
@@ -42,8 +41,7 @@ typedef struct {
 } Builder;
 
 /* The built-in type a shape extends (NULL for Object and Legacy). */
-static PyTypeObject *
-shape_builtin(int shape)
+static PyTypeObject *shape_builtin(int shape)
 {
     switch (shape) {
     case HPyType_BuiltinShape_Type: return &PyType_Type;
@@ -61,68 +59,67 @@ shape_builtin(int shape)
  * -1 for values that are not type slots. */
 #define SLOT_SPECIAL 255
 static const unsigned char cpython_slots[] = {
-        [HPy_mp_ass_subscript] = Py_mp_ass_subscript,
-        [HPy_mp_length] = Py_mp_length,
-        [HPy_mp_subscript] = Py_mp_subscript,
-        [HPy_nb_absolute] = Py_nb_absolute,
-        [HPy_nb_add] = Py_nb_add,
-        [HPy_nb_and] = Py_nb_and,
-        [HPy_nb_bool] = Py_nb_bool,
-        [HPy_nb_divmod] = Py_nb_divmod,
-        [HPy_nb_float] = Py_nb_float,
-        [HPy_nb_floor_divide] = Py_nb_floor_divide,
-        [HPy_nb_index] = Py_nb_index,
-        [HPy_nb_inplace_add] = Py_nb_inplace_add,
-        [HPy_nb_inplace_and] = Py_nb_inplace_and,
-        [HPy_nb_inplace_floor_divide] = Py_nb_inplace_floor_divide,
-        [HPy_nb_inplace_lshift] = Py_nb_inplace_lshift,
-        [HPy_nb_inplace_multiply] = Py_nb_inplace_multiply,
-        [HPy_nb_inplace_or] = Py_nb_inplace_or,
-        [HPy_nb_inplace_power] = Py_nb_inplace_power,
-        [HPy_nb_inplace_remainder] = Py_nb_inplace_remainder,
-        [HPy_nb_inplace_rshift] = Py_nb_inplace_rshift,
-        [HPy_nb_inplace_subtract] = Py_nb_inplace_subtract,
-        [HPy_nb_inplace_true_divide] = Py_nb_inplace_true_divide,
-        [HPy_nb_inplace_xor] = Py_nb_inplace_xor,
-        [HPy_nb_int] = Py_nb_int,
-        [HPy_nb_invert] = Py_nb_invert,
-        [HPy_nb_lshift] = Py_nb_lshift,
-        [HPy_nb_multiply] = Py_nb_multiply,
-        [HPy_nb_negative] = Py_nb_negative,
-        [HPy_nb_or] = Py_nb_or,
-        [HPy_nb_positive] = Py_nb_positive,
-        [HPy_nb_power] = Py_nb_power,
-        [HPy_nb_remainder] = Py_nb_remainder,
-        [HPy_nb_rshift] = Py_nb_rshift,
-        [HPy_nb_subtract] = Py_nb_subtract,
-        [HPy_nb_true_divide] = Py_nb_true_divide,
-        [HPy_nb_xor] = Py_nb_xor,
-        [HPy_nb_matrix_multiply] = Py_nb_matrix_multiply,
-        [HPy_nb_inplace_matrix_multiply] = Py_nb_inplace_matrix_multiply,
-        [HPy_sq_ass_item] = Py_sq_ass_item,
-        [HPy_sq_concat] = Py_sq_concat,
-        [HPy_sq_contains] = Py_sq_contains,
-        [HPy_sq_inplace_concat] = Py_sq_inplace_concat,
-        [HPy_sq_inplace_repeat] = Py_sq_inplace_repeat,
-        [HPy_sq_item] = Py_sq_item,
-        [HPy_sq_length] = Py_sq_length,
-        [HPy_sq_repeat] = Py_sq_repeat,
-        [HPy_tp_descr_get] = Py_tp_descr_get,
-        [HPy_tp_hash] = Py_tp_hash,
-        [HPy_tp_init] = Py_tp_init,
-        [HPy_tp_new] = Py_tp_new,
-        [HPy_tp_repr] = Py_tp_repr,
-        [HPy_tp_richcompare] = Py_tp_richcompare,
-        [HPy_tp_str] = Py_tp_str,
-        [HPy_tp_finalize] = Py_tp_finalize,
-        [HPy_bf_getbuffer] = SLOT_SPECIAL,
-        [HPy_bf_releasebuffer] = SLOT_SPECIAL,
-        [HPy_tp_call] = SLOT_SPECIAL,
-        [HPy_tp_traverse] = SLOT_SPECIAL,
+    [HPy_mp_ass_subscript] = Py_mp_ass_subscript,
+    [HPy_mp_length] = Py_mp_length,
+    [HPy_mp_subscript] = Py_mp_subscript,
+    [HPy_nb_absolute] = Py_nb_absolute,
+    [HPy_nb_add] = Py_nb_add,
+    [HPy_nb_and] = Py_nb_and,
+    [HPy_nb_bool] = Py_nb_bool,
+    [HPy_nb_divmod] = Py_nb_divmod,
+    [HPy_nb_float] = Py_nb_float,
+    [HPy_nb_floor_divide] = Py_nb_floor_divide,
+    [HPy_nb_index] = Py_nb_index,
+    [HPy_nb_inplace_add] = Py_nb_inplace_add,
+    [HPy_nb_inplace_and] = Py_nb_inplace_and,
+    [HPy_nb_inplace_floor_divide] = Py_nb_inplace_floor_divide,
+    [HPy_nb_inplace_lshift] = Py_nb_inplace_lshift,
+    [HPy_nb_inplace_multiply] = Py_nb_inplace_multiply,
+    [HPy_nb_inplace_or] = Py_nb_inplace_or,
+    [HPy_nb_inplace_power] = Py_nb_inplace_power,
+    [HPy_nb_inplace_remainder] = Py_nb_inplace_remainder,
+    [HPy_nb_inplace_rshift] = Py_nb_inplace_rshift,
+    [HPy_nb_inplace_subtract] = Py_nb_inplace_subtract,
+    [HPy_nb_inplace_true_divide] = Py_nb_inplace_true_divide,
+    [HPy_nb_inplace_xor] = Py_nb_inplace_xor,
+    [HPy_nb_int] = Py_nb_int,
+    [HPy_nb_invert] = Py_nb_invert,
+    [HPy_nb_lshift] = Py_nb_lshift,
+    [HPy_nb_multiply] = Py_nb_multiply,
+    [HPy_nb_negative] = Py_nb_negative,
+    [HPy_nb_or] = Py_nb_or,
+    [HPy_nb_positive] = Py_nb_positive,
+    [HPy_nb_power] = Py_nb_power,
+    [HPy_nb_remainder] = Py_nb_remainder,
+    [HPy_nb_rshift] = Py_nb_rshift,
+    [HPy_nb_subtract] = Py_nb_subtract,
+    [HPy_nb_true_divide] = Py_nb_true_divide,
+    [HPy_nb_xor] = Py_nb_xor,
+    [HPy_nb_matrix_multiply] = Py_nb_matrix_multiply,
+    [HPy_nb_inplace_matrix_multiply] = Py_nb_inplace_matrix_multiply,
+    [HPy_sq_ass_item] = Py_sq_ass_item,
+    [HPy_sq_concat] = Py_sq_concat,
+    [HPy_sq_contains] = Py_sq_contains,
+    [HPy_sq_inplace_concat] = Py_sq_inplace_concat,
+    [HPy_sq_inplace_repeat] = Py_sq_inplace_repeat,
+    [HPy_sq_item] = Py_sq_item,
+    [HPy_sq_length] = Py_sq_length,
+    [HPy_sq_repeat] = Py_sq_repeat,
+    [HPy_tp_descr_get] = Py_tp_descr_get,
+    [HPy_tp_hash] = Py_tp_hash,
+    [HPy_tp_init] = Py_tp_init,
+    [HPy_tp_new] = Py_tp_new,
+    [HPy_tp_repr] = Py_tp_repr,
+    [HPy_tp_richcompare] = Py_tp_richcompare,
+    [HPy_tp_str] = Py_tp_str,
+    [HPy_tp_finalize] = Py_tp_finalize,
+    [HPy_bf_getbuffer] = SLOT_SPECIAL,
+    [HPy_bf_releasebuffer] = SLOT_SPECIAL,
+    [HPy_tp_call] = SLOT_SPECIAL,
+    [HPy_tp_traverse] = SLOT_SPECIAL,
 };
 
-static int
-cpython_slot(HPySlot_Slot s)
+static int cpython_slot(HPySlot_Slot s)
 {
     if ((unsigned)s < sizeof(cpython_slots)) {
         int cs = cpython_slots[s];
@@ -131,34 +128,30 @@ cpython_slot(HPySlot_Slot s)
     return s == HPy_tp_destroy ? 0 : -1;
 }
 
-static int
-method_flags(HPyFunc_Signature sig)
+static int method_flags(HPyFunc_Signature sig)
 {
     switch (sig) {
-    case HPyFunc_VARARGS:  return METH_FASTCALL;
+    case HPyFunc_VARARGS: return METH_FASTCALL;
     case HPyFunc_KEYWORDS: return METH_FASTCALL | METH_KEYWORDS;
-    case HPyFunc_NOARGS:   return METH_NOARGS;
-    case HPyFunc_O:        return METH_O;
-    default:               return -1;
+    case HPyFunc_NOARGS: return METH_NOARGS;
+    case HPyFunc_O: return METH_O;
+    default: return -1;
     }
 }
 
-static int
-is_vectorcalloffset(const char *name)
+static int is_vectorcalloffset(const char *name)
 {
     return name[0] == '_' && strcmp(name, "__vectorcalloffset__") == 0;
 }
 
-static int
-valid_member_type(int t)
+static int valid_member_type(int t)
 {
     return (t >= HPyMember_SHORT && t <= HPyMember_NONE && t != 15);
 }
 
 /* The checks of the params that come before anything else, in the order
  * other HPy implementations make them (their texts first, detail after). */
-static int
-check_params(const char *name, HPyType_SpecParam *params)
+static int check_params(const char *name, HPyType_SpecParam *params)
 {
     HPyType_SpecParam *p;
     int n_base = 0, n_tuple = 0;
@@ -170,19 +163,25 @@ check_params(const char *name, HPyType_SpecParam *params)
         case HPyType_SpecParam_BasesTuple: n_tuple++; break;
         case HPyType_SpecParam_Metaclass: break;
         default:
-            PyErr_Format(PyExc_TypeError, "unknown HPyType_SpecParam specification for '%s' "
-                         "(kind %d)", name, (int)p->kind);
+            PyErr_Format(PyExc_TypeError,
+                         "unknown HPyType_SpecParam specification for '%s' "
+                         "(kind %d)",
+                         name, (int)p->kind);
             return -1;
         }
     }
     if (n_tuple > 1) {
-        PyErr_Format(PyExc_TypeError, "multiple specifications of HPyType_SpecParam_BasesTuple "
-                     "(type '%s')", name);
+        PyErr_Format(PyExc_TypeError,
+                     "multiple specifications of HPyType_SpecParam_BasesTuple "
+                     "(type '%s')",
+                     name);
         return -1;
     }
     if (n_base > 0 && n_tuple > 0) {
-        PyErr_Format(PyExc_TypeError, "cannot specify both HPyType_SpecParam_Base and "
-                     "HPytype_SpecParam_BasesTuple (type '%s')", name);
+        PyErr_Format(PyExc_TypeError,
+                     "cannot specify both HPyType_SpecParam_Base and "
+                     "HPytype_SpecParam_BasesTuple (type '%s')",
+                     name);
         return -1;
     }
     return 0;
@@ -190,9 +189,8 @@ check_params(const char *name, HPyType_SpecParam *params)
 
 /* Reads the params (checked by check_params): the bases as a new tuple
  * (NULL if none were given) and the metaclass (borrowed, NULL if none). */
-static int
-read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
-            PyTypeObject **out_meta)
+static int read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
+                       PyTypeObject **out_meta)
 {
     PyObject *list = NULL, *tuple = NULL;
     HPyType_SpecParam *p;
@@ -205,8 +203,10 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
         switch (p->kind) {
         case HPyType_SpecParam_Base:
             if (o == NULL || !PyType_Check(o)) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_Base must be "
-                             "a type", name);
+                PyErr_Format(PyExc_TypeError,
+                             ERR_PREFIX "'%s': HPyType_SpecParam_Base must be "
+                                        "a type",
+                             name);
                 goto error;
             }
             if (list == NULL && (list = PyList_New(0)) == NULL)
@@ -217,14 +217,18 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
         case HPyType_SpecParam_BasesTuple: {
             Py_ssize_t i;
             if (o == NULL || !PyTuple_Check(o)) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
-                             "must be a tuple", name);
+                PyErr_Format(PyExc_TypeError,
+                             ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
+                                        "must be a tuple",
+                             name);
                 goto error;
             }
             for (i = 0; i < PyTuple_GET_SIZE(o); i++) {
                 if (!PyType_Check(PyTuple_GET_ITEM(o, i))) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the bases tuple must "
-                                 "contain only types", name);
+                    PyErr_Format(PyExc_TypeError,
+                                 ERR_PREFIX "'%s': the bases tuple must "
+                                            "contain only types",
+                                 name);
                     goto error;
                 }
             }
@@ -233,12 +237,14 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
         }
         default: /* HPyType_SpecParam_Metaclass */
             if (*out_meta != NULL) {
-                PyErr_Format(PyExc_ValueError, "metaclass was specified multiple times "
-                             "(type '%s')", name);
+                PyErr_Format(PyExc_ValueError,
+                             "metaclass was specified multiple times "
+                             "(type '%s')",
+                             name);
                 goto error;
             }
             if (o == NULL || !PyType_Check(o) ||
-                    !PyType_IsSubtype((PyTypeObject *)o, &PyType_Type)) {
+                !PyType_IsSubtype((PyTypeObject *)o, &PyType_Type)) {
                 PyErr_Format(PyExc_TypeError, "Metaclass '%R' is not a subclass of 'type'.",
                              o != NULL ? o : Py_None);
                 goto error;
@@ -246,9 +252,11 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
             /* CPython's own PyType_FromMetaclass refuses them too: their
              * tp_new would not run for the new type. */
             if (PyType_GetSlot((PyTypeObject *)o, Py_tp_new) !=
-                    PyType_GetSlot(&PyType_Type, Py_tp_new)) {
-                PyErr_Format(PyExc_TypeError, "Metaclasses with custom tp_new are not "
-                             "supported. (metaclass of '%s')", name);
+                PyType_GetSlot(&PyType_Type, Py_tp_new)) {
+                PyErr_Format(PyExc_TypeError,
+                             "Metaclasses with custom tp_new are not "
+                             "supported. (metaclass of '%s')",
+                             name);
                 goto error;
             }
             *out_meta = (PyTypeObject *)o;
@@ -273,8 +281,7 @@ error:
 
 /* The metatype of the new type: the most derived of the explicit metaclass
  * and the metaclasses of the bases (a new reference). */
-static PyTypeObject *
-choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
+static PyTypeObject *choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
 {
     PyTypeObject *winner = explicit_meta != NULL ? explicit_meta : &PyType_Type;
     Py_ssize_t i;
@@ -287,7 +294,8 @@ choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
             continue;
         }
         /* CPython's text (PyType_FromMetaclass and class statements) */
-        PyErr_SetString(PyExc_TypeError, "metaclass conflict: the metaclass of a derived class "
+        PyErr_SetString(PyExc_TypeError,
+                        "metaclass conflict: the metaclass of a derived class "
                         "must be a (non-strict) subclass of the metaclasses of all its bases");
         return NULL;
     }
@@ -298,8 +306,7 @@ choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
 /* The base whose layout the new type extends: the one with the largest
  * instances (CPython picks the same one or one with the same layout; this
  * is checked after the type is made). */
-static PyTypeObject *
-pick_primary(PyObject *bases)
+static PyTypeObject *pick_primary(PyObject *bases)
 {
     PyTypeObject *best = NULL;
     Py_ssize_t i;
@@ -311,8 +318,7 @@ pick_primary(PyObject *bases)
     return best;
 }
 
-static int
-defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
+static int defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
 {
     HPyDef **dp;
     if (hs->defines != NULL)
@@ -325,23 +331,26 @@ defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
 /* Legacy slots need the Legacy shape (the struct starts with PyObject_HEAD),
  * and a legacy tp_dealloc would skip what HPy_tp_traverse and HPy_tp_destroy
  * need done when an instance dies. */
-static int
-check_legacy_slots(HPyType_Spec *hs)
+static int check_legacy_slots(HPyType_Spec *hs)
 {
     PyType_Slot *ls;
     if (hs->legacy_slots == NULL)
         return 0;
     if (hs->builtin_shape != HPyType_BuiltinShape_Legacy) {
-        PyErr_Format(PyExc_TypeError, "cannot specify .legacy_slots without setting "
-                     ".builtin_shape=HPyType_BuiltinShape_Legacy (type '%s')", hs->name);
+        PyErr_Format(PyExc_TypeError,
+                     "cannot specify .legacy_slots without setting "
+                     ".builtin_shape=HPyType_BuiltinShape_Legacy (type '%s')",
+                     hs->name);
         return -1;
     }
     if (!defines_slot(hs, HPy_tp_traverse) && !defines_slot(hs, HPy_tp_destroy))
         return 0;
     for (ls = (PyType_Slot *)hs->legacy_slots; ls->slot != 0; ls++) {
         if (ls->slot == Py_tp_dealloc) {
-            PyErr_Format(PyExc_TypeError, "legacy tp_dealloc is incompatible with "
-                         "HPy_tp_traverse or HPy_tp_destroy. (type '%s')", hs->name);
+            PyErr_Format(PyExc_TypeError,
+                         "legacy tp_dealloc is incompatible with "
+                         "HPy_tp_traverse or HPy_tp_destroy. (type '%s')",
+                         hs->name);
             return -1;
         }
     }
@@ -353,31 +362,37 @@ check_legacy_slots(HPyType_Spec *hs)
  * after the struct, which var objects (their items come after the struct)
  * and legacy types that inherit their struct (its size is unknown) do not
  * have room for. */
-static int
-check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_offset)
+static int check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_offset)
 {
     HPyType_Spec *hs = b->hspec;
     if (b->call_def != NULL && hs->itemsize != 0) {
-        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with var objects "
-                     "(type '%s' has itemsize %d)", hs->name, hs->itemsize);
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot use HPy call protocol with var objects "
+                     "(type '%s' has itemsize %d)",
+                     hs->name, hs->itemsize);
         return -1;
     }
     if (b->call_def != NULL && hs->builtin_shape == HPyType_BuiltinShape_Legacy &&
-            hs->basicsize == 0) {
-        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with legacy types that "
+        hs->basicsize == 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot use HPy call protocol with legacy types that "
                      "inherit the struct. Either set the basicsize to anon-zero value or use "
-                     "legacy slot 'Py_tp_call'. (type '%s')", hs->name);
+                     "legacy slot 'Py_tp_call'. (type '%s')",
+                     hs->name);
         return -1;
     }
     /* With HPy_tp_call the hidden field makes the instances bigger than the
      * base's: the type has a layout of its own. */
     if (hs->basicsize == 0 && b->call_def == NULL && n_all_members > 0) {
-        PyErr_Format(PyExc_TypeError, "Type claims to have basicsize==0 but defines members "
-                     "(type '%s')", hs->name);
+        PyErr_Format(PyExc_TypeError,
+                     "Type claims to have basicsize==0 but defines members "
+                     "(type '%s')",
+                     hs->name);
         return -1;
     }
     if (b->call_def != NULL && (b->explicit_vc_offset >= 0 || has_legacy_vc_offset)) {
-        PyErr_Format(PyExc_TypeError, "Cannot have HPy_tp_call and explicit "
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot have HPy_tp_call and explicit "
                      "member'__vectorcalloffset__'. Specify just one of them. (type '%s')",
                      hs->name);
         return -1;
@@ -386,16 +401,15 @@ check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_o
 }
 
 /* First pass over the spec: checks it and counts what the tables need. */
-static int
-scan_spec(Builder *b)
+static int scan_spec(Builder *b)
 {
     HPyType_Spec *hs = b->hspec;
     const char *name = hs->name;
     HPyDef **dp;
     PyType_Slot *ls;
-    uint64_t seen[2] = {0, 0}; /* the slots below 128 given so far */
-#define SEEN(s) ((s) >= 0 && (s) < 128 && (seen[(s) >> 6] >> ((s) & 63)) & 1u)
-#define SET_SEEN(s) (seen[(s) >> 6] |= (uint64_t)1 << ((s) & 63))
+    uint64_t seen[2] = { 0, 0 }; /* the slots below 128 given so far */
+#define SEEN(s) ((s) >= 0 && (s) < 128 && (seen[(s) >> 6] >> ((s)&63)) & 1u)
+#define SET_SEEN(s) (seen[(s) >> 6] |= (uint64_t)1 << ((s)&63))
 
     Py_ssize_t n_all_members = 0; /* HPy and legacy, __vectorcalloffset__ too */
     int has_legacy_vc_offset = 0;
@@ -409,8 +423,10 @@ scan_spec(Builder *b)
                 int s = (int)def->slot.slot;
                 int cs = cpython_slot(def->slot.slot);
                 if (cs < 0) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is not a type "
-                                 "slot", name, s);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': slot %d is not a type "
+                                            "slot",
+                                 name, s);
                     return -1;
                 }
                 if (SEEN(s)) {
@@ -421,8 +437,10 @@ scan_spec(Builder *b)
                 if (s < 128)
                     SET_SEEN(s);
                 if (def->slot.impl == NULL) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d has no "
-                                 "implementation", name, s);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': slot %d has no "
+                                            "implementation",
+                                 name, s);
                     return -1;
                 }
                 b->n_slot++;
@@ -431,8 +449,10 @@ scan_spec(Builder *b)
                 case HPy_tp_traverse: b->traverse_def = def; break;
                 case HPy_tp_destroy:
                     if (b->destroy_def != NULL) {
-                        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPy_tp_destroy is "
-                                     "defined twice", name);
+                        PyErr_Format(PyExc_SystemError,
+                                     ERR_PREFIX "'%s': HPy_tp_destroy is "
+                                                "defined twice",
+                                     name);
                         return -1;
                     }
                     b->destroy_def = def;
@@ -445,34 +465,40 @@ scan_spec(Builder *b)
             }
             case HPyDef_Kind_Meth:
                 if (def->meth.name == NULL) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a method has no name",
-                                 name);
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a method has no name", name);
                     return -1;
                 }
                 if (method_flags(def->meth.signature) < 0) {
-                    PyErr_Format(PyExc_ValueError, "Unsupported HPyMeth signature (type '%s', "
-                                 "method '%s': signature %d)", name, def->meth.name,
-                                 (int)def->meth.signature);
+                    PyErr_Format(PyExc_ValueError,
+                                 "Unsupported HPyMeth signature (type '%s', "
+                                 "method '%s': signature %d)",
+                                 name, def->meth.name, (int)def->meth.signature);
                     return -1;
                 }
                 b->n_meth++;
                 break;
             case HPyDef_Kind_Member:
                 if (def->member.name == NULL || !valid_member_type((int)def->member.type)) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member '%s' has invalid "
-                                 "type %d", name, def->member.name ? def->member.name : "(null)",
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': member '%s' has invalid "
+                                            "type %d",
+                                 name, def->member.name ? def->member.name : "(null)",
                                  (int)def->member.type);
                     return -1;
                 }
                 if (def->member.offset < 0) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member '%s' has a negative "
-                                 "offset", name, def->member.name);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': member '%s' has a negative "
+                                            "offset",
+                                 name, def->member.name);
                     return -1;
                 }
                 n_all_members++;
                 if (is_vectorcalloffset(def->member.name)) {
                     if (def->member.type != HPyMember_HPYSSIZET) {
-                        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member "
+                        PyErr_Format(PyExc_SystemError,
+                                     ERR_PREFIX
+                                     "'%s': member "
                                      "__vectorcalloffset__ must have type HPyMember_HPYSSIZET",
                                      name);
                         return -1;
@@ -483,12 +509,12 @@ scan_spec(Builder *b)
                 b->n_memb++;
                 break;
             case HPyDef_Kind_GetSet:
-                if (def->getset.name == NULL ||
-                        (def->getset.getter_cpy_trampoline == NULL &&
-                         def->getset.setter_cpy_trampoline == NULL)) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': get-set descriptor '%s' "
-                                 "has neither getter nor setter", name,
-                                 def->getset.name ? def->getset.name : "(null)");
+                if (def->getset.name == NULL || (def->getset.getter_cpy_trampoline == NULL &&
+                                                 def->getset.setter_cpy_trampoline == NULL)) {
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': get-set descriptor '%s' "
+                                            "has neither getter nor setter",
+                                 name, def->getset.name ? def->getset.name : "(null)");
                     return -1;
                 }
                 b->n_getset++;
@@ -540,27 +566,29 @@ scan_spec(Builder *b)
                 break;
             case Py_tp_traverse:
                 if (b->traverse_def != NULL) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': cannot have both "
-                                 "HPy_tp_traverse and a legacy Py_tp_traverse", name);
+                    PyErr_Format(PyExc_TypeError,
+                                 ERR_PREFIX "'%s': cannot have both "
+                                            "HPy_tp_traverse and a legacy Py_tp_traverse",
+                                 name);
                     return -1;
                 }
                 b->legacy_traverse = ls->pfunc;
                 break;
-            case Py_tp_clear:
-                b->legacy_clear = ls->pfunc;
-                break;
-            case Py_tp_doc:
-                b->legacy_doc = (const char *)ls->pfunc;
-                break;
+            case Py_tp_clear: b->legacy_clear = ls->pfunc; break;
+            case Py_tp_doc: b->legacy_doc = (const char *)ls->pfunc; break;
             case Py_tp_base:
             case Py_tp_bases:
-                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': give bases with "
-                             "HPyType_SpecParam_Base(sTuple), not in legacy_slots", name);
+                PyErr_Format(PyExc_SystemError,
+                             ERR_PREFIX "'%s': give bases with "
+                                        "HPyType_SpecParam_Base(sTuple), not in legacy_slots",
+                             name);
                 return -1;
             default:
                 if (SEEN(ls->slot)) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is defined both "
-                                 "as an HPy slot and as a legacy slot", name, ls->slot);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': slot %d is defined both "
+                                            "as an HPy slot and as a legacy slot",
+                                 name, ls->slot);
                     return -1;
                 }
                 b->n_legacy_slots++;
@@ -577,8 +605,7 @@ twice:
 #undef SET_SEEN
 
 /* Decides where the struct goes; fills b->d, b->basicsize. */
-static int
-compute_layout(Builder *b)
+static int compute_layout(Builder *b)
 {
     HPyType_Spec *hs = b->hspec;
     const char *name = hs->name;
@@ -591,15 +618,18 @@ compute_layout(Builder *b)
     b->has_pure_base = bd != NULL && !(bd->flags & WT_F_LEGACY);
     if (shape == HPyType_BuiltinShape_Legacy) {
         if (b->has_pure_base) {
-            PyErr_Format(PyExc_TypeError, "A legacy type should not inherit its memory layout "
-                         "from a pure type ('%s' inherits from '%s')", name, primary->tp_name);
+            PyErr_Format(PyExc_TypeError,
+                         "A legacy type should not inherit its memory layout "
+                         "from a pure type ('%s' inherits from '%s')",
+                         name, primary->tp_name);
             return -1;
         }
         b->basicsize = hs->basicsize > 0 ? hs->basicsize : primary->tp_basicsize;
         if (b->basicsize < primary->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': basicsize %d is smaller than the "
-                         "instances of the base '%s' (%zd)", name, hs->basicsize,
-                         primary->tp_name, primary->tp_basicsize);
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s': basicsize %d is smaller than the "
+                                    "instances of the base '%s' (%zd)",
+                         name, hs->basicsize, primary->tp_name, primary->tp_basicsize);
             return -1;
         }
         d->placement = WT_PLACE_FIXED;
@@ -612,9 +642,10 @@ compute_layout(Builder *b)
     if (b->has_pure_base) {
         Py_ssize_t base_end;
         if (bd->shape != shape) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s but its base "
-                         "'%s' has builtin shape %s", name, wt_shape_name(shape), primary->tp_name,
-                         wt_shape_name(bd->shape));
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s' has builtin shape %s but its base "
+                                    "'%s' has builtin shape %s",
+                         name, wt_shape_name(shape), primary->tp_name, wt_shape_name(bd->shape));
             return -1;
         }
         d->placement = bd->placement;
@@ -627,12 +658,16 @@ compute_layout(Builder *b)
             /* A Python subclass of an HPy type put its own data right after
              * the struct: the struct cannot grow in place. */
             if (!b->bd_own && d->struct_size > bd->struct_size) {
-                Py_ssize_t hidden_end = bd->vectorcall_offset >= base_end ?
-                    bd->vectorcall_offset + (Py_ssize_t)sizeof(void *) : base_end;
+                Py_ssize_t hidden_end = bd->vectorcall_offset >= base_end
+                                            ? bd->vectorcall_offset + (Py_ssize_t)sizeof(void *)
+                                            : base_end;
                 if (primary->tp_basicsize > hidden_end) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' cannot extend the struct of "
+                    PyErr_Format(PyExc_TypeError,
+                                 ERR_PREFIX
+                                 "'%s' cannot extend the struct of "
                                  "'%s': that class adds its own data after it (e.g. __dict__ "
-                                 "or __slots__)", name, primary->tp_name);
+                                 "or __slots__)",
+                                 name, primary->tp_name);
                     return -1;
                 }
             }
@@ -643,8 +678,10 @@ compute_layout(Builder *b)
         else {
             d->struct_size = round_up(d->struct_size, WT_STRUCT_ALIGN);
             if (!b->bd_own && d->struct_size > bd->struct_size) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' cannot extend the struct of "
-                             "'%s', a Python subclass", name, primary->tp_name);
+                PyErr_Format(PyExc_TypeError,
+                             ERR_PREFIX "'%s' cannot extend the struct of "
+                                        "'%s', a Python subclass",
+                             name, primary->tp_name);
                 return -1;
             }
             b->basicsize = d->struct_offset + d->struct_size + WT_STRUCT_ALIGN;
@@ -657,9 +694,11 @@ compute_layout(Builder *b)
     /* A new struct on top of a type that has none (or a legacy one). */
     if (shape_builtin(shape) != NULL) {
         if (!PyType_IsSubtype(primary, shape_builtin(shape))) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s, so its base "
-                         "must be '%s' or a subclass of it (got '%s')", name, wt_shape_name(shape),
-                         shape_builtin(shape)->tp_name, primary->tp_name);
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s' has builtin shape %s, so its base "
+                                    "must be '%s' or a subclass of it (got '%s')",
+                         name, wt_shape_name(shape), shape_builtin(shape)->tp_name,
+                         primary->tp_name);
             return -1;
         }
     }
@@ -667,14 +706,14 @@ compute_layout(Builder *b)
         /* The items are inline: the struct goes after them. */
         PyTypeObject *builtin = shape_builtin(shape);
         if (primary->tp_basicsize != builtin->tp_basicsize ||
-                primary->tp_itemsize != builtin->tp_itemsize) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
-                         "'%s' or a subclass of it that adds no data ('%s' does)", name,
-                         wt_shape_name(shape), builtin->tp_name, primary->tp_name);
+            primary->tp_itemsize != builtin->tp_itemsize) {
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
+                                    "'%s' or a subclass of it that adds no data ('%s' does)",
+                         name, wt_shape_name(shape), builtin->tp_name, primary->tp_name);
             return -1;
         }
-        d->placement = shape == HPyType_BuiltinShape_Long ? WT_PLACE_VAR_LONG
-                                                          : WT_PLACE_VAR_TUPLE;
+        d->placement = shape == HPyType_BuiltinShape_Long ? WT_PLACE_VAR_LONG : WT_PLACE_VAR_TUPLE;
         d->struct_offset = primary->tp_basicsize;
         d->var_itemsize = primary->tp_itemsize;
         d->struct_size = round_up(hs->basicsize, WT_STRUCT_ALIGN);
@@ -690,9 +729,10 @@ compute_layout(Builder *b)
         return 0;
     }
     if (primary->tp_itemsize != 0 && shape != HPyType_BuiltinShape_Type) {
-        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the base '%s' has variable-size "
-                     "instances, which builtin shape %s cannot extend", name, primary->tp_name,
-                     wt_shape_name(shape));
+        PyErr_Format(PyExc_TypeError,
+                     ERR_PREFIX "'%s': the base '%s' has variable-size "
+                                "instances, which builtin shape %s cannot extend",
+                     name, primary->tp_name, wt_shape_name(shape));
         return -1;
     }
     d->placement = WT_PLACE_FIXED;
@@ -704,8 +744,7 @@ compute_layout(Builder *b)
 
 /* Where instances keep their call function (fills d->vectorcall_offset,
  * d->default_call; may grow b->basicsize). */
-static int
-compute_vectorcall(Builder *b)
+static int compute_vectorcall(Builder *b)
 {
     wt_data *d = &b->d;
     wt_data *bd = b->bd;
@@ -720,7 +759,8 @@ compute_vectorcall(Builder *b)
     if (b->explicit_vc_offset < 0 && b->call_def == NULL && inherited <= 0)
         return 0;
     if (d->placement != WT_PLACE_FIXED) {
-        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with var objects (type "
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot use HPy call protocol with var objects (type "
                      "'%s': the instances of builtin shape %s have their items inline)",
                      b->hspec->name, wt_shape_name(d->shape));
         return -1;
@@ -734,8 +774,8 @@ compute_vectorcall(Builder *b)
         /* before our struct, inside the base's struct, or a hidden slot
          * after the base's struct that our struct does not grow over */
         if (inherited + ptr <= d->struct_offset ||
-                inherited + ptr <= d->struct_offset + b->base_struct_size ||
-                d->struct_size == b->base_struct_size) {
+            inherited + ptr <= d->struct_offset + b->base_struct_size ||
+            d->struct_size == b->base_struct_size) {
             d->vectorcall_offset = inherited;
             return 0;
         }
@@ -757,8 +797,7 @@ typedef struct {
     PyMemberDef *var_members; /* closures of the members of VAR placements */
 } Tables;
 
-static int
-build_tables(Builder *b, Tables *t)
+static int build_tables(Builder *b, Tables *t)
 {
     HPyType_Spec *hs = b->hspec;
     wt_data *d = &b->d;
@@ -797,8 +836,8 @@ build_tables(Builder *b, Tables *t)
                                         &t->var_members[iv++]) < 0)
                         return -1;
                 }
-                else if (wt_member_to_py(hs->name, &def->member, d, &t->members[ib++], NULL,
-                                         NULL) < 0) {
+                else if (wt_member_to_py(hs->name, &def->member, d, &t->members[ib++], NULL, NULL) <
+                         0) {
                     return -1;
                 }
             }
@@ -855,8 +894,7 @@ build_tables(Builder *b, Tables *t)
 }
 
 /* Whether the legacy members of the spec give the offset `name`. */
-static int
-spec_sets_offset(Builder *b, const char *name)
+static int spec_sets_offset(Builder *b, const char *name)
 {
     PyMemberDef *m;
     if (b->legacy_members == NULL)
@@ -871,8 +909,7 @@ spec_sets_offset(Builder *b, const char *name)
 #define MANAGED_WEAKREF (1UL << 3)
 
 /* A type attribute that is a Py_ssize_t (__dictoffset__...), 0 if absent. */
-static Py_ssize_t
-type_ssize(PyTypeObject *tp, const char *name)
+static Py_ssize_t type_ssize(PyTypeObject *tp, const char *name)
 {
     PyObject *o = PyObject_GetAttrString((PyObject *)tp, name);
     Py_ssize_t v;
@@ -887,14 +924,12 @@ type_ssize(PyTypeObject *tp, const char *name)
     return v;
 }
 
-static int
-has_dict(PyTypeObject *tp)
+static int has_dict(PyTypeObject *tp)
 {
     return (PyType_GetFlags(tp) & MANAGED_DICT) || type_ssize(tp, "__dictoffset__") != 0;
 }
 
-static int
-has_weakrefs(PyTypeObject *tp)
+static int has_weakrefs(PyTypeObject *tp)
 {
     return (PyType_GetFlags(tp) & MANAGED_WEAKREF) || type_ssize(tp, "__weakrefoffset__") != 0;
 }
@@ -906,8 +941,7 @@ has_weakrefs(PyTypeObject *tp)
  * CPython host resets them; the stable ABI cannot, so the new type gets
  * slots of its own for them, after everything else (fills
  * b->d.dict_offset and b->d.weaklist_offset, grows b->basicsize). */
-static int
-reserve_secondary_slots(Builder *b, PyObject *bases)
+static int reserve_secondary_slots(Builder *b, PyObject *bases)
 {
     int dict = 0, weak = 0;
     Py_ssize_t i, ptr = (Py_ssize_t)sizeof(void *);
@@ -923,8 +957,10 @@ reserve_secondary_slots(Builder *b, PyObject *bases)
     if (!dict && !weak)
         return 0;
     if (b->d.placement != WT_PLACE_FIXED || b->hspec->itemsize != 0) {
-        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a secondary base with a __dict__ or "
-                     "weak references needs a fixed-size layout", b->hspec->name);
+        PyErr_Format(PyExc_TypeError,
+                     ERR_PREFIX "'%s': a secondary base with a __dict__ or "
+                                "weak references needs a fixed-size layout",
+                     b->hspec->name);
         return -1;
     }
     b->basicsize = round_up(b->basicsize, ptr);
@@ -941,8 +977,7 @@ reserve_secondary_slots(Builder *b, PyObject *bases)
 
 /* Whether instances of `tp` can be weakly referenced (__weakrefoffset__,
  * negative for the weak references CPython manages itself). */
-static int
-has_weaklist(PyTypeObject *tp)
+static int has_weaklist(PyTypeObject *tp)
 {
     PyObject *o = PyObject_GetAttrString((PyObject *)tp, "__weakrefoffset__");
     Py_ssize_t off;
@@ -957,8 +992,7 @@ has_weaklist(PyTypeObject *tp)
     return off != 0;
 }
 
-HPy
-ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
+HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
 {
     Builder b;
     Tables t;
@@ -985,13 +1019,15 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (check_params(name, params) < 0 || check_legacy_slots(hspec) < 0)
         return HPy_NULL;
     if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) && !defines_slot(hspec, HPy_tp_traverse)) {
-        PyErr_Format(PyExc_ValueError, "You must provide an HPy_tp_traverse slot if you specify "
-                     "HPy_TPFLAGS_HAVE_GC (type '%s')", name);
+        PyErr_Format(PyExc_ValueError,
+                     "You must provide an HPy_tp_traverse slot if you specify "
+                     "HPy_TPFLAGS_HAVE_GC (type '%s')",
+                     name);
         return HPy_NULL;
     }
     if (wt_shape_name((int)hspec->builtin_shape) == NULL) {
-        PyErr_Format(PyExc_ValueError, "invalid shape: %d (type '%s')",
-                     (int)hspec->builtin_shape, name);
+        PyErr_Format(PyExc_ValueError, "invalid shape: %d (type '%s')", (int)hspec->builtin_shape,
+                     name);
         return HPy_NULL;
     }
     if (hspec->basicsize < 0 || hspec->itemsize < 0) {
@@ -1027,7 +1063,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     b.bd = wt_find_data(b.primary);
     b.bd_own = b.bd != NULL && b.bd == wt_own_data(b.primary);
     if (compute_layout(&b) < 0 || compute_vectorcall(&b) < 0 ||
-            reserve_secondary_slots(&b, bases) < 0)
+        reserve_secondary_slots(&b, bases) < 0)
         goto error;
     if (b.basicsize > INT_MAX) {
         PyErr_Format(PyExc_OverflowError, ERR_PREFIX "'%s': basicsize too large", name);
@@ -1072,7 +1108,7 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
                 continue;
             cs = cpython_slot((*dp)->slot.slot);
             if (cs > 0 || (*dp)->slot.slot == HPy_bf_getbuffer ||
-                    (*dp)->slot.slot == HPy_bf_releasebuffer) {
+                (*dp)->slot.slot == HPy_bf_releasebuffer) {
                 /* the buffer slots have CPython's numbers too */
                 slots[ns].slot = cs > 0 ? cs : (int)(*dp)->slot.slot;
                 slots[ns].pfunc = (void *)(*dp)->slot.cpy_trampoline;
@@ -1088,11 +1124,14 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (hspec->legacy_slots != NULL) {
         for (ls = (PyType_Slot *)hspec->legacy_slots; ls->slot != 0; ls++) {
             switch (ls->slot) {
-            case Py_tp_methods: case Py_tp_members: case Py_tp_getset: case Py_tp_dealloc:
-            case Py_tp_traverse: case Py_tp_clear: case Py_tp_doc:
-                break;
-            default:
-                slots[ns++] = *ls;
+            case Py_tp_methods:
+            case Py_tp_members:
+            case Py_tp_getset:
+            case Py_tp_dealloc:
+            case Py_tp_traverse:
+            case Py_tp_clear:
+            case Py_tp_doc: break;
+            default: slots[ns++] = *ls;
             }
         }
     }
@@ -1171,10 +1210,11 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         }
         t.block = NULL;
         if (base == NULL || base->tp_basicsize != b.primary->tp_basicsize ||
-                base->tp_itemsize != b.primary->tp_itemsize) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': CPython chose '%s' as the layout "
-                         "base instead of '%s'; reorder the bases", name,
-                         base ? base->tp_name : "?", b.primary->tp_name);
+            base->tp_itemsize != b.primary->tp_itemsize) {
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s': CPython chose '%s' as the layout "
+                                    "base instead of '%s'; reorder the bases",
+                         name, base ? base->tp_name : "?", b.primary->tp_name);
             goto error;
         }
         if (has_weaklist(tp))

@@ -67,22 +67,22 @@
 
 typedef struct {
     uint32_t magic1, magic2;
-    PyTypeObject *type;        /* the type the block belongs to (borrowed) */
-    uint32_t flags;            /* WT_F_* */
-    int32_t shape;             /* HPyType_BuiltinShape */
-    int32_t placement;         /* WT_PLACE_* */
-    Py_ssize_t struct_offset;  /* FIXED: offset of the struct; VAR: basicsize of the builtin */
+    PyTypeObject *type;       /* the type the block belongs to (borrowed) */
+    uint32_t flags;           /* WT_F_* */
+    int32_t shape;            /* HPyType_BuiltinShape */
+    int32_t placement;        /* WT_PLACE_* */
+    Py_ssize_t struct_offset; /* FIXED: offset of the struct; VAR: basicsize of the builtin */
     Py_ssize_t struct_size;
-    Py_ssize_t var_itemsize;   /* VAR: itemsize of the builtin */
-    Py_ssize_t vectorcall_offset; /* where an instance keeps its call function, or 0 */
-    vectorcallfunc default_call;  /* what a new instance gets there (HPy_tp_call) */
-    HPyFunc_destroyfunc destroy;  /* this type's own HPy_tp_destroy, or NULL */
+    Py_ssize_t var_itemsize;       /* VAR: itemsize of the builtin */
+    Py_ssize_t vectorcall_offset;  /* where an instance keeps its call function, or 0 */
+    vectorcallfunc default_call;   /* what a new instance gets there (HPy_tp_call) */
+    HPyFunc_destroyfunc destroy;   /* this type's own HPy_tp_destroy, or NULL */
     HPyFunc_traverseproc traverse; /* HPy_tp_traverse, own or inherited, or NULL */
-    destructor finalize;       /* the trampoline of HPy_tp_finalize, own or inherited */
-    Py_ssize_t dict_offset;    /* __dict__ slot of the HPy type's own, or 0 (see
+    destructor finalize;           /* the trampoline of HPy_tp_finalize, own or inherited */
+    Py_ssize_t dict_offset;        /* __dict__ slot of the HPy type's own, or 0 (see
                                   reserve_secondary_slots in ctx_type_wasm.c) */
-    Py_ssize_t weaklist_offset; /* its weak-reference list slot, or 0 */
-    PyObject *weakref;         /* to `type`, whose callback frees the block */
+    Py_ssize_t weaklist_offset;    /* its weak-reference list slot, or 0 */
+    PyObject *weakref;             /* to `type`, whose callback frees the block */
 } wt_data;
 
 /* Where the tables start in a block. */

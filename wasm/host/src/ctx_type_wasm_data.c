@@ -57,7 +57,7 @@ void wt_free_data(wt_data *d)
 }
 
 static PyObject *type_died(PyObject *self, PyObject *wr);
-static PyMethodDef type_died_def = {"_hpy_type_died", type_died, METH_O, NULL};
+static PyMethodDef type_died_def = { "_hpy_type_died", type_died, METH_O, NULL };
 
 /* A weak reference to `tp` whose callback knows the block `d`. */
 static PyObject *watch(wt_data *d, PyTypeObject *tp)
@@ -141,7 +141,8 @@ static PyObject *type_blocks(PyObject *self, PyObject *unused)
 
 static PyMethodDef type_blocks_def = {
     "_wasm_type_blocks", type_blocks, METH_NOARGS,
-    "How many HPy types' data blocks are allocated (private, for tests)."};
+    "How many HPy types' data blocks are allocated (private, for tests)."
+};
 
 int wt_add_introspection(PyObject *module)
 {

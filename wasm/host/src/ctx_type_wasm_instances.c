@@ -22,15 +22,51 @@ void *_HPy_StructOfObject(PyObject *obj)
     return struct_of(obj);
 }
 
-void *ctx_AsStruct_Object(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h) { (void)ctx; return _h2py(h); }
-void *ctx_AsStruct_Type(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_Long(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_Float(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_Unicode(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_Tuple(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_List(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+void *ctx_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return _h2py(h);
+}
+void *ctx_AsStruct_Type(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_Long(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_Float(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_Unicode(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_Tuple(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_List(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
 
 static PyObject *alloc(PyTypeObject *tp)
 {
@@ -61,15 +97,18 @@ HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
     char tn[_HPy_UTF8_CUT_SIZE(200)];
     (void)ctx;
     if (!PyType_Check((PyObject *)tp)) {
-        PyErr_Format(PyExc_TypeError, "HPy_New arg 1 must be a type (got an instance "
-                     "of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError,
+                     "HPy_New arg 1 must be a type (got an instance "
+                     "of '%s')",
+                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
         return HPy_NULL;
     }
     d = wt_find_data(tp);
     if (d == NULL) {
         PyErr_Format(PyExc_TypeError,
                      "HPy_New: '%s' is not a type created by HPyType_FromSpec "
-                     "(nor a subclass of one)", _HPy_Utf8Cut(tn, tp->tp_name, 200));
+                     "(nor a subclass of one)",
+                     _HPy_Utf8Cut(tn, tp->tp_name, 200));
         return HPy_NULL;
     }
     return _py2h(new_instance(tp, d, data));
@@ -85,8 +124,10 @@ HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t 
     (void)kw;
     if (!PyType_Check((PyObject *)tp)) {
         char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError, "HPy_Type_GenericNew arg 1 must be a type (got an "
-                     "instance of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError,
+                     "HPy_Type_GenericNew arg 1 must be a type (got an "
+                     "instance of '%s')",
+                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
         return HPy_NULL;
     }
     d = wt_find_data(tp);
@@ -193,8 +234,10 @@ HPyType_BuiltinShape ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
     (void)ctx;
     if (!PyType_Check(o)) {
         char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError, "arg must be a type (HPyType_GetBuiltinShape got an "
-                     "instance of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError,
+                     "arg must be a type (HPyType_GetBuiltinShape got an "
+                     "instance of '%s')",
+                     _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
         return (HPyType_BuiltinShape)(HPyType_BuiltinShape_Legacy - 1);
     }
     d = wt_find_data((PyTypeObject *)o);

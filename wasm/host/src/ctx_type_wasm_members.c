@@ -10,15 +10,13 @@
 #include "ctx_type_wasm.h"
 #include "utf8_cut.h"
 
-static void *
-struct_of(PyObject *self)
+static void *struct_of(PyObject *self)
 {
     wt_data *d = wt_find_data(Py_TYPE(self));
     return d == NULL ? NULL : wt_struct_for(self, d);
 }
 
-static Py_ssize_t
-member_size(int type)
+static Py_ssize_t member_size(int type)
 {
     switch (type) {
     case T_SHORT: return (Py_ssize_t)sizeof(short);
@@ -45,8 +43,7 @@ member_size(int type)
     }
 }
 
-static PyObject *
-var_member_get(PyObject *self, void *closure)
+static PyObject *var_member_get(PyObject *self, void *closure)
 {
     PyMemberDef m;
     void *st = struct_of(self);
@@ -63,8 +60,7 @@ var_member_get(PyObject *self, void *closure)
     return PyMember_GetOne((const char *)self, &m);
 }
 
-static int
-var_member_set(PyObject *self, PyObject *value, void *closure)
+static int var_member_set(PyObject *self, PyObject *value, void *closure)
 {
     PyMemberDef m;
     void *st = struct_of(self);
@@ -79,21 +75,23 @@ var_member_set(PyObject *self, PyObject *value, void *closure)
     return PyMember_SetOne((char *)self, &m, value);
 }
 
-int
-wt_member_to_py(const char *type_name, const HPyMember *m, const wt_data *d,
+int wt_member_to_py(const char *type_name, const HPyMember *m, const wt_data *d,
                     PyMemberDef *out_member, PyGetSetDef *out_getset, PyMemberDef *closure_mem)
 {
     int type = (int)m->type;
     Py_ssize_t size = member_size(type);
     if (size < 0) {
-        PyErr_Format(PyExc_SystemError, "HPyType_FromSpec: '%s': member '%s' has invalid "
-                     "type %d", type_name, m->name, type);
+        PyErr_Format(PyExc_SystemError,
+                     "HPyType_FromSpec: '%s': member '%s' has invalid "
+                     "type %d",
+                     type_name, m->name, type);
         return -1;
     }
     if (m->offset < 0 || m->offset + size > d->struct_size) {
-        PyErr_Format(PyExc_SystemError, "HPyType_FromSpec: '%s': member '%s' (offset %zd) "
-                     "lies outside the struct (%zd bytes)", type_name, m->name,
-                     (Py_ssize_t)m->offset, d->struct_size);
+        PyErr_Format(PyExc_SystemError,
+                     "HPyType_FromSpec: '%s': member '%s' (offset %zd) "
+                     "lies outside the struct (%zd bytes)",
+                     type_name, m->name, (Py_ssize_t)m->offset, d->struct_size);
         return -1;
     }
     if (out_member != NULL) {

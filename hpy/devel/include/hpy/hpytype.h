@@ -11,13 +11,13 @@
 #define HPY_HPYTYPE_H
 
 typedef struct {
-    const char *name;          /* "module.Name" sets __module__ too */
-    int basicsize;             /* size of the extension's own struct */
+    const char *name; /* "module.Name" sets __module__ too */
+    int basicsize;    /* size of the extension's own struct */
     int itemsize;
-    unsigned long flags;       /* HPy_TPFLAGS_* */
+    unsigned long flags; /* HPy_TPFLAGS_* */
     HPyType_BuiltinShape builtin_shape;
-    void *legacy_slots;        /* PyType_Slot[] (legacy shape only) */
-    HPyDef **defines;          /* NULL-terminated */
+    void *legacy_slots; /* PyType_Slot[] (legacy shape only) */
+    HPyDef **defines;   /* NULL-terminated */
     const char *doc;
 } HPyType_Spec;
 
@@ -31,9 +31,9 @@ typedef struct {
 
 /* HPyType_HELPERS(TYPE [, SHAPE]) defines TYPE##_AsStruct(ctx, h) and the
  * constant SHAPE(TYPE); SHAPE defaults to HPyType_BuiltinShape_Object. */
-#define HPyType_HELPERS(...)                                                \
-    _HPyType_HELPERS_PICK(__VA_ARGS__, _HPyType_HELPERS_2,                  \
-                          _HPyType_HELPERS_1, _HPy_unused)(__VA_ARGS__)
+#define HPyType_HELPERS(...)                                                   \
+    _HPyType_HELPERS_PICK(__VA_ARGS__, _HPyType_HELPERS_2, _HPyType_HELPERS_1, \
+                          _HPy_unused)(__VA_ARGS__)
 #define _HPyType_HELPERS_PICK(_1, _2, NAME, ...) NAME
 #define _HPyType_HELPERS_1(TYPE) _HPyType_HELPERS_2(TYPE, HPyType_BuiltinShape_Object)
 #define _HPyType_HELPERS_2(TYPE, SHAPE_VALUE)                               \

@@ -70,22 +70,22 @@
 
 #define ARG_MSG_SIZE 512
 #define ARG_STACK_KW 8
-#define ARG_NAME_SHOWN 200  /* bytes of a function or keyword name in a message */
+#define ARG_NAME_SHOWN 200 /* bytes of a function or keyword name in a message */
 
 typedef struct {
-    const char *tail;     /* ":name", ";text" or NULL */
+    const char *tail; /* ":name", ";text" or NULL */
     const char **keywords;
     HPy_ssize_t nkeywords;
-    int dict;             /* HPyArg_ParseKeywordsDict */
-    HPyTracker tracker;   /* _i == 0: none */
+    int dict;           /* HPyArg_ParseKeywordsDict */
+    HPyTracker tracker; /* _i == 0: none */
 } argstate;
 
 typedef struct {
-    HPy name;             /* owned name handle, or HPy_NULL */
-    const char *utf8;     /* the name as UTF-8 */
-    HPy_ssize_t size;     /* its length in bytes: it may hold a NUL */
+    HPy name;         /* owned name handle, or HPy_NULL */
+    const char *utf8; /* the name as UTF-8 */
+    HPy_ssize_t size; /* its length in bytes: it may hold a NUL */
     HPy value;
-    int value_owned;      /* the value is a new handle (dict variant) */
+    int value_owned; /* the value is a new handle (dict variant) */
     int used;
 } kwarg;
 
@@ -155,7 +155,8 @@ static int track_O(HPyContext *ctx, argstate *st, HPy arg, kwarg *from_kw, HPy *
     if (from_kw != NULL && from_kw->value_owned) {
         h = arg;
         from_kw->value_owned = 0;
-    } else {
+    }
+    else {
         h = HPy_Dup(ctx, arg);
     }
     if (HPyTracker_Add(ctx, st->tracker, h) < 0) {
@@ -171,16 +172,18 @@ static int track_O(HPyContext *ctx, argstate *st, HPy arg, kwarg *from_kw, HPy *
  * the unit's pointer from `va` and moving *p past the unit. `from_kw` is the
  * keyword entry the value came from, if any. Returns 1, or 0 with an
  * exception set. */
-static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
-                        kwarg *from_kw, va_list *va)
+static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg, kwarg *from_kw,
+                        va_list *va)
 {
     long lv;
     unsigned long uv;
     switch (*(*p)++) {
     case 'b': {
         unsigned char *out = va_arg(*va, unsigned char *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_long(ctx, arg, &lv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_long(ctx, arg, &lv))
+            return 0;
         if (lv < 0)
             return range_error(ctx, st, "unsigned byte integer is less than minimum");
         if (lv > UCHAR_MAX)
@@ -190,15 +193,19 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
     }
     case 'B': {
         unsigned char *out = va_arg(*va, unsigned char *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &uv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_mask(ctx, arg, &uv))
+            return 0;
         *out = (unsigned char)uv;
         return 1;
     }
     case 'h': {
         short *out = va_arg(*va, short *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_long(ctx, arg, &lv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_long(ctx, arg, &lv))
+            return 0;
         if (lv < SHRT_MIN)
             return range_error(ctx, st, "signed short integer is less than minimum");
         if (lv > SHRT_MAX)
@@ -208,15 +215,19 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
     }
     case 'H': {
         unsigned short *out = va_arg(*va, unsigned short *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &uv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_mask(ctx, arg, &uv))
+            return 0;
         *out = (unsigned short)uv;
         return 1;
     }
     case 'i': {
         int *out = va_arg(*va, int *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_long(ctx, arg, &lv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_long(ctx, arg, &lv))
+            return 0;
         if (lv > INT_MAX)
             return range_error(ctx, st, "signed integer is greater than maximum");
         if (lv < INT_MIN)
@@ -226,67 +237,83 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
     }
     case 'I': {
         unsigned int *out = va_arg(*va, unsigned int *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &uv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_mask(ctx, arg, &uv))
+            return 0;
         *out = (unsigned int)uv;
         return 1;
     }
     case 'l': {
         long *out = va_arg(*va, long *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_long(ctx, arg, &lv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_long(ctx, arg, &lv))
+            return 0;
         *out = lv;
         return 1;
     }
     case 'k': {
         unsigned long *out = va_arg(*va, unsigned long *);
-        if (HPy_IsNull(arg)) return 1;
-        if (!get_mask(ctx, arg, &uv)) return 0;
+        if (HPy_IsNull(arg))
+            return 1;
+        if (!get_mask(ctx, arg, &uv))
+            return 0;
         *out = uv;
         return 1;
     }
     case 'L': {
         long long *out = va_arg(*va, long long *);
         long long v;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         v = HPyLong_AsLongLong(ctx, arg);
-        if (v == -1 && HPyErr_Occurred(ctx)) return 0;
+        if (v == -1 && HPyErr_Occurred(ctx))
+            return 0;
         *out = v;
         return 1;
     }
     case 'K': {
         unsigned long long *out = va_arg(*va, unsigned long long *);
         unsigned long long v;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         v = HPyLong_AsUnsignedLongLongMask(ctx, arg);
-        if (v == (unsigned long long)-1 && HPyErr_Occurred(ctx)) return 0;
+        if (v == (unsigned long long)-1 && HPyErr_Occurred(ctx))
+            return 0;
         *out = v;
         return 1;
     }
     case 'n': {
         HPy_ssize_t *out = va_arg(*va, HPy_ssize_t *);
         HPy_ssize_t v;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         v = HPyLong_AsSsize_t(ctx, arg);
-        if (v == -1 && HPyErr_Occurred(ctx)) return 0;
+        if (v == -1 && HPyErr_Occurred(ctx))
+            return 0;
         *out = v;
         return 1;
     }
     case 'f': {
         float *out = va_arg(*va, float *);
         double v;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         v = HPyFloat_AsDouble(ctx, arg);
-        if (v == -1.0 && HPyErr_Occurred(ctx)) return 0;
+        if (v == -1.0 && HPyErr_Occurred(ctx))
+            return 0;
         *out = (float)v;
         return 1;
     }
     case 'd': {
         double *out = va_arg(*va, double *);
         double v;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         v = HPyFloat_AsDouble(ctx, arg);
-        if (v == -1.0 && HPyErr_Occurred(ctx)) return 0;
+        if (v == -1.0 && HPyErr_Occurred(ctx))
+            return 0;
         *out = v;
         return 1;
     }
@@ -294,7 +321,8 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
         const char **out = va_arg(*va, const char **);
         const char *s;
         HPy_ssize_t size = 0;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         if (!HPyUnicode_Check(ctx, arg)) {
             set_error(ctx, ctx->h_TypeError, st->tail, "a str is required");
             return 0;
@@ -321,7 +349,8 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
     }
     case 'O': {
         HPy *out = va_arg(*va, HPy *);
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         if (st->dict)
             return track_O(ctx, st, arg, from_kw, out);
         *out = arg;
@@ -330,15 +359,15 @@ static int convert_unit(HPyContext *ctx, argstate *st, const char **p, HPy arg,
     case 'p': {
         int *out = va_arg(*va, int *);
         int v;
-        if (HPy_IsNull(arg)) return 1;
+        if (HPy_IsNull(arg))
+            return 1;
         v = HPy_IsTrue(ctx, arg);
-        if (v < 0) return 0;
+        if (v < 0)
+            return 0;
         *out = v;
         return 1;
     }
-    default:
-        set_error(ctx, ctx->h_SystemError, st->tail, "unknown arg format code");
-        return 0;
+    default: set_error(ctx, ctx->h_SystemError, st->tail, "unknown arg format code"); return 0;
     }
 }
 
@@ -408,7 +437,8 @@ static int parse_positional(HPyContext *ctx, argstate *st, const char *fmt, cons
         }
         if (i < nargs) {
             arg = args[i];
-        } else if (!optional) {
+        }
+        else if (!optional) {
             set_error(ctx, ctx->h_TypeError, st->tail, "required positional argument missing");
             return 0;
         }
@@ -417,8 +447,7 @@ static int parse_positional(HPyContext *ctx, argstate *st, const char *fmt, cons
         i++;
     }
     if (i < nargs) {
-        set_error(ctx, ctx->h_TypeError, st->tail,
-                  "mismatched args (too many arguments for fmt)");
+        set_error(ctx, ctx->h_TypeError, st->tail, "mismatched args (too many arguments for fmt)");
         return 0;
     }
     return 1;
@@ -426,14 +455,13 @@ static int parse_positional(HPyContext *ctx, argstate *st, const char *fmt, cons
 
 /* The checks upstream leaves out (see the file comment), after every unit
  * was parsed: `nunits` units, `nargs` positional arguments. */
-static int check_leftovers(HPyContext *ctx, argstate *st, size_t nunits, size_t nargs,
-                           kwarg *kw, HPy_ssize_t nkw)
+static int check_leftovers(HPyContext *ctx, argstate *st, size_t nunits, size_t nargs, kwarg *kw,
+                           HPy_ssize_t nkw)
 {
     HPy_ssize_t j, k;
     char buf[300], name[ARG_NAME_SHOWN + 1];
     if (nargs > nunits) {
-        set_error(ctx, ctx->h_TypeError, st->tail,
-                  "mismatched args (too many arguments for fmt)");
+        set_error(ctx, ctx->h_TypeError, st->tail, "mismatched args (too many arguments for fmt)");
         return 0;
     }
     for (j = 0; j < nkw; j++) {
@@ -496,7 +524,8 @@ static int parse_keywords(HPyContext *ctx, argstate *st, const char *fmt, const 
                 return 0;
             }
             arg = args[i];
-        } else if (nkw > 0 && st->keywords[i][0] != '\0') {
+        }
+        else if (nkw > 0 && st->keywords[i][0] != '\0') {
             int k = find_kw(kw, nkw, st->keywords[i]);
             if (k >= 0) {
                 from_kw = &kw[k];
@@ -626,8 +655,8 @@ static int kw_name_utf8(HPyContext *ctx, kwarg *k)
 
 /* ---- public functions ---- */
 
-HPyAPI_HELPER int HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args,
-                               size_t nargs, const char *fmt, ...)
+HPyAPI_HELPER int HPyArg_Parse(HPyContext *ctx, HPyTracker *ht, const HPy *args, size_t nargs,
+                               const char *fmt, ...)
 {
     argstate st;
     va_list va;

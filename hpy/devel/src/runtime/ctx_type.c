@@ -9,16 +9,16 @@
 #include "hpy/runtime/ctx_type.h"
 #include "hpy/runtime/autogen_tables.h"
 #ifdef HPY_HOST
-#  include "entry_points.h"   /* hpy/universal/src: the host only */
+#    include "entry_points.h" /* hpy/universal/src: the host only */
 #endif
 #include "utf8_cut.h"
 
 #include <string.h>
 
 #if PY_VERSION_HEX < 0x03090000
-#  define _HPy_TPFLAGS_VECTORCALL _Py_TPFLAGS_HAVE_VECTORCALL
+#    define _HPy_TPFLAGS_VECTORCALL _Py_TPFLAGS_HAVE_VECTORCALL
 #else
-#  define _HPy_TPFLAGS_VECTORCALL Py_TPFLAGS_HAVE_VECTORCALL
+#    define _HPy_TPFLAGS_VECTORCALL Py_TPFLAGS_HAVE_VECTORCALL
 #endif
 
 #define ERR_PREFIX "HPyType_FromSpec: "
@@ -30,23 +30,22 @@
  * in the universal host its own entry point when `ctx` (the caller's
  * context) allows it (hpy/universal/src/entry_points.h). */
 #ifdef HPY_HOST
-#  define ENTRY(ctx, sig, impl, trampoline) \
-    entry_or((void *)(trampoline), _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))
-#  define SLOT_ENTRY(ctx, def) \
-    entry_or((void *)(def)->slot.cpy_trampoline, \
-             _HPy_HostSlotEntryPoint((ctx), (def)->slot.slot, (def)->slot.impl))
-static void *
-entry_or(void *trampoline, HPyCFunction ep)
+#    define ENTRY(ctx, sig, impl, trampoline) \
+        entry_or((void *)(trampoline),        \
+                 _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))
+#    define SLOT_ENTRY(ctx, def)                     \
+        entry_or((void *)(def)->slot.cpy_trampoline, \
+                 _HPy_HostSlotEntryPoint((ctx), (def)->slot.slot, (def)->slot.impl))
+static void *entry_or(void *trampoline, HPyCFunction ep)
 {
     return ep != NULL ? (void *)ep : trampoline;
 }
 #else
-#  define ENTRY(ctx, sig, impl, trampoline) ((void)(ctx), (void *)(trampoline))
-#  define SLOT_ENTRY(ctx, def) ((void)(ctx), (void *)(def)->slot.cpy_trampoline)
+#    define ENTRY(ctx, sig, impl, trampoline) ((void)(ctx), (void *)(trampoline))
+#    define SLOT_ENTRY(ctx, def) ((void)(ctx), (void *)(def)->slot.cpy_trampoline)
 #endif
 
-static Py_ssize_t
-round_up(Py_ssize_t n, Py_ssize_t align)
+static Py_ssize_t round_up(Py_ssize_t n, Py_ssize_t align)
 {
     return (n + align - 1) & ~(align - 1);
 }
@@ -61,8 +60,7 @@ round_up(Py_ssize_t n, Py_ssize_t align)
  * HPyType_FromSpec and its slots are CPython's. Returns the copy, or
  * `found` if `tp` cannot get one (its tp_cache is taken, an exception is
  * pending, or no memory). */
-static _HPyTypeData *
-copy_data_to_subclass(PyTypeObject *tp, _HPyTypeData *found)
+static _HPyTypeData *copy_data_to_subclass(PyTypeObject *tp, _HPyTypeData *found)
 {
     PyObject *blob;
     _HPyTypeData *d;
@@ -79,15 +77,14 @@ copy_data_to_subclass(PyTypeObject *tp, _HPyTypeData *found)
         return found;
     }
     *d = *found;
-    d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC |
-                            _HPY_TYPE_F_SIMPLE | _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
+    d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC | _HPY_TYPE_F_SIMPLE |
+                            _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
     d->destroy = NULL;
     tp->tp_cache = blob;
     return d;
 }
 
-_HPy_HIDDEN _HPyTypeData *
-_HPyType_GetData(PyTypeObject *tp)
+_HPy_HIDDEN _HPyTypeData *_HPyType_GetData(PyTypeObject *tp)
 {
     PyTypeObject *t;
     _HPyTypeData *found = NULL;
@@ -102,42 +99,74 @@ _HPyType_GetData(PyTypeObject *tp)
 
 /* Out of line, so that the fast path below needs no stack frame and ends
  * in a jump here when it does not apply. */
-static _HPy_NOINLINE void *
-struct_of_slow(PyObject *obj)
+static _HPy_NOINLINE void *struct_of_slow(PyObject *obj)
 {
     _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
     return d == NULL ? NULL : _HPyType_StructFor(obj, d);
 }
 
-static inline void *
-struct_of(PyObject *obj)
+static inline void *struct_of(PyObject *obj)
 {
     void *data = _HPyType_FixedStruct(obj);
     return data != NULL ? data : struct_of_slow(obj);
 }
 
-_HPy_HIDDEN void *
-_HPy_StructOfObject(PyObject *obj)
+_HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj)
 {
     return struct_of(obj);
 }
 
-_HPy_HIDDEN void *ctx_AsStruct_Object(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h) { (void)ctx; return _h2py(h); }
-_HPy_HIDDEN void *ctx_AsStruct_Type(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_Long(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_Float(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_Unicode(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_Tuple(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_List(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
-_HPy_HIDDEN void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h) { (void)ctx; return struct_of(_h2py(h)); }
+_HPy_HIDDEN void *ctx_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_Legacy(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return _h2py(h);
+}
+_HPy_HIDDEN void *ctx_AsStruct_Type(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_Long(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_Float(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_Unicode(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_Tuple(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_List(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
+_HPy_HIDDEN void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h)
+{
+    (void)ctx;
+    return struct_of(_h2py(h));
+}
 
 /* ------------------------------------------------------------------------
  * Instances
  * ------------------------------------------------------------------------ */
 
-static PyObject *
-new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
+static PyObject *new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
 {
     PyObject *obj = tp->tp_alloc(tp, 0);
     if (obj == NULL)
@@ -153,29 +182,30 @@ new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
     return obj;
 }
 
-static _HPy_NOINLINE HPy
-new_slow(PyTypeObject *tp, void **data)
+static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
 {
     _HPyTypeData *d;
     char tn[_HPy_UTF8_CUT_SIZE(200)];
     if (!PyType_Check((PyObject *)tp)) {
-        PyErr_Format(PyExc_TypeError, "HPy_New arg 1 must be a type (got an instance "
-                     "of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError,
+                     "HPy_New arg 1 must be a type (got an instance "
+                     "of '%s')",
+                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
         return HPy_NULL;
     }
     d = _HPyType_GetData(tp);
     if (d == NULL) {
         PyErr_Format(PyExc_TypeError,
                      "HPy_New: '%s' is not a type created by HPyType_FromSpec "
-                     "(nor a subclass of one)", _HPy_Utf8Cut(tn, tp->tp_name, 200));
+                     "(nor a subclass of one)",
+                     _HPy_Utf8Cut(tn, tp->tp_name, 200));
         return HPy_NULL;
     }
     return _py2h(new_instance(tp, d, data));
 }
 
 /* The cpython ABI inlines the fast path (hpy_cpython.h: _HPy_New). */
-_HPy_HIDDEN HPy
-ctx_New(HPyContext *ctx, HPy h_type, void **data)
+_HPy_HIDDEN HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
 {
     PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
     const _HPyTypeData *d = _HPyType_FastNewData(tp);
@@ -190,8 +220,8 @@ ctx_New(HPyContext *ctx, HPy h_type, void **data)
     return new_slow(tp, data);
 }
 
-_HPy_HIDDEN HPy
-ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs, HPy kw)
+_HPy_HIDDEN HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs,
+                                    HPy kw)
 {
     PyTypeObject *tp = (PyTypeObject *)_h2py(type);
     _HPyTypeData *d;
@@ -201,8 +231,10 @@ ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t narg
     (void)kw;
     if (!PyType_Check((PyObject *)tp)) {
         char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError, "HPy_Type_GenericNew arg 1 must be a type (got an "
-                     "instance of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError,
+                     "HPy_Type_GenericNew arg 1 must be a type (got an "
+                     "instance of '%s')",
+                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
         return HPy_NULL;
     }
     d = _HPyType_GetData(tp);
@@ -211,8 +243,7 @@ ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t narg
     return _py2h(new_instance(tp, d, NULL));
 }
 
-_HPy_HIDDEN int
-ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
+_HPy_HIDDEN int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
 {
     PyObject *obj = _h2py(h);
     _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
@@ -237,8 +268,7 @@ ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
 /* tp_call of HPy types with HPy_tp_call: instances created without HPy_New
  * (e.g. by object.__new__) get the type's default call function on their
  * first call; then the call goes through the vectorcall function. */
-_HPy_HIDDEN PyObject *
-_HPyType_Call(PyObject *self, PyObject *args, PyObject *kw)
+_HPy_HIDDEN PyObject *_HPyType_Call(PyObject *self, PyObject *args, PyObject *kw)
 {
     _HPyTypeData *d = _HPyType_GetData(Py_TYPE(self));
     vectorcallfunc *slot, func;
@@ -296,16 +326,17 @@ _HPyType_Call(PyObject *self, PyObject *args, PyObject *kw)
  * Type queries
  * ------------------------------------------------------------------------ */
 
-_HPy_HIDDEN HPyType_BuiltinShape
-ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
+_HPy_HIDDEN HPyType_BuiltinShape ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
 {
     PyObject *o = _h2py(h_type);
     _HPyTypeData *d;
     (void)ctx;
     if (!PyType_Check(o)) {
         char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError, "arg must be a type (HPyType_GetBuiltinShape got an "
-                     "instance of '%s')", _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
+        PyErr_Format(PyExc_TypeError,
+                     "arg must be a type (HPyType_GetBuiltinShape got an "
+                     "instance of '%s')",
+                     _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
         return (HPyType_BuiltinShape)(HPyType_BuiltinShape_Legacy - 1);
     }
     d = _HPyType_GetData((PyTypeObject *)o);
@@ -313,8 +344,7 @@ ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
     return d == NULL ? HPyType_BuiltinShape_Legacy : (HPyType_BuiltinShape)d->shape;
 }
 
-_HPy_HIDDEN const char *
-ctx_Type_GetName(HPyContext *ctx, HPy type)
+_HPy_HIDDEN const char *ctx_Type_GetName(HPyContext *ctx, HPy type)
 {
     PyObject *o = _h2py(type);
     PyTypeObject *tp;
@@ -331,8 +361,7 @@ ctx_Type_GetName(HPyContext *ctx, HPy type)
     return s == NULL ? tp->tp_name : s + 1;
 }
 
-_HPy_HIDDEN int
-ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
+_HPy_HIDDEN int ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
 {
     PyObject *a = _h2py(sub), *b = _h2py(type);
     (void)ctx;
@@ -347,9 +376,9 @@ ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
 
 /* Everything gathered from the spec before the CPython type is made. */
 typedef struct {
-    HPyContext *ctx;             /* the caller's context */
+    HPyContext *ctx; /* the caller's context */
     HPyType_Spec *hspec;
-    _HPyTypeData d;              /* the data the new type will get */
+    _HPyTypeData d; /* the data the new type will get */
     Py_ssize_t basicsize;
     Py_ssize_t base_struct_size; /* struct size of a pure HPy base, else 0 */
     PyTypeObject *primary;       /* the base whose layout we extend (borrowed) */
@@ -367,28 +396,24 @@ typedef struct {
     Py_ssize_t n_legacy_slots;
 } Builder;
 
-_HPy_HIDDEN const char *
-_HPyType_ShapeName(int shape)
+_HPy_HIDDEN const char *_HPyType_ShapeName(int shape)
 {
     return _HPy_BuiltinShapeName(shape);
 }
 
-static int
-is_vectorcalloffset(const char *name)
+static int is_vectorcalloffset(const char *name)
 {
     return name[0] == '_' && strcmp(name, "__vectorcalloffset__") == 0;
 }
 
-static int
-valid_member_type(int t)
+static int valid_member_type(int t)
 {
     return (t >= HPyMember_SHORT && t <= HPyMember_NONE && t != 15);
 }
 
 /* The checks of the params that come before anything else, in the order
  * other HPy implementations make them (their texts first, detail after). */
-static int
-check_params(const char *name, HPyType_SpecParam *params)
+static int check_params(const char *name, HPyType_SpecParam *params)
 {
     HPyType_SpecParam *p;
     int n_base = 0, n_tuple = 0;
@@ -400,19 +425,25 @@ check_params(const char *name, HPyType_SpecParam *params)
         case HPyType_SpecParam_BasesTuple: n_tuple++; break;
         case HPyType_SpecParam_Metaclass: break;
         default:
-            PyErr_Format(PyExc_TypeError, "unknown HPyType_SpecParam specification for '%s' "
-                         "(kind %d)", name, (int)p->kind);
+            PyErr_Format(PyExc_TypeError,
+                         "unknown HPyType_SpecParam specification for '%s' "
+                         "(kind %d)",
+                         name, (int)p->kind);
             return -1;
         }
     }
     if (n_tuple > 1) {
-        PyErr_Format(PyExc_TypeError, "multiple specifications of HPyType_SpecParam_BasesTuple "
-                     "(type '%s')", name);
+        PyErr_Format(PyExc_TypeError,
+                     "multiple specifications of HPyType_SpecParam_BasesTuple "
+                     "(type '%s')",
+                     name);
         return -1;
     }
     if (n_base > 0 && n_tuple > 0) {
-        PyErr_Format(PyExc_TypeError, "cannot specify both HPyType_SpecParam_Base and "
-                     "HPytype_SpecParam_BasesTuple (type '%s')", name);
+        PyErr_Format(PyExc_TypeError,
+                     "cannot specify both HPyType_SpecParam_Base and "
+                     "HPytype_SpecParam_BasesTuple (type '%s')",
+                     name);
         return -1;
     }
     return 0;
@@ -420,9 +451,8 @@ check_params(const char *name, HPyType_SpecParam *params)
 
 /* Reads the params (checked by check_params): the bases as a new tuple
  * (NULL if none were given) and the metaclass (borrowed, NULL if none). */
-static int
-read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
-            PyTypeObject **out_meta)
+static int read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
+                       PyTypeObject **out_meta)
 {
     PyObject *list = NULL, *tuple = NULL;
     HPyType_SpecParam *p;
@@ -435,8 +465,10 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
         switch (p->kind) {
         case HPyType_SpecParam_Base:
             if (o == NULL || !PyType_Check(o)) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_Base must be "
-                             "a type", name);
+                PyErr_Format(PyExc_TypeError,
+                             ERR_PREFIX "'%s': HPyType_SpecParam_Base must be "
+                                        "a type",
+                             name);
                 goto error;
             }
             if (list == NULL && (list = PyList_New(0)) == NULL)
@@ -447,14 +479,18 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
         case HPyType_SpecParam_BasesTuple: {
             Py_ssize_t i;
             if (o == NULL || !PyTuple_Check(o)) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
-                             "must be a tuple", name);
+                PyErr_Format(PyExc_TypeError,
+                             ERR_PREFIX "'%s': HPyType_SpecParam_BasesTuple "
+                                        "must be a tuple",
+                             name);
                 goto error;
             }
             for (i = 0; i < PyTuple_GET_SIZE(o); i++) {
                 if (!PyType_Check(PyTuple_GET_ITEM(o, i))) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the bases tuple must "
-                                 "contain only types", name);
+                    PyErr_Format(PyExc_TypeError,
+                                 ERR_PREFIX "'%s': the bases tuple must "
+                                            "contain only types",
+                                 name);
                     goto error;
                 }
             }
@@ -463,12 +499,14 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
         }
         default: /* HPyType_SpecParam_Metaclass */
             if (*out_meta != NULL) {
-                PyErr_Format(PyExc_ValueError, "metaclass was specified multiple times "
-                             "(type '%s')", name);
+                PyErr_Format(PyExc_ValueError,
+                             "metaclass was specified multiple times "
+                             "(type '%s')",
+                             name);
                 goto error;
             }
             if (o == NULL || !PyType_Check(o) ||
-                    !PyType_IsSubtype((PyTypeObject *)o, &PyType_Type)) {
+                !PyType_IsSubtype((PyTypeObject *)o, &PyType_Type)) {
                 PyErr_Format(PyExc_TypeError, "Metaclass '%R' is not a subclass of 'type'.",
                              o != NULL ? o : Py_None);
                 goto error;
@@ -476,8 +514,10 @@ read_params(const char *name, HPyType_SpecParam *params, PyObject **out_bases,
             /* CPython's own PyType_FromMetaclass refuses them too: their
              * tp_new would not run for the new type. */
             if (((PyTypeObject *)o)->tp_new != PyType_Type.tp_new) {
-                PyErr_Format(PyExc_TypeError, "Metaclasses with custom tp_new are not "
-                             "supported. (metaclass of '%s')", name);
+                PyErr_Format(PyExc_TypeError,
+                             "Metaclasses with custom tp_new are not "
+                             "supported. (metaclass of '%s')",
+                             name);
                 goto error;
             }
             *out_meta = (PyTypeObject *)o;
@@ -502,8 +542,7 @@ error:
 
 /* The metatype of the new type: the most derived of the explicit metaclass
  * and the metaclasses of the bases (a new reference). */
-static PyTypeObject *
-choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
+static PyTypeObject *choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
 {
     PyTypeObject *winner = explicit_meta != NULL ? explicit_meta : &PyType_Type;
     Py_ssize_t i;
@@ -516,7 +555,8 @@ choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
             continue;
         }
         /* CPython's text (PyType_FromMetaclass and class statements) */
-        PyErr_SetString(PyExc_TypeError, "metaclass conflict: the metaclass of a derived class "
+        PyErr_SetString(PyExc_TypeError,
+                        "metaclass conflict: the metaclass of a derived class "
                         "must be a (non-strict) subclass of the metaclasses of all its bases");
         return NULL;
     }
@@ -527,8 +567,7 @@ choose_metatype(PyTypeObject *explicit_meta, PyObject *bases)
 /* The base whose layout the new type extends: the one with the largest
  * instances (CPython picks the same one or one with the same layout; this
  * is checked after the type is made). */
-static PyTypeObject *
-pick_primary(PyObject *bases)
+static PyTypeObject *pick_primary(PyObject *bases)
 {
     PyTypeObject *best = NULL;
     Py_ssize_t i;
@@ -540,8 +579,7 @@ pick_primary(PyObject *bases)
     return best;
 }
 
-static int
-defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
+static int defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
 {
     HPyDef **dp;
     if (hs->defines != NULL)
@@ -554,23 +592,26 @@ defines_slot(HPyType_Spec *hs, HPySlot_Slot slot)
 /* Legacy slots need the Legacy shape (the struct starts with PyObject_HEAD),
  * and a legacy tp_dealloc would skip what HPy_tp_traverse and HPy_tp_destroy
  * need done when an instance dies. */
-static int
-check_legacy_slots(HPyType_Spec *hs)
+static int check_legacy_slots(HPyType_Spec *hs)
 {
     PyType_Slot *ls;
     if (hs->legacy_slots == NULL)
         return 0;
     if (hs->builtin_shape != HPyType_BuiltinShape_Legacy) {
-        PyErr_Format(PyExc_TypeError, "cannot specify .legacy_slots without setting "
-                     ".builtin_shape=HPyType_BuiltinShape_Legacy (type '%s')", hs->name);
+        PyErr_Format(PyExc_TypeError,
+                     "cannot specify .legacy_slots without setting "
+                     ".builtin_shape=HPyType_BuiltinShape_Legacy (type '%s')",
+                     hs->name);
         return -1;
     }
     if (!defines_slot(hs, HPy_tp_traverse) && !defines_slot(hs, HPy_tp_destroy))
         return 0;
     for (ls = (PyType_Slot *)hs->legacy_slots; ls->slot != 0; ls++) {
         if (ls->slot == Py_tp_dealloc) {
-            PyErr_Format(PyExc_TypeError, "legacy tp_dealloc is incompatible with "
-                         "HPy_tp_traverse or HPy_tp_destroy. (type '%s')", hs->name);
+            PyErr_Format(PyExc_TypeError,
+                         "legacy tp_dealloc is incompatible with "
+                         "HPy_tp_traverse or HPy_tp_destroy. (type '%s')",
+                         hs->name);
             return -1;
         }
     }
@@ -582,31 +623,37 @@ check_legacy_slots(HPyType_Spec *hs)
  * after the struct, which var objects (their items come after the struct)
  * and legacy types that inherit their struct (its size is unknown) do not
  * have room for. */
-static int
-check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_offset)
+static int check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_offset)
 {
     HPyType_Spec *hs = b->hspec;
     if (b->call_def != NULL && hs->itemsize != 0) {
-        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with var objects "
-                     "(type '%s' has itemsize %d)", hs->name, hs->itemsize);
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot use HPy call protocol with var objects "
+                     "(type '%s' has itemsize %d)",
+                     hs->name, hs->itemsize);
         return -1;
     }
     if (b->call_def != NULL && hs->builtin_shape == HPyType_BuiltinShape_Legacy &&
-            hs->basicsize == 0) {
-        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with legacy types that "
+        hs->basicsize == 0) {
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot use HPy call protocol with legacy types that "
                      "inherit the struct. Either set the basicsize to anon-zero value or use "
-                     "legacy slot 'Py_tp_call'. (type '%s')", hs->name);
+                     "legacy slot 'Py_tp_call'. (type '%s')",
+                     hs->name);
         return -1;
     }
     /* With HPy_tp_call the hidden field makes the instances bigger than the
      * base's: the type has a layout of its own. */
     if (hs->basicsize == 0 && b->call_def == NULL && n_all_members > 0) {
-        PyErr_Format(PyExc_TypeError, "Type claims to have basicsize==0 but defines members "
-                     "(type '%s')", hs->name);
+        PyErr_Format(PyExc_TypeError,
+                     "Type claims to have basicsize==0 but defines members "
+                     "(type '%s')",
+                     hs->name);
         return -1;
     }
     if (b->call_def != NULL && (b->explicit_vc_offset >= 0 || has_legacy_vc_offset)) {
-        PyErr_Format(PyExc_TypeError, "Cannot have HPy_tp_call and explicit "
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot have HPy_tp_call and explicit "
                      "member'__vectorcalloffset__'. Specify just one of them. (type '%s')",
                      hs->name);
         return -1;
@@ -615,16 +662,15 @@ check_call_and_members(Builder *b, Py_ssize_t n_all_members, int has_legacy_vc_o
 }
 
 /* First pass over the spec: checks it and counts what the tables need. */
-static int
-scan_spec(Builder *b)
+static int scan_spec(Builder *b)
 {
     HPyType_Spec *hs = b->hspec;
     const char *name = hs->name;
     HPyDef **dp;
     PyType_Slot *ls;
-    uint64_t seen[2] = {0, 0}; /* the slots below 128 given so far */
-#define SEEN(s) ((s) >= 0 && (s) < 128 && (seen[(s) >> 6] >> ((s) & 63)) & 1u)
-#define SET_SEEN(s) (seen[(s) >> 6] |= (uint64_t)1 << ((s) & 63))
+    uint64_t seen[2] = { 0, 0 }; /* the slots below 128 given so far */
+#define SEEN(s) ((s) >= 0 && (s) < 128 && (seen[(s) >> 6] >> ((s)&63)) & 1u)
+#define SET_SEEN(s) (seen[(s) >> 6] |= (uint64_t)1 << ((s)&63))
 
     Py_ssize_t n_all_members = 0; /* HPy and legacy, __vectorcalloffset__ too */
     int has_legacy_vc_offset = 0;
@@ -638,8 +684,10 @@ scan_spec(Builder *b)
                 int s = (int)def->slot.slot;
                 int cs = _HPy_CPythonTypeSlot(def->slot.slot);
                 if (cs < 0) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is not a type "
-                                 "slot", name, s);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': slot %d is not a type "
+                                            "slot",
+                                 name, s);
                     return -1;
                 }
                 if (SEEN(s)) {
@@ -650,8 +698,10 @@ scan_spec(Builder *b)
                 if (s < 128)
                     SET_SEEN(s);
                 if (def->slot.impl == NULL) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d has no "
-                                 "implementation", name, s);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': slot %d has no "
+                                            "implementation",
+                                 name, s);
                     return -1;
                 }
                 b->n_slot++;
@@ -660,8 +710,10 @@ scan_spec(Builder *b)
                 case HPy_tp_traverse: b->traverse_def = def; break;
                 case HPy_tp_destroy:
                     if (b->destroy_def != NULL) {
-                        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': HPy_tp_destroy is "
-                                     "defined twice", name);
+                        PyErr_Format(PyExc_SystemError,
+                                     ERR_PREFIX "'%s': HPy_tp_destroy is "
+                                                "defined twice",
+                                     name);
                         return -1;
                     }
                     b->destroy_def = def;
@@ -674,34 +726,40 @@ scan_spec(Builder *b)
             }
             case HPyDef_Kind_Meth:
                 if (def->meth.name == NULL) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a method has no name",
-                                 name);
+                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': a method has no name", name);
                     return -1;
                 }
                 if (_HPy_MethodFlags(def->meth.signature) < 0) {
-                    PyErr_Format(PyExc_ValueError, "Unsupported HPyMeth signature (type '%s', "
-                                 "method '%s': signature %d)", name, def->meth.name,
-                                 (int)def->meth.signature);
+                    PyErr_Format(PyExc_ValueError,
+                                 "Unsupported HPyMeth signature (type '%s', "
+                                 "method '%s': signature %d)",
+                                 name, def->meth.name, (int)def->meth.signature);
                     return -1;
                 }
                 b->n_meth++;
                 break;
             case HPyDef_Kind_Member:
                 if (def->member.name == NULL || !valid_member_type((int)def->member.type)) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member '%s' has invalid "
-                                 "type %d", name, def->member.name ? def->member.name : "(null)",
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': member '%s' has invalid "
+                                            "type %d",
+                                 name, def->member.name ? def->member.name : "(null)",
                                  (int)def->member.type);
                     return -1;
                 }
                 if (def->member.offset < 0) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member '%s' has a negative "
-                                 "offset", name, def->member.name);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': member '%s' has a negative "
+                                            "offset",
+                                 name, def->member.name);
                     return -1;
                 }
                 n_all_members++;
                 if (is_vectorcalloffset(def->member.name)) {
                     if (def->member.type != HPyMember_HPYSSIZET) {
-                        PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': member "
+                        PyErr_Format(PyExc_SystemError,
+                                     ERR_PREFIX
+                                     "'%s': member "
                                      "__vectorcalloffset__ must have type HPyMember_HPYSSIZET",
                                      name);
                         return -1;
@@ -712,12 +770,12 @@ scan_spec(Builder *b)
                 b->n_memb++;
                 break;
             case HPyDef_Kind_GetSet:
-                if (def->getset.name == NULL ||
-                        (def->getset.getter_cpy_trampoline == NULL &&
-                         def->getset.setter_cpy_trampoline == NULL)) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': get-set descriptor '%s' "
-                                 "has neither getter nor setter", name,
-                                 def->getset.name ? def->getset.name : "(null)");
+                if (def->getset.name == NULL || (def->getset.getter_cpy_trampoline == NULL &&
+                                                 def->getset.setter_cpy_trampoline == NULL)) {
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': get-set descriptor '%s' "
+                                            "has neither getter nor setter",
+                                 name, def->getset.name ? def->getset.name : "(null)");
                     return -1;
                 }
                 b->n_getset++;
@@ -769,27 +827,29 @@ scan_spec(Builder *b)
                 break;
             case Py_tp_traverse:
                 if (b->traverse_def != NULL) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': cannot have both "
-                                 "HPy_tp_traverse and a legacy Py_tp_traverse", name);
+                    PyErr_Format(PyExc_TypeError,
+                                 ERR_PREFIX "'%s': cannot have both "
+                                            "HPy_tp_traverse and a legacy Py_tp_traverse",
+                                 name);
                     return -1;
                 }
                 b->legacy_traverse = ls->pfunc;
                 break;
-            case Py_tp_clear:
-                b->legacy_clear = ls->pfunc;
-                break;
-            case Py_tp_doc:
-                b->legacy_doc = (const char *)ls->pfunc;
-                break;
+            case Py_tp_clear: b->legacy_clear = ls->pfunc; break;
+            case Py_tp_doc: b->legacy_doc = (const char *)ls->pfunc; break;
             case Py_tp_base:
             case Py_tp_bases:
-                PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': give bases with "
-                             "HPyType_SpecParam_Base(sTuple), not in legacy_slots", name);
+                PyErr_Format(PyExc_SystemError,
+                             ERR_PREFIX "'%s': give bases with "
+                                        "HPyType_SpecParam_Base(sTuple), not in legacy_slots",
+                             name);
                 return -1;
             default:
                 if (SEEN(ls->slot)) {
-                    PyErr_Format(PyExc_SystemError, ERR_PREFIX "'%s': slot %d is defined both "
-                                 "as an HPy slot and as a legacy slot", name, ls->slot);
+                    PyErr_Format(PyExc_SystemError,
+                                 ERR_PREFIX "'%s': slot %d is defined both "
+                                            "as an HPy slot and as a legacy slot",
+                                 name, ls->slot);
                     return -1;
                 }
                 b->n_legacy_slots++;
@@ -806,8 +866,7 @@ twice:
 #undef SET_SEEN
 
 /* Decides where the struct goes; fills b->d, b->basicsize. */
-static int
-compute_layout(Builder *b)
+static int compute_layout(Builder *b)
 {
     HPyType_Spec *hs = b->hspec;
     const char *name = hs->name;
@@ -820,15 +879,18 @@ compute_layout(Builder *b)
     b->has_pure_base = bd != NULL && !(bd->flags & _HPY_TYPE_F_LEGACY);
     if (shape == HPyType_BuiltinShape_Legacy) {
         if (b->has_pure_base) {
-            PyErr_Format(PyExc_TypeError, "A legacy type should not inherit its memory layout "
-                         "from a pure type ('%s' inherits from '%s')", name, primary->tp_name);
+            PyErr_Format(PyExc_TypeError,
+                         "A legacy type should not inherit its memory layout "
+                         "from a pure type ('%s' inherits from '%s')",
+                         name, primary->tp_name);
             return -1;
         }
         b->basicsize = hs->basicsize > 0 ? hs->basicsize : primary->tp_basicsize;
         if (b->basicsize < primary->tp_basicsize) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': basicsize %d is smaller than the "
-                         "instances of the base '%s' (%zd)", name, hs->basicsize,
-                         primary->tp_name, primary->tp_basicsize);
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s': basicsize %d is smaller than the "
+                                    "instances of the base '%s' (%zd)",
+                         name, hs->basicsize, primary->tp_name, primary->tp_basicsize);
             return -1;
         }
         d->placement = _HPY_PLACE_FIXED;
@@ -841,8 +903,10 @@ compute_layout(Builder *b)
     if (b->has_pure_base) {
         Py_ssize_t base_end;
         if (bd->shape != shape) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s but its base "
-                         "'%s' has builtin shape %s", name, _HPyType_ShapeName(shape), primary->tp_name,
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s' has builtin shape %s but its base "
+                                    "'%s' has builtin shape %s",
+                         name, _HPyType_ShapeName(shape), primary->tp_name,
                          _HPyType_ShapeName(bd->shape));
             return -1;
         }
@@ -856,12 +920,16 @@ compute_layout(Builder *b)
             /* A Python subclass of an HPy type put its own data right after
              * the struct: the struct cannot grow in place. */
             if (!(bd->flags & _HPY_TYPE_F_DEFINED) && d->struct_size > bd->struct_size) {
-                Py_ssize_t hidden_end = bd->vectorcall_offset >= base_end ?
-                    bd->vectorcall_offset + (Py_ssize_t)sizeof(void *) : base_end;
+                Py_ssize_t hidden_end = bd->vectorcall_offset >= base_end
+                                            ? bd->vectorcall_offset + (Py_ssize_t)sizeof(void *)
+                                            : base_end;
                 if (primary->tp_basicsize > hidden_end) {
-                    PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' cannot extend the struct of "
+                    PyErr_Format(PyExc_TypeError,
+                                 ERR_PREFIX
+                                 "'%s' cannot extend the struct of "
                                  "'%s': that class adds its own data after it (e.g. __dict__ "
-                                 "or __slots__)", name, primary->tp_name);
+                                 "or __slots__)",
+                                 name, primary->tp_name);
                     return -1;
                 }
             }
@@ -872,8 +940,10 @@ compute_layout(Builder *b)
         else {
             d->struct_size = round_up(d->struct_size, _HPy_STRUCT_ALIGN);
             if (!(bd->flags & _HPY_TYPE_F_DEFINED) && d->struct_size > bd->struct_size) {
-                PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' cannot extend the struct of "
-                             "'%s', a Python subclass", name, primary->tp_name);
+                PyErr_Format(PyExc_TypeError,
+                             ERR_PREFIX "'%s' cannot extend the struct of "
+                                        "'%s', a Python subclass",
+                             name, primary->tp_name);
                 return -1;
             }
             b->basicsize = d->struct_offset + d->struct_size + _HPy_STRUCT_ALIGN;
@@ -886,9 +956,11 @@ compute_layout(Builder *b)
     /* A new struct on top of a type that has none (or a legacy one). */
     if (_HPy_BuiltinShapeBase(shape) != NULL) {
         if (!PyType_IsSubtype(primary, _HPy_BuiltinShapeBase(shape))) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s' has builtin shape %s, so its base "
-                         "must be '%s' or a subclass of it (got '%s')", name, _HPyType_ShapeName(shape),
-                         _HPy_BuiltinShapeBase(shape)->tp_name, primary->tp_name);
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s' has builtin shape %s, so its base "
+                                    "must be '%s' or a subclass of it (got '%s')",
+                         name, _HPyType_ShapeName(shape), _HPy_BuiltinShapeBase(shape)->tp_name,
+                         primary->tp_name);
             return -1;
         }
     }
@@ -896,14 +968,15 @@ compute_layout(Builder *b)
         /* The items are inline: the struct goes after them. */
         PyTypeObject *builtin = _HPy_BuiltinShapeBase(shape);
         if (primary->tp_basicsize != builtin->tp_basicsize ||
-                primary->tp_itemsize != builtin->tp_itemsize) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
-                         "'%s' or a subclass of it that adds no data ('%s' does)", name,
-                         _HPyType_ShapeName(shape), builtin->tp_name, primary->tp_name);
+            primary->tp_itemsize != builtin->tp_itemsize) {
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s': a %s-shaped HPy type must extend "
+                                    "'%s' or a subclass of it that adds no data ('%s' does)",
+                         name, _HPyType_ShapeName(shape), builtin->tp_name, primary->tp_name);
             return -1;
         }
-        d->placement = shape == HPyType_BuiltinShape_Long ? _HPY_PLACE_VAR_LONG
-                                                          : _HPY_PLACE_VAR_TUPLE;
+        d->placement =
+            shape == HPyType_BuiltinShape_Long ? _HPY_PLACE_VAR_LONG : _HPY_PLACE_VAR_TUPLE;
         d->struct_offset = primary->tp_basicsize;
         d->var_itemsize = primary->tp_itemsize;
         d->struct_size = round_up(hs->basicsize, _HPy_STRUCT_ALIGN);
@@ -919,9 +992,10 @@ compute_layout(Builder *b)
         return 0;
     }
     if (primary->tp_itemsize != 0 && shape != HPyType_BuiltinShape_Type) {
-        PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': the base '%s' has variable-size "
-                     "instances, which builtin shape %s cannot extend", name, primary->tp_name,
-                     _HPyType_ShapeName(shape));
+        PyErr_Format(PyExc_TypeError,
+                     ERR_PREFIX "'%s': the base '%s' has variable-size "
+                                "instances, which builtin shape %s cannot extend",
+                     name, primary->tp_name, _HPyType_ShapeName(shape));
         return -1;
     }
     d->placement = _HPY_PLACE_FIXED;
@@ -933,8 +1007,7 @@ compute_layout(Builder *b)
 
 /* Where instances keep their call function (fills d->vectorcall_offset,
  * d->default_call; may grow b->basicsize). */
-static int
-compute_vectorcall(Builder *b)
+static int compute_vectorcall(Builder *b)
 {
     _HPyTypeData *d = &b->d;
     _HPyTypeData *bd = b->bd;
@@ -949,7 +1022,8 @@ compute_vectorcall(Builder *b)
     if (b->explicit_vc_offset < 0 && b->call_def == NULL && inherited <= 0)
         return 0;
     if (d->placement != _HPY_PLACE_FIXED) {
-        PyErr_Format(PyExc_TypeError, "Cannot use HPy call protocol with var objects (type "
+        PyErr_Format(PyExc_TypeError,
+                     "Cannot use HPy call protocol with var objects (type "
                      "'%s': the instances of builtin shape %s have their items inline)",
                      b->hspec->name, _HPyType_ShapeName(d->shape));
         return -1;
@@ -963,8 +1037,8 @@ compute_vectorcall(Builder *b)
         /* before our struct, inside the base's struct, or a hidden slot
          * after the base's struct that our struct does not grow over */
         if (inherited + ptr <= d->struct_offset ||
-                inherited + ptr <= d->struct_offset + b->base_struct_size ||
-                d->struct_size == b->base_struct_size) {
+            inherited + ptr <= d->struct_offset + b->base_struct_size ||
+            d->struct_size == b->base_struct_size) {
             d->vectorcall_offset = inherited;
             return 0;
         }
@@ -986,8 +1060,7 @@ typedef struct {
     PyMemberDef *var_members; /* closures of the members of VAR placements */
 } Tables;
 
-static int
-build_tables(Builder *b, Tables *t)
+static int build_tables(Builder *b, Tables *t)
 {
     HPyType_Spec *hs = b->hspec;
     _HPyTypeData *d = &b->d;
@@ -1082,17 +1155,16 @@ build_tables(Builder *b, Tables *t)
 /* PyType_FromSpecWithBases with a metatype: `type`, a static type or a
  * heap type (made in Python or in C, as large as PyHeapTypeObject or
  * larger). */
-static PyObject *
-type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
+static PyObject *type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
 {
 #if PY_VERSION_HEX >= 0x030C0000
     return PyType_FromMetaclass(meta, NULL, spec, bases);
 #else
     Py_ssize_t saved;
     PyObject *res;
-#  if PY_VERSION_HEX >= 0x030A0000
+#    if PY_VERSION_HEX >= 0x030A0000
     int gc_was_enabled;
-#  endif
+#    endif
     if (meta == &PyType_Type)
         return PyType_FromSpecWithBases(spec, bases);
     /* As PyType_FromMetaclass of 3.12 does: such a tp_new would never run. */
@@ -1106,16 +1178,16 @@ type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
      * expects them), then make `meta` the type of the new type. The garbage
      * collector is kept from running arbitrary code meanwhile. */
     saved = PyType_Type.tp_basicsize;
-#  if PY_VERSION_HEX >= 0x030A0000
+#    if PY_VERSION_HEX >= 0x030A0000
     gc_was_enabled = PyGC_Disable();
-#  endif
+#    endif
     PyType_Type.tp_basicsize = meta->tp_basicsize;
     res = PyType_FromSpecWithBases(spec, bases);
     PyType_Type.tp_basicsize = saved;
-#  if PY_VERSION_HEX >= 0x030A0000
+#    if PY_VERSION_HEX >= 0x030A0000
     if (gc_was_enabled)
         PyGC_Enable();
-#  endif
+#    endif
     if (res == NULL)
         return NULL;
     Py_INCREF(meta);
@@ -1124,8 +1196,7 @@ type_from_spec(PyTypeObject *meta, PyType_Spec *spec, PyObject *bases)
 #endif
 }
 
-static int
-spec_sets_offset(Builder *b, const char *name)
+static int spec_sets_offset(Builder *b, const char *name)
 {
     PyMemberDef *m;
     if (b->legacy_members == NULL)
@@ -1136,8 +1207,7 @@ spec_sets_offset(Builder *b, const char *name)
     return 0;
 }
 
-static int
-type_has_managed_dict(PyTypeObject *tp)
+static int type_has_managed_dict(PyTypeObject *tp)
 {
 #ifdef Py_TPFLAGS_MANAGED_DICT
     return (tp->tp_flags & Py_TPFLAGS_MANAGED_DICT) != 0;
@@ -1147,8 +1217,7 @@ type_has_managed_dict(PyTypeObject *tp)
 #endif
 }
 
-static int
-type_has_managed_weakref(PyTypeObject *tp)
+static int type_has_managed_weakref(PyTypeObject *tp)
 {
 #ifdef Py_TPFLAGS_MANAGED_WEAKREF
     return (tp->tp_flags & Py_TPFLAGS_MANAGED_WEAKREF) != 0;
@@ -1158,14 +1227,12 @@ type_has_managed_weakref(PyTypeObject *tp)
 #endif
 }
 
-static int
-primary_lacks_dict(PyTypeObject *primary)
+static int primary_lacks_dict(PyTypeObject *primary)
 {
     return primary->tp_dictoffset == 0 && !type_has_managed_dict(primary);
 }
 
-_HPy_HIDDEN HPy
-ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
+_HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
 {
     Builder b;
     Tables t;
@@ -1192,13 +1259,15 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (check_params(name, params) < 0 || check_legacy_slots(hspec) < 0)
         return HPy_NULL;
     if ((hspec->flags & HPy_TPFLAGS_HAVE_GC) && !defines_slot(hspec, HPy_tp_traverse)) {
-        PyErr_Format(PyExc_ValueError, "You must provide an HPy_tp_traverse slot if you specify "
-                     "HPy_TPFLAGS_HAVE_GC (type '%s')", name);
+        PyErr_Format(PyExc_ValueError,
+                     "You must provide an HPy_tp_traverse slot if you specify "
+                     "HPy_TPFLAGS_HAVE_GC (type '%s')",
+                     name);
         return HPy_NULL;
     }
     if (_HPyType_ShapeName((int)hspec->builtin_shape) == NULL) {
-        PyErr_Format(PyExc_ValueError, "invalid shape: %d (type '%s')",
-                     (int)hspec->builtin_shape, name);
+        PyErr_Format(PyExc_ValueError, "invalid shape: %d (type '%s')", (int)hspec->builtin_shape,
+                     name);
         return HPy_NULL;
     }
     if (hspec->basicsize < 0 || hspec->itemsize < 0) {
@@ -1252,9 +1321,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     /* A traverse implementation without HPy_TPFLAGS_HAVE_GC only serves to
      * release the fields when the object dies (unless the base is a GC type
      * anyway). */
-    gc_slots = b.legacy_traverse == NULL &&
-               ((hspec->flags & HPy_TPFLAGS_HAVE_GC) ||
-                (b.d.traverse != NULL && PyType_IS_GC(b.primary)));
+    gc_slots = b.legacy_traverse == NULL && ((hspec->flags & HPy_TPFLAGS_HAVE_GC) ||
+                                             (b.d.traverse != NULL && PyType_IS_GC(b.primary)));
 
     if (build_tables(&b, &t) < 0)
         goto error;
@@ -1296,11 +1364,14 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
     if (hspec->legacy_slots != NULL) {
         for (ls = (PyType_Slot *)hspec->legacy_slots; ls->slot != 0; ls++) {
             switch (ls->slot) {
-            case Py_tp_methods: case Py_tp_members: case Py_tp_getset: case Py_tp_dealloc:
-            case Py_tp_traverse: case Py_tp_clear: case Py_tp_doc:
-                break;
-            default:
-                slots[ns++] = *ls;
+            case Py_tp_methods:
+            case Py_tp_members:
+            case Py_tp_getset:
+            case Py_tp_dealloc:
+            case Py_tp_traverse:
+            case Py_tp_clear:
+            case Py_tp_doc: break;
+            default: slots[ns++] = *ls;
             }
         }
     }
@@ -1378,10 +1449,11 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         t.blob = NULL;
         d = (_HPyTypeData *)(void *)PyBytes_AS_STRING(tp->tp_cache);
         if (tp->tp_base == NULL || tp->tp_base->tp_basicsize != b.primary->tp_basicsize ||
-                tp->tp_base->tp_itemsize != b.primary->tp_itemsize) {
-            PyErr_Format(PyExc_TypeError, ERR_PREFIX "'%s': CPython chose '%s' as the layout "
-                         "base instead of '%s'; reorder the bases", name,
-                         tp->tp_base ? tp->tp_base->tp_name : "?", b.primary->tp_name);
+            tp->tp_base->tp_itemsize != b.primary->tp_itemsize) {
+            PyErr_Format(PyExc_TypeError,
+                         ERR_PREFIX "'%s': CPython chose '%s' as the layout "
+                                    "base instead of '%s'; reorder the bases",
+                         name, tp->tp_base ? tp->tp_base->tp_name : "?", b.primary->tp_name);
             goto error;
         }
         /* CPython copies the dict and weaklist offsets of a secondary base
@@ -1389,15 +1461,16 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
          * the layout of the primary base (they would point into our
          * struct). Such a type gets neither. */
         if (!spec_sets_offset(&b, "__dictoffset__") && primary_lacks_dict(b.primary) &&
-                !type_has_managed_dict(tp))
+            !type_has_managed_dict(tp))
             tp->tp_dictoffset = 0;
         if (!spec_sets_offset(&b, "__weaklistoffset__") && b.primary->tp_weaklistoffset == 0 &&
-                !type_has_managed_weakref(tp))
+            !type_has_managed_weakref(tp))
             tp->tp_weaklistoffset = 0;
 #if PY_VERSION_HEX < 0x03090000
         /* 3.8 knows neither the buffer slots in specs nor these members. */
         if (b.getbuffer_def != NULL)
-            tp->tp_as_buffer->bf_getbuffer = FPTR(getbufferproc, b.getbuffer_def->slot.cpy_trampoline);
+            tp->tp_as_buffer->bf_getbuffer =
+                FPTR(getbufferproc, b.getbuffer_def->slot.cpy_trampoline);
         if (b.releasebuffer_def != NULL)
             tp->tp_as_buffer->bf_releasebuffer =
                 FPTR(releasebufferproc, b.releasebuffer_def->slot.cpy_trampoline);
@@ -1419,11 +1492,11 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         if ((b.d.flags & _HPY_TYPE_F_OWN_DEALLOC) && _HPyType_IsSimple(tp))
             b.d.flags |= _HPY_TYPE_F_SIMPLE;
         if (b.d.placement == _HPY_PLACE_FIXED &&
-                !(b.d.vectorcall_offset > 0 && b.d.default_call != NULL))
+            !(b.d.vectorcall_offset > 0 && b.d.default_call != NULL))
             b.d.flags |= _HPY_TYPE_F_FAST_NEW;
         if ((b.d.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
-                !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
-                b.d.traverse == NULL && b.d.destroy == NULL) {
+            !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
+            b.d.traverse == NULL && b.d.destroy == NULL) {
             b.d.flags |= _HPY_TYPE_F_PLAIN;
             tp->tp_dealloc = _HPyType_DeallocPlain; /* no instance exists yet */
         }
@@ -1434,8 +1507,8 @@ ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *param
         }
         b.d.hpy_type = tp;
         *d = b.d;
-        d->magic = b.d.placement == _HPY_PLACE_FIXED ? _HPY_TYPEDATA_MAGIC_FIXED
-                                                     : _HPY_TYPEDATA_MAGIC;
+        d->magic =
+            b.d.placement == _HPY_PLACE_FIXED ? _HPY_TYPEDATA_MAGIC_FIXED : _HPY_TYPEDATA_MAGIC;
     }
     Py_DECREF(bases);
     Py_DECREF(meta);

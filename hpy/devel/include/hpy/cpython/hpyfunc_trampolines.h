@@ -9,65 +9,67 @@
 /* The C struct of an instance of an HPy type, and calling a traverse
  * implementation the way CPython's tp_traverse would (runtime/ctx_type.c). */
 _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
-_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self,
-                                  visitproc visit, void *arg);
+_HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
+                                  void *arg);
 
-#define _HPyFunc_TRAMPOLINE_HPyFunc_GETBUFFERPROC(SYM, IMPL)                 \
-    static int SYM(PyObject *self, Py_buffer *view, int flags)              \
-    {                                                                       \
-        HPy_buffer hbuf;                                                    \
-        int res = IMPL(_HPyGetContext(), _py2h(self), &hbuf, flags);        \
-        if (res < 0) {                                                      \
-            view->obj = NULL;                                               \
-            return res;                                                     \
-        }                                                                   \
-        _HPy_buffer_to_Py_buffer(&hbuf, view);                              \
-        return res;                                                         \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_GETBUFFERPROC(SYM, IMPL)         \
+    static int SYM(PyObject *self, Py_buffer *view, int flags)       \
+    {                                                                \
+        HPy_buffer hbuf;                                             \
+        int res = IMPL(_HPyGetContext(), _py2h(self), &hbuf, flags); \
+        if (res < 0) {                                               \
+            view->obj = NULL;                                        \
+            return res;                                              \
+        }                                                            \
+        _HPy_buffer_to_Py_buffer(&hbuf, view);                       \
+        return res;                                                  \
     }
 
-#define _HPyFunc_TRAMPOLINE_HPyFunc_RELEASEBUFFERPROC(SYM, IMPL)             \
-    static void SYM(PyObject *self, Py_buffer *view)                        \
-    {                                                                       \
-        HPy_buffer hbuf;                                                    \
-        _HPy_buffer_from_Py_buffer(&hbuf, view);                            \
-        IMPL(_HPyGetContext(), _py2h(self), &hbuf);                         \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_RELEASEBUFFERPROC(SYM, IMPL) \
+    static void SYM(PyObject *self, Py_buffer *view)             \
+    {                                                            \
+        HPy_buffer hbuf;                                         \
+        _HPy_buffer_from_Py_buffer(&hbuf, view);                 \
+        IMPL(_HPyGetContext(), _py2h(self), &hbuf);              \
     }
 
 /* Types call traverse and destroy implementations directly (they take the
  * object's struct and no context); these entry points exist for symmetry. */
-#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)                  \
-    static int SYM(PyObject *self, visitproc visit, void *arg)              \
-    {                                                                       \
-        return _HPy_CallTraverse(IMPL, self, visit, arg);                   \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)    \
+    static int SYM(PyObject *self, visitproc visit, void *arg) \
+    {                                                          \
+        return _HPy_CallTraverse(IMPL, self, visit, arg);      \
     }
 
-#define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL)                   \
-    static void SYM(void) { abort(); }
+#define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL) \
+    static void SYM(void)                                  \
+    {                                                      \
+        abort();                                           \
+    }
 
-#define _HPyFunc_TRAMPOLINE_HPyFunc_CAPSULE_DESTRUCTOR(SYM, IMPL)            \
-    static void SYM(PyObject *capsule)                                      \
-    {                                                                       \
-        const char *name = PyCapsule_GetName(capsule);                      \
-        IMPL(name, PyCapsule_GetPointer(capsule, name),                     \
-             PyCapsule_GetContext(capsule));                                \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_CAPSULE_DESTRUCTOR(SYM, IMPL)                       \
+    static void SYM(PyObject *capsule)                                                  \
+    {                                                                                   \
+        const char *name = PyCapsule_GetName(capsule);                                  \
+        IMPL(name, PyCapsule_GetPointer(capsule, name), PyCapsule_GetContext(capsule)); \
     }
 
 /* A module-create slot must not return a real module object: HPy cannot
  * yet attach its definitions to one. */
-#define _HPyFunc_TRAMPOLINE_HPyFunc_MOD_CREATE(SYM, IMPL)                    \
-    static PyObject *SYM(PyObject *spec, PyModuleDef *def)                  \
-    {                                                                       \
-        PyObject *res;                                                      \
-        (void)def;                                                          \
-        res = _h2py(IMPL(_HPyGetContext(), _py2h(spec)));                   \
-        if (res != NULL && PyModule_Check(res)) {                           \
-            Py_DECREF(res);                                                 \
-            PyErr_SetString(PyExc_SystemError,                              \
-                "HPy_mod_create slot returned a builtin module object. "    \
-                "This is currently not supported.");                        \
-            return NULL;                                                    \
-        }                                                                   \
-        return res;                                                         \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_MOD_CREATE(SYM, IMPL)                            \
+    static PyObject *SYM(PyObject *spec, PyModuleDef *def)                           \
+    {                                                                                \
+        PyObject *res;                                                               \
+        (void)def;                                                                   \
+        res = _h2py(IMPL(_HPyGetContext(), _py2h(spec)));                            \
+        if (res != NULL && PyModule_Check(res)) {                                    \
+            Py_DECREF(res);                                                          \
+            PyErr_SetString(PyExc_SystemError,                                       \
+                            "HPy_mod_create slot returned a builtin module object. " \
+                            "This is currently not supported.");                     \
+            return NULL;                                                             \
+        }                                                                            \
+        return res;                                                                  \
     }
 
 #endif /* HPY_CPYTHON_HPYFUNC_TRAMPOLINES_H */

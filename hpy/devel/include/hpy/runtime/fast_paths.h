@@ -77,10 +77,9 @@ static inline int _HPy_FastUTF8(PyObject *o, const char **data, HPy_ssize_t *siz
 
 /* The tp_flags bits CPython gives every subclass of int, list, tuple,
  * bytes, str, dict, BaseException and type (PyLong_Check and co. test them). */
-#define _HPy_FAST_SUBCLASS_BITS                                             \
-    (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS |                  \
-     Py_TPFLAGS_TUPLE_SUBCLASS | Py_TPFLAGS_BYTES_SUBCLASS |                \
-     Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS |               \
+#define _HPy_FAST_SUBCLASS_BITS                                                           \
+    (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS | Py_TPFLAGS_TUPLE_SUBCLASS |    \
+     Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS | \
      Py_TPFLAGS_BASE_EXC_SUBCLASS | Py_TPFLAGS_TYPE_SUBCLASS)
 
 /* isinstance(o, t) for an object `o` and a type `t`, where the flags decide
@@ -104,8 +103,8 @@ static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
         return 1;
     }
     if (t == &PyLong_Type || t == &PyUnicode_Type || t == &PyTuple_Type || t == &PyList_Type ||
-            t == &PyDict_Type || t == &PyBytes_Type || t == &PyType_Type ||
-            t == (PyTypeObject *)PyExc_BaseException) {
+        t == &PyDict_Type || t == &PyBytes_Type || t == &PyType_Type ||
+        t == (PyTypeObject *)PyExc_BaseException) {
         *result = 1;
         return 1;
     }

@@ -48,19 +48,19 @@ static inline HPyThreadState _threads2h(PyThreadState *s)
 }
 
 #ifdef HPY_WASM_HOST
-#  include "hpy_wasm_fast_paths.h" /* the stable ABI only: no fast paths */
+#    include "hpy_wasm_fast_paths.h" /* the stable ABI only: no fast paths */
 #else
-#  include "hpy/runtime/fast_paths.h"
+#    include "hpy/runtime/fast_paths.h"
 #endif
 
 /* The items of a tuple of arguments as an array of handles: the tuple's own
  * item array, except in the WebAssembly host, which sees only the stable ABI
  * (where the tuple layout is not fixed) and copies them onto the stack. */
 #ifdef HPY_WASM_HOST
-#  define _HPy_TUPLE_ITEMS(t)                                                                      \
-      _HPyWasm_TupleItems((t), (HPy *)__builtin_alloca(sizeof(HPy) * (size_t)PyTuple_Size(t) + 1))
+#    define _HPy_TUPLE_ITEMS(t) \
+        _HPyWasm_TupleItems((t), (HPy *)__builtin_alloca(sizeof(HPy) * (size_t)PyTuple_Size(t) + 1))
 #else
-#  define _HPy_TUPLE_ITEMS(t) ((const HPy *)&PyTuple_GET_ITEM((t), 0))
+#    define _HPy_TUPLE_ITEMS(t) ((const HPy *)&PyTuple_GET_ITEM((t), 0))
 #endif
 
 #endif /* HPY_RUNTIME_PYOBJECT_HANDLES_H */
