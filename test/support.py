@@ -92,6 +92,13 @@ def wasm_compile(src: Path, out: Path, extra_cflags: Sequence[str] = (), raw: bo
     return out
 
 
+def sanitizer_env() -> Dict[str, str]:
+    """What a subprocess with a hand-made environment must keep under
+    `make test-sanitize` (the preloaded ASan runtime and its options)."""
+    keep = ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "PYTHONMALLOC")
+    return {k: os.environ[k] for k in keep if k in os.environ}
+
+
 def _cc() -> List[str]:
     return os.environ.get("CC", "gcc").split()
 

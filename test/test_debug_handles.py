@@ -11,7 +11,7 @@ import textwrap
 import pytest
 
 from debug_support import Loaded, make_builder, run_debug_subprocess, snippet
-from support import REPO
+from support import REPO, sanitizer_env
 
 SOURCE = snippet("""
     HPyDef_METH(leak, "leak", HPyFunc_O)
@@ -660,7 +660,7 @@ def test_pytest_fixture(mod, tmp_path):
         f"NAME = {mod.name!r}\nPATH = {str(mod.path)!r}\n" + PYTEST_PLUGIN_TEST)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_plugin.py"],
-        cwd=str(tmp_path), env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        cwd=str(tmp_path), env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", **sanitizer_env()},
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "ERROR test_plugin.py::test_leaky" in proc.stdout
@@ -743,7 +743,7 @@ def test_load_arguments(two_modules, kwargs, expected):
     moda, _ = two_modules
     # one process per load: a binary holds a single context
     proc = subprocess.run([sys.executable, "-c", LOAD, str(moda), kwargs],
-                          env={"PYTHONPATH": str(REPO)}, capture_output=True, text=True,
+                          env={"PYTHONPATH": str(REPO), **sanitizer_env()}, capture_output=True, text=True,
                           timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert expected in proc.stdout
