@@ -202,7 +202,8 @@ fuzz-build: $(FUZZ_BUILD)/hpy_fuzz $(FUZZ_BUILD)/universal.so $(FUZZ_BUILD)/hpyf
 $(FUZZ_BUILD)/universal.so: $(HOST_SOURCES) Makefile
 	mkdir -p $(FUZZ_BUILD)
 	$(FUZZ_CC) $(FUZZ_SAN) -fPIC -shared -DHPY -DHPY_ABI_UNIVERSAL -DHPY_HOST \
-	    -Ihpy/devel/include -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src -I$(FUZZ_PYINC) \
+	    -Ihpy/devel/include -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src -Ihpy/devel/src/runtime \
+	    -I$(FUZZ_PYINC) \
 	    $(filter %.c,$(HOST_SOURCES)) -o $@
 
 $(FUZZ_BUILD)/hpyfuzz.hpy0.so: Makefile test/fuzz/harness.c $(FUZZ_RUNTIME) $(shell find hpy/devel/include -name '*.h')

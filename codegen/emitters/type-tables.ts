@@ -3,14 +3,14 @@
  * api/slots.ts:
  *  - hpy/hpytype_shapes.h (public): `HPyType_BuiltinShape_<name>_AsStruct`,
  *    the AsStruct function of each shape, which HPyType_HELPERS pastes;
- *  - hpy/runtime/autogen_tables.h (runtime and hosts): the name and the
+ *  - src/runtime/autogen_tables.h (runtime and hosts, not extensions): the name and the
  *    built-in base type of each shape, an X-macro over the shapes, the
  *    CPython type slot of each HPy slot (HPyType_FromSpec) and the
  *    PyMethodDef flags of each method signature (types and modules).
  */
 import { builtinShapes, shapeEnumerator, signatures, slots } from "../../api/index.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
-import { INCLUDE } from "../paths.ts";
+import { INCLUDE, RUNTIME_SRC } from "../paths.ts";
 
 export function emitPublicShapes(): GeneratedFile {
   const f = new GeneratedFile(`${INCLUDE}/hpy/autogen_hpytype.h`, "c", "The AsStruct function of each HPyType_BuiltinShape (see hpytype.h).");
@@ -22,7 +22,7 @@ export function emitPublicShapes(): GeneratedFile {
 
 export function emitRuntimeTypeTables(): GeneratedFile {
   const f = new GeneratedFile(
-    `${INCLUDE}/hpy/runtime/autogen_tables.h`,
+    `${RUNTIME_SRC}/autogen_tables.h`,
     "c",
     "Builtin shapes, the CPython slot of every HPy slot and the flags of method signatures (needs Python.h).",
   );

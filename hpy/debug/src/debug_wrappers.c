@@ -5,7 +5,7 @@
 #include "debug_internal.h"
 #include "autogen_debug_decl.h"
 #include "hpy/runtime/ctx_type.h"
-#include "hpy/runtime/autogen_tables.h"
+#include "autogen_tables.h"
 #include "utf8_cut.h"
 
 #include <string.h>

@@ -6,7 +6,7 @@
 #ifdef HPY_HOST
 #    include "entry_points.h" /* hpy/universal/src: the host only */
 #endif
-#include "hpy/runtime/autogen_tables.h"
+#include "autogen_tables.h"
 
 static Py_ssize_t count_defines(HPyDef **defines, HPyDef_Kind kind)
 {

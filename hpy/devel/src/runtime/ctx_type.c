@@ -7,7 +7,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
-#include "hpy/runtime/autogen_tables.h"
+#include "autogen_tables.h"
 #ifdef HPY_HOST
 #    include "entry_points.h" /* hpy/universal/src: the host only */
 #endif
