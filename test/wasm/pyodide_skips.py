@@ -69,7 +69,8 @@ TESTS: Dict[str, str] = {
 }
 
 if "debug" not in ABIS:
-    FILES.update({"test_debug_checks.py": NO_DEBUG, "test_debug_handles.py": NO_DEBUG})
+    FILES.update({"test_debug_checks.py": NO_DEBUG, "test_debug_handles.py": NO_DEBUG,
+                  "test_debug_misses.py": NO_DEBUG})
     for _name in ("test_debug_module_keeps_its_checks", "test_copy_of_binary_loads_in_another_mode",
                   "test_bootstrap_in_another_mode_is_refused",
                   "test_other_module_of_the_same_binary_in_another_mode_is_refused"):
