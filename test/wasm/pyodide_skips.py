@@ -34,8 +34,6 @@ FILES: Dict[str, str] = {
     "test_devel.py": NO_DEVEL,
     "test_devel_debug.py": "the Python side of the native host's hpy.debug/hpy.trace packages",
     "test_devel_install.py": "pip, virtual environments and setup.py builds",
-    "test_entry_points.py": "the host's own entry points belong to the native host "
-    "(the WebAssembly host calls the extension's trampolines)",
     "test_examples.py": "the examples build with setup.py (the wasm build of the examples is tested apart)",
     "test_headers.py": NATIVE_CC,
     "test_hybrid.py": "the hybrid ABI does not exist on WebAssembly",
@@ -57,6 +55,7 @@ TESTS: Dict[str, str] = {
     "test/test_public_names.py::test_legacy_bridge_is_a_compile_error_in_universal": NATIVE_CC,
     "test/test_public_names.py::test_return_richcompare_bad_op_aborts": NO_SUBPROCESS,
     "test/test_loader.py::test_subprocess_import_via_stub": NO_SUBPROCESS,
+    "test/test_entry_points.py::test_pool_exhaustion_falls_back": NO_SUBPROCESS,
     "test/test_type_spec.py::test_types_across_extensions": "its first extension is built in the cpython ABI",
     "test/test_type_metaclass.py::test_c_metaclasses": NATIVE_CC + " (a legacy C metaclass)",
     "test/test_type_metaclass.py::test_data_is_in_tp_cache_of_each_type":

@@ -14,7 +14,6 @@ import { compile, hostWarningFlags, libcInclude, link } from "./toolchain.ts";
 
 /** CPython-host sources that need more than the stable ABI and are replaced in wasm/host/src. */
 const NOT_IN_WASM_HOST = new Set([
-  "entry_points.c", // generated per-signature stubs; the extension's trampolines are used
   "submodules.c", // debug and trace modes
   "ctx_type.c",
   "ctx_type_gc.c",

@@ -26,25 +26,4 @@ int hpy_host_add_submodules(PyObject *module)
     return wt_add_introspection(module);
 }
 
-/* The host's own entry points (entry_points.c) are not used: the
- * extension's trampolines are. */
-HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction impl)
-{
-    (void)ctx;
-    (void)sig;
-    (void)impl;
-    return NULL;
-}
-
-PyObject *hpy_host_entry_points_in_use(void)
-{
-    return PyDict_New();
-}
-
-int hpy_host_set_entry_points_enabled(int enabled)
-{
-    (void)enabled;
-    return 0;
-}
-
 /* HPy types are in ctx_type_wasm*.c. */
