@@ -14,4 +14,18 @@ _HPy_HIDDEN HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature 
 _HPy_HIDDEN HPyCFunction _HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot,
                                                  HPyCFunction impl);
 
+/* What CPython gets for an implementation: the host's own entry point when
+ * `ctx` allows one, else the extension's trampoline. Used by every host's
+ * type and module creation (runtime/ctx_type.c, wasm/host/src). */
+static inline void *_HPy_HostEntryOr(void *trampoline, HPyCFunction ep)
+{
+    return ep != NULL ? (void *)ep : trampoline;
+}
+#define _HPy_HOST_ENTRY(ctx, sig, impl, trampoline) \
+    _HPy_HostEntryOr((void *)(trampoline),          \
+                     _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))
+#define _HPy_HOST_SLOT_ENTRY(ctx, def)                   \
+    _HPy_HostEntryOr((void *)(def)->slot.cpy_trampoline, \
+                     _HPy_HostSlotEntryPoint((ctx), (def)->slot.slot, (def)->slot.impl))
+
 #endif /* HPY_HOST_ENTRY_POINTS_H */

@@ -753,7 +753,7 @@ static int compute_vectorcall(Builder *b)
     Py_ssize_t end;
 
     if (b->call_def != NULL)
-        d->default_call = FPTR(vectorcallfunc, WT_SLOT_ENTRY(b->ctx, b->call_def));
+        d->default_call = FPTR(vectorcallfunc, _HPy_HOST_SLOT_ENTRY(b->ctx, b->call_def));
     else if (bd != NULL)
         d->default_call = bd->default_call;
     if (b->explicit_vc_offset < 0 && b->call_def == NULL && inherited <= 0)
@@ -826,8 +826,9 @@ static int build_tables(Builder *b, Tables *t)
             if (def->kind == HPyDef_Kind_Meth) {
                 PyMethodDef *m = &t->methods[im++];
                 m->ml_name = def->meth.name;
-                m->ml_meth = FPTR(PyCFunction, WT_ENTRY(b->ctx, def->meth.signature, def->meth.impl,
-                                                        def->meth.cpy_trampoline));
+                m->ml_meth =
+                    FPTR(PyCFunction, _HPy_HOST_ENTRY(b->ctx, def->meth.signature, def->meth.impl,
+                                                      def->meth.cpy_trampoline));
                 m->ml_flags = method_flags(def->meth.signature);
                 m->ml_doc = def->meth.doc;
             }
@@ -846,11 +847,13 @@ static int build_tables(Builder *b, Tables *t)
                 PyGetSetDef *g = &t->getsets[ig++];
                 g->name = def->getset.name;
                 if (def->getset.getter_cpy_trampoline != NULL)
-                    g->get = FPTR(getter, WT_ENTRY(b->ctx, HPyFunc_GETTER, def->getset.getter_impl,
-                                                   def->getset.getter_cpy_trampoline));
+                    g->get = FPTR(getter,
+                                  _HPy_HOST_ENTRY(b->ctx, HPyFunc_GETTER, def->getset.getter_impl,
+                                                  def->getset.getter_cpy_trampoline));
                 if (def->getset.setter_cpy_trampoline != NULL)
-                    g->set = FPTR(setter, WT_ENTRY(b->ctx, HPyFunc_SETTER, def->getset.setter_impl,
-                                                   def->getset.setter_cpy_trampoline));
+                    g->set = FPTR(setter,
+                                  _HPy_HOST_ENTRY(b->ctx, HPyFunc_SETTER, def->getset.setter_impl,
+                                                  def->getset.setter_cpy_trampoline));
                 g->doc = def->getset.doc;
                 g->closure = def->getset.closure;
             }
@@ -1114,7 +1117,7 @@ HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *p
                 (*dp)->slot.slot == HPy_bf_releasebuffer) {
                 /* the buffer slots have CPython's numbers too */
                 slots[ns].slot = cs > 0 ? cs : (int)(*dp)->slot.slot;
-                slots[ns].pfunc = WT_SLOT_ENTRY(ctx, *dp);
+                slots[ns].pfunc = _HPy_HOST_SLOT_ENTRY(ctx, *dp);
                 if (cs == Py_tp_finalize) {
                     /* called once per object: see wt_finalize */
                     b.d.finalize = FPTR(destructor, (*dp)->slot.cpy_trampoline);

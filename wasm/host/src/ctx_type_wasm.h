@@ -50,20 +50,6 @@
 #include "structmember.h"
 #include "entry_points.h"
 
-/* What CPython gets for an implementation: the host's own entry point for
- * its signature when the caller's context allows it (entry_points.c, as in
- * the CPython host), else the extension's trampoline. */
-static inline void *wt_entry_or(void *trampoline, HPyCFunction ep)
-{
-    return ep != NULL ? (void *)ep : trampoline;
-}
-#define WT_ENTRY(ctx, sig, impl, trampoline) \
-    wt_entry_or((void *)(trampoline),        \
-                _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))
-#define WT_SLOT_ENTRY(ctx, def)                     \
-    wt_entry_or((void *)(def)->slot.cpy_trampoline, \
-                _HPy_HostSlotEntryPoint((ctx), (def)->slot.slot, (def)->slot.impl))
-
 #define WT_MAGIC1 0x48507957u /* "HPyW" */
 #define WT_MAGIC2 0x54797065u /* "Type" */
 

@@ -154,8 +154,8 @@ int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
         return -1;
     }
     *(vectorcallfunc *)(void *)((char *)obj + d->vectorcall_offset) =
-        (vectorcallfunc)(void (*)(void))WT_ENTRY(ctx, HPyFunc_KEYWORDS, func->impl,
-                                                 func->cpy_trampoline);
+        (vectorcallfunc)(void (*)(void))_HPy_HOST_ENTRY(ctx, HPyFunc_KEYWORDS, func->impl,
+                                                        func->cpy_trampoline);
     return 0;
 }
 

@@ -30,16 +30,8 @@
  * in the universal host its own entry point when `ctx` (the caller's
  * context) allows it (hpy/universal/src/entry_points.h). */
 #ifdef HPY_HOST
-#    define ENTRY(ctx, sig, impl, trampoline) \
-        entry_or((void *)(trampoline),        \
-                 _HPy_HostEntryPoint((ctx), (sig), (HPyCFunction)(void (*)(void))(impl)))
-#    define SLOT_ENTRY(ctx, def)                     \
-        entry_or((void *)(def)->slot.cpy_trampoline, \
-                 _HPy_HostSlotEntryPoint((ctx), (def)->slot.slot, (def)->slot.impl))
-static void *entry_or(void *trampoline, HPyCFunction ep)
-{
-    return ep != NULL ? (void *)ep : trampoline;
-}
+#    define ENTRY _HPy_HOST_ENTRY
+#    define SLOT_ENTRY _HPy_HOST_SLOT_ENTRY
 #else
 #    define ENTRY(ctx, sig, impl, trampoline) ((void)(ctx), (void *)(trampoline))
 #    define SLOT_ENTRY(ctx, def) ((void)(ctx), (void *)(def)->slot.cpy_trampoline)
