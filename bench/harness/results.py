@@ -127,7 +127,7 @@ def build_results(
 ALLOCATING = ("alloc_instance", "alloc_gc_instance", "slot_add_new", "alloc_tuple", "alloc_int_tuple")
 
 
-def _target(name: str, mode: str, limit: float, value: Optional[float], value_median: Optional[float],
+def make_target(name: str, mode: str, limit: float, value: Optional[float], value_median: Optional[float],
             detail: str = "") -> Json:
     status = "n/a" if value is None else ("pass" if value <= limit else "fail")
     return {"name": name, "mode": mode, "limit": limit, "value": value, "value_median": value_median,
@@ -145,14 +145,14 @@ def evaluate_targets(doc: Json) -> List[Json]:
     def geo_target(name: str, mode: str, limit: float) -> Json:
         g = geo.get(mode)
         if g is None:
-            return _target(name, mode, limit, None, None)
-        return _target(name, mode, limit, g["ratio_min"], g["ratio_median"])
+            return make_target(name, mode, limit, None, None)
+        return make_target(name, mode, limit, g["ratio_min"], g["ratio_median"])
 
     targets = [geo_target("geomean, cpython ABI", "cpython", 1.00)]
     for bench in ALLOCATING:
         c = cell(bench, "cpython")
         if bench in results:
-            targets.append(_target(f"{bench}, cpython ABI", "cpython", 1.00, None if c is None else c["ratio_min"],
+            targets.append(make_target(f"{bench}, cpython ABI", "cpython", 1.00, None if c is None else c["ratio_min"],
                                    None if c is None else c["ratio_median"]))
     targets.append(geo_target("geomean, universal", "universal", 1.05))
     uni = {b: c for b in results if (c := cell(b, "universal")) is not None}
@@ -160,10 +160,10 @@ def evaluate_targets(doc: Json) -> List[Json]:
         worst = max(uni, key=lambda b: uni[b]["ratio_min"])
         over = sorted(b for b, c in uni.items() if c["ratio_min"] > 1.10)
         detail = f"worst: {worst}" + (f"; above: {', '.join(over)}" if over else "")
-        targets.append(_target("every benchmark, universal", "universal", 1.10, uni[worst]["ratio_min"],
+        targets.append(make_target("every benchmark, universal", "universal", 1.10, uni[worst]["ratio_min"],
                                uni[worst]["ratio_median"], detail))
     else:
-        targets.append(_target("every benchmark, universal", "universal", 1.10, None, None))
+        targets.append(make_target("every benchmark, universal", "universal", 1.10, None, None))
     targets.append(geo_target("geomean, debug", "debug", 2.00))
     info = _debug_without_raw_data(doc)
     if info is not None:
@@ -186,7 +186,7 @@ def _debug_without_raw_data(doc: Json) -> Optional[Json]:
              for c in [row.get("debug")] if c is not None and "ratio_min" in c]
     if not counted or not raw or not cells:
         return None
-    t = _target("geomean, debug, without the benchmarks that hand out raw data", "debug", 2.00,
+    t = make_target("geomean, debug, without the benchmarks that hand out raw data", "debug", 2.00,
                 rounded(geomean([c["ratio_min"] for c in cells])), rounded(geomean([c["ratio_median"] for c in cells])),
                 f"for information; left out: {', '.join(raw)}")
     t["status"] = "info"

@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Sequence
 
 from harness.benches import select_benches
 from harness.modes import Mode, ModeSpec, check_values
-from harness.results import build_results
+from harness.results import build_results, make_target
 from harness.timing import CLOCKS, loop_overhead_ns, time_all
 
 MODES = (
@@ -41,9 +41,7 @@ class WasmToolchain:
 
 
 def _target(name: str, limit: float, value: Any, median: Any, detail: str = "") -> Dict[str, Any]:
-    status = "n/a" if value is None else ("pass" if value <= limit else "fail")
-    return {"name": name, "mode": "universal", "limit": limit, "value": value, "value_median": median,
-            "status": status, "detail": detail}
+    return make_target(name, "universal", limit, value, median, detail)
 
 
 def wasm_targets(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
