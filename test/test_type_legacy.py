@@ -377,3 +377,82 @@ def test_legacy_errors(hpy):
     with pytest.raises(TypeError, match=r"^legacy tp_dealloc is incompatible with "
                                         r"HPy_tp_traverse or HPy_tp_destroy\."):
         mod.make_bad(1)
+
+
+def test_legacy_gc_fields_without_destroy(hpy_legacy):
+    """A legacy-shaped GC type with HPyFields and no destroy takes the short
+    dealloc of GC types on top of object: its struct is the object itself
+    (offset 0), and every field its traverse visits is released, the ones it
+    skips are left alone."""
+    mod = hpy_legacy.make_module("""
+        typedef struct {
+            PyObject_HEAD
+            HPyField a;
+            long skip_b; /* the traverse does not visit b */
+            HPyField b;
+        } LPairObject;
+        HPyType_LEGACY_HELPERS(LPairObject)
+        static PyObject *kept;
+
+        HPyDef_SLOT(LPair_new, HPy_tp_new)
+        static HPy LPair_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs,
+                                  HPy kw)
+        {
+            LPairObject *p;
+            HPy h = HPy_New(ctx, cls, &p);
+            if (HPy_IsNull(h))
+                return HPy_NULL;
+            if (nargs > 0)
+                HPyField_Store(ctx, h, &p->a, args[0]);
+            if (nargs > 1) {
+                /* a field the traverse skips: the type keeps its own
+                 * reference to release (the runtime must not touch it) */
+                p->skip_b = 1;
+                HPyField_Store(ctx, h, &p->b, args[1]);
+                kept = HPy_AsPyObject(ctx, args[1]);
+            }
+            return h;
+        }
+        HPyDef_SLOT(LPair_traverse, HPy_tp_traverse)
+        static int LPair_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)
+        {
+            LPairObject *p = (LPairObject *)self;
+            HPy_VISIT(&p->a);
+            if (!p->skip_b)
+                HPy_VISIT(&p->b);
+            return 0;
+        }
+        HPyDef_METH(release, "release", HPyFunc_NOARGS)
+        static HPy release_impl(HPyContext *ctx, HPy self)
+        {
+            /* drops both the module's reference and the one of the dead
+             * instance's skipped field */
+            Py_XDECREF(kept);
+            Py_XDECREF(kept);
+            kept = NULL;
+            return HPy_Dup(ctx, ctx->h_None);
+        }
+        static HPyDef *LPair_defines[] = { &LPair_new, &LPair_traverse, NULL };
+        static HPyType_Spec LPair_spec = {
+            .name = "mytest.LPair", .basicsize = sizeof(LPairObject),
+            .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC,
+            .builtin_shape = HPyType_BuiltinShape_Legacy, .defines = LPair_defines };
+        @EXPORT(release)
+        @EXPORT_TYPE("LPair", LPair_spec)
+        @INIT
+    """)
+    o, q = object(), object()
+    mod.LPair(o)  # the first instance may create what later ones reuse
+    rc_o, rc_q, rc_type = sys.getrefcount(o), sys.getrefcount(q), sys.getrefcount(mod.LPair)
+    for _ in range(50):
+        p = mod.LPair(o)
+        assert gc.is_tracked(p)
+    del p
+    assert (sys.getrefcount(o), sys.getrefcount(mod.LPair)) == (rc_o, rc_type)
+    p = mod.LPair(o, q)
+    assert sys.getrefcount(q) == rc_q + 2  # the field and the module's copy
+    del p
+    assert sys.getrefcount(o) == rc_o
+    assert sys.getrefcount(q) == rc_q + 2  # not visited, not released
+    mod.release()
+    assert sys.getrefcount(q) == rc_q

@@ -45,12 +45,12 @@ int ctx_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
     (void)ctx;
     /* A predicate cannot report errors: anything that is not an object and
      * a type simply does not match. */
-    if (o == NULL || t == NULL)
+    if (o == NULL)
         return 0;
-    /* The exact type first: `t` is then surely a type. */
+    /* The exact type first: `t` is then surely a type (and not NULL). */
     if ((PyObject *)Py_TYPE(o) == t)
         return 1;
-    if (!PyType_Check(t))
+    if (t == NULL || !PyType_Check(t))
         return 0;
     if (_HPy_FastTypeCheck(o, (PyTypeObject *)t, &r))
         return r;

@@ -1496,6 +1496,12 @@ _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_
                  PyType_IS_GC(tp) && b.d.placement == _HPY_PLACE_FIXED &&
                  tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 && b.d.destroy == NULL) {
             tp->tp_dealloc = _HPyType_DeallocPlainGC;
+#ifdef HPY_ABI_CPYTHON
+            /* the traverse trampoline of this binary, which can clear */
+            if (b.traverse_def != NULL)
+                *_HPyType_ClearFieldsSlot(d) =
+                    FPTR(traverseproc, b.traverse_def->slot.cpy_trampoline);
+#endif
         }
         b.d.hpy_type = tp;
         *d = b.d;

@@ -86,87 +86,16 @@ static int clear_field(HPyField *f, void *arg)
     return 0;
 }
 
-#ifdef HPY_ABI_CPYTHON
-/* The cpython ABI's HPy_VISIT may hand the visitor the PyObject* of the
- * field (so that CPython's visitproc can be passed straight through)
- * instead of the field's address. Which one the headers do is found out
- * once by running HPy_VISIT on a field of ours. */
-static int probe_result = -1;
-
-static int probe_visit(HPyField *p, void *arg)
-{
-    *(void **)arg = (void *)p;
-    return 0;
-}
-
-static int probe_traverse(void *object, HPyFunc_visitproc visit, void *arg)
-{
-    HPyField *f = (HPyField *)object;
-    HPy_VISIT(f);
-    return 0;
-}
-
-static int visit_gets_address(void)
-{
-    if (probe_result < 0) {
-        HPyField field;
-        static int marker;
-        void *seen = NULL;
-        field._i = (intptr_t)&marker;
-        probe_traverse(&field, probe_visit, &seen);
-        probe_result = (seen == (void *)&field);
-    }
-    return probe_result;
-}
-
-/* The struct range a field with a given value is searched in. */
-typedef struct {
-    char *start;
-    char *end;
-} scan_ctx;
-
-static int clear_field_by_value(HPyField *visited, void *arg)
-{
-    PyObject *o = (PyObject *)visited; /* the value, see above */
-    scan_ctx *c = (scan_ctx *)arg;
-    intptr_t *p;
-    for (p = (intptr_t *)c->start; (char *)(p + 1) <= c->end; p++) {
-        if (*p == (intptr_t)o) {
-            *p = 0;
-            Py_DECREF(o);
-            return 0;
-        }
-    }
-    /* a field outside the struct (e.g. in memory the struct points to):
-     * cannot be found by value; left alone */
-    return 0;
-}
-#endif
-
 static int call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
 {
     visit_ctx c;
-#ifdef HPY_ABI_CPYTHON
-    if (!visit_gets_address())
-        return impl(st, (HPyFunc_visitproc)(void (*)(void))visit, arg);
-#endif
     c.visit = visit;
     c.arg = arg;
     return impl(st, visit_field, &c);
 }
 
-static void call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
+static void call_clear(HPyFunc_traverseproc impl, void *st)
 {
-#ifdef HPY_ABI_CPYTHON
-    if (!visit_gets_address()) {
-        scan_ctx c;
-        c.start = (char *)st;
-        c.end = (char *)st + size;
-        impl(st, clear_field_by_value, &c);
-        return;
-    }
-#endif
-    (void)size;
     impl(st, clear_field, NULL);
 }
 
@@ -203,7 +132,7 @@ _HPy_HIDDEN void _HPyType_ClearFields(PyObject *self)
             continue;
         if (ndone < 8)
             done[ndone++] = d->traverse;
-        call_clear(d->traverse, _HPyType_StructFor(self, d), d->struct_size);
+        call_clear(d->traverse, _HPyType_StructFor(self, d));
     }
 }
 
@@ -444,7 +373,7 @@ _HPy_HIDDEN int _HPyType_Clear(PyObject *self)
     int r = 0;
     if (d != NULL) {
         if (d->traverse != NULL)
-            call_clear(d->traverse, _HPyType_StructFor(self, d), d->struct_size);
+            call_clear(d->traverse, _HPyType_StructFor(self, d));
         stop = Py_TYPE(self)->tp_base;
         return stop->tp_clear != NULL ? stop->tp_clear(self) : 0;
     }
@@ -484,15 +413,26 @@ _HPy_HIDDEN void _HPyType_DeallocPlain(PyObject *self)
 _HPy_HIDDEN void _HPyType_DeallocPlainGC(PyObject *self)
 {
     PyTypeObject *tp = Py_TYPE(self);
-    const _HPyTypeData *d;
-    if (tp->tp_dealloc != _HPyType_DeallocPlainGC || tp->tp_finalize != NULL) {
+    _HPyTypeData *d;
+    traverseproc clear;
+    void *st;
+    if (tp->tp_dealloc != _HPyType_DeallocPlainGC || tp->tp_finalize != NULL ||
+        tp->tp_cache == NULL) {
         _HPyType_Dealloc(self);
         return;
     }
-    d = _HPyType_Data(tp);
+    /* Only HPyType_FromSpec of this runtime copy installs this function,
+     * and it is not inherited (HPy subtypes get _HPyType_Dealloc, Python
+     * subclasses subtype_dealloc): tp_cache is the bytes object it made, no
+     * need to check its type and magic. */
+    d = (_HPyTypeData *)(void *)PyBytes_AS_STRING(tp->tp_cache);
     PyObject_GC_UnTrack(self);
-    if (d->traverse != NULL)
-        call_clear(d->traverse, (char *)self + d->struct_offset, d->struct_size);
+    st = (char *)self + d->struct_offset;
+    clear = *_HPyType_ClearFieldsSlot(d); /* the type is ours: see ctx_type.h */
+    if (clear != NULL)
+        clear(self, _HPy_CLEAR_FIELDS, st);
+    else if (d->traverse != NULL)
+        call_clear(d->traverse, st);
     tp->tp_free(self);
     Py_DECREF(tp);
 }
@@ -515,7 +455,7 @@ _HPy_HIDDEN void _HPyType_Dealloc(PyObject *self)
             PyObject_ClearWeakRefs(self);
         st = _HPyType_StructFor(self, td);
         if (td->traverse != NULL)
-            call_clear(td->traverse, st, td->struct_size);
+            call_clear(td->traverse, st);
         if (td->destroy != NULL)
             td->destroy(st);
         stop = tp->tp_base;

@@ -34,10 +34,16 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, vis
     }
 
 /* Types call traverse and destroy implementations directly (they take the
- * object's struct and no context); these entry points exist for symmetry. */
+ * object's struct and no context). The traverse trampoline also serves the
+ * tp_dealloc of GC types (runtime/ctx_type_gc.c): asked with
+ * _HPy_CLEAR_FIELDS, it clears the fields of the struct `arg` through the
+ * implementation with the clearing visitor known here, so that the compiler
+ * can inline both. */
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)    \
     static int SYM(PyObject *self, visitproc visit, void *arg) \
     {                                                          \
+        if (visit == _HPy_CLEAR_FIELDS)                        \
+            return IMPL(arg, _HPy_ClearFieldVisit, NULL);      \
         return _HPy_CallTraverse(IMPL, self, visit, arg);      \
     }
 

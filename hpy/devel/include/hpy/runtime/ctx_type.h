@@ -92,9 +92,38 @@ typedef struct {
     PyTypeObject *hpy_type;        /* nearest type created by HPyType_FromSpec (borrowed) */
 } _HPyTypeData;
 
+/* Right after the data, in the bytes object of a type made by
+ * HPyType_FromSpec: the function that clears the HPyFields of an instance's
+ * struct with the visitor inlined, or NULL (see _HPy_CLEAR_FIELDS below).
+ * Private to the runtime copy that made the type (another copy's types may
+ * not have it, and a Python subclass' copy of the data never has it): only
+ * the tp_dealloc that this copy installed in its own types reads it. */
+static inline traverseproc *_HPyType_ClearFieldsSlot(_HPyTypeData *d)
+{
+    return (traverseproc *)(void *)(d + 1);
+}
+
 /* Where the tables start in the bytes object of a type made by
- * HPyType_FromSpec: after the data, aligned for any of them. */
-#define _HPY_TYPEDATA_TABLES (((Py_ssize_t)sizeof(_HPyTypeData) + 15) & ~(Py_ssize_t)15)
+ * HPyType_FromSpec: after the data and the slot above, aligned for any of
+ * them. */
+#define _HPY_TYPEDATA_TABLES \
+    (((Py_ssize_t)(sizeof(_HPyTypeData) + sizeof(traverseproc)) + 15) & ~(Py_ssize_t)15)
+
+/* A cpython-ABI traverse trampoline (hpy/cpython/hpyfunc_trampolines.h)
+ * called with this visitor and the struct of an instance as its argument
+ * clears the HPyFields of that struct: the implementation is then inlined
+ * with _HPy_ClearFieldVisit, with no indirect call per field. CPython never
+ * calls a tp_traverse with a NULL visitor. */
+#define _HPy_CLEAR_FIELDS ((visitproc)NULL)
+
+static inline int _HPy_ClearFieldVisit(HPyField *f, void *arg)
+{
+    PyObject *o = _hf2py(*f);
+    (void)arg;
+    *f = HPyField_NULL;
+    Py_XDECREF(o);
+    return 0;
+}
 
 /* The payload of the bytes object in tp_cache of `tp`, or NULL: our data
  * only if its magic says so. It is 8-aligned (checked when it is made) and
