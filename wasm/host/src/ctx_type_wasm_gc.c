@@ -15,6 +15,7 @@
  * PyType_GetSlot. A Python class below an HPy type in the chain is skipped
  * (its __slots__ are not cleared: their layout is not in the stable ABI). */
 #include "ctx_type_wasm.h"
+#include "ctx_type_spec.h"
 
 static destructor py_subtype_dealloc;
 static traverseproc py_subtype_traverse;
@@ -24,20 +25,9 @@ static int gc_ready;
 /* The slot functions CPython gives classes defined in Python. */
 void wt_gc_init(void)
 {
-    PyObject *cls;
-    if (gc_ready)
-        return;
-    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
-                                (PyObject *)&PyBaseObject_Type);
-    if (cls == NULL) {
-        PyErr_Clear();
-        return;
-    }
-    py_subtype_dealloc = (destructor)PyType_GetSlot((PyTypeObject *)cls, Py_tp_dealloc);
-    py_subtype_traverse = (traverseproc)PyType_GetSlot((PyTypeObject *)cls, Py_tp_traverse);
-    py_subtype_clear = (inquiry)PyType_GetSlot((PyTypeObject *)cls, Py_tp_clear);
-    Py_DECREF(cls);
-    gc_ready = 1;
+    if (!gc_ready)
+        gc_ready = _HPyType_PythonClassSlots(&py_subtype_dealloc, &py_subtype_traverse,
+                                             &py_subtype_clear) == 0;
 }
 
 static int is_gc(PyTypeObject *t)

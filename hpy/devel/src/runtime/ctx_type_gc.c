@@ -21,6 +21,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
+#include "ctx_type_spec.h"
 
 #define HEAP_MEMBERS(t) ((PyMemberDef *)((char *)(t) + Py_TYPE(t)->tp_basicsize))
 
@@ -32,20 +33,9 @@ static int gc_ready;
 /* The functions CPython gives classes defined in Python. */
 _HPy_HIDDEN void _HPyType_GCInit(void)
 {
-    PyObject *cls;
-    if (gc_ready)
-        return;
-    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
-                                (PyObject *)&PyBaseObject_Type);
-    if (cls == NULL) {
-        PyErr_Clear();
-        return;
-    }
-    py_subtype_dealloc = ((PyTypeObject *)cls)->tp_dealloc;
-    py_subtype_traverse = ((PyTypeObject *)cls)->tp_traverse;
-    py_subtype_clear = ((PyTypeObject *)cls)->tp_clear;
-    Py_DECREF(cls);
-    gc_ready = 1;
+    if (!gc_ready)
+        gc_ready = _HPyType_PythonClassSlots(&py_subtype_dealloc, &py_subtype_traverse,
+                                             &py_subtype_clear) == 0;
 }
 
 /* The data of `t` if `t` is an HPy type or a Python subclass of one. */

@@ -996,6 +996,23 @@ _HPy_HIDDEN int _HPyTypeSpec_SetsOffset(const _HPyTypeBuilder *b, const char *na
     return 0;
 }
 
+_HPy_HIDDEN int _HPyType_PythonClassSlots(destructor *dealloc, traverseproc *traverse,
+                                          inquiry *clear)
+{
+    /* a heap type: PyType_GetSlot reads it in every version */
+    PyObject *cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
+                                          (PyObject *)&PyBaseObject_Type);
+    if (cls == NULL) {
+        PyErr_Clear();
+        return -1;
+    }
+    *dealloc = _HPY_FPTR(destructor, PyType_GetSlot((PyTypeObject *)cls, Py_tp_dealloc));
+    *traverse = _HPY_FPTR(traverseproc, PyType_GetSlot((PyTypeObject *)cls, Py_tp_traverse));
+    *clear = _HPY_FPTR(inquiry, PyType_GetSlot((PyTypeObject *)cls, Py_tp_clear));
+    Py_DECREF(cls);
+    return 0;
+}
+
 _HPy_HIDDEN void _HPyTypeSpec_Release(_HPyTypeBuilder *b)
 {
     _HPyTypeSpec_FreeSlots(b);

@@ -145,6 +145,13 @@ _HPy_HIDDEN int _HPyTypeSpec_SetsOffset(const _HPyTypeBuilder *b, const char *na
 /* Releases what `b` holds. */
 _HPy_HIDDEN void _HPyTypeSpec_Release(_HPyTypeBuilder *b);
 
+/* The tp_dealloc, tp_traverse and tp_clear CPython gives classes defined
+ * in Python (its subtype_* functions), which the hosts' GC slots recognise
+ * in a chain of bases. Returns 0, or -1 (no exception set) if they cannot
+ * be found out. */
+_HPy_HIDDEN int _HPyType_PythonClassSlots(destructor *dealloc, traverseproc *traverse,
+                                          inquiry *clear);
+
 /* ctx_type_members.c: the PyMemberDef for an HPyMember of a struct at
  * `struct_offset` (or, when the struct has no fixed offset, a PyGetSetDef
  * computing the address per instance, whose closure lives in
