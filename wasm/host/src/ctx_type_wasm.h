@@ -121,6 +121,5 @@ int wt_is_python_class(PyTypeObject *t);
 
 /* ctx_type_wasm_instances.c */
 PyObject *wt_call(PyObject *self, PyObject *args, PyObject *kw);
-const char *wt_shape_name(int shape);
 
 #endif /* HPY_WASM_CTX_TYPE_WASM_H */
