@@ -168,20 +168,10 @@ HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *p
     if (_HPyTypeSpec_FillTables(&b, (char *)block + WT_TABLES, 2, &t) < 0 ||
         _HPyTypeSpec_MakeSlots(&b, &t, &funcs) < 0)
         goto error;
-    if (nd.dict_offset > 0) {
-        PyMemberDef *m = &t.members[t.n_members++];
-        m->name = "__dictoffset__";
-        m->type = T_PYSSIZET;
-        m->offset = nd.dict_offset;
-        m->flags = READONLY;
-    }
-    if (nd.weaklist_offset > 0) {
-        PyMemberDef *m = &t.members[t.n_members++];
-        m->name = "__weaklistoffset__";
-        m->type = T_PYSSIZET;
-        m->offset = nd.weaklist_offset;
-        m->flags = READONLY;
-    }
+    if (nd.dict_offset > 0)
+        _HPyTypeSpec_AddOffsetMember(&t, "__dictoffset__", nd.dict_offset);
+    if (nd.weaklist_offset > 0)
+        _HPyTypeSpec_AddOffsetMember(&t, "__weaklistoffset__", nd.weaklist_offset);
 
     nd.shape = b.d.shape;
     nd.placement = b.d.placement;

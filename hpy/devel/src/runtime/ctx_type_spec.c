@@ -755,19 +755,24 @@ _HPy_HIDDEN int _HPyTypeSpec_FillTables(_HPyTypeBuilder *b, char *mem, Py_ssize_
         for (g = b->legacy_getsets; g->name != NULL; g++)
             t->getsets[ig++] = *g;
     }
+    t->n_members = ib;
 #if PY_VERSION_HEX >= 0x03090000
     /* the way a type made from a spec gets vectorcall (3.8 knows no such
      * member: the CPython host sets tp_vectorcall_offset itself) */
-    if (d->vectorcall_offset > 0) {
-        PyMemberDef *m = &t->members[ib++];
-        m->name = "__vectorcalloffset__";
-        m->type = T_PYSSIZET;
-        m->offset = d->vectorcall_offset;
-        m->flags = READONLY;
-    }
+    if (d->vectorcall_offset > 0)
+        _HPyTypeSpec_AddOffsetMember(t, "__vectorcalloffset__", d->vectorcall_offset);
 #endif
-    t->n_members = ib;
     return 0;
+}
+
+_HPy_HIDDEN void _HPyTypeSpec_AddOffsetMember(_HPyTypeTables *t, const char *name,
+                                              Py_ssize_t offset)
+{
+    PyMemberDef *m = &t->members[t->n_members++];
+    m->name = name;
+    m->type = T_PYSSIZET;
+    m->offset = offset;
+    m->flags = READONLY;
 }
 
 /* ------------------------------------------------------------------------

@@ -132,6 +132,11 @@ _HPy_HIDDEN size_t _HPyTypeSpec_TablesSize(const _HPyTypeBuilder *b, Py_ssize_t 
  * aligned for pointers) and fills them. */
 _HPy_HIDDEN int _HPyTypeSpec_FillTables(_HPyTypeBuilder *b, char *mem, Py_ssize_t extra_members,
                                         _HPyTypeTables *t);
+/* Appends the member `name` (__dictoffset__, ...) with the value `offset`
+ * to the members of `t`: how a type made from a spec says where instances
+ * keep something. */
+_HPy_HIDDEN void _HPyTypeSpec_AddOffsetMember(_HPyTypeTables *t, const char *name,
+                                              Py_ssize_t offset);
 /* Fills b->spec (and b->slots) for the tables `t` and the host's `funcs`. */
 _HPy_HIDDEN int _HPyTypeSpec_MakeSlots(_HPyTypeBuilder *b, const _HPyTypeTables *t,
                                        const _HPyTypeHostSlots *funcs);
