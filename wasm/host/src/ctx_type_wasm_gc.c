@@ -46,27 +46,6 @@ int wt_is_python_class(PyTypeObject *t)
  * Calling traverse implementations
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-    visitproc visit;
-    void *arg;
-} visit_ctx;
-
-static int visit_field(HPyField *f, void *arg)
-{
-    visit_ctx *c = (visit_ctx *)arg;
-    PyObject *o = _hf2py(*f);
-    return o == NULL ? 0 : c->visit(o, c->arg);
-}
-
-static int clear_field(HPyField *f, void *arg)
-{
-    PyObject *o = _hf2py(*f);
-    (void)arg;
-    *f = HPyField_NULL;
-    Py_XDECREF(o);
-    return 0;
-}
-
 static void clear_fields(PyObject *self)
 {
     HPyFunc_traverseproc done[8];
@@ -84,7 +63,7 @@ static void clear_fields(PyObject *self)
             continue;
         if (ndone < 8)
             done[ndone++] = d->traverse;
-        d->traverse(wt_struct_for(self, d), clear_field, NULL);
+        d->traverse(wt_struct_for(self, d), _HPyType_ClearField, NULL);
     }
 }
 
@@ -159,10 +138,10 @@ int wt_traverse(PyObject *self, visitproc visit, void *arg)
     traverseproc base_traverse = NULL;
     int r;
     if (d != NULL && d->traverse != NULL) {
-        visit_ctx c;
+        _HPyVisitArgs c;
         c.visit = visit;
         c.arg = arg;
-        r = d->traverse(wt_struct_for(self, d), visit_field, &c);
+        r = d->traverse(wt_struct_for(self, d), _HPyType_VisitField, &c);
         if (r)
             return r;
     }

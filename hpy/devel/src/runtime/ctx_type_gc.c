@@ -56,26 +56,6 @@ static int is_defined(const _HPyTypeData *d)
  * Calling traverse implementations
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-    visitproc visit;
-    void *arg;
-} visit_ctx;
-
-static int visit_field(HPyField *f, void *arg)
-{
-    visit_ctx *c = (visit_ctx *)arg;
-    return c->visit(_hf2py(*f), c->arg);
-}
-
-static int clear_field(HPyField *f, void *arg)
-{
-    PyObject *o = _hf2py(*f);
-    (void)arg;
-    *f = HPyField_NULL;
-    Py_XDECREF(o);
-    return 0;
-}
-
 #ifdef HPY_ABI_CPYTHON
 /* The cpython ABI's HPy_VISIT may hand the visitor the PyObject* of the
  * field (so that CPython's visitproc can be passed straight through)
@@ -135,14 +115,14 @@ static int clear_field_by_value(HPyField *visited, void *arg)
 
 static int call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
 {
-    visit_ctx c;
+    _HPyVisitArgs c;
 #ifdef HPY_ABI_CPYTHON
     if (!visit_gets_address())
         return impl(st, (HPyFunc_visitproc)(void (*)(void))visit, arg);
 #endif
     c.visit = visit;
     c.arg = arg;
-    return impl(st, visit_field, &c);
+    return impl(st, _HPyType_VisitField, &c);
 }
 
 static void call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
@@ -157,7 +137,7 @@ static void call_clear(HPyFunc_traverseproc impl, void *st, Py_ssize_t size)
     }
 #endif
     (void)size;
-    impl(st, clear_field, NULL);
+    impl(st, _HPyType_ClearField, NULL);
 }
 
 _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
@@ -315,7 +295,7 @@ static void clear_dict(PyObject *self, PyTypeObject *owner)
 
 static int visit_py_slots(PyTypeObject *t, PyObject *self, void *arg)
 {
-    visit_ctx *c = (visit_ctx *)arg;
+    _HPyVisitArgs *c = (_HPyVisitArgs *)arg;
     PyMemberDef *mp = HEAP_MEMBERS(t);
     Py_ssize_t i;
     for (i = 0; i < Py_SIZE(t); i++, mp++) {
@@ -374,7 +354,7 @@ _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop;
     _HPyTypeData *d = simple_data(tp);
-    visit_ctx c;
+    _HPyVisitArgs c;
     int r = 0;
 
     if (d != NULL) {

@@ -1001,6 +1001,22 @@ _HPy_HIDDEN int _HPyTypeSpec_SetsOffset(const _HPyTypeBuilder *b, const char *na
     return 0;
 }
 
+_HPy_HIDDEN int _HPyType_VisitField(HPyField *f, void *arg)
+{
+    _HPyVisitArgs *c = (_HPyVisitArgs *)arg;
+    PyObject *o = _hf2py(*f);
+    return o == NULL ? 0 : c->visit(o, c->arg);
+}
+
+_HPy_HIDDEN int _HPyType_ClearField(HPyField *f, void *arg)
+{
+    PyObject *o = _hf2py(*f);
+    (void)arg;
+    *f = HPyField_NULL;
+    Py_XDECREF(o);
+    return 0;
+}
+
 _HPy_HIDDEN int _HPyType_PythonClassSlots(destructor *dealloc, traverseproc *traverse,
                                           inquiry *clear)
 {

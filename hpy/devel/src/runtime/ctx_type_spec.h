@@ -150,6 +150,18 @@ _HPy_HIDDEN int _HPyTypeSpec_SetsOffset(const _HPyTypeBuilder *b, const char *na
 /* Releases what `b` holds. */
 _HPy_HIDDEN void _HPyTypeSpec_Release(_HPyTypeBuilder *b);
 
+/* What _HPyType_VisitField hands each field to. */
+typedef struct {
+    visitproc visit;
+    void *arg;
+} _HPyVisitArgs;
+
+/* HPyFunc_visitproc of the hosts' tp_traverse: `arg` is an _HPyVisitArgs,
+ * whose visitproc gets each non-NULL field as its PyObject*. */
+_HPy_HIDDEN int _HPyType_VisitField(HPyField *f, void *arg);
+/* HPyFunc_visitproc that clears the field it is given (`arg` unused). */
+_HPy_HIDDEN int _HPyType_ClearField(HPyField *f, void *arg);
+
 /* The tp_dealloc, tp_traverse and tp_clear CPython gives classes defined
  * in Python (its subtype_* functions), which the hosts' GC slots recognise
  * in a chain of bases. Returns 0, or -1 (no exception set) if they cannot
