@@ -4,6 +4,7 @@
 #include "ctx_type_spec.h"
 #include "autogen_tables.h"
 
+#include <stddef.h>
 #include <string.h>
 
 #define ERR_PREFIX _HPY_SPEC_ERR_PREFIX
@@ -784,7 +785,7 @@ _HPy_HIDDEN int _HPyTypeSpec_Check(_HPyTypeBuilder *b, HPyContext *ctx, HPyType_
 {
     const char *name;
     unsigned long allowed;
-    memset(b, 0, sizeof(*b));
+    memset(b, 0, offsetof(_HPyTypeBuilder, slots_buf));
     b->ctx = ctx;
     if (hspec == NULL || hspec->name == NULL) {
         PyErr_SetString(PyExc_SystemError, ERR_PREFIX "the spec has no name");

@@ -95,10 +95,11 @@ typedef struct {
     void *legacy_dealloc, *legacy_traverse, *legacy_clear;
     const char *legacy_doc;
     Py_ssize_t n_legacy_slots;
+    void *host; /* for the host's _HPyTypeHost_SlotFunc */
     /* the PyType_Spec for CPython (_HPyTypeSpec_MakeSlots) */
     PyType_Spec spec;
-    PyType_Slot *slots, slots_buf[64];
-    void *host; /* for the host's _HPyTypeHost_SlotFunc */
+    PyType_Slot *slots;
+    PyType_Slot slots_buf[64]; /* last: _HPyTypeSpec_Check zeroes what comes before */
 } _HPyTypeBuilder;
 
 /* The tables CPython keeps pointers to, in memory the host provides. */
