@@ -17,7 +17,6 @@ const NOT_IN_WASM_HOST = new Set([
   "submodules.c", // debug and trace modes
   "ctx_type.c",
   "ctx_type_gc.c",
-  "ctx_type_members.c",
 ]);
 
 function cFiles(dir: string): string[] {

@@ -21,13 +21,32 @@ export interface RunOptions {
 
 const mounted = new WeakMap<PyodideInterface, Set<string>>();
 
-/** Makes a folder of this machine visible in Pyodide at the same path. */
+/** Whether `dir` is `parent` or lies below it. */
+function isWithin(dir: string, parent: string): boolean {
+  return dir === parent || dir.startsWith(parent.endsWith(path.sep) ? parent : parent + path.sep);
+}
+
+/**
+ * Makes a folder of this machine visible in Pyodide at the same path. A
+ * folder inside one mounted before is visible already; a folder that holds
+ * folders mounted before replaces their mounts (its own mount shows them),
+ * since a mount point must be an empty folder and theirs sit inside it.
+ */
 export function mountDir(pyodide: PyodideInterface, dir: string): void {
   const abs = path.resolve(dir);
   const seen = mounted.get(pyodide) ?? new Set<string>();
   mounted.set(pyodide, seen);
-  for (const m of seen) if (abs === m || abs.startsWith(m + path.sep)) return;
+  for (const m of seen) if (isWithin(abs, m)) return;
   if (!fs.statSync(abs).isDirectory()) throw new Error(`not a folder: ${dir}`);
+  const inner = [...seen].filter((m) => isWithin(m, abs));
+  for (const m of inner) {
+    pyodide.FS.unmount(m);
+    seen.delete(m);
+  }
+  // the folders made for their mount points, deepest first, up to `abs`
+  const made = new Set<string>();
+  for (const m of inner) for (let d = m; d !== abs; d = path.dirname(d)) made.add(d);
+  for (const d of [...made].sort((a, b) => b.length - a.length)) pyodide.FS.rmdir(d);
   pyodide.FS.mkdirTree(abs);
   pyodide.mountNodeFS(abs, abs);
   seen.add(abs);

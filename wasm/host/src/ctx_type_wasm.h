@@ -119,12 +119,7 @@ int wt_traverse(PyObject *self, visitproc visit, void *arg);
 int wt_clear(PyObject *self);
 int wt_is_python_class(PyTypeObject *t);
 
-/* ctx_type_wasm_members.c */
-int wt_member_to_py(const char *type_name, const HPyMember *m, const wt_data *d,
-                    PyMemberDef *out_member, PyGetSetDef *out_getset, PyMemberDef *closure_mem);
-
 /* ctx_type_wasm_instances.c */
 PyObject *wt_call(PyObject *self, PyObject *args, PyObject *kw);
-const char *wt_shape_name(int shape);
 
 #endif /* HPY_WASM_CTX_TYPE_WASM_H */

@@ -15,6 +15,7 @@
  * PyType_GetSlot. A Python class below an HPy type in the chain is skipped
  * (its __slots__ are not cleared: their layout is not in the stable ABI). */
 #include "ctx_type_wasm.h"
+#include "ctx_type_spec.h"
 
 static destructor py_subtype_dealloc;
 static traverseproc py_subtype_traverse;
@@ -24,20 +25,9 @@ static int gc_ready;
 /* The slot functions CPython gives classes defined in Python. */
 void wt_gc_init(void)
 {
-    PyObject *cls;
-    if (gc_ready)
-        return;
-    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
-                                (PyObject *)&PyBaseObject_Type);
-    if (cls == NULL) {
-        PyErr_Clear();
-        return;
-    }
-    py_subtype_dealloc = (destructor)PyType_GetSlot((PyTypeObject *)cls, Py_tp_dealloc);
-    py_subtype_traverse = (traverseproc)PyType_GetSlot((PyTypeObject *)cls, Py_tp_traverse);
-    py_subtype_clear = (inquiry)PyType_GetSlot((PyTypeObject *)cls, Py_tp_clear);
-    Py_DECREF(cls);
-    gc_ready = 1;
+    if (!gc_ready)
+        gc_ready = _HPyType_PythonClassSlots(&py_subtype_dealloc, &py_subtype_traverse,
+                                             &py_subtype_clear) == 0;
 }
 
 static int is_gc(PyTypeObject *t)
@@ -56,27 +46,6 @@ int wt_is_python_class(PyTypeObject *t)
  * Calling traverse implementations
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-    visitproc visit;
-    void *arg;
-} visit_ctx;
-
-static int visit_field(HPyField *f, void *arg)
-{
-    visit_ctx *c = (visit_ctx *)arg;
-    PyObject *o = _hf2py(*f);
-    return o == NULL ? 0 : c->visit(o, c->arg);
-}
-
-static int clear_field(HPyField *f, void *arg)
-{
-    PyObject *o = _hf2py(*f);
-    (void)arg;
-    *f = HPyField_NULL;
-    Py_XDECREF(o);
-    return 0;
-}
-
 static void clear_fields(PyObject *self)
 {
     HPyFunc_traverseproc done[8];
@@ -94,7 +63,7 @@ static void clear_fields(PyObject *self)
             continue;
         if (ndone < 8)
             done[ndone++] = d->traverse;
-        d->traverse(wt_struct_for(self, d), clear_field, NULL);
+        d->traverse(wt_struct_for(self, d), _HPyType_ClearField, NULL);
     }
 }
 
@@ -169,10 +138,10 @@ int wt_traverse(PyObject *self, visitproc visit, void *arg)
     traverseproc base_traverse = NULL;
     int r;
     if (d != NULL && d->traverse != NULL) {
-        visit_ctx c;
+        _HPyVisitArgs c;
         c.visit = visit;
         c.arg = arg;
-        r = d->traverse(wt_struct_for(self, d), visit_field, &c);
+        r = d->traverse(wt_struct_for(self, d), _HPyType_VisitField, &c);
         if (r)
             return r;
     }

@@ -212,22 +212,6 @@ PyObject *wt_call(PyObject *self, PyObject *args, PyObject *kw)
     return res;
 }
 
-const char *wt_shape_name(int shape)
-{
-    switch (shape) {
-    case HPyType_BuiltinShape_Legacy: return "Legacy";
-    case HPyType_BuiltinShape_Object: return "Object";
-    case HPyType_BuiltinShape_Type: return "Type";
-    case HPyType_BuiltinShape_Long: return "Long";
-    case HPyType_BuiltinShape_Float: return "Float";
-    case HPyType_BuiltinShape_Unicode: return "Unicode";
-    case HPyType_BuiltinShape_Tuple: return "Tuple";
-    case HPyType_BuiltinShape_List: return "List";
-    case HPyType_BuiltinShape_Dict: return "Dict";
-    default: return NULL;
-    }
-}
-
 HPyType_BuiltinShape ctx_Type_GetBuiltinShape(HPyContext *ctx, HPy h_type)
 {
     PyObject *o = _h2py(h_type);

@@ -21,6 +21,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "hpy/runtime/ctx_type.h"
+#include "ctx_type_spec.h"
 
 #define HEAP_MEMBERS(t) ((PyMemberDef *)((char *)(t) + Py_TYPE(t)->tp_basicsize))
 
@@ -32,20 +33,9 @@ static int gc_ready;
 /* The functions CPython gives classes defined in Python. */
 _HPy_HIDDEN void _HPyType_GCInit(void)
 {
-    PyObject *cls;
-    if (gc_ready)
-        return;
-    cls = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_probe",
-                                (PyObject *)&PyBaseObject_Type);
-    if (cls == NULL) {
-        PyErr_Clear();
-        return;
-    }
-    py_subtype_dealloc = ((PyTypeObject *)cls)->tp_dealloc;
-    py_subtype_traverse = ((PyTypeObject *)cls)->tp_traverse;
-    py_subtype_clear = ((PyTypeObject *)cls)->tp_clear;
-    Py_DECREF(cls);
-    gc_ready = 1;
+    if (!gc_ready)
+        gc_ready = _HPyType_PythonClassSlots(&py_subtype_dealloc, &py_subtype_traverse,
+                                             &py_subtype_clear) == 0;
 }
 
 /* The data of `t` if `t` is an HPy type or a Python subclass of one. */
@@ -66,37 +56,17 @@ static int is_defined(const _HPyTypeData *d)
  * Calling traverse implementations
  * ------------------------------------------------------------------------ */
 
-typedef struct {
-    visitproc visit;
-    void *arg;
-} visit_ctx;
-
-static int visit_field(HPyField *f, void *arg)
-{
-    visit_ctx *c = (visit_ctx *)arg;
-    return c->visit(_hf2py(*f), c->arg);
-}
-
-static int clear_field(HPyField *f, void *arg)
-{
-    PyObject *o = _hf2py(*f);
-    (void)arg;
-    *f = HPyField_NULL;
-    Py_XDECREF(o);
-    return 0;
-}
-
 static int call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
 {
-    visit_ctx c;
+    _HPyVisitArgs c;
     c.visit = visit;
     c.arg = arg;
-    return impl(st, visit_field, &c);
+    return impl(st, _HPyType_VisitField, &c);
 }
 
 static void call_clear(HPyFunc_traverseproc impl, void *st)
 {
-    impl(st, clear_field, NULL);
+    impl(st, _HPyType_ClearField, NULL);
 }
 
 _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, visitproc visit,
@@ -254,7 +224,7 @@ static void clear_dict(PyObject *self, PyTypeObject *owner)
 
 static int visit_py_slots(PyTypeObject *t, PyObject *self, void *arg)
 {
-    visit_ctx *c = (visit_ctx *)arg;
+    _HPyVisitArgs *c = (_HPyVisitArgs *)arg;
     PyMemberDef *mp = HEAP_MEMBERS(t);
     Py_ssize_t i;
     for (i = 0; i < Py_SIZE(t); i++, mp++) {
@@ -313,7 +283,7 @@ _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
 {
     PyTypeObject *tp = Py_TYPE(self), *owner, *stop;
     _HPyTypeData *d = simple_data(tp);
-    visit_ctx c;
+    _HPyVisitArgs c;
     int r = 0;
 
     if (d != NULL) {

@@ -1,4 +1,5 @@
-/* HPyDef_MEMBER of types: CPython PyMemberDefs at object offsets.
+/* HPyDef_MEMBER of types: CPython PyMemberDefs at object offsets. Shared
+ * by the hosts (the WebAssembly host too: stable ABI only).
  *
  * HPyMember offsets count from the start of the struct (the object itself
  * for legacy types), so they are moved by the struct's offset. The field
@@ -13,7 +14,7 @@
 #include "hpy.h"
 #include "structmember.h"
 #include "utf8_cut.h"
-#include "hpy/runtime/ctx_type.h"
+#include "ctx_type_spec.h"
 
 static Py_ssize_t member_size(int type)
 {
@@ -75,7 +76,7 @@ static int var_member_set(PyObject *self, PyObject *value, void *closure)
 }
 
 _HPy_HIDDEN int _HPyType_MemberToPy(const char *type_name, const HPyMember *m,
-                                    const _HPyTypeData *d, PyMemberDef *out_member,
+                                    const _HPyTypeLayout *d, PyMemberDef *out_member,
                                     PyGetSetDef *out_getset, PyMemberDef *closure_mem)
 {
     int type = (int)m->type;

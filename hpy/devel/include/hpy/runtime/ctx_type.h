@@ -245,13 +245,6 @@ _HPy_HIDDEN int _HPyType_Clear(PyObject *self);
  * the HPy types of its class chain). */
 _HPy_HIDDEN void _HPyType_ClearFields(PyObject *self);
 
-/* ctx_type_members.c: appends the PyMemberDef for an HPyMember (or, for the
- * VAR placements, a PyGetSetDef computing the address per instance, whose
- * closure lives in `closure_mem`). Returns 0, or -1 with an exception. */
-_HPy_HIDDEN int _HPyType_MemberToPy(const char *type_name, const HPyMember *m,
-                                    const _HPyTypeData *d, PyMemberDef *out_member,
-                                    PyGetSetDef *out_getset, PyMemberDef *closure_mem);
-
 /* ctx_type.c: tp_call of HPy types with HPy_tp_call. */
 _HPy_HIDDEN PyObject *_HPyType_Call(PyObject *self, PyObject *args, PyObject *kw);
 
