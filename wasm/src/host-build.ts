@@ -14,10 +14,12 @@ import { compile, hostWarningFlags, libcInclude, link } from "./toolchain.ts";
 
 /** CPython-host sources that need more than the stable ABI and are replaced in wasm/host/src. */
 const NOT_IN_WASM_HOST = new Set([
-  "submodules.c", // debug and trace modes
   "ctx_type.c",
   "ctx_type_gc.c",
   "ctx_type_members.c",
+  // memory protection (mmap, mprotect, SIGSEGV): debug_raw_data_wasm.c instead
+  "debug_raw_data.c",
+  "debug_segv.c",
 ]);
 
 function cFiles(dir: string): string[] {
@@ -32,12 +34,23 @@ export function hostSources(): string[] {
   return [
     ...cFiles(paths.universalSources),
     ...cFiles(paths.runtimeSources),
+    ...cFiles(paths.debugSources),
+    ...cFiles(paths.traceSources),
     ...cFiles(paths.hostSources),
   ];
 }
 
 function headerDirs(): string[] {
-  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, paths.runtimeSources, libcInclude];
+  return [
+    paths.hostInclude,
+    paths.hpyInclude,
+    paths.universalSources,
+    paths.runtimeSources,
+    paths.debugSources,
+    paths.traceSources,
+    paths.hostSources, // ctx_type_wasm.h, for the debug mode's wrappers
+    libcInclude,
+  ];
 }
 
 function newestInput(): number {

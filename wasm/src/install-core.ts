@@ -29,7 +29,7 @@ export interface HostFiles {
   mode?: HPyMode;
   /** The host binary (build/wasm/hpy_universal.wasm). */
   hostBinary: Uint8Array<ArrayBuffer>;
-  /** The Python files of the hpy package (wasm/python/hpy), by file name. */
+  /** The Python files of the hpy package (wasm/python/hpy, hpy/debug, hpy/trace), by path in the package ("debug/leakdetector.py"). */
   pythonFiles: Record<string, string>;
 }
 
@@ -99,6 +99,8 @@ export async function installHPy(pyodide: PyodideLike, files: HostFiles): Promis
   const pkg = `${site}/hpy`;
   pyodide.FS.mkdirTree(pkg);
   for (const [name, text] of Object.entries(files.pythonFiles)) {
+    const slash = name.lastIndexOf("/");
+    if (slash > 0) pyodide.FS.mkdirTree(`${pkg}/${name.slice(0, slash)}`);
     pyodide.FS.writeFile(`${pkg}/${name}`, text);
   }
   pyodide.FS.writeFile(`${pkg}/universal${suffix}`, binary);

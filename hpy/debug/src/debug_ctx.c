@@ -10,7 +10,8 @@
 
 #include <limits.h>
 #include <string.h>
-#if !defined(_WIN32)
+#if !defined(_WIN32) && !defined(HPY_WASM_HOST)
+#    define HAVE_DLADDR 1
 #    include <dlfcn.h>
 #endif
 
@@ -221,7 +222,7 @@ static char *describe_frame(DebugFrame *f)
 {
     DebugStr s = { NULL, 0, 0 };
     debug_str_printf(&s, "the %s function", debug_signature_name(f->sig));
-#if !defined(_WIN32)
+#ifdef HAVE_DLADDR
     Dl_info info;
     if (dladdr((void *)f->func, &info) != 0) {
         const char *file = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;

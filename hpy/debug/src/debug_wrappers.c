@@ -4,7 +4,14 @@
  * with checks of their own (raw data, type arguments, struct shapes). */
 #include "debug_internal.h"
 #include "autogen_debug_decl.h"
-#include "hpy/runtime/ctx_type.h"
+#ifdef HPY_WASM_HOST
+/* the WebAssembly host's type data (wasm/host/src/ctx_type_wasm.h) */
+#    include "ctx_type_wasm.h"
+#    define _HPyType_ShapeName wt_shape_name
+#    define _HPyType_GetData wt_find_data
+#else
+#    include "hpy/runtime/ctx_type.h"
+#endif
 #include "autogen_tables.h"
 #include "utf8_cut.h"
 
