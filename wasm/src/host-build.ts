@@ -30,6 +30,15 @@ function cFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** What the host exports: its init function, and what the debug mode's entry guard calls (install-core.ts). */
+export const HOST_EXPORTS = [
+  "PyInit_universal",
+  "hpy_wasm_set_guard",
+  "hpy_wasm_guard_message_buffer",
+  "hpy_wasm_guard_message_size",
+  "hpy_wasm_guard_unwind",
+] as const;
+
 export function hostSources(): string[] {
   return [
     ...cFiles(paths.universalSources),
@@ -99,7 +108,7 @@ export function buildHost(options: { force?: boolean } = {}): string {
   // Linked under its final name (wasm stack traces show it), then moved
   // into place in one step.
   const tmp = path.join(objDir, path.basename(hostBinaryPath));
-  link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
+  link(objects, tmp, HOST_EXPORTS.map((e) => `-Wl,--export=${e}`));
   fs.renameSync(tmp, hostBinaryPath);
   fs.rmSync(objDir, { recursive: true, force: true });
   return hostBinaryPath;
