@@ -43,6 +43,7 @@ FILES: Dict[str, str] = {
     "test_trace.py": "the trace mode is not part of the WebAssembly host",
     "test_type_legacy.py": "legacy types need the cpython or hybrid ABI",
     "test_wasm_examples.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
+    "test_wasm_debug.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
     "test_wasm_faults.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
 }
 
