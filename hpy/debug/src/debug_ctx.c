@@ -543,6 +543,7 @@ __attribute__((visibility("default"), used)) void hpy_wasm_guard_unwind(void *sa
             if (f->array != f->small_array)
                 free(f->array);
         }
+        free(f->violation); /* (the fault is what gets reported) */
         release_ctx(f->ctx);
         f = f->prev;
     }
@@ -597,9 +598,7 @@ static void set_error_result(HPyFunc_Signature sig, void *args)
         PyErr_WriteUnraisable(NULL);
         ((_HPyFunc_args_TRAVERSEPROC *)args)->result = 0;
         return;
-    default: /* the signatures without a result */
-        PyErr_WriteUnraisable(NULL);
-        return;
+    default: /* the signatures without a result */ PyErr_WriteUnraisable(NULL); return;
     }
 #    undef RESULT
 }

@@ -161,7 +161,10 @@ static PyType_Slot DebugHandle_slots[] = {
 };
 
 static PyType_Spec DebugHandle_spec = {
-    "hpy.universal._debug.DebugHandle", sizeof(DebugHandleObject), 0, Py_TPFLAGS_DEFAULT,
+    "hpy.universal._debug.DebugHandle",
+    sizeof(DebugHandleObject),
+    0,
+    Py_TPFLAGS_DEFAULT,
     DebugHandle_slots,
 };
 

@@ -639,12 +639,12 @@ PyObject *_PyObject_New(PyTypeObject *type);
 #define PyObject_New(type, typeobj) ((type *)_PyObject_New(typeobj))
 PyObject *Py_BuildValue(const char *fmt, ...);
 int PyGILState_Check(void);
-#define Py_XSETREF(dst, src)                 \
-    do {                                     \
-        PyObject **_py_xsetref_p = &(dst);   \
+#define Py_XSETREF(dst, src)                        \
+    do {                                            \
+        PyObject **_py_xsetref_p = &(dst);          \
         PyObject *_py_xsetref_old = *_py_xsetref_p; \
-        *_py_xsetref_p = (src);              \
-        Py_XDECREF(_py_xsetref_old);         \
+        *_py_xsetref_p = (src);                     \
+        Py_XDECREF(_py_xsetref_old);                \
     } while (0)
 
 #ifdef __cplusplus

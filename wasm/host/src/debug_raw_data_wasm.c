@@ -47,8 +47,8 @@ static HPy_ssize_t first_unpoisoned(const DebugHandle *dh)
     return -1;
 }
 
-#define WRITE_AFTER_CLOSE                                                                      \
-    "HPy debug mode: invalid write to the raw data returned by %s (byte %ld of %ld changed "   \
+#define WRITE_AFTER_CLOSE                                                                     \
+    "HPy debug mode: invalid write to the raw data returned by %s (byte %ld of %ld changed "  \
     "after its handle was closed by %s; found when %s): the data must not be used after the " \
     "handle it came from is closed"
 
@@ -85,8 +85,7 @@ void debug_release_raw_data(DebugHandle *dh)
         if (first_unpoisoned(dh) >= 0)
             debug_violation(V_OTHER, dh, WRITE_AFTER_CLOSE, dh->raw_by ? dh->raw_by : "?",
                             (long)first_unpoisoned(dh), (long)dh->raw_size,
-                            dh->closed_by ? dh->closed_by : "?",
-                            "its copy left the quarantine");
+                            dh->closed_by ? dh->closed_by : "?", "its copy left the quarantine");
     }
     free_copy(dh);
 }
