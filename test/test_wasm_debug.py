@@ -306,3 +306,52 @@ def test_planted_leak_is_reported_as_natively(tmp_path: Path) -> None:
     assert "leaky.count_items([1, 2, 3]) = 3" in proc.stdout
     assert "debug mode caught it: 1 unclosed handle:" in proc.stdout, proc.stdout
     assert "<DebugHandle 0x" in proc.stdout
+
+
+PLUGIN_C = r"""
+#include "hpy.h"
+HPyDef_METH(leak, "leak", HPyFunc_O)
+static HPy leak_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    HPy_Dup(ctx, arg);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+HPyDef_METH(no_leak, "no_leak", HPyFunc_O)
+static HPy no_leak_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    return HPy_Dup(ctx, ctx->h_None);
+}
+static HPyDef *defines[] = { &leak, &no_leak, NULL };
+static HPyModuleDef def = { .defines = defines };
+HPy_MODINIT(plugmod, def)
+"""
+
+PLUGIN_TEST = """
+import plugmod
+
+pytest_plugins = ["hpy.debug.pytest"]
+
+def test_clean(hpy_debug):
+    plugmod.no_leak("x")
+
+def test_leaky(hpy_debug):
+    plugmod.leak("leaked by the test")
+"""
+
+
+def test_hpy_debug_pytest_fixture(tmp_path: Path) -> None:
+    """hpy.debug.pytest's fixture reports a leak in Pyodide as natively."""
+    wheels = sorted((REPO / "build" / "wasm" / "wheels").glob("*.whl"))
+    if not wheels:
+        import pytest
+
+        pytest.skip("pytest's wheels for Pyodide are not fetched (make wasm-wheels)")
+    build(tmp_path, "plugmod", PLUGIN_C)
+    (tmp_path / "test_plugin.py").write_text(PLUGIN_TEST)
+    script = ("import sys, pytest\n"
+              f"sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', {str(tmp_path / 'test_plugin.py')!r}]))\n")
+    proc = run_debug(tmp_path, script, *[a for w in wheels for a in ("--wheel", str(w))])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "ERROR" in proc.stdout and "test_plugin.py::test_leaky" in proc.stdout, proc.stdout
+    assert "1 unclosed handle:" in proc.stdout and "leaked by the test" in proc.stdout
+    assert "2 passed, 1 error" in proc.stdout   # test_leaky fails in its teardown
