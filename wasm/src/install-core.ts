@@ -191,5 +191,8 @@ export async function installHPy(pyodide: PyodideLike, files: HostFiles): Promis
   const key = Object.keys(libs).find((k) => k.replace(/\/+/g, "/") === hostPath);
   const host = key === undefined ? undefined : libs[key]?.exports;
   if (host === undefined) throw new Error(`the HPy host was not loaded from ${hostPath}`);
+  if (typeof host["hpy_wasm_set_guard"] !== "function") {
+    throw new Error("this HPy host binary has no entry guard for the debug mode: rebuild it");
+  }
   installGuard(module as unknown as GuardRuntime, host as unknown as GuardExports);
 }
