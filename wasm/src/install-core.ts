@@ -42,8 +42,8 @@ interface EmscriptenModule {
 /** What the entry guard needs of Pyodide's Emscripten module (every release has it). */
 interface GuardRuntime {
   addFunction(f: (...args: number[]) => number, sig: string): number;
-  stackSave(): number;
-  stackRestore(sp: number): void;
+  /** The shadow stack pointer, shared by every module (read without a call into wasm). */
+  ___stack_pointer: WebAssembly.Global;
   wasmTable: WebAssembly.Table;
   HEAPU8: Uint8Array;
 }
@@ -94,8 +94,9 @@ function installGuard(runtime: GuardRuntime, host: GuardExports): void {
   const message = host.hpy_wasm_guard_message_buffer();
   const size = host.hpy_wasm_guard_message_size();
   const encoder = new TextEncoder();
+  const stackPointer = runtime.___stack_pointer;
   const guard = (t: number, a: number, b: number, c: number, d: number, saved: number): number => {
-    const sp = runtime.stackSave();
+    const sp = stackPointer.value as number;
     try {
       if (t !== targetIndex) {
         target = table.get(t) as typeof target;
@@ -110,7 +111,7 @@ function installGuard(runtime: GuardRuntime, host: GuardExports): void {
       runtime.HEAPU8.set(text, message);
       runtime.HEAPU8[message + text.length] = 0;
       host.hpy_wasm_guard_unwind(saved);
-      runtime.stackRestore(sp);
+      stackPointer.value = sp;
       return e instanceof RangeError ? GUARD_STACK_OVERFLOW : GUARD_FAULT;
     }
   };
