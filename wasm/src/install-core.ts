@@ -60,7 +60,7 @@ interface GuardExports {
 const GUARD_FAULT = 1;
 const GUARD_STACK_OVERFLOW = 2;
 
-/** "unreachable (at trap.hpy0.wasm.boom_impl)": the error and the innermost frame of an HPy module. */
+/** "unreachable (trap.hpy0.wasm.boom_impl)": the error and the innermost frame of an HPy module. */
 export function describeFault(e: unknown): string {
   const err = e instanceof Error ? e : undefined;
   const what =
@@ -95,6 +95,9 @@ function installGuard(runtime: GuardRuntime, host: GuardExports): void {
   const size = host.hpy_wasm_guard_message_size();
   const encoder = new TextEncoder();
   const stackPointer = runtime.___stack_pointer;
+  if (!(stackPointer instanceof WebAssembly.Global)) {
+    throw new Error("this Pyodide does not export __stack_pointer: the debug mode's entry guard needs it");
+  }
   const guard = (t: number, a: number, b: number, c: number, d: number, saved: number): number => {
     const sp = stackPointer.value as number;
     try {
