@@ -103,6 +103,13 @@ def demo_wasm(scratch: Path) -> None:
     script.write_text("import os\n" + SCRIPTS["quickstart"][0])
     output = run(["npx", "--no-install", "hpy-wasm", "run", "--path", str(out), str(script)], REPO)
     print(f"  {'wasm32':<10} -> {output.strip()}")
+    leaky = scratch / "leaky-wasm"
+    run(["npx", "--no-install", "hpy-wasm", "build", "-o", str(leaky), str(HERE / "leaky" / "leaky.c")], REPO)
+    script = leaky / "run_leaky.py"
+    script.write_text(LEAK_SCRIPT)
+    output = run(["npx", "--no-install", "hpy-wasm", "run", "--mode", "debug", str(script)], REPO)
+    print("  leaky in debug mode in Pyodide (hpy-wasm run --mode debug):")
+    print(output.rstrip())
     print("  The same module in a browser: `npx hpy-wasm demo` builds the demo page,")
     print("  serves it on 127.0.0.1 and prints the address to open.")
 

@@ -31,6 +31,9 @@ def test_demo_runs_every_example_and_catches_the_leak():
     else:
         assert wasm.split("->")[1].strip() == "universal | Hello, HPy | 42 | quickstart.hpy0.wasm", wasm
         assert "npx hpy-wasm demo" in out
+        # the planted leak, caught natively and in Pyodide's debug mode
+        assert "leaky in debug mode in Pyodide" in out
+        assert out.count("debug mode caught it: 1 unclosed handle:") == 2, out
 
 
 def load_demo():

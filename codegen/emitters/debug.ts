@@ -188,7 +188,7 @@ function callRealCase(sig: GeneratedCall): string[] {
       const kw = `a->${src.kwnames}`;
       openArray(src.arg, `a->${src.arg}`, `(HPy_ssize_t)PyVectorcall_NARGS(a->${src.nargsf}) + (${kw} != NULL ? PyTuple_GET_SIZE(${kw}) : 0)`);
     } else if (src.kind === "tuple-items") {
-      openArray(src.arg, `&PyTuple_GET_ITEM(a->${src.arg}, 0)`, `PyTuple_GET_SIZE(a->${src.arg})`);
+      openArray(src.arg, `(PyObject *const *)(const void *)_HPy_TUPLE_ITEMS(a->${src.arg})`, `PyTuple_GET_SIZE(a->${src.arg})`);
     } else if (src.kind === "arg" && p.type === "HPy") {
       lines.push(`        DebugHandle *d_${src.arg} = debug_frame_open_arg(f, a->${src.arg});`);
       callArgs.push(`debug_as_hpy(d_${src.arg})`);

@@ -98,6 +98,11 @@ class LeakDetector:
         self.generation = None
         if leaks:
             raise HPyLeakError(leaks)
+        # WebAssembly has no memory protection: the poisoned copies of
+        # closed raw data are checked instead (HPyDebugError if written to).
+        check_raw_data = getattr(_debug, "check_raw_data", None)
+        if check_raw_data is not None:
+            check_raw_data()
 
     def __enter__(self) -> "LeakDetector":
         self.start()

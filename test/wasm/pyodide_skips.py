@@ -2,7 +2,7 @@
 
 test/conftest.py installs these hooks when the suite runs in Pyodide
 (`sys.platform == "emscripten"`, started by wasm/src/pytest.ts). Only the
-universal binary exists there (and the debug mode once the host has it):
+universal binary exists there, loaded in universal or debug mode:
 tests of the cpython and hybrid ABIs, legacy code, the setuptools path,
 other CPythons, child processes, fork and threads skip with the reason
 below. Everything else runs, so a test of the universal ABI that fails in
@@ -40,9 +40,9 @@ FILES: Dict[str, str] = {
     "test_multi_python.py": "other CPythons under pyenv",
     "test_readme.py": "the README's setup.py and shell commands",
     "test_stub_zip.py": "the loader stub of native binaries, built with setuptools",
-    "test_trace.py": "the trace mode is not part of the WebAssembly host",
     "test_type_legacy.py": "legacy types need the cpython or hybrid ABI",
     "test_wasm_examples.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
+    "test_wasm_debug.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
     "test_wasm_faults.py": "it drives Pyodide from outside (Node.js, hpy-wasm)",
 }
 
@@ -66,6 +66,34 @@ TESTS: Dict[str, str] = {
                      "test_p", "test_percent", "test_objects_width_precision")
     },
 }
+
+# The debug mode: what runs a child process (the abort mode, the
+# environment variables read at start-up, fork) or needs more than the
+# WebAssembly host has (threads, backtrace(), the hybrid ABI). Its
+# WebAssembly behaviour (raw data without memory protection, the entry
+# guard) is tested by test_wasm_debug.py from outside.
+NO_BACKTRACE = "WebAssembly has no backtrace(): debug handles record no creation stack there"
+TESTS.update({
+    **{f"test/test_debug_handles.py::{name}": NO_SUBPROCESS
+       for name in ("test_hpy_environment_variable", "test_load_arguments", "test_pytest_fixture",
+                    "test_raw_data_across_fork", "test_raw_data_at_once_from_environment",
+                    "test_raw_data_checks_after_pool_reuse",
+                    "test_raw_data_closed_in_its_call_faults_once_protected",
+                    "test_raw_data_use_after_close_aborts")},
+    **{f"test/test_debug_checks.py::{name}": NO_SUBPROCESS
+       for name in ("test_abort_mode", "test_message_without_stack_trace",
+                    "test_no_abort_in_universal_mode", "test_raise_mode_from_environment",
+                    "test_raise_mode_is_off_by_default", "test_stack_trace_in_the_message")},
+    **{f"test/test_debug_misses.py::{name}": NO_SUBPROCESS
+       for name in ("test_as_struct_legacy_aborts_by_default", "test_call_while_python_execution_is_left",
+                    "test_field_written_without_store_aborts_by_default",
+                    "test_pytest_fixture_reports_unfinished_builders",
+                    "test_return_while_python_execution_is_left")},
+    "test/test_debug_handles.py::test_leak_report_with_stack_traces": NO_BACKTRACE,
+    "test/test_debug_handles.py::test_hybrid_binary_in_debug_mode": "the hybrid ABI does not exist on WebAssembly",
+    "test/test_debug_checks.py::test_raise_mode_with_threads": NO_THREADS,
+    "test/test_trace.py::test_durations_with_either_clock": NO_SUBPROCESS,
+})
 
 if "debug" not in ABIS:
     FILES.update({"test_debug_checks.py": NO_DEBUG, "test_debug_handles.py": NO_DEBUG,
@@ -105,7 +133,9 @@ def _reason(item: pytest.Item) -> str | None:
     params = getattr(getattr(item, "callspec", None), "params", {})
     for name in ABI_PARAMS:
         abi = params.get(name)
-        if isinstance(abi, str) and abi not in ABIS and abi in ("cpython", "hybrid", "debug", "trace"):
+        # (the trace mode is in the host whenever the debug mode is)
+        if isinstance(abi, str) and abi not in ABIS and abi in ("cpython", "hybrid", "debug") + (
+                () if "debug" in ABIS else ("trace",)):
             return f"the {abi} ABI or mode does not exist in this WebAssembly host"
     return None
 

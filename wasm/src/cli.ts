@@ -3,7 +3,7 @@
  * them in Pyodide.
  *
  *   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=V]] [--name MODNAME] SRC.c...
- *   hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
+ *   hpy-wasm run [--mode universal|debug|trace] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
  *   hpy-wasm host        build the host binary (build/wasm/) and print its path
  *   hpy-wasm demo [--port N]   build the demo page and serve it on 127.0.0.1
  *   hpy-wasm toolchain   print the clang in use; exit status 1 and the reason without one
@@ -20,7 +20,7 @@ class UsageError extends Error {}
 
 const USAGE = `usage:
   hpy-wasm build -o OUTDIR [-I DIR] [-D NAME[=VALUE]] [--name MODNAME] SRC.c...
-  hpy-wasm run [--mode universal|debug] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
+  hpy-wasm run [--mode universal|debug|trace] [--path DIR]... [--wheel FILE]... SCRIPT.py [ARGS...]
   hpy-wasm host
   hpy-wasm demo [--port N]
   hpy-wasm toolchain

@@ -14,9 +14,11 @@ import { compile, hostWarningFlags, libcInclude, link } from "./toolchain.ts";
 
 /** CPython-host sources that need more than the stable ABI and are replaced in wasm/host/src. */
 const NOT_IN_WASM_HOST = new Set([
-  "submodules.c", // debug and trace modes
   "ctx_type.c",
   "ctx_type_gc.c",
+  // memory protection (mmap, mprotect, SIGSEGV): debug_raw_data_wasm.c instead
+  "debug_raw_data.c",
+  "debug_segv.c",
 ]);
 
 function cFiles(dir: string): string[] {
@@ -27,16 +29,36 @@ function cFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
+/** What the host exports: its init function, and what the debug mode's entry guard calls (install-core.ts). */
+export const HOST_EXPORTS = [
+  "PyInit_universal",
+  "hpy_wasm_set_guard",
+  "hpy_wasm_guard_message_buffer",
+  "hpy_wasm_guard_message_size",
+  "hpy_wasm_guard_unwind",
+] as const;
+
 export function hostSources(): string[] {
   return [
     ...cFiles(paths.universalSources),
     ...cFiles(paths.runtimeSources),
+    ...cFiles(paths.debugSources),
+    ...cFiles(paths.traceSources),
     ...cFiles(paths.hostSources),
   ];
 }
 
 function headerDirs(): string[] {
-  return [paths.hostInclude, paths.hpyInclude, paths.universalSources, paths.runtimeSources, libcInclude];
+  return [
+    paths.hostInclude,
+    paths.hpyInclude,
+    paths.universalSources,
+    paths.runtimeSources,
+    paths.debugSources,
+    paths.traceSources,
+    paths.hostSources, // ctx_type_wasm.h, for the debug mode's wrappers
+    libcInclude,
+  ];
 }
 
 function newestInput(): number {
@@ -85,7 +107,7 @@ export function buildHost(options: { force?: boolean } = {}): string {
   // Linked under its final name (wasm stack traces show it), then moved
   // into place in one step.
   const tmp = path.join(objDir, path.basename(hostBinaryPath));
-  link(objects, tmp, ["-Wl,--export=PyInit_universal"]);
+  link(objects, tmp, HOST_EXPORTS.map((e) => `-Wl,--export=${e}`));
   fs.renameSync(tmp, hostBinaryPath);
   fs.rmSync(objDir, { recursive: true, force: true });
   return hostBinaryPath;

@@ -29,14 +29,96 @@ export interface HostFiles {
   mode?: HPyMode;
   /** The host binary (build/wasm/hpy_universal.wasm). */
   hostBinary: Uint8Array<ArrayBuffer>;
-  /** The Python files of the hpy package (wasm/python/hpy), by file name. */
+  /** The Python files of the hpy package (wasm/python/hpy, hpy/debug, hpy/trace), by path in the package ("debug/leakdetector.py"). */
   pythonFiles: Record<string, string>;
 }
 
-/** The part of Pyodide's Emscripten module the check reads. */
+/** The part of Pyodide's Emscripten module the check and the entry guard use. */
 interface EmscriptenModule {
   [symbol: string]: unknown;
   LDSO?: { loadedLibsByName?: Record<string, { exports?: Record<string, unknown> } | undefined> };
+}
+
+/** What the entry guard needs of Pyodide's Emscripten module (every release has it). */
+interface GuardRuntime {
+  addFunction(f: (...args: number[]) => number, sig: string): number;
+  /** The shadow stack pointer, shared by every module (read without a call into wasm). */
+  ___stack_pointer: WebAssembly.Global;
+  wasmTable: WebAssembly.Table;
+  HEAPU8: Uint8Array;
+}
+
+/** The host's exports the guard uses (wasm/host/src/wasm_host.c, hpy/debug/src/debug_ctx.c). */
+interface GuardExports {
+  hpy_wasm_set_guard(index: number): void;
+  hpy_wasm_guard_message_buffer(): number;
+  hpy_wasm_guard_message_size(): number;
+  hpy_wasm_guard_unwind(saved: number): void;
+}
+
+/** What a guarded call ended with (wasm/host/src/wasm_guard.h). */
+const GUARD_FAULT = 1;
+const GUARD_STACK_OVERFLOW = 2;
+
+/** "unreachable (trap.hpy0.wasm.boom_impl)": the error and the innermost frame of an HPy module. */
+export function describeFault(e: unknown): string {
+  const err = e instanceof Error ? e : undefined;
+  const what =
+    err === undefined
+      ? `a JavaScript exception: ${String(e)}`
+      : err instanceof WebAssembly.RuntimeError || err instanceof RangeError
+        ? err.message
+        : `a JavaScript exception, ${err.name}: ${err.message}`;
+  const frame = (err?.stack ?? "")
+    .split("\n")
+    .map((l) => l.trim())
+    .find((l) => /^at \S+\.hpy\d+\.wasm\./.test(l));
+  return frame === undefined ? what : `${what} (${frame.split(" ")[1]})`;
+}
+
+/**
+ * The entry guard of the debug mode. The debug context calls every
+ * implementation from CPython through it (wasm/host/src/wasm_guard.h):
+ * a trap, a stack overflow or a JavaScript exception in the extension must
+ * not unwind through CPython's frames (that leaves Pyodide unusable), so it
+ * is caught here, the debug frames it abandoned are closed while their
+ * memory is intact, the stack pointer is restored, and the call returns a
+ * fault code that the host turns into a Python exception. One function for
+ * every signature (the host passes ctx_CallRealFunctionFromTrampoline's
+ * four arguments through); nothing is allocated unless there is a fault.
+ */
+function installGuard(runtime: GuardRuntime, host: GuardExports): void {
+  const table = runtime.wasmTable;
+  let targetIndex = -1;
+  let target: (a: number, b: number, c: number, d: number) => void = () => {};
+  const message = host.hpy_wasm_guard_message_buffer();
+  const size = host.hpy_wasm_guard_message_size();
+  const encoder = new TextEncoder();
+  const stackPointer = runtime.___stack_pointer;
+  if (!(stackPointer instanceof WebAssembly.Global)) {
+    throw new Error("this Pyodide does not export __stack_pointer: the debug mode's entry guard needs it");
+  }
+  const guard = (t: number, a: number, b: number, c: number, d: number, saved: number): number => {
+    const sp = stackPointer.value as number;
+    try {
+      if (t !== targetIndex) {
+        target = table.get(t) as typeof target;
+        targetIndex = t;
+      }
+      target(a, b, c, d);
+      return 0;
+    } catch (e) {
+      // Not ours to catch: Pyodide's own unwinding (exit()) and non-errors.
+      if (!(e instanceof Error) || e.name === "ExitStatus") throw e;
+      const text = encoder.encode(describeFault(e)).subarray(0, size - 1);
+      runtime.HEAPU8.set(text, message);
+      runtime.HEAPU8[message + text.length] = 0;
+      host.hpy_wasm_guard_unwind(saved);
+      stackPointer.value = sp;
+      return e instanceof RangeError ? GUARD_STACK_OVERFLOW : GUARD_FAULT;
+    }
+  };
+  host.hpy_wasm_set_guard(runtime.addFunction(guard, "iiiiiii"));
 }
 
 export class MissingSymbolsError extends Error {
@@ -99,9 +181,22 @@ export async function installHPy(pyodide: PyodideLike, files: HostFiles): Promis
   const pkg = `${site}/hpy`;
   pyodide.FS.mkdirTree(pkg);
   for (const [name, text] of Object.entries(files.pythonFiles)) {
+    const slash = name.lastIndexOf("/");
+    if (slash > 0) pyodide.FS.mkdirTree(`${pkg}/${name.slice(0, slash)}`);
     pyodide.FS.writeFile(`${pkg}/${name}`, text);
   }
   pyodide.FS.writeFile(`${pkg}/universal${suffix}`, binary);
   const setMode = files.mode ? `os.environ["HPY"] = ${JSON.stringify(files.mode)}\n` : "";
   pyodide.runPython(`import os, importlib\n${setMode}importlib.invalidate_caches()\nimport hpy, hpy.universal`);
+  const module = emscriptenModule(pyodide);
+  // (the dynamic linker names it by the path CPython's importer gave it)
+  const hostPath = `${pkg}/universal${suffix}`.replace(/\/+/g, "/");
+  const libs = module.LDSO?.loadedLibsByName ?? {};
+  const key = Object.keys(libs).find((k) => k.replace(/\/+/g, "/") === hostPath);
+  const host = key === undefined ? undefined : libs[key]?.exports;
+  if (host === undefined) throw new Error(`the HPy host was not loaded from ${hostPath}`);
+  if (typeof host["hpy_wasm_set_guard"] !== "function") {
+    throw new Error("this HPy host binary has no entry guard for the debug mode: rebuild it");
+  }
+  installGuard(module as unknown as GuardRuntime, host as unknown as GuardExports);
 }

@@ -21,7 +21,7 @@ export interface InstallOptions {
   pythonFiles?: Record<string, string>;
 }
 
-/** The hpy package's Python files (wasm/python/hpy), by file name. */
+/** The hpy package's Python files (wasm/python/hpy, hpy/debug, hpy/trace), by path in the package. */
 export function readPythonFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const f of fs.readdirSync(paths.pythonPackage).sort()) {
@@ -29,6 +29,13 @@ export function readPythonFiles(): Record<string, string> {
   }
   // The version has one source, the native package's (hpy.universal.get_version reads it).
   files["_version.py"] ??= fs.readFileSync(path.join(repoRoot, "hpy/_version.py"), "utf8");
+  // The Python side of the debug and trace modes is the native package's too.
+  for (const sub of ["debug", "trace"]) {
+    const dir = path.join(repoRoot, "hpy", sub);
+    for (const f of fs.readdirSync(dir).sort()) {
+      if (f.endsWith(".py")) files[`${sub}/${f}`] = fs.readFileSync(path.join(dir, f), "utf8");
+    }
+  }
   return files;
 }
 

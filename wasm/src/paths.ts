@@ -15,6 +15,9 @@ export const paths = {
   runtimeSources: path.join(repoRoot, "hpy/devel/src/runtime"),
   /** The CPython host's sources, compiled for wasm32 as the WebAssembly host's core. */
   universalSources: path.join(repoRoot, "hpy/universal/src"),
+  /** The debug and trace contexts, compiled into the host as they are natively. */
+  debugSources: path.join(repoRoot, "hpy/debug/src"),
+  traceSources: path.join(repoRoot, "hpy/trace/src"),
   /** The wasm32 toolchain description shared with hpy.devel (clang, flags, suffix). */
   toolchainJson: path.join(repoRoot, "hpy/devel/wasm32/toolchain.json"),
   /** The declarations of Pyodide's C library that side modules see (next to it). */

@@ -329,7 +329,7 @@ debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func,
         _HPyFunc_args_INITPROC *a = (_HPyFunc_args_INITPROC *)args;
         DebugHandle *d_self = debug_frame_open_arg(f, a->self);
         HPy_ssize_t d_n_args = PyTuple_GET_SIZE(a->args);
-        const HPy *d_args = debug_frame_open_array(f, &PyTuple_GET_ITEM(a->args, 0), d_n_args);
+        const HPy *d_args = debug_frame_open_array(f, (PyObject *const *)(const void *)_HPy_TUPLE_ITEMS(a->args), d_n_args);
         DebugHandle *d_kw = debug_frame_open_arg(f, a->kw);
         int r = ((HPyFunc_initproc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_self), d_args, PyTuple_GET_SIZE(a->args), debug_as_hpy(d_kw));
         debug_frame_close_arg(f, d_self);
@@ -342,7 +342,7 @@ debug_call_real_regular(DebugFrame *f, HPyFunc_Signature sig, HPyCFunction func,
         _HPyFunc_args_NEWFUNC *a = (_HPyFunc_args_NEWFUNC *)args;
         DebugHandle *d_self = debug_frame_open_arg(f, a->self);
         HPy_ssize_t d_n_args = PyTuple_GET_SIZE(a->args);
-        const HPy *d_args = debug_frame_open_array(f, &PyTuple_GET_ITEM(a->args, 0), d_n_args);
+        const HPy *d_args = debug_frame_open_array(f, (PyObject *const *)(const void *)_HPy_TUPLE_ITEMS(a->args), d_n_args);
         DebugHandle *d_kw = debug_frame_open_arg(f, a->kw);
         HPy r = ((HPyFunc_newfunc)(void (*)(void))func)(f->ctx, debug_as_hpy(d_self), d_args, PyTuple_GET_SIZE(a->args), debug_as_hpy(d_kw));
         PyObject *res = debug_frame_result(f, r);

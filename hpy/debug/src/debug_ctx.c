@@ -10,8 +10,12 @@
 
 #include <limits.h>
 #include <string.h>
-#if !defined(_WIN32)
+#if !defined(_WIN32) && !defined(HPY_WASM_HOST)
+#    define HAVE_DLADDR 1
 #    include <dlfcn.h>
+#endif
+#ifdef HPY_WASM_HOST
+#    include "wasm_guard.h"
 #endif
 
 #include "autogen_debug_wrappers.h"
@@ -65,6 +69,11 @@ static DebugCtxBlock *new_block(void)
     return b;
 }
 
+#ifdef HPY_WASM_HOST
+static void guarded_call_real(HPyContext *dctx, HPyFunc_Signature sig, HPyCFunction func,
+                              void *args);
+#endif
+
 HPyContext *hpy_host_debug_ctx(void)
 {
     if (global_block != NULL)
@@ -83,6 +92,10 @@ HPyContext *hpy_host_debug_ctx(void)
     template_ctx.name = "HPy Debug Mode ABI";
     template_ctx.abi_version = HPY_ABI_VERSION;
     debug_ctx_fill_functions(&template_ctx);
+#ifdef HPY_WASM_HOST
+    /* every call from CPython into the extension goes through the guard */
+    template_ctx.ctx_CallRealFunctionFromTrampoline = guarded_call_real;
+#endif
     debug_ctx_fill_constants(&template_ctx, debug_state.uctx, open_const);
     global_block = new_block();
     if (global_block == NULL) {
@@ -221,7 +234,7 @@ static char *describe_frame(DebugFrame *f)
 {
     DebugStr s = { NULL, 0, 0 };
     debug_str_printf(&s, "the %s function", debug_signature_name(f->sig));
-#if !defined(_WIN32)
+#ifdef HAVE_DLADDR
     Dl_info info;
     if (dladdr((void *)f->func, &info) != 0) {
         const char *file = info.dli_fname ? strrchr(info.dli_fname, '/') : NULL;
@@ -509,3 +522,110 @@ void debug_ctx_CallRealFunctionFromTrampoline(HPyContext *dctx, HPyFunc_Signatur
         Py_FatalError(msg);
     }
 }
+
+#ifdef HPY_WASM_HOST
+/* ---- the entry guard of the WebAssembly host (wasm/host/src/wasm_guard.h) ---- */
+
+/* After a fault, before the stack pointer is restored: the frames between
+ * the current one and `saved` were abandoned (their memory, below the
+ * stack pointer of the fault, is still intact). Their argument handles
+ * are closed and their contexts released, as if they had returned. */
+__attribute__((visibility("default"), used)) void hpy_wasm_guard_unwind(void *saved)
+{
+    DebugFrame *f = debug_current_frame();
+    while (f != NULL && f != (DebugFrame *)saved) {
+        for (HPy_ssize_t c = 0; c < debug_nchunks; c++)
+            for (int i = 0; i < DEBUG_CHUNK_RECORDS; i++)
+                debug_frame_close_arg(f, &debug_chunks[c][i]);
+        if (f->args_capacity != 0) {
+            if (f->args != f->small_args)
+                free(f->args);
+            if (f->array != f->small_array)
+                free(f->array);
+        }
+        free(f->violation); /* (the fault is what gets reported) */
+        release_ctx(f->ctx);
+        f = f->prev;
+    }
+    debug_set_current_frame((DebugFrame *)saved);
+}
+
+/* The error value of the call of signature `sig` (its Python exception is
+ * set, or reported as unraisable where CPython expects none). */
+static void set_error_result(HPyFunc_Signature sig, void *args)
+{
+#    define RESULT(SIG, VALUE) \
+    case HPyFunc_##SIG: ((_HPyFunc_args_##SIG *)args)->result = VALUE; return;
+    switch (sig) {
+        RESULT(VARARGS, NULL)
+        RESULT(KEYWORDS, NULL)
+        RESULT(NOARGS, NULL)
+        RESULT(O, NULL)
+        RESULT(UNARYFUNC, NULL)
+        RESULT(BINARYFUNC, NULL)
+        RESULT(TERNARYFUNC, NULL)
+        RESULT(SSIZEARGFUNC, NULL)
+        RESULT(SSIZESSIZEARGFUNC, NULL)
+        RESULT(GETATTRFUNC, NULL)
+        RESULT(GETATTROFUNC, NULL)
+        RESULT(REPRFUNC, NULL)
+        RESULT(RICHCMPFUNC, NULL)
+        RESULT(GETITERFUNC, NULL)
+        RESULT(ITERNEXTFUNC, NULL)
+        RESULT(DESCRGETFUNC, NULL)
+        RESULT(NEWFUNC, NULL)
+        RESULT(GETTER, NULL)
+        RESULT(MOD_CREATE, NULL)
+        RESULT(INQUIRY, -1)
+        RESULT(LENFUNC, -1)
+        RESULT(SSIZEOBJARGPROC, -1)
+        RESULT(SSIZESSIZEOBJARGPROC, -1)
+        RESULT(OBJOBJARGPROC, -1)
+        RESULT(SETATTRFUNC, -1)
+        RESULT(SETATTROFUNC, -1)
+        RESULT(HASHFUNC, -1)
+        RESULT(DESCRSETFUNC, -1)
+        RESULT(INITPROC, -1)
+        RESULT(SETTER, -1)
+        RESULT(OBJOBJPROC, -1)
+    case HPyFunc_GETBUFFERPROC: {
+        _HPyFunc_args_GETBUFFERPROC *a = (_HPyFunc_args_GETBUFFERPROC *)args;
+        a->view->obj = NULL;
+        a->result = -1;
+        return;
+    }
+    case HPyFunc_TRAVERSEPROC: /* (during a collection: no exception may be set) */
+        PyErr_WriteUnraisable(NULL);
+        ((_HPyFunc_args_TRAVERSEPROC *)args)->result = 0;
+        return;
+    default: /* the signatures without a result */ PyErr_WriteUnraisable(NULL); return;
+    }
+#    undef RESULT
+}
+
+/* A guarded call that ended in a fault: RuntimeError (RecursionError for
+ * an exhausted stack) naming the function, and the signature's error value. */
+static DEBUG_COLD void guard_failed(int how, HPyFunc_Signature sig, HPyCFunction func, void *args)
+{
+    DebugFrame f;
+    f.sig = sig;
+    f.func = func;
+    char *fdesc = describe_frame(&f);
+    PyErr_Clear();
+    PyErr_Format(how == HPY_WASM_GUARD_STACK_OVERFLOW ? PyExc_RecursionError : PyExc_RuntimeError,
+                 "HPy debug mode: %s was stopped by a fault in WebAssembly: %s; the call was "
+                 "abandoned (its argument handles are closed, what it allocated is lost)",
+                 fdesc != NULL ? fdesc : "the HPy function", hpy_wasm_guard_message());
+    free(fdesc);
+    set_error_result(sig, args);
+}
+
+static void guarded_call_real(HPyContext *dctx, HPyFunc_Signature sig, HPyCFunction func,
+                              void *args)
+{
+    int how = hpy_wasm_guard_call(debug_ctx_CallRealFunctionFromTrampoline, dctx, sig, func, args,
+                                  debug_current_frame());
+    if (DEBUG_UNLIKELY(how != HPY_WASM_GUARD_OK))
+        guard_failed(how, sig, func, args);
+}
+#endif

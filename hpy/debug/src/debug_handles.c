@@ -134,21 +134,23 @@ void debug_state_init(void)
 
 /* ---- handles ---- */
 
+#ifdef HAVE_BACKTRACE
 /* Whether `addr` is code of this module (hpy.universal), whose frames
  * (the debug wrappers) are left out of creation stacks. */
 static int in_this_module(void *addr)
 {
-#if defined(HAVE_BACKTRACE) && !defined(_WIN32)
+#    if !defined(_WIN32)
     static void *base = NULL;
     Dl_info info;
     if (base == NULL && dladdr((void *)&in_this_module, &info) != 0)
         base = info.dli_fbase;
     return base != NULL && dladdr(addr, &info) != 0 && info.dli_fbase == base;
-#else
+#    else
     (void)addr;
     return 0;
-#endif
+#    endif
 }
+#endif
 
 #define TRACE_MAX_SKIP 8
 
@@ -372,7 +374,7 @@ void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj, const char *c
         dh->cold = 1;
     }
     /* a static type (and its name) lives as long as the process */
-    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
+    if (DEBUG_LIKELY(!(DEBUG_TYPE_FLAGS(tp) & Py_TPFLAGS_HEAPTYPE))) {
         dh->type_name = tp->tp_name;
     }
     else {

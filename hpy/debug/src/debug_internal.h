@@ -456,6 +456,12 @@ _HPy_HIDDEN void debug_raw_data_init(void);
  * pending ones now. */
 _HPy_HIDDEN void debug_set_raw_batch(HPy_ssize_t n);
 _HPy_HIDDEN void debug_protect_closed_raw_data(void);
+#ifdef HPY_WASM_HOST
+/* WebAssembly: checks that the copies of closed raw data still hold their
+ * poison; -1 with HPyDebugError set if one was written to
+ * (wasm/host/src/debug_raw_data_wasm.c). */
+_HPy_HIDDEN int debug_check_closed_raw_data(void);
+#endif
 
 /* A call into the extension returns while the current shared page of raw
  * data has open slots (raw_pack_live): they may be kept beyond the call,
@@ -520,6 +526,14 @@ static DEBUG_ALWAYS_INLINE void debug_recycle(DebugHandle *dh)
 _HPy_HIDDEN void debug_handle_mark_closed_slow(DebugHandle *dh, PyObject *obj,
                                                const char *closed_by);
 
+#ifdef HPY_WASM_HOST
+/* The stable ABI has no tp_flags field (tp_name is among the first fields,
+ * whose place is stable). */
+#    define DEBUG_TYPE_FLAGS(tp) PyType_GetFlags(tp)
+#else
+#    define DEBUG_TYPE_FLAGS(tp) ((tp)->tp_flags)
+#endif
+
 /* The common case of debug_handle_mark_closed, which makes no call: the
  * type name is known without copying, no raw data, a full closed queue
  * whose oldest record has nothing cold to release. Returns 0 (and does
@@ -531,7 +545,7 @@ static DEBUG_ALWAYS_INLINE int debug_handle_mark_closed_fast(DebugHandle *dh, Py
     const char *name;
     DebugHandle **slot, *old;
     /* a static type (and its name) lives as long as the process */
-    if (DEBUG_LIKELY(!(tp->tp_flags & Py_TPFLAGS_HEAPTYPE))) {
+    if (DEBUG_LIKELY(!(DEBUG_TYPE_FLAGS(tp) & Py_TPFLAGS_HEAPTYPE))) {
         name = tp->tp_name;
     }
     else {

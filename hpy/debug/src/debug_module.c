@@ -12,7 +12,14 @@ typedef struct {
     uint64_t serial;
 } DebugHandleObject;
 
+#ifdef HPY_WASM_HOST
+/* The WebAssembly host has only the stable ABI: a heap type from a spec. */
+static PyTypeObject *DebugHandle_TypePtr;
+#    define DEBUG_HANDLE_TYPE DebugHandle_TypePtr
+#else
 static PyTypeObject DebugHandle_Type;
+#    define DEBUG_HANDLE_TYPE (&DebugHandle_Type)
+#endif
 
 /* The record is still the handle this object was made for (it is reused
  * once it leaves the closed queue). */
@@ -28,7 +35,7 @@ static int is_open(DebugHandleObject *self)
 
 static PyObject *DebugHandle_wrap(DebugHandle *dh)
 {
-    DebugHandleObject *self = PyObject_New(DebugHandleObject, &DebugHandle_Type);
+    DebugHandleObject *self = PyObject_New(DebugHandleObject, DEBUG_HANDLE_TYPE);
     if (self == NULL)
         return NULL;
     self->handle = dh;
@@ -105,8 +112,8 @@ static PyObject *DebugHandle_repr(DebugHandleObject *self)
 
 static PyObject *DebugHandle_richcompare(PyObject *a, PyObject *b, int op)
 {
-    if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(a, &DebugHandle_Type) ||
-        !PyObject_TypeCheck(b, &DebugHandle_Type))
+    if ((op != Py_EQ && op != Py_NE) || !PyObject_TypeCheck(a, DEBUG_HANDLE_TYPE) ||
+        !PyObject_TypeCheck(b, DEBUG_HANDLE_TYPE))
         Py_RETURN_NOTIMPLEMENTED;
     DebugHandleObject *x = (DebugHandleObject *)a, *y = (DebugHandleObject *)b;
     int eq = x->handle == y->handle && x->serial == y->serial;
@@ -141,17 +148,50 @@ static PyMethodDef DebugHandle_methods[] = {
     { NULL, NULL, 0, NULL },
 };
 
+#define DEBUG_HANDLE_DOC "A handle of the HPy debug mode, as seen from Python."
+#ifdef HPY_WASM_HOST
+static PyType_Slot DebugHandle_slots[] = {
+    { Py_tp_doc, (void *)DEBUG_HANDLE_DOC },
+    { Py_tp_repr, (void *)DebugHandle_repr },
+    { Py_tp_hash, (void *)DebugHandle_hash },
+    { Py_tp_richcompare, (void *)DebugHandle_richcompare },
+    { Py_tp_getset, (void *)DebugHandle_getset },
+    { Py_tp_methods, (void *)DebugHandle_methods },
+    { 0, NULL },
+};
+
+static PyType_Spec DebugHandle_spec = {
+    "hpy.universal._debug.DebugHandle",
+    sizeof(DebugHandleObject),
+    0,
+    Py_TPFLAGS_DEFAULT,
+    DebugHandle_slots,
+};
+
+static int ready_debug_handle_type(void)
+{
+    if (DebugHandle_TypePtr == NULL)
+        DebugHandle_TypePtr = (PyTypeObject *)PyType_FromSpec(&DebugHandle_spec);
+    return DebugHandle_TypePtr == NULL ? -1 : 0;
+}
+#else
 static PyTypeObject DebugHandle_Type = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "hpy.universal._debug.DebugHandle",
     .tp_basicsize = sizeof(DebugHandleObject),
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A handle of the HPy debug mode, as seen from Python.",
+    .tp_doc = DEBUG_HANDLE_DOC,
     .tp_repr = (reprfunc)DebugHandle_repr,
     .tp_hash = (hashfunc)DebugHandle_hash,
     .tp_richcompare = DebugHandle_richcompare,
     .tp_getset = DebugHandle_getset,
     .tp_methods = DebugHandle_methods,
 };
+
+static int ready_debug_handle_type(void)
+{
+    return PyType_Ready(&DebugHandle_Type);
+}
+#endif
 
 /* ---- module functions ---- */
 
@@ -314,8 +354,23 @@ static PyObject *protect_closed_raw_data(PyObject *self, PyObject *unused)
     (void)self;
     (void)unused;
     debug_protect_closed_raw_data();
+#ifdef HPY_WASM_HOST
+    if (debug_check_closed_raw_data() < 0)
+        return NULL;
+#endif
     Py_RETURN_NONE;
 }
+
+#ifdef HPY_WASM_HOST
+static PyObject *check_raw_data(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    if (debug_check_closed_raw_data() < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+#endif
 
 static int set_callback(PyObject **slot, PyObject *arg, const char *what)
 {
@@ -424,6 +479,11 @@ static PyMethodDef methods[] = {
     { "set_protected_raw_data_batch", set_protected_raw_data_batch, METH_O,
       "Set how many pages of closed raw data are made inaccessible at once (1: nothing is "
       "deferred, each page as its handle is closed, one system call per close)." },
+#ifdef HPY_WASM_HOST
+    { "check_raw_data", check_raw_data, METH_NOARGS,
+      "Raise HPyDebugError if the raw data of a closed handle was written to (WebAssembly: "
+      "the copies of closed raw data are poisoned, not protected)." },
+#endif
     { "protect_closed_raw_data", protect_closed_raw_data, METH_NOARGS,
       "Make the raw data of the closed handles whose protection is deferred inaccessible now "
       "(as far as no open data shares their page)." },
@@ -459,14 +519,14 @@ static struct PyModuleDef moduledef = {
 PyObject *hpy_debug_module_create(void)
 {
     debug_state_init();
-    if (PyType_Ready(&DebugHandle_Type) < 0)
+    if (ready_debug_handle_type() < 0)
         return NULL;
     PyObject *m = PyModule_Create(&moduledef);
     if (m == NULL)
         return NULL;
-    Py_INCREF(&DebugHandle_Type);
-    if (PyModule_AddObject(m, "DebugHandle", (PyObject *)&DebugHandle_Type) < 0) {
-        Py_DECREF(&DebugHandle_Type);
+    Py_INCREF(DEBUG_HANDLE_TYPE);
+    if (PyModule_AddObject(m, "DebugHandle", (PyObject *)DEBUG_HANDLE_TYPE) < 0) {
+        Py_DECREF(DEBUG_HANDLE_TYPE);
         Py_DECREF(m);
         return NULL;
     }

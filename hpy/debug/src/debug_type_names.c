@@ -97,8 +97,16 @@ static DebugTypeName *new_type_name(PyTypeObject *tp)
     e->tp = tp;
     e->tp_name = tp->tp_name;
     e->name = name;
+#ifdef HPY_WASM_HOST
+    /* the stable ABI has no PyHeapTypeObject: a heap type's __name__ is its
+     * ht_name (the exception state is saved above) */
+    e->ht_name = PyObject_GetAttrString((PyObject *)tp, "__name__");
+    if (e->ht_name == NULL)
+        PyErr_Clear();
+#else
     e->ht_name = ((PyHeapTypeObject *)tp)->ht_name;
     Py_XINCREF(e->ht_name);
+#endif
     e->weakref = weakref;
     size_t b = debug_type_name_bucket(tp);
     e->next = debug_type_names[b];

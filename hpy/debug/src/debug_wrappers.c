@@ -4,7 +4,13 @@
  * with checks of their own (raw data, type arguments, struct shapes). */
 #include "debug_internal.h"
 #include "autogen_debug_decl.h"
-#include "hpy/runtime/ctx_type.h"
+#ifdef HPY_WASM_HOST
+/* the WebAssembly host's type data (wasm/host/src/ctx_type_wasm.h) */
+#    include "ctx_type_wasm.h"
+#    define _HPyType_GetData wt_find_data
+#else
+#    include "hpy/runtime/ctx_type.h"
+#endif
 #include "autogen_tables.h"
 #include "utf8_cut.h"
 
@@ -485,7 +491,7 @@ const char *debug_ctx_Type_GetName(HPyContext *dctx, HPy type)
 
 static const char *shape_name(HPyType_BuiltinShape shape)
 {
-    const char *name = _HPyType_ShapeName((int)shape);
+    const char *name = _HPy_BuiltinShapeName((int)shape);
     return name != NULL ? name : "?";
 }
 

@@ -6,6 +6,10 @@
 
 _HPy_HIDDEN PyObject *hpy_debug_module_create(void);
 _HPy_HIDDEN PyObject *hpy_trace_module_create(void);
+#ifdef HPY_WASM_HOST
+/* The WebAssembly host's introspection functions (wasm/host/src). */
+int wt_add_introspection(PyObject *module);
+#endif
 
 static int add_submodule(PyObject *module, const char *attr, const char *fullname,
                          PyObject *(*create)(void))
@@ -27,5 +31,9 @@ int hpy_host_add_submodules(PyObject *module)
     if (add_submodule(module, "_debug", "hpy.universal._debug", hpy_debug_module_create) < 0 ||
         add_submodule(module, "_trace", "hpy.universal._trace", hpy_trace_module_create) < 0)
         return -1;
+#ifdef HPY_WASM_HOST
+    return wt_add_introspection(module);
+#else
     return 0;
+#endif
 }

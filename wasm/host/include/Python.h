@@ -86,6 +86,7 @@ extern PyObject _Py_TrueStruct, _Py_FalseStruct;
 #define Py_True (&_Py_TrueStruct)
 #define Py_False (&_Py_FalseStruct)
 #define Py_RETURN_NONE return Py_NewRef(Py_None)
+#define Py_RETURN_NOTIMPLEMENTED return Py_NewRef(Py_NotImplemented)
 
 /* Types */
 typedef PyObject *(*unaryfunc)(PyObject *);
@@ -292,6 +293,7 @@ typedef struct {
 
 unsigned long PyType_GetFlags(PyTypeObject *type);
 void *PyType_GetSlot(PyTypeObject *type, int slot);
+PyObject *PyType_FromSpec(PyType_Spec *spec);
 PyObject *PyType_FromSpecWithBases(PyType_Spec *spec, PyObject *bases);
 PyObject *PyType_GenericAlloc(PyTypeObject *type, Py_ssize_t nitems);
 PyObject *PyType_GenericNew(PyTypeObject *type, PyObject *args, PyObject *kwds);
@@ -370,6 +372,12 @@ PyObject *PyErr_SetFromErrnoWithFilename(PyObject *type, const char *filename);
 PyObject *PyErr_SetFromErrnoWithFilenameObjects(PyObject *type, PyObject *f1, PyObject *f2);
 PyObject *PyErr_GetRaisedException(void);
 void PyErr_SetRaisedException(PyObject *exc);
+void PyErr_Fetch(PyObject **type, PyObject **value, PyObject **tb);
+void PyErr_Restore(PyObject *type, PyObject *value, PyObject *tb);
+void PyErr_NormalizeException(PyObject **type, PyObject **value, PyObject **tb);
+int PyErr_GivenExceptionMatches(PyObject *given, PyObject *exc);
+int PyException_SetTraceback(PyObject *exc, PyObject *tb);
+void PyException_SetContext(PyObject *exc, PyObject *ctx);
 void Py_FatalError(const char *msg) __attribute__((noreturn));
 
 /* Numbers */
@@ -454,6 +462,7 @@ int PyIter_Check(PyObject *o);
 PyObject *PyObject_Call(PyObject *f, PyObject *args, PyObject *kw);
 PyObject *PyObject_CallNoArgs(PyObject *f);
 PyObject *PyObject_CallObject(PyObject *f, PyObject *args);
+PyObject *PyObject_CallFunctionObjArgs(PyObject *f, ...);
 PyObject *PyObject_Vectorcall(PyObject *f, PyObject *const *args, size_t nargsf, PyObject *kwnames);
 PyObject *PyObject_VectorcallMethod(PyObject *name, PyObject *const *args, size_t nargsf,
                                     PyObject *kwnames);
@@ -624,6 +633,19 @@ static inline int PyObject_Print(PyObject *o, FILE *f, int flags)
     Py_DecRef(r);
     return s == NULL ? -1 : 0;
 }
+
+/* Used by the debug and trace modes (hpy/debug/src, hpy/trace/src) */
+PyObject *_PyObject_New(PyTypeObject *type);
+#define PyObject_New(type, typeobj) ((type *)_PyObject_New(typeobj))
+PyObject *Py_BuildValue(const char *fmt, ...);
+int PyGILState_Check(void);
+#define Py_XSETREF(dst, src)                        \
+    do {                                            \
+        PyObject **_py_xsetref_p = &(dst);          \
+        PyObject *_py_xsetref_old = *_py_xsetref_p; \
+        *_py_xsetref_p = (src);                     \
+        Py_XDECREF(_py_xsetref_old);                \
+    } while (0)
 
 #ifdef __cplusplus
 }

@@ -1,29 +1,54 @@
 /* What the WebAssembly host adds to the CPython host's sources, which it
- * compiles as they are (hpy/universal/src, hpy/devel/src/runtime) against
- * the stable ABI: the parts of the CPython host that need more than the
- * stable ABI are replaced here. */
+ * compiles as they are (hpy/universal/src, hpy/devel/src/runtime,
+ * hpy/debug/src, hpy/trace/src) against the stable ABI: the parts of the
+ * CPython host that need more than the stable ABI are replaced in the other
+ * files of this folder (HPy types: ctx_type_wasm*.c; the debug mode's raw
+ * data: debug_raw_data_wasm.c). Here: the entry guard of the debug mode.
+ *
+ * The guard itself is JavaScript (wasm/src/install-core.ts): WebAssembly
+ * cannot catch a trap. installHPy() puts it in the function table and
+ * passes its index to hpy_wasm_set_guard(); it finds the message buffer
+ * with hpy_wasm_guard_message_buffer() and _size(). */
 #include "hpy.h"
-#include "hpy_host.h"
-#include "ctx_type_wasm.h"
+#include "wasm_guard.h"
 
-/* Debug and trace mode are not part of the WebAssembly host yet. */
-HPyContext *hpy_host_debug_ctx(void)
+#define EXPORTED __attribute__((visibility("default"), used))
+
+typedef int (*guard_fn)(HPyWasmGuarded target, HPyContext *ctx, HPyFunc_Signature sig,
+                        HPyCFunction func, void *args, void *unwind_arg);
+
+static guard_fn the_guard;
+
+#define MESSAGE_SIZE 512
+static char message[MESSAGE_SIZE];
+
+EXPORTED void hpy_wasm_set_guard(guard_fn guard)
 {
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "HPy debug mode is not available in the WebAssembly host yet");
-    return NULL;
+    the_guard = guard;
 }
 
-HPyContext *hpy_host_trace_ctx(void)
+EXPORTED char *hpy_wasm_guard_message_buffer(void)
 {
-    PyErr_SetString(PyExc_NotImplementedError,
-                    "HPy trace mode is not available in the WebAssembly host yet");
-    return NULL;
+    return message;
 }
 
-int hpy_host_add_submodules(PyObject *module)
+EXPORTED int hpy_wasm_guard_message_size(void)
 {
-    return wt_add_introspection(module);
+    return MESSAGE_SIZE;
 }
 
-/* HPy types are in ctx_type_wasm*.c. */
+const char *hpy_wasm_guard_message(void)
+{
+    message[MESSAGE_SIZE - 1] = '\0';
+    return message;
+}
+
+int hpy_wasm_guard_call(HPyWasmGuarded target, HPyContext *ctx, HPyFunc_Signature sig,
+                        HPyCFunction func, void *args, void *unwind_arg)
+{
+    if (the_guard == NULL) {
+        target(ctx, sig, func, args);
+        return HPY_WASM_GUARD_OK;
+    }
+    return the_guard(target, ctx, sig, func, args, unwind_arg);
+}

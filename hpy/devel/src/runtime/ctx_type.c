@@ -341,11 +341,6 @@ _HPy_HIDDEN int ctx_Type_IsSubtype(HPyContext *ctx, HPy sub, HPy type)
  * HPyType_FromSpec
  * ------------------------------------------------------------------------ */
 
-_HPy_HIDDEN const char *_HPyType_ShapeName(int shape)
-{
-    return _HPy_BuiltinShapeName(shape);
-}
-
 /* The numbers are one ABI between the runtime copies (ctx_type.h). */
 typedef char _hpy_layout_placements_agree[(_HPY_LAYOUT_FIXED == _HPY_PLACE_FIXED &&
                                            _HPY_LAYOUT_VAR_TUPLE == _HPY_PLACE_VAR_TUPLE &&

@@ -167,9 +167,6 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, vis
  * HPyFunc_DESTROYFUNC (tp_dealloc of HPy types already does this). */
 _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self);
 
-/* The name of an HPyType_BuiltinShape ("Object", ...), NULL for an unknown
- * value. */
-_HPy_HIDDEN const char *_HPyType_ShapeName(int shape);
 
 /* --- between the ctx_type*.c files ------------------------------------- */
 

@@ -1,0 +1,357 @@
+"""The debug mode in the WebAssembly host, driven from outside with
+`hpy-wasm run --mode debug` (docs/wasm.md, Debug mode and Faults):
+
+- every call from CPython into the extension goes through the entry guard:
+  a trap, an endless recursion or a JavaScript exception in an extension
+  raises a Python exception naming what happened, and the same Pyodide
+  goes on importing and running code;
+- raw data (HPyBytes_AsString & co) is a copy, poisoned when its handle is
+  closed and checked later (WebAssembly has no memory protection);
+- a planted leak is reported as natively (the debug part of `make demo`).
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from support import REPO
+from wasm_support import HPY_WASM, require_wasm_tools
+
+FAULTS_C = r"""
+#include "hpy.h"
+
+HPyDef_METH(ok, "ok", HPyFunc_O)
+static HPy ok_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    return HPyLong_FromLong(ctx, 42);
+}
+
+HPyDef_METH(trap, "trap", HPyFunc_O)
+static HPy trap_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    __builtin_trap();
+}
+
+/* called through a volatile pointer: the compiler cannot make it a loop */
+static int recurse(int n);
+static int (*volatile recurse_ptr)(int) = recurse;
+static int recurse(int n)
+{
+    return recurse_ptr(n + 1) + n;
+}
+
+HPyDef_METH(endless, "endless", HPyFunc_NOARGS)
+static HPy endless_impl(HPyContext *ctx, HPy self)
+{
+    return HPyLong_FromLong(ctx, recurse(0));
+}
+
+/* A JavaScript function called from the extension (Emscripten's, from
+ * Pyodide's runtime) that throws. */
+void emscripten_run_script(const char *script);
+HPyDef_METH(js_throws, "js_throws", HPyFunc_NOARGS)
+static HPy js_throws_impl(HPyContext *ctx, HPy self)
+{
+    emscripten_run_script("throw new TypeError('thrown by JavaScript')");
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+/* Calls back into Python: the fault happens in a nested call. */
+HPyDef_METH(call, "call", HPyFunc_VARARGS)
+static HPy call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+{
+    HPy t = HPyTuple_FromArray(ctx, (HPy *)args + 1, (HPy_ssize_t)nargs - 1);
+    HPy r = HPy_CallTupleDict(ctx, args[0], t, HPy_NULL);
+    HPy_Close(ctx, t);
+    return r;
+}
+
+/* A slot that traps: its error value is an int. */
+HPyDef_SLOT(Thing_len, HPy_mp_length)
+static HPy_ssize_t Thing_len_impl(HPyContext *ctx, HPy self)
+{
+    __builtin_trap();
+}
+static HPyDef *Thing_defines[] = { &Thing_len, NULL };
+static HPyType_Spec Thing_spec = { .name = "faults.Thing", .defines = Thing_defines };
+
+static int exec_module(HPyContext *ctx, HPy m)
+{
+    return HPyHelpers_AddType(ctx, m, "Thing", &Thing_spec, NULL) ? 0 : -1;
+}
+HPyDef_SLOT(exec, HPy_mod_exec)
+static int exec_impl(HPyContext *ctx, HPy m)
+{
+    return exec_module(ctx, m);
+}
+
+static HPyDef *defines[] = { &ok, &trap, &endless, &js_throws, &call, &exec, NULL };
+static HPyModuleDef def = { .defines = defines };
+HPy_MODINIT(faults, def)
+"""
+
+FAULTS_SCRIPT = r"""
+import faults
+from pyodide.code import run_js
+
+def attempt(label, f, *args):
+    try:
+        f(*args)
+    except BaseException as e:
+        print(f"{label}: {type(e).__name__}: {e}", flush=True)
+    else:
+        print(f"{label}: no exception", flush=True)
+    print(f"{label} then ok: {faults.ok(None)}", flush=True)
+
+attempt("trap", faults.trap, "arg")
+attempt("endless", faults.endless)
+attempt("js", faults.js_throws)
+attempt("nested trap", faults.call, faults.trap, "arg")
+attempt("len", len, faults.Thing())
+thrower = run_js("() => { throw new Error('from a JavaScript callback') }")
+attempt("js callback", faults.call, thrower)
+
+# No handle of the abandoned calls is left open.
+from hpy.debug import LeakDetector
+with LeakDetector():
+    attempt("trap in detector", faults.trap, "arg")
+
+# The same Pyodide imports and runs further code.
+import importlib, json
+importlib.reload(faults)
+print("after:", json.dumps({"ok": faults.ok(1)}), flush=True)
+"""
+
+
+def build(tmp_path: Path, name: str, source: str) -> Path:
+    require_wasm_tools()
+    src = tmp_path / f"{name}.c"
+    src.write_text(source)
+    proc = subprocess.run(HPY_WASM + ["build", "-o", str(tmp_path), str(src)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return tmp_path
+
+
+def run_debug(tmp_path: Path, script: str, *extra: str) -> subprocess.CompletedProcess:
+    path = tmp_path / "script.py"
+    path.write_text(script)
+    return subprocess.run(HPY_WASM + ["run", "--mode", "debug", *extra, str(path)], cwd=REPO,
+                          capture_output=True, text=True)
+
+
+def lines_of(out: str) -> dict:
+    return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def test_faults_leave_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
+    build(tmp_path, "faults", FAULTS_C)
+    proc = run_debug(tmp_path, FAULTS_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = lines_of(proc.stdout)
+    stopped = "was stopped by a fault in WebAssembly: "
+    assert got["trap"].startswith("RuntimeError: HPy debug mode: the HPyFunc_O function at "), got["trap"]
+    assert stopped + "unreachable (faults.hpy0.wasm.trap_impl)" in got["trap"]
+    assert "the call was abandoned" in got["trap"]
+    assert got["endless"].startswith("RecursionError: HPy debug mode: the HPyFunc_NOARGS function")
+    assert stopped + "Maximum call stack size exceeded (faults.hpy0.wasm.recurse)" in got["endless"]
+    assert got["js"].startswith("RuntimeError: HPy debug mode: the HPyFunc_NOARGS function")
+    assert (stopped + "a JavaScript exception, TypeError: thrown by JavaScript "
+            "(faults.hpy0.wasm.js_throws_impl)") in got["js"]
+    assert got["nested trap"] == got["trap"]
+    assert got["len"].startswith("RuntimeError: HPy debug mode: the HPyFunc_LENFUNC function")
+    # A JavaScript function called from Python raises a Python exception
+    # (Pyodide's own conversion): nothing unwinds through the extension.
+    assert got["js callback"] == "JsException: Error: from a JavaScript callback"
+    assert got["trap in detector"].startswith("RuntimeError: ")
+    for label in ("trap", "endless", "js", "nested trap", "len", "js callback", "trap in detector"):
+        assert got[f"{label} then ok"] == "42"
+    assert got["after"] == '{"ok": 42}'
+
+
+RAW_C = r"""
+#include "hpy.h"
+
+/* The raw data of a handle kept between calls, as an extension that
+ * keeps a char* too long would. */
+static HPy kept_h;
+static const char *kept;
+
+HPyDef_METH(hold, "hold", HPyFunc_O)
+static HPy hold_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    kept_h = HPy_Dup(ctx, arg);
+    kept = HPyBytes_AsString(ctx, kept_h);
+    return HPyBytes_FromString(ctx, kept);
+}
+
+HPyDef_METH(release, "release", HPyFunc_NOARGS)
+static HPy release_impl(HPyContext *ctx, HPy self)
+{
+    HPy_Close(ctx, kept_h);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+HPyDef_METH(read, "read", HPyFunc_NOARGS)
+static HPy read_impl(HPyContext *ctx, HPy self)
+{
+    return HPyBytes_FromStringAndSize(ctx, kept, 3);
+}
+
+HPyDef_METH(write, "write", HPyFunc_NOARGS)
+static HPy write_impl(HPyContext *ctx, HPy self)
+{
+    ((char *)kept)[1] = 'X';
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+/* Opens and closes n handles in one call. */
+HPyDef_METH(churn, "churn", HPyFunc_O)
+static HPy churn_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    long n = HPyLong_AsLong(ctx, arg);
+    for (long i = 0; i < n; i++)
+        HPy_Close(ctx, HPyLong_FromLong(ctx, i));
+    return HPy_Dup(ctx, ctx->h_None);
+}
+
+static HPyDef *defines[] = { &hold, &release, &read, &write, &churn, NULL };
+static HPyModuleDef def = { .defines = defines };
+HPy_MODINIT(rawdata, def)
+"""
+
+RAW_SCRIPT = r"""
+import rawdata
+from hpy.debug import HPyDebugError, LeakDetector, set_raise_on_violation
+from hpy.universal import _debug
+
+def attempt(label, f):
+    try:
+        f()
+    except HPyDebugError as e:
+        print(f"{label}: HPyDebugError: {e}", flush=True)
+    else:
+        print(f"{label}: fine", flush=True)
+
+# The copy is handed out; once its handle is closed it reads as poison.
+print("hold:", rawdata.hold(b"abc"))
+rawdata.release()
+print("read after close:", rawdata.read())
+
+# A write through a stale pointer is found when the copies are checked.
+rawdata.write()
+attempt("check", _debug.check_raw_data)
+attempt("check again", _debug.check_raw_data)
+attempt("protect", _debug.protect_closed_raw_data)
+
+# ... and by LeakDetector.stop().
+def in_detector():
+    with LeakDetector():
+        rawdata.hold(b"def")
+        rawdata.release()
+        rawdata.write()
+attempt("detector", in_detector)
+
+set_raise_on_violation(True)
+# A write while the handle is open is found when it is closed.
+rawdata.hold(b"ghi")
+rawdata.write()
+attempt("close after write", rawdata.release)
+
+# A write after close is found when the copy leaves the quarantine (the
+# closed queue, here of 16 handles): in the call whose closes push it out.
+_debug.set_closed_handles_queue_max_size(16)
+rawdata.hold(b"jkl")
+rawdata.release()
+rawdata.write()
+attempt("quarantine", lambda: rawdata.churn(100))
+print("done:", rawdata.hold(b"pqr"), flush=True)
+"""
+
+
+def test_raw_data_without_memory_protection(tmp_path: Path) -> None:
+    build(tmp_path, "rawdata", RAW_C)
+    proc = run_debug(tmp_path, RAW_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = lines_of(proc.stdout)
+    assert got["hold"] == "b'abc'"
+    assert got["read after close"] == repr(b"\xdb\xdb\xdb")
+    stale = ("HPyDebugError: HPy debug mode: invalid write to the raw data returned by "
+             "HPyBytes_AsString (byte 1 of 4 changed after its handle was closed by HPy_Close; "
+             "found when ")
+    assert got["check"].startswith(stale + "the closed raw data was checked)"), got["check"]
+    assert "the data must not be used after the handle it came from is closed" in got["check"]
+    assert got["check again"] == "fine"
+    assert got["protect"] == "fine"
+    assert got["detector"].startswith(stale + "the closed raw data was checked)"), got["detector"]
+    assert got["close after write"].startswith(
+        "HPyDebugError: HPy debug mode: invalid write to the raw data returned by "
+        "HPyBytes_AsString (found when its handle was closed by HPy_Close): the data is "
+        "read-only and must not be written to"), got["close after write"]
+    assert got["quarantine"].startswith(stale + "its copy left the quarantine)"), got["quarantine"]
+    assert got["done"] == "b'pqr'"
+
+
+def test_planted_leak_is_reported_as_natively(tmp_path: Path) -> None:
+    """The debug part of `make demo` (examples/demo.py), in Pyodide."""
+    sys.path.insert(0, str(REPO / "examples"))
+    try:
+        from demo import LEAK_SCRIPT
+    finally:
+        sys.path.remove(str(REPO / "examples"))
+    build(tmp_path, "leaky", (REPO / "examples" / "leaky" / "leaky.c").read_text())
+    proc = run_debug(tmp_path, LEAK_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "leaky.count_items([1, 2, 3]) = 3" in proc.stdout
+    assert "debug mode caught it: 1 unclosed handle:" in proc.stdout, proc.stdout
+    assert "<DebugHandle 0x" in proc.stdout
+
+
+PLUGIN_C = r"""
+#include "hpy.h"
+HPyDef_METH(leak, "leak", HPyFunc_O)
+static HPy leak_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    HPy_Dup(ctx, arg);
+    return HPy_Dup(ctx, ctx->h_None);
+}
+HPyDef_METH(no_leak, "no_leak", HPyFunc_O)
+static HPy no_leak_impl(HPyContext *ctx, HPy self, HPy arg)
+{
+    return HPy_Dup(ctx, ctx->h_None);
+}
+static HPyDef *defines[] = { &leak, &no_leak, NULL };
+static HPyModuleDef def = { .defines = defines };
+HPy_MODINIT(plugmod, def)
+"""
+
+PLUGIN_TEST = """
+import plugmod
+
+pytest_plugins = ["hpy.debug.pytest"]
+
+def test_clean(hpy_debug):
+    plugmod.no_leak("x")
+
+def test_leaky(hpy_debug):
+    plugmod.leak("leaked by the test")
+"""
+
+
+def test_hpy_debug_pytest_fixture(tmp_path: Path) -> None:
+    """hpy.debug.pytest's fixture reports a leak in Pyodide as natively."""
+    wheels = sorted((REPO / "build" / "wasm" / "wheels").glob("*.whl"))
+    if not wheels:
+        import pytest
+
+        pytest.skip("pytest's wheels for Pyodide are not fetched (make wasm-wheels)")
+    build(tmp_path, "plugmod", PLUGIN_C)
+    (tmp_path / "test_plugin.py").write_text(PLUGIN_TEST)
+    script = ("import sys, pytest\n"
+              f"sys.exit(pytest.main(['-q', '-p', 'no:cacheprovider', {str(tmp_path / 'test_plugin.py')!r}]))\n")
+    proc = run_debug(tmp_path, script, *[a for w in wheels for a in ("--wheel", str(w))])
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "ERROR" in proc.stdout and "test_plugin.py::test_leaky" in proc.stdout, proc.stdout
+    assert "1 unclosed handle:" in proc.stdout and "leaked by the test" in proc.stdout
+    assert "2 passed, 1 error" in proc.stdout   # test_leaky fails in its teardown
