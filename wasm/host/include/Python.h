@@ -57,24 +57,61 @@ typedef struct _ts PyThreadState;
 
 void Py_IncRef(PyObject *o);
 void Py_DecRef(PyObject *o);
-#define Py_INCREF(o) Py_IncRef((PyObject *)(o))
-#define Py_DECREF(o) Py_DecRef((PyObject *)(o))
-#define Py_XINCREF(o) Py_IncRef((PyObject *)(o))
-#define Py_XDECREF(o) Py_DecRef((PyObject *)(o))
+#ifdef HPY_WASM_HOST
+/* Inside the host, the hot paths skip calls into CPython where a layout
+ * allows (the host is one module with CPython, as the CPython host is).
+ * _HPyWasm_fast says which of them are on: the host turns them on at
+ * start-up (ctx_type_wasm_data.c) once it has checked what they assume
+ * against CPython's own functions; until then, or if a check fails,
+ * every path calls CPython. */
+#define _HPyWasm_FAST_REFCNT 0x1u /* reference counts changed in place */
+#define _HPyWasm_FAST_TYPE 0x2u   /* type fields read in place (see below) */
+extern unsigned int _HPyWasm_fast;
+/* A count from which CPython leaves an object alone: immortal objects
+ * have exactly this count in CPython 3.13's 32-bit builds and at least
+ * 0x40000000 in 3.14's; no mortal object gets near it. */
+#define _HPyWasm_IMMORTAL_MIN ((Py_ssize_t)0x3fffffff)
+/* A mortal object's count moves by one in place; immortal objects, the
+ * last reference and NULL go to CPython. */
+static inline void _HPyWasm_IncRef(PyObject *o)
+{
+    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT) && o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
+        o->ob_refcnt++;
+    else
+        Py_IncRef(o);
+}
+static inline void _HPyWasm_DecRef(PyObject *o)
+{
+    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT) && o->ob_refcnt > 1 &&
+        o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
+        o->ob_refcnt--;
+    else
+        Py_DecRef(o);
+}
+#    define _HPY_WASM_INCREF(o) _HPyWasm_IncRef((PyObject *)(o))
+#    define _HPY_WASM_DECREF(o) _HPyWasm_DecRef((PyObject *)(o))
+#else
+#    define _HPY_WASM_INCREF(o) Py_IncRef((PyObject *)(o))
+#    define _HPY_WASM_DECREF(o) Py_DecRef((PyObject *)(o))
+#endif
+#define Py_INCREF(o) _HPY_WASM_INCREF(o)
+#define Py_DECREF(o) _HPY_WASM_DECREF(o)
+#define Py_XINCREF(o) _HPY_WASM_INCREF(o)
+#define Py_XDECREF(o) _HPY_WASM_DECREF(o)
 #define Py_CLEAR(o)                       \
     do {                                  \
         PyObject *_tmp = (PyObject *)(o); \
         (o) = NULL;                       \
-        Py_DecRef(_tmp);                  \
+        _HPY_WASM_DECREF(_tmp);           \
     } while (0)
 static inline PyObject *Py_NewRef(PyObject *o)
 {
-    Py_IncRef(o);
+    _HPY_WASM_INCREF(o);
     return o;
 }
 static inline PyObject *Py_XNewRef(PyObject *o)
 {
-    Py_IncRef(o);
+    _HPY_WASM_INCREF(o);
     return o;
 }
 
@@ -312,6 +349,80 @@ void PyObject_GC_Track(void *op);
 int PyObject_GC_IsFinalized(PyObject *op);
 void PyObject_Free(void *p);
 int PyObject_IsInstance(PyObject *o, PyObject *cls);
+#ifdef HPY_WASM_HOST
+/* The fields of PyTypeObject up to tp_finalize, as CPython 3.13 and 3.14
+ * lay them out in 32-bit builds (the limited API does not fix them).
+ * Read in place only once the start-up check (ctx_type_wasm_data.c)
+ * found PyType_GetSlot and PyType_GetFlags agreeing with them. */
+typedef struct {
+    PyVarObject ob_base;
+    const char *tp_name;
+    Py_ssize_t tp_basicsize, tp_itemsize;
+    void *tp_dealloc;
+    Py_ssize_t tp_vectorcall_offset;
+    void *tp_getattr, *tp_setattr, *tp_as_async, *tp_repr, *tp_as_number, *tp_as_sequence,
+        *tp_as_mapping, *tp_hash, *tp_call, *tp_str, *tp_getattro, *tp_setattro, *tp_as_buffer;
+    unsigned long tp_flags;
+    const char *tp_doc;
+    void *tp_traverse, *tp_clear, *tp_richcompare;
+    Py_ssize_t tp_weaklistoffset;
+    void *tp_iter, *tp_iternext, *tp_methods, *tp_members, *tp_getset;
+    PyTypeObject *tp_base;
+    PyObject *tp_dict;
+    void *tp_descr_get, *tp_descr_set;
+    Py_ssize_t tp_dictoffset;
+    void *tp_init, *tp_alloc, *tp_new, *tp_free, *tp_is_gc;
+    PyObject *tp_bases, *tp_mro, *tp_cache;
+    void *tp_subclasses;
+    PyObject *tp_weaklist;
+    void *tp_del;
+    unsigned int tp_version_tag;
+    void *tp_finalize;
+} _HPyWasm_TypeLayout;
+
+#define _HPyWasm_TYPE(t) ((const _HPyWasm_TypeLayout *)(const void *)(t))
+
+static inline unsigned long _HPyWasm_GetFlags(PyTypeObject *t)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TYPE)
+        return _HPyWasm_TYPE(t)->tp_flags;
+    return PyType_GetFlags(t);
+}
+
+/* The field of `t` for `slot`, read in place: the slots the host's hot
+ * paths ask for (all checked at start-up); *known = 0 for the others. */
+static inline void *_HPyWasm_ReadSlot(PyTypeObject *t, int slot, int *known)
+{
+    const _HPyWasm_TypeLayout *l = _HPyWasm_TYPE(t);
+    *known = 1;
+    switch (slot) {
+    case Py_tp_dealloc: return l->tp_dealloc;
+    case Py_tp_traverse: return l->tp_traverse;
+    case Py_tp_clear: return l->tp_clear;
+    case Py_tp_methods: return l->tp_methods;
+    case Py_tp_base: return l->tp_base;
+    case Py_tp_alloc: return l->tp_alloc;
+    case Py_tp_new: return l->tp_new;
+    case Py_tp_free: return l->tp_free;
+    case Py_tp_finalize: return l->tp_finalize;
+    default: *known = 0; return NULL;
+    }
+}
+
+static inline void *_HPyWasm_GetSlot(PyTypeObject *t, int slot)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TYPE) {
+        int known;
+        void *v = _HPyWasm_ReadSlot(t, slot, &known);
+        if (known)
+            return v;
+    }
+    return PyType_GetSlot(t, slot);
+}
+/* (PyType_GetSlot)(...) and (PyType_GetFlags)(...) still call CPython. */
+#    define PyType_GetSlot(t, s) _HPyWasm_GetSlot((t), (s))
+#    define PyType_GetFlags(t) _HPyWasm_GetFlags(t)
+#endif
 #define PyType_HasFeature(t, f) ((PyType_GetFlags(t) & (f)) != 0)
 #define PyType_FastSubclass(t, f) PyType_HasFeature(t, f)
 extern PyTypeObject PyType_Type, PyBaseObject_Type, PyLong_Type, PyFloat_Type, PyUnicode_Type,

@@ -132,6 +132,147 @@ void *wt_struct_for(PyObject *obj, const wt_data *d)
     return (char *)obj + off;
 }
 
+/* ------------------------------------------------------------------------
+ * The start-up check of the host's fast paths (Python.h: _HPyWasm_fast)
+ * ------------------------------------------------------------------------ */
+
+unsigned int _HPyWasm_fast;
+
+static void probe_dealloc(PyObject *o)
+{
+    (void)o;
+}
+static int probe_traverse(PyObject *o, visitproc visit, void *arg)
+{
+    (void)o;
+    (void)visit;
+    (void)arg;
+    return 0;
+}
+static int probe_clear(PyObject *o)
+{
+    (void)o;
+    return 0;
+}
+static PyObject *probe_alloc(PyTypeObject *t, Py_ssize_t n)
+{
+    (void)t;
+    (void)n;
+    return NULL;
+}
+static PyObject *probe_new(PyTypeObject *t, PyObject *a, PyObject *k)
+{
+    (void)t;
+    (void)a;
+    (void)k;
+    return NULL;
+}
+static void probe_free(void *p)
+{
+    (void)p;
+}
+static void probe_finalize(PyObject *o)
+{
+    (void)o;
+}
+static PyObject *probe_meth(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return NULL;
+}
+static PyMethodDef probe_methods[] = { { "m", probe_meth, METH_NOARGS, NULL }, { NULL, NULL, 0, NULL } };
+
+static const int probe_slots[] = {
+    Py_tp_dealloc, Py_tp_traverse, Py_tp_clear, Py_tp_methods, Py_tp_base,
+    Py_tp_alloc, Py_tp_new, Py_tp_free, Py_tp_finalize,
+};
+
+/* Whether the in-place reads of _HPyWasm_GetSlot/_HPyWasm_GetFlags give
+ * what CPython's functions give for `t`. */
+static int same_fields(PyTypeObject *t)
+{
+    size_t i;
+    if ((PyType_GetFlags)(t) != _HPyWasm_TYPE(t)->tp_flags)
+        return 0;
+    for (i = 0; i < sizeof(probe_slots) / sizeof(probe_slots[0]); i++) {
+        int known;
+        void *v = _HPyWasm_ReadSlot(t, probe_slots[i], &known);
+        if (!known || v != (PyType_GetSlot)(t, probe_slots[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* A heap type with a distinct value in every slot read in place, plus
+ * builtin types: a layout that differs anywhere up to tp_finalize shows. */
+static int type_layout_ok(void)
+{
+    PyType_Slot slots[] = {
+        { Py_tp_dealloc, (void *)probe_dealloc },   { Py_tp_traverse, (void *)probe_traverse },
+        { Py_tp_clear, (void *)probe_clear },       { Py_tp_methods, (void *)probe_methods },
+        { Py_tp_alloc, (void *)probe_alloc },       { Py_tp_new, (void *)probe_new },
+        { Py_tp_free, (void *)probe_free },         { Py_tp_finalize, (void *)probe_finalize },
+        { 0, NULL },
+    };
+    PyType_Spec spec = { "hpy.universal._layout_probe", (int)sizeof(PyObject) + 16, 0,
+                         Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots };
+    PyTypeObject *builtins[] = { &PyType_Type, &PyBaseObject_Type, &PyLong_Type, &PyTuple_Type,
+                                 &PyDict_Type, &PyUnicode_Type };
+    PyObject *probe = PyType_FromSpecWithBases(&spec, NULL);
+    int ok;
+    size_t i;
+    if (probe == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    ok = same_fields((PyTypeObject *)probe) &&
+         _HPyWasm_TYPE(probe)->tp_finalize == (void *)probe_finalize &&
+         _HPyWasm_TYPE(probe)->tp_base == &PyBaseObject_Type;
+    for (i = 0; ok && i < sizeof(builtins) / sizeof(builtins[0]); i++)
+        ok = same_fields(builtins[i]);
+    Py_DecRef(probe);
+    return ok;
+}
+
+/* Immortal objects must be at or above _HPyWasm_IMMORTAL_MIN (checked on
+ * the static immortal objects); a mortal object's count is below it. */
+static int refcnt_ok(void)
+{
+    PyObject *o = PyLong_FromLong(123456789);
+    int ok;
+    if (o == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    ok = Py_REFCNT(o) == 1 && Py_REFCNT(Py_None) >= _HPyWasm_IMMORTAL_MIN &&
+         Py_REFCNT(Py_True) >= _HPyWasm_IMMORTAL_MIN && Py_REFCNT(&PyLong_Type) >= _HPyWasm_IMMORTAL_MIN;
+    Py_DecRef(o);
+    return ok;
+}
+
+static void enable_fast_paths(void)
+{
+    unsigned int fast = 0;
+    if (refcnt_ok())
+        fast |= _HPyWasm_FAST_REFCNT;
+    if (type_layout_ok())
+        fast |= _HPyWasm_FAST_TYPE;
+    _HPyWasm_fast = fast;
+}
+
+static PyObject *fast_paths(PyObject *self, PyObject *unused)
+{
+    (void)self;
+    (void)unused;
+    return PyLong_FromLong((long)_HPyWasm_fast);
+}
+
+static PyMethodDef fast_paths_def = {
+    "_wasm_fast_paths", fast_paths, METH_NOARGS,
+    "Which fast paths the host uses: 1 reference counts, 2 type fields (private, for tests)."
+};
+
 static PyObject *type_blocks(PyObject *self, PyObject *unused)
 {
     (void)self;
@@ -144,15 +285,24 @@ static PyMethodDef type_blocks_def = {
     "How many HPy types' data blocks are allocated (private, for tests)."
 };
 
-int wt_add_introspection(PyObject *module)
+static int add_function(PyObject *module, PyMethodDef *def)
 {
-    PyObject *f = PyCFunction_NewEx(&type_blocks_def, NULL, NULL);
+    PyObject *f = PyCFunction_NewEx(def, NULL, NULL);
     if (f == NULL)
         return -1;
-    if (PyModule_AddObjectRef(module, "_wasm_type_blocks", f) < 0) {
+    if (PyModule_AddObjectRef(module, def->ml_name, f) < 0) {
         Py_DECREF(f);
         return -1;
     }
     Py_DECREF(f);
+    return 0;
+}
+
+int wt_add_introspection(PyObject *module)
+{
+    if (_HPyWasm_fast == 0)
+        enable_fast_paths();
+    if (add_function(module, &type_blocks_def) < 0 || add_function(module, &fast_paths_def) < 0)
+        return -1;
     return 0;
 }
