@@ -137,6 +137,7 @@ void *wt_struct_for(PyObject *obj, const wt_data *d)
  * ------------------------------------------------------------------------ */
 
 unsigned int _HPyWasm_fast;
+Py_ssize_t _HPyWasm_tuple_items;
 
 static void probe_dealloc(PyObject *o)
 {
@@ -251,6 +252,104 @@ static int refcnt_ok(void)
     return ok;
 }
 
+/* One-digit ints decode as PyLong_AsLong decodes them, and the first
+ * value of two digits is not taken for one. */
+static int long_ok(void)
+{
+    static const long values[] = { 0, 1, -1, 7, -300, 123456789, -1073741823, 1073741823 };
+    size_t i;
+    int ok = 1;
+    for (i = 0; ok && i < sizeof(values) / sizeof(values[0]) + 1; i++) {
+        long want = i < sizeof(values) / sizeof(values[0]) ? values[i] : 1073741824L;
+        PyObject *o = PyLong_FromLong(want);
+        long long got;
+        int small;
+        if (o == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        _HPyWasm_fast |= _HPyWasm_FAST_LONG;
+        small = _HPyLong_SmallValue(o, &got);
+        _HPyWasm_fast &= ~_HPyWasm_FAST_LONG;
+        ok = i < sizeof(values) / sizeof(values[0]) ? small && got == want : !small;
+        Py_DecRef(o);
+    }
+    return ok;
+}
+
+/* Where the items of a tuple (a, b) are: right after PyVarObject (3.13) or
+ * after the cached hash (3.14); 0 if at neither. */
+static Py_ssize_t tuple_items_at(void)
+{
+    static const Py_ssize_t candidates[] = { (Py_ssize_t)sizeof(PyVarObject),
+                                             (Py_ssize_t)sizeof(PyVarObject) + (Py_ssize_t)sizeof(Py_hash_t) };
+    PyObject *t = PyTuple_New(2), *a = Py_None, *b = Py_True;
+    Py_ssize_t at = 0;
+    size_t i;
+    if (t == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    Py_INCREF(a);
+    Py_INCREF(b);
+    PyTuple_SetItem(t, 0, a);
+    PyTuple_SetItem(t, 1, b);
+    for (i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+        PyObject **items = (PyObject **)(void *)((char *)t + candidates[i]);
+        if (items[0] == a && items[1] == b && Py_SIZE(t) == 2)
+            at = candidates[i];
+    }
+    Py_DecRef(t);
+    return at;
+}
+
+static int list_ok(void)
+{
+    PyObject *l = PyList_New(0);
+    int ok;
+    if (l == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    ok = PyList_Append(l, Py_None) == 0 && PyList_Append(l, Py_True) == 0 && Py_SIZE(l) == 2 &&
+         ((_HPyWasm_List *)(void *)l)->ob_item[0] == Py_None &&
+         ((_HPyWasm_List *)(void *)l)->ob_item[1] == Py_True;
+    PyErr_Clear();
+    Py_DecRef(l);
+    return ok;
+}
+
+/* ASCII strs are compact ASCII with their characters in place (as
+ * PyUnicode_AsUTF8AndSize returns them); other strs are not ASCII. */
+static int str_ok(void)
+{
+    static const char *const texts[] = { "", "a", "HPy on WebAssembly", "caf\xc3\xa9", "\xe2\x82\xac" };
+    size_t i;
+    int ok = 1;
+    for (i = 0; ok && i < sizeof(texts) / sizeof(texts[0]); i++) {
+        PyObject *o = PyUnicode_FromString(texts[i]);
+        const char *data = NULL, *want;
+        HPy_ssize_t size = -1;
+        Py_ssize_t want_size;
+        int fast;
+        if (o == NULL) {
+            PyErr_Clear();
+            return 0;
+        }
+        want = PyUnicode_AsUTF8AndSize(o, &want_size);
+        _HPyWasm_fast |= _HPyWasm_FAST_STR;
+        fast = _HPy_FastUTF8(o, &data, &size);
+        _HPyWasm_fast &= ~_HPyWasm_FAST_STR;
+        if (i < 3)
+            ok = fast && want != NULL && data == want && size == want_size;
+        else
+            ok = !fast;
+        PyErr_Clear();
+        Py_DecRef(o);
+    }
+    return ok;
+}
+
 static void enable_fast_paths(void)
 {
     unsigned int fast = 0;
@@ -258,6 +357,15 @@ static void enable_fast_paths(void)
         fast |= _HPyWasm_FAST_REFCNT;
     if (type_layout_ok())
         fast |= _HPyWasm_FAST_TYPE;
+    if (long_ok())
+        fast |= _HPyWasm_FAST_LONG;
+    _HPyWasm_tuple_items = tuple_items_at();
+    if (_HPyWasm_tuple_items != 0)
+        fast |= _HPyWasm_FAST_TUPLE;
+    if (list_ok())
+        fast |= _HPyWasm_FAST_LIST;
+    if (str_ok())
+        fast |= _HPyWasm_FAST_STR;
     _HPyWasm_fast = fast;
 }
 
@@ -270,7 +378,7 @@ static PyObject *fast_paths(PyObject *self, PyObject *unused)
 
 static PyMethodDef fast_paths_def = {
     "_wasm_fast_paths", fast_paths, METH_NOARGS,
-    "Which fast paths the host uses: 1 reference counts, 2 type fields (private, for tests)."
+    "Which fast paths the host uses, as the bits of _HPyWasm_fast (private, for tests)."
 };
 
 static PyObject *type_blocks(PyObject *self, PyObject *unused)
