@@ -64,8 +64,12 @@ void Py_DecRef(PyObject *o);
  * start-up (ctx_type_wasm_data.c) once it has checked what they assume
  * against CPython's own functions; until then, or if a check fails,
  * every path calls CPython. */
-#define _HPyWasm_FAST_REFCNT 0x1u /* reference counts changed in place */
-#define _HPyWasm_FAST_TYPE 0x2u   /* type fields read in place (see below) */
+#define _HPyWasm_FAST_REFCNT 0x01u /* reference counts changed in place */
+#define _HPyWasm_FAST_TYPE 0x02u   /* type fields read in place (see below) */
+#define _HPyWasm_FAST_LONG 0x04u   /* the value of a one-digit int */
+#define _HPyWasm_FAST_TUPLE 0x08u  /* a tuple's items (_HPyWasm_tuple_items) */
+#define _HPyWasm_FAST_LIST 0x10u   /* a list's item array */
+#define _HPyWasm_FAST_STR 0x20u    /* the characters of a compact ASCII str */
 extern unsigned int _HPyWasm_fast;
 /* A count from which CPython leaves an object alone: immortal objects
  * have exactly this count in CPython 3.13's 32-bit builds and at least
@@ -636,15 +640,15 @@ Py_ssize_t PySet_Size(PyObject *set);
 PyObject *PySlice_New(PyObject *start, PyObject *stop, PyObject *step);
 int PySlice_Unpack(PyObject *s, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step);
 
-/* The macro forms of the full API, as calls of the stable functions (the
- * shared runtime sources use them on objects they have just checked). */
-#define PyTuple_GET_SIZE(o) PyTuple_Size(o)
-#define PyTuple_GET_ITEM(o, i) PyTuple_GetItem((o), (i))
-#define PyList_GET_SIZE(o) PyList_Size(o)
-#define PyList_GET_ITEM(o, i) PyList_GetItem((o), (i))
-/* The SET_ITEM macros store without releasing the item they replace (the
- * caller owns it); the functions release it: a reference taken first keeps
- * the macros' contract. */
+/* The macro forms of the full API (the shared runtime sources use them on
+ * objects they have just checked). The SET_ITEM macros store without
+ * releasing the item they replace (the caller owns it); the functions
+ * release it: a reference taken first keeps the macros' contract. */
+#ifndef HPY_WASM_HOST
+#    define PyTuple_GET_SIZE(o) PyTuple_Size(o)
+#    define PyTuple_GET_ITEM(o, i) PyTuple_GetItem((o), (i))
+#    define PyList_GET_SIZE(o) PyList_Size(o)
+#    define PyList_GET_ITEM(o, i) PyList_GetItem((o), (i))
 static inline void hpy_wasm_tuple_set_item(PyObject *t, Py_ssize_t i, PyObject *v)
 {
     Py_IncRef(PyTuple_GetItem(t, i));
@@ -655,6 +659,57 @@ static inline void hpy_wasm_list_set_item(PyObject *l, Py_ssize_t i, PyObject *v
     Py_IncRef(PyList_GetItem(l, i));
     (void)PyList_SetItem(l, i, v);
 }
+#else
+/* In the host, the sizes are ob_size, which the stable ABI fixes; the items
+ * are read and stored in place when the start-up check found where they
+ * are, else through the stable functions. */
+#    define PyTuple_GET_SIZE(o) Py_SIZE(o)
+#    define PyList_GET_SIZE(o) Py_SIZE(o)
+/* Where a tuple's items start: 3.14 put the cached hash in front of them. */
+extern Py_ssize_t _HPyWasm_tuple_items;
+/* PyListObject (any CPython 3) */
+typedef struct {
+    PyVarObject ob_base;
+    PyObject **ob_item;
+    Py_ssize_t allocated;
+} _HPyWasm_List;
+static inline PyObject **_HPyWasm_TupleArray(PyObject *t)
+{
+    return (PyObject **)(void *)((char *)t + _HPyWasm_tuple_items);
+}
+static inline PyObject *hpy_wasm_tuple_get_item(PyObject *t, Py_ssize_t i)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TUPLE)
+        return _HPyWasm_TupleArray(t)[i];
+    return PyTuple_GetItem(t, i);
+}
+static inline PyObject *hpy_wasm_list_get_item(PyObject *l, Py_ssize_t i)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_LIST)
+        return ((_HPyWasm_List *)(void *)l)->ob_item[i];
+    return PyList_GetItem(l, i);
+}
+static inline void hpy_wasm_tuple_set_item(PyObject *t, Py_ssize_t i, PyObject *v)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TUPLE) {
+        _HPyWasm_TupleArray(t)[i] = v;
+        return;
+    }
+    Py_IncRef(PyTuple_GetItem(t, i));
+    (void)PyTuple_SetItem(t, i, v);
+}
+static inline void hpy_wasm_list_set_item(PyObject *l, Py_ssize_t i, PyObject *v)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_LIST) {
+        ((_HPyWasm_List *)(void *)l)->ob_item[i] = v;
+        return;
+    }
+    Py_IncRef(PyList_GetItem(l, i));
+    (void)PyList_SetItem(l, i, v);
+}
+#    define PyTuple_GET_ITEM(o, i) hpy_wasm_tuple_get_item((o), (i))
+#    define PyList_GET_ITEM(o, i) hpy_wasm_list_get_item((o), (i))
+#endif
 #define PyTuple_SET_ITEM(o, i, v) hpy_wasm_tuple_set_item((o), (i), (v))
 #define PyList_SET_ITEM(o, i, v) hpy_wasm_list_set_item((o), (i), (v))
 

@@ -3,19 +3,11 @@
  * stable ABI does not fix, so each works only if the host's start-up check
  * (ctx_type_wasm_data.c) found the layout of this CPython to be the one
  * assumed here, comparing it with what CPython's own functions return; the
- * bits of _HPyWasm_fast (Python.h) say which passed. When one did not, the
+ * bits of _HPyWasm_fast (Python.h, with the in-place item access of
+ * tuples and lists) say which passed. When one did not, the
  * shared runtime sources take their general path (a call into CPython). */
 #ifndef HPY_WASM_FAST_PATHS_H
 #define HPY_WASM_FAST_PATHS_H
-
-/* _HPyWasm_fast bits beyond Python.h's REFCNT and TYPE */
-#define _HPyWasm_FAST_LONG 0x04u  /* the value of a one-digit int */
-#define _HPyWasm_FAST_TUPLE 0x08u /* a tuple's items (_HPyWasm_tuple_items) */
-#define _HPyWasm_FAST_LIST 0x10u  /* a list's item array */
-#define _HPyWasm_FAST_STR 0x20u   /* the data of a compact ASCII str */
-
-/* Where a tuple's items start: 3.14 put the cached hash in front of them. */
-extern Py_ssize_t _HPyWasm_tuple_items;
 
 /* PyLongObject of CPython 3.12-3.14: lv_tag, then 30-bit digits. */
 typedef struct {
@@ -34,18 +26,6 @@ typedef struct {
 } _HPyWasm_ASCII;
 #define _HPyWasm_STATE_COMPACT_ASCII 0x7cu /* kind, compact and ascii bits */
 #define _HPyWasm_STATE_IS_COMPACT_ASCII 0x64u /* kind 1, compact, ascii */
-
-/* PyListObject (any CPython 3) */
-typedef struct {
-    PyVarObject ob_base;
-    PyObject **ob_item;
-    Py_ssize_t allocated;
-} _HPyWasm_List;
-
-static inline PyObject **_HPyWasm_TupleArray(PyObject *t)
-{
-    return (PyObject **)(void *)((char *)t + _HPyWasm_tuple_items);
-}
 
 /* The value of an int of at most one digit (compact), read in place. */
 static inline int _HPyLong_SmallValue(PyObject *o, long long *v)
