@@ -9,7 +9,7 @@ import weakref
 import hpy.universal
 import wfast
 
-ALL_FAST_PATHS = 0x3F  # the bits of _HPyWasm_fast (Python.h, hpy_wasm_fast_paths.h)
+ALL_FAST_PATHS = 0x7F  # the bits of _HPyWasm_fast (Python.h, hpy_wasm_fast_paths.h)
 
 
 class Tup(tuple):
@@ -73,7 +73,7 @@ assert "surrogates not allowed" in raises(UnicodeEncodeError, wfast.utf8, "\ud80
 raises(TypeError, wfast.utf8, b"bytes")
 
 # ints: one digit read in place, the rest through CPython
-values = [0, 1, -1, 7, -300, 2**29, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30), 2**31 - 1, -(2**31),
+values = [0, 1, -1, 7, -5, -6, 256, 257, -300, 2**29, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30), 2**31 - 1, -(2**31),
           2**40, -(2**62), 2**63 - 1, -(2**63)]
 for v in values:
     assert wfast.int64(v) == v, v
@@ -82,6 +82,8 @@ for v in values:
         assert wfast.int32(v) == v, v
     else:
         raises(OverflowError, wfast.int32, v)
+for v in range(-10, 300):  # the small ints are CPython's own objects
+    assert wfast.int64(v) == v and (wfast.int64(v) is v) == (-5 <= v <= 256), v
 raises(OverflowError, wfast.int64, 2**63)
 raises(TypeError, wfast.int64, "1")
 assert wfast.int64(True) == 1

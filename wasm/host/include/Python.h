@@ -70,27 +70,31 @@ void Py_DecRef(PyObject *o);
 #define _HPyWasm_FAST_TUPLE 0x08u  /* a tuple's items (_HPyWasm_tuple_items) */
 #define _HPyWasm_FAST_LIST 0x10u   /* a list's item array */
 #define _HPyWasm_FAST_STR 0x20u    /* the characters of a compact ASCII str */
+#define _HPyWasm_FAST_SMALL_INT 0x40u /* the small ints, without a call */
 extern unsigned int _HPyWasm_fast;
 /* A count from which CPython leaves an object alone: immortal objects
  * have exactly this count in CPython 3.13's 32-bit builds and at least
  * 0x40000000 in 3.14's; no mortal object gets near it. */
 #define _HPyWasm_IMMORTAL_MIN ((Py_ssize_t)0x3fffffff)
-/* A mortal object's count moves by one in place; immortal objects, the
- * last reference and NULL go to CPython. */
+/* A mortal object's count moves by one in place and an immortal one's
+ * stays (as CPython does); the last reference and NULL go to CPython. */
 static inline void _HPyWasm_IncRef(PyObject *o)
 {
-    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT) && o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
-        o->ob_refcnt++;
-    else
-        Py_IncRef(o);
+    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT)) {
+        if (o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
+            o->ob_refcnt++;
+        return;
+    }
+    Py_IncRef(o);
 }
 static inline void _HPyWasm_DecRef(PyObject *o)
 {
-    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT) && o->ob_refcnt > 1 &&
-        o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
-        o->ob_refcnt--;
-    else
-        Py_DecRef(o);
+    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT) && o->ob_refcnt > 1) {
+        if (o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
+            o->ob_refcnt--;
+        return;
+    }
+    Py_DecRef(o);
 }
 #    define _HPY_WASM_INCREF(o) _HPyWasm_IncRef((PyObject *)(o))
 #    define _HPY_WASM_DECREF(o) _HPyWasm_DecRef((PyObject *)(o))
@@ -494,6 +498,33 @@ PyObject *PyLong_FromLongLong(long long v);
 PyObject *PyLong_FromUnsignedLongLong(unsigned long long v);
 PyObject *PyLong_FromSize_t(size_t v);
 PyObject *PyLong_FromSsize_t(Py_ssize_t v);
+#ifdef HPY_WASM_HOST
+/* CPython's small ints (-5 to 256) are immortal objects made once: the
+ * host asks CPython for each at start-up and then answers itself. */
+#    define _HPyWasm_SMALL_INT_MIN (-5)
+#    define _HPyWasm_SMALL_INT_MAX 256
+extern PyObject *_HPyWasm_small_ints[_HPyWasm_SMALL_INT_MAX - _HPyWasm_SMALL_INT_MIN + 1];
+static inline PyObject *_HPyWasm_LongFromLongLong(long long v)
+{
+    if (v >= _HPyWasm_SMALL_INT_MIN && v <= _HPyWasm_SMALL_INT_MAX &&
+        (_HPyWasm_fast & _HPyWasm_FAST_SMALL_INT))
+        return _HPyWasm_small_ints[v - _HPyWasm_SMALL_INT_MIN];
+    return PyLong_FromLongLong(v);
+}
+static inline PyObject *_HPyWasm_LongFromUnsigned(unsigned long long v)
+{
+    if (v <= _HPyWasm_SMALL_INT_MAX && (_HPyWasm_fast & _HPyWasm_FAST_SMALL_INT))
+        return _HPyWasm_small_ints[(int)v - _HPyWasm_SMALL_INT_MIN];
+    return PyLong_FromUnsignedLongLong(v);
+}
+/* (PyLong_FromLong)(...) and the others still call CPython. */
+#    define PyLong_FromLong(v) _HPyWasm_LongFromLongLong((long long)(long)(v))
+#    define PyLong_FromLongLong(v) _HPyWasm_LongFromLongLong((long long)(v))
+#    define PyLong_FromSsize_t(v) _HPyWasm_LongFromLongLong((long long)(Py_ssize_t)(v))
+#    define PyLong_FromUnsignedLong(v) _HPyWasm_LongFromUnsigned((unsigned long long)(unsigned long)(v))
+#    define PyLong_FromUnsignedLongLong(v) _HPyWasm_LongFromUnsigned((unsigned long long)(v))
+#    define PyLong_FromSize_t(v) _HPyWasm_LongFromUnsigned((unsigned long long)(size_t)(v))
+#endif
 long PyLong_AsLong(PyObject *o);
 long long PyLong_AsLongLong(PyObject *o);
 unsigned long PyLong_AsUnsignedLong(PyObject *o);

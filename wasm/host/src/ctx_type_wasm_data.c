@@ -350,6 +350,26 @@ static int str_ok(void)
     return ok;
 }
 
+PyObject *_HPyWasm_small_ints[_HPyWasm_SMALL_INT_MAX - _HPyWasm_SMALL_INT_MIN + 1];
+
+/* Each small int is one immortal object: CPython gives the same one twice. */
+static int small_ints_ok(void)
+{
+    long v;
+    for (v = _HPyWasm_SMALL_INT_MIN; v <= _HPyWasm_SMALL_INT_MAX; v++) {
+        PyObject *a = (PyLong_FromLong)(v), *b = (PyLong_FromLongLong)(v);
+        int ok = a != NULL && a == b && Py_REFCNT(a) >= _HPyWasm_IMMORTAL_MIN;
+        Py_DecRef(a);
+        Py_DecRef(b);
+        if (!ok) {
+            PyErr_Clear();
+            return 0;
+        }
+        _HPyWasm_small_ints[v - _HPyWasm_SMALL_INT_MIN] = a;
+    }
+    return 1;
+}
+
 static void enable_fast_paths(void)
 {
     unsigned int fast = 0;
@@ -366,6 +386,8 @@ static void enable_fast_paths(void)
         fast |= _HPyWasm_FAST_LIST;
     if (str_ok())
         fast |= _HPyWasm_FAST_STR;
+    if (small_ints_ok())
+        fast |= _HPyWasm_FAST_SMALL_INT;
     _HPyWasm_fast = fast;
 }
 
