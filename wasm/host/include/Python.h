@@ -738,6 +738,15 @@ static inline void hpy_wasm_list_set_item(PyObject *l, Py_ssize_t i, PyObject *v
     Py_IncRef(PyList_GetItem(l, i));
     (void)PyList_SetItem(l, i, v);
 }
+/* The size of an exact tuple without a call (tp_new and tp_init entry
+ * points ask for it); (PyTuple_Size)(...) still calls CPython. */
+static inline Py_ssize_t _HPyWasm_TupleSize(PyObject *t)
+{
+    if (t != NULL && Py_TYPE(t) == &PyTuple_Type)
+        return Py_SIZE(t);
+    return PyTuple_Size(t);
+}
+#    define PyTuple_Size(t) _HPyWasm_TupleSize(t)
 #    define PyTuple_GET_ITEM(o, i) hpy_wasm_tuple_get_item((o), (i))
 #    define PyList_GET_ITEM(o, i) hpy_wasm_list_get_item((o), (i))
 #endif
