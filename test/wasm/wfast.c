@@ -98,8 +98,8 @@ static HPy type_of_impl(HPyContext *ctx, HPy self, HPy o)
     return HPy_Type(ctx, o);
 }
 
-static HPyDef *module_defines[] = { &length, &item, &utf8, &int64, &int32, &type_check,
-                                    &dup_close, &type_of, NULL };
+static HPyDef *module_defines[] = { &length,     &item,      &utf8,    &int64, &int32,
+                                    &type_check, &dup_close, &type_of, NULL };
 static HPyModuleDef moduledef = {
     .doc = "fast paths of the WebAssembly host",
     .defines = module_defines,

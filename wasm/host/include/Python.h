@@ -64,18 +64,18 @@ void Py_DecRef(PyObject *o);
  * start-up (ctx_type_wasm_data.c) once it has checked what they assume
  * against CPython's own functions; until then, or if a check fails,
  * every path calls CPython. */
-#define _HPyWasm_FAST_REFCNT 0x01u /* reference counts changed in place */
-#define _HPyWasm_FAST_TYPE 0x02u   /* type fields read in place (see below) */
-#define _HPyWasm_FAST_LONG 0x04u   /* the value of a one-digit int */
-#define _HPyWasm_FAST_TUPLE 0x08u  /* a tuple's items (_HPyWasm_tuple_items) */
-#define _HPyWasm_FAST_LIST 0x10u   /* a list's item array */
-#define _HPyWasm_FAST_STR 0x20u    /* the characters of a compact ASCII str */
-#define _HPyWasm_FAST_SMALL_INT 0x40u /* the small ints, without a call */
+#    define _HPyWasm_FAST_REFCNT 0x01u    /* reference counts changed in place */
+#    define _HPyWasm_FAST_TYPE 0x02u      /* type fields read in place (see below) */
+#    define _HPyWasm_FAST_LONG 0x04u      /* the value of a one-digit int */
+#    define _HPyWasm_FAST_TUPLE 0x08u     /* a tuple's items (_HPyWasm_tuple_items) */
+#    define _HPyWasm_FAST_LIST 0x10u      /* a list's item array */
+#    define _HPyWasm_FAST_STR 0x20u       /* the characters of a compact ASCII str */
+#    define _HPyWasm_FAST_SMALL_INT 0x40u /* the small ints, without a call */
 extern unsigned int _HPyWasm_fast;
 /* A count from which CPython leaves an object alone: immortal objects
  * have exactly this count in CPython 3.13's 32-bit builds and at least
  * 0x40000000 in 3.14's; no mortal object gets near it. */
-#define _HPyWasm_IMMORTAL_MIN ((Py_ssize_t)0x3fffffff)
+#    define _HPyWasm_IMMORTAL_MIN ((Py_ssize_t)0x3fffffff)
 /* A mortal object's count moves by one in place and an immortal one's
  * stays (as CPython does); the last reference and NULL go to CPython. */
 static inline void _HPyWasm_IncRef(PyObject *o)
@@ -388,7 +388,7 @@ typedef struct {
     void *tp_finalize;
 } _HPyWasm_TypeLayout;
 
-#define _HPyWasm_TYPE(t) ((const _HPyWasm_TypeLayout *)(const void *)(t))
+#    define _HPyWasm_TYPE(t) ((const _HPyWasm_TypeLayout *)(const void *)(t))
 
 static inline unsigned long _HPyWasm_GetFlags(PyTypeObject *t)
 {
@@ -521,7 +521,8 @@ static inline PyObject *_HPyWasm_LongFromUnsigned(unsigned long long v)
 #    define PyLong_FromLong(v) _HPyWasm_LongFromLongLong((long long)(long)(v))
 #    define PyLong_FromLongLong(v) _HPyWasm_LongFromLongLong((long long)(v))
 #    define PyLong_FromSsize_t(v) _HPyWasm_LongFromLongLong((long long)(Py_ssize_t)(v))
-#    define PyLong_FromUnsignedLong(v) _HPyWasm_LongFromUnsigned((unsigned long long)(unsigned long)(v))
+#    define PyLong_FromUnsignedLong(v) \
+        _HPyWasm_LongFromUnsigned((unsigned long long)(unsigned long)(v))
 #    define PyLong_FromUnsignedLongLong(v) _HPyWasm_LongFromUnsigned((unsigned long long)(v))
 #    define PyLong_FromSize_t(v) _HPyWasm_LongFromUnsigned((unsigned long long)(size_t)(v))
 #endif

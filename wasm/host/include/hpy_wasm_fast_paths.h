@@ -24,7 +24,7 @@ typedef struct {
     Py_hash_t hash;
     uint32_t state; /* interned:2, kind:3, compact:1, ascii:1, ... */
 } _HPyWasm_ASCII;
-#define _HPyWasm_STATE_COMPACT_ASCII 0x7cu /* kind, compact and ascii bits */
+#define _HPyWasm_STATE_COMPACT_ASCII 0x7cu    /* kind, compact and ascii bits */
 #define _HPyWasm_STATE_IS_COMPACT_ASCII 0x64u /* kind 1, compact, ascii */
 
 /* The value of an int of at most one digit (compact), read in place. */

@@ -182,11 +182,12 @@ static PyObject *probe_meth(PyObject *self, PyObject *unused)
     (void)unused;
     return NULL;
 }
-static PyMethodDef probe_methods[] = { { "m", probe_meth, METH_NOARGS, NULL }, { NULL, NULL, 0, NULL } };
+static PyMethodDef probe_methods[] = { { "m", probe_meth, METH_NOARGS, NULL },
+                                       { NULL, NULL, 0, NULL } };
 
 static const int probe_slots[] = {
-    Py_tp_dealloc, Py_tp_traverse, Py_tp_clear, Py_tp_methods, Py_tp_base,
-    Py_tp_alloc, Py_tp_new, Py_tp_free, Py_tp_finalize,
+    Py_tp_dealloc, Py_tp_traverse, Py_tp_clear, Py_tp_methods,  Py_tp_base,
+    Py_tp_alloc,   Py_tp_new,      Py_tp_free,  Py_tp_finalize,
 };
 
 /* Whether the in-place reads of _HPyWasm_GetSlot/_HPyWasm_GetFlags give
@@ -210,16 +211,20 @@ static int same_fields(PyTypeObject *t)
 static int type_layout_ok(void)
 {
     PyType_Slot slots[] = {
-        { Py_tp_dealloc, (void *)probe_dealloc },   { Py_tp_traverse, (void *)probe_traverse },
-        { Py_tp_clear, (void *)probe_clear },       { Py_tp_methods, (void *)probe_methods },
-        { Py_tp_alloc, (void *)probe_alloc },       { Py_tp_new, (void *)probe_new },
-        { Py_tp_free, (void *)probe_free },         { Py_tp_finalize, (void *)probe_finalize },
+        { Py_tp_dealloc, (void *)probe_dealloc },
+        { Py_tp_traverse, (void *)probe_traverse },
+        { Py_tp_clear, (void *)probe_clear },
+        { Py_tp_methods, (void *)probe_methods },
+        { Py_tp_alloc, (void *)probe_alloc },
+        { Py_tp_new, (void *)probe_new },
+        { Py_tp_free, (void *)probe_free },
+        { Py_tp_finalize, (void *)probe_finalize },
         { 0, NULL },
     };
     PyType_Spec spec = { "hpy.universal._layout_probe", (int)sizeof(PyObject) + 16, 0,
                          Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC, slots };
-    PyTypeObject *builtins[] = { &PyType_Type, &PyBaseObject_Type, &PyLong_Type, &PyTuple_Type,
-                                 &PyDict_Type, &PyUnicode_Type };
+    PyTypeObject *builtins[] = { &PyType_Type,  &PyBaseObject_Type, &PyLong_Type,
+                                 &PyTuple_Type, &PyDict_Type,       &PyUnicode_Type };
     PyObject *probe = PyType_FromSpecWithBases(&spec, NULL);
     int ok;
     size_t i;
@@ -247,7 +252,8 @@ static int refcnt_ok(void)
         return 0;
     }
     ok = Py_REFCNT(o) == 1 && Py_REFCNT(Py_None) >= _HPyWasm_IMMORTAL_MIN &&
-         Py_REFCNT(Py_True) >= _HPyWasm_IMMORTAL_MIN && Py_REFCNT(&PyLong_Type) >= _HPyWasm_IMMORTAL_MIN;
+         Py_REFCNT(Py_True) >= _HPyWasm_IMMORTAL_MIN &&
+         Py_REFCNT(&PyLong_Type) >= _HPyWasm_IMMORTAL_MIN;
     Py_DecRef(o);
     return ok;
 }
@@ -282,7 +288,8 @@ static int long_ok(void)
 static Py_ssize_t tuple_items_at(void)
 {
     static const Py_ssize_t candidates[] = { (Py_ssize_t)sizeof(PyVarObject),
-                                             (Py_ssize_t)sizeof(PyVarObject) + (Py_ssize_t)sizeof(Py_hash_t) };
+                                             (Py_ssize_t)sizeof(PyVarObject) +
+                                                 (Py_ssize_t)sizeof(Py_hash_t) };
     PyObject *t = PyTuple_New(2), *a = Py_None, *b = Py_True;
     Py_ssize_t at = 0;
     size_t i;
@@ -323,7 +330,8 @@ static int list_ok(void)
  * PyUnicode_AsUTF8AndSize returns them); other strs are not ASCII. */
 static int str_ok(void)
 {
-    static const char *const texts[] = { "", "a", "HPy on WebAssembly", "caf\xc3\xa9", "\xe2\x82\xac" };
+    static const char *const texts[] = { "", "a", "HPy on WebAssembly", "caf\xc3\xa9",
+                                         "\xe2\x82\xac" };
     size_t i;
     int ok = 1;
     for (i = 0; ok && i < sizeof(texts) / sizeof(texts[0]); i++) {
