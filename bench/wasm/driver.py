@@ -63,8 +63,9 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def main(out_path: str, reps: int, quick: bool, target_ms: float, cc_version: str, cflags: List[str]) -> int:
-    benches = select_benches(None)
+def main(out_path: str, reps: int, quick: bool, target_ms: float, cc_version: str, cflags: List[str],
+         pattern: str = "") -> int:
+    benches = select_benches(pattern or None)
     modes = []
     for spec in MODES:
         mode = Mode(spec)
@@ -80,7 +81,7 @@ def main(out_path: str, reps: int, quick: bool, target_ms: float, cc_version: st
     ops, samples = time_all(modes, benches, reps, quick, target_ns, clock, log)
     settings = {
         "reps": reps, "quick": quick, "target_ms": target_ms, "loop_overhead_ns": round(overhead, 4),
-        "filter": "", "timer": "time.perf_counter_ns", "gc": "enabled; gc.collect() before each timing",
+        "filter": pattern, "timer": "time.perf_counter_ns", "gc": "enabled; gc.collect() before each timing",
         "statistic": "ratio_min", "host": "Pyodide (wasm32), HPy WebAssembly host, universal mode",
     }
     doc = build_results(modes, benches, ops, samples, settings, WasmToolchain(cc_version, cflags), problems, {})

@@ -7,7 +7,9 @@
  * loops (bench/wasm/driver.py). Writes bench/results/wasm.{json,md,svg}
  * with the one report writer, bench/report/bench-report.ts.
  *
- *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--output DIR]
+ *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--filter REGEX] [--output DIR]
+ *
+ * --filter times only the benchmarks whose name matches (while iterating).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -29,11 +31,12 @@ interface Options {
   quick: boolean;
   reps: number;
   targetMs: number;
+  filter: string;
   output: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, reps: 20, targetMs: 5, output: path.join(benchDir, "results") };
+  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results") };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -41,8 +44,9 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === "--reps") {
       o.reps = Number(argv[++i]);
       repsGiven = true;
-    } else if (a === "--output") o.output = path.resolve(argv[++i] ?? ".");
-    else throw new Error(`unknown option ${a} (--quick, --reps N, --output DIR)`);
+    } else if (a === "--filter") o.filter = argv[++i] ?? "";
+    else if (a === "--output") o.output = path.resolve(argv[++i] ?? ".");
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR)`);
   }
   if (o.quick && !repsGiven) o.reps = 1;
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
@@ -82,9 +86,17 @@ async function main(argv: readonly string[]): Promise<number> {
       `${JSON.stringify(buildDir)}):\n    sys.path.insert(0, d)\n`,
   );
   const driver = pyodide.pyimport("driver") as unknown as {
-    main(out: string, reps: number, quick: boolean, targetMs: number, cc: string, cflags: string[]): number;
+    main(
+      out: string,
+      reps: number,
+      quick: boolean,
+      targetMs: number,
+      cc: string,
+      cflags: string[],
+      filter: string,
+    ): number;
   };
-  const status = driver.main(outJson, opts.reps, opts.quick, opts.targetMs, ccVersion, [...compileFlags]);
+  const status = driver.main(outJson, opts.reps, opts.quick, opts.targetMs, ccVersion, [...compileFlags], opts.filter);
 
   // Pyodide sees no /proc: the machine is described from Node.
   const doc = JSON.parse(fs.readFileSync(outJson, "utf8")) as { machine: Record<string, unknown> };

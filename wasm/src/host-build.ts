@@ -75,6 +75,11 @@ function newestInput(): number {
   return newest;
 }
 
+/* The host is one program: optimized as a whole (LTO), so that its many
+ * small functions (handle conversions, type-data lookups) are inlined
+ * across files. */
+const hostOptimizationFlags: readonly string[] = ["-O3", "-flto"];
+
 export const hostBinaryPath = path.join(paths.buildDir, "hpy_universal.wasm");
 
 /** Builds the host binary if it is missing or older than its sources; returns its path. */
@@ -92,6 +97,7 @@ export function buildHost(options: { force?: boolean } = {}): string {
   fs.mkdirSync(paths.buildDir, { recursive: true });
   const objDir = fs.mkdtempSync(path.join(paths.buildDir, "host-obj-"));
   const flags = [
+    ...hostOptimizationFlags,
     ...hostWarningFlags,
     "-DHPY",
     "-DHPY_ABI_UNIVERSAL",
@@ -107,7 +113,7 @@ export function buildHost(options: { force?: boolean } = {}): string {
   // Linked under its final name (wasm stack traces show it), then moved
   // into place in one step.
   const tmp = path.join(objDir, path.basename(hostBinaryPath));
-  link(objects, tmp, HOST_EXPORTS.map((e) => `-Wl,--export=${e}`));
+  link(objects, tmp, [...hostOptimizationFlags, ...HOST_EXPORTS.map((e) => `-Wl,--export=${e}`)]);
   fs.renameSync(tmp, hostBinaryPath);
   fs.rmSync(objDir, { recursive: true, force: true });
   return hostBinaryPath;

@@ -57,24 +57,69 @@ typedef struct _ts PyThreadState;
 
 void Py_IncRef(PyObject *o);
 void Py_DecRef(PyObject *o);
-#define Py_INCREF(o) Py_IncRef((PyObject *)(o))
-#define Py_DECREF(o) Py_DecRef((PyObject *)(o))
-#define Py_XINCREF(o) Py_IncRef((PyObject *)(o))
-#define Py_XDECREF(o) Py_DecRef((PyObject *)(o))
+#ifdef HPY_WASM_HOST
+/* Inside the host, the hot paths skip calls into CPython where a layout
+ * allows (the host is one module with CPython, as the CPython host is).
+ * _HPyWasm_fast says which of them are on: the host turns them on at
+ * start-up (ctx_type_wasm_data.c) once it has checked what they assume
+ * against CPython's own functions; until then, or if a check fails,
+ * every path calls CPython. */
+#    define _HPyWasm_FAST_REFCNT 0x01u    /* reference counts changed in place */
+#    define _HPyWasm_FAST_TYPE 0x02u      /* type fields read in place (see below) */
+#    define _HPyWasm_FAST_LONG 0x04u      /* the value of a one-digit int */
+#    define _HPyWasm_FAST_TUPLE 0x08u     /* a tuple's items (_HPyWasm_tuple_items) */
+#    define _HPyWasm_FAST_LIST 0x10u      /* a list's item array */
+#    define _HPyWasm_FAST_STR 0x20u       /* the characters of a compact ASCII str */
+#    define _HPyWasm_FAST_SMALL_INT 0x40u /* the small ints, without a call */
+extern unsigned int _HPyWasm_fast;
+/* A count from which CPython leaves an object alone: immortal objects
+ * have exactly this count in CPython 3.13's 32-bit builds and at least
+ * 0x40000000 in 3.14's; no mortal object gets near it. */
+#    define _HPyWasm_IMMORTAL_MIN ((Py_ssize_t)0x3fffffff)
+/* A mortal object's count moves by one in place and an immortal one's
+ * stays (as CPython does); the last reference and NULL go to CPython. */
+static inline void _HPyWasm_IncRef(PyObject *o)
+{
+    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT)) {
+        if (o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
+            o->ob_refcnt++;
+        return;
+    }
+    Py_IncRef(o);
+}
+static inline void _HPyWasm_DecRef(PyObject *o)
+{
+    if (o != NULL && (_HPyWasm_fast & _HPyWasm_FAST_REFCNT) && o->ob_refcnt > 1) {
+        if (o->ob_refcnt < _HPyWasm_IMMORTAL_MIN)
+            o->ob_refcnt--;
+        return;
+    }
+    Py_DecRef(o);
+}
+#    define _HPY_WASM_INCREF(o) _HPyWasm_IncRef((PyObject *)(o))
+#    define _HPY_WASM_DECREF(o) _HPyWasm_DecRef((PyObject *)(o))
+#else
+#    define _HPY_WASM_INCREF(o) Py_IncRef((PyObject *)(o))
+#    define _HPY_WASM_DECREF(o) Py_DecRef((PyObject *)(o))
+#endif
+#define Py_INCREF(o) _HPY_WASM_INCREF(o)
+#define Py_DECREF(o) _HPY_WASM_DECREF(o)
+#define Py_XINCREF(o) _HPY_WASM_INCREF(o)
+#define Py_XDECREF(o) _HPY_WASM_DECREF(o)
 #define Py_CLEAR(o)                       \
     do {                                  \
         PyObject *_tmp = (PyObject *)(o); \
         (o) = NULL;                       \
-        Py_DecRef(_tmp);                  \
+        _HPY_WASM_DECREF(_tmp);           \
     } while (0)
 static inline PyObject *Py_NewRef(PyObject *o)
 {
-    Py_IncRef(o);
+    _HPY_WASM_INCREF(o);
     return o;
 }
 static inline PyObject *Py_XNewRef(PyObject *o)
 {
-    Py_IncRef(o);
+    _HPY_WASM_INCREF(o);
     return o;
 }
 
@@ -314,6 +359,80 @@ void PyObject_GC_Track(void *op);
 int PyObject_GC_IsFinalized(PyObject *op);
 void PyObject_Free(void *p);
 int PyObject_IsInstance(PyObject *o, PyObject *cls);
+#ifdef HPY_WASM_HOST
+/* The fields of PyTypeObject up to tp_finalize, as CPython 3.13 and 3.14
+ * lay them out in 32-bit builds (the limited API does not fix them).
+ * Read in place only once the start-up check (ctx_type_wasm_data.c)
+ * found PyType_GetSlot and PyType_GetFlags agreeing with them. */
+typedef struct {
+    PyVarObject ob_base;
+    const char *tp_name;
+    Py_ssize_t tp_basicsize, tp_itemsize;
+    void *tp_dealloc;
+    Py_ssize_t tp_vectorcall_offset;
+    void *tp_getattr, *tp_setattr, *tp_as_async, *tp_repr, *tp_as_number, *tp_as_sequence,
+        *tp_as_mapping, *tp_hash, *tp_call, *tp_str, *tp_getattro, *tp_setattro, *tp_as_buffer;
+    unsigned long tp_flags;
+    const char *tp_doc;
+    void *tp_traverse, *tp_clear, *tp_richcompare;
+    Py_ssize_t tp_weaklistoffset;
+    void *tp_iter, *tp_iternext, *tp_methods, *tp_members, *tp_getset;
+    PyTypeObject *tp_base;
+    PyObject *tp_dict;
+    void *tp_descr_get, *tp_descr_set;
+    Py_ssize_t tp_dictoffset;
+    void *tp_init, *tp_alloc, *tp_new, *tp_free, *tp_is_gc;
+    PyObject *tp_bases, *tp_mro, *tp_cache;
+    void *tp_subclasses;
+    PyObject *tp_weaklist;
+    void *tp_del;
+    unsigned int tp_version_tag;
+    void *tp_finalize;
+} _HPyWasm_TypeLayout;
+
+#    define _HPyWasm_TYPE(t) ((const _HPyWasm_TypeLayout *)(const void *)(t))
+
+static inline unsigned long _HPyWasm_GetFlags(PyTypeObject *t)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TYPE)
+        return _HPyWasm_TYPE(t)->tp_flags;
+    return PyType_GetFlags(t);
+}
+
+/* The field of `t` for `slot`, read in place: the slots the host's hot
+ * paths ask for (all checked at start-up); *known = 0 for the others. */
+static inline void *_HPyWasm_ReadSlot(PyTypeObject *t, int slot, int *known)
+{
+    const _HPyWasm_TypeLayout *l = _HPyWasm_TYPE(t);
+    *known = 1;
+    switch (slot) {
+    case Py_tp_dealloc: return l->tp_dealloc;
+    case Py_tp_traverse: return l->tp_traverse;
+    case Py_tp_clear: return l->tp_clear;
+    case Py_tp_methods: return l->tp_methods;
+    case Py_tp_base: return l->tp_base;
+    case Py_tp_alloc: return l->tp_alloc;
+    case Py_tp_new: return l->tp_new;
+    case Py_tp_free: return l->tp_free;
+    case Py_tp_finalize: return l->tp_finalize;
+    default: *known = 0; return NULL;
+    }
+}
+
+static inline void *_HPyWasm_GetSlot(PyTypeObject *t, int slot)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TYPE) {
+        int known;
+        void *v = _HPyWasm_ReadSlot(t, slot, &known);
+        if (known)
+            return v;
+    }
+    return PyType_GetSlot(t, slot);
+}
+/* (PyType_GetSlot)(...) and (PyType_GetFlags)(...) still call CPython. */
+#    define PyType_GetSlot(t, s) _HPyWasm_GetSlot((t), (s))
+#    define PyType_GetFlags(t) _HPyWasm_GetFlags(t)
+#endif
 #define PyType_HasFeature(t, f) ((PyType_GetFlags(t) & (f)) != 0)
 #define PyType_FastSubclass(t, f) PyType_HasFeature(t, f)
 extern PyTypeObject PyType_Type, PyBaseObject_Type, PyLong_Type, PyFloat_Type, PyUnicode_Type,
@@ -387,6 +506,34 @@ PyObject *PyLong_FromLongLong(long long v);
 PyObject *PyLong_FromUnsignedLongLong(unsigned long long v);
 PyObject *PyLong_FromSize_t(size_t v);
 PyObject *PyLong_FromSsize_t(Py_ssize_t v);
+#ifdef HPY_WASM_HOST
+/* CPython's small ints (-5 to 256) are immortal objects made once: the
+ * host asks CPython for each at start-up and then answers itself. */
+#    define _HPyWasm_SMALL_INT_MIN (-5)
+#    define _HPyWasm_SMALL_INT_MAX 256
+extern PyObject *_HPyWasm_small_ints[_HPyWasm_SMALL_INT_MAX - _HPyWasm_SMALL_INT_MIN + 1];
+static inline PyObject *_HPyWasm_LongFromLongLong(long long v)
+{
+    if (v >= _HPyWasm_SMALL_INT_MIN && v <= _HPyWasm_SMALL_INT_MAX &&
+        (_HPyWasm_fast & _HPyWasm_FAST_SMALL_INT))
+        return _HPyWasm_small_ints[v - _HPyWasm_SMALL_INT_MIN];
+    return PyLong_FromLongLong(v);
+}
+static inline PyObject *_HPyWasm_LongFromUnsigned(unsigned long long v)
+{
+    if (v <= _HPyWasm_SMALL_INT_MAX && (_HPyWasm_fast & _HPyWasm_FAST_SMALL_INT))
+        return _HPyWasm_small_ints[(int)v - _HPyWasm_SMALL_INT_MIN];
+    return PyLong_FromUnsignedLongLong(v);
+}
+/* (PyLong_FromLong)(...) and the others still call CPython. */
+#    define PyLong_FromLong(v) _HPyWasm_LongFromLongLong((long long)(long)(v))
+#    define PyLong_FromLongLong(v) _HPyWasm_LongFromLongLong((long long)(v))
+#    define PyLong_FromSsize_t(v) _HPyWasm_LongFromLongLong((long long)(Py_ssize_t)(v))
+#    define PyLong_FromUnsignedLong(v) \
+        _HPyWasm_LongFromUnsigned((unsigned long long)(unsigned long)(v))
+#    define PyLong_FromUnsignedLongLong(v) _HPyWasm_LongFromUnsigned((unsigned long long)(v))
+#    define PyLong_FromSize_t(v) _HPyWasm_LongFromUnsigned((unsigned long long)(size_t)(v))
+#endif
 long PyLong_AsLong(PyObject *o);
 long long PyLong_AsLongLong(PyObject *o);
 unsigned long PyLong_AsUnsignedLong(PyObject *o);
@@ -534,15 +681,15 @@ Py_ssize_t PySet_Size(PyObject *set);
 PyObject *PySlice_New(PyObject *start, PyObject *stop, PyObject *step);
 int PySlice_Unpack(PyObject *s, Py_ssize_t *start, Py_ssize_t *stop, Py_ssize_t *step);
 
-/* The macro forms of the full API, as calls of the stable functions (the
- * shared runtime sources use them on objects they have just checked). */
-#define PyTuple_GET_SIZE(o) PyTuple_Size(o)
-#define PyTuple_GET_ITEM(o, i) PyTuple_GetItem((o), (i))
-#define PyList_GET_SIZE(o) PyList_Size(o)
-#define PyList_GET_ITEM(o, i) PyList_GetItem((o), (i))
-/* The SET_ITEM macros store without releasing the item they replace (the
- * caller owns it); the functions release it: a reference taken first keeps
- * the macros' contract. */
+/* The macro forms of the full API (the shared runtime sources use them on
+ * objects they have just checked). The SET_ITEM macros store without
+ * releasing the item they replace (the caller owns it); the functions
+ * release it: a reference taken first keeps the macros' contract. */
+#ifndef HPY_WASM_HOST
+#    define PyTuple_GET_SIZE(o) PyTuple_Size(o)
+#    define PyTuple_GET_ITEM(o, i) PyTuple_GetItem((o), (i))
+#    define PyList_GET_SIZE(o) PyList_Size(o)
+#    define PyList_GET_ITEM(o, i) PyList_GetItem((o), (i))
 static inline void hpy_wasm_tuple_set_item(PyObject *t, Py_ssize_t i, PyObject *v)
 {
     Py_IncRef(PyTuple_GetItem(t, i));
@@ -553,6 +700,66 @@ static inline void hpy_wasm_list_set_item(PyObject *l, Py_ssize_t i, PyObject *v
     Py_IncRef(PyList_GetItem(l, i));
     (void)PyList_SetItem(l, i, v);
 }
+#else
+/* In the host, the sizes are ob_size, which the stable ABI fixes; the items
+ * are read and stored in place when the start-up check found where they
+ * are, else through the stable functions. */
+#    define PyTuple_GET_SIZE(o) Py_SIZE(o)
+#    define PyList_GET_SIZE(o) Py_SIZE(o)
+/* Where a tuple's items start: 3.14 put the cached hash in front of them. */
+extern Py_ssize_t _HPyWasm_tuple_items;
+/* PyListObject (any CPython 3) */
+typedef struct {
+    PyVarObject ob_base;
+    PyObject **ob_item;
+    Py_ssize_t allocated;
+} _HPyWasm_List;
+static inline PyObject **_HPyWasm_TupleArray(PyObject *t)
+{
+    return (PyObject **)(void *)((char *)t + _HPyWasm_tuple_items);
+}
+static inline PyObject *hpy_wasm_tuple_get_item(PyObject *t, Py_ssize_t i)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TUPLE)
+        return _HPyWasm_TupleArray(t)[i];
+    return PyTuple_GetItem(t, i);
+}
+static inline PyObject *hpy_wasm_list_get_item(PyObject *l, Py_ssize_t i)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_LIST)
+        return ((_HPyWasm_List *)(void *)l)->ob_item[i];
+    return PyList_GetItem(l, i);
+}
+static inline void hpy_wasm_tuple_set_item(PyObject *t, Py_ssize_t i, PyObject *v)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_TUPLE) {
+        _HPyWasm_TupleArray(t)[i] = v;
+        return;
+    }
+    Py_IncRef(PyTuple_GetItem(t, i));
+    (void)PyTuple_SetItem(t, i, v);
+}
+static inline void hpy_wasm_list_set_item(PyObject *l, Py_ssize_t i, PyObject *v)
+{
+    if (_HPyWasm_fast & _HPyWasm_FAST_LIST) {
+        ((_HPyWasm_List *)(void *)l)->ob_item[i] = v;
+        return;
+    }
+    Py_IncRef(PyList_GetItem(l, i));
+    (void)PyList_SetItem(l, i, v);
+}
+/* The size of an exact tuple without a call (tp_new and tp_init entry
+ * points ask for it); (PyTuple_Size)(...) still calls CPython. */
+static inline Py_ssize_t _HPyWasm_TupleSize(PyObject *t)
+{
+    if (t != NULL && Py_TYPE(t) == &PyTuple_Type)
+        return Py_SIZE(t);
+    return PyTuple_Size(t);
+}
+#    define PyTuple_Size(t) _HPyWasm_TupleSize(t)
+#    define PyTuple_GET_ITEM(o, i) hpy_wasm_tuple_get_item((o), (i))
+#    define PyList_GET_ITEM(o, i) hpy_wasm_list_get_item((o), (i))
+#endif
 #define PyTuple_SET_ITEM(o, i, v) hpy_wasm_tuple_set_item((o), (i), (v))
 #define PyList_SET_ITEM(o, i, v) hpy_wasm_list_set_item((o), (i), (v))
 

@@ -90,27 +90,38 @@ static PyObject *new_instance(PyTypeObject *tp, wt_data *d, void **data)
     return obj;
 }
 
+/* The errors of HPy_New, out of line: the hot path needs no stack frame
+ * for the name buffers. */
+static _HPy_NOINLINE HPy new_not_a_type(PyObject *o)
+{
+    char tn[_HPy_UTF8_CUT_SIZE(200)];
+    PyErr_Format(PyExc_TypeError,
+                 "HPy_New arg 1 must be a type (got an instance "
+                 "of '%s')",
+                 _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
+    return HPy_NULL;
+}
+
+static _HPy_NOINLINE HPy new_not_hpy(PyTypeObject *tp)
+{
+    char tn[_HPy_UTF8_CUT_SIZE(200)];
+    PyErr_Format(PyExc_TypeError,
+                 "HPy_New: '%s' is not a type created by HPyType_FromSpec "
+                 "(nor a subclass of one)",
+                 _HPy_Utf8Cut(tn, tp->tp_name, 200));
+    return HPy_NULL;
+}
+
 HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
 {
     PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
     wt_data *d;
-    char tn[_HPy_UTF8_CUT_SIZE(200)];
     (void)ctx;
-    if (!PyType_Check((PyObject *)tp)) {
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_New arg 1 must be a type (got an instance "
-                     "of '%s')",
-                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
-        return HPy_NULL;
-    }
+    if (!PyType_Check((PyObject *)tp))
+        return new_not_a_type((PyObject *)tp);
     d = wt_find_data(tp);
-    if (d == NULL) {
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_New: '%s' is not a type created by HPyType_FromSpec "
-                     "(nor a subclass of one)",
-                     _HPy_Utf8Cut(tn, tp->tp_name, 200));
-        return HPy_NULL;
-    }
+    if (d == NULL)
+        return new_not_hpy(tp);
     return _py2h(new_instance(tp, d, data));
 }
 
