@@ -391,6 +391,100 @@ SHAPED(ListS, HPyType_BuiltinShape_List)
 SHAPED(DictS, HPyType_BuiltinShape_Dict)
 SHAPED(TypeS, HPyType_BuiltinShape_Type)
 
+/* --- A chain of six HPy types, each with a destroy and a traverse ---------
+ * Every level's destroy runs, most derived first, and every level's fields
+ * are released; more levels than the host keeps precomputed per type go
+ * through its general path. */
+
+#define CHAIN_LEVELS 6
+typedef struct {
+    long log; /* the levels whose destroy ran, one decimal digit each */
+    HPyField f[CHAIN_LEVELS];
+} ChainObject;
+HPyType_HELPERS(ChainObject)
+static long chain_log;
+
+HPyDef_SLOT(Chain_new, HPy_tp_new)
+static HPy Chain_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+{
+    ChainObject *c;
+    HPy h = HPy_New(ctx, cls, &c);
+    HPy_ssize_t i;
+    (void)kw;
+    if (HPy_IsNull(h))
+        return HPy_NULL;
+    for (i = 0; i < nargs && i < CHAIN_LEVELS; i++)
+        HPyField_Store(ctx, h, &c->f[i], args[i]);
+    return h;
+}
+
+HPyDef_METH(chain_log_get, "chain_log", HPyFunc_NOARGS)
+static HPy chain_log_get_impl(HPyContext *ctx, HPy self)
+{
+    long v = chain_log;
+    (void)self;
+    chain_log = 0;
+    return HPyLong_FromLong(ctx, v);
+}
+
+#define CHAIN_LEVEL(K)                                                                             \
+    HPyDef_SLOT(Chain##K##_traverse, HPy_tp_traverse)                                              \
+    static int Chain##K##_traverse_impl(void *self, HPyFunc_visitproc visit, void *arg)            \
+    {                                                                                              \
+        ChainObject *c = (ChainObject *)self;                                                      \
+        int i;                                                                                     \
+        for (i = 0; i < K; i++)                                                                    \
+            HPy_VISIT(&c->f[i]);                                                                   \
+        return 0;                                                                                  \
+    }                                                                                              \
+    HPyDef_SLOT(Chain##K##_destroy, HPy_tp_destroy)                                                \
+    static void Chain##K##_destroy_impl(void *self)                                                \
+    {                                                                                              \
+        (void)self;                                                                                \
+        chain_log = chain_log * 10 + K;                                                            \
+    }                                                                                              \
+    static HPyDef *Chain##K##_defines[] = { &Chain_new, &Chain##K##_traverse, &Chain##K##_destroy, \
+                                            NULL };                                                \
+    static HPyType_Spec Chain##K##_spec = {                                                        \
+        .name = "wtypes.Chain" #K,                                                                 \
+        .basicsize = sizeof(ChainObject),                                                          \
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,                 \
+        .builtin_shape = SHAPE(ChainObject),                                                       \
+        .defines = Chain##K##_defines,                                                             \
+    };
+
+CHAIN_LEVEL(1)
+CHAIN_LEVEL(2)
+CHAIN_LEVEL(3)
+CHAIN_LEVEL(4)
+CHAIN_LEVEL(5)
+CHAIN_LEVEL(6)
+
+/* Chain1 ... Chain6, each on the one before. */
+static int add_chain(HPyContext *ctx, HPy m)
+{
+    HPyType_Spec *specs[CHAIN_LEVELS] = { &Chain1_spec, &Chain2_spec, &Chain3_spec,
+                                          &Chain4_spec, &Chain5_spec, &Chain6_spec };
+    HPy base = HPy_NULL;
+    int i;
+    for (i = 0; i < CHAIN_LEVELS; i++) {
+        HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, base }, { 0, HPy_NULL } };
+        HPy t = HPyType_FromSpec(ctx, specs[i], i == 0 ? NULL : params);
+        int r;
+        HPy_Close(ctx, base);
+        if (HPy_IsNull(t))
+            return -1;
+        r = HPy_SetAttr_s(ctx, m, specs[i]->name + sizeof("wtypes.") - 1, t);
+        base = t;
+        if (r < 0) {
+            HPy_Close(ctx, base);
+            return -1;
+        }
+    }
+    HPy_Close(ctx, base);
+    return 0;
+}
+
 /* --- Module functions ------------------------------------------------------ */
 
 HPyDef_METH(counts, "counts", HPyFunc_NOARGS)
@@ -523,12 +617,12 @@ static int wtypes_exec_impl(HPyContext *ctx, HPy m)
         if (!ok)
             return -1;
     }
-    return 0;
+    return add_chain(ctx, m);
 }
 
 static HPyDef *module_defines[] = {
     &wtypes_exec, &counts, &shape_of, &name_of, &is_subtype, &new_of, &make_type,
-    &make_with_meta, &make_with_bases, &make_bad, &set_call, NULL,
+    &make_with_meta, &make_with_bases, &make_bad, &set_call, &chain_log_get, NULL,
 };
 static HPyModuleDef moduledef = { .doc = "HPy types in the WebAssembly host", .defines = module_defines };
 

@@ -252,6 +252,26 @@ check("Unicode shape", us == "héllo" and us.get_extra() == 13)
 tu = wtypes.TupleS((1, 2, 3, 4, 5))
 tu.extra = 14
 check("Tuple shape", tu == (1, 2, 3, 4, 5) and tu.get_extra() == 14)
+# a chain of six HPy types with a destroy and a traverse each
+for level in range(1, 7):
+    C = getattr(wtypes, "Chain%d" % level)
+    held = [object() for _ in range(level)]
+    before = [sys.getrefcount(o) for o in held]
+    c = C(*held)
+    check("Chain%d keeps its fields" % level, [sys.getrefcount(o) - 1 for o in held] == before)
+    del c
+    check("Chain%d destroys every level, most derived first" % level,
+          wtypes.chain_log() == int("".join(str(k) for k in range(level, 0, -1))))
+    check("Chain%d releases every field" % level, [sys.getrefcount(o) for o in held] == before)
+    cycle = []
+    c = C(cycle, *held[1:])
+    cycle.append(c)
+    del c, cycle
+    gc.collect()
+    check("Chain%d in a cycle collected, every level destroyed" % level,
+          wtypes.chain_log() == int("".join(str(k) for k in range(level, 0, -1))) and
+          [sys.getrefcount(o) for o in held] == before)
+
 ls = wtypes.ListS([1, 2])
 ls.extra = 15
 ls.append(3)

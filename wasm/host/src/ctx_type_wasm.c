@@ -209,6 +209,7 @@ HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *p
             goto error;
         if (has_weaklist(tp))
             wt_own_data(tp)->flags |= WT_F_WEAKLIST;
+        wt_plan_gc(wt_own_data(tp), tp);
     }
     _HPyTypeSpec_Release(&b);
     return _py2h(res);

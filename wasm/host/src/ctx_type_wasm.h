@@ -66,7 +66,35 @@
 
 #define WT_STRUCT_ALIGN ((Py_ssize_t)16)
 
+/* How many traverse/destroy/__dict__ entries a plan holds; a chain of
+ * bases with more uses the general path. */
+#define WT_PLAN_MAX 4
+
+/* What tp_dealloc, tp_traverse and tp_clear do for an instance whose type
+ * is exactly the one owning the block: the walks over the chain of bases
+ * (which only depend on the type, and the bases and their slots do not
+ * change once the type exists) done once, when the type is made
+ * (wt_plan_gc in ctx_type_wasm_gc.c). */
+struct wt_data;
+
 typedef struct {
+    int ready;          /* 0: use the general path */
+    int untrack;        /* the type has GC: untrack before clearing */
+    int clear_weakrefs; /* PyObject_ClearWeakRefs in dealloc */
+    int ntraverse, ndestroy, ndict;
+    const struct wt_data *traverse[WT_PLAN_MAX]; /* the wt_data whose traverse clears fields */
+    const struct wt_data *destroy[WT_PLAN_MAX];  /* the wt_data whose destroy runs, in order */
+    Py_ssize_t dict[WT_PLAN_MAX];                /* __dict__ slots to visit or clear */
+    destructor base_dealloc;                     /* the dealloc handed to, or NULL: tp_free */
+    int base_dealloc_gc;                         /* its type has GC: re-track first */
+    int base_dealloc_heap;                       /* its type is a heap type (drops the type) */
+    freefunc free;                               /* tp_free of the type (no base_dealloc) */
+    traverseproc base_traverse;                  /* the traverse handed to, or NULL */
+    int traverse_visits_type;                    /* whether wt_traverse visits the type */
+    inquiry base_clear;                          /* the clear handed to, or NULL */
+} wt_gc_plan;
+
+typedef struct wt_data {
     uint32_t magic1, magic2;
     PyTypeObject *type;       /* the type the block belongs to (borrowed) */
     uint32_t flags;           /* WT_F_* */
@@ -84,16 +112,37 @@ typedef struct {
                                   reserve_secondary_slots in ctx_type_wasm.c) */
     Py_ssize_t weaklist_offset;    /* its weak-reference list slot, or 0 */
     PyObject *weakref;             /* to `type`, whose callback frees the block */
+    wt_gc_plan plan;               /* for instances of exactly `type` */
 } wt_data;
 
 /* Where the tables start in a block. */
 #define WT_TABLES (((Py_ssize_t)sizeof(wt_data) + 15) & ~(Py_ssize_t)15)
 
+/* The block of `tp` itself (not inherited), or NULL. Inline: AsStruct,
+ * HPy_New and the GC slots of every instance start with it. */
+static inline wt_data *wt_own_data(PyTypeObject *tp)
+{
+    char *methods = (char *)PyType_GetSlot(tp, Py_tp_methods);
+    wt_data *d;
+    /* the method table of a type that is not ours may start anywhere;
+     * below the first page there is no block in front of it */
+    if (methods == NULL || (uintptr_t)methods < (uintptr_t)WT_TABLES + 4096)
+        return NULL;
+    d = (wt_data *)(void *)(methods - WT_TABLES);
+    if (d->magic1 == WT_MAGIC1 && d->magic2 == WT_MAGIC2 && d->type == tp)
+        return d;
+    return NULL;
+}
+
 /* ctx_type_wasm_data.c */
-/* The block of `tp` itself (not inherited), or NULL. */
-wt_data *wt_own_data(PyTypeObject *tp);
+/* The block of the nearest HPy base of `tp` (not `tp` itself), or NULL. */
+wt_data *wt_find_inherited(PyTypeObject *tp);
 /* The block of `tp` or of its nearest HPy base, or NULL. Sets no exception. */
-wt_data *wt_find_data(PyTypeObject *tp);
+static inline wt_data *wt_find_data(PyTypeObject *tp)
+{
+    wt_data *d = wt_own_data(tp);
+    return d != NULL ? d : wt_find_inherited(tp);
+}
 /* A zeroed block with room for `tables` bytes of tables, or NULL (MemoryError). */
 wt_data *wt_alloc_data(size_t tables);
 /* Frees a block no type or instance can reach any more. */
@@ -108,8 +157,15 @@ int wt_add_introspection(PyObject *module);
 int wt_attach_data(wt_data *d, PyTypeObject *tp);
 /* The first base of `tp` (tp_base), or NULL. */
 PyTypeObject *wt_base(PyTypeObject *tp);
+/* The struct of `obj` for a variable-size layout `d` (wt_struct_for). */
+void *wt_struct_for_var(PyObject *obj, const wt_data *d);
 /* The struct of `obj` for the layout `d`. */
-void *wt_struct_for(PyObject *obj, const wt_data *d);
+static inline void *wt_struct_for(PyObject *obj, const wt_data *d)
+{
+    if (d->placement == WT_PLACE_FIXED)
+        return (char *)obj + d->struct_offset;
+    return wt_struct_for_var(obj, d);
+}
 
 /* ctx_type_wasm_gc.c */
 void wt_gc_init(void);
@@ -118,6 +174,8 @@ void wt_finalize(PyObject *self);
 int wt_traverse(PyObject *self, visitproc visit, void *arg);
 int wt_clear(PyObject *self);
 int wt_is_python_class(PyTypeObject *t);
+/* Fills d->plan for the type `tp` that owns `d`, once it is complete. */
+void wt_plan_gc(wt_data *d, PyTypeObject *tp);
 
 /* ctx_type_wasm_instances.c */
 PyObject *wt_call(PyObject *self, PyObject *args, PyObject *kw);

@@ -7,24 +7,10 @@ PyTypeObject *wt_base(PyTypeObject *tp)
     return (PyTypeObject *)PyType_GetSlot(tp, Py_tp_base);
 }
 
-wt_data *wt_own_data(PyTypeObject *tp)
-{
-    char *methods = (char *)PyType_GetSlot(tp, Py_tp_methods);
-    wt_data *d;
-    /* the method table of a type that is not ours may start anywhere;
-     * below the first page there is no block in front of it */
-    if (methods == NULL || (uintptr_t)methods < (uintptr_t)WT_TABLES + 4096)
-        return NULL;
-    d = (wt_data *)(void *)(methods - WT_TABLES);
-    if (d->magic1 == WT_MAGIC1 && d->magic2 == WT_MAGIC2 && d->type == tp)
-        return d;
-    return NULL;
-}
-
-wt_data *wt_find_data(PyTypeObject *tp)
+wt_data *wt_find_inherited(PyTypeObject *tp)
 {
     PyTypeObject *t;
-    for (t = tp; t != NULL; t = wt_base(t)) {
+    for (t = wt_base(tp); t != NULL; t = wt_base(t)) {
         wt_data *d = wt_own_data(t);
         if (d != NULL)
             return d;
@@ -111,11 +97,9 @@ int wt_attach_data(wt_data *d, PyTypeObject *tp)
     return 0;
 }
 
-void *wt_struct_for(PyObject *obj, const wt_data *d)
+void *wt_struct_for_var(PyObject *obj, const wt_data *d)
 {
     Py_ssize_t n, off;
-    if (d->placement == WT_PLACE_FIXED)
-        return (char *)obj + d->struct_offset;
     if (d->placement == WT_PLACE_VAR_TUPLE) {
         n = Py_SIZE(obj);
     }

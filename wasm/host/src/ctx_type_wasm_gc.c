@@ -11,6 +11,9 @@
  *   most derived first, and lets the first base that is not an HPy type
  *   (object, int, list, a legacy type with its own dealloc...) free the
  *   object.
+ * For an instance of exactly an HPy type (not a subclass) the walks over
+ * the chain of bases are done once per type (wt_plan_gc, when the type is
+ * made) and dealloc, traverse and clear follow that plan.
  * Only stable functions are used: the slots of a type are read with
  * PyType_GetSlot. A Python class below an HPy type in the chain is skipped
  * (its __slots__ are not cleared: their layout is not in the stable ABI). */
@@ -96,13 +99,13 @@ static void clear_dicts(PyObject *self)
     }
 }
 
-/* The first type of the chain of Py_TYPE(self) that is neither an HPy type
- * using our slot `ours` for `slot` nor a Python class: the one the work is
- * handed to. */
-static PyTypeObject *first_foreign(PyObject *self, int slot, void *ours)
+/* The first type of the chain of `tp` that is neither an HPy type using
+ * our slot `ours` for `slot` nor a Python class: the one the work of an
+ * instance of `tp` is handed to. */
+static PyTypeObject *first_foreign(PyTypeObject *tp, int slot, void *ours)
 {
     PyTypeObject *t;
-    for (t = Py_TYPE(self); t != NULL; t = wt_base(t)) {
+    for (t = tp; t != NULL; t = wt_base(t)) {
         wt_data *d = wt_own_data(t);
         if (d != NULL) {
             if (PyType_GetSlot(t, slot) == ours)
@@ -128,15 +131,165 @@ static PyTypeObject *first_foreign(PyObject *self, int slot, void *ours)
 }
 
 /* ------------------------------------------------------------------------
+ * The plan of a type (ctx_type_wasm.h: wt_gc_plan)
+ * ------------------------------------------------------------------------ */
+
+/* The same walks as clear_fields, visit_dicts/clear_dicts, first_foreign
+ * and the loops of wt_dealloc, for an instance of exactly `tp`. */
+void wt_plan_gc(wt_data *d, PyTypeObject *tp)
+{
+    wt_gc_plan p;
+    PyTypeObject *t, *stop;
+    HPyFunc_destroyfunc last = NULL;
+    int i;
+    memset(&p, 0, sizeof(p));
+    d->plan.ready = 0;
+    for (t = tp; t != NULL; t = wt_base(t)) {
+        wt_data *td = wt_own_data(t);
+        int seen = 0;
+        if (td == NULL)
+            continue;
+        if (td->dict_offset > 0) {
+            if (p.ndict == WT_PLAN_MAX)
+                return;
+            p.dict[p.ndict++] = td->dict_offset;
+        }
+        if (td->traverse == NULL)
+            continue;
+        for (i = 0; i < p.ntraverse; i++)
+            if (p.traverse[i]->traverse == td->traverse)
+                seen = 1;
+        if (seen)
+            continue;
+        if (p.ntraverse == WT_PLAN_MAX)
+            return;
+        p.traverse[p.ntraverse++] = td;
+    }
+
+    stop = first_foreign(tp, Py_tp_dealloc, (void *)wt_dealloc);
+    p.untrack = is_gc(tp);
+    p.clear_weakrefs = stop != tp && (d->flags & WT_F_WEAKLIST) != 0;
+    for (t = tp; t != NULL && t != stop; t = wt_base(t)) {
+        wt_data *td = wt_own_data(t);
+        if (td != NULL && td->destroy != NULL && td->destroy != last) {
+            if (p.ndestroy == WT_PLAN_MAX)
+                return;
+            last = td->destroy;
+            p.destroy[p.ndestroy++] = td;
+        }
+    }
+    if (stop != NULL) {
+        p.base_dealloc = (destructor)PyType_GetSlot(stop, Py_tp_dealloc);
+        p.base_dealloc_gc = is_gc(stop);
+        p.base_dealloc_heap = (PyType_GetFlags(stop) & Py_TPFLAGS_HEAPTYPE) != 0;
+    }
+    p.free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+
+    stop = first_foreign(tp, Py_tp_traverse, (void *)wt_traverse);
+    if (stop != NULL)
+        p.base_traverse = (traverseproc)PyType_GetSlot(stop, Py_tp_traverse);
+    p.traverse_visits_type =
+        p.base_traverse == NULL || !(PyType_GetFlags(stop) & Py_TPFLAGS_HEAPTYPE);
+    stop = first_foreign(tp, Py_tp_clear, (void *)wt_clear);
+    if (stop != NULL)
+        p.base_clear = (inquiry)PyType_GetSlot(stop, Py_tp_clear);
+    p.ready = 1;
+    d->plan = p;
+}
+
+static void planned_clear_fields(PyObject *self, const wt_gc_plan *p)
+{
+    int i;
+    for (i = 0; i < p->ntraverse; i++) {
+        const wt_data *d = p->traverse[i];
+        d->traverse(wt_struct_for(self, d), _HPyType_ClearField, NULL);
+    }
+}
+
+static void planned_clear_dicts(PyObject *self, const wt_gc_plan *p)
+{
+    int i;
+    for (i = 0; i < p->ndict; i++)
+        Py_CLEAR(*(PyObject **)(void *)((char *)self + p->dict[i]));
+}
+
+static int planned_traverse(PyObject *self, const wt_data *d, visitproc visit, void *arg)
+{
+    const wt_gc_plan *p = &d->plan;
+    int i, r;
+    if (d->traverse != NULL) {
+        _HPyVisitArgs c;
+        c.visit = visit;
+        c.arg = arg;
+        r = d->traverse(wt_struct_for(self, d), _HPyType_VisitField, &c);
+        if (r)
+            return r;
+    }
+    for (i = 0; i < p->ndict; i++) {
+        PyObject *dict = *(PyObject **)(void *)((char *)self + p->dict[i]);
+        if (dict != NULL && (r = visit(dict, arg)) != 0)
+            return r;
+    }
+    if (p->base_traverse != NULL && (r = p->base_traverse(self, visit, arg)) != 0)
+        return r;
+    return p->traverse_visits_type ? visit((PyObject *)Py_TYPE(self), arg) : 0;
+}
+
+static int planned_clear(PyObject *self, const wt_gc_plan *p)
+{
+    planned_clear_fields(self, p);
+    planned_clear_dicts(self, p);
+    return p->base_clear != NULL ? p->base_clear(self) : 0;
+}
+
+static int finalize_from_dealloc(PyObject *self, destructor fin);
+static void forget_finalized(PyObject *self);
+
+static void planned_dealloc(PyObject *self, const wt_gc_plan *p)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    destructor fin = (destructor)PyType_GetSlot(tp, Py_tp_finalize);
+    int i;
+    if (fin != NULL && finalize_from_dealloc(self, fin) < 0)
+        return;
+    forget_finalized(self);
+    if (p->untrack)
+        PyObject_GC_UnTrack(self);
+    if (p->clear_weakrefs)
+        PyObject_ClearWeakRefs(self);
+    /* the fields first: destroy may free memory the traverse reads */
+    planned_clear_fields(self, p);
+    for (i = 0; i < p->ndestroy; i++) {
+        const wt_data *d = p->destroy[i];
+        d->destroy(wt_struct_for(self, d));
+    }
+    planned_clear_dicts(self, p);
+    if (p->base_dealloc != NULL) {
+        if (p->base_dealloc_gc)
+            PyObject_GC_Track(self);
+        p->base_dealloc(self);
+        if (!p->base_dealloc_heap)
+            Py_DECREF(tp);
+    }
+    else {
+        p->free(self);
+        Py_DECREF(tp);
+    }
+}
+
+/* ------------------------------------------------------------------------
  * The slots
  * ------------------------------------------------------------------------ */
 
 int wt_traverse(PyObject *self, visitproc visit, void *arg)
 {
     PyTypeObject *tp = Py_TYPE(self), *stop;
-    wt_data *d = wt_find_data(tp);
+    wt_data *d = wt_own_data(tp);
     traverseproc base_traverse = NULL;
     int r;
+    if (d != NULL && d->plan.ready)
+        return planned_traverse(self, d, visit, arg);
+    d = wt_find_data(tp);
     if (d != NULL && d->traverse != NULL) {
         _HPyVisitArgs c;
         c.visit = visit;
@@ -148,7 +301,7 @@ int wt_traverse(PyObject *self, visitproc visit, void *arg)
     r = visit_dicts(self, visit, arg);
     if (r)
         return r;
-    stop = first_foreign(self, Py_tp_traverse, (void *)wt_traverse);
+    stop = first_foreign(Py_TYPE(self), Py_tp_traverse, (void *)wt_traverse);
     if (stop != NULL)
         base_traverse = (traverseproc)PyType_GetSlot(stop, Py_tp_traverse);
     if (base_traverse != NULL) {
@@ -166,9 +319,12 @@ int wt_clear(PyObject *self)
 {
     PyTypeObject *stop;
     inquiry base_clear = NULL;
+    wt_data *own = wt_own_data(Py_TYPE(self));
+    if (own != NULL && own->plan.ready)
+        return planned_clear(self, &own->plan);
     clear_fields(self);
     clear_dicts(self);
-    stop = first_foreign(self, Py_tp_clear, (void *)wt_clear);
+    stop = first_foreign(Py_TYPE(self), Py_tp_clear, (void *)wt_clear);
     if (stop != NULL)
         base_clear = (inquiry)PyType_GetSlot(stop, Py_tp_clear);
     return base_clear != NULL ? base_clear(self) : 0;
@@ -279,6 +435,10 @@ void wt_dealloc(PyObject *self)
     HPyFunc_destroyfunc last = NULL;
     destructor base_dealloc = NULL;
 
+    if (own != NULL && own->plan.ready) {
+        planned_dealloc(self, &own->plan);
+        return;
+    }
     if (own != NULL) {
         /* (a Python subclass' subtype_dealloc already ran the finalizer) */
         destructor fin = (destructor)PyType_GetSlot(tp, Py_tp_finalize);
@@ -288,7 +448,7 @@ void wt_dealloc(PyObject *self)
     forget_finalized(self);
     if (is_gc(tp))
         PyObject_GC_UnTrack(self);
-    stop = first_foreign(self, Py_tp_dealloc, (void *)wt_dealloc);
+    stop = first_foreign(Py_TYPE(self), Py_tp_dealloc, (void *)wt_dealloc);
     for (t = tp; t != NULL && t != stop; t = wt_base(t)) {
         wt_data *d = wt_own_data(t);
         if (d != NULL && first == NULL)
