@@ -11,9 +11,13 @@
 PYTHON ?= python3
 # Pinned: a new release may check something new.
 PY_LINTERS := ruff==0.17.6 mypy==2.4.1
+# pytest-xdist runs the pytest suite on TEST_WORKERS processes.
+PY_TEST_TOOLS := pytest-xdist==3.8.0 execnet==2.1.2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Named after the pin, so that a new pin reaches an existing .venv too.
+TEST_TOOLS_STAMP := $(VENV)/.installed-$(subst ==,-,$(firstword $(PY_TEST_TOOLS)))
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.[ch]) $(shell find hpy/devel/include -name '*.h')
 
@@ -22,7 +26,7 @@ HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/tra
 
 all: test
 
-setup: node_modules/.package-lock.json $(STAMP) host wasm-tools
+setup: node_modules/.package-lock.json $(STAMP) $(TEST_TOOLS_STAMP) host wasm-tools
 
 # The WebAssembly host builds with Debian's clang-19/lld-19; its browser test
 # drives Debian's chromium. Installed when missing (and apt-get can).
@@ -45,6 +49,10 @@ $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel pytest $(PY_LINTERS)
 	$(PY) -m pip install --quiet --no-build-isolation -e .
+	touch $@
+
+$(TEST_TOOLS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet $(PY_TEST_TOOLS)
 	touch $@
 
 # The host module hpy.universal, built in place for the editable install.
@@ -107,13 +115,19 @@ lint-py: $(STAMP)
 test-ts: node_modules/.package-lock.json
 	npm test
 
+# The suite on TEST_WORKERS processes (0: in this one), a test file per
+# process at a time: a file's module-scoped builds (the fuzz targets, the
+# debug corpus) are made once, by the process that runs its tests.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest test -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+
 test-py: setup
-	$(PY) -m pytest test -q -p no:cacheprovider -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # The slow tests build wheels, virtual environments and the same binary for
 # every other CPython under pyenv.
 test-py-all: setup
-	$(PY) -m pytest test -q -p no:cacheprovider
+	$(PYTEST)
 
 # pytest and its pure-Python dependencies for Pyodide, which has no
 # installer that works offline: wasm/src/pytest.ts unpacks these wheels.
@@ -137,9 +151,18 @@ test-wasm: node_modules/.package-lock.json $(WASM_WHEELS)
 test-wasm-all: node_modules/.package-lock.json $(WASM_WHEELS)
 	npx hpy-wasm pytest -q test
 
-test: gen-check typecheck lint lint-c lint-py test-ts test-py test-wasm
+# The parts run side by side, TEST_JOBS at a time, the longest first; the
+# output of each part is shown in one piece when it ends. TEST_JOBS=1
+# TEST_WORKERS=0 runs everything one after the other in one process each.
+TEST_JOBS ?= 2
+TEST_PARTS := test-py test-wasm test-ts lint-c typecheck lint gen-check lint-py
+TEST_ALL_PARTS := test-py-all test-wasm-all test-ts lint-c typecheck lint gen-check lint-py
 
-test-all: gen-check typecheck lint lint-c lint-py test-ts test-py-all test-wasm-all
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_PARTS)
+
+test-all:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_ALL_PARTS)
 
 # The fast pytest run with the host, the runtime and every test module built
 # with ASan and UBSan (gcc), in a copy of the tree under build/sanitize so
