@@ -85,6 +85,9 @@ CPPCHECK := cppcheck --quiet --library=python --std=c99 --enable=warning,portabi
     -Ihpy/devel/include -Ihpy/devel/src/runtime
 
 HOST_C := $(wildcard hpy/universal/src/*.c hpy/debug/src/*.c hpy/trace/src/*.c hpy/devel/src/runtime/*.c)
+# cppcheck keeps its results per file in these folders and analyses again
+# only what changed (its hash covers the preprocessed file, headers included).
+CPPCHECK_BUILD := build/cppcheck
 
 lint-c: $(STAMP)
 	@command -v clang-format >/dev/null && command -v cppcheck >/dev/null || \
@@ -101,9 +104,10 @@ lint-c: $(STAMP)
 	            -Ihpy/devel/src/runtime $$f || exit 1; \
 	    done; \
 	else echo "clang not found: the host is checked with gcc only"; fi
-	$(CPPCHECK) -DHPY_ABI_UNIVERSAL -DHPY_HOST -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src \
-	    $(filter-out wasm/%, $(filter %.c, $(HAND_C)))
-	$(CPPCHECK) -DHPY_ABI_CPYTHON $(wildcard hpy/devel/src/runtime/*.c)
+	@mkdir -p $(CPPCHECK_BUILD)/host $(CPPCHECK_BUILD)/cpython
+	$(CPPCHECK) --cppcheck-build-dir=$(CPPCHECK_BUILD)/host -DHPY_ABI_UNIVERSAL -DHPY_HOST \
+	    -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src $(filter-out wasm/%, $(filter %.c, $(HAND_C)))
+	$(CPPCHECK) --cppcheck-build-dir=$(CPPCHECK_BUILD)/cpython -DHPY_ABI_CPYTHON $(wildcard hpy/devel/src/runtime/*.c)
 
 format-c:
 	clang-format -i $(FORMATTED_C)
