@@ -21,7 +21,7 @@ TEST_TOOLS_STAMP := $(VENV)/.installed-$(subst ==,-,$(firstword $(PY_TEST_TOOLS)
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.[ch]) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup wasm-tools test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck lint-c format-c lint-py demo bench clean \
+.PHONY: all setup wasm-tools install-wasm-tools test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck lint-c format-c lint-py demo bench clean \
         test-sanitize test-valgrind fuzz fuzz-build
 
 all: test
@@ -30,16 +30,19 @@ setup: node_modules/.package-lock.json $(STAMP) $(TEST_TOOLS_STAMP) host wasm-to
 
 # The WebAssembly host builds with Debian's clang-19/lld-19; its browser test
 # drives Debian's chromium. Installed when missing (and apt-get can).
+# Looked for when the Makefile is read: with nothing to install, wasm-tools
+# has no recipe, so make test's parallel run does not give it a job slot
+# before the pytest run can start.
 WASM_TOOLS := clang-19 wasm-ld-19 chromium
-wasm-tools:
-	@missing=""; for t in $(WASM_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
-	if [ -n "$$missing" ]; then \
-	    if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	        echo "installing clang-19 lld-19 chromium (missing:$$missing)"; \
-	        apt-get update -qq && apt-get install -y -qq clang-19 lld-19 chromium >/dev/null; \
-	    else \
-	        echo "warning: missing$$missing: the WebAssembly tests need clang-19, lld-19 and chromium"; \
-	    fi; \
+WASM_TOOLS_MISSING := $(strip $(foreach t,$(WASM_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
+wasm-tools: $(if $(WASM_TOOLS_MISSING),install-wasm-tools)
+
+install-wasm-tools:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing clang-19 lld-19 chromium (missing: $(WASM_TOOLS_MISSING))"; \
+	    apt-get update -qq && apt-get install -y -qq clang-19 lld-19 chromium >/dev/null; \
+	else \
+	    echo "warning: missing $(WASM_TOOLS_MISSING): the WebAssembly tests need clang-19, lld-19 and chromium"; \
 	fi
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -156,9 +159,11 @@ test-wasm-all: node_modules/.package-lock.json $(WASM_WHEELS)
 	npx hpy-wasm pytest -q test
 
 # The parts run side by side, TEST_JOBS at a time, the longest first; the
-# output of each part is shown in one piece when it ends. TEST_JOBS=1
-# TEST_WORKERS=0 runs everything one after the other in one process each.
-TEST_JOBS ?= 2
+# output of each part is shown in one piece when it ends. Three at a time on
+# two cores: with two, the pytest run (itself on two processes) waited for a
+# slot behind the next two parts. TEST_JOBS=1 TEST_WORKERS=0 runs everything
+# one after the other in one process each.
+TEST_JOBS ?= 3
 TEST_PARTS := test-py test-wasm test-ts lint-c typecheck lint gen-check lint-py
 TEST_ALL_PARTS := test-py-all test-wasm-all test-ts lint-c typecheck lint gen-check lint-py
 
