@@ -11,31 +11,38 @@
 PYTHON ?= python3
 # Pinned: a new release may check something new.
 PY_LINTERS := ruff==0.17.6 mypy==2.4.1
+# pytest-xdist runs the pytest suite on TEST_WORKERS processes.
+PY_TEST_TOOLS := pytest-xdist==3.8.0 execnet==2.1.2
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
+# Named after the pin, so that a new pin reaches an existing .venv too.
+TEST_TOOLS_STAMP := $(VENV)/.installed-$(subst ==,-,$(firstword $(PY_TEST_TOOLS)))
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.[ch]) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup wasm-tools test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck lint-c format-c lint-py demo bench clean \
+.PHONY: all setup wasm-tools install-wasm-tools test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck lint-c format-c lint-py demo bench clean \
         test-sanitize test-valgrind fuzz fuzz-build
 
 all: test
 
-setup: node_modules/.package-lock.json $(STAMP) host wasm-tools
+setup: node_modules/.package-lock.json $(STAMP) $(TEST_TOOLS_STAMP) host wasm-tools
 
 # The WebAssembly host builds with Debian's clang-19/lld-19; its browser test
 # drives Debian's chromium. Installed when missing (and apt-get can).
+# Looked for when the Makefile is read: with nothing to install, wasm-tools
+# has no recipe, so make test's parallel run does not give it a job slot
+# before the pytest run can start.
 WASM_TOOLS := clang-19 wasm-ld-19 chromium
-wasm-tools:
-	@missing=""; for t in $(WASM_TOOLS); do command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
-	if [ -n "$$missing" ]; then \
-	    if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	        echo "installing clang-19 lld-19 chromium (missing:$$missing)"; \
-	        apt-get update -qq && apt-get install -y -qq clang-19 lld-19 chromium >/dev/null; \
-	    else \
-	        echo "warning: missing$$missing: the WebAssembly tests need clang-19, lld-19 and chromium"; \
-	    fi; \
+WASM_TOOLS_MISSING := $(strip $(foreach t,$(WASM_TOOLS),$(if $(shell command -v $(t) 2>/dev/null),,$(t))))
+wasm-tools: $(if $(WASM_TOOLS_MISSING),install-wasm-tools)
+
+install-wasm-tools:
+	@if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing clang-19 lld-19 chromium (missing: $(WASM_TOOLS_MISSING))"; \
+	    apt-get update -qq && apt-get install -y -qq clang-19 lld-19 chromium >/dev/null; \
+	else \
+	    echo "warning: missing $(WASM_TOOLS_MISSING): the WebAssembly tests need clang-19, lld-19 and chromium"; \
 	fi
 
 node_modules/.package-lock.json: package.json package-lock.json
@@ -45,6 +52,10 @@ $(STAMP): pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel pytest $(PY_LINTERS)
 	$(PY) -m pip install --quiet --no-build-isolation -e .
+	touch $@
+
+$(TEST_TOOLS_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet $(PY_TEST_TOOLS)
 	touch $@
 
 # The host module hpy.universal, built in place for the editable install.
@@ -77,6 +88,9 @@ CPPCHECK := cppcheck --quiet --library=python --std=c99 --enable=warning,portabi
     -Ihpy/devel/include -Ihpy/devel/src/runtime
 
 HOST_C := $(wildcard hpy/universal/src/*.c hpy/debug/src/*.c hpy/trace/src/*.c hpy/devel/src/runtime/*.c)
+# cppcheck keeps its results per file in these folders and analyses again
+# only what changed (its hash covers the preprocessed file, headers included).
+CPPCHECK_BUILD := build/cppcheck
 
 lint-c: $(STAMP)
 	@command -v clang-format >/dev/null && command -v cppcheck >/dev/null || \
@@ -93,9 +107,10 @@ lint-c: $(STAMP)
 	            -Ihpy/devel/src/runtime $$f || exit 1; \
 	    done; \
 	else echo "clang not found: the host is checked with gcc only"; fi
-	$(CPPCHECK) -DHPY_ABI_UNIVERSAL -DHPY_HOST -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src \
-	    $(filter-out wasm/%, $(filter %.c, $(HAND_C)))
-	$(CPPCHECK) -DHPY_ABI_CPYTHON $(wildcard hpy/devel/src/runtime/*.c)
+	@mkdir -p $(CPPCHECK_BUILD)/host $(CPPCHECK_BUILD)/cpython
+	$(CPPCHECK) --cppcheck-build-dir=$(CPPCHECK_BUILD)/host -DHPY_ABI_UNIVERSAL -DHPY_HOST \
+	    -Ihpy/universal/src -Ihpy/debug/src -Ihpy/trace/src $(filter-out wasm/%, $(filter %.c, $(HAND_C)))
+	$(CPPCHECK) --cppcheck-build-dir=$(CPPCHECK_BUILD)/cpython -DHPY_ABI_CPYTHON $(wildcard hpy/devel/src/runtime/*.c)
 
 format-c:
 	clang-format -i $(FORMATTED_C)
@@ -107,13 +122,19 @@ lint-py: $(STAMP)
 test-ts: node_modules/.package-lock.json
 	npm test
 
+# The suite on TEST_WORKERS processes (0: in this one), a test file per
+# process at a time: a file's module-scoped builds (the fuzz targets, the
+# debug corpus) are made once, by the process that runs its tests.
+TEST_WORKERS ?= 2
+PYTEST := $(PY) -m pytest test -q -p no:cacheprovider -n $(TEST_WORKERS) --dist loadfile
+
 test-py: setup
-	$(PY) -m pytest test -q -p no:cacheprovider -m "not slow"
+	$(PYTEST) -m "not slow"
 
 # The slow tests build wheels, virtual environments and the same binary for
 # every other CPython under pyenv.
 test-py-all: setup
-	$(PY) -m pytest test -q -p no:cacheprovider
+	$(PYTEST)
 
 # pytest and its pure-Python dependencies for Pyodide, which has no
 # installer that works offline: wasm/src/pytest.ts unpacks these wheels.
@@ -137,9 +158,20 @@ test-wasm: node_modules/.package-lock.json $(WASM_WHEELS)
 test-wasm-all: node_modules/.package-lock.json $(WASM_WHEELS)
 	npx hpy-wasm pytest -q test
 
-test: gen-check typecheck lint lint-c lint-py test-ts test-py test-wasm
+# The parts run side by side, TEST_JOBS at a time, the longest first; the
+# output of each part is shown in one piece when it ends. Three at a time on
+# two cores: with two, the pytest run (itself on two processes) waited for a
+# slot behind the next two parts. TEST_JOBS=1 TEST_WORKERS=0 runs everything
+# one after the other in one process each.
+TEST_JOBS ?= 3
+TEST_PARTS := test-py test-wasm test-ts lint-c typecheck lint gen-check lint-py
+TEST_ALL_PARTS := test-py-all test-wasm-all test-ts lint-c typecheck lint gen-check lint-py
 
-test-all: gen-check typecheck lint lint-c lint-py test-ts test-py-all test-wasm-all
+test:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_PARTS)
+
+test-all:
+	@$(MAKE) --no-print-directory -j$(TEST_JOBS) --output-sync=target $(TEST_ALL_PARTS)
 
 # The fast pytest run with the host, the runtime and every test module built
 # with ASan and UBSan (gcc), in a copy of the tree under build/sanitize so

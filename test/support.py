@@ -4,7 +4,9 @@ The test-suite's workhorse: a test writes a few HPy definitions, marks the
 ones to export, and gets back an imported module built in the ABI the
 `hpy` fixture is parametrised with. Builds call the C compiler directly
 (faster than setuptools) with warnings as errors; the runtime sources are
-compiled once per ABI and session into a static library.
+compiled once per ABI and session into a static library, and a snippet
+built once per process for every ABI that loads the same binary (see
+Builder.compile).
 
 Markers understood in a snippet:
     @EXPORT(sym)             add HPyDef `sym` to the module's defines
@@ -18,12 +20,13 @@ import importlib.machinery
 import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import sysconfig
 import types
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 REPO = Path(__file__).resolve().parent.parent
 INCLUDE = REPO / "hpy" / "devel" / "include"
@@ -176,14 +179,20 @@ class Builder:
         src.write_text(source)
         out = self.workdir / f"{name}{ext_suffix(self.abi)}"
         if WASM:
-            return wasm_compile(src, out, extra_cflags)
-        cmd = (_cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi)
-               + [str(src), "-shared", "-o", str(out)])
+            key: Tuple[str, ...] = ("wasm32", name, source, *extra_cflags)
+            return _built(key, out, lambda: wasm_compile(src, out, extra_cflags))
         lib = self._runtime_lib()
-        if lib is not None:
-            cmd.append(str(lib))
-        _run(cmd)
-        return out
+        flags = _cc() + SNIPPET_CFLAGS + list(extra_cflags) + include_flags(self.abi)
+        key = (name, source, *flags, str(lib))
+
+        def build() -> Path:
+            cmd = flags + [str(src), "-shared", "-o", str(out)]
+            if lib is not None:
+                cmd.append(str(lib))
+            _run(cmd)
+            return out
+
+        return _built(key, out, build)
 
     def load(self, name: str, path: Path) -> types.ModuleType:
         if build_abi(self.abi) == "cpython":
@@ -205,6 +214,29 @@ class Builder:
         source = expand_markers(body, name)
         path = self.compile(name, source, extra_cflags)
         return self.load(name, path)
+
+
+# The binaries this process built, by everything that went into them (module
+# name, source, compiler and flags, runtime library). The debug and trace
+# modes load the universal binary, so a test that runs a snippet in every ABI
+# compiles it three times, not four.
+_BUILT: Dict[Tuple[str, ...], Path] = {}
+
+
+def _built(key: Tuple[str, ...], out: Path, build: Callable[[], Path]) -> Path:
+    """`out`, built by `build` or copied from an earlier build of `key`. A
+    copy, not a link: the dynamic loader maps a file it has not seen anew,
+    so each test's module has its own static variables (the context, the
+    module state) even when an earlier copy is still loaded."""
+    done = _BUILT.get(key)
+    if done is not None and done.exists():
+        # into place in one step: never write into a file that is loaded
+        tmp = out.with_name(out.name + ".tmp")
+        shutil.copyfile(done, tmp)
+        os.replace(tmp, out)
+        return out
+    _BUILT[key] = build()
+    return out
 
 
 _EXPORT = re.compile(r"^\s*@EXPORT\((\w+)\)\s*$", re.M)

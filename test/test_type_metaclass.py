@@ -485,9 +485,15 @@ def test_dead_types_release_their_data(hpy):
     tracemalloc.start()
     try:
         churn(1)
-        first = tracemalloc.get_traced_memory()[0]
-        churn(200)
-        grown = tracemalloc.get_traced_memory()[0] - first
+        # A table of the interpreter's that grows once during the churn (how
+        # much depends on what earlier tests left) looks like a leak the first
+        # time only; a leak grows every time.
+        for _ in range(2):
+            first = tracemalloc.get_traced_memory()[0]
+            churn(200)
+            grown = tracemalloc.get_traced_memory()[0] - first
+            if grown < 40_000:
+                break
     finally:
         tracemalloc.stop()
     # one leaked data block per type would be more than 200 * 300 bytes
