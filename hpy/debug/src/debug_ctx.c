@@ -643,8 +643,8 @@ int hpy_wasm_guarded_init(HPyModuleDef *(*init)(void), const char *init_symbol,
 {
     *result = NULL;
     /* (the init function gets no context: no debug frame can be abandoned) */
-    int how = hpy_wasm_guard_call(call_init, NULL, (HPyFunc_Signature)0, (HPyCFunction)init,
-                                  result, debug_current_frame());
+    int how = hpy_wasm_guard_call(call_init, NULL, (HPyFunc_Signature)0, (HPyCFunction)init, result,
+                                  debug_current_frame());
     if (DEBUG_LIKELY(how == HPY_WASM_GUARD_OK))
         return 0;
     PyErr_Format(how == HPY_WASM_GUARD_STACK_OVERFLOW ? PyExc_RecursionError : PyExc_RuntimeError,
