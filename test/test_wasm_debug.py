@@ -170,6 +170,96 @@ def test_faults_leave_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
     assert got["after"] == '{"ok": 42}'
 
 
+# A module whose init function traps: HPy_MODINIT's functions written out,
+# with a faulting HPyInit_initfault.
+INIT_FAULT_C = r"""
+#include "hpy.h"
+
+_HPY_CTX_FOR_TRAMPOLINES_DEFINITION
+_HPy_EXPORT uint32_t get_required_hpy_major_version_initfault(void);
+_HPy_EXPORT uint32_t get_required_hpy_minor_version_initfault(void);
+_HPy_EXPORT void HPyInitGlobalContext_initfault(HPyContext *ctx);
+_HPy_EXPORT HPyModuleDef *HPyInit_initfault(void);
+
+_HPy_EXPORT uint32_t get_required_hpy_major_version_initfault(void)
+{
+    return HPY_ABI_VERSION;
+}
+_HPy_EXPORT uint32_t get_required_hpy_minor_version_initfault(void)
+{
+    return HPY_ABI_VERSION_MINOR;
+}
+_HPy_EXPORT void HPyInitGlobalContext_initfault(HPyContext *ctx)
+{
+    _ctx_for_trampolines = ctx;
+}
+_HPy_EXPORT HPyModuleDef *HPyInit_initfault(void)
+{
+    __builtin_trap();
+}
+"""
+
+# A module whose HPy_mod_exec slot traps.
+EXEC_FAULT_C = r"""
+#include "hpy.h"
+
+HPyDef_SLOT(exec, HPy_mod_exec)
+static int exec_impl(HPyContext *ctx, HPy m)
+{
+    __builtin_trap();
+}
+static HPyDef *defines[] = { &exec, NULL };
+static HPyModuleDef def = { .defines = defines };
+HPy_MODINIT(execfault, def)
+"""
+
+INIT_FAULT_SCRIPT = r"""
+import sys
+
+def attempt(label, name):
+    try:
+        __import__(name)
+    except BaseException as e:
+        print(f"{label}: {type(e).__name__}: {e}", flush=True)
+    else:
+        print(f"{label}: no exception", flush=True)
+
+attempt("init", "initfault")
+attempt("exec", "execfault")
+print("loaded:", "initfault" in sys.modules, "execfault" in sys.modules, flush=True)
+# The same Pyodide imports another module and runs it.
+import faults
+print("after:", faults.ok(None), sum(range(10)), flush=True)
+"""
+
+
+def test_faulting_init_leaves_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
+    build(tmp_path, "initfault", INIT_FAULT_C)
+    build(tmp_path, "execfault", EXEC_FAULT_C)
+    build(tmp_path, "faults", FAULTS_C)
+    proc = run_debug(tmp_path, INIT_FAULT_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = lines_of(proc.stdout)
+    assert got["init"] == (
+        "RuntimeError: HPy debug mode: the module's init function HPyInit_initfault was "
+        "stopped by a fault in WebAssembly: unreachable "
+        "(initfault.hpy0.wasm.HPyInit_initfault); the module is not loaded"), got["init"]
+    assert got["exec"].startswith("RuntimeError: HPy debug mode: the HPyFunc_INQUIRY function at "), \
+        got["exec"]
+    assert ("was stopped by a fault in WebAssembly: unreachable "
+            "(execfault.hpy0.wasm.exec_impl)") in got["exec"]
+    assert got["loaded"] == "False False"
+    assert got["after"] == "42 45"
+
+    # Universal mode has no guard: the trap ends that Pyodide.
+    script = tmp_path / "universal.py"
+    script.write_text("import initfault\nprint('survived')\n")
+    proc = subprocess.run(HPY_WASM + ["run", "--mode", "universal", str(script)], cwd=REPO,
+                          capture_output=True, text=True)
+    assert proc.returncode == 134, proc.stdout + proc.stderr
+    assert "survived" not in proc.stdout
+
+
 RAW_C = r"""
 #include "hpy.h"
 

@@ -72,7 +72,6 @@ TESTS: Dict[str, str] = {
 # WebAssembly host has (threads, backtrace(), the hybrid ABI). Its
 # WebAssembly behaviour (raw data without memory protection, the entry
 # guard) is tested by test_wasm_debug.py from outside.
-NO_BACKTRACE = "WebAssembly has no backtrace(): debug handles record no creation stack there"
 TESTS.update({
     **{f"test/test_debug_handles.py::{name}": NO_SUBPROCESS
        for name in ("test_hpy_environment_variable", "test_load_arguments", "test_pytest_fixture",
@@ -89,7 +88,6 @@ TESTS.update({
                     "test_field_written_without_store_aborts_by_default",
                     "test_pytest_fixture_reports_unfinished_builders",
                     "test_return_while_python_execution_is_left")},
-    "test/test_debug_handles.py::test_leak_report_with_stack_traces": NO_BACKTRACE,
     "test/test_debug_handles.py::test_hybrid_binary_in_debug_mode": "the hybrid ABI does not exist on WebAssembly",
     "test/test_debug_checks.py::test_raise_mode_with_threads": NO_THREADS,
     "test/test_trace.py::test_durations_with_either_clock": NO_SUBPROCESS,

@@ -54,6 +54,7 @@ interface GuardExports {
   hpy_wasm_guard_message_buffer(): number;
   hpy_wasm_guard_message_size(): number;
   hpy_wasm_guard_unwind(saved: number): void;
+  hpy_wasm_set_stack_capturer(index: number): void;
 }
 
 /** What a guarded call ended with (wasm/host/src/wasm_guard.h). */
@@ -119,6 +120,43 @@ function installGuard(runtime: GuardRuntime, host: GuardExports): void {
     }
   };
   host.hpy_wasm_set_guard(runtime.addFunction(guard, "iiiiiii"));
+}
+
+/** "leak_impl (m.hpy0.wasm wasm-function[6]:0x505)": the frames of HPy modules in a JavaScript stack, innermost first. */
+export function extensionFrames(stack: string, limit: number): string[] {
+  const frames: string[] = [];
+  for (const line of stack.split("\n")) {
+    if (frames.length >= limit) break;
+    const m = /^\s*at (?<module>\S+\.hpy\d+\.wasm)\.(?<name>\S+) \((?<at>.*)\)$/.exec(line);
+    const g = m?.groups;
+    if (g?.["module"] === undefined || g["name"] === undefined) continue;
+    const where = /wasm-function\[\d+\]:0x[0-9a-f]+$/.exec(g["at"] ?? "");
+    frames.push(`${g["name"]} (${g["module"]}${where === null ? "" : ` ${where[0]}`})`);
+  }
+  return frames;
+}
+
+/**
+ * The creation stacks of debug handles (set_handle_stack_trace_limit):
+ * WebAssembly has no backtrace(), but a JavaScript Error's stack holds the
+ * wasm frames. Called only while the limit is set.
+ */
+function installStackCapturer(runtime: GuardRuntime, host: GuardExports): void {
+  const encoder = new TextEncoder();
+  const capture = (buf: number, size: number, limit: number): number => {
+    // (the host's, CPython's and JavaScript frames come before and between
+    // the extension's: take enough of them)
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = 64 + 8 * limit;
+    const stack = new Error().stack ?? "";
+    Error.stackTraceLimit = saved;
+    const frames = extensionFrames(stack, limit);
+    const text = encoder.encode(frames.join("\n")).subarray(0, size - 1);
+    runtime.HEAPU8.set(text, buf);
+    runtime.HEAPU8[buf + text.length] = 0;
+    return frames.length;
+  };
+  host.hpy_wasm_set_stack_capturer(runtime.addFunction(capture, "iiii"));
 }
 
 export class MissingSymbolsError extends Error {
@@ -199,4 +237,5 @@ export async function installHPy(pyodide: PyodideLike, files: HostFiles): Promis
     throw new Error("this HPy host binary has no entry guard for the debug mode: rebuild it");
   }
   installGuard(module as unknown as GuardRuntime, host as unknown as GuardExports);
+  installStackCapturer(module as unknown as GuardRuntime, host as unknown as GuardExports);
 }

@@ -628,4 +628,29 @@ static void guarded_call_real(HPyContext *dctx, HPyFunc_Signature sig, HPyCFunct
     if (DEBUG_UNLIKELY(how != HPY_WASM_GUARD_OK))
         guard_failed(how, sig, func, args);
 }
+
+/* The guard's target for a module's init function, which has no HPyFunc
+ * signature: `func` is the init function, `result` where its result goes. */
+static void call_init(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func, void *result)
+{
+    (void)ctx;
+    (void)sig;
+    *(HPyModuleDef **)result = ((HPyModuleDef * (*)(void)) func)();
+}
+
+int hpy_wasm_guarded_init(HPyModuleDef *(*init)(void), const char *init_symbol,
+                          HPyModuleDef **result)
+{
+    *result = NULL;
+    /* (the init function gets no context: no debug frame can be abandoned) */
+    int how = hpy_wasm_guard_call(call_init, NULL, (HPyFunc_Signature)0, (HPyCFunction)init, result,
+                                  debug_current_frame());
+    if (DEBUG_LIKELY(how == HPY_WASM_GUARD_OK))
+        return 0;
+    PyErr_Format(how == HPY_WASM_GUARD_STACK_OVERFLOW ? PyExc_RecursionError : PyExc_RuntimeError,
+                 "HPy debug mode: the module's init function %s was stopped by a fault in "
+                 "WebAssembly: %s; the module is not loaded",
+                 init_symbol, hpy_wasm_guard_message());
+    return -1;
+}
 #endif

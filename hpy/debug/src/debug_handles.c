@@ -23,6 +23,11 @@
 #    include <execinfo.h>
 #    define HAVE_BACKTRACE 1
 #endif
+#ifdef HPY_WASM_HOST
+#    include "wasm_guard.h"
+/* The text of a creation stack in WebAssembly, per frame. */
+#    define WASM_TRACE_LINE 160
+#endif
 
 DebugFrame debug_no_frame;
 
@@ -173,6 +178,27 @@ static void capture_trace(DebugHandle *dh)
     memmove(frames, frames + skip, (size_t)(n - skip) * sizeof(void *));
     dh->trace = frames;
     dh->trace_len = n - skip;
+    dh->cold = 1;
+#elif defined(HPY_WASM_HOST)
+    /* No backtrace() in WebAssembly: the JavaScript capturer gives the
+     * extension's frames as text. One block holds trace[0] and that text,
+     * so freeing dh->trace frees both. */
+    size_t size = (size_t)debug_state.stack_trace_limit * WASM_TRACE_LINE + 1;
+    void **block = (void **)malloc(sizeof(void *) + size);
+    if (block == NULL)
+        return;
+    int n = hpy_wasm_capture_stack((char *)(block + 1), (int)size, debug_state.stack_trace_limit);
+    if (n <= 0) {
+        free(block);
+        return;
+    }
+    size_t used = strlen((char *)(block + 1)) + 1;
+    void **shrunk = (void **)realloc(block, sizeof(void *) + used);
+    if (shrunk != NULL)
+        block = shrunk;
+    block[0] = block + 1;
+    dh->trace = block;
+    dh->trace_len = n;
     dh->cold = 1;
 #else
     (void)dh;
@@ -354,6 +380,15 @@ void debug_describe_handle(DebugStr *s, DebugHandle *dh)
                 debug_str_printf(s, "\n    %p", dh->trace[i]);
         }
         free(symbols);
+    }
+#elif defined(HPY_WASM_HOST)
+    if (dh->trace != NULL) {
+        debug_str_printf(s, "\n  Allocation stacktrace:");
+        for (const char *line = (const char *)dh->trace[0]; *line != '\0';) {
+            size_t len = strcspn(line, "\n");
+            debug_str_printf(s, "\n    %.*s", (int)len, line);
+            line += len + (line[len] == '\n');
+        }
     }
 #endif
 }

@@ -4,6 +4,9 @@
 #include "hpy.h"
 #include "hpy/runtime/ctx_module.h"
 #include "hpy_host.h"
+#ifdef HPY_WASM_HOST
+#    include "wasm_guard.h"
+#endif
 
 #include <ctype.h>
 #include <string.h>
@@ -271,7 +274,17 @@ PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyConte
     hpy_init init = (hpy_init)find_symbol(lib, "HPyInit", shortname, cpath);
     if (init == NULL)
         goto done;
-    HPyModuleDef *hpydef = init();
+    HPyModuleDef *hpydef;
+#ifdef HPY_WASM_HOST
+    /* In debug mode every call into the extension is guarded, its init
+     * function too; a trap would otherwise end Pyodide. */
+    if (strcmp(mode_name, "debug") == 0) {
+        if (hpy_wasm_guarded_init(init, init_symbol, &hpydef) < 0)
+            goto done;
+    }
+    else
+#endif
+        hpydef = init();
     if (hpydef == NULL) {
         PyErr_Format(PyExc_RuntimeError,
                      "Error during loading of the HPy extension module at path '%s'. Function "

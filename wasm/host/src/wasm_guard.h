@@ -35,4 +35,18 @@ const char *hpy_wasm_guard_message(void);
  * (hpy/debug/src/debug_ctx.c: closes the frames the fault abandoned). */
 void hpy_wasm_guard_unwind(void *unwind_arg);
 
+/* Calls a module's init function (HPyInit_<name>, called `init_symbol` in
+ * messages) through the guard (hpy/debug/src/debug_ctx.c): 0 with its
+ * result in *result, or -1 with RuntimeError (RecursionError for an
+ * exhausted stack) set if a fault stopped it. */
+int hpy_wasm_guarded_init(HPyModuleDef *(*init)(void), const char *init_symbol,
+                          HPyModuleDef **result);
+
+/* The creation stack of a debug handle (set_handle_stack_trace_limit):
+ * up to `limit` frames of the extensions, innermost first, one a line,
+ * written NUL-terminated into buf (of `size` bytes) by the JavaScript
+ * capturer that installHPy() installs; returns the number of frames (0
+ * without a capturer). */
+int hpy_wasm_capture_stack(char *buf, int size, int limit);
+
 #endif /* HPY_WASM_GUARD_H */

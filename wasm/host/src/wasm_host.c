@@ -8,7 +8,8 @@
  * The guard itself is JavaScript (wasm/src/install-core.ts): WebAssembly
  * cannot catch a trap. installHPy() puts it in the function table and
  * passes its index to hpy_wasm_set_guard(); it finds the message buffer
- * with hpy_wasm_guard_message_buffer() and _size(). */
+ * with hpy_wasm_guard_message_buffer() and _size(). The creation stacks of
+ * debug handles are captured by JavaScript too (hpy_wasm_set_stack_capturer). */
 #include "hpy.h"
 #include "wasm_guard.h"
 
@@ -51,4 +52,20 @@ int hpy_wasm_guard_call(HPyWasmGuarded target, HPyContext *ctx, HPyFunc_Signatur
         return HPY_WASM_GUARD_OK;
     }
     return the_guard(target, ctx, sig, func, args, unwind_arg);
+}
+
+typedef int (*capture_fn)(char *buf, int size, int limit);
+
+static capture_fn the_capturer;
+
+EXPORTED void hpy_wasm_set_stack_capturer(capture_fn capture)
+{
+    the_capturer = capture;
+}
+
+int hpy_wasm_capture_stack(char *buf, int size, int limit)
+{
+    if (the_capturer == NULL || size < 1)
+        return 0;
+    return the_capturer(buf, size, limit);
 }
