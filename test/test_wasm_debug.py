@@ -199,6 +199,22 @@ _HPy_EXPORT HPyModuleDef *HPyInit_initfault(void)
 }
 """
 
+# The same with an init function that recurses without end: the stack
+# overflow becomes a RecursionError.
+INIT_RECURSE_C = INIT_FAULT_C.replace("initfault", "initrecurse").replace(
+    "{\n    __builtin_trap();\n}",
+    """{
+    return (HPyModuleDef *)(uintptr_t)init_recurse_ptr(0);
+}""").replace(
+    "_HPY_CTX_FOR_TRAMPOLINES_DEFINITION",
+    """_HPY_CTX_FOR_TRAMPOLINES_DEFINITION
+static int init_recurse(int n);
+static int (*volatile init_recurse_ptr)(int) = init_recurse;
+static int init_recurse(int n)
+{
+    return init_recurse_ptr(n + 1) + n;
+}""")
+
 # A module whose HPy_mod_exec slot traps.
 EXEC_FAULT_C = r"""
 #include "hpy.h"
@@ -225,8 +241,10 @@ def attempt(label, name):
         print(f"{label}: no exception", flush=True)
 
 attempt("init", "initfault")
+attempt("recurse", "initrecurse")
 attempt("exec", "execfault")
-print("loaded:", "initfault" in sys.modules, "execfault" in sys.modules, flush=True)
+print("loaded:", "initfault" in sys.modules, "initrecurse" in sys.modules,
+      "execfault" in sys.modules, flush=True)
 # The same Pyodide imports another module and runs it.
 import faults
 print("after:", faults.ok(None), sum(range(10)), flush=True)
@@ -235,6 +253,7 @@ print("after:", faults.ok(None), sum(range(10)), flush=True)
 
 def test_faulting_init_leaves_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
     build(tmp_path, "initfault", INIT_FAULT_C)
+    build(tmp_path, "initrecurse", INIT_RECURSE_C)
     build(tmp_path, "execfault", EXEC_FAULT_C)
     build(tmp_path, "faults", FAULTS_C)
     proc = run_debug(tmp_path, INIT_FAULT_SCRIPT)
@@ -244,11 +263,15 @@ def test_faulting_init_leaves_pyodide_usable_in_debug_mode(tmp_path: Path) -> No
         "RuntimeError: HPy debug mode: the module's init function HPyInit_initfault was "
         "stopped by a fault in WebAssembly: unreachable "
         "(initfault.hpy0.wasm.HPyInit_initfault); the module is not loaded"), got["init"]
+    assert got["recurse"].startswith(
+        "RecursionError: HPy debug mode: the module's init function HPyInit_initrecurse was "
+        "stopped by a fault in WebAssembly: Maximum call stack size exceeded"), got["recurse"]
+    assert got["recurse"].endswith("the module is not loaded"), got["recurse"]
     assert got["exec"].startswith("RuntimeError: HPy debug mode: the HPyFunc_INQUIRY function at "), \
         got["exec"]
     assert ("was stopped by a fault in WebAssembly: unreachable "
             "(execfault.hpy0.wasm.exec_impl)") in got["exec"]
-    assert got["loaded"] == "False False"
+    assert got["loaded"] == "False False False"
     assert got["after"] == "42 45"
 
     # Universal mode has no guard: the trap ends that Pyodide.
