@@ -5,6 +5,7 @@
  * CPython host (runtime/ctx_type.c); the type data is found as described in
  * ctx_type_wasm.h. */
 #include "ctx_type_wasm.h"
+#include "ctx_type_spec.h"
 #include "hpy_host.h"
 #include "utf8_cut.h"
 
@@ -90,38 +91,16 @@ static PyObject *new_instance(PyTypeObject *tp, wt_data *d, void **data)
     return obj;
 }
 
-/* The errors of HPy_New, out of line: the hot path needs no stack frame
- * for the name buffers. */
-static _HPy_NOINLINE HPy new_not_a_type(PyObject *o)
-{
-    char tn[_HPy_UTF8_CUT_SIZE(200)];
-    PyErr_Format(PyExc_TypeError,
-                 "HPy_New arg 1 must be a type (got an instance "
-                 "of '%s')",
-                 _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
-    return HPy_NULL;
-}
-
-static _HPy_NOINLINE HPy new_not_hpy(PyTypeObject *tp)
-{
-    char tn[_HPy_UTF8_CUT_SIZE(200)];
-    PyErr_Format(PyExc_TypeError,
-                 "HPy_New: '%s' is not a type created by HPyType_FromSpec "
-                 "(nor a subclass of one)",
-                 _HPy_Utf8Cut(tn, tp->tp_name, 200));
-    return HPy_NULL;
-}
-
 HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
 {
     PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
     wt_data *d;
     (void)ctx;
     if (!PyType_Check((PyObject *)tp))
-        return new_not_a_type((PyObject *)tp);
+        return _HPyType_ErrNotAType("HPy_New", (PyObject *)tp);
     d = wt_find_data(tp);
     if (d == NULL)
-        return new_not_hpy(tp);
+        return _HPyType_ErrNotHPyType(tp);
     return _py2h(new_instance(tp, d, data));
 }
 
@@ -133,14 +112,8 @@ HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t 
     (void)args;
     (void)nargs;
     (void)kw;
-    if (!PyType_Check((PyObject *)tp)) {
-        char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_Type_GenericNew arg 1 must be a type (got an "
-                     "instance of '%s')",
-                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
-        return HPy_NULL;
-    }
+    if (!PyType_Check((PyObject *)tp))
+        return _HPyType_ErrNotAType("HPy_Type_GenericNew", (PyObject *)tp);
     d = wt_find_data(tp);
     if (d == NULL) /* not an HPy type: like PyType_GenericNew */
         return _py2h(alloc(tp));
@@ -152,14 +125,8 @@ int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *func)
     PyObject *obj = _h2py(h);
     wt_data *d = wt_find_data(Py_TYPE(obj));
     (void)ctx;
-    if (d == NULL || d->vectorcall_offset <= 0) {
-        char tn[_HPy_UTF8_CUT_SIZE(50)];
-        PyErr_Format(PyExc_TypeError,
-                     "type '%s does not implement the HPy call protocol (HPy_SetCallFunction "
-                     "needs a type with HPy_tp_call or a member __vectorcalloffset__)",
-                     _HPy_Utf8Cut(tn, Py_TYPE(obj)->tp_name, 50));
-        return -1;
-    }
+    if (d == NULL || d->vectorcall_offset <= 0)
+        return _HPyType_ErrNoCallProtocol(obj);
     if (func == NULL || func->cpy_trampoline == NULL) {
         PyErr_SetString(PyExc_TypeError, "HPy_SetCallFunction: no call function given");
         return -1;

@@ -152,22 +152,11 @@ static PyObject *new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
 static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
 {
     _HPyTypeData *d;
-    char tn[_HPy_UTF8_CUT_SIZE(200)];
-    if (!PyType_Check((PyObject *)tp)) {
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_New arg 1 must be a type (got an instance "
-                     "of '%s')",
-                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
-        return HPy_NULL;
-    }
+    if (!PyType_Check((PyObject *)tp))
+        return _HPyType_ErrNotAType("HPy_New", (PyObject *)tp);
     d = _HPyType_GetData(tp);
-    if (d == NULL) {
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_New: '%s' is not a type created by HPyType_FromSpec "
-                     "(nor a subclass of one)",
-                     _HPy_Utf8Cut(tn, tp->tp_name, 200));
-        return HPy_NULL;
-    }
+    if (d == NULL)
+        return _HPyType_ErrNotHPyType(tp);
     return _py2h(new_instance(tp, d, data));
 }
 
@@ -196,14 +185,8 @@ _HPy_HIDDEN HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, 
     (void)args;
     (void)nargs;
     (void)kw;
-    if (!PyType_Check((PyObject *)tp)) {
-        char tn[_HPy_UTF8_CUT_SIZE(200)];
-        PyErr_Format(PyExc_TypeError,
-                     "HPy_Type_GenericNew arg 1 must be a type (got an "
-                     "instance of '%s')",
-                     _HPy_Utf8Cut(tn, Py_TYPE(tp)->tp_name, 200));
-        return HPy_NULL;
-    }
+    if (!PyType_Check((PyObject *)tp))
+        return _HPyType_ErrNotAType("HPy_Type_GenericNew", (PyObject *)tp);
     d = _HPyType_GetData(tp);
     if (d == NULL) /* not an HPy type: like PyType_GenericNew */
         return _py2h(tp->tp_alloc(tp, 0));
@@ -215,14 +198,8 @@ _HPy_HIDDEN int ctx_SetCallFunction(HPyContext *ctx, HPy h, HPyCallFunction *fun
     PyObject *obj = _h2py(h);
     _HPyTypeData *d = _HPyType_GetData(Py_TYPE(obj));
     (void)ctx;
-    if (d == NULL || d->vectorcall_offset <= 0) {
-        char tn[_HPy_UTF8_CUT_SIZE(50)];
-        PyErr_Format(PyExc_TypeError,
-                     "type '%s does not implement the HPy call protocol (HPy_SetCallFunction "
-                     "needs a type with HPy_tp_call or a member __vectorcalloffset__)",
-                     _HPy_Utf8Cut(tn, Py_TYPE(obj)->tp_name, 50));
-        return -1;
-    }
+    if (d == NULL || d->vectorcall_offset <= 0)
+        return _HPyType_ErrNoCallProtocol(obj);
     if (func == NULL || func->cpy_trampoline == NULL) {
         PyErr_SetString(PyExc_TypeError, "HPy_SetCallFunction: no call function given");
         return -1;

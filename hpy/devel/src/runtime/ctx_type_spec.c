@@ -3,6 +3,7 @@
  * against its stable-ABI Python.h), except where a macro below says. */
 #include "ctx_type_spec.h"
 #include "autogen_tables.h"
+#include "utf8_cut.h"
 
 #include <stddef.h>
 #include <string.h>
@@ -1042,4 +1043,36 @@ _HPy_HIDDEN void _HPyTypeSpec_Release(_HPyTypeBuilder *b)
     Py_XDECREF(b->meta);
     b->bases = NULL;
     b->meta = NULL;
+}
+
+/* ------------------------------------------------------------------------
+ * The errors of the instance functions
+ * ------------------------------------------------------------------------ */
+
+_HPy_HIDDEN _HPy_NOINLINE HPy _HPyType_ErrNotAType(const char *fn, PyObject *o)
+{
+    char tn[_HPy_UTF8_CUT_SIZE(200)];
+    PyErr_Format(PyExc_TypeError, "%s arg 1 must be a type (got an instance of '%s')", fn,
+                 _HPy_Utf8Cut(tn, Py_TYPE(o)->tp_name, 200));
+    return HPy_NULL;
+}
+
+_HPy_HIDDEN _HPy_NOINLINE HPy _HPyType_ErrNotHPyType(PyTypeObject *tp)
+{
+    char tn[_HPy_UTF8_CUT_SIZE(200)];
+    PyErr_Format(PyExc_TypeError,
+                 "HPy_New: '%s' is not a type created by HPyType_FromSpec "
+                 "(nor a subclass of one)",
+                 _HPy_Utf8Cut(tn, tp->tp_name, 200));
+    return HPy_NULL;
+}
+
+_HPy_HIDDEN _HPy_NOINLINE int _HPyType_ErrNoCallProtocol(PyObject *obj)
+{
+    char tn[_HPy_UTF8_CUT_SIZE(50)];
+    PyErr_Format(PyExc_TypeError,
+                 "type '%s does not implement the HPy call protocol (HPy_SetCallFunction "
+                 "needs a type with HPy_tp_call or a member __vectorcalloffset__)",
+                 _HPy_Utf8Cut(tn, Py_TYPE(obj)->tp_name, 50));
+    return -1;
 }

@@ -191,4 +191,14 @@ _HPy_HIDDEN void *_HPyTypeHost_SlotFunc(_HPyTypeBuilder *b, HPyDef *def, int csl
  * one); NULL if `obj` is not such an instance. */
 _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);
 
+/* The TypeErrors of the instance functions (HPy_New, HPyType_GenericNew,
+ * HPy_SetCallFunction), raised by both hosts from their slow paths (out of
+ * line: the fast paths need no frame for the name buffer). */
+/* "FN arg 1 must be a type (got an instance of '...')"; returns HPy_NULL. */
+_HPy_HIDDEN HPy _HPyType_ErrNotAType(const char *fn, PyObject *o);
+/* "HPy_New: '...' is not a type created by HPyType_FromSpec ..."; returns HPy_NULL. */
+_HPy_HIDDEN HPy _HPyType_ErrNotHPyType(PyTypeObject *tp);
+/* The type of `obj` has no call-function slot; returns -1. */
+_HPy_HIDDEN int _HPyType_ErrNoCallProtocol(PyObject *obj);
+
 #endif /* HPY_RUNTIME_CTX_TYPE_SPEC_H */
