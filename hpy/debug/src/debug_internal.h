@@ -437,9 +437,9 @@ _HPy_HIDDEN extern DebugHandle **debug_chunks;
 _HPy_HIDDEN extern HPy_ssize_t debug_nchunks;
 
 /* The cold parts of closing: protecting raw data (debug_raw_data.c),
- * queueing when the queue is not full or has no room at all
- * (debug_closed_queue.c), trimming the raw data kept, releasing what a
- * record leaving the closed queue still holds (debug_handles.c). */
+ * queueing when the queue is not full or has no room at all, trimming
+ * the raw data kept (debug_closed_queue.c), releasing what a record
+ * leaving the closed queue still holds (debug_handles.c). */
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
 _HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
