@@ -45,6 +45,7 @@
 #include "hpy.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && defined(__GLIBC__)
 /* initial-exec: one instruction (%fs-relative on x86-64) instead of a call
@@ -631,6 +632,20 @@ _HPy_HIDDEN void debug_set_raw_max(size_t n);
  * included) owned by `dh`, or `data` itself if no copy can be made. */
 _HPy_HIDDEN const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t size,
                                                const char *fn);
+/* How both hosts' debug_protect_raw_data start: the pointer to hand out
+ * without a new copy (`data` itself for a handle that is not open, the
+ * same copy when asked again through the same handle), or NULL once the
+ * handle's old copy, if any, is released (`data` is not NULL). */
+static inline const char *debug_raw_data_kept(DebugHandle *dh, const char *data, size_t size)
+{
+    if (dh->state != DH_OPEN)
+        return data;
+    if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
+        memcmp(dh->raw_data, data, size) == 0)
+        return dh->raw_data;
+    debug_release_raw_data(dh);
+    return NULL;
+}
 
 /* ---- contexts and frames (debug_ctx.c) ---- */
 

@@ -628,12 +628,9 @@ const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t siz
 {
 #ifdef HAVE_MPROTECT
     size_t ps = page_size();
-    if (dh->state != DH_OPEN)
-        return data;
-    if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
-        memcmp(dh->raw_data, data, size) == 0)
-        return dh->raw_data; /* asked again through the same handle */
-    debug_release_raw_data(dh);
+    const char *kept = debug_raw_data_kept(dh, data, size);
+    if (kept != NULL)
+        return kept;
     debug_install_segv_handler();
     if (size <= PACK_MAX && debug_state.raw_batch > 1 && opened_in_this_call(dh)) {
         DebugRawPage *pp;

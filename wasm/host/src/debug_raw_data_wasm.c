@@ -92,12 +92,9 @@ void debug_release_raw_data(DebugHandle *dh)
 
 const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t size, const char *fn)
 {
-    if (dh->state != DH_OPEN)
-        return data;
-    if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
-        memcmp(dh->raw_data, data, size) == 0)
-        return dh->raw_data; /* asked again through the same handle */
-    debug_release_raw_data(dh);
+    const char *kept = debug_raw_data_kept(dh, data, size);
+    if (kept != NULL)
+        return kept;
     char *copy = (char *)malloc(size > 0 ? size : 1);
     if (copy == NULL)
         return data;
