@@ -51,13 +51,14 @@ int wt_is_python_class(PyTypeObject *t)
 
 /* For _HPyType_ClearEachTraverse: the traverse of an HPy type of the
  * chain, and the struct of `self` for it. */
-static HPyFunc_traverseproc own_traverse(PyObject *self, PyTypeObject *t, void **st)
+static int own_traverse(PyObject *self, PyTypeObject *t, HPyFunc_traverseproc *f, void **st)
 {
     wt_data *d = wt_own_data(t);
     if (d == NULL || d->traverse == NULL)
-        return NULL;
+        return 0;
+    *f = d->traverse;
     *st = wt_struct_for(self, d);
-    return d->traverse;
+    return 1;
 }
 
 static void clear_fields(PyObject *self)

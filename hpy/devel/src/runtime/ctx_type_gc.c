@@ -79,13 +79,14 @@ _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self)
 
 /* For _HPyType_ClearEachTraverse: the traverse of an HPy type of the
  * chain, and the struct of `self` for it. */
-static HPyFunc_traverseproc own_traverse(PyObject *self, PyTypeObject *t, void **st)
+static int own_traverse(PyObject *self, PyTypeObject *t, HPyFunc_traverseproc *f, void **st)
 {
     _HPyTypeData *d = own_data(t);
     if (!is_defined(d) || d->traverse == NULL)
-        return NULL;
+        return 0;
+    *f = d->traverse;
     *st = _HPyType_StructFor(self, d);
-    return d->traverse;
+    return 1;
 }
 
 static PyTypeObject *tp_base_of(PyTypeObject *t)

@@ -179,21 +179,24 @@ static inline int _HPyType_TraverseStruct(HPyFunc_traverseproc impl, void *st, v
  * its type once, with _HPyType_ClearField (a traverse inherited by several
  * levels clears the same fields; past 8 distinct ones a traverse may run
  * twice, which is harmless). The hosts find a type's data in their own
- * ways: own_traverse(self, t, &st) gives the HPy_tp_traverse of the HPy
- * type `t` and sets `st` to the struct it is for (NULL if `t` is not an
- * HPy type or has none), base(t) the next type of the chain. Inline, so
- * that the hosts' functions passed here are called directly, or inlined. */
-typedef HPyFunc_traverseproc (*_HPyType_OwnTraverse)(PyObject *self, PyTypeObject *t, void **st);
+ * ways: own_traverse(self, t, &f, &st) sets `f` to the HPy_tp_traverse of
+ * the HPy type `t` and `st` to the struct of `self` it is for (it returns
+ * 0 if `t` is not an HPy type or has none), base(t) gives the next type of
+ * the chain. Inline, so that the hosts' functions passed here are called
+ * directly, or inlined. */
+typedef int (*_HPyType_OwnTraverse)(PyObject *self, PyTypeObject *t, HPyFunc_traverseproc *f,
+                                    void **st);
 typedef PyTypeObject *(*_HPyType_BaseOf)(PyTypeObject *t);
 static inline void _HPyType_ClearEachTraverse(PyObject *self, _HPyType_OwnTraverse own_traverse,
                                               _HPyType_BaseOf base)
 {
-    HPyFunc_traverseproc done[8], f;
+    HPyFunc_traverseproc done[8];
     int ndone = 0, i;
     PyTypeObject *t;
-    void *st;
     for (t = Py_TYPE(self); t != NULL; t = base(t)) {
-        if ((f = own_traverse(self, t, &st)) == NULL)
+        HPyFunc_traverseproc f;
+        void *st;
+        if (!own_traverse(self, t, &f, &st))
             continue;
         for (i = 0; i < ndone && done[i] != f; i++)
             ;
