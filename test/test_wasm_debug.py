@@ -1,7 +1,8 @@
 """The debug mode in the WebAssembly host, driven from outside with
 `hpy-wasm run --mode debug` (docs/wasm.md, Debug mode and Faults):
 
-- every call from CPython into the extension goes through the entry guard:
+- every call from CPython into the extension goes through the entry guard
+  (in trace mode too):
   a trap, an endless recursion or a JavaScript exception in an extension
   raises a Python exception naming what happened, and the same Pyodide
   goes on importing and running code;
@@ -134,15 +135,40 @@ def build(tmp_path: Path, name: str, source: str) -> Path:
     return tmp_path
 
 
-def run_debug(tmp_path: Path, script: str, *extra: str) -> subprocess.CompletedProcess:
+def run_in_mode(mode: str, tmp_path: Path, script: str, *extra: str) -> subprocess.CompletedProcess:
     path = tmp_path / "script.py"
     path.write_text(script)
-    return subprocess.run(HPY_WASM + ["run", "--mode", "debug", *extra, str(path)], cwd=REPO,
+    return subprocess.run(HPY_WASM + ["run", "--mode", mode, *extra, str(path)], cwd=REPO,
                           capture_output=True, text=True)
+
+
+def run_debug(tmp_path: Path, script: str, *extra: str) -> subprocess.CompletedProcess:
+    return run_in_mode("debug", tmp_path, script, *extra)
 
 
 def lines_of(out: str) -> dict:
     return dict(line.split(": ", 1) for line in out.splitlines() if ": " in line)
+
+
+def assert_faults_reported(got: dict, mode: str) -> None:
+    """The lines of the faults of FAULTS_SCRIPT (up to its debug-only part)
+    in `mode`: each raised its exception, and the module works after each."""
+    stopped = "was stopped by a fault in WebAssembly: "
+    assert got["trap"].startswith(f"RuntimeError: HPy {mode} mode: the HPyFunc_O function at "), got["trap"]
+    assert stopped + "unreachable (faults.hpy0.wasm.trap_impl); the call was abandoned (" in got["trap"]
+    assert got["endless"].startswith(f"RecursionError: HPy {mode} mode: the HPyFunc_NOARGS function")
+    assert stopped + "Maximum call stack size exceeded (faults.hpy0.wasm.recurse)" in got["endless"]
+    assert got["js"].startswith(f"RuntimeError: HPy {mode} mode: the HPyFunc_NOARGS function")
+    assert (stopped + "a JavaScript exception, TypeError: thrown by JavaScript "
+            "(faults.hpy0.wasm.js_throws_impl)") in got["js"]
+    assert got["nested trap"] == got["trap"]
+    assert got["len"].startswith(f"RuntimeError: HPy {mode} mode: the HPyFunc_LENFUNC function")
+    # A JavaScript function called from Python raises a Python exception
+    # (Pyodide's own conversion): nothing unwinds through the extension.
+    assert got["js callback"] == "JsException: Error: from a JavaScript callback"
+    for label in ("trap", "endless", "js", "nested trap", "len", "js callback"):
+        assert got[f"{label} then ok"] == "42"
+    assert got["after"] == '{"ok": 42}'
 
 
 def test_faults_leave_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
@@ -150,24 +176,10 @@ def test_faults_leave_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
     proc = run_debug(tmp_path, FAULTS_SCRIPT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     got = lines_of(proc.stdout)
-    stopped = "was stopped by a fault in WebAssembly: "
-    assert got["trap"].startswith("RuntimeError: HPy debug mode: the HPyFunc_O function at "), got["trap"]
-    assert stopped + "unreachable (faults.hpy0.wasm.trap_impl)" in got["trap"]
-    assert "the call was abandoned" in got["trap"]
-    assert got["endless"].startswith("RecursionError: HPy debug mode: the HPyFunc_NOARGS function")
-    assert stopped + "Maximum call stack size exceeded (faults.hpy0.wasm.recurse)" in got["endless"]
-    assert got["js"].startswith("RuntimeError: HPy debug mode: the HPyFunc_NOARGS function")
-    assert (stopped + "a JavaScript exception, TypeError: thrown by JavaScript "
-            "(faults.hpy0.wasm.js_throws_impl)") in got["js"]
-    assert got["nested trap"] == got["trap"]
-    assert got["len"].startswith("RuntimeError: HPy debug mode: the HPyFunc_LENFUNC function")
-    # A JavaScript function called from Python raises a Python exception
-    # (Pyodide's own conversion): nothing unwinds through the extension.
-    assert got["js callback"] == "JsException: Error: from a JavaScript callback"
+    assert_faults_reported(got, "debug")
+    assert got["trap"].endswith("(its argument handles are closed, what it allocated is lost)")
     assert got["trap in detector"].startswith("RuntimeError: ")
-    for label in ("trap", "endless", "js", "nested trap", "len", "js callback", "trap in detector"):
-        assert got[f"{label} then ok"] == "42"
-    assert got["after"] == '{"ok": 42}'
+    assert got["trap in detector then ok"] == "42"
 
 
 # A module whose init function traps: HPy_MODINIT's functions written out,
@@ -251,28 +263,37 @@ print("after:", faults.ok(None), sum(range(10)), flush=True)
 """
 
 
-def test_faulting_init_leaves_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
-    build(tmp_path, "initfault", INIT_FAULT_C)
-    build(tmp_path, "initrecurse", INIT_RECURSE_C)
-    build(tmp_path, "execfault", EXEC_FAULT_C)
-    build(tmp_path, "faults", FAULTS_C)
-    proc = run_debug(tmp_path, INIT_FAULT_SCRIPT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    got = lines_of(proc.stdout)
+def assert_init_faults_reported(got: dict, mode: str) -> None:
+    """The lines of INIT_FAULT_SCRIPT in `mode`: no faulting module was
+    loaded, and another one is after them."""
     assert got["init"] == (
-        "RuntimeError: HPy debug mode: the module's init function HPyInit_initfault was "
+        f"RuntimeError: HPy {mode} mode: the module's init function HPyInit_initfault was "
         "stopped by a fault in WebAssembly: unreachable "
         "(initfault.hpy0.wasm.HPyInit_initfault); the module is not loaded"), got["init"]
     assert got["recurse"].startswith(
-        "RecursionError: HPy debug mode: the module's init function HPyInit_initrecurse was "
+        f"RecursionError: HPy {mode} mode: the module's init function HPyInit_initrecurse was "
         "stopped by a fault in WebAssembly: Maximum call stack size exceeded"), got["recurse"]
     assert got["recurse"].endswith("the module is not loaded"), got["recurse"]
-    assert got["exec"].startswith("RuntimeError: HPy debug mode: the HPyFunc_INQUIRY function at "), \
+    assert got["exec"].startswith(f"RuntimeError: HPy {mode} mode: the HPyFunc_INQUIRY function at "), \
         got["exec"]
     assert ("was stopped by a fault in WebAssembly: unreachable "
             "(execfault.hpy0.wasm.exec_impl)") in got["exec"]
     assert got["loaded"] == "False False False"
     assert got["after"] == "42 45"
+
+
+def build_init_faults(tmp_path: Path) -> None:
+    build(tmp_path, "initfault", INIT_FAULT_C)
+    build(tmp_path, "initrecurse", INIT_RECURSE_C)
+    build(tmp_path, "execfault", EXEC_FAULT_C)
+    build(tmp_path, "faults", FAULTS_C)
+
+
+def test_faulting_init_leaves_pyodide_usable_in_debug_mode(tmp_path: Path) -> None:
+    build_init_faults(tmp_path)
+    proc = run_debug(tmp_path, INIT_FAULT_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_init_faults_reported(lines_of(proc.stdout), "debug")
 
     # Universal mode has no guard: the trap ends that Pyodide.
     script = tmp_path / "universal.py"
@@ -281,6 +302,40 @@ def test_faulting_init_leaves_pyodide_usable_in_debug_mode(tmp_path: Path) -> No
                           capture_output=True, text=True)
     assert proc.returncode == 134, proc.stdout + proc.stderr
     assert "survived" not in proc.stdout
+
+
+# Trace mode has the same guard: the faults of FAULTS_SCRIPT (up to its
+# debug-only part), then the trace mode still counts the calls.
+TRACE_FAULTS_SCRIPT = FAULTS_SCRIPT.split("# No handle of the abandoned")[0] + r"""
+from hpy.trace import get_call_counts
+before = get_call_counts()
+for i in range(5):
+    faults.ok(None)
+after = get_call_counts()
+print("counted:", sorted(k for k in after if after[k] - before[k] == 5), flush=True)
+import importlib, json
+importlib.reload(faults)
+print("after:", json.dumps({"ok": faults.ok(1)}), flush=True)
+"""
+
+
+def test_faults_leave_pyodide_usable_in_trace_mode(tmp_path: Path) -> None:
+    build(tmp_path, "faults", FAULTS_C)
+    proc = run_in_mode("trace", tmp_path, TRACE_FAULTS_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    got = lines_of(proc.stdout)
+    assert_faults_reported(got, "trace")
+    # (the handles are universal ones: nothing to close)
+    assert got["trap"].endswith("the call was abandoned (what it allocated is lost)"), got["trap"]
+    # the calls of ok() go on being counted (its HPyLong_From... call)
+    assert "ctx_Long_From" in got["counted"], got["counted"]
+
+
+def test_faulting_init_leaves_pyodide_usable_in_trace_mode(tmp_path: Path) -> None:
+    build_init_faults(tmp_path)
+    proc = run_in_mode("trace", tmp_path, INIT_FAULT_SCRIPT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert_init_faults_reported(lines_of(proc.stdout), "trace")
 
 
 RAW_C = r"""

@@ -29,7 +29,7 @@ function cFiles(dir: string): string[] {
     .map((f) => path.join(dir, f));
 }
 
-/** What the host exports: its init function, and what the debug mode's entry guard calls (install-core.ts). */
+/** What the host exports: its init function, and what the entry guard of the debug and trace modes calls (install-core.ts). */
 export const HOST_EXPORTS = [
   "PyInit_universal",
   "hpy_wasm_set_guard",

@@ -78,7 +78,7 @@ export function describeFault(e: unknown): string {
 }
 
 /**
- * The entry guard of the debug mode. The debug context calls every
+ * The entry guard of the debug and trace modes. Their contexts call every
  * implementation from CPython through it (wasm/host/src/wasm_guard.h):
  * a trap, a stack overflow or a JavaScript exception in the extension must
  * not unwind through CPython's frames (that leaves Pyodide unusable), so it
@@ -97,7 +97,7 @@ function installGuard(runtime: GuardRuntime, host: GuardExports): void {
   const encoder = new TextEncoder();
   const stackPointer = runtime.___stack_pointer;
   if (!(stackPointer instanceof WebAssembly.Global)) {
-    throw new Error("this Pyodide does not export __stack_pointer: the debug mode's entry guard needs it");
+    throw new Error("this Pyodide does not export __stack_pointer: the entry guard of the debug and trace modes needs it");
   }
   const guard = (t: number, a: number, b: number, c: number, d: number, saved: number): number => {
     const sp = stackPointer.value as number;
@@ -234,7 +234,7 @@ export async function installHPy(pyodide: PyodideLike, files: HostFiles): Promis
   const host = key === undefined ? undefined : libs[key]?.exports;
   if (host === undefined) throw new Error(`the HPy host was not loaded from ${hostPath}`);
   if (typeof host["hpy_wasm_set_guard"] !== "function") {
-    throw new Error("this HPy host binary has no entry guard for the debug mode: rebuild it");
+    throw new Error("this HPy host binary has no entry guard for the debug and trace modes: rebuild it");
   }
   installGuard(module as unknown as GuardRuntime, host as unknown as GuardExports);
   installStackCapturer(module as unknown as GuardRuntime, host as unknown as GuardExports);

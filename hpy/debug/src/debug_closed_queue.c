@@ -3,7 +3,8 @@
  * (the oldest goes back to the free list when another is closed). The
  * common case of closing is inline (debug_handle_mark_closed_fast in
  * debug_internal.h); this file has the rest: queueing while the ring is
- * not full, and resizing it. */
+ * not full, resizing it, and keeping the raw data of its records within
+ * the limit (set_protected_raw_data_max_size). */
 #include "debug_internal.h"
 
 #include <string.h>
@@ -103,4 +104,21 @@ void debug_set_closed_max(HPy_ssize_t n)
     debug_state.closed_oldest = debug_state.closed_ring;
     debug_state.closed_end = debug_state.closed_ring + n;
     debug_update_closed_full();
+}
+
+/* Frees the raw data of the oldest closed handles until the total kept is
+ * within the limit (both hosts: debug_release_raw_data is theirs). */
+void debug_trim_raw_data(void)
+{
+    for (HPy_ssize_t i = 0; i < debug_state.closed_count; i++) {
+        if (debug_state.raw_closed_total <= debug_state.raw_max)
+            break;
+        debug_release_raw_data(debug_closed_at(i));
+    }
+}
+
+void debug_set_raw_max(size_t n)
+{
+    debug_state.raw_max = n;
+    debug_trim_raw_data();
 }

@@ -604,8 +604,11 @@ static void set_error_result(HPyFunc_Signature sig, void *args)
 }
 
 /* A guarded call that ended in a fault: RuntimeError (RecursionError for
- * an exhausted stack) naming the function, and the signature's error value. */
-static DEBUG_COLD void guard_failed(int how, HPyFunc_Signature sig, HPyCFunction func, void *args)
+ * an exhausted stack) naming the function, and the signature's error value.
+ * (In debug mode the argument handles of the abandoned frames are closed;
+ * in the other modes they are the caller's.) */
+static DEBUG_COLD void guard_failed(const char *mode, int how, HPyFunc_Signature sig,
+                                    HPyCFunction func, void *args)
 {
     DebugFrame f;
     f.sig = sig;
@@ -613,20 +616,30 @@ static DEBUG_COLD void guard_failed(int how, HPyFunc_Signature sig, HPyCFunction
     char *fdesc = describe_frame(&f);
     PyErr_Clear();
     PyErr_Format(how == HPY_WASM_GUARD_STACK_OVERFLOW ? PyExc_RecursionError : PyExc_RuntimeError,
-                 "HPy debug mode: %s was stopped by a fault in WebAssembly: %s; the call was "
-                 "abandoned (its argument handles are closed, what it allocated is lost)",
-                 fdesc != NULL ? fdesc : "the HPy function", hpy_wasm_guard_message());
+                 "HPy %s mode: %s was stopped by a fault in WebAssembly: %s; the call was "
+                 "abandoned (%swhat it allocated is lost)",
+                 mode, fdesc != NULL ? fdesc : "the HPy function", hpy_wasm_guard_message(),
+                 strcmp(mode, "debug") == 0 ? "its argument handles are closed, " : "");
     free(fdesc);
     set_error_result(sig, args);
+}
+
+void hpy_wasm_guarded_call_real(const char *mode, HPyWasmGuarded target, HPyContext *ctx,
+                                HPyFunc_Signature sig, HPyCFunction func, void *args)
+{
+    /* The debug frames opened since are abandoned too (a debug-mode call
+     * nested in a call of another mode has its own guard, which caught any
+     * fault inside it: usually there are none). */
+    int how = hpy_wasm_guard_call(target, ctx, sig, func, args, debug_current_frame());
+    if (DEBUG_UNLIKELY(how != HPY_WASM_GUARD_OK))
+        guard_failed(mode, how, sig, func, args);
 }
 
 static void guarded_call_real(HPyContext *dctx, HPyFunc_Signature sig, HPyCFunction func,
                               void *args)
 {
-    int how = hpy_wasm_guard_call(debug_ctx_CallRealFunctionFromTrampoline, dctx, sig, func, args,
-                                  debug_current_frame());
-    if (DEBUG_UNLIKELY(how != HPY_WASM_GUARD_OK))
-        guard_failed(how, sig, func, args);
+    hpy_wasm_guarded_call_real("debug", debug_ctx_CallRealFunctionFromTrampoline, dctx, sig, func,
+                               args);
 }
 
 /* The guard's target for a module's init function, which has no HPyFunc
@@ -638,7 +651,7 @@ static void call_init(HPyContext *ctx, HPyFunc_Signature sig, HPyCFunction func,
     *(HPyModuleDef **)result = ((HPyModuleDef * (*)(void)) func)();
 }
 
-int hpy_wasm_guarded_init(HPyModuleDef *(*init)(void), const char *init_symbol,
+int hpy_wasm_guarded_init(const char *mode, HPyModuleDef *(*init)(void), const char *init_symbol,
                           HPyModuleDef **result)
 {
     *result = NULL;
@@ -648,9 +661,9 @@ int hpy_wasm_guarded_init(HPyModuleDef *(*init)(void), const char *init_symbol,
     if (DEBUG_LIKELY(how == HPY_WASM_GUARD_OK))
         return 0;
     PyErr_Format(how == HPY_WASM_GUARD_STACK_OVERFLOW ? PyExc_RecursionError : PyExc_RuntimeError,
-                 "HPy debug mode: the module's init function %s was stopped by a fault in "
+                 "HPy %s mode: the module's init function %s was stopped by a fault in "
                  "WebAssembly: %s; the module is not loaded",
-                 init_symbol, hpy_wasm_guard_message());
+                 mode, init_symbol, hpy_wasm_guard_message());
     return -1;
 }
 #endif

@@ -45,6 +45,7 @@
 #include "hpy.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 #if (defined(__GNUC__) || defined(__clang__)) && defined(__ELF__) && defined(__GLIBC__)
 /* initial-exec: one instruction (%fs-relative on x86-64) instead of a call
@@ -437,9 +438,9 @@ _HPy_HIDDEN extern DebugHandle **debug_chunks;
 _HPy_HIDDEN extern HPy_ssize_t debug_nchunks;
 
 /* The cold parts of closing: protecting raw data (debug_raw_data.c),
- * queueing when the queue is not full or has no room at all
- * (debug_closed_queue.c), trimming the raw data kept, releasing what a
- * record leaving the closed queue still holds (debug_handles.c). */
+ * queueing when the queue is not full or has no room at all, trimming
+ * the raw data kept (debug_closed_queue.c), releasing what a record
+ * leaving the closed queue still holds (debug_handles.c). */
 _HPy_HIDDEN void debug_raw_data_close(DebugHandle *dh);
 _HPy_HIDDEN void debug_closed_push_slow(DebugHandle *dh);
 _HPy_HIDDEN void debug_trim_raw_data(void);
@@ -631,6 +632,20 @@ _HPy_HIDDEN void debug_set_raw_max(size_t n);
  * included) owned by `dh`, or `data` itself if no copy can be made. */
 _HPy_HIDDEN const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t size,
                                                const char *fn);
+/* How both hosts' debug_protect_raw_data start: the pointer to hand out
+ * without a new copy (`data` itself for a handle that is not open, the
+ * same copy when asked again through the same handle), or NULL once the
+ * handle's old copy, if any, is released (`data` is not NULL). */
+static inline const char *debug_raw_data_kept(DebugHandle *dh, const char *data, size_t size)
+{
+    if (dh->state != DH_OPEN)
+        return data;
+    if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
+        memcmp(dh->raw_data, data, size) == 0)
+        return dh->raw_data;
+    debug_release_raw_data(dh);
+    return NULL;
+}
 
 /* ---- contexts and frames (debug_ctx.c) ---- */
 

@@ -624,27 +624,13 @@ void debug_release_raw_data(DebugHandle *dh)
     dh->raw_size = dh->raw_map_size = 0;
 }
 
-/* Frees the raw data of the oldest closed handles until the total kept is
- * within the limit. */
-void debug_trim_raw_data(void)
-{
-    for (HPy_ssize_t i = 0; i < debug_state.closed_count; i++) {
-        if (debug_state.raw_closed_total <= debug_state.raw_max)
-            break;
-        debug_release_raw_data(debug_closed_at(i));
-    }
-}
-
 const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t size, const char *fn)
 {
 #ifdef HAVE_MPROTECT
     size_t ps = page_size();
-    if (dh->state != DH_OPEN)
-        return data;
-    if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
-        memcmp(dh->raw_data, data, size) == 0)
-        return dh->raw_data; /* asked again through the same handle */
-    debug_release_raw_data(dh);
+    const char *kept = debug_raw_data_kept(dh, data, size);
+    if (kept != NULL)
+        return kept;
     debug_install_segv_handler();
     if (size <= PACK_MAX && debug_state.raw_batch > 1 && opened_in_this_call(dh)) {
         DebugRawPage *pp;
@@ -744,12 +730,6 @@ void debug_raw_data_close(DebugHandle *dh)
 #else
     (void)dh;
 #endif
-}
-
-void debug_set_raw_max(size_t n)
-{
-    debug_state.raw_max = n;
-    debug_trim_raw_data();
 }
 
 void debug_raw_data_init(void)

@@ -7,6 +7,9 @@
 #endif
 #include "trace_internal.h"
 #include "hpy_host.h"
+#ifdef HPY_WASM_HOST
+#    include "wasm_guard.h"
+#endif
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,7 +206,13 @@ void trace_ctx_CallRealFunctionFromTrampoline(HPyContext *tctx, HPyFunc_Signatur
 {
     /* The universal dispatcher hands the context it is given to `func`:
      * give it the trace context. */
+#ifdef HPY_WASM_HOST
+    /* through the entry guard: a trap would otherwise end Pyodide */
+    hpy_wasm_guarded_call_real("trace", uctx_cached->ctx_CallRealFunctionFromTrampoline, tctx, sig,
+                               func, args);
+#else
     uctx_cached->ctx_CallRealFunctionFromTrampoline(tctx, sig, func, args);
+#endif
 }
 
 int trace_member_count(void)

@@ -276,10 +276,10 @@ PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyConte
         goto done;
     HPyModuleDef *hpydef;
 #ifdef HPY_WASM_HOST
-    /* In debug mode every call into the extension is guarded, its init
-     * function too; a trap would otherwise end Pyodide. */
-    if (strcmp(mode_name, "debug") == 0) {
-        if (hpy_wasm_guarded_init(init, init_symbol, &hpydef) < 0)
+    /* In debug and trace modes every call into the extension is guarded,
+     * its init function too; a trap would otherwise end Pyodide. */
+    if (strcmp(mode_name, "universal") != 0) {
+        if (hpy_wasm_guarded_init(mode_name, init, init_symbol, &hpydef) < 0)
             goto done;
     }
     else

@@ -76,39 +76,12 @@ static inline int _HPy_FastUTF8(PyObject *o, const char **data, HPy_ssize_t *siz
     return 1;
 }
 
-#define _HPyWasm_TPFLAGS_BASE_EXC_SUBCLASS (1UL << 30)
-#define _HPyWasm_FAST_SUBCLASS_BITS                                                       \
-    (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS | Py_TPFLAGS_TUPLE_SUBCLASS |    \
-     Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS | \
-     _HPyWasm_TPFLAGS_BASE_EXC_SUBCLASS | Py_TPFLAGS_TYPE_SUBCLASS)
-
-/* isinstance(o, t) where the exact type or, with tp_flags read in place,
- * the builtin-subclass bits decide it (as runtime/fast_paths.h). */
-static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
-{
-    PyTypeObject *ot = Py_TYPE(o);
-    unsigned long bit;
-    if (ot == t) {
-        *result = 1;
-        return 1;
-    }
-    if (!(_HPyWasm_fast & _HPyWasm_FAST_TYPE))
-        return 0;
-    bit = PyType_GetFlags(t) & _HPyWasm_FAST_SUBCLASS_BITS;
-    if (bit == 0)
-        return 0;
-    if ((PyType_GetFlags(ot) & bit) == 0) {
-        *result = 0;
-        return 1;
-    }
-    if (t == &PyLong_Type || t == &PyUnicode_Type || t == &PyTuple_Type || t == &PyList_Type ||
-        t == &PyDict_Type || t == &PyBytes_Type || t == &PyType_Type ||
-        t == (PyTypeObject *)PyExc_BaseException) {
-        *result = 1;
-        return 1;
-    }
-    return 0;
-}
+/* HPy_TypeCheck's fast path is the CPython host's, with the flags read
+ * through PyType_GetFlags (in place once checked) and only once the start-up
+ * check has turned it on. */
+#define _HPy_FAST_TYPE_FLAGS(t) PyType_GetFlags(t)
+#define _HPy_FAST_TYPE_ENABLED() ((_HPyWasm_fast & _HPyWasm_FAST_TYPE) != 0)
+#include "hpy/runtime/fast_type_check.h"
 
 /* The items of a tuple, copied into `items` (see _HPy_TUPLE_ITEMS). */
 static inline const HPy *_HPyWasm_TupleItems(PyObject *t, HPy *items)

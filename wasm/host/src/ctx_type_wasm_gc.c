@@ -49,25 +49,21 @@ int wt_is_python_class(PyTypeObject *t)
  * Calling traverse implementations
  * ------------------------------------------------------------------------ */
 
+/* For _HPyType_ClearEachTraverse: the traverse of an HPy type of the
+ * chain, and the struct of `self` for it. */
+static int own_traverse(PyObject *self, PyTypeObject *t, HPyFunc_traverseproc *f, void **st)
+{
+    wt_data *d = wt_own_data(t);
+    if (d == NULL || d->traverse == NULL)
+        return 0;
+    *f = d->traverse;
+    *st = wt_struct_for(self, d);
+    return 1;
+}
+
 static void clear_fields(PyObject *self)
 {
-    HPyFunc_traverseproc done[8];
-    int ndone = 0, i;
-    PyTypeObject *t;
-    for (t = Py_TYPE(self); t != NULL; t = wt_base(t)) {
-        wt_data *d = wt_own_data(t);
-        int seen = 0;
-        if (d == NULL || d->traverse == NULL)
-            continue;
-        for (i = 0; i < ndone; i++)
-            if (done[i] == d->traverse)
-                seen = 1;
-        if (seen)
-            continue;
-        if (ndone < 8)
-            done[ndone++] = d->traverse;
-        d->traverse(wt_struct_for(self, d), _HPyType_ClearField, NULL);
-    }
+    _HPyType_ClearEachTraverse(self, own_traverse, wt_base);
 }
 
 /* The __dict__ slots the HPy types of the chain reserved themselves
@@ -217,14 +213,9 @@ static int planned_traverse(PyObject *self, const wt_data *d, visitproc visit, v
 {
     const wt_gc_plan *p = &d->plan;
     int i, r;
-    if (d->traverse != NULL) {
-        _HPyVisitArgs c;
-        c.visit = visit;
-        c.arg = arg;
-        r = d->traverse(wt_struct_for(self, d), _HPyType_VisitField, &c);
-        if (r)
-            return r;
-    }
+    if (d->traverse != NULL &&
+        (r = _HPyType_TraverseStruct(d->traverse, wt_struct_for(self, d), visit, arg)) != 0)
+        return r;
     for (i = 0; i < p->ndict; i++) {
         PyObject *dict = *(PyObject **)(void *)((char *)self + p->dict[i]);
         if (dict != NULL && (r = visit(dict, arg)) != 0)
@@ -290,14 +281,9 @@ int wt_traverse(PyObject *self, visitproc visit, void *arg)
     if (d != NULL && d->plan.ready)
         return planned_traverse(self, d, visit, arg);
     d = wt_find_data(tp);
-    if (d != NULL && d->traverse != NULL) {
-        _HPyVisitArgs c;
-        c.visit = visit;
-        c.arg = arg;
-        r = d->traverse(wt_struct_for(self, d), _HPyType_VisitField, &c);
-        if (r)
-            return r;
-    }
+    if (d != NULL && d->traverse != NULL &&
+        (r = _HPyType_TraverseStruct(d->traverse, wt_struct_for(self, d), visit, arg)) != 0)
+        return r;
     r = visit_dicts(self, visit, arg);
     if (r)
         return r;

@@ -90,23 +90,11 @@ void debug_release_raw_data(DebugHandle *dh)
     free_copy(dh);
 }
 
-void debug_trim_raw_data(void)
-{
-    for (HPy_ssize_t i = 0; i < debug_state.closed_count; i++) {
-        if (debug_state.raw_closed_total <= debug_state.raw_max)
-            break;
-        debug_release_raw_data(debug_closed_at(i));
-    }
-}
-
 const char *debug_protect_raw_data(DebugHandle *dh, const char *data, size_t size, const char *fn)
 {
-    if (dh->state != DH_OPEN)
-        return data;
-    if (dh->raw_state == RAW_READONLY && dh->raw_size == size &&
-        memcmp(dh->raw_data, data, size) == 0)
-        return dh->raw_data; /* asked again through the same handle */
-    debug_release_raw_data(dh);
+    const char *kept = debug_raw_data_kept(dh, data, size);
+    if (kept != NULL)
+        return kept;
     char *copy = (char *)malloc(size > 0 ? size : 1);
     if (copy == NULL)
         return data;
@@ -172,12 +160,6 @@ void debug_protect_closed_raw_data(void)
 void debug_set_raw_batch(HPy_ssize_t n)
 {
     debug_state.raw_batch = n < 1 ? 1 : n;
-}
-
-void debug_set_raw_max(size_t n)
-{
-    debug_state.raw_max = n;
-    debug_trim_raw_data();
 }
 
 void debug_raw_data_init(void)

@@ -1,8 +1,8 @@
-/* The entry guard of the WebAssembly host's debug mode (wasm_host.c): a
- * call made through a JavaScript function that catches what WebAssembly
- * cannot (a trap, a stack overflow, a JavaScript exception) and turns it
- * into a return value instead of an unwinding through CPython's frames,
- * which would leave Pyodide unusable. */
+/* The entry guard of the WebAssembly host's debug and trace modes
+ * (wasm_host.c): a call made through a JavaScript function that catches
+ * what WebAssembly cannot (a trap, a stack overflow, a JavaScript
+ * exception) and turns it into a return value instead of an unwinding
+ * through CPython's frames, which would leave Pyodide unusable. */
 #ifndef HPY_WASM_GUARD_H
 #define HPY_WASM_GUARD_H
 
@@ -35,11 +35,19 @@ const char *hpy_wasm_guard_message(void);
  * (hpy/debug/src/debug_ctx.c: closes the frames the fault abandoned). */
 void hpy_wasm_guard_unwind(void *unwind_arg);
 
+/* Calls target(ctx, sig, func, args), the ctx_CallRealFunctionFromTrampoline
+ * of the context of `mode` ("debug", "trace": the mode named in messages),
+ * through the guard (hpy/debug/src/debug_ctx.c). After a fault the call has
+ * RuntimeError (RecursionError for an exhausted stack) set, naming the
+ * function and the fault, and the error value of its signature in `args`. */
+void hpy_wasm_guarded_call_real(const char *mode, HPyWasmGuarded target, HPyContext *ctx,
+                                HPyFunc_Signature sig, HPyCFunction func, void *args);
+
 /* Calls a module's init function (HPyInit_<name>, called `init_symbol` in
- * messages) through the guard (hpy/debug/src/debug_ctx.c): 0 with its
- * result in *result, or -1 with RuntimeError (RecursionError for an
- * exhausted stack) set if a fault stopped it. */
-int hpy_wasm_guarded_init(HPyModuleDef *(*init)(void), const char *init_symbol,
+ * messages) through the guard (hpy/debug/src/debug_ctx.c), for a module
+ * loaded in `mode`: 0 with its result in *result, or -1 with RuntimeError
+ * (RecursionError for an exhausted stack) set if a fault stopped it. */
+int hpy_wasm_guarded_init(const char *mode, HPyModuleDef *(*init)(void), const char *init_symbol,
                           HPyModuleDef **result);
 
 /* The creation stack of a debug handle (set_handle_stack_trace_limit):

@@ -3,7 +3,7 @@
  * hpy/debug/src, hpy/trace/src) against the stable ABI: the parts of the
  * CPython host that need more than the stable ABI are replaced in the other
  * files of this folder (HPy types: ctx_type_wasm*.c; the debug mode's raw
- * data: debug_raw_data_wasm.c). Here: the entry guard of the debug mode.
+ * data: debug_raw_data_wasm.c). Here: the entry guard of the debug and trace modes.
  *
  * The guard itself is JavaScript (wasm/src/install-core.ts): WebAssembly
  * cannot catch a trap. installHPy() puts it in the function table and

@@ -56,14 +56,6 @@ static int is_defined(const _HPyTypeData *d)
  * Calling traverse implementations
  * ------------------------------------------------------------------------ */
 
-static int call_traverse(HPyFunc_traverseproc impl, void *st, visitproc visit, void *arg)
-{
-    _HPyVisitArgs c;
-    c.visit = visit;
-    c.arg = arg;
-    return impl(st, _HPyType_VisitField, &c);
-}
-
 static void call_clear(HPyFunc_traverseproc impl, void *st)
 {
     impl(st, _HPyType_ClearField, NULL);
@@ -75,7 +67,7 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, vis
     void *st = _HPy_StructOfObject(self);
     if (st == NULL)
         return 0;
-    return call_traverse(impl, st, visit, arg);
+    return _HPyType_TraverseStruct(impl, st, visit, arg);
 }
 
 _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self)
@@ -85,25 +77,26 @@ _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self)
         impl(st);
 }
 
+/* For _HPyType_ClearEachTraverse: the traverse of an HPy type of the
+ * chain, and the struct of `self` for it. */
+static int own_traverse(PyObject *self, PyTypeObject *t, HPyFunc_traverseproc *f, void **st)
+{
+    _HPyTypeData *d = own_data(t);
+    if (!is_defined(d) || d->traverse == NULL)
+        return 0;
+    *f = d->traverse;
+    *st = _HPyType_StructFor(self, d);
+    return 1;
+}
+
+static PyTypeObject *tp_base_of(PyTypeObject *t)
+{
+    return t->tp_base;
+}
+
 _HPy_HIDDEN void _HPyType_ClearFields(PyObject *self)
 {
-    HPyFunc_traverseproc done[8];
-    int ndone = 0, i;
-    PyTypeObject *t;
-    for (t = Py_TYPE(self); t != NULL; t = t->tp_base) {
-        _HPyTypeData *d = own_data(t);
-        int seen = 0;
-        if (!is_defined(d) || d->traverse == NULL)
-            continue;
-        for (i = 0; i < ndone; i++)
-            if (done[i] == d->traverse)
-                seen = 1;
-        if (seen)
-            continue;
-        if (ndone < 8)
-            done[ndone++] = d->traverse;
-        call_clear(d->traverse, _HPyType_StructFor(self, d));
-    }
+    _HPyType_ClearEachTraverse(self, own_traverse, tp_base_of);
 }
 
 /* ------------------------------------------------------------------------
@@ -289,7 +282,7 @@ _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
     if (d != NULL) {
         PyTypeObject *base = tp->tp_base;
         if (d->traverse != NULL) {
-            r = call_traverse(d->traverse, _HPyType_StructFor(self, d), visit, arg);
+            r = _HPyType_TraverseStruct(d->traverse, _HPyType_StructFor(self, d), visit, arg);
             if (r)
                 return r;
         }
@@ -303,7 +296,7 @@ _HPy_HIDDEN int _HPyType_Traverse(PyObject *self, visitproc visit, void *arg)
     }
     d = _HPyType_GetData(tp);
     if (d != NULL && d->traverse != NULL) {
-        r = call_traverse(d->traverse, _HPyType_StructFor(self, d), visit, arg);
+        r = _HPyType_TraverseStruct(d->traverse, _HPyType_StructFor(self, d), visit, arg);
         if (r)
             return r;
     }

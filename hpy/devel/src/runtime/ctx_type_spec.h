@@ -163,6 +163,51 @@ _HPy_HIDDEN int _HPyType_VisitField(HPyField *f, void *arg);
 /* HPyFunc_visitproc that clears the field it is given (`arg` unused). */
 _HPy_HIDDEN int _HPyType_ClearField(HPyField *f, void *arg);
 
+/* Runs the HPy_tp_traverse `impl` on the struct `st` of an instance for a
+ * tp_traverse: `visit` gets each non-NULL field. */
+static inline int _HPyType_TraverseStruct(HPyFunc_traverseproc impl, void *st, visitproc visit,
+                                          void *arg)
+{
+    _HPyVisitArgs c;
+    c.visit = visit;
+    c.arg = arg;
+    return impl(st, _HPyType_VisitField, &c);
+}
+
+/* Clears the HPyFields of `self` for its tp_clear or tp_dealloc: runs
+ * every distinct HPy_tp_traverse of the HPy types in the chain of bases of
+ * its type once, with _HPyType_ClearField (a traverse inherited by several
+ * levels clears the same fields; past 8 distinct ones a traverse may run
+ * twice, which is harmless). The hosts find a type's data in their own
+ * ways: own_traverse(self, t, &f, &st) sets `f` to the HPy_tp_traverse of
+ * the HPy type `t` and `st` to the struct of `self` it is for (it returns
+ * 0 if `t` is not an HPy type or has none), base(t) gives the next type of
+ * the chain. Inline, so that the hosts' functions passed here are called
+ * directly, or inlined. */
+typedef int (*_HPyType_OwnTraverse)(PyObject *self, PyTypeObject *t, HPyFunc_traverseproc *f,
+                                    void **st);
+typedef PyTypeObject *(*_HPyType_BaseOf)(PyTypeObject *t);
+static inline void _HPyType_ClearEachTraverse(PyObject *self, _HPyType_OwnTraverse own_traverse,
+                                              _HPyType_BaseOf base)
+{
+    HPyFunc_traverseproc done[8];
+    int ndone = 0, i;
+    PyTypeObject *t;
+    for (t = Py_TYPE(self); t != NULL; t = base(t)) {
+        HPyFunc_traverseproc f;
+        void *st;
+        if (!own_traverse(self, t, &f, &st))
+            continue;
+        for (i = 0; i < ndone && done[i] != f; i++)
+            ;
+        if (i < ndone)
+            continue;
+        if (ndone < 8)
+            done[ndone++] = f;
+        f(st, _HPyType_ClearField, NULL);
+    }
+}
+
 /* The tp_dealloc, tp_traverse and tp_clear CPython gives classes defined
  * in Python (its subtype_* functions), which the hosts' GC slots recognise
  * in a chain of bases. Returns 0, or -1 (no exception set) if they cannot

@@ -75,40 +75,6 @@ static inline int _HPy_FastUTF8(PyObject *o, const char **data, HPy_ssize_t *siz
     return 1;
 }
 
-/* The tp_flags bits CPython gives every subclass of int, list, tuple,
- * bytes, str, dict, BaseException and type (PyLong_Check and co. test them). */
-#define _HPy_FAST_SUBCLASS_BITS                                                           \
-    (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS | Py_TPFLAGS_TUPLE_SUBCLASS |    \
-     Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS | \
-     Py_TPFLAGS_BASE_EXC_SUBCLASS | Py_TPFLAGS_TYPE_SUBCLASS)
-
-/* isinstance(o, t) for an object `o` and a type `t`, where the flags decide
- * it without walking the MRO: `o`'s type is `t`, or `t` is (a subclass of)
- * one of the builtin types above and `o` is no instance of that builtin, or
- * `t` is that builtin itself. Checking an object against int, tuple... is
- * then as cheap as PyLong_Check, as in C API code. */
-static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
-{
-    PyTypeObject *ot = Py_TYPE(o);
-    unsigned long bit;
-    if (ot == t) {
-        *result = 1;
-        return 1;
-    }
-    bit = t->tp_flags & _HPy_FAST_SUBCLASS_BITS;
-    if (bit == 0)
-        return 0;
-    if ((ot->tp_flags & bit) == 0) {
-        *result = 0;
-        return 1;
-    }
-    if (t == &PyLong_Type || t == &PyUnicode_Type || t == &PyTuple_Type || t == &PyList_Type ||
-        t == &PyDict_Type || t == &PyBytes_Type || t == &PyType_Type ||
-        t == (PyTypeObject *)PyExc_BaseException) {
-        *result = 1;
-        return 1;
-    }
-    return 0;
-}
+#include "hpy/runtime/fast_type_check.h"
 
 #endif /* HPY_RUNTIME_FAST_PATHS_H */

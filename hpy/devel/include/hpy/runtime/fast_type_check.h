@@ -1,0 +1,58 @@
+/* The fast path of HPy_TypeCheck, for both hosts: the CPython host's
+ * runtime/fast_paths.h and the WebAssembly host's hpy_wasm_fast_paths.h
+ * include it. The WebAssembly host sees type objects only through the
+ * stable ABI, so it reads the flags of a type in its own way and turns the
+ * fast path on only after a start-up check of the layout: it defines
+ * _HPy_FAST_TYPE_FLAGS(t) and _HPy_FAST_TYPE_ENABLED() before including
+ * this header. By default the flags are read in place and the fast path
+ * is always on, so natively the code is what it would be without them. */
+#ifndef HPY_RUNTIME_FAST_TYPE_CHECK_H
+#define HPY_RUNTIME_FAST_TYPE_CHECK_H
+
+#ifndef _HPy_FAST_TYPE_FLAGS
+#    define _HPy_FAST_TYPE_FLAGS(t) ((t)->tp_flags)
+#endif
+#ifndef _HPy_FAST_TYPE_ENABLED
+#    define _HPy_FAST_TYPE_ENABLED() 1
+#endif
+
+/* The tp_flags bits CPython gives every subclass of int, list, tuple,
+ * bytes, str, dict, BaseException and type (PyLong_Check and co. test them). */
+#define _HPy_FAST_SUBCLASS_BITS                                                           \
+    (Py_TPFLAGS_LONG_SUBCLASS | Py_TPFLAGS_LIST_SUBCLASS | Py_TPFLAGS_TUPLE_SUBCLASS |    \
+     Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS | \
+     Py_TPFLAGS_BASE_EXC_SUBCLASS | Py_TPFLAGS_TYPE_SUBCLASS)
+
+/* isinstance(o, t) for an object `o` and a type `t`, where the flags decide
+ * it without walking the MRO: `o`'s type is `t`, or `t` is (a subclass of)
+ * one of the builtin types above and `o` is no instance of that builtin, or
+ * `t` is that builtin itself. Checking an object against int, tuple... is
+ * then as cheap as PyLong_Check, as in C API code. Returns whether it
+ * decided (then *result is the answer). */
+static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
+{
+    PyTypeObject *ot = Py_TYPE(o);
+    unsigned long bit;
+    if (ot == t) {
+        *result = 1;
+        return 1;
+    }
+    if (!_HPy_FAST_TYPE_ENABLED())
+        return 0;
+    bit = _HPy_FAST_TYPE_FLAGS(t) & _HPy_FAST_SUBCLASS_BITS;
+    if (bit == 0)
+        return 0;
+    if ((_HPy_FAST_TYPE_FLAGS(ot) & bit) == 0) {
+        *result = 0;
+        return 1;
+    }
+    if (t == &PyLong_Type || t == &PyUnicode_Type || t == &PyTuple_Type || t == &PyList_Type ||
+        t == &PyDict_Type || t == &PyBytes_Type || t == &PyType_Type ||
+        t == (PyTypeObject *)PyExc_BaseException) {
+        *result = 1;
+        return 1;
+    }
+    return 0;
+}
+
+#endif /* HPY_RUNTIME_FAST_TYPE_CHECK_H */
