@@ -45,7 +45,7 @@ static _HPyTypeData *copy_data_to_subclass(PyTypeObject *tp, _HPyTypeData *found
     }
     *d = *found;
     d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC | _HPY_TYPE_F_SIMPLE |
-                            _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
+                            _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN | _HPY_TYPE_F_ALLOC_FIXED);
     d->destroy = NULL;
     tp->tp_cache = blob;
     return d;
@@ -74,7 +74,10 @@ static _HPy_NOINLINE void *struct_of_slow(PyObject *obj)
 
 static inline void *struct_of(PyObject *obj)
 {
-    void *data = _HPyType_FixedStruct(obj);
+    void *data = _HPyType_MarkedStruct(obj);
+    if (data != NULL)
+        return data;
+    data = _HPyType_FixedStruct(obj);
     return data != NULL ? data : struct_of_slow(obj);
 }
 
@@ -133,6 +136,11 @@ _HPy_HIDDEN void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h)
  * Instances
  * ------------------------------------------------------------------------ */
 
+_HPy_HIDDEN PyObject *_HPyType_AllocFixed(PyTypeObject *tp, Py_ssize_t nitems)
+{
+    return PyType_GenericAlloc(tp, nitems);
+}
+
 static PyObject *new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
 {
     PyObject *obj = tp->tp_alloc(tp, 0);
@@ -160,12 +168,18 @@ static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
     return _py2h(new_instance(tp, d, data));
 }
 
-/* The cpython ABI inlines the fast path (hpy_cpython.h: _HPy_New). */
+/* The cpython ABI inlines the first fast path (hpy_cpython.h: _HPy_New);
+ * the second serves types made by other runtime copies and Python
+ * subclasses. */
 _HPy_HIDDEN HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
 {
     PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
-    const _HPyTypeData *d = _HPyType_FastNewData(tp);
+    const _HPyTypeData *d;
+    PyObject *res;
     (void)ctx;
+    if (_HPyType_MarkedNew(tp, &res, data))
+        return _py2h(res);
+    d = _HPyType_FastNewData(tp);
     if (d != NULL) {
         Py_ssize_t off = d->struct_offset;
         PyObject *obj = tp->tp_alloc(tp, 0);
@@ -448,6 +462,23 @@ static int primary_lacks_dict(PyTypeObject *primary)
     return primary->tp_dictoffset == 0 && !type_has_managed_dict(primary);
 }
 
+/* Whether the tp_alloc of `tp` (a new type) behaves as PyType_GenericAlloc,
+ * either itself or a marker inherited from an HPy base: the type may then
+ * get the marker or lose it (see _HPyType_AllocFixed). A tp_alloc of the
+ * spec's or of a legacy base is left alone. */
+static int alloc_is_generic(PyTypeObject *tp)
+{
+    allocfunc a = tp->tp_alloc;
+    PyTypeObject *base = tp->tp_base;
+    const _HPyTypeData *bd;
+    if (a == PyType_GenericAlloc || a == _HPyType_AllocFixed)
+        return 1;
+    if (base == NULL || a != base->tp_alloc)
+        return 0;
+    bd = _HPyType_Data(base);
+    return bd != NULL && (bd->flags & _HPY_TYPE_F_ALLOC_FIXED) != 0;
+}
+
 _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
 {
     static const _HPyTypeHostSlots funcs = { (void *)_HPyType_Dealloc, (void *)_HPyType_Traverse,
@@ -543,6 +574,16 @@ _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_
         if (nd.placement == _HPY_PLACE_FIXED &&
             !(nd.vectorcall_offset > 0 && nd.default_call != NULL))
             nd.flags |= _HPY_TYPE_F_FAST_NEW;
+        if (alloc_is_generic(tp)) {
+            if (nd.placement == _HPY_PLACE_FIXED && (nd.flags & _HPY_TYPE_F_FAST_NEW) &&
+                nd.struct_offset == _HPY_ALLOC_FIXED_OFFSET) {
+                tp->tp_alloc = _HPyType_AllocFixed; /* no instance exists yet */
+                nd.flags |= _HPY_TYPE_F_ALLOC_FIXED;
+            }
+            else {
+                tp->tp_alloc = PyType_GenericAlloc;
+            }
+        }
         if ((nd.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
             !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
             nd.traverse == NULL && nd.destroy == NULL) {
@@ -554,10 +595,16 @@ _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_
                  tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 && nd.destroy == NULL) {
             tp->tp_dealloc = _HPyType_DeallocPlainGC;
 #ifdef HPY_ABI_CPYTHON
-            /* the traverse trampoline of this binary, which can clear */
-            if (b.traverse_def != NULL)
-                *_HPyType_ClearFieldsSlot(d) =
-                    FPTR(traverseproc, b.traverse_def->slot.cpy_trampoline);
+            /* the traverse trampoline of this binary, which can clear, and
+             * hand out a dealloc for the struct at the usual offset */
+            if (b.traverse_def != NULL) {
+                traverseproc tr = FPTR(traverseproc, b.traverse_def->slot.cpy_trampoline);
+                destructor own = NULL;
+                *_HPyType_ClearFieldsSlot(d) = tr;
+                if (nd.struct_offset == _HPY_ALLOC_FIXED_OFFSET && tr(NULL, _HPy_CLEAR_FIELDS, &own) == 0 &&
+                    own != NULL)
+                    tp->tp_dealloc = own;
+            }
 #endif
         }
         nd.hpy_type = tp;
