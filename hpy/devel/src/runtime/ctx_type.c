@@ -157,9 +157,20 @@ static PyObject *new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
     return obj;
 }
 
-static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
+/* Every type but those with this copy's marker: the type data of another
+ * copy's types and of Python subclasses, or the general path. Out of line,
+ * so that ctx_New's fast path needs one saved register only. */
+static _HPy_NOINLINE HPy new_other(PyTypeObject *tp, void **data)
 {
+    const _HPyTypeData *fd = _HPyType_FastNewData(tp);
     _HPyTypeData *d;
+    if (fd != NULL) {
+        Py_ssize_t off = fd->struct_offset;
+        PyObject *obj = tp->tp_alloc(tp, 0);
+        if (obj != NULL && data != NULL)
+            *data = (char *)obj + off;
+        return _py2h(obj);
+    }
     if (!PyType_Check((PyObject *)tp))
         return _HPyType_ErrNotAType("HPy_New", (PyObject *)tp);
     d = _HPyType_GetData(tp);
@@ -168,26 +179,14 @@ static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
     return _py2h(new_instance(tp, d, data));
 }
 
-/* The cpython ABI inlines the first fast path (hpy_cpython.h: _HPy_New);
- * the second serves types made by other runtime copies and Python
- * subclasses. */
+/* The cpython ABI inlines the fast path (hpy_cpython.h: _HPy_New). */
 _HPy_HIDDEN HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
 {
-    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
-    const _HPyTypeData *d;
     PyObject *res;
     (void)ctx;
-    if (_HPyType_MarkedNew(tp, &res, data))
+    if (_HPyType_MarkedNew((PyTypeObject *)_h2py(h_type), &res, data))
         return _py2h(res);
-    d = _HPyType_FastNewData(tp);
-    if (d != NULL) {
-        Py_ssize_t off = d->struct_offset;
-        PyObject *obj = tp->tp_alloc(tp, 0);
-        if (obj != NULL && data != NULL)
-            *data = (char *)obj + off;
-        return _py2h(obj);
-    }
-    return new_slow(tp, data);
+    return new_other((PyTypeObject *)_h2py(h_type), data);
 }
 
 _HPy_HIDDEN HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs,
