@@ -16,6 +16,22 @@ static inline HPyContext *_HPyGetContext(void)
     return &_hpy_cpython_ctx;
 }
 
+/* The libpython functions of the hot inline paths (allocation, the dealloc
+ * made for GC types, releasing a reference, tuples, type checks) are
+ * called through the GOT rather than through a PLT stub that jumps through
+ * it: one indirect jump less per call, as the host gets from -fno-plt.
+ * gcc on ELF only (clang has no such attribute). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__ELF__) && defined(__PIC__)
+#    define _HPy_NO_PLT(f) extern __typeof__(f) f __attribute__((noplt))
+_HPy_NO_PLT(PyType_GenericAlloc);
+_HPy_NO_PLT(PyObject_GC_UnTrack);
+_HPy_NO_PLT(_Py_Dealloc);
+_HPy_NO_PLT(PyTuple_New);
+_HPy_NO_PLT(PyType_IsSubtype);
+_HPy_NO_PLT(PyErr_Occurred);
+#    undef _HPy_NO_PLT
+#endif
+
 #include "hpy/runtime/autogen_ctx_decl.h"
 #include "hpy/runtime/ctx_type.h"
 #include "hpy/cpython/api_inline.h"
