@@ -600,8 +600,8 @@ _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_
                 traverseproc tr = FPTR(traverseproc, b.traverse_def->slot.cpy_trampoline);
                 destructor own = NULL;
                 *_HPyType_ClearFieldsSlot(d) = tr;
-                if (nd.struct_offset == _HPY_ALLOC_FIXED_OFFSET && tr(NULL, _HPy_CLEAR_FIELDS, &own) == 0 &&
-                    own != NULL)
+                if (nd.struct_offset == _HPY_ALLOC_FIXED_OFFSET &&
+                    tr(NULL, _HPy_CLEAR_FIELDS, &own) == 0 && own != NULL)
                     tp->tp_dealloc = own;
             }
 #endif

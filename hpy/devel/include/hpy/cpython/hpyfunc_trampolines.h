@@ -45,29 +45,29 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, vis
  * references, no dict): the dealloc of C API code, field clearing
  * included. An instance of a subclass, or of a type given a finalizer
  * later, goes to the general dealloc. */
-#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)                               \
-    static void SYM##_dealloc(PyObject *self)                                             \
-    {                                                                                     \
-        PyTypeObject *tp = Py_TYPE(self);                                                 \
-        if (tp->tp_dealloc != SYM##_dealloc || tp->tp_finalize != NULL) {                 \
-            _HPyType_Dealloc(self);                                                       \
-            return;                                                                       \
-        }                                                                                 \
-        PyObject_GC_UnTrack(self);                                                        \
-        (void)IMPL((char *)self + _HPY_ALLOC_FIXED_OFFSET, _HPy_ClearFieldVisit, NULL);   \
-        tp->tp_free(self);                                                                \
-        Py_DECREF(tp);                                                                    \
-    }                                                                                     \
-    static int SYM(PyObject *self, visitproc visit, void *arg)                            \
-    {                                                                                     \
-        if (visit == _HPy_CLEAR_FIELDS) {                                                 \
-            if (self == NULL) {                                                           \
-                *(destructor *)arg = SYM##_dealloc;                                       \
-                return 0;                                                                 \
-            }                                                                             \
-            return IMPL(arg, _HPy_ClearFieldVisit, NULL);                                 \
-        }                                                                                 \
-        return _HPy_CallTraverse(IMPL, self, visit, arg);                                 \
+#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)                             \
+    static void SYM##_dealloc(PyObject *self)                                           \
+    {                                                                                   \
+        PyTypeObject *tp = Py_TYPE(self);                                               \
+        if (tp->tp_dealloc != SYM##_dealloc || tp->tp_finalize != NULL) {               \
+            _HPyType_Dealloc(self);                                                     \
+            return;                                                                     \
+        }                                                                               \
+        PyObject_GC_UnTrack(self);                                                      \
+        (void)IMPL((char *)self + _HPY_ALLOC_FIXED_OFFSET, _HPy_ClearFieldVisit, NULL); \
+        tp->tp_free(self);                                                              \
+        Py_DECREF(tp);                                                                  \
+    }                                                                                   \
+    static int SYM(PyObject *self, visitproc visit, void *arg)                          \
+    {                                                                                   \
+        if (visit == _HPy_CLEAR_FIELDS) {                                               \
+            if (self == NULL) {                                                         \
+                *(destructor *)arg = SYM##_dealloc;                                     \
+                return 0;                                                               \
+            }                                                                           \
+            return IMPL(arg, _HPy_ClearFieldVisit, NULL);                               \
+        }                                                                               \
+        return _HPy_CallTraverse(IMPL, self, visit, arg);                               \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL) \
