@@ -120,3 +120,102 @@ def test_python_subclass(hpy):
     gc.collect()
     assert sorted(seen) == sorted(list(range(100)) + [-1] * 100)  # once each
     assert (sys.getrefcount(Sub), sys.getrefcount(Slots)) == before
+
+
+# Point (above) and subtypes made from specs on a base given at run time,
+# with a larger struct, one with a call function (which HPy_New must give a
+# new instance); getx/getz read the structs with AsStruct.
+SUBTYPES = PLAIN.replace("@EXPORT(new)", """
+    typedef struct { PointObject base; long z; } SubObject;
+    HPyType_HELPERS(SubObject)
+
+    HPyDef_SLOT(Sub_new, HPy_tp_new)
+    static HPy Sub_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+    {
+        SubObject *s;
+        HPy h = HPy_New(ctx, cls, &s);
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        s->base.x = 5;
+        s->z = 99;
+        return h;
+    }
+    HPyDef_SLOT(Sub_call, HPy_tp_call)
+    static HPy Sub_call_impl(HPyContext *ctx, HPy callable, const HPy *args, size_t nargs,
+                             HPy kwnames)
+    {
+        return HPyLong_FromLong(ctx, SubObject_AsStruct(ctx, callable)->z);
+    }
+    HPyDef_MEMBER(Sub_z, "z", HPyMember_LONG, offsetof(SubObject, z))
+    static HPyDef *Sub_defines[] = { &Sub_new, &Sub_z, NULL };
+    static HPyDef *SubCall_defines[] = { &Sub_new, &Sub_z, &Sub_call, NULL };
+    static HPyType_Spec Sub_spec = {
+        .name = "mytest.Sub", .basicsize = sizeof(SubObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE, .defines = Sub_defines };
+    static HPyType_Spec SubCall_spec = {
+        .name = "mytest.SubCall", .basicsize = sizeof(SubObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE, .defines = SubCall_defines };
+
+    /* make_sub(base, with_call) */
+    HPyDef_METH(make_sub, "make_sub", HPyFunc_VARARGS)
+    static HPy make_sub_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, args[0] },
+                                       { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+        return HPyType_FromSpec(ctx, HPy_IsTrue(ctx, args[1]) ? &SubCall_spec : &Sub_spec,
+                                params);
+    }
+    HPyDef_METH(getx, "getx", HPyFunc_O)
+    static HPy getx_impl(HPyContext *ctx, HPy self, HPy o)
+    {
+        return HPyLong_FromLong(ctx, PointObject_AsStruct(ctx, o)->x);
+    }
+    HPyDef_METH(getz, "getz", HPyFunc_O)
+    static HPy getz_impl(HPyContext *ctx, HPy self, HPy o)
+    {
+        return HPyLong_FromLong(ctx, SubObject_AsStruct(ctx, o)->z);
+    }
+
+    @EXPORT(make_sub)
+    @EXPORT(getx)
+    @EXPORT(getz)
+    @EXPORT(new)""")
+
+
+def test_subtypes_from_specs(hpy):
+    """HPy_New and AsStruct take a shorter path for the types an extension
+    made on top of object; subtypes made from specs, by the same extension
+    or by another one (in the cpython ABI another runtime copy), with and
+    without a call function, and Python subclasses get the same structs and
+    a new instance its call function."""
+    a = hpy.make_module(SUBTYPES, name="fast_a")
+    b = hpy.make_module(SUBTYPES, name="fast_b")
+    for maker in (a, b):
+        for with_call in (False, True):
+            Sub = maker.make_sub(a.Point, with_call)
+
+            class PySub(Sub):
+                pass
+
+            for T in (Sub, PySub):
+                s = T()
+                assert (s.x, s.y, s.z) == (5, 0, 99)
+                for m in (a, b):
+                    assert (m.getx(s), m.getz(s)) == (5, 99)
+                    n = m.new(T)
+                    assert (n.x, n.z, m.getx(n)) == (-1, 0, -1)
+                    if with_call:
+                        assert s() == 99
+                        assert n() == 0
+                    else:
+                        assert not callable(n)
+            # a subtype of the subtype, made by the other extension
+            other = b if maker is a else a
+            Sub2 = other.make_sub(Sub, not with_call)
+            s2 = Sub2()
+            assert (a.getx(s2), b.getz(s2), s2.z) == (5, 99, 99)
+            assert other.new(Sub2).x == -1
+            if not with_call:
+                assert s2() == 99 and a.new(Sub2)() == 0
+    p = a.Point(3)
+    assert (a.getx(p), b.getx(p), b.new(a.Point).x) == (3, 3, -1)

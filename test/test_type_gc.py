@@ -525,3 +525,49 @@ def test_gc_type_without_destroy(hpy):
     assert len(out) == 1 and type(out[0]) is mod.Pair
     out.clear()
     assert sys.getrefcount(o) == rc
+
+
+def test_gc_types_sharing_a_traverse(hpy):
+    """Two GC types made from one traverse (in the cpython ABI each gets the
+    dealloc made with that traverse), and a subtype of one made from a spec
+    (whose dealloc is the general one), all release their fields."""
+    mod = hpy.make_module(PAIR.replace("@EXPORT_TYPE", """
+        static HPyType_Spec Pair2_spec = {
+            .name = "mytest.Pair2", .basicsize = sizeof(PairObject),
+            .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
+            .defines = Pair_defines };
+        typedef struct { PairObject base; long n; } BigPairObject;
+        static HPyDef *BigPair_defines[] = { &Pair_traverse, NULL };
+        static HPyType_Spec BigPair_spec = {
+            .name = "mytest.BigPair", .basicsize = sizeof(BigPairObject),
+            .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_HAVE_GC, .defines = BigPair_defines };
+        HPyDef_METH(make_big, "make_big", HPyFunc_O)
+        static HPy make_big_impl(HPyContext *ctx, HPy self, HPy base)
+        {
+            HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, base },
+                                           { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+            return HPyType_FromSpec(ctx, &BigPair_spec, params);
+        }
+        @EXPORT(make_big)
+        @EXPORT_TYPE("Pair2", Pair2_spec)
+        @EXPORT_TYPE"""))
+    o = object()
+    types = [mod.Pair, mod.Pair2, mod.make_big(mod.Pair), mod.make_big(mod.Pair2)]
+    for T in types:
+        T(o)
+    rc = sys.getrefcount(o)
+    rc_types = [sys.getrefcount(T) for T in types]
+    for T in types:
+        for _ in range(50):
+            p = T(o, o)
+            p.set_b(p)
+            q = T(o)
+        del p, q
+    gc.collect()
+    assert sys.getrefcount(o) == rc
+    assert [sys.getrefcount(T) for T in types] == rc_types
+    seen = []
+    mod.Pair2.__del__ = lambda self: seen.append(type(self))
+    p = mod.Pair2(o)
+    del p
+    assert seen == [mod.Pair2] and sys.getrefcount(o) == rc

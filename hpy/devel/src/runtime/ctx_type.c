@@ -45,7 +45,7 @@ static _HPyTypeData *copy_data_to_subclass(PyTypeObject *tp, _HPyTypeData *found
     }
     *d = *found;
     d->flags &= ~(uint32_t)(_HPY_TYPE_F_DEFINED | _HPY_TYPE_F_OWN_DEALLOC | _HPY_TYPE_F_SIMPLE |
-                            _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN);
+                            _HPY_TYPE_F_GC_SLOTS | _HPY_TYPE_F_PLAIN | _HPY_TYPE_F_ALLOC_FIXED);
     d->destroy = NULL;
     tp->tp_cache = blob;
     return d;
@@ -74,7 +74,10 @@ static _HPy_NOINLINE void *struct_of_slow(PyObject *obj)
 
 static inline void *struct_of(PyObject *obj)
 {
-    void *data = _HPyType_FixedStruct(obj);
+    void *data = _HPyType_MarkedStruct(obj);
+    if (data != NULL)
+        return data;
+    data = _HPyType_FixedStruct(obj);
     return data != NULL ? data : struct_of_slow(obj);
 }
 
@@ -133,6 +136,11 @@ _HPy_HIDDEN void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h)
  * Instances
  * ------------------------------------------------------------------------ */
 
+_HPy_HIDDEN PyObject *_HPyType_AllocFixed(PyTypeObject *tp, Py_ssize_t nitems)
+{
+    return PyType_GenericAlloc(tp, nitems);
+}
+
 static PyObject *new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
 {
     PyObject *obj = tp->tp_alloc(tp, 0);
@@ -149,9 +157,20 @@ static PyObject *new_instance(PyTypeObject *tp, _HPyTypeData *d, void **data)
     return obj;
 }
 
-static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
+/* Every type but those with this copy's marker: the type data of another
+ * copy's types and of Python subclasses, or the general path. Out of line,
+ * so that ctx_New's fast path needs one saved register only. */
+static _HPy_NOINLINE HPy new_other(PyTypeObject *tp, void **data)
 {
+    const _HPyTypeData *fd = _HPyType_FastNewData(tp);
     _HPyTypeData *d;
+    if (fd != NULL) {
+        Py_ssize_t off = fd->struct_offset;
+        PyObject *obj = tp->tp_alloc(tp, 0);
+        if (obj != NULL && data != NULL)
+            *data = (char *)obj + off;
+        return _py2h(obj);
+    }
     if (!PyType_Check((PyObject *)tp))
         return _HPyType_ErrNotAType("HPy_New", (PyObject *)tp);
     d = _HPyType_GetData(tp);
@@ -163,17 +182,11 @@ static _HPy_NOINLINE HPy new_slow(PyTypeObject *tp, void **data)
 /* The cpython ABI inlines the fast path (hpy_cpython.h: _HPy_New). */
 _HPy_HIDDEN HPy ctx_New(HPyContext *ctx, HPy h_type, void **data)
 {
-    PyTypeObject *tp = (PyTypeObject *)_h2py(h_type);
-    const _HPyTypeData *d = _HPyType_FastNewData(tp);
+    PyObject *res;
     (void)ctx;
-    if (d != NULL) {
-        Py_ssize_t off = d->struct_offset;
-        PyObject *obj = tp->tp_alloc(tp, 0);
-        if (obj != NULL && data != NULL)
-            *data = (char *)obj + off;
-        return _py2h(obj);
-    }
-    return new_slow(tp, data);
+    if (_HPyType_MarkedNew((PyTypeObject *)_h2py(h_type), &res, data))
+        return _py2h(res);
+    return new_other((PyTypeObject *)_h2py(h_type), data);
 }
 
 _HPy_HIDDEN HPy ctx_Type_GenericNew(HPyContext *ctx, HPy type, const HPy *args, HPy_ssize_t nargs,
@@ -448,6 +461,23 @@ static int primary_lacks_dict(PyTypeObject *primary)
     return primary->tp_dictoffset == 0 && !type_has_managed_dict(primary);
 }
 
+/* Whether the tp_alloc of `tp` (a new type) behaves as PyType_GenericAlloc,
+ * either itself or a marker inherited from an HPy base: the type may then
+ * get the marker or lose it (see _HPyType_AllocFixed). A tp_alloc of the
+ * spec's or of a legacy base is left alone. */
+static int alloc_is_generic(PyTypeObject *tp)
+{
+    allocfunc a = tp->tp_alloc;
+    PyTypeObject *base = tp->tp_base;
+    const _HPyTypeData *bd;
+    if (a == PyType_GenericAlloc || a == _HPyType_AllocFixed)
+        return 1;
+    if (base == NULL || a != base->tp_alloc)
+        return 0;
+    bd = _HPyType_Data(base);
+    return bd != NULL && (bd->flags & _HPY_TYPE_F_ALLOC_FIXED) != 0;
+}
+
 _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *params)
 {
     static const _HPyTypeHostSlots funcs = { (void *)_HPyType_Dealloc, (void *)_HPyType_Traverse,
@@ -543,6 +573,16 @@ _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_
         if (nd.placement == _HPY_PLACE_FIXED &&
             !(nd.vectorcall_offset > 0 && nd.default_call != NULL))
             nd.flags |= _HPY_TYPE_F_FAST_NEW;
+        if (alloc_is_generic(tp)) {
+            if (nd.placement == _HPY_PLACE_FIXED && (nd.flags & _HPY_TYPE_F_FAST_NEW) &&
+                nd.struct_offset == _HPY_ALLOC_FIXED_OFFSET) {
+                tp->tp_alloc = _HPyType_AllocFixed; /* no instance exists yet */
+                nd.flags |= _HPY_TYPE_F_ALLOC_FIXED;
+            }
+            else {
+                tp->tp_alloc = PyType_GenericAlloc;
+            }
+        }
         if ((nd.flags & _HPY_TYPE_F_SIMPLE) && tp->tp_base == &PyBaseObject_Type &&
             !PyType_IS_GC(tp) && tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 &&
             nd.traverse == NULL && nd.destroy == NULL) {
@@ -554,10 +594,16 @@ _HPy_HIDDEN HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_
                  tp->tp_weaklistoffset == 0 && tp->tp_dictoffset == 0 && nd.destroy == NULL) {
             tp->tp_dealloc = _HPyType_DeallocPlainGC;
 #ifdef HPY_ABI_CPYTHON
-            /* the traverse trampoline of this binary, which can clear */
-            if (b.traverse_def != NULL)
-                *_HPyType_ClearFieldsSlot(d) =
-                    FPTR(traverseproc, b.traverse_def->slot.cpy_trampoline);
+            /* the traverse trampoline of this binary, which can clear, and
+             * hand out a dealloc for the struct at the usual offset */
+            if (b.traverse_def != NULL) {
+                traverseproc tr = FPTR(traverseproc, b.traverse_def->slot.cpy_trampoline);
+                destructor own = NULL;
+                *_HPyType_ClearFieldsSlot(d) = tr;
+                if (nd.struct_offset == _HPY_ALLOC_FIXED_OFFSET &&
+                    tr(NULL, _HPy_CLEAR_FIELDS, &own) == 0 && own != NULL)
+                    tp->tp_dealloc = own;
+            }
 #endif
         }
         nd.hpy_type = tp;

@@ -391,7 +391,11 @@ _HPy_HIDDEN void _HPyType_DeallocPlainGC(PyObject *self)
     d = (_HPyTypeData *)(void *)PyBytes_AS_STRING(tp->tp_cache);
     PyObject_GC_UnTrack(self);
     st = (char *)self + d->struct_offset;
+#ifdef HPY_ABI_CPYTHON
     clear = *_HPyType_ClearFieldsSlot(d); /* the type is ours: see ctx_type.h */
+#else
+    clear = NULL; /* only the cpython ABI fills the slot in */
+#endif
     if (clear != NULL)
         clear(self, _HPy_CLEAR_FIELDS, st);
     else if (d->traverse != NULL)

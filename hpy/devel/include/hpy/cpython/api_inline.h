@@ -182,10 +182,11 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 }
 
 /* The struct of an instance of a pure HPy type (Object shape): the fast
- * path of runtime/ctx_type.c's lookup, inline. */
+ * path of runtime/ctx_type.c's lookup, inline (a type made by this
+ * extension on top of `object`; anything else goes to the runtime). */
 HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
-    void *data = _HPyType_FixedStruct(_h2py(h));
+    void *data = _HPyType_MarkedStruct(_h2py(h));
     return data != NULL ? data : ctx_AsStruct_Object(ctx, h);
 }
 

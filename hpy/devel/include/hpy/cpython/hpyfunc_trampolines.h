@@ -38,13 +38,36 @@ _HPy_HIDDEN int _HPy_CallTraverse(HPyFunc_traverseproc impl, PyObject *self, vis
  * tp_dealloc of GC types (runtime/ctx_type_gc.c): asked with
  * _HPy_CLEAR_FIELDS, it clears the fields of the struct `arg` through the
  * implementation with the clearing visitor known here, so that the compiler
- * can inline both. */
-#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)    \
-    static int SYM(PyObject *self, visitproc visit, void *arg) \
-    {                                                          \
-        if (visit == _HPy_CLEAR_FIELDS)                        \
-            return IMPL(arg, _HPy_ClearFieldVisit, NULL);      \
-        return _HPy_CallTraverse(IMPL, self, visit, arg);      \
+ * can inline both. Asked with _HPy_CLEAR_FIELDS and no object, it hands
+ * out in `*arg` a whole tp_dealloc with the implementation inlined, which
+ * HPyType_FromSpec installs in the GC types on top of `object` that need
+ * nothing else (the struct at _HPY_ALLOC_FIXED_OFFSET, no destroy, no weak
+ * references, no dict): the dealloc of C API code, field clearing
+ * included. An instance of a subclass, or of a type given a finalizer
+ * later, goes to the general dealloc. */
+#define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL)                             \
+    static void SYM##_dealloc(PyObject *self)                                           \
+    {                                                                                   \
+        PyTypeObject *tp = Py_TYPE(self);                                               \
+        if (tp->tp_dealloc != SYM##_dealloc || tp->tp_finalize != NULL) {               \
+            _HPyType_Dealloc(self);                                                     \
+            return;                                                                     \
+        }                                                                               \
+        PyObject_GC_UnTrack(self);                                                      \
+        (void)IMPL((char *)self + _HPY_ALLOC_FIXED_OFFSET, _HPy_ClearFieldVisit, NULL); \
+        tp->tp_free(self);                                                              \
+        Py_DECREF(tp);                                                                  \
+    }                                                                                   \
+    static int SYM(PyObject *self, visitproc visit, void *arg)                          \
+    {                                                                                   \
+        if (visit == _HPy_CLEAR_FIELDS) {                                               \
+            if (self == NULL) {                                                         \
+                *(destructor *)arg = SYM##_dealloc;                                     \
+                return 0;                                                               \
+            }                                                                           \
+            return IMPL(arg, _HPy_ClearFieldVisit, NULL);                               \
+        }                                                                               \
+        return _HPy_CallTraverse(IMPL, self, visit, arg);                               \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL) \

@@ -70,6 +70,11 @@
                                        Trusted only together with DEFINED (runtime copies
                                        that do not know this bit clear DEFINED in the
                                        copies they make for Python subclasses) */
+#define _HPY_TYPE_F_ALLOC_FIXED \
+    0x80u /* tp_alloc is the _HPyType_AllocFixed of the runtime copy
+                                       that made the type (see there). Never in the copies
+                                       made for Python subclasses (CPython gives those
+                                       PyType_GenericAlloc) */
 
 /* _HPyTypeData.placement */
 #define _HPY_PLACE_FIXED 0
@@ -112,8 +117,11 @@ static inline traverseproc *_HPyType_ClearFieldsSlot(_HPyTypeData *d)
 /* A cpython-ABI traverse trampoline (hpy/cpython/hpyfunc_trampolines.h)
  * called with this visitor and the struct of an instance as its argument
  * clears the HPyFields of that struct: the implementation is then inlined
- * with _HPy_ClearFieldVisit, with no indirect call per field. CPython never
- * calls a tp_traverse with a NULL visitor. */
+ * with _HPy_ClearFieldVisit, with no indirect call per field. Called with
+ * this visitor, no object and a `destructor *` as its argument, it stores
+ * there a tp_dealloc with the same clearing inlined, for instances with the
+ * struct at _HPY_ALLOC_FIXED_OFFSET (HPyType_FromSpec asks for it once per
+ * type). CPython never calls a tp_traverse with a NULL visitor. */
 #define _HPy_CLEAR_FIELDS ((visitproc)NULL)
 
 static inline int _HPy_ClearFieldVisit(HPyField *f, void *arg)
@@ -173,9 +181,51 @@ _HPy_HIDDEN void _HPy_CallDestroy(HPyFunc_destroyfunc impl, PyObject *self);
 /* Alignment of the struct of a non-legacy instance. */
 #define _HPy_STRUCT_ALIGN ((Py_ssize_t)(sizeof(void *) > 8 ? sizeof(void *) : 16))
 
+/* Where the struct of an instance of an HPy type on top of `object` (or of
+ * any base as large as `object`) lives. */
+#define _HPY_ALLOC_FIXED_OFFSET \
+    (((Py_ssize_t)sizeof(PyObject) + _HPy_STRUCT_ALIGN - 1) & ~(_HPy_STRUCT_ALIGN - 1))
+
+/* The tp_alloc that HPyType_FromSpec gives the types whose instances have
+ * the struct at _HPY_ALLOC_FIXED_OFFSET with a FIXED placement and that
+ * need nothing but tp_alloc from HPy_New (_HPY_TYPE_F_FAST_NEW): it is
+ * PyType_GenericAlloc, at an address of this runtime copy's own. Seeing it
+ * in a type is then proof of that layout without reading the type data:
+ * the fast paths of HPy_New and AsStruct are one compare. Subtypes made
+ * from specs inherit it (a runtime copy resets it in those that do not
+ * qualify, _HPY_TYPE_F_ALLOC_FIXED tells it which inherited tp_alloc it
+ * may reset), classes made in Python get PyType_GenericAlloc from CPython.
+ * A subtype made by another copy keeps its base's layout, so the struct is
+ * where the marker says; if that subtype has a default call function, an
+ * instance made through the fast path gets it on its first call
+ * (_HPyType_Call). */
+_HPy_HIDDEN PyObject *_HPyType_AllocFixed(PyTypeObject *tp, Py_ssize_t nitems);
+
+/* The struct of `obj` if its type carries this copy's marker, else NULL. */
+static inline void *_HPyType_MarkedStruct(PyObject *obj)
+{
+    if (Py_TYPE(obj)->tp_alloc == _HPyType_AllocFixed)
+        return (char *)obj + _HPY_ALLOC_FIXED_OFFSET;
+    return NULL;
+}
+
+/* HPy_New for a type that carries this copy's marker: 1 and the new object
+ * (or NULL with an exception) in `*obj`; 0 for any other object `tp`. */
+static inline int _HPyType_MarkedNew(PyTypeObject *tp, PyObject **obj, void **data)
+{
+    /* `tp` comes from the caller of HPy_New: it may be any object */
+    if (!PyType_Check((PyObject *)tp) || tp->tp_alloc != _HPyType_AllocFixed)
+        return 0;
+    *obj = PyType_GenericAlloc(tp, 0);
+    if (*obj != NULL && data != NULL) /* folds away for HPy_New(ctx, t, &p) */
+        *data = (char *)*obj + _HPY_ALLOC_FIXED_OFFSET;
+    return 1;
+}
+
 /* The struct of `obj` if its type is a filled-in HPy type with a FIXED
- * placement, else NULL: the fast path of AsStruct, shared by the cpython
- * ABI's inline API and the runtime. */
+ * placement, else NULL: the fast path of AsStruct for types made by
+ * another runtime copy and Python subclasses, shared by the cpython ABI's
+ * inline API and the runtime. */
 static inline void *_HPyType_FixedStruct(PyObject *obj)
 {
     const _HPyTypeData *d = _HPyType_Payload(Py_TYPE(obj));
