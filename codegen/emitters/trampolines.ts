@@ -2,7 +2,9 @@
  * Emits the trampoline macros that HPyDef_* expand to, for both ABIs:
  *  - hpy/universal/autogen_trampolines.h: the `_HPyFunc_args_<SIG>` structs
  *    and, per signature, a CPython-signature function that packs its
- *    arguments and calls ctx_CallRealFunctionFromTrampoline (loading.md §8);
+ *    arguments and calls ctx_CallRealFunctionFromTrampoline (loading.md §8),
+ *    or, for the signatures of hasDirectCall() and once the host has said
+ *    so (_HPyInitDirectTrampolines_<name>), calls the implementation itself;
  *  - hpy/cpython/autogen_trampolines.h: per signature whose marshalling is
  *    generated, a CPython-signature function that calls the implementation
  *    directly (handles are PyObject*). The hand-marshalled ones are in
@@ -11,7 +13,7 @@
 import { signatures } from "../../api/index.ts";
 import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
-import { cpyParamType, hasGeneratedCall, implArgExprs, shortName } from "../signature-shapes.ts";
+import { cpyParamType, hasDirectCall, hasGeneratedCall, implArgExprs, shortName, UNIVERSAL_SPELLING } from "../signature-shapes.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE, UNIVERSAL_SRC } from "../paths.ts";
 
@@ -24,6 +26,32 @@ function macro(head: string, body: readonly string[]): string[] {
 /** `(void)p;` for each parameter CPython passes and HPy does not use. */
 function ignored(params: readonly TrampolineArg[] | undefined): string[] {
   return (params ?? []).map((p) => `(void)${p.name};`);
+}
+
+/**
+ * The direct path of a universal trampoline: when the host has set this
+ * signature's bit, the implementation is called as the host's
+ * ctx_CallRealFunctionFromTrampoline would call it (same arguments, same
+ * context), without packing the arguments; the compiler may then inline
+ * the implementation into the trampoline.
+ */
+function directCall(sig: FuncSignature): string[] {
+  if (!hasDirectCall(sig)) return [];
+  const call = `IMPL(${["_ctx_for_trampolines", ...implArgExprs(sig, (a) => a, UNIVERSAL_SPELLING)].join(", ")})`;
+  let stmt: string;
+  if (sig.trampoline.result === null) stmt = `{ ${call}; return; }`;
+  else if (sig.implReturns === "HPy") stmt = `return _HPy_DIRECT_PY(${call});`;
+  else stmt = `return ${call};`;
+  return [`if (_HPy_DIRECT_TRAMPOLINE(${sig.name}))`, `    ${stmt}`];
+}
+
+/** The bit of each signature whose trampoline has a direct path. */
+function directMask(): string[] {
+  const bits = signatures.filter(hasDirectCall).map((s) => {
+    if (s.value < 0 || s.value > 63) throw new Error(`${s.name}: value ${s.value} does not fit in the 64-bit mask`);
+    return `((uint64_t)1 << ${s.name})`;
+  });
+  return bits.map((b, i) => `    ${i === 0 ? "(" : " "}${b}${i < bits.length - 1 ? " |" : ")"}`);
 }
 
 function universalTrampoline(sig: FuncSignature): string[] {
@@ -50,6 +78,7 @@ function universalTrampoline(sig: FuncSignature): string[] {
     `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
     "    {",
     ...ignored(tr.ignoredParams).map((l) => `        ${l}`),
+    ...directCall(sig).map((l) => `        ${l}`),
     `        ${structName} a;`,
     ...assign.map((l) => `        ${l}`),
     `        ${call("&a")}`,
@@ -66,6 +95,10 @@ export function emitUniversalTrampolines(): GeneratedFile {
     "Argument structs and CPython-side trampolines of the universal ABI.",
   );
   includeGuard(f, () => {
+    f.line("/* The signatures whose trampolines below can call the implementation");
+    f.line(" * directly, one bit per HPyFunc_Signature value. */");
+    f.lines_(macro("#define _HPY_DIRECT_TRAMPOLINE_SIGNATURES", directMask()));
+    f.blank();
     for (const sig of signatures) {
       if (sig.trampoline.kind !== "standard" || sig.trampoline.sharesArgsOf !== undefined) continue;
       f.line("typedef struct {");

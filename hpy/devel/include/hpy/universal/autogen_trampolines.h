@@ -4,6 +4,40 @@
 #ifndef HPY_HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H
 #define HPY_HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H
 
+/* The signatures whose trampolines below can call the implementation
+ * directly, one bit per HPyFunc_Signature value. */
+#define _HPY_DIRECT_TRAMPOLINE_SIGNATURES \
+    (((uint64_t)1 << HPyFunc_VARARGS) | \
+     ((uint64_t)1 << HPyFunc_KEYWORDS) | \
+     ((uint64_t)1 << HPyFunc_NOARGS) | \
+     ((uint64_t)1 << HPyFunc_O) | \
+     ((uint64_t)1 << HPyFunc_UNARYFUNC) | \
+     ((uint64_t)1 << HPyFunc_BINARYFUNC) | \
+     ((uint64_t)1 << HPyFunc_TERNARYFUNC) | \
+     ((uint64_t)1 << HPyFunc_INQUIRY) | \
+     ((uint64_t)1 << HPyFunc_LENFUNC) | \
+     ((uint64_t)1 << HPyFunc_SSIZEARGFUNC) | \
+     ((uint64_t)1 << HPyFunc_SSIZESSIZEARGFUNC) | \
+     ((uint64_t)1 << HPyFunc_SSIZEOBJARGPROC) | \
+     ((uint64_t)1 << HPyFunc_SSIZESSIZEOBJARGPROC) | \
+     ((uint64_t)1 << HPyFunc_OBJOBJARGPROC) | \
+     ((uint64_t)1 << HPyFunc_FREEFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETATTRFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETATTROFUNC) | \
+     ((uint64_t)1 << HPyFunc_SETATTRFUNC) | \
+     ((uint64_t)1 << HPyFunc_SETATTROFUNC) | \
+     ((uint64_t)1 << HPyFunc_REPRFUNC) | \
+     ((uint64_t)1 << HPyFunc_HASHFUNC) | \
+     ((uint64_t)1 << HPyFunc_RICHCMPFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETITERFUNC) | \
+     ((uint64_t)1 << HPyFunc_ITERNEXTFUNC) | \
+     ((uint64_t)1 << HPyFunc_DESCRGETFUNC) | \
+     ((uint64_t)1 << HPyFunc_DESCRSETFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETTER) | \
+     ((uint64_t)1 << HPyFunc_SETTER) | \
+     ((uint64_t)1 << HPyFunc_OBJOBJPROC) | \
+     ((uint64_t)1 << HPyFunc_DESTRUCTOR))
+
 typedef struct {
     cpy_PyObject *self;
     cpy_PyObject *const *args;
@@ -229,6 +263,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_VARARGS)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, nargs)); \
         _HPyFunc_args_VARARGS a; \
         a.self = self; \
         a.args = args; \
@@ -240,6 +276,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_KEYWORDS)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, _HPy_DIRECT_VECTORCALL_NARGS(nargsf), _HPy_DIRECT_H(kwnames))); \
         _HPyFunc_args_KEYWORDS a; \
         a.self = self; \
         a.args = args; \
@@ -253,6 +291,8 @@ typedef struct {
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
     { \
         (void)_hpy_unused; \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_NOARGS)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self))); \
         _HPyFunc_args_NOARGS a; \
         a.self = self; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NOARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -262,6 +302,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_O(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_O)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_H(arg))); \
         _HPyFunc_args_O a; \
         a.self = self; \
         a.arg = arg; \
@@ -295,6 +337,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_UNARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_UNARYFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         _HPyFunc_args_UNARYFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_UNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -304,6 +348,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_BINARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_BINARYFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
         _HPyFunc_args_BINARYFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -314,6 +360,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TERNARYFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_TERNARYFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
         _HPyFunc_args_TERNARYFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -325,6 +373,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INQUIRY(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_INQUIRY)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); \
         _HPyFunc_args_INQUIRY a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INQUIRY, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -334,6 +384,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_LENFUNC(SYM, IMPL) \
     static HPy_ssize_t SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_LENFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); \
         _HPyFunc_args_LENFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_LENFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -343,6 +395,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEARGFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZEARGFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
         _HPyFunc_args_SSIZEARGFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -353,6 +407,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEARGFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZESSIZEARGFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, arg2)); \
         _HPyFunc_args_SSIZESSIZEARGFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -364,6 +420,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZEOBJARGPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, _HPy_DIRECT_H(arg2)); \
         _HPyFunc_args_SSIZEOBJARGPROC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -375,6 +433,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZESSIZEOBJARGPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, arg2, _HPy_DIRECT_H(arg3)); \
         _HPyFunc_args_SSIZESSIZEOBJARGPROC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -387,6 +447,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJARGPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_OBJOBJARGPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2)); \
         _HPyFunc_args_OBJOBJARGPROC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -398,6 +460,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_FREEFUNC(SYM, IMPL) \
     static void SYM(void *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_FREEFUNC)) \
+            { IMPL(_ctx_for_trampolines, arg0); return; } \
         _HPyFunc_args_FREEFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_FREEFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -406,6 +470,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTRFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETATTRFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
         _HPyFunc_args_GETATTRFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -416,6 +482,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTROFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETATTROFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
         _HPyFunc_args_GETATTROFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -426,6 +494,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTRFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SETATTRFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, _HPy_DIRECT_H(arg2)); \
         _HPyFunc_args_SETATTRFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -437,6 +507,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTROFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SETATTROFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2)); \
         _HPyFunc_args_SETATTROFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -448,6 +520,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_REPRFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_REPRFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         _HPyFunc_args_REPRFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_REPRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -457,6 +531,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_HASHFUNC(SYM, IMPL) \
     static HPy_hash_t SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_HASHFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); \
         _HPyFunc_args_HASHFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_HASHFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -466,6 +542,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RICHCMPFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_RICHCMPFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), (HPy_RichCmpOp)arg2)); \
         _HPyFunc_args_RICHCMPFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -477,6 +555,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETITERFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETITERFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         _HPyFunc_args_GETITERFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETITERFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -486,6 +566,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_ITERNEXTFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_ITERNEXTFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         _HPyFunc_args_ITERNEXTFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_ITERNEXTFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
@@ -495,6 +577,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRGETFUNC(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESCRGETFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
         _HPyFunc_args_DESCRGETFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -506,6 +590,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRSETFUNC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESCRSETFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2)); \
         _HPyFunc_args_DESCRSETFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -539,6 +625,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
     static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETTER)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
         _HPyFunc_args_GETTER a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -549,6 +637,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETTER(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SETTER)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), arg2); \
         _HPyFunc_args_SETTER a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -560,6 +650,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJPROC(SYM, IMPL) \
     static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_OBJOBJPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1)); \
         _HPyFunc_args_OBJOBJPROC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
@@ -581,6 +673,8 @@ typedef struct {
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTRUCTOR(SYM, IMPL) \
     static void SYM(cpy_PyObject *arg0) \
     { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESTRUCTOR)) \
+            { IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); return; } \
         _HPyFunc_args_DESTRUCTOR a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESTRUCTOR, _HPy_AS_CFUNCTION(IMPL), &a); \
