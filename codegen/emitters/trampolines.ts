@@ -74,18 +74,30 @@ function universalTrampoline(sig: FuncSignature): string[] {
   // Field by field: an aggregate initializer leaving `result` out would
   // trip -Wmissing-field-initializers.
   const assign = args.map((a, i) => `a.${fields[i]!.name} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
-  const body = [
-    `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
+  const generic = (fname: string, storage: string): string[] => [
+    `    ${storage} ${cDecl(result ?? "void", fname)}(${params.join(", ")})`,
     "    {",
     ...ignored(tr.ignoredParams).map((l) => `        ${l}`),
-    ...directCall(sig).map((l) => `        ${l}`),
     `        ${structName} a;`,
     ...assign.map((l) => `        ${l}`),
     `        ${call("&a")}`,
     ...(result !== null ? ["        return a.result;"] : []),
     "    }",
   ];
-  return macro(head, body);
+  const direct = directCall(sig);
+  if (direct.length === 0) return macro(head, generic("SYM", "static"));
+  // The path through the host in a function of its own, so that the
+  // direct path needs no stack frame and ends in a tail call.
+  const argNames = [...args, ...(tr.ignoredParams ?? [])].map((a) => a.name).join(", ");
+  const viaCtx = `${result !== null ? "return " : ""}SYM##_via_ctx(${argNames});`;
+  return macro(head, [
+    ...generic("SYM##_via_ctx", "static _HPy_NOINLINE"),
+    `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
+    "    {",
+    ...direct.map((l) => `        ${l}`),
+    `        ${viaCtx}`,
+    "    }",
+  ]);
 }
 
 export function emitUniversalTrampolines(): GeneratedFile {
