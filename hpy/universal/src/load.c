@@ -226,8 +226,8 @@ static struct given_context *given_contexts = NULL;
  * with an exception set if the library was given the context of another
  * mode. */
 static HPyContext *give_context(void *lib, init_global_context init, HPyContext *ctx,
-                                const char *mode_name, const char *modname,
-                                const char *shortname, const char *path)
+                                const char *mode_name, const char *modname, const char *shortname,
+                                const char *path)
 {
     struct given_context *g;
     for (g = given_contexts; g != NULL; g = g->next)

@@ -67,7 +67,7 @@ extern _HPy_HIDDEN uint64_t _hpy_direct_trampolines;
 #ifdef HPY_EMBEDDED_MODULES
 #    define _HPY_CTX_FOR_TRAMPOLINES_DEFINITION
 #else
-#    define _HPY_CTX_FOR_TRAMPOLINES_DEFINITION \
+#    define _HPY_CTX_FOR_TRAMPOLINES_DEFINITION       \
         _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
         _HPy_HIDDEN uint64_t _hpy_direct_trampolines;
 #endif
