@@ -52,10 +52,13 @@ export const C_API_SPELLING: ConversionSpelling = {
   tupleSize: (x) => `PyTuple_GET_SIZE(${x})`,
 };
 
-/** hpy/universal/hpy_universal.h defines these for the direct trampolines. */
+/** hpy/universal/hpy_universal.h defines these for the direct trampolines
+ * (a tuple is read at the offsets the host hands over). */
 export const UNIVERSAL_SPELLING: ConversionSpelling = {
   handle: (x) => `_HPy_DIRECT_H(${x})`,
   vectorNargs: (x) => `_HPy_DIRECT_VECTORCALL_NARGS(${x})`,
+  tupleItems: (x) => `_HPy_DIRECT_TUPLE_ITEMS(${x})`,
+  tupleSize: (x) => `_HPy_DIRECT_TUPLE_SIZE(${x})`,
 };
 
 /** Whether every implementation argument of `sig` can be made with `spelling`. */
@@ -97,9 +100,9 @@ export function implArgExprs(sig: GeneratedCall, access: (arg: string) => string
  * hpy/universal/hpy_universal.h): the marshalling is generated, so the
  * host's ctx_CallRealFunctionFromTrampoline would do nothing but call the
  * implementation with the context and the PyObject pointers as handles,
- * and every argument converts without knowing CPython's object layout.
- * The host gives its own entry points (emitters/host-stubs.ts) to the same
- * signatures except these; the two sets are compared by a test.
+ * and every argument converts with what the binary knows (the tuple's
+ * layout comes from the host). The host gives its own entry points
+ * (emitters/host-stubs.ts) to the same signatures; a test compares them.
  */
 export function hasDirectCall(sig: FuncSignature): sig is GeneratedCall {
   return hasGeneratedCall(sig) && sig.takesContext && canSpell(sig, UNIVERSAL_SPELLING);

@@ -13,7 +13,8 @@
 import { signatures } from "../../api/index.ts";
 import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
-import { cpyParamType, hasDirectCall, hasGeneratedCall, implArgExprs, shortName, UNIVERSAL_SPELLING } from "../signature-shapes.ts";
+import { cpyParamType, hasDirectCall, hasGeneratedCall, implArgExprs, implArgSources, shortName, UNIVERSAL_SPELLING } from "../signature-shapes.ts";
+import type { GeneratedCall } from "../signature-shapes.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE, UNIVERSAL_SRC } from "../paths.ts";
 
@@ -45,9 +46,13 @@ function directCall(sig: FuncSignature): string[] {
   return [`if (_HPy_DIRECT_TRAMPOLINE(${sig.name}))`, `    ${stmt}`];
 }
 
-/** The bit of each signature whose trampoline has a direct path. */
-function directMask(): string[] {
-  const bits = signatures.filter(hasDirectCall).map((s) => {
+function readsTuple(sig: GeneratedCall): boolean {
+  return implArgSources(sig).some((src) => src.kind === "tuple-items" || src.kind === "tuple-size");
+}
+
+/** The bits of the signatures `which`, as the lines of a macro's body. */
+function directMask(which: (sig: GeneratedCall) => boolean = () => true): string[] {
+  const bits = signatures.filter(hasDirectCall).filter(which).map((s) => {
     if (s.value < 0 || s.value > 63) throw new Error(`${s.name}: value ${s.value} does not fit in the 64-bit mask`);
     return `((uint64_t)1 << ${s.name})`;
   });
@@ -110,6 +115,9 @@ export function emitUniversalTrampolines(): GeneratedFile {
     f.line("/* The signatures whose trampolines below can call the implementation");
     f.line(" * directly, one bit per HPyFunc_Signature value. */");
     f.lines_(macro("#define _HPY_DIRECT_TRAMPOLINE_SIGNATURES", directMask()));
+    f.blank();
+    f.line("/* Those of them whose direct path reads a tuple (at the offsets the host gives). */");
+    f.lines_(macro("#define _HPY_DIRECT_TUPLE_SIGNATURES", directMask(readsTuple)));
     f.blank();
     for (const sig of signatures) {
       if (sig.trampoline.kind !== "standard" || sig.trampoline.sharesArgsOf !== undefined) continue;

@@ -22,11 +22,11 @@
  * with the universal-mode context.
  *
  * A binary with direct trampolines (load.c) has the universal-direct
- * context: its trampolines of the signatures in
- * _HPY_DIRECT_TRAMPOLINE_SIGNATURES call the implementation themselves,
- * one indirect call from CPython like a stub, and the implementation may
- * be inlined into them; those stay. Its other signatures get stubs, which
- * call the implementation with the universal-mode context: a context with
+ * context: its trampolines of the signatures the host offered
+ * (hpy_host_direct_signatures) call the implementation themselves, one
+ * indirect call from CPython like a stub, and the implementation may be
+ * inlined into them; those stay. Any other signature gets a stub, which
+ * calls the implementation with the universal-mode context: a context with
  * the same members, so the only difference is that types created by such
  * an implementation get stubs rather than trampolines. */
 #include "hpy.h"
@@ -44,6 +44,23 @@
 
 static int entry_points_enabled = 1;
 
+uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tuple_items_at)
+{
+    *tuple_size_at = (HPy_ssize_t)offsetof(PyVarObject, ob_size);
+#ifdef HPY_WASM_HOST
+    /* The stable ABI does not fix where a tuple's items are: known only
+     * once the start-up check has found them. */
+    if (!(_HPyWasm_fast & _HPyWasm_FAST_TUPLE)) {
+        *tuple_items_at = 0;
+        return _HPY_DIRECT_TRAMPOLINE_SIGNATURES & ~(uint64_t)_HPY_DIRECT_TUPLE_SIGNATURES;
+    }
+    *tuple_items_at = (HPy_ssize_t)_HPyWasm_tuple_items;
+#else
+    *tuple_items_at = (HPy_ssize_t)offsetof(PyTupleObject, ob_item);
+#endif
+    return _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
+}
+
 /* Whether `ctx` lets the host install a stub for an implementation of `sig`. */
 static int wants_stub(HPyContext *ctx, int sig)
 {
@@ -51,7 +68,8 @@ static int wants_stub(HPyContext *ctx, int sig)
         return 1;
     if (ctx != &_hpy_universal_direct_ctx || sig < 0 || sig > 63)
         return 0;
-    return !(_HPY_DIRECT_TRAMPOLINE_SIGNATURES & ((uint64_t)1 << sig));
+    HPy_ssize_t size_at, items_at;
+    return !(hpy_host_direct_signatures(&size_at, &items_at) & ((uint64_t)1 << sig));
 }
 
 static size_t hash_impl(HPyCFunction impl)

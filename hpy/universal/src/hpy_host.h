@@ -51,6 +51,10 @@ PyObject *hpy_host_entry_points_in_use(void);
 /* Switches the host entry points on or off for modules and types created
  * afterwards; returns the previous setting. */
 int hpy_host_set_entry_points_enabled(int enabled);
+/* The signatures whose direct trampolines the host wants (entry_points.c),
+ * and where a tuple keeps its size and its items, for
+ * _HPyInitDirectTrampolines_<name> (load.c). */
+uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tuple_items_at);
 /* Switches the direct trampolines on or off for binaries loaded for the
  * first time afterwards (load.c); returns the previous setting. */
 int hpy_host_set_direct_trampolines_enabled(int enabled);

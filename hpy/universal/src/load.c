@@ -37,7 +37,8 @@ static const char *hpy_dlerror(void)
 typedef uint32_t (*version_getter)(void);
 typedef void (*init_global_context)(HPyContext *);
 typedef HPyModuleDef *(*hpy_init)(void);
-typedef uint64_t (*init_direct_trampolines)(uint64_t wanted);
+typedef uint64_t (*init_direct_trampolines)(uint64_t wanted, HPy_ssize_t tuple_size_at,
+                                            HPy_ssize_t tuple_items_at);
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -168,7 +169,8 @@ static int check_filename_tag(const char *shortname, const char *path, uint32_t 
 /* Direct trampolines (our private addition to the loading protocol, see
  * docs/internals.md): a binary built with these headers exports
  * _HPyInitDirectTrampolines_<name>; called with the signatures the host
- * wants, it lets the binary's trampolines of those signatures call the
+ * wants (and where a tuple keeps its size and items, for tp_new and
+ * tp_init), it lets the binary's trampolines of those signatures call the
  * implementation themselves, which is what ctx_CallRealFunctionFromTrampoline
  * would do in universal mode (handles are the PyObject pointers), without
  * the call into the host. Such a binary gets the universal-direct context,
@@ -196,10 +198,11 @@ static int enable_direct_trampolines(void *lib, const char *shortname)
     init_direct_trampolines init_direct = (init_direct_trampolines)hpy_dlsym(lib, symbol);
     if (init_direct == NULL)
         return 0;
-    const uint64_t wanted = _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
-    if (init_direct(wanted) == wanted)
+    HPy_ssize_t size_at, items_at;
+    const uint64_t wanted = hpy_host_direct_signatures(&size_at, &items_at);
+    if (init_direct(wanted, size_at, items_at) == wanted)
         return 1;
-    init_direct(0);
+    init_direct(0, 0, 0);
     return 0;
 }
 

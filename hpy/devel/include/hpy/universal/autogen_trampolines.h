@@ -33,10 +33,17 @@
      ((uint64_t)1 << HPyFunc_ITERNEXTFUNC) | \
      ((uint64_t)1 << HPyFunc_DESCRGETFUNC) | \
      ((uint64_t)1 << HPyFunc_DESCRSETFUNC) | \
+     ((uint64_t)1 << HPyFunc_INITPROC) | \
+     ((uint64_t)1 << HPyFunc_NEWFUNC) | \
      ((uint64_t)1 << HPyFunc_GETTER) | \
      ((uint64_t)1 << HPyFunc_SETTER) | \
      ((uint64_t)1 << HPyFunc_OBJOBJPROC) | \
      ((uint64_t)1 << HPyFunc_DESTRUCTOR))
+
+/* Those of them whose direct path reads a tuple (at the offsets the host gives). */
+#define _HPY_DIRECT_TUPLE_SIGNATURES \
+    (((uint64_t)1 << HPyFunc_INITPROC) | \
+     ((uint64_t)1 << HPyFunc_NEWFUNC))
 
 typedef struct {
     cpy_PyObject *self;
@@ -705,7 +712,7 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INITPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
         _HPyFunc_args_INITPROC a; \
         a.self = self; \
@@ -713,10 +720,16 @@ typedef struct {
         a.kw = kw; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INITPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_INITPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_TUPLE_ITEMS(args), _HPy_DIRECT_TUPLE_SIZE(args), _HPy_DIRECT_H(kw)); \
+        return SYM##_via_ctx(self, args, kw); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
         _HPyFunc_args_NEWFUNC a; \
         a.self = self; \
@@ -724,6 +737,12 @@ typedef struct {
         a.kw = kw; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NEWFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_NEWFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_TUPLE_ITEMS(args), _HPy_DIRECT_TUPLE_SIZE(args), _HPy_DIRECT_H(kw))); \
+        return SYM##_via_ctx(self, args, kw); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
