@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import subprocess
 
 import pytest
 
-from support import build_abi, expand_markers
+from support import WASM, build_abi, expand_markers, include_flags
 from test_entry_points import FUNCS, TYPE, _check_behaviour, _in_use
 
 # The state of the binary's trampolines, read from inside the binary.
@@ -170,3 +171,38 @@ def test_same_binary_again_and_in_another_mode(hpy):
     with pytest.raises(RuntimeError, match="is already loaded in universal mode and cannot also "
                                            "be loaded in debug mode"):
         _load(name, path, "debug")
+
+
+def test_every_module_of_an_embedded_binary(hpy, tmp_path):
+    """Two modules, in two translation units, linked into one binary built
+    with HPY_EMBEDDED_MODULES: each has its own trampolines' state, and the
+    second one loaded is offered direct trampolines too."""
+    if hpy.abi != "universal" or WASM:
+        pytest.skip("builds one native universal binary by hand")
+    sources = []
+    for n in ("emb_one", "emb_two"):
+        src = tmp_path / f"{n}.c"
+        src.write_text(f"""
+            #include "hpy.h"
+            HPyDef_METH({n}_mask, "direct_mask", HPyFunc_NOARGS)
+            static HPy {n}_mask_impl(HPyContext *ctx, HPy self)
+            {{
+                return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
+            }}
+            HPyDef_METH({n}_name, "name", HPyFunc_NOARGS)
+            static HPy {n}_name_impl(HPyContext *ctx, HPy self)
+            {{
+                return HPyUnicode_FromString(ctx, "{n}");
+            }}
+            static HPyDef *defines[] = {{ &{n}_mask, &{n}_name, NULL }};
+            static HPyModuleDef def = {{ .defines = defines }};
+            HPy_MODINIT({n}, def)
+        """)
+        sources.append(str(src))
+    path = tmp_path / "emb_one.hpy0.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-DHPY_EMBEDDED_MODULES", *include_flags("universal"),
+                    *sources, "-o", str(path)], check=True)
+    one = _load("emb_one", path, "universal")
+    two = _load("emb_two", path, "universal")
+    assert one.name() == "emb_one" and two.name() == "emb_two"
+    assert one.direct_mask() == two.direct_mask() != 0
