@@ -33,8 +33,8 @@ export function implArgSources(sig: GeneratedCall): readonly ImplArgSource[] {
  * How the conversions from CPython's arguments are spelled in C: with the
  * C API's macros where the code sees Python.h (the cpython ABI, the host),
  * or with the universal headers' own macros in a universal binary, which
- * sees neither Python.h nor the layout of CPython's objects (so it cannot
- * read a tuple: `tupleItems` and `tupleSize` are absent there).
+ * sees neither Python.h nor the layout of CPython's objects. A spelling
+ * without `tupleItems`/`tupleSize` cannot read a tuple (canSpell).
  */
 export interface ConversionSpelling {
   /** A handle from a `PyObject *` expression. */
