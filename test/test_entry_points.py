@@ -1,7 +1,10 @@
 """The host's own entry points (hpy/universal/src/entry_points.c): modules and
 types loaded in universal mode get host stubs instead of the extension's
 trampolines; debug and trace modes keep the trampolines; a full pool falls
-back to the trampolines; what Python sees does not change."""
+back to the trampolines; what Python sees does not change.
+
+The binaries are built as HPy's own headers build them (without direct
+trampolines, which keep most of their trampolines: test_direct_trampolines.py)."""
 from __future__ import annotations
 
 import os
@@ -141,6 +144,9 @@ def _check_behaviour(mod):
     assert len(s) == 3 and s + 1 == 4 and s.get_x() == 103 and s.y == 6
 
 
+NO_DIRECT = ["-D_HPY_NO_DIRECT_TRAMPOLINES"]
+
+
 def _make(hpy, name="mytest"):
     return hpy.make_module(FUNCS + TYPE + """
         @EXPORT(f_noargs)
@@ -149,7 +155,7 @@ def _make(hpy, name="mytest"):
         @EXPORT(f_kw)
         @EXPORT_TYPE("Point", Point_spec)
         @INIT
-    """, name=name)
+    """, name=name, extra_cflags=NO_DIRECT)
 
 
 def test_used_in_universal_mode_only(hpy):
@@ -181,7 +187,7 @@ def test_same_implementations_share_entry_points(hpy):
         }
         @EXPORT(make)
         @INIT
-    """)
+    """, extra_cflags=NO_DIRECT)
     first = mod.make()
     before = _in_use()
     for _ in range(5):
@@ -236,7 +242,7 @@ def test_pool_exhaustion_falls_back(hpy):
     from support import expand_markers
 
     src = expand_markers("\n".join(body), "manyfuncs")
-    path = hpy.compile("manyfuncs", src)
+    path = hpy.compile("manyfuncs", src, extra_cflags=NO_DIRECT)
     # A fresh process, so that the pool starts empty and stays full only there.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     out = subprocess.run([sys.executable, "-c", EXHAUST, "manyfuncs", str(path), str(n)],

@@ -8,8 +8,12 @@
  * with the one report writer, bench/report/bench-report.ts.
  *
  *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--filter REGEX] [--output DIR]
+ *                             [--no-direct-trampolines]
  *
  * --filter times only the benchmarks whose name matches (while iterating).
+ * --no-direct-trampolines loads the HPy module without the direct
+ * trampolines (docs/internals.md), i.e. with the host's entry points: the
+ * "before" of that change, in the same build.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -33,10 +37,11 @@ interface Options {
   targetMs: number;
   filter: string;
   output: string;
+  directTrampolines: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results") };
+  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -46,7 +51,8 @@ function parseArgs(argv: readonly string[]): Options {
       repsGiven = true;
     } else if (a === "--filter") o.filter = argv[++i] ?? "";
     else if (a === "--output") o.output = path.resolve(argv[++i] ?? ".");
-    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR)`);
+    else if (a === "--no-direct-trampolines") o.directTrampolines = false;
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines)`);
   }
   if (o.quick && !repsGiven) o.reps = 1;
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
@@ -85,6 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
     `import sys\nfor d in (${JSON.stringify(path.join(benchDir, "wasm"))}, ${JSON.stringify(benchDir)}, ` +
       `${JSON.stringify(buildDir)}):\n    sys.path.insert(0, d)\n`,
   );
+  if (!opts.directTrampolines) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_trampolines_enabled(False)\n");
   const driver = pyodide.pyimport("driver") as unknown as {
     main(
       out: string,

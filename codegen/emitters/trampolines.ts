@@ -2,7 +2,9 @@
  * Emits the trampoline macros that HPyDef_* expand to, for both ABIs:
  *  - hpy/universal/autogen_trampolines.h: the `_HPyFunc_args_<SIG>` structs
  *    and, per signature, a CPython-signature function that packs its
- *    arguments and calls ctx_CallRealFunctionFromTrampoline (loading.md §8);
+ *    arguments and calls ctx_CallRealFunctionFromTrampoline (loading.md §8),
+ *    or, for the signatures of hasDirectCall() and once the host has said
+ *    so (_HPyInitDirectTrampolines_<name>), calls the implementation itself;
  *  - hpy/cpython/autogen_trampolines.h: per signature whose marshalling is
  *    generated, a CPython-signature function that calls the implementation
  *    directly (handles are PyObject*). The hand-marshalled ones are in
@@ -11,7 +13,8 @@
 import { signatures } from "../../api/index.ts";
 import type { FuncSignature, TrampolineArg } from "../../api/index.ts";
 import { cDecl } from "../c.ts";
-import { cpyParamType, hasGeneratedCall, implArgExprs, shortName } from "../signature-shapes.ts";
+import { cpyParamType, hasDirectCall, hasGeneratedCall, implArgExprs, implArgSources, shortName, UNIVERSAL_SPELLING } from "../signature-shapes.ts";
+import type { GeneratedCall } from "../signature-shapes.ts";
 import { GeneratedFile, includeGuard } from "../generated-file.ts";
 import { INCLUDE, UNIVERSAL_SRC } from "../paths.ts";
 
@@ -24,6 +27,36 @@ function macro(head: string, body: readonly string[]): string[] {
 /** `(void)p;` for each parameter CPython passes and HPy does not use. */
 function ignored(params: readonly TrampolineArg[] | undefined): string[] {
   return (params ?? []).map((p) => `(void)${p.name};`);
+}
+
+/**
+ * The direct path of a universal trampoline: when the host has set this
+ * signature's bit, the implementation is called as the host's
+ * ctx_CallRealFunctionFromTrampoline would call it (same arguments, same
+ * context), without packing the arguments; the compiler may then inline
+ * the implementation into the trampoline.
+ */
+function directCall(sig: FuncSignature): string[] {
+  if (!hasDirectCall(sig)) return [];
+  const call = `IMPL(${["_ctx_for_trampolines", ...implArgExprs(sig, (a) => a, UNIVERSAL_SPELLING)].join(", ")})`;
+  let stmt: string;
+  if (sig.trampoline.result === null) stmt = `{ ${call}; return; }`;
+  else if (sig.implReturns === "HPy") stmt = `return _HPy_DIRECT_PY(${call});`;
+  else stmt = `return ${call};`;
+  return [`if (_HPy_DIRECT_TRAMPOLINE(${sig.name}))`, `    ${stmt}`];
+}
+
+function readsTuple(sig: GeneratedCall): boolean {
+  return implArgSources(sig).some((src) => src.kind === "tuple-items" || src.kind === "tuple-size");
+}
+
+/** The bits of the signatures `which`, as the lines of a macro's body. */
+function directMask(which: (sig: GeneratedCall) => boolean = () => true): string[] {
+  const bits = signatures.filter(hasDirectCall).filter(which).map((s) => {
+    if (s.value < 0 || s.value > 63) throw new Error(`${s.name}: value ${s.value} does not fit in the 64-bit mask`);
+    return `((uint64_t)1 << ${s.name})`;
+  });
+  return bits.map((b, i) => `    ${i === 0 ? "(" : " "}${b}${i < bits.length - 1 ? " |" : ")"}`);
 }
 
 function universalTrampoline(sig: FuncSignature): string[] {
@@ -46,8 +79,8 @@ function universalTrampoline(sig: FuncSignature): string[] {
   // Field by field: an aggregate initializer leaving `result` out would
   // trip -Wmissing-field-initializers.
   const assign = args.map((a, i) => `a.${fields[i]!.name} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
-  const body = [
-    `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
+  const generic = (fname: string, storage: string): string[] => [
+    `    ${storage} ${cDecl(result ?? "void", fname)}(${params.join(", ")})`,
     "    {",
     ...ignored(tr.ignoredParams).map((l) => `        ${l}`),
     `        ${structName} a;`,
@@ -56,7 +89,20 @@ function universalTrampoline(sig: FuncSignature): string[] {
     ...(result !== null ? ["        return a.result;"] : []),
     "    }",
   ];
-  return macro(head, body);
+  const direct = directCall(sig);
+  if (direct.length === 0) return macro(head, generic("SYM", "static"));
+  // The path through the host in a function of its own, so that the
+  // direct path needs no stack frame and ends in a tail call.
+  const argNames = [...args, ...(tr.ignoredParams ?? [])].map((a) => a.name).join(", ");
+  const viaCtx = `${result !== null ? "return " : ""}SYM##_via_ctx(${argNames});`;
+  return macro(head, [
+    ...generic("SYM##_via_ctx", "static _HPy_NOINLINE"),
+    `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
+    "    {",
+    ...direct.map((l) => `        ${l}`),
+    `        ${viaCtx}`,
+    "    }",
+  ]);
 }
 
 export function emitUniversalTrampolines(): GeneratedFile {
@@ -66,6 +112,13 @@ export function emitUniversalTrampolines(): GeneratedFile {
     "Argument structs and CPython-side trampolines of the universal ABI.",
   );
   includeGuard(f, () => {
+    f.line("/* The signatures whose trampolines below can call the implementation");
+    f.line(" * directly, one bit per HPyFunc_Signature value. */");
+    f.lines_(macro("#define _HPY_DIRECT_TRAMPOLINE_SIGNATURES", directMask()));
+    f.blank();
+    f.line("/* Those of them whose direct path reads a tuple (at the offsets the host gives). */");
+    f.lines_(macro("#define _HPY_DIRECT_TUPLE_SIGNATURES", directMask(readsTuple)));
+    f.blank();
     for (const sig of signatures) {
       if (sig.trampoline.kind !== "standard" || sig.trampoline.sharesArgsOf !== undefined) continue;
       f.line("typedef struct {");

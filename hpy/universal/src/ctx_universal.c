@@ -20,6 +20,12 @@ static struct _HPyContext_s universal_ctx;
  * entry points (entry_points.c), which call the implementation with it. */
 _HPy_HIDDEN struct _HPyContext_s _hpy_universal_mode_ctx;
 
+/* The context of the binaries loaded in universal mode whose trampolines
+ * call their implementations directly (load.c): the same members again, at
+ * a third address, which tells the runtime to keep those trampolines
+ * rather than install the host's entry points (entry_points.c). */
+_HPy_HIDDEN struct _HPyContext_s _hpy_universal_direct_ctx;
+
 static void fill(HPyContext *ctx)
 {
     hpy_universal_ctx_fill(ctx);
@@ -39,6 +45,14 @@ HPyContext *hpy_host_universal_ctx(void)
 HPyContext *hpy_host_universal_mode_ctx(void)
 {
     HPyContext *ctx = &_hpy_universal_mode_ctx;
+    if (ctx->name == NULL)
+        fill(ctx);
+    return ctx;
+}
+
+HPyContext *hpy_host_universal_direct_ctx(void)
+{
+    HPyContext *ctx = &_hpy_universal_direct_ctx;
     if (ctx->name == NULL)
         fill(ctx);
     return ctx;

@@ -19,7 +19,16 @@
  * is used, which is always correct. Debug and trace modes never get here:
  * their modules are loaded with their own contexts, and what they forward
  * to the universal implementation comes with hpy_host_universal_ctx(), not
- * with the universal-mode context. */
+ * with the universal-mode context.
+ *
+ * A binary with direct trampolines (load.c) has the universal-direct
+ * context: its trampolines of the signatures the host offered
+ * (hpy_host_direct_signatures) call the implementation themselves, one
+ * indirect call from CPython like a stub, and the implementation may be
+ * inlined into them; those stay. Any other signature gets a stub, which
+ * calls the implementation with the universal-mode context: a context with
+ * the same members, so the only difference is that types created by such
+ * an implementation get stubs rather than trampolines. */
 #include "hpy.h"
 #include "entry_points.h"
 #include "hpy_host.h"
@@ -34,6 +43,34 @@
 #include "autogen_entry_points.h"
 
 static int entry_points_enabled = 1;
+
+uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tuple_items_at)
+{
+    *tuple_size_at = (HPy_ssize_t)offsetof(PyVarObject, ob_size);
+#ifdef HPY_WASM_HOST
+    /* The stable ABI does not fix where a tuple's items are: known only
+     * once the start-up check has found them. */
+    if (!(_HPyWasm_fast & _HPyWasm_FAST_TUPLE)) {
+        *tuple_items_at = 0;
+        return _HPY_DIRECT_TRAMPOLINE_SIGNATURES & ~(uint64_t)_HPY_DIRECT_TUPLE_SIGNATURES;
+    }
+    *tuple_items_at = (HPy_ssize_t)_HPyWasm_tuple_items;
+#else
+    *tuple_items_at = (HPy_ssize_t)offsetof(PyTupleObject, ob_item);
+#endif
+    return _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
+}
+
+/* Whether `ctx` lets the host install a stub for an implementation of `sig`. */
+static int wants_stub(HPyContext *ctx, int sig)
+{
+    if (ctx == _HPY_EP_CTX)
+        return 1;
+    if (ctx != &_hpy_universal_direct_ctx || sig < 0 || sig > 63)
+        return 0;
+    HPy_ssize_t size_at, items_at;
+    return !(hpy_host_direct_signatures(&size_at, &items_at) & ((uint64_t)1 << sig));
+}
 
 static size_t hash_impl(HPyCFunction impl)
 {
@@ -68,7 +105,7 @@ static HPyCFunction pool_stub(_HPyEntryPool *pool, HPyCFunction impl)
 _HPy_HIDDEN HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature sig,
                                              HPyCFunction impl)
 {
-    if (ctx != _HPY_EP_CTX || impl == NULL || !entry_points_enabled)
+    if (impl == NULL || !entry_points_enabled || !wants_stub(ctx, (int)sig))
         return NULL;
     _HPyEntryPool *pool = _hpy_ep_pool_for(sig);
     return pool == NULL ? NULL : pool_stub(pool, impl);
@@ -77,10 +114,10 @@ _HPy_HIDDEN HPyCFunction _HPy_HostEntryPoint(HPyContext *ctx, HPyFunc_Signature 
 _HPy_HIDDEN HPyCFunction _HPy_HostSlotEntryPoint(HPyContext *ctx, HPySlot_Slot slot,
                                                  HPyCFunction impl)
 {
-    if (ctx != _HPY_EP_CTX || impl == NULL || !entry_points_enabled)
+    if (impl == NULL || !entry_points_enabled)
         return NULL;
     int sig = _hpy_ep_slot_signature(slot);
-    if (sig < 0)
+    if (sig < 0 || !wants_stub(ctx, sig))
         return NULL;
     _HPyEntryPool *pool = _hpy_ep_pool_for((HPyFunc_Signature)sig);
     return pool == NULL ? NULL : pool_stub(pool, impl);

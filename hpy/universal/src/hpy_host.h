@@ -26,6 +26,11 @@ HPyContext *hpy_host_universal_ctx(void);
 HPyContext *hpy_host_universal_mode_ctx(void);
 _HPy_HIDDEN extern struct _HPyContext_s _hpy_universal_mode_ctx;
 
+/* The context of the binaries loaded in universal mode with direct
+ * trampolines (load.c): the same members at a third address. */
+HPyContext *hpy_host_universal_direct_ctx(void);
+_HPy_HIDDEN extern struct _HPyContext_s _hpy_universal_direct_ctx;
+
 /* The debug and trace contexts, wrapping the universal one; NULL with an
  * exception set if unavailable. */
 HPyContext *hpy_host_debug_ctx(void);
@@ -46,6 +51,13 @@ PyObject *hpy_host_entry_points_in_use(void);
 /* Switches the host entry points on or off for modules and types created
  * afterwards; returns the previous setting. */
 int hpy_host_set_entry_points_enabled(int enabled);
+/* The signatures whose direct trampolines the host wants (entry_points.c),
+ * and where a tuple keeps its size and its items, for
+ * _HPyInitDirectTrampolines_<name> (load.c). */
+uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tuple_items_at);
+/* Switches the direct trampolines on or off for binaries loaded for the
+ * first time afterwards (load.c); returns the previous setting. */
+int hpy_host_set_direct_trampolines_enabled(int enabled);
 
 /* The C struct of an instance of an HPy type (runtime/ctx_type.c). */
 _HPy_HIDDEN void *_HPy_StructOfObject(PyObject *obj);

@@ -239,6 +239,15 @@ static PyObject *set_entry_points_enabled(PyObject *self, PyObject *arg)
     return PyBool_FromLong(hpy_host_set_entry_points_enabled(enabled));
 }
 
+static PyObject *set_direct_trampolines_enabled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0)
+        return NULL;
+    return PyBool_FromLong(hpy_host_set_direct_trampolines_enabled(enabled));
+}
+
 static PyMethodDef methods[] = {
     { "load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
       "load(name, path, spec, debug=False, mode=-1): load an HPy universal or hybrid binary "
@@ -253,6 +262,10 @@ static PyMethodDef methods[] = {
     { "_set_entry_points_enabled", set_entry_points_enabled, METH_O,
       "Private: switch the host's own entry points on or off for what is created "
       "afterwards (for tests and benchmarks); returns the previous setting." },
+    { "_set_direct_trampolines_enabled", set_direct_trampolines_enabled, METH_O,
+      "Private: let binaries loaded for the first time afterwards in universal mode call "
+      "their implementations from their own trampolines, or not (for tests and "
+      "benchmarks); returns the previous setting." },
     { NULL, NULL, 0, NULL },
 };
 

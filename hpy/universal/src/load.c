@@ -37,6 +37,8 @@ static const char *hpy_dlerror(void)
 typedef uint32_t (*version_getter)(void);
 typedef void (*init_global_context)(HPyContext *);
 typedef HPyModuleDef *(*hpy_init)(void);
+typedef uint64_t (*init_direct_trampolines)(uint64_t wanted, HPy_ssize_t tuple_size_at,
+                                            HPy_ssize_t tuple_items_at);
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -164,16 +166,58 @@ static int check_filename_tag(const char *shortname, const char *path, uint32_t 
     return 0;
 }
 
+/* Direct trampolines (our private addition to the loading protocol, see
+ * docs/internals.md): a binary built with these headers exports
+ * _HPyInitDirectTrampolines_<name>; called with the signatures the host
+ * wants (and where a tuple keeps its size and items, for tp_new and
+ * tp_init), it lets the binary's trampolines of those signatures call the
+ * implementation themselves, which is what ctx_CallRealFunctionFromTrampoline
+ * would do in universal mode (handles are the PyObject pointers), without
+ * the call into the host. Such a binary gets the universal-direct context,
+ * whose address tells the runtime to install its trampolines rather than
+ * the host's entry points (entry_points.c). Binaries without the function
+ * (built with HPy's own headers), the debug and trace modes, and a binary
+ * that cannot do all the signatures the host asks for get the context of
+ * their mode, and the trampolines go through the host as before. */
+static int direct_trampolines_enabled = 1;
+
+int hpy_host_set_direct_trampolines_enabled(int enabled)
+{
+    int old = direct_trampolines_enabled;
+    direct_trampolines_enabled = enabled;
+    return old;
+}
+
+/* Asks module `shortname` of the library for direct trampolines; returns 1
+ * if it enabled every signature the host wants (all or nothing: the runtime
+ * decides by the context alone), else 0 and leaves them disabled. */
+static int enable_direct_trampolines(void *lib, const char *shortname)
+{
+    char symbol[SYMBOL_BUFFER];
+    build_symbol(symbol, "_HPyInitDirectTrampolines", shortname);
+    init_direct_trampolines init_direct = (init_direct_trampolines)hpy_dlsym(lib, symbol);
+    if (init_direct == NULL)
+        return 0;
+    HPy_ssize_t size_at, items_at;
+    const uint64_t wanted = hpy_host_direct_signatures(&size_at, &items_at);
+    if (init_direct(wanted, size_at, items_at) == wanted)
+        return 1;
+    init_direct(0, 0, 0);
+    return 0;
+}
+
 /* A module's trampolines read the context that HPyInitGlobalContext_<name>
  * stored in a global of its binary. Giving it another context would
  * silently move what was already loaded from the binary to that context (a
  * debug-mode module would lose its checks), and, unless the binary was
  * built with HPY_EMBEDDED_MODULES, its modules share that global. So each
  * library (dlopen returns the same handle for the same file) is given one
- * context, and later loads from it must ask for the same one. Entries are
+ * context, and later loads from it must ask for the same one (`requested`:
+ * what was given may be the universal-direct context instead). Entries are
  * never removed: libraries are never closed. */
 struct given_context {
     void *lib;
+    HPyContext *requested;
     HPyContext *ctx;
     const char *mode_name;
     struct given_context *next;
@@ -181,37 +225,50 @@ struct given_context {
 
 static struct given_context *given_contexts = NULL;
 
-/* Calls init(ctx), or raises if the library was given another context. */
-static int give_context(void *lib, init_global_context init, HPyContext *ctx, const char *mode_name,
-                        const char *modname, const char *path)
+/* Gives the library its context (init) and returns it, or returns NULL
+ * with an exception set if the library was given the context of another
+ * mode. */
+static HPyContext *give_context(void *lib, init_global_context init, HPyContext *ctx,
+                                const char *mode_name, const char *modname, const char *shortname,
+                                const char *path)
 {
     struct given_context *g;
     for (g = given_contexts; g != NULL; g = g->next)
         if (g->lib == lib)
             break;
-    if (g != NULL && g->ctx != ctx) {
+    if (g != NULL && g->requested != ctx) {
         PyErr_Format(PyExc_RuntimeError,
                      "HPy extension module '%s' at path '%s' is already loaded in %s mode and "
                      "cannot also be loaded in %s mode: a binary is given one context, which "
                      "all its modules use (load a copy of the file, at another path, to use "
                      "both modes in one process)",
                      modname, path, g->mode_name, mode_name);
-        return -1;
+        return NULL;
     }
     if (g == NULL) {
         g = (struct given_context *)PyMem_RawMalloc(sizeof(*g));
         if (g == NULL) {
             PyErr_NoMemory();
-            return -1;
+            return NULL;
         }
         g->lib = lib;
+        g->requested = ctx;
         g->ctx = ctx;
+        if (ctx == &_hpy_universal_mode_ctx && direct_trampolines_enabled &&
+            enable_direct_trampolines(lib, shortname))
+            g->ctx = hpy_host_universal_direct_ctx();
         g->mode_name = mode_name;
         g->next = given_contexts;
         given_contexts = g;
     }
-    init(ctx);
-    return 0;
+    else if (g->ctx == &_hpy_universal_direct_ctx) {
+        /* Each module of a binary built with HPY_EMBEDDED_MODULES has its
+         * own trampolines' state; one that cannot go direct still works,
+         * through the host. */
+        enable_direct_trampolines(lib, shortname);
+    }
+    init(g->ctx);
+    return g->ctx;
 }
 
 PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyContext *ctx,
@@ -266,7 +323,10 @@ PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyConte
 
     init_global_context init_ctx =
         (init_global_context)find_symbol(lib, "HPyInitGlobalContext", shortname, cpath);
-    if (init_ctx == NULL || give_context(lib, init_ctx, ctx, mode_name, modname, cpath) < 0)
+    if (init_ctx == NULL)
+        goto done;
+    ctx = give_context(lib, init_ctx, ctx, mode_name, modname, shortname, cpath);
+    if (ctx == NULL)
         goto done;
 
     char init_symbol[SYMBOL_BUFFER];

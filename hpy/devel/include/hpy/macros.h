@@ -49,17 +49,12 @@
 #define HPy_EXPORTED_SYMBOL _HPy_EXPORT
 #define HPy_EXPORTED_FUNC _HPy_EXTERN_C _HPy_EXPORT
 
-/* How HPyDef_* declare an implementation (SYM##_impl, SYM##_get, ...). In
- * the cpython ABI the trampoline that CPython calls is the implementation's
- * only caller, so `inline` invites the compiler to merge the two and save a
- * call per Python-level call (the implementation still exists on its own,
- * for the HPyDef). Elsewhere the host calls the implementation through a
- * pointer and the hint would be useless. */
-#ifdef HPY_ABI_CPYTHON
-#    define _HPyFunc_IMPL_STATIC static inline
-#else
-#    define _HPyFunc_IMPL_STATIC static
-#endif
+/* How HPyDef_* declare an implementation (SYM##_impl, SYM##_get, ...). The
+ * trampoline that CPython calls is the implementation's only direct caller
+ * (in the universal ABI, on the direct path a host may enable), so `inline`
+ * invites the compiler to merge the two and save a call per Python-level
+ * call (the implementation still exists on its own, for the HPyDef). */
+#define _HPyFunc_IMPL_STATIC static inline
 
 /* extern "C" for the exported entry points when compiled as C++. */
 #ifdef __cplusplus

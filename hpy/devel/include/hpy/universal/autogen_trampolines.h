@@ -4,6 +4,47 @@
 #ifndef HPY_HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H
 #define HPY_HPY_UNIVERSAL_AUTOGEN_TRAMPOLINES_H
 
+/* The signatures whose trampolines below can call the implementation
+ * directly, one bit per HPyFunc_Signature value. */
+#define _HPY_DIRECT_TRAMPOLINE_SIGNATURES \
+    (((uint64_t)1 << HPyFunc_VARARGS) | \
+     ((uint64_t)1 << HPyFunc_KEYWORDS) | \
+     ((uint64_t)1 << HPyFunc_NOARGS) | \
+     ((uint64_t)1 << HPyFunc_O) | \
+     ((uint64_t)1 << HPyFunc_UNARYFUNC) | \
+     ((uint64_t)1 << HPyFunc_BINARYFUNC) | \
+     ((uint64_t)1 << HPyFunc_TERNARYFUNC) | \
+     ((uint64_t)1 << HPyFunc_INQUIRY) | \
+     ((uint64_t)1 << HPyFunc_LENFUNC) | \
+     ((uint64_t)1 << HPyFunc_SSIZEARGFUNC) | \
+     ((uint64_t)1 << HPyFunc_SSIZESSIZEARGFUNC) | \
+     ((uint64_t)1 << HPyFunc_SSIZEOBJARGPROC) | \
+     ((uint64_t)1 << HPyFunc_SSIZESSIZEOBJARGPROC) | \
+     ((uint64_t)1 << HPyFunc_OBJOBJARGPROC) | \
+     ((uint64_t)1 << HPyFunc_FREEFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETATTRFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETATTROFUNC) | \
+     ((uint64_t)1 << HPyFunc_SETATTRFUNC) | \
+     ((uint64_t)1 << HPyFunc_SETATTROFUNC) | \
+     ((uint64_t)1 << HPyFunc_REPRFUNC) | \
+     ((uint64_t)1 << HPyFunc_HASHFUNC) | \
+     ((uint64_t)1 << HPyFunc_RICHCMPFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETITERFUNC) | \
+     ((uint64_t)1 << HPyFunc_ITERNEXTFUNC) | \
+     ((uint64_t)1 << HPyFunc_DESCRGETFUNC) | \
+     ((uint64_t)1 << HPyFunc_DESCRSETFUNC) | \
+     ((uint64_t)1 << HPyFunc_INITPROC) | \
+     ((uint64_t)1 << HPyFunc_NEWFUNC) | \
+     ((uint64_t)1 << HPyFunc_GETTER) | \
+     ((uint64_t)1 << HPyFunc_SETTER) | \
+     ((uint64_t)1 << HPyFunc_OBJOBJPROC) | \
+     ((uint64_t)1 << HPyFunc_DESTRUCTOR))
+
+/* Those of them whose direct path reads a tuple (at the offsets the host gives). */
+#define _HPY_DIRECT_TUPLE_SIGNATURES \
+    (((uint64_t)1 << HPyFunc_INITPROC) | \
+     ((uint64_t)1 << HPyFunc_NEWFUNC))
+
 typedef struct {
     cpy_PyObject *self;
     cpy_PyObject *const *args;
@@ -227,7 +268,7 @@ typedef struct {
 } _HPyFunc_args_MOD_CREATE;
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
         _HPyFunc_args_VARARGS a; \
         a.self = self; \
@@ -235,10 +276,16 @@ typedef struct {
         a.nargs = nargs; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_VARARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_VARARGS)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, nargs)); \
+        return SYM##_via_ctx(self, args, nargs); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
     { \
         _HPyFunc_args_KEYWORDS a; \
         a.self = self; \
@@ -247,26 +294,44 @@ typedef struct {
         a.kwnames = kwnames; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_KEYWORDS, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_KEYWORDS)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, _HPy_DIRECT_VECTORCALL_NARGS(nargsf), _HPy_DIRECT_H(kwnames))); \
+        return SYM##_via_ctx(self, args, nargsf, kwnames); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
     { \
         (void)_hpy_unused; \
         _HPyFunc_args_NOARGS a; \
         a.self = self; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NOARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_NOARGS)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self))); \
+        return SYM##_via_ctx(self, _hpy_unused); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_O(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
         _HPyFunc_args_O a; \
         a.self = self; \
         a.arg = arg; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_O, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_O)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_H(arg))); \
+        return SYM##_via_ctx(self, arg); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTROYFUNC(SYM, IMPL) \
@@ -293,26 +358,38 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_UNARYFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_UNARYFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_UNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_UNARYFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_BINARYFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         _HPyFunc_args_BINARYFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_BINARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_BINARYFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
+        return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TERNARYFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_TERNARYFUNC a; \
         a.arg0 = arg0; \
@@ -320,38 +397,62 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_TERNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_TERNARYFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INQUIRY(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_INQUIRY a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INQUIRY, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_INQUIRY)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_LENFUNC(SYM, IMPL) \
-    static HPy_ssize_t SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE HPy_ssize_t SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_LENFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_LENFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static HPy_ssize_t SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_LENFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEARGFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
         _HPyFunc_args_SSIZEARGFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEARGFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZEARGFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
+        return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEARGFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
         _HPyFunc_args_SSIZESSIZEARGFUNC a; \
         a.arg0 = arg0; \
@@ -359,10 +460,16 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEARGFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZESSIZEARGFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEOBJARGPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_SSIZEOBJARGPROC a; \
         a.arg0 = arg0; \
@@ -370,10 +477,16 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEOBJARGPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZEOBJARGPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, _HPy_DIRECT_H(arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEOBJARGPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
     { \
         _HPyFunc_args_SSIZESSIZEOBJARGPROC a; \
         a.arg0 = arg0; \
@@ -382,10 +495,16 @@ typedef struct {
         a.arg3 = arg3; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEOBJARGPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2, cpy_PyObject *arg3) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZESSIZEOBJARGPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, arg2, _HPy_DIRECT_H(arg3)); \
+        return SYM##_via_ctx(arg0, arg1, arg2, arg3); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJARGPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_OBJOBJARGPROC a; \
         a.arg0 = arg0; \
@@ -393,38 +512,62 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_OBJOBJARGPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_OBJOBJARGPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_FREEFUNC(SYM, IMPL) \
-    static void SYM(void *arg0) \
+    static _HPy_NOINLINE void SYM##_via_ctx(void *arg0) \
     { \
         _HPyFunc_args_FREEFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_FREEFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
+    } \
+    static void SYM(void *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_FREEFUNC)) \
+            { IMPL(_ctx_for_trampolines, arg0); return; } \
+        SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTRFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, char *arg1) \
     { \
         _HPyFunc_args_GETATTRFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETATTRFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
+        return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTROFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         _HPyFunc_args_GETATTROFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTROFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETATTROFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
+        return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTRFUNC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_SETATTRFUNC a; \
         a.arg0 = arg0; \
@@ -432,10 +575,16 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETATTRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, char *arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SETATTRFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, _HPy_DIRECT_H(arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETATTROFUNC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_SETATTROFUNC a; \
         a.arg0 = arg0; \
@@ -443,28 +592,46 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETATTROFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SETATTROFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_REPRFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_REPRFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_REPRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_REPRFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_HASHFUNC(SYM, IMPL) \
-    static HPy_hash_t SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE HPy_hash_t SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_HASHFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_HASHFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static HPy_hash_t SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_HASHFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RICHCMPFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
         _HPyFunc_args_RICHCMPFUNC a; \
         a.arg0 = arg0; \
@@ -472,28 +639,46 @@ typedef struct {
         a.arg2 = (HPy_RichCmpOp)arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_RICHCMPFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_RICHCMPFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), (HPy_RichCmpOp)arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETITERFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_GETITERFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETITERFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETITERFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_ITERNEXTFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_ITERNEXTFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_ITERNEXTFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_ITERNEXTFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+        return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRGETFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_DESCRGETFUNC a; \
         a.arg0 = arg0; \
@@ -501,10 +686,16 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRGETFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESCRGETFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRSETFUNC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_DESCRSETFUNC a; \
         a.arg0 = arg0; \
@@ -512,10 +703,16 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRSETFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESCRSETFUNC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2)); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_INITPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
         _HPyFunc_args_INITPROC a; \
         a.self = self; \
@@ -523,10 +720,16 @@ typedef struct {
         a.kw = kw; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_INITPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_INITPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_TUPLE_ITEMS(args), _HPy_DIRECT_TUPLE_SIZE(args), _HPy_DIRECT_H(kw)); \
+        return SYM##_via_ctx(self, args, kw); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
         _HPyFunc_args_NEWFUNC a; \
         a.self = self; \
@@ -534,20 +737,32 @@ typedef struct {
         a.kw = kw; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NEWFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_NEWFUNC)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_TUPLE_ITEMS(args), _HPy_DIRECT_TUPLE_SIZE(args), _HPy_DIRECT_H(kw))); \
+        return SYM##_via_ctx(self, args, kw); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
+    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, void *arg1) \
     { \
         _HPyFunc_args_GETTER a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETTER, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETTER)) \
+            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
+        return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SETTER(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
     { \
         _HPyFunc_args_SETTER a; \
         a.arg0 = arg0; \
@@ -555,16 +770,28 @@ typedef struct {
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SETTER, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, void *arg2) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SETTER)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), arg2); \
+        return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_OBJOBJPROC(SYM, IMPL) \
-    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_NOINLINE int SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         _HPyFunc_args_OBJOBJPROC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_OBJOBJPROC, _HPy_AS_CFUNCTION(IMPL), &a); \
         return a.result; \
+    } \
+    static int SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_OBJOBJPROC)) \
+            return IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1)); \
+        return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TRAVERSEPROC(SYM, IMPL) \
@@ -579,11 +806,17 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESTRUCTOR(SYM, IMPL) \
-    static void SYM(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE void SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_DESTRUCTOR a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESTRUCTOR, _HPy_AS_CFUNCTION(IMPL), &a); \
+    } \
+    static void SYM(cpy_PyObject *arg0) \
+    { \
+        if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESTRUCTOR)) \
+            { IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0)); return; } \
+        SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_CAPSULE_DESTRUCTOR(SYM, IMPL) \

@@ -19,30 +19,90 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
     return ctx->ctx_New(ctx, h_type, data);
 }
 
+/* The context handed over by the host at load time, which the CPython-side
+ * trampolines use (they are called by CPython, without a context). One per
+ * binary; with HPY_EMBEDDED_MODULES one per translation unit.
+ *
+ * _hpy_direct_trampolines: `signatures` (one bit per HPyFunc_Signature
+ * value) are those whose trampolines call the implementation themselves
+ * instead of going through ctx_CallRealFunctionFromTrampoline; the offsets
+ * say where a tuple keeps its size and its items (for tp_new and tp_init,
+ * whose arguments come in a tuple). All zero unless the host calls
+ * _HPyInitDirectTrampolines_<name> (see HPy_MODINIT), which a host does
+ * only when it gave the binary a context in which a handle is the PyObject
+ * pointer and that function would do nothing but call the implementation;
+ * other hosts, and the debug and trace modes, never do. */
+typedef struct {
+    uint64_t signatures;
+    HPy_ssize_t tuple_size_at;
+    HPy_ssize_t tuple_items_at;
+} _HPyDirectTrampolines;
+
 #ifdef HPY_HOST
 #    include "hpy/runtime/pyobject_handles.h"
 #    include "hpy/runtime/autogen_ctx_decl.h"
 #else
-/* The context handed over by the host at load time, which the CPython-side
- * trampolines use (they are called by CPython, without a context). One per
- * binary; with HPY_EMBEDDED_MODULES one per translation unit. */
 #    ifdef HPY_EMBEDDED_MODULES
 static HPyContext *_ctx_for_trampolines;
+static _HPyDirectTrampolines _hpy_direct_trampolines;
 #    else
 extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
+extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
 #    endif
 #endif
+
+/* The direct path of the trampolines (autogen_trampolines.h), valid only in
+ * a context such as the one _hpy_direct_trampolines promises. */
+#define _HPy_DIRECT_TRAMPOLINE(sig) (_hpy_direct_trampolines.signatures & ((uint64_t)1 << (sig)))
+#define _HPy_DIRECT_H(o) _HPy_STRUCT_VALUE(HPy, (intptr_t)(o))
+#define _HPy_DIRECT_PY(h) ((cpy_PyObject *)(h)._i)
+/* PyVectorcall_NARGS: the top bit of nargsf is PY_VECTORCALL_ARGUMENTS_OFFSET. */
+#define _HPy_DIRECT_VECTORCALL_NARGS(nargsf) \
+    ((size_t)(nargsf) & ~((size_t)1 << (8 * sizeof(size_t) - 1)))
+/* The items of a tuple as an array of handles, and its size. */
+#define _HPy_DIRECT_TUPLE_ITEMS(t) \
+    ((const HPy *)(const void *)((const char *)(t) + _hpy_direct_trampolines.tuple_items_at))
+#define _HPy_DIRECT_TUPLE_SIZE(t)                             \
+    (*(const HPy_ssize_t *)(const void *)((const char *)(t) + \
+                                          _hpy_direct_trampolines.tuple_size_at))
 
 #include "hpy/universal/autogen_trampolines.h"
 
 /* Defines the module's entry points. `ext_name` is the module's short name
  * (the file name up to the first dot); `mod_def` an HPyModuleDef. The host
  * calls the version getters, then HPyInitGlobalContext_<name>, then
- * HPyInit_<name> (see the loading protocol in docs/). */
+ * HPyInit_<name> (see the loading protocol in docs/).
+ *
+ * _HPyInitDirectTrampolines_<name> is this implementation's private
+ * addition to that protocol (docs/internals.md): given the signatures the
+ * host wants called directly and where a tuple keeps its size and items,
+ * it enables those of the signatures that this binary's trampolines can
+ * call directly and returns them. A host that does not know it never calls
+ * it. */
 #ifdef HPY_EMBEDDED_MODULES
 #    define _HPY_CTX_FOR_TRAMPOLINES_DEFINITION
 #else
-#    define _HPY_CTX_FOR_TRAMPOLINES_DEFINITION _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
+#    define _HPY_CTX_FOR_TRAMPOLINES_DEFINITION       \
+        _HPy_HIDDEN HPyContext *_ctx_for_trampolines; \
+        _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
+#endif
+
+/* Built with _HPY_NO_DIRECT_TRAMPOLINES, a binary exports what HPy 0.9's
+ * headers export (to test that hosts handle such binaries). */
+#ifdef _HPY_NO_DIRECT_TRAMPOLINES
+#    define _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)
+#else
+#    define _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                         \
+        _HPy_EXTERN_C _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_##ext_name(             \
+            uint64_t wanted, HPy_ssize_t tuple_size_at, HPy_ssize_t tuple_items_at);         \
+        _HPy_EXTERN_C _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_##ext_name(             \
+            uint64_t wanted, HPy_ssize_t tuple_size_at, HPy_ssize_t tuple_items_at)          \
+        {                                                                                    \
+            _hpy_direct_trampolines.tuple_size_at = tuple_size_at;                           \
+            _hpy_direct_trampolines.tuple_items_at = tuple_items_at;                         \
+            _hpy_direct_trampolines.signatures = wanted & _HPY_DIRECT_TRAMPOLINE_SIGNATURES; \
+            return _hpy_direct_trampolines.signatures;                                       \
+        }
 #endif
 
 #define HPy_MODINIT(ext_name, mod_def)                                                  \
@@ -66,6 +126,7 @@ extern _HPy_HIDDEN HPyContext *_ctx_for_trampolines;
     _HPy_EXTERN_C _HPy_EXPORT HPyModuleDef *HPyInit_##ext_name(void)                    \
     {                                                                                   \
         return &mod_def;                                                                \
-    }
+    }                                                                                   \
+    _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)
 
 #endif /* HPY_UNIVERSAL_HPY_UNIVERSAL_H */
