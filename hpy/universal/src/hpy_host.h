@@ -55,6 +55,13 @@ int hpy_host_set_entry_points_enabled(int enabled);
  * and where a tuple keeps its size and its items, for
  * _HPyInitDirectTrampolines_<name> (load.c). */
 uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tuple_items_at);
+/* What the host offers a binary with direct trampolines through
+ * _HPyInitDirectInline_<name> (load.c): where an object keeps its type and
+ * a type its tp_alloc, the tp_alloc that marks the types whose instances
+ * have their struct at `*struct_at` (entry_points.c; NULL where the host
+ * has no such marker). */
+void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_alloc_at,
+                            _HPyDirectMarker *alloc_marker, HPy_ssize_t *struct_at);
 /* Switches the direct trampolines on or off for binaries loaded for the
  * first time afterwards (load.c); returns the previous setting. */
 int hpy_host_set_direct_trampolines_enabled(int enabled);
