@@ -9,7 +9,7 @@ The probes swap the context's function for one that counts its calls (and
 forwards to the original), so a call that enters the host shows."""
 import pytest
 
-from support import build_abi
+from support import WASM, build_abi
 
 SRC = """
     typedef struct { long x; long y; } PointObject;
@@ -47,6 +47,19 @@ SRC = """
         .name = "mytest.Callable", .basicsize = sizeof(PointObject),
         .flags = HPy_TPFLAGS_DEFAULT, .defines = Callable_defines,
     };
+
+    /* on top of a Python class with slots: the struct comes after them */
+    static HPyType_Spec Ext_spec = {
+        .name = "mytest.Ext", .basicsize = sizeof(PointObject),
+        .flags = HPy_TPFLAGS_DEFAULT, .defines = Point_defines,
+    };
+    HPyDef_METH(make_ext, "make_ext", HPyFunc_O)
+    static HPy make_ext_impl(HPyContext *ctx, HPy self, HPy base)
+    {
+        HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, base },
+                                       { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+        return HPyType_FromSpec(ctx, &Ext_spec, params);
+    }
 
     HPyDef_SLOT(Num_new, HPy_tp_new)
     static HPy Num_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
@@ -123,6 +136,7 @@ SRC = """
     @EXPORT(struct_x)
     @EXPORT(num_v)
     @EXPORT(type_check)
+    @EXPORT(make_ext)
     @EXPORT_TYPE("Point", Point_spec)
     @EXPORT_TYPE("Callable", Callable_spec)
     @EXPORT_TYPE("Num", Num_spec)
@@ -152,9 +166,16 @@ def test_as_struct_falls_back(hpy, mod):
     class Sub(mod.Point):
         pass
 
-    # a Python subclass (CPython's tp_alloc), a type without the marker
+    class Slotted:
+        __slots__ = ("a", "b", "c", "d")
+
+    # a Python subclass (CPython's tp_alloc), a type whose struct is
+    # elsewhere
     assert mod.struct_x(Sub(8)) == (8, 1)
-    assert mod.struct_x(mod.Callable(9)) == (9, 1)
+    assert mod.struct_x(mod.make_ext(Slotted)(11)) == (11, 1)
+    # HPy_New sets the call function: no marker in the CPython host, where
+    # the marker also makes HPy_New take a shortcut
+    assert mod.struct_x(mod.Callable(9)) == (9, 0 if WASM and _inline(hpy) else 1)
     if hpy.abi != "debug":  # which reports the wrong shape
         # another builtin shape: the struct is after the int's digits
         assert mod.num_v(mod.Num(10)) == (10, 1)

@@ -76,7 +76,9 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_alloc_at,
      * found them where _HPyWasm_TypeLayout says */
     if (!(_HPyWasm_fast & _HPyWasm_FAST_TYPE))
         return;
-    return;
+    *tp_alloc_at = (HPy_ssize_t)offsetof(_HPyWasm_TypeLayout, tp_alloc);
+    *alloc_marker = (_HPyDirectMarker)_HPyWasm_AllocFixed;
+    *struct_at = _HPyWasm_ALLOC_FIXED_OFFSET;
 #else
     *tp_alloc_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_alloc);
     *alloc_marker = (_HPyDirectMarker)_HPyType_AllocFixed;
