@@ -219,3 +219,30 @@ def test_binary_without_the_handshake(hpy):
                           extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
     assert mod.struct_x(mod.Point(4)) == (4, 1)
     assert mod.type_check(mod.Point(4), mod.Point) == (1, 1)
+
+
+MASK = """
+    HPyDef_METH(direct_mask, "direct_mask", HPyFunc_NOARGS)
+    static HPy direct_mask_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
+    }
+"""
+
+
+def test_inline_switched_off_alone(hpy):
+    """The host's switch for the inline paths alone (for benchmarks): the
+    trampolines stay direct, the two functions call the host."""
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    import hpy.universal as host
+
+    old = host._set_direct_inline_enabled(False)
+    try:
+        mod = hpy.make_module(MASK + SRC.replace("@INIT", "@EXPORT(direct_mask)\n    @INIT"),
+                              name="mytest_inline_alone_off")
+    finally:
+        assert host._set_direct_inline_enabled(old) is False
+    assert mod.direct_mask() != 0
+    assert mod.struct_x(mod.Point(5)) == (5, 1)
+    assert mod.type_check(mod.Point(5), mod.Point) == (1, 1)

@@ -70,6 +70,10 @@ PyObject *_HPyWasm_AllocFixed(PyTypeObject *tp, Py_ssize_t nitems);
  * has no such marker). */
 void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_alloc_at,
                             _HPyDirectMarker *alloc_marker, HPy_ssize_t *struct_at);
+/* Switches the inline fast paths (hpy_host_direct_inline) on or off for
+ * binaries loaded for the first time afterwards (load.c); returns the
+ * previous setting. */
+int hpy_host_set_direct_inline_enabled(int enabled);
 /* Switches the direct trampolines on or off for binaries loaded for the
  * first time afterwards (load.c); returns the previous setting. */
 int hpy_host_set_direct_trampolines_enabled(int enabled);

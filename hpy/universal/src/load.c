@@ -195,11 +195,22 @@ int hpy_host_set_direct_trampolines_enabled(int enabled)
  * (hpy_universal.h): what those context functions do there, without the
  * call into the host. Binaries built before this part of the handshake do
  * not export the function and keep calling the host. */
+static int direct_inline_enabled = 1;
+
+int hpy_host_set_direct_inline_enabled(int enabled)
+{
+    int old = direct_inline_enabled;
+    direct_inline_enabled = enabled;
+    return old;
+}
+
 static void enable_direct_inline(void *lib, const char *shortname)
 {
     char symbol[SYMBOL_BUFFER];
     HPy_ssize_t ob_type_at, tp_alloc_at, struct_at;
     _HPyDirectMarker marker;
+    if (!direct_inline_enabled)
+        return;
     build_symbol(symbol, "_HPyInitDirectInline", shortname);
     init_direct_inline init = (init_direct_inline)hpy_dlsym(lib, symbol);
     if (init == NULL)
