@@ -1,9 +1,9 @@
 """The inline fast paths of a binary with direct trampolines
 (hpy/universal/hpy_universal.h, _HPyInitDirectInline_<name> in load.c): in
 universal mode _HPy_AsStruct_Object on an instance of a type with the host's
-tp_alloc marker, and HPy_TypeCheck for the exact type, are answered in the
-extension without calling the context; everything else still calls it, and
-in debug and trace mode every call does.
+tp_alloc marker, and HPy_TypeCheck of an object whose type has its MRO, are
+answered in the extension without calling the context; everything else still
+calls it, and in debug and trace mode every call does.
 
 The probes swap the context's function for one that counts its calls (and
 forwards to the original), so a call that enters the host shows."""
@@ -182,19 +182,43 @@ def test_as_struct_falls_back(hpy, mod):
 
 
 def test_type_check(hpy, mod):
+    """Answered inline from the type and its MRO, as PyType_IsSubtype."""
     class Sub(mod.Point):
         pass
 
     p = mod.Point(1)
-    exact = 0 if _inline(hpy) else 1
-    assert mod.type_check(p, mod.Point) == (1, exact)
-    assert mod.type_check(Sub(2), mod.Point) == (1, 1)
-    assert mod.type_check(p, Sub) == (0, 1)
-    assert mod.type_check(p, mod.Callable) == (0, 1)
-    assert mod.type_check(p, object) == (1, 1)
-    assert mod.type_check(42, int) == (1, exact)
+    calls = 0 if _inline(hpy) else 1
+    assert mod.type_check(p, mod.Point) == (1, calls)
+    assert mod.type_check(Sub(2), mod.Point) == (1, calls)
+    assert mod.type_check(p, Sub) == (0, calls)
+    assert mod.type_check(p, mod.Callable) == (0, calls)
+    assert mod.type_check(p, object) == (1, calls)
+    assert mod.type_check(42, int) == (1, calls)
+    assert mod.type_check(True, int) == (1, calls)
+    assert mod.type_check(42, bool) == (0, calls)
+    assert mod.type_check(mod.Point, type) == (1, calls)
     if hpy.abi != "debug":  # which reports a type that is not one
-        assert mod.type_check(42, 42) == (0, 1)
+        assert mod.type_check(42, 42) == (0, calls)
+        assert mod.type_check(p, p) == (0, calls)
+
+
+def test_type_check_after_bases_change(hpy, mod):
+    """The MRO read is the one CPython keeps up to date."""
+    class A:
+        pass
+
+    class B:
+        pass
+
+    class C(A):
+        pass
+
+    c = C()
+    assert mod.type_check(c, A)[0] == 1
+    assert mod.type_check(c, B)[0] == 0
+    C.__bases__ = (B,)
+    assert mod.type_check(c, A)[0] == 0
+    assert mod.type_check(c, B)[0] == 1
 
 
 def test_switched_off_by_the_host(hpy):

@@ -64,10 +64,12 @@ uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tup
     return _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
 }
 
-void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_alloc_at,
-                            _HPyDirectMarker *alloc_marker, HPy_ssize_t *struct_at)
+void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
+                            HPy_ssize_t *tp_alloc_at, _HPyDirectMarker *alloc_marker,
+                            HPy_ssize_t *struct_at)
 {
     *ob_type_at = (HPy_ssize_t)offsetof(PyObject, ob_type);
+    *tp_mro_at = 0;
     *tp_alloc_at = 0;
     *alloc_marker = NULL;
     *struct_at = 0;
@@ -76,10 +78,14 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_alloc_at,
      * found them where _HPyWasm_TypeLayout says */
     if (!(_HPyWasm_fast & _HPyWasm_FAST_TYPE))
         return;
+    /* the MRO is a tuple, walked where the tuple check found the items */
+    if ((_HPyWasm_fast & _HPyWasm_FAST_TUPLE) && _HPyWasm_mro_in_place)
+        *tp_mro_at = (HPy_ssize_t)offsetof(_HPyWasm_TypeLayout, tp_mro);
     *tp_alloc_at = (HPy_ssize_t)offsetof(_HPyWasm_TypeLayout, tp_alloc);
     *alloc_marker = (_HPyDirectMarker)_HPyWasm_AllocFixed;
     *struct_at = _HPyWasm_ALLOC_FIXED_OFFSET;
 #else
+    *tp_mro_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_mro);
     *tp_alloc_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_alloc);
     *alloc_marker = (_HPyDirectMarker)_HPyType_AllocFixed;
     *struct_at = _HPY_ALLOC_FIXED_OFFSET;

@@ -39,8 +39,9 @@ typedef void (*init_global_context)(HPyContext *);
 typedef HPyModuleDef *(*hpy_init)(void);
 typedef uint64_t (*init_direct_trampolines)(uint64_t wanted, HPy_ssize_t tuple_size_at,
                                             HPy_ssize_t tuple_items_at);
-typedef int (*init_direct_inline)(HPy_ssize_t ob_type_at, HPy_ssize_t tp_alloc_at,
-                                  _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at);
+typedef int (*init_direct_inline)(HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at,
+                                  HPy_ssize_t tp_alloc_at, _HPyDirectMarker alloc_marker,
+                                  HPy_ssize_t struct_at);
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -207,7 +208,7 @@ int hpy_host_set_direct_inline_enabled(int enabled)
 static void enable_direct_inline(void *lib, const char *shortname)
 {
     char symbol[SYMBOL_BUFFER];
-    HPy_ssize_t ob_type_at, tp_alloc_at, struct_at;
+    HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
     _HPyDirectMarker marker;
     if (!direct_inline_enabled)
         return;
@@ -215,8 +216,8 @@ static void enable_direct_inline(void *lib, const char *shortname)
     init_direct_inline init = (init_direct_inline)hpy_dlsym(lib, symbol);
     if (init == NULL)
         return;
-    hpy_host_direct_inline(&ob_type_at, &tp_alloc_at, &marker, &struct_at);
-    init(ob_type_at, tp_alloc_at, marker, struct_at);
+    hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
+    init(ob_type_at, tp_mro_at, tp_alloc_at, marker, struct_at);
 }
 
 /* Asks module `shortname` of the library for direct trampolines; returns 1

@@ -40,10 +40,12 @@ typedef struct {
     /* The inline fast paths of the API functions below, all zero unless
      * the host calls _HPyInitDirectInline_<name> too (after
      * _HPyInitDirectTrampolines_<name>, in the same context): where an
-     * object keeps its type and a type its tp_alloc, the tp_alloc that
-     * marks a type whose instances have their struct at `struct_at`
-     * (NULL: AsStruct always asks the host). */
+     * object keeps its type, a type its tuple of bases in method resolution
+     * order (0: HPy_TypeCheck asks the host unless the type is exact) and
+     * its tp_alloc, the tp_alloc that marks a type whose instances have
+     * their struct at `struct_at` (NULL: AsStruct always asks the host). */
     HPy_ssize_t ob_type_at;
+    HPy_ssize_t tp_mro_at;
     HPy_ssize_t tp_alloc_at;
     _HPyDirectMarker alloc_marker;
     HPy_ssize_t struct_at;
@@ -95,10 +97,23 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
 #if _HPY_DIRECT_INLINE
-    /* the exact type; a subtype needs the host's walk of the bases */
-    const HPy_ssize_t at = _hpy_direct_trampolines.ob_type_at;
-    if (at != 0 && obj._i != 0 && _HPY_DIRECT_AT(obj._i, at, intptr_t) == type._i)
-        return 1;
+    /* PyType_IsSubtype: the exact type, else whether `type` is in the
+     * type's MRO (a type not ready yet has none: the host walks tp_base) */
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    if (d->ob_type_at != 0 && obj._i != 0) {
+        const void *tp = _HPY_DIRECT_AT(obj._i, d->ob_type_at, void *);
+        const void *mro;
+        if ((intptr_t)tp == type._i)
+            return 1;
+        if (d->tp_mro_at != 0 && (mro = _HPY_DIRECT_AT(tp, d->tp_mro_at, void *)) != NULL) {
+            const HPy *items = _HPy_DIRECT_TUPLE_ITEMS(mro);
+            HPy_ssize_t i, n = _HPy_DIRECT_TUPLE_SIZE(mro);
+            for (i = 0; i < n; i++)
+                if (items[i]._i == type._i)
+                    return 1;
+            return 0;
+        }
+    }
 #endif
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
@@ -155,13 +170,14 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
             return _hpy_direct_trampolines.signatures;                                       \
         }                                                                                    \
         _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                       \
-            HPy_ssize_t ob_type_at, HPy_ssize_t tp_alloc_at, _HPyDirectMarker alloc_marker,  \
-            HPy_ssize_t struct_at);                                                          \
+            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,          \
+            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at);                           \
         _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                       \
-            HPy_ssize_t ob_type_at, HPy_ssize_t tp_alloc_at, _HPyDirectMarker alloc_marker,  \
-            HPy_ssize_t struct_at)                                                           \
+            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,          \
+            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at)                            \
         {                                                                                    \
             _hpy_direct_trampolines.ob_type_at = ob_type_at;                                 \
+            _hpy_direct_trampolines.tp_mro_at = tp_mro_at;                                   \
             _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;                               \
             _hpy_direct_trampolines.alloc_marker = alloc_marker;                             \
             _hpy_direct_trampolines.struct_at = struct_at;                                   \
