@@ -44,10 +44,10 @@ int _HPyTypeHost_BaseLayout(PyTypeObject *tp, _HPyTypeLayout *out)
 }
 
 typedef char wt_alloc_fixed_offset_agrees[(_HPyWasm_ALLOC_FIXED_OFFSET ==
-                                            (((Py_ssize_t)sizeof(PyObject) + WT_STRUCT_ALIGN - 1) &
-                                             ~(WT_STRUCT_ALIGN - 1)))
-                                               ? 1
-                                               : -1];
+                                           (((Py_ssize_t)sizeof(PyObject) + WT_STRUCT_ALIGN - 1) &
+                                            ~(WT_STRUCT_ALIGN - 1)))
+                                              ? 1
+                                              : -1];
 
 /* The tp_alloc the new type gets from the host (b->alloc): the marker of
  * the layout (_HPyWasm_AllocFixed) if its instances have their struct at
