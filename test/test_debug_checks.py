@@ -302,6 +302,29 @@ CORPUS = snippet("""
         return HPyLong_FromLong(ctx, p->x);
     }
 
+    /* the universal ABI answers these two inline in universal mode: the
+     * debug mode must still see them */
+    HPyDef_METH(point_x_closed, "point_x_closed", HPyFunc_O)
+    static HPy point_x_closed_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPy h = HPy_Dup(ctx, arg);
+        PointObject *p;
+        HPy_Close(ctx, h);
+        p = PointObject_AsStruct(ctx, h);
+        return p == NULL ? HPy_NULL : HPyLong_FromLong(ctx, p->x);
+    }
+    HPyDef_METH(typecheck_closed, "typecheck_closed", HPyFunc_O)
+    static HPy typecheck_closed_impl(HPyContext *ctx, HPy self, HPy arg)
+    {
+        HPy h = HPy_Dup(ctx, arg);
+        HPy t = HPy_Type(ctx, arg);
+        int r;
+        HPy_Close(ctx, h);
+        r = HPy_TypeCheck(ctx, h, t);
+        HPy_Close(ctx, t);
+        return HPyLong_FromLong(ctx, r);
+    }
+
     HPyDef_METH(wrong_shape, "wrong_shape", HPyFunc_O)
     static HPy wrong_shape_impl(HPyContext *ctx, HPy self, HPy arg)
     {
@@ -489,6 +512,8 @@ CORPUS = snippet("""
     @EXPORT(callmethod_kwnames)
     @EXPORT(new_point)
     @EXPORT(point_x)
+    @EXPORT(point_x_closed)
+    @EXPORT(typecheck_closed)
     @EXPORT(wrong_shape)
     @EXPORT(field_store_closed)
     @EXPORT(global_store_closed)
@@ -571,6 +596,12 @@ BUGS = [
     ("callmethod_kwnames_not_tuple", "mod.callmethod_kwnames(['x'])",
      ["HPy_CallMethod arg 'kwnames' must be a tuple object or HPy_NULL: it is an instance of "
       "'list'"]),
+    ("point_x_closed", "mod.point_x_closed(mod.new_point(mod.Point))",
+     ["_HPy_AsStruct_Object: argument 'h' is a closed handle (use after close)",
+      "was an object of type 'mytest.Point'", "closed by HPy_Close"]),
+    ("typecheck_closed", "mod.typecheck_closed(mod.new_point(mod.Point))",
+     ["HPy_TypeCheck: argument 'obj' is a closed handle (use after close)",
+      "was an object of type 'mytest.Point'", "closed by HPy_Close"]),
     ("wrong_shape", "mod.wrong_shape(mod.new_point(mod.Point))",
      ["_HPy_AsStruct_Long: the object is an instance of 'mytest.Point', whose builtin shape "
       "is Object, not Long"]),

@@ -176,7 +176,8 @@ def test_same_binary_again_and_in_another_mode(hpy):
 def test_every_module_of_an_embedded_binary(hpy, tmp_path):
     """Two modules, in two translation units, linked into one binary built
     with HPY_EMBEDDED_MODULES: each has its own trampolines' state, and the
-    second one loaded is offered direct trampolines too."""
+    second one loaded is offered direct trampolines and the inline paths
+    too."""
     if hpy.abi != "universal" or WASM:
         pytest.skip("builds one native universal binary by hand")
     sources = []
@@ -189,12 +190,18 @@ def test_every_module_of_an_embedded_binary(hpy, tmp_path):
             {{
                 return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
             }}
+            HPyDef_METH({n}_inline, "inline", HPyFunc_NOARGS)
+            static HPy {n}_inline_impl(HPyContext *ctx, HPy self)
+            {{
+                return HPyLong_FromLong(ctx, _hpy_direct_trampolines.ob_type_at != 0 &&
+                                             _hpy_direct_trampolines.alloc_marker != NULL);
+            }}
             HPyDef_METH({n}_name, "name", HPyFunc_NOARGS)
             static HPy {n}_name_impl(HPyContext *ctx, HPy self)
             {{
                 return HPyUnicode_FromString(ctx, "{n}");
             }}
-            static HPyDef *defines[] = {{ &{n}_mask, &{n}_name, NULL }};
+            static HPyDef *defines[] = {{ &{n}_mask, &{n}_inline, &{n}_name, NULL }};
             static HPyModuleDef def = {{ .defines = defines }};
             HPy_MODINIT({n}, def)
         """)
@@ -206,3 +213,5 @@ def test_every_module_of_an_embedded_binary(hpy, tmp_path):
     two = _load("emb_two", path, "universal")
     assert one.name() == "emb_one" and two.name() == "emb_two"
     assert one.direct_mask() == two.direct_mask() != 0
+    # and each its own inline paths (_HPyInitDirectInline_<name>)
+    assert one.inline() == two.inline() == 1

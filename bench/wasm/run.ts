@@ -8,12 +8,14 @@
  * with the one report writer, bench/report/bench-report.ts.
  *
  *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--filter REGEX] [--output DIR]
- *                             [--no-direct-trampolines]
+ *                             [--no-direct-trampolines] [--no-direct-inline]
  *
  * --filter times only the benchmarks whose name matches (while iterating).
  * --no-direct-trampolines loads the HPy module without the direct
  * trampolines (docs/internals.md), i.e. with the host's entry points: the
- * "before" of that change, in the same build.
+ * "before" of that change, in the same build. --no-direct-inline keeps the
+ * direct trampolines but not the inline HPy_TypeCheck and
+ * _HPy_AsStruct_Object (hpy_universal.h): every call enters the host.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -38,10 +40,11 @@ interface Options {
   filter: string;
   output: string;
   directTrampolines: boolean;
+  directInline: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true };
+  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -52,7 +55,8 @@ function parseArgs(argv: readonly string[]): Options {
     } else if (a === "--filter") o.filter = argv[++i] ?? "";
     else if (a === "--output") o.output = path.resolve(argv[++i] ?? ".");
     else if (a === "--no-direct-trampolines") o.directTrampolines = false;
-    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines)`);
+    else if (a === "--no-direct-inline") o.directInline = false;
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline)`);
   }
   if (o.quick && !repsGiven) o.reps = 1;
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
@@ -92,6 +96,7 @@ async function main(argv: readonly string[]): Promise<number> {
       `${JSON.stringify(buildDir)}):\n    sys.path.insert(0, d)\n`,
   );
   if (!opts.directTrampolines) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_trampolines_enabled(False)\n");
+  if (!opts.directInline) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_inline_enabled(False)\n");
   const driver = pyodide.pyimport("driver") as unknown as {
     main(
       out: string,

@@ -32,6 +32,9 @@
 #include "hpy.h"
 #include "entry_points.h"
 #include "hpy_host.h"
+#ifndef HPY_WASM_HOST
+#    include "hpy/runtime/ctx_type.h"
+#endif
 
 #define _HPY_EP_CTX (&_hpy_universal_mode_ctx)
 /* Where HPy is returned like a pointer (hpy_host.h), a stub may call an
@@ -59,6 +62,34 @@ uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tup
     *tuple_items_at = (HPy_ssize_t)offsetof(PyTupleObject, ob_item);
 #endif
     return _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
+}
+
+void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
+                            HPy_ssize_t *tp_alloc_at, _HPyDirectMarker *alloc_marker,
+                            HPy_ssize_t *struct_at)
+{
+    *ob_type_at = (HPy_ssize_t)offsetof(PyObject, ob_type);
+    *tp_mro_at = 0;
+    *tp_alloc_at = 0;
+    *alloc_marker = NULL;
+    *struct_at = 0;
+#ifdef HPY_WASM_HOST
+    /* the type's fields are read in place only where the start-up check
+     * found them where _HPyWasm_TypeLayout says */
+    if (!(_HPyWasm_fast & _HPyWasm_FAST_TYPE))
+        return;
+    /* the MRO is a tuple, walked where the tuple check found the items */
+    if ((_HPyWasm_fast & _HPyWasm_FAST_TUPLE) && _HPyWasm_mro_in_place)
+        *tp_mro_at = (HPy_ssize_t)offsetof(_HPyWasm_TypeLayout, tp_mro);
+    *tp_alloc_at = (HPy_ssize_t)offsetof(_HPyWasm_TypeLayout, tp_alloc);
+    *alloc_marker = (_HPyDirectMarker)_HPyWasm_AllocFixed;
+    *struct_at = _HPyWasm_ALLOC_FIXED_OFFSET;
+#else
+    *tp_mro_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_mro);
+    *tp_alloc_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_alloc);
+    *alloc_marker = (_HPyDirectMarker)_HPyType_AllocFixed;
+    *struct_at = _HPY_ALLOC_FIXED_OFFSET;
+#endif
 }
 
 /* Whether `ctx` lets the host install a stub for an implementation of `sig`. */

@@ -55,6 +55,28 @@ int hpy_host_set_entry_points_enabled(int enabled);
  * and where a tuple keeps its size and its items, for
  * _HPyInitDirectTrampolines_<name> (load.c). */
 uint64_t hpy_host_direct_signatures(HPy_ssize_t *tuple_size_at, HPy_ssize_t *tuple_items_at);
+#ifdef HPY_WASM_HOST
+/* The tp_alloc of the types whose instances have their struct right after
+ * `object`'s header, at _HPyWasm_ALLOC_FIXED_OFFSET (ctx_type_wasm.c):
+ * PyType_GenericAlloc at an address of the host's own, the mark of that
+ * layout which a binary can check (hpy_host_direct_inline). */
+PyObject *_HPyWasm_AllocFixed(PyTypeObject *tp, Py_ssize_t nitems);
+/* Whether the start-up check found tp_mro in place (ctx_type_wasm_data.c). */
+extern int _HPyWasm_mro_in_place;
+#    define _HPyWasm_ALLOC_FIXED_OFFSET (((Py_ssize_t)sizeof(PyObject) + 15) & ~(Py_ssize_t)15)
+#endif
+/* What the host offers a binary with direct trampolines through
+ * _HPyInitDirectInline_<name> (load.c): where an object keeps its type and
+ * a type its MRO (0 where unknown) and its tp_alloc, the tp_alloc that
+ * marks the types whose instances have their struct at `*struct_at`
+ * (entry_points.c; NULL where the host has no such marker). */
+void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
+                            HPy_ssize_t *tp_alloc_at, _HPyDirectMarker *alloc_marker,
+                            HPy_ssize_t *struct_at);
+/* Switches the inline fast paths (hpy_host_direct_inline) on or off for
+ * binaries loaded for the first time afterwards (load.c); returns the
+ * previous setting. */
+int hpy_host_set_direct_inline_enabled(int enabled);
 /* Switches the direct trampolines on or off for binaries loaded for the
  * first time afterwards (load.c); returns the previous setting. */
 int hpy_host_set_direct_trampolines_enabled(int enabled);

@@ -248,6 +248,15 @@ static PyObject *set_direct_trampolines_enabled(PyObject *self, PyObject *arg)
     return PyBool_FromLong(hpy_host_set_direct_trampolines_enabled(enabled));
 }
 
+static PyObject *set_direct_inline_enabled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    int enabled = PyObject_IsTrue(arg);
+    if (enabled < 0)
+        return NULL;
+    return PyBool_FromLong(hpy_host_set_direct_inline_enabled(enabled));
+}
+
 static PyMethodDef methods[] = {
     { "load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
       "load(name, path, spec, debug=False, mode=-1): load an HPy universal or hybrid binary "
@@ -266,6 +275,10 @@ static PyMethodDef methods[] = {
       "Private: let binaries loaded for the first time afterwards in universal mode call "
       "their implementations from their own trampolines, or not (for tests and "
       "benchmarks); returns the previous setting." },
+    { "_set_direct_inline_enabled", set_direct_inline_enabled, METH_O,
+      "Private: let binaries with direct trampolines loaded for the first time afterwards "
+      "answer HPy_TypeCheck and _HPy_AsStruct_Object themselves where they can, or not "
+      "(for tests and benchmarks); returns the previous setting." },
     { NULL, NULL, 0, NULL },
 };
 

@@ -39,6 +39,9 @@ typedef void (*init_global_context)(HPyContext *);
 typedef HPyModuleDef *(*hpy_init)(void);
 typedef uint64_t (*init_direct_trampolines)(uint64_t wanted, HPy_ssize_t tuple_size_at,
                                             HPy_ssize_t tuple_items_at);
+typedef int (*init_direct_inline)(HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at,
+                                  HPy_ssize_t tp_alloc_at, _HPyDirectMarker alloc_marker,
+                                  HPy_ssize_t struct_at);
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -188,6 +191,35 @@ int hpy_host_set_direct_trampolines_enabled(int enabled)
     return old;
 }
 
+/* Lets module `shortname` of the library, whose trampolines are direct,
+ * answer the common cases of HPy_TypeCheck and _HPy_AsStruct_Object itself
+ * (hpy_universal.h): what those context functions do there, without the
+ * call into the host. Binaries built before this part of the handshake do
+ * not export the function and keep calling the host. */
+static int direct_inline_enabled = 1;
+
+int hpy_host_set_direct_inline_enabled(int enabled)
+{
+    int old = direct_inline_enabled;
+    direct_inline_enabled = enabled;
+    return old;
+}
+
+static void enable_direct_inline(void *lib, const char *shortname)
+{
+    char symbol[SYMBOL_BUFFER];
+    HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
+    _HPyDirectMarker marker;
+    if (!direct_inline_enabled)
+        return;
+    build_symbol(symbol, "_HPyInitDirectInline", shortname);
+    init_direct_inline init = (init_direct_inline)hpy_dlsym(lib, symbol);
+    if (init == NULL)
+        return;
+    hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
+    init(ob_type_at, tp_mro_at, tp_alloc_at, marker, struct_at);
+}
+
 /* Asks module `shortname` of the library for direct trampolines; returns 1
  * if it enabled every signature the host wants (all or nothing: the runtime
  * decides by the context alone), else 0 and leaves them disabled. */
@@ -200,10 +232,12 @@ static int enable_direct_trampolines(void *lib, const char *shortname)
         return 0;
     HPy_ssize_t size_at, items_at;
     const uint64_t wanted = hpy_host_direct_signatures(&size_at, &items_at);
-    if (init_direct(wanted, size_at, items_at) == wanted)
-        return 1;
-    init_direct(0, 0, 0);
-    return 0;
+    if (init_direct(wanted, size_at, items_at) != wanted) {
+        init_direct(0, 0, 0);
+        return 0;
+    }
+    enable_direct_inline(lib, shortname);
+    return 1;
 }
 
 /* A module's trampolines read the context that HPyInitGlobalContext_<name>

@@ -7,6 +7,7 @@
  * them). */
 #include "ctx_type_wasm.h"
 #include "ctx_type_spec.h"
+#include "hpy_host.h"
 
 #define ERR_PREFIX _HPY_SPEC_ERR_PREFIX
 
@@ -40,6 +41,33 @@ int _HPyTypeHost_BaseLayout(PyTypeObject *tp, _HPyTypeLayout *out)
     out->destroy = d->destroy;
     out->traverse = d->traverse;
     return 1;
+}
+
+typedef char wt_alloc_fixed_offset_agrees[(_HPyWasm_ALLOC_FIXED_OFFSET ==
+                                           (((Py_ssize_t)sizeof(PyObject) + WT_STRUCT_ALIGN - 1) &
+                                            ~(WT_STRUCT_ALIGN - 1)))
+                                              ? 1
+                                              : -1];
+
+/* The tp_alloc the new type gets from the host (b->alloc): the marker of
+ * the layout (_HPyWasm_AllocFixed) if its instances have their struct at
+ * _HPyWasm_ALLOC_FIXED_OFFSET; PyType_GenericAlloc, which the marker
+ * stands for, where it would inherit the marker without that layout; else
+ * none. A tp_alloc of the spec's or of a base's own is kept. */
+static void choose_alloc(_HPyTypeBuilder *b)
+{
+    void *base_alloc = PyType_GetSlot(b->primary, Py_tp_alloc);
+    const PyType_Slot *ls;
+    if (b->hspec->legacy_slots != NULL)
+        for (ls = (const PyType_Slot *)b->hspec->legacy_slots; ls->slot != 0; ls++)
+            if (ls->slot == Py_tp_alloc)
+                return;
+    if (base_alloc != (void *)PyType_GenericAlloc && base_alloc != (void *)_HPyWasm_AllocFixed)
+        return;
+    if (b->d.placement == _HPY_LAYOUT_FIXED && b->d.struct_offset == _HPyWasm_ALLOC_FIXED_OFFSET)
+        b->alloc = (void *)_HPyWasm_AllocFixed;
+    else if (base_alloc == (void *)_HPyWasm_AllocFixed)
+        b->alloc = (void *)PyType_GenericAlloc;
 }
 
 /* b->host is the new type's wt_data. */
@@ -165,6 +193,7 @@ HPy ctx_Type_FromSpec(HPyContext *ctx, HPyType_Spec *hspec, HPyType_SpecParam *p
     block = wt_alloc_data(_HPyTypeSpec_TablesSize(&b, 2));
     if (block == NULL)
         goto error;
+    choose_alloc(&b);
     if (_HPyTypeSpec_FillTables(&b, (char *)block + WT_TABLES, 2, &t) < 0 ||
         _HPyTypeSpec_MakeSlots(&b, &t, &funcs) < 0)
         goto error;

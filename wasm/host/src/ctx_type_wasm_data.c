@@ -190,6 +190,19 @@ static int same_fields(PyTypeObject *t)
     return 1;
 }
 
+/* Whether tp_mro is where _HPyWasm_TypeLayout says (hpy_host_direct_inline
+ * offers it to binaries): for `probe`, a direct subclass of object, the
+ * tuple (probe, object). */
+int _HPyWasm_mro_in_place;
+
+static int mro_ok(PyObject *probe)
+{
+    PyObject *mro = _HPyWasm_TYPE(probe)->tp_mro;
+    return mro != NULL && PyTuple_CheckExact(mro) && PyTuple_Size(mro) == 2 &&
+           PyTuple_GetItem(mro, 0) == probe &&
+           PyTuple_GetItem(mro, 1) == (PyObject *)&PyBaseObject_Type;
+}
+
 /* A heap type with a distinct value in every slot read in place, plus
  * builtin types: a layout that differs anywhere up to tp_finalize shows. */
 static int type_layout_ok(void)
@@ -219,6 +232,7 @@ static int type_layout_ok(void)
     ok = same_fields((PyTypeObject *)probe) &&
          _HPyWasm_TYPE(probe)->tp_finalize == (void *)probe_finalize &&
          _HPyWasm_TYPE(probe)->tp_base == &PyBaseObject_Type;
+    _HPyWasm_mro_in_place = ok && mro_ok(probe);
     for (i = 0; ok && i < sizeof(builtins) / sizeof(builtins[0]); i++)
         ok = same_fields(builtins[i]);
     Py_DecRef(probe);

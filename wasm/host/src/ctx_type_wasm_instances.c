@@ -69,6 +69,11 @@ void *ctx_AsStruct_Dict(HPyContext *ctx, HPy h)
     return struct_of(_h2py(h));
 }
 
+PyObject *_HPyWasm_AllocFixed(PyTypeObject *tp, Py_ssize_t nitems)
+{
+    return PyType_GenericAlloc(tp, nitems);
+}
+
 static PyObject *alloc(PyTypeObject *tp)
 {
     allocfunc a = (allocfunc)PyType_GetSlot(tp, Py_tp_alloc);

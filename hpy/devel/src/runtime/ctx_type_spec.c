@@ -953,6 +953,10 @@ _HPy_HIDDEN int _HPyTypeSpec_MakeSlots(_HPyTypeBuilder *b, const _HPyTypeTables 
         slots[ns].slot = Py_tp_call;
         slots[ns++].pfunc = funcs->call;
     }
+    if (b->alloc != NULL) {
+        slots[ns].slot = Py_tp_alloc;
+        slots[ns++].pfunc = b->alloc;
+    }
     slots[ns].slot = 0;
     slots[ns].pfunc = NULL;
 

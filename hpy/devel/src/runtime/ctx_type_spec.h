@@ -95,7 +95,8 @@ typedef struct {
     void *legacy_dealloc, *legacy_traverse, *legacy_clear;
     const char *legacy_doc;
     Py_ssize_t n_legacy_slots;
-    void *host; /* for the host's _HPyTypeHost_SlotFunc */
+    void *host;  /* for the host's _HPyTypeHost_SlotFunc */
+    void *alloc; /* a tp_alloc of the host's for the type, or NULL (_HPyTypeSpec_MakeSlots) */
     /* the PyType_Spec for CPython (_HPyTypeSpec_MakeSlots) */
     PyType_Spec spec;
     PyType_Slot *slots;

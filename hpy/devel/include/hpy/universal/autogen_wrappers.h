@@ -555,23 +555,10 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
     return ctx->ctx_Type(ctx, obj);
 }
 
-/* Returns 1 if `obj` is an instance of `type` or of a subtype of it, else 0 (no
- * `__instancecheck__`). */
-HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
-{
-    return ctx->ctx_TypeCheck(ctx, obj, type);
-}
-
 /* Returns 1 if both handles refer to the same object (Python `is`), else 0. */
 HPyAPI_FUNC int HPy_Is(HPyContext *ctx, HPy obj, HPy other)
 {
     return ctx->ctx_Is(ctx, obj, other);
-}
-
-/* Returns a pointer to the C struct of `h`, an instance of a type with the `Object` builtin shape. */
-HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
 /* Returns a pointer to the C struct of `h`, an instance of a type with the `Legacy` builtin shape. */

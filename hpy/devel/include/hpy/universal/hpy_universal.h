@@ -32,10 +32,23 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
  * only when it gave the binary a context in which a handle is the PyObject
  * pointer and that function would do nothing but call the implementation;
  * other hosts, and the debug and trace modes, never do. */
+typedef void (*_HPyDirectMarker)(void);
 typedef struct {
     uint64_t signatures;
     HPy_ssize_t tuple_size_at;
     HPy_ssize_t tuple_items_at;
+    /* The inline fast paths of the API functions below, all zero unless
+     * the host calls _HPyInitDirectInline_<name> too (after
+     * _HPyInitDirectTrampolines_<name>, in the same context): where an
+     * object keeps its type, a type its tuple of bases in method resolution
+     * order (0: HPy_TypeCheck asks the host unless the type is exact) and
+     * its tp_alloc, the tp_alloc that marks a type whose instances have
+     * their struct at `struct_at` (NULL: AsStruct always asks the host). */
+    HPy_ssize_t ob_type_at;
+    HPy_ssize_t tp_mro_at;
+    HPy_ssize_t tp_alloc_at;
+    _HPyDirectMarker alloc_marker;
+    HPy_ssize_t struct_at;
 } _HPyDirectTrampolines;
 
 #ifdef HPY_HOST
@@ -67,6 +80,59 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
                                           _hpy_direct_trampolines.tuple_size_at))
 
 #include "hpy/universal/autogen_trampolines.h"
+
+/* API functions that answer the common case themselves where the host
+ * enabled it (_hpy_direct_trampolines), and otherwise call the context.
+ * Enabled only in a context whose handles are the PyObject pointers and
+ * whose function would give the same answer: never in the debug and trace
+ * modes, which must see every call. */
+#ifdef HPY_HOST
+#    define _HPY_DIRECT_INLINE 0
+#else
+#    define _HPY_DIRECT_INLINE 1
+#    define _HPY_DIRECT_AT(p, off, type) (*(type const *)(const void *)((const char *)(p) + (off)))
+#endif
+
+/* Returns 1 if `obj` is an instance of `type` or of a subtype of it, else 0 (no `__instancecheck__`). */
+HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
+{
+#if _HPY_DIRECT_INLINE
+    /* PyType_IsSubtype: the exact type, else whether `type` is in the
+     * type's MRO (a type not ready yet has none: the host walks tp_base) */
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    if (d->ob_type_at != 0 && obj._i != 0) {
+        const void *tp = _HPY_DIRECT_AT(obj._i, d->ob_type_at, void *);
+        const void *mro;
+        if ((intptr_t)tp == type._i)
+            return 1;
+        if (d->tp_mro_at != 0 && (mro = _HPY_DIRECT_AT(tp, d->tp_mro_at, void *)) != NULL) {
+            const HPy *items = _HPy_DIRECT_TUPLE_ITEMS(mro);
+            HPy_ssize_t i, n = _HPy_DIRECT_TUPLE_SIZE(mro);
+            for (i = 0; i < n; i++)
+                if (items[i]._i == type._i)
+                    return 1;
+            return 0;
+        }
+    }
+#endif
+    return ctx->ctx_TypeCheck(ctx, obj, type);
+}
+
+/* Returns a pointer to the C struct of `h`, an instance of a type with the `Object` builtin shape. */
+HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
+{
+#if _HPY_DIRECT_INLINE
+    /* an instance of a type with the host's marker; anything else (a
+     * Python subclass, another layout) is found by the host */
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    if (d->alloc_marker != NULL && h._i != 0) {
+        const void *tp = _HPY_DIRECT_AT(h._i, d->ob_type_at, void *);
+        if (_HPY_DIRECT_AT(tp, d->tp_alloc_at, _HPyDirectMarker) == d->alloc_marker)
+            return (char *)h._i + d->struct_at;
+    }
+#endif
+    return ctx->ctx_AsStruct_Object(ctx, h);
+}
 
 /* Defines the module's entry points. `ext_name` is the module's short name
  * (the file name up to the first dot); `mod_def` an HPyModuleDef. The host
@@ -102,6 +168,20 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
             _hpy_direct_trampolines.tuple_items_at = tuple_items_at;                         \
             _hpy_direct_trampolines.signatures = wanted & _HPY_DIRECT_TRAMPOLINE_SIGNATURES; \
             return _hpy_direct_trampolines.signatures;                                       \
+        }                                                                                    \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                       \
+            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,          \
+            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at);                           \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                       \
+            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,          \
+            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at)                            \
+        {                                                                                    \
+            _hpy_direct_trampolines.ob_type_at = ob_type_at;                                 \
+            _hpy_direct_trampolines.tp_mro_at = tp_mro_at;                                   \
+            _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;                               \
+            _hpy_direct_trampolines.alloc_marker = alloc_marker;                             \
+            _hpy_direct_trampolines.struct_at = struct_at;                                   \
+            return 1;                                                                        \
         }
 #endif
 

@@ -1,0 +1,272 @@
+"""The inline fast paths of a binary with direct trampolines
+(hpy/universal/hpy_universal.h, _HPyInitDirectInline_<name> in load.c): in
+universal mode _HPy_AsStruct_Object on an instance of a type with the host's
+tp_alloc marker, and HPy_TypeCheck of an object whose type has its MRO, are
+answered in the extension without calling the context; everything else still
+calls it, and in debug and trace mode every call does.
+
+The probes swap the context's function for one that counts its calls (and
+forwards to the original), so a call that enters the host shows."""
+import pytest
+
+from support import WASM, build_abi
+
+SRC = """
+    typedef struct { long x; long y; } PointObject;
+    HPyType_HELPERS(PointObject)
+    typedef struct { long v; } NumObject;
+    HPyType_HELPERS(NumObject, HPyType_BuiltinShape_Long)
+
+    HPyDef_SLOT(Point_new, HPy_tp_new)
+    static HPy Point_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+    {
+        PointObject *p;
+        HPy h = HPy_New(ctx, cls, &p);
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        p->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
+        p->y = 42;
+        return h;
+    }
+    static HPyDef *Point_defines[] = { &Point_new, NULL };
+    static HPyType_Spec Point_spec = {
+        .name = "mytest.Point", .basicsize = sizeof(PointObject),
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE, .defines = Point_defines,
+    };
+
+    /* the struct at the same place, but HPy_New has to set the call
+     * function: no marker */
+    HPyDef_SLOT(Callable_call, HPy_tp_call)
+    static HPy Callable_call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs,
+                                  HPy kwnames)
+    {
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+    static HPyDef *Callable_defines[] = { &Point_new, &Callable_call, NULL };
+    static HPyType_Spec Callable_spec = {
+        .name = "mytest.Callable", .basicsize = sizeof(PointObject),
+        .flags = HPy_TPFLAGS_DEFAULT, .defines = Callable_defines,
+    };
+
+    /* on top of a Python class with slots: the struct comes after them */
+    static HPyType_Spec Ext_spec = {
+        .name = "mytest.Ext", .basicsize = sizeof(PointObject),
+        .flags = HPy_TPFLAGS_DEFAULT, .defines = Point_defines,
+    };
+    HPyDef_METH(make_ext, "make_ext", HPyFunc_O)
+    static HPy make_ext_impl(HPyContext *ctx, HPy self, HPy base)
+    {
+        HPyType_SpecParam params[] = { { HPyType_SpecParam_Base, base },
+                                       { (HPyType_SpecParam_Kind)0, HPy_NULL } };
+        return HPyType_FromSpec(ctx, &Ext_spec, params);
+    }
+
+    HPyDef_SLOT(Num_new, HPy_tp_new)
+    static HPy Num_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
+    {
+        NumObject *n;
+        HPy h = HPy_New(ctx, cls, &n);
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        n->v = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
+        return h;
+    }
+    static HPyDef *Num_defines[] = { &Num_new, NULL };
+    static HPyType_Spec Num_spec = {
+        .name = "mytest.Num", .basicsize = sizeof(NumObject),
+        .builtin_shape = HPyType_BuiltinShape_Long,
+        .flags = HPy_TPFLAGS_DEFAULT, .defines = Num_defines,
+    };
+
+    static int calls;
+    static void *(*real_as_struct)(HPyContext *, HPy);
+    static int (*real_type_check)(HPyContext *, HPy, HPy);
+    static void *counting_as_struct(HPyContext *ctx, HPy h)
+    {
+        calls++;
+        return real_as_struct(ctx, h);
+    }
+    static int counting_type_check(HPyContext *ctx, HPy obj, HPy type)
+    {
+        calls++;
+        return real_type_check(ctx, obj, type);
+    }
+
+    /* struct_x(obj): (the x of its struct, read as a Point, and how many
+     * calls entered the context) */
+    HPyDef_METH(struct_x, "struct_x", HPyFunc_O)
+    static HPy struct_x_impl(HPyContext *ctx, HPy self, HPy obj)
+    {
+        PointObject *p;
+        calls = 0;
+        real_as_struct = ctx->ctx_AsStruct_Object;
+        ctx->ctx_AsStruct_Object = counting_as_struct;
+        p = PointObject_AsStruct(ctx, obj);
+        ctx->ctx_AsStruct_Object = real_as_struct;
+        return HPy_BuildValue(ctx, "li", p->x, calls);
+    }
+
+    /* num_v(obj): the same through _HPy_AsStruct_Object for a Long-shape
+     * instance (the host finds its struct) */
+    HPyDef_METH(num_v, "num_v", HPyFunc_O)
+    static HPy num_v_impl(HPyContext *ctx, HPy self, HPy obj)
+    {
+        NumObject *n;
+        calls = 0;
+        real_as_struct = ctx->ctx_AsStruct_Object;
+        ctx->ctx_AsStruct_Object = counting_as_struct;
+        n = (NumObject *)_HPy_AsStruct_Object(ctx, obj);
+        ctx->ctx_AsStruct_Object = real_as_struct;
+        return HPy_BuildValue(ctx, "li", n->v, calls);
+    }
+
+    /* type_check(obj, type): (HPy_TypeCheck, calls into the context) */
+    HPyDef_METH(type_check, "type_check", HPyFunc_VARARGS)
+    static HPy type_check_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        int r;
+        calls = 0;
+        real_type_check = ctx->ctx_TypeCheck;
+        ctx->ctx_TypeCheck = counting_type_check;
+        r = HPy_TypeCheck(ctx, args[0], args[1]);
+        ctx->ctx_TypeCheck = real_type_check;
+        return HPy_BuildValue(ctx, "ii", r, calls);
+    }
+
+    @EXPORT(struct_x)
+    @EXPORT(num_v)
+    @EXPORT(type_check)
+    @EXPORT(make_ext)
+    @EXPORT_TYPE("Point", Point_spec)
+    @EXPORT_TYPE("Callable", Callable_spec)
+    @EXPORT_TYPE("Num", Num_spec)
+    @INIT
+"""
+
+
+@pytest.fixture
+def mod(hpy):
+    if build_abi(hpy.abi) == "cpython":
+        pytest.skip("no context to call in the cpython ABI")
+    return hpy.make_module(SRC)
+
+
+def _inline(hpy):
+    """Whether the binary answers itself: universal mode, direct trampolines."""
+    return hpy.abi in ("universal", "hybrid")
+
+
+def test_as_struct_of_own_type(hpy, mod):
+    x, calls = mod.struct_x(mod.Point(7))
+    assert x == 7
+    assert calls == (0 if _inline(hpy) else 1)
+
+
+def test_as_struct_falls_back(hpy, mod):
+    class Sub(mod.Point):
+        pass
+
+    class Slotted:
+        __slots__ = ("a", "b", "c", "d")
+
+    # a Python subclass (CPython's tp_alloc), a type whose struct is
+    # elsewhere
+    assert mod.struct_x(Sub(8)) == (8, 1)
+    assert mod.struct_x(mod.make_ext(Slotted)(11)) == (11, 1)
+    # HPy_New sets the call function: no marker in the CPython host, where
+    # the marker also makes HPy_New take a shortcut
+    assert mod.struct_x(mod.Callable(9)) == (9, 0 if WASM and _inline(hpy) else 1)
+    if hpy.abi != "debug":  # which reports the wrong shape
+        # another builtin shape: the struct is after the int's digits
+        assert mod.num_v(mod.Num(10)) == (10, 1)
+
+
+def test_type_check(hpy, mod):
+    """Answered inline from the type and its MRO, as PyType_IsSubtype."""
+    class Sub(mod.Point):
+        pass
+
+    p = mod.Point(1)
+    calls = 0 if _inline(hpy) else 1
+    assert mod.type_check(p, mod.Point) == (1, calls)
+    assert mod.type_check(Sub(2), mod.Point) == (1, calls)
+    assert mod.type_check(p, Sub) == (0, calls)
+    assert mod.type_check(p, mod.Callable) == (0, calls)
+    assert mod.type_check(p, object) == (1, calls)
+    assert mod.type_check(42, int) == (1, calls)
+    assert mod.type_check(True, int) == (1, calls)
+    assert mod.type_check(42, bool) == (0, calls)
+    assert mod.type_check(mod.Point, type) == (1, calls)
+    if hpy.abi != "debug":  # which reports a type that is not one
+        assert mod.type_check(42, 42) == (0, calls)
+        assert mod.type_check(p, p) == (0, calls)
+
+
+def test_type_check_after_bases_change(hpy, mod):
+    """The MRO read is the one CPython keeps up to date."""
+    class A:
+        pass
+
+    class B:
+        pass
+
+    class C(A):
+        pass
+
+    c = C()
+    assert mod.type_check(c, A)[0] == 1
+    assert mod.type_check(c, B)[0] == 0
+    C.__bases__ = (B,)
+    assert mod.type_check(c, A)[0] == 0
+    assert mod.type_check(c, B)[0] == 1
+
+
+def test_switched_off_by_the_host(hpy):
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    import hpy.universal as host
+
+    old = host._set_direct_trampolines_enabled(False)
+    try:
+        mod = hpy.make_module(SRC, name="mytest_inline_off")
+    finally:
+        host._set_direct_trampolines_enabled(old)
+    assert mod.struct_x(mod.Point(3)) == (3, 1)
+    assert mod.type_check(mod.Point(3), mod.Point) == (1, 1)
+
+
+def test_binary_without_the_handshake(hpy):
+    """Built as HPy's own headers build it: every call goes to the host."""
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    mod = hpy.make_module(SRC, name="mytest_inline_none",
+                          extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    assert mod.struct_x(mod.Point(4)) == (4, 1)
+    assert mod.type_check(mod.Point(4), mod.Point) == (1, 1)
+
+
+MASK = """
+    HPyDef_METH(direct_mask, "direct_mask", HPyFunc_NOARGS)
+    static HPy direct_mask_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
+    }
+"""
+
+
+def test_inline_switched_off_alone(hpy):
+    """The host's switch for the inline paths alone (for benchmarks): the
+    trampolines stay direct, the two functions call the host."""
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    import hpy.universal as host
+
+    old = host._set_direct_inline_enabled(False)
+    try:
+        mod = hpy.make_module(MASK + SRC.replace("@INIT", "@EXPORT(direct_mask)\n    @INIT"),
+                              name="mytest_inline_alone_off")
+    finally:
+        assert host._set_direct_inline_enabled(old) is False
+    assert mod.direct_mask() != 0
+    assert mod.struct_x(mod.Point(5)) == (5, 1)
+    assert mod.type_check(mod.Point(5), mod.Point) == (1, 1)
