@@ -230,31 +230,32 @@ static PyObject *entry_points_in_use(PyObject *self, PyObject *unused)
     return hpy_host_entry_points_in_use();
 }
 
-static PyObject *set_entry_points_enabled(PyObject *self, PyObject *arg)
+/* The private switches of the host's fast paths, for tests and A/B runs:
+ * each takes a truth value and returns the previous setting. */
+static PyObject *set_switch(PyObject *arg, int (*set)(int))
 {
-    (void)self;
     int enabled = PyObject_IsTrue(arg);
     if (enabled < 0)
         return NULL;
-    return PyBool_FromLong(hpy_host_set_entry_points_enabled(enabled));
+    return PyBool_FromLong(set(enabled));
+}
+
+static PyObject *set_entry_points_enabled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    return set_switch(arg, hpy_host_set_entry_points_enabled);
 }
 
 static PyObject *set_direct_trampolines_enabled(PyObject *self, PyObject *arg)
 {
     (void)self;
-    int enabled = PyObject_IsTrue(arg);
-    if (enabled < 0)
-        return NULL;
-    return PyBool_FromLong(hpy_host_set_direct_trampolines_enabled(enabled));
+    return set_switch(arg, hpy_host_set_direct_trampolines_enabled);
 }
 
 static PyObject *set_direct_inline_enabled(PyObject *self, PyObject *arg)
 {
     (void)self;
-    int enabled = PyObject_IsTrue(arg);
-    if (enabled < 0)
-        return NULL;
-    return PyBool_FromLong(hpy_host_set_direct_inline_enabled(enabled));
+    return set_switch(arg, hpy_host_set_direct_inline_enabled);
 }
 
 static PyMethodDef methods[] = {
