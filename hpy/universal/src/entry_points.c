@@ -103,7 +103,7 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
  * free-threaded build, 32-bit builds with immortal objects and versions
  * newer than these rules get no model. */
 #if !defined(HPY_WASM_HOST) && !defined(Py_REF_DEBUG) && !defined(Py_TRACE_REFS) && \
-    !defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API)
+    !defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API) && !defined(Py_STATS)
 #    if PY_VERSION_HEX < 0x030C0000
 /* no immortal objects: the whole word */
 #        define _HPY_RC_MODEL 1
@@ -118,10 +118,12 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
 #        define _HPY_RC_FLAGS (_HPY_RC_INCREF_LOW | _HPY_RC_IMMORTAL)
 #        define _HPY_RC_INCREF_STOP 0xFFFFFFFFu
 #        define _HPY_RC_DECREF_STOP 0x80000000u
-#    elif PY_VERSION_HEX < 0x030F0000 && SIZEOF_VOID_P > 4
-/* 3.14: ob_refcnt is the 32-bit low half; an object with it at
- * _Py_IMMORTAL_MINIMUM_REFCNT or above is immortal for both */
+#    elif PY_VERSION_HEX < 0x030F0000 && SIZEOF_VOID_P > 4 && !PY_BIG_ENDIAN
+/* 3.14: ob_refcnt is the 32-bit low half of the word (little-endian: at
+ * its start); an object with it at _Py_IMMORTAL_MINIMUM_REFCNT or above is
+ * immortal for both */
 #        define _HPY_RC_MODEL 1
+#        define _HPY_RC_FIELD_SIZE 4
 #        define _HPY_RC_FLAGS (_HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL)
 #        define _HPY_RC_INCREF_STOP 0x80000000u
 #        define _HPY_RC_DECREF_STOP 0x80000000u
@@ -129,7 +131,12 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
 #endif
 
 #ifdef _HPY_RC_MODEL
-/* Where the low 32 bits of ob_refcnt are. */
+#    ifndef _HPY_RC_FIELD_SIZE
+#        define _HPY_RC_FIELD_SIZE sizeof(Py_ssize_t)
+#    endif
+/* the field is what the rules above say it is */
+typedef char _hpy_rc_field_size[sizeof(((PyObject *)0)->ob_refcnt) == _HPY_RC_FIELD_SIZE ? 1 : -1];
+/* Where the low 32 bits of the count are. */
 #    if PY_BIG_ENDIAN
 #        define _HPY_RC_LOW_AT (offsetof(PyObject, ob_refcnt) + sizeof(Py_ssize_t) - 4)
 #    else
