@@ -248,10 +248,23 @@ static int weakref_dead(PyObject *weak)
  * refcnt_reached_zero. */
 static int probe_model(void)
 {
-    static const int64_t counts[] = { 1, 2, 3, 1000, 0x3FFFFFFE, 0x3FFFFFFF, 0x40000000,
-                                      0x7FFFFFFE, 0x7FFFFFFF, 0x80000000LL, 0x80000001LL,
-                                      0xBFFFFFFFLL, 0xFFFFFFFELL, 0xFFFFFFFFLL,
-                                      0x100000000LL, 0x100000001LL, 0x17FFFFFFFLL };
+    static const int64_t counts[] = { 1,
+                                      2,
+                                      3,
+                                      1000,
+                                      0x3FFFFFFE,
+                                      0x3FFFFFFF,
+                                      0x40000000,
+                                      0x7FFFFFFE,
+                                      0x7FFFFFFF,
+                                      0x80000000LL,
+                                      0x80000001LL,
+                                      0xBFFFFFFFLL,
+                                      0xFFFFFFFELL,
+                                      0xFFFFFFFFLL,
+                                      0x100000000LL,
+                                      0x100000001LL,
+                                      0x17FFFFFFFLL };
     PyObject *o = PySet_New(NULL), *weak; /* a set can have weak references */
     Py_ssize_t before, after;
     size_t i;
@@ -290,8 +303,8 @@ static int probe_model(void)
 }
 #endif
 
-int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
-                             uint32_t *flags, uint32_t *incref_stop, uint32_t *decref_stop,
+int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at, uint32_t *flags,
+                             uint32_t *incref_stop, uint32_t *decref_stop,
                              void (**refcnt_zero)(void *))
 {
 #ifdef _HPY_RC_MODEL
