@@ -120,6 +120,30 @@ SOURCE = """
         .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE | HPy_TPFLAGS_HAVE_GC,
         .builtin_shape = SHAPE(BoxObject), .defines = Box_defines,
     };
+    /* refs(obj, n): n HPy_Dup and n HPy_Type of obj kept, and whether
+     * the host gave this binary a reference-count model; unrefs() closes
+     * them (in universal mode all in the binary, by that model) */
+    static HPy kept[2000];
+    static int nkept;
+    HPyDef_METH(refs, "refs", HPyFunc_VARARGS)
+    static HPy refs_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        long n = HPyLong_AsLong(ctx, args[1]);
+        for (long i = 0; i < n && nkept < 1998; i++) {
+            kept[nkept++] = HPy_Dup(ctx, args[0]);
+            kept[nkept++] = HPy_Type(ctx, args[0]);
+        }
+        return HPyLong_FromLong(ctx, _hpy_direct_trampolines.refcnt_zero != NULL);
+    }
+    HPyDef_METH(unrefs, "unrefs", HPyFunc_NOARGS)
+    static HPy unrefs_impl(HPyContext *ctx, HPy self)
+    {
+        while (nkept > 0)
+            HPy_Close(ctx, kept[--nkept]);
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+    @EXPORT(refs)
+    @EXPORT(unrefs)
     @EXPORT(add_ints)
     @EXPORT(greet)
     @EXPORT(items)
@@ -171,6 +195,34 @@ CHECK = textwrap.dedent("""
                 assert "cannot be interpreted as an integer" in str(e), e
             else:
                 raise AssertionError("__int__ accepted")
+    # reference counts by the host's model of this interpreter, as
+    # CPython's own counts go (immortal objects from 3.12); shared objects
+    # may gain or lose a few references elsewhere meanwhile
+    class Fresh:
+        pass
+    immortal = sys.version_info >= (3, 12)
+    for obj in (Fresh(), None, 7, int):
+        tp = type(obj)
+        exact, tp_exact = isinstance(obj, Fresh), tp is Fresh
+        before, tp_before = sys.getrefcount(obj), sys.getrefcount(tp)
+        assert m.refs(obj, 500) == 1, "no reference-count model"
+        delta = sys.getrefcount(obj) - before
+        tp_delta = sys.getrefcount(tp) - tp_before
+        want = 0 if immortal and not exact else 500
+        tp_want = 0 if immortal and not tp_exact else 500
+        assert abs(delta - want) <= (0 if exact else 20), (obj, delta)
+        assert abs(tp_delta - tp_want) <= (0 if tp_exact else 20), (tp, tp_delta)
+        m.unrefs()
+        assert abs(sys.getrefcount(obj) - before) <= (0 if exact else 20), obj
+        assert abs(sys.getrefcount(tp) - tp_before) <= (0 if tp_exact else 20), tp
+    freed = []
+    f = Fresh()
+    wf = weakref.ref(f, lambda _: freed.append(1))
+    m.refs(f, 1)
+    del f
+    assert not freed
+    m.unrefs()
+    assert freed == [1] and wf() is None
     print("ok", sys.version_info[:2])
 """)
 

@@ -30,6 +30,7 @@
  * the same members, so the only difference is that types created by such
  * an implementation get stubs rather than trampolines. */
 #include "hpy.h"
+#include <string.h>
 #include "entry_points.h"
 #include "hpy_host.h"
 #ifndef HPY_WASM_HOST
@@ -89,6 +90,240 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
     *tp_alloc_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_alloc);
     *alloc_marker = (_HPyDirectMarker)_HPyType_AllocFixed;
     *struct_at = _HPY_ALLOC_FIXED_OFFSET;
+#endif
+}
+
+/* The reference-count model offered through _HPyInitDirectRefcount_<name>
+ * (load.c): Py_INCREF and Py_DECREF as the headers this host was compiled
+ * with define them, described as data (hpy_universal.h). The host is built
+ * against the interpreter that runs it, so those headers are the running
+ * interpreter's; even so the model is offered only once a start-up probe
+ * found it doing what CPython's own Py_IncRef and Py_DecRef do. Builds that
+ * count references elsewhere too (Py_REF_DEBUG, Py_TRACE_REFS), the
+ * free-threaded build, 32-bit builds with immortal objects and versions
+ * newer than these rules get no model. */
+#if !defined(HPY_WASM_HOST) && !defined(Py_REF_DEBUG) && !defined(Py_TRACE_REFS) && \
+    !defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API) && !defined(Py_STATS)
+#    if PY_VERSION_HEX < 0x030C0000
+/* no immortal objects: the whole word */
+#        define _HPY_RC_MODEL 1
+#        define _HPY_RC_FLAGS 0u
+#        define _HPY_RC_INCREF_STOP 0u
+#        define _HPY_RC_DECREF_STOP 0u
+#    elif PY_VERSION_HEX < 0x030E0000 && SIZEOF_VOID_P > 4
+/* 3.12, 3.13: an incref adds to the low 32 bits unless they would wrap to
+ * 0 (_Py_IMMORTAL_REFCNT); a decref leaves an object whose low 32 bits are
+ * negative as an int32 (_Py_IsImmortal) and takes one from the word */
+#        define _HPY_RC_MODEL 1
+#        define _HPY_RC_FLAGS (_HPY_RC_INCREF_LOW | _HPY_RC_IMMORTAL)
+#        define _HPY_RC_INCREF_STOP 0xFFFFFFFFu
+#        define _HPY_RC_DECREF_STOP 0x80000000u
+#    elif PY_VERSION_HEX < 0x030F0000 && SIZEOF_VOID_P > 4 && !PY_BIG_ENDIAN
+/* 3.14: ob_refcnt is the 32-bit low half of the word (little-endian: at
+ * its start); an object with it at _Py_IMMORTAL_MINIMUM_REFCNT or above is
+ * immortal for both */
+#        define _HPY_RC_MODEL 1
+#        define _HPY_RC_FIELD_SIZE 4
+#        define _HPY_RC_FLAGS (_HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL)
+#        define _HPY_RC_INCREF_STOP 0x80000000u
+#        define _HPY_RC_DECREF_STOP 0x80000000u
+#    endif
+#endif
+
+#ifdef _HPY_RC_MODEL
+#    ifndef _HPY_RC_FIELD_SIZE
+#        define _HPY_RC_FIELD_SIZE sizeof(Py_ssize_t)
+#    endif
+/* the field is what the rules above say it is */
+typedef char _hpy_rc_field_size[sizeof(((PyObject *)0)->ob_refcnt) == _HPY_RC_FIELD_SIZE ? 1 : -1];
+/* Where the low 32 bits of the count are. */
+#    if PY_BIG_ENDIAN
+#        define _HPY_RC_LOW_AT (offsetof(PyObject, ob_refcnt) + sizeof(Py_ssize_t) - 4)
+#    else
+#        define _HPY_RC_LOW_AT offsetof(PyObject, ob_refcnt)
+#    endif
+
+/* What a binary calls when its decref took a count to zero: what Py_DECREF
+ * calls then. */
+static void refcnt_reached_zero(void *op)
+{
+    _Py_Dealloc((PyObject *)op);
+}
+
+/* As variables, so that the model's functions read like the binary's. */
+static const uint32_t rc_flags = _HPY_RC_FLAGS;
+static const uint32_t rc_incref_stop = _HPY_RC_INCREF_STOP;
+static const uint32_t rc_decref_stop = _HPY_RC_DECREF_STOP;
+
+static Py_ssize_t refcnt_word(PyObject *o)
+{
+    Py_ssize_t w;
+    memcpy(&w, (char *)o + offsetof(PyObject, ob_refcnt), sizeof w);
+    return w;
+}
+
+static void set_refcnt_word(PyObject *o, Py_ssize_t w)
+{
+    memcpy((char *)o + offsetof(PyObject, ob_refcnt), &w, sizeof w);
+}
+
+/* The model, as the binary's inline functions apply it (hpy_universal.h;
+ * kept in step with them, and the probe compares this with CPython). */
+static uint32_t model_low(PyObject *o)
+{
+    uint32_t low;
+    memcpy(&low, (char *)o + _HPY_RC_LOW_AT, 4);
+    return low;
+}
+
+static void model_set_low(PyObject *o, uint32_t low)
+{
+    memcpy((char *)o + _HPY_RC_LOW_AT, &low, 4);
+}
+
+static void model_incref(PyObject *o)
+{
+    if ((rc_flags & _HPY_RC_IMMORTAL) && model_low(o) >= rc_incref_stop)
+        return;
+    if (rc_flags & _HPY_RC_INCREF_LOW)
+        model_set_low(o, model_low(o) + 1);
+    else
+        set_refcnt_word(o, refcnt_word(o) + 1);
+}
+
+/* Returns 1 where the binary would call refcnt_zero. */
+static int model_decref(PyObject *o)
+{
+    if ((rc_flags & _HPY_RC_IMMORTAL) && model_low(o) >= rc_decref_stop)
+        return 0;
+    if (rc_flags & _HPY_RC_DECREF_LOW) {
+        model_set_low(o, model_low(o) - 1);
+        return model_low(o) == 0;
+    }
+    set_refcnt_word(o, refcnt_word(o) - 1);
+    return refcnt_word(o) == 0;
+}
+
+/* Whether the model and Py_IncRef/Py_DecRef leave the count of `o` alike
+ * when it is `w` (restored afterwards; never taken to zero, nothing runs
+ * in between). */
+static int probe_count(PyObject *o, Py_ssize_t w)
+{
+    Py_ssize_t saved = refcnt_word(o), theirs, ours;
+    int ok = 1;
+    set_refcnt_word(o, w);
+    Py_IncRef(o);
+    theirs = refcnt_word(o);
+    set_refcnt_word(o, w);
+    model_incref(o);
+    ours = refcnt_word(o);
+    ok &= theirs == ours;
+    if (w > 1 || w < 0) {
+        set_refcnt_word(o, w);
+        Py_DecRef(o);
+        theirs = refcnt_word(o);
+        set_refcnt_word(o, w);
+        ok &= !model_decref(o);
+        ours = refcnt_word(o);
+        ok &= theirs == ours;
+    }
+    set_refcnt_word(o, saved);
+    return ok;
+}
+
+static int weakref_dead(PyObject *weak)
+{
+#    if PY_VERSION_HEX >= 0x030D0000
+    PyObject *ref;
+    int r = PyWeakref_GetRef(weak, &ref);
+    Py_XDECREF(ref);
+    return r == 0;
+#    else
+    return PyWeakref_GetObject(weak) == Py_None;
+#    endif
+}
+
+/* The start-up probe: counts at the edges of each rule on a fresh object,
+ * None (immortal where immortality exists) and an object freed through
+ * refcnt_reached_zero. */
+static int probe_model(void)
+{
+    static const int64_t counts[] = { 1,
+                                      2,
+                                      3,
+                                      1000,
+                                      0x3FFFFFFE,
+                                      0x3FFFFFFF,
+                                      0x40000000,
+                                      0x7FFFFFFE,
+                                      0x7FFFFFFF,
+                                      0x80000000LL,
+                                      0x80000001LL,
+                                      0xBFFFFFFFLL,
+                                      0xFFFFFFFELL,
+                                      0xFFFFFFFFLL,
+                                      0x100000000LL,
+                                      0x100000001LL,
+                                      0x17FFFFFFFLL };
+    PyObject *o = PySet_New(NULL), *weak; /* a set can have weak references */
+    Py_ssize_t before, after;
+    size_t i;
+    int ok = 1;
+    if (o == NULL)
+        return 0;
+    for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        if ((uint64_t)counts[i] > (uint64_t)PY_SSIZE_T_MAX)
+            continue;
+        ok &= probe_count(o, (Py_ssize_t)counts[i]);
+    }
+    ok &= probe_count(Py_None, refcnt_word(Py_None));
+    ok &= probe_count((PyObject *)&PyLong_Type, refcnt_word((PyObject *)&PyLong_Type));
+    /* None: a round trip leaves it as Py_IncRef and Py_DecRef do */
+    before = refcnt_word(Py_None);
+    model_incref(Py_None);
+    Py_DecRef(Py_None);
+    Py_IncRef(Py_None);
+    ok &= !model_decref(Py_None);
+    after = refcnt_word(Py_None);
+    ok &= before == after;
+    /* a fresh object at its last reference: freed through refcnt_zero */
+    weak = ok ? PyWeakref_NewRef(o, NULL) : NULL;
+    if (weak == NULL) {
+        PyErr_Clear();
+        Py_DECREF(o);
+        return 0;
+    }
+    if (refcnt_word(o) == 1 && model_decref(o))
+        refcnt_reached_zero(o);
+    else
+        ok = 0, Py_DECREF(o);
+    ok &= weakref_dead(weak);
+    Py_DECREF(weak);
+    return ok;
+}
+#endif
+
+int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at, uint32_t *flags,
+                             uint32_t *incref_stop, uint32_t *decref_stop,
+                             void (**refcnt_zero)(void *))
+{
+#ifdef _HPY_RC_MODEL
+    static int probed = -1;
+    if (probed < 0)
+        probed = probe_model();
+    if (!probed)
+        return 0;
+    *refcnt_at = (HPy_ssize_t)offsetof(PyObject, ob_refcnt);
+    *refcnt_low_at = (HPy_ssize_t)_HPY_RC_LOW_AT;
+    *flags = rc_flags;
+    *incref_stop = rc_incref_stop;
+    *decref_stop = rc_decref_stop;
+    *refcnt_zero = refcnt_reached_zero;
+    return 1;
+#else
+    (void)refcnt_at, (void)refcnt_low_at, (void)flags, (void)incref_stop, (void)decref_stop;
+    (void)refcnt_zero;
+    return 0;
 #endif
 }
 

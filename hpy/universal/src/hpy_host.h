@@ -73,6 +73,17 @@ extern int _HPyWasm_mro_in_place;
 void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
                             HPy_ssize_t *tp_alloc_at, _HPyDirectMarker *alloc_marker,
                             HPy_ssize_t *struct_at);
+/* The reference-count model offered through _HPyInitDirectRefcount_<name>
+ * (load.c; the fields of _HPyDirectTrampolines, hpy_universal.h): returns
+ * 1 and fills them in where the host is sure of it (entry_points.c: rules
+ * of the interpreter's build, checked once by a probe), else 0. */
+int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at, uint32_t *flags,
+                             uint32_t *incref_stop, uint32_t *decref_stop,
+                             void (**refcnt_zero)(void *));
+/* Switches the inline reference counts (hpy_host_direct_refcount) on or off
+ * for binaries loaded for the first time afterwards (load.c); returns the
+ * previous setting. */
+int hpy_host_set_direct_refcount_enabled(int enabled);
 /* Switches the inline fast paths (hpy_host_direct_inline) on or off for
  * binaries loaded for the first time afterwards (load.c); returns the
  * previous setting. */

@@ -42,6 +42,9 @@ typedef uint64_t (*init_direct_trampolines)(uint64_t wanted, HPy_ssize_t tuple_s
 typedef int (*init_direct_inline)(HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at,
                                   HPy_ssize_t tp_alloc_at, _HPyDirectMarker alloc_marker,
                                   HPy_ssize_t struct_at);
+typedef int (*init_direct_refcount)(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at,
+                                    uint32_t flags, uint32_t incref_stop, uint32_t decref_stop,
+                                    void (*refcnt_zero)(void *));
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -205,6 +208,36 @@ int hpy_host_set_direct_inline_enabled(int enabled)
     return old;
 }
 
+/* Lets module `shortname`, which has the inline fast paths, increment and
+ * decrement reference counts itself (HPy_Dup, HPy_Close, HPy_Type in
+ * hpy_universal.h) by the host's model, where the host has one. */
+static int direct_refcount_enabled = 1;
+
+int hpy_host_set_direct_refcount_enabled(int enabled)
+{
+    int old = direct_refcount_enabled;
+    direct_refcount_enabled = enabled;
+    return old;
+}
+
+static void enable_direct_refcount(void *lib, const char *shortname)
+{
+    char symbol[SYMBOL_BUFFER];
+    HPy_ssize_t refcnt_at, refcnt_low_at;
+    uint32_t flags, incref_stop, decref_stop;
+    void (*refcnt_zero)(void *);
+    if (!direct_refcount_enabled)
+        return;
+    build_symbol(symbol, "_HPyInitDirectRefcount", shortname);
+    init_direct_refcount init = (init_direct_refcount)hpy_dlsym(lib, symbol);
+    if (init == NULL)
+        return;
+    if (!hpy_host_direct_refcount(&refcnt_at, &refcnt_low_at, &flags, &incref_stop, &decref_stop,
+                                  &refcnt_zero))
+        return;
+    init(refcnt_at, refcnt_low_at, flags, incref_stop, decref_stop, refcnt_zero);
+}
+
 static void enable_direct_inline(void *lib, const char *shortname)
 {
     char symbol[SYMBOL_BUFFER];
@@ -218,6 +251,7 @@ static void enable_direct_inline(void *lib, const char *shortname)
         return;
     hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
     init(ob_type_at, tp_mro_at, tp_alloc_at, marker, struct_at);
+    enable_direct_refcount(lib, shortname);
 }
 
 /* Asks module `shortname` of the library for direct trampolines; returns 1

@@ -4,18 +4,6 @@
 #ifndef HPY_HPY_UNIVERSAL_AUTOGEN_WRAPPERS_H
 #define HPY_HPY_UNIVERSAL_AUTOGEN_WRAPPERS_H
 
-/* Returns a new handle to the same object as `h`; each handle must be closed on its own. */
-HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Dup(ctx, h);
-}
-
-/* Releases the handle `h`, which must not be used afterwards (the handle analogue of `Py_DECREF`). */
-HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
-{
-    ctx->ctx_Close(ctx, h);
-}
-
 /* Creates a Python `int` from a C `int32_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromInt32_t(HPyContext *ctx, int32_t value)
 {
@@ -547,12 +535,6 @@ HPyAPI_FUNC int HPy_SetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx, HPy val
 HPyAPI_FUNC int HPy_SetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key, HPy value)
 {
     return ctx->ctx_SetItem_s(ctx, obj, utf8_key, value);
-}
-
-/* Returns a new handle to the type of `obj`, like `type(obj)`. */
-HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
-{
-    return ctx->ctx_Type(ctx, obj);
 }
 
 /* Returns 1 if both handles refer to the same object (Python `is`), else 0. */

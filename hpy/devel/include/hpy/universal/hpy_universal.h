@@ -49,7 +49,29 @@ typedef struct {
     HPy_ssize_t tp_alloc_at;
     _HPyDirectMarker alloc_marker;
     HPy_ssize_t struct_at;
+    /* The host's reference-count model, all zero unless the host calls
+     * _HPyInitDirectRefcount_<name> too (after _HPyInitDirectInline_<name>,
+     * having checked the model against the running interpreter): where
+     * an object keeps its count (`refcnt_at`, a Py_ssize_t) and that
+     * word's low 32 bits (`refcnt_low_at`); `refcnt_flags` (_HPY_RC_*)
+     * say which of the two an incref and a decref change and whether
+     * immortal objects exist: then an incref leaves an object whose low
+     * word is at least `incref_stop` alone, a decref one whose low word
+     * is at least `decref_stop`. `refcnt_zero` (NULL: no model) is the
+     * host's function for an object whose count a decref took to zero. */
+    HPy_ssize_t refcnt_at;
+    HPy_ssize_t refcnt_low_at;
+    uint32_t refcnt_flags;
+    uint32_t incref_stop;
+    uint32_t decref_stop;
+    void (*refcnt_zero)(void *);
 } _HPyDirectTrampolines;
+
+/* refcnt_flags: an incref adds to the low 32 bits only (else to the whole
+ * word), a decref subtracts from them only, immortal objects exist. */
+#define _HPY_RC_INCREF_LOW 1u
+#define _HPY_RC_DECREF_LOW 2u
+#define _HPY_RC_IMMORTAL 4u
 
 #ifdef HPY_HOST
 #    include "hpy/runtime/pyobject_handles.h"
@@ -134,6 +156,83 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
+#if _HPY_DIRECT_INLINE
+#    define _HPY_DIRECT_U32(p, off) (*(uint32_t *)(void *)((char *)(p) + (off)))
+#    define _HPY_DIRECT_SSIZE(p, off) (*(HPy_ssize_t *)(void *)((char *)(p) + (off)))
+
+/* Py_INCREF by the host's model (d->refcnt_zero != NULL, o != 0). */
+static inline void _HPy_DirectIncref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW)) {
+        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
+        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->incref_stop)
+            return;
+        if (d->refcnt_flags & _HPY_RC_INCREF_LOW) {
+            _HPY_DIRECT_U32(o, d->refcnt_low_at) = low + 1;
+            return;
+        }
+    }
+    _HPY_DIRECT_SSIZE(o, d->refcnt_at)++;
+}
+
+/* Py_DECREF by the host's model: the host frees an object at zero. */
+static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_DECREF_LOW)) {
+        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
+        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->decref_stop)
+            return;
+        if (d->refcnt_flags & _HPY_RC_DECREF_LOW) {
+            if ((_HPY_DIRECT_U32(o, d->refcnt_low_at) = low - 1) == 0)
+                d->refcnt_zero((void *)o);
+            return;
+        }
+    }
+    if (--_HPY_DIRECT_SSIZE(o, d->refcnt_at) == 0)
+        d->refcnt_zero((void *)o);
+}
+#endif
+
+/* Returns a new handle to the same object as `h`; each handle must be closed on its own. */
+HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
+{
+#if _HPY_DIRECT_INLINE
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    if (d->refcnt_zero != NULL && h._i != 0) {
+        _HPy_DirectIncref(d, h._i);
+        return h;
+    }
+#endif
+    return ctx->ctx_Dup(ctx, h);
+}
+
+/* Releases the handle `h`, which must not be used afterwards (the handle analogue of `Py_DECREF`). */
+HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
+{
+#if _HPY_DIRECT_INLINE
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    if (d->refcnt_zero != NULL && h._i != 0) {
+        _HPy_DirectDecref(d, h._i);
+        return;
+    }
+#endif
+    ctx->ctx_Close(ctx, h);
+}
+
+/* Returns a new handle to the type of `obj`, like `type(obj)`. */
+HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
+{
+#if _HPY_DIRECT_INLINE
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    if (d->refcnt_zero != NULL && d->ob_type_at != 0 && obj._i != 0) {
+        intptr_t tp = (intptr_t)_HPY_DIRECT_AT(obj._i, d->ob_type_at, void *);
+        _HPy_DirectIncref(d, tp);
+        return _HPy_STRUCT_VALUE(HPy, tp);
+    }
+#endif
+    return ctx->ctx_Type(ctx, obj);
+}
+
 /* Defines the module's entry points. `ext_name` is the module's short name
  * (the file name up to the first dot); `mod_def` an HPyModuleDef. The host
  * calls the version getters, then HPyInitGlobalContext_<name>, then
@@ -181,6 +280,21 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
             _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;                               \
             _hpy_direct_trampolines.alloc_marker = alloc_marker;                             \
             _hpy_direct_trampolines.struct_at = struct_at;                                   \
+            return 1;                                                                        \
+        }                                                                                    \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                     \
+            HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                \
+            uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *));        \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                     \
+            HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                \
+            uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *))         \
+        {                                                                                    \
+            _hpy_direct_trampolines.refcnt_at = refcnt_at;                                   \
+            _hpy_direct_trampolines.refcnt_low_at = refcnt_low_at;                           \
+            _hpy_direct_trampolines.refcnt_flags = flags;                                    \
+            _hpy_direct_trampolines.incref_stop = incref_stop;                               \
+            _hpy_direct_trampolines.decref_stop = decref_stop;                               \
+            _hpy_direct_trampolines.refcnt_zero = refcnt_zero;                               \
             return 1;                                                                        \
         }
 #endif

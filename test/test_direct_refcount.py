@@ -1,0 +1,316 @@
+"""Inline reference counts of a binary with the inline fast paths
+(hpy/universal/hpy_universal.h, _HPyInitDirectRefcount_<name> in load.c):
+in universal mode HPy_Dup, HPy_Close and HPy_Type change the count in the
+extension by the host's model of the running interpreter, without calling
+the context; the counts must come out exactly as CPython's own
+Py_IncRef/Py_DecRef leave them (immortal objects included), an object must be
+freed by the Close that drops its last reference, and in debug mode every
+call still goes to the context (which reports leaks and double closes).
+
+As in test_direct_inline.py, the probes swap the context's functions for
+counting ones that forward to the originals."""
+import gc
+import sys
+import weakref
+
+import pytest
+
+from support import WASM, build_abi
+
+SRC = """
+    static int calls;
+    static HPy (*real_dup)(HPyContext *, HPy);
+    static void (*real_close)(HPyContext *, HPy);
+    static HPy (*real_type)(HPyContext *, HPy);
+    static HPy counting_dup(HPyContext *ctx, HPy h) { calls++; return real_dup(ctx, h); }
+    static void counting_close(HPyContext *ctx, HPy h) { calls++; real_close(ctx, h); }
+    static HPy counting_type(HPyContext *ctx, HPy h) { calls++; return real_type(ctx, h); }
+
+    static void count_begin(HPyContext *ctx)
+    {
+        calls = 0;
+        real_dup = ctx->ctx_Dup;
+        real_close = ctx->ctx_Close;
+        real_type = ctx->ctx_Type;
+        ctx->ctx_Dup = counting_dup;
+        ctx->ctx_Close = counting_close;
+        ctx->ctx_Type = counting_type;
+    }
+
+    static void count_end(HPyContext *ctx)
+    {
+        ctx->ctx_Dup = real_dup;
+        ctx->ctx_Close = real_close;
+        ctx->ctx_Type = real_type;
+    }
+
+    /* ops(obj, op, n): n times HPy_Dup (op 0) or HPy_Type (op 2) of obj,
+     * the new handles kept, or HPy_Close (op 1) of the n last kept;
+     * returns how many calls entered the context */
+    static HPy stash[1000];
+    static long stashed;
+    HPyDef_METH(ops, "ops", HPyFunc_VARARGS)
+    static HPy ops_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        long op = HPyLong_AsLong(ctx, args[1]), n = HPyLong_AsLong(ctx, args[2]), i;
+        HPy obj = args[0];
+        if (op == 1 ? n > stashed : stashed + n > 1000) {
+            HPyErr_SetString(ctx, ctx->h_ValueError, "stash");
+            return HPy_NULL;
+        }
+        count_begin(ctx);
+        for (i = 0; i < n; i++) {
+            if (op == 0)
+                stash[stashed++] = HPy_Dup(ctx, obj);
+            else if (op == 1)
+                HPy_Close(ctx, stash[--stashed]);
+            else
+                stash[stashed++] = HPy_Type(ctx, obj);
+        }
+        count_end(ctx);
+        return HPyLong_FromLong(ctx, calls);
+    }
+
+    /* balanced(obj): Dup, Type and Close of both, as an extension uses
+     * them; returns (type(obj), calls into the context) */
+    HPyDef_METH(balanced, "balanced", HPyFunc_O)
+    static HPy balanced_impl(HPyContext *ctx, HPy self, HPy obj)
+    {
+        HPy h, t, r;
+        count_begin(ctx);
+        h = HPy_Dup(ctx, obj);
+        t = HPy_Type(ctx, h);
+        HPy_Close(ctx, h);
+        count_end(ctx);
+        r = HPy_BuildValue(ctx, "Oi", t, calls);
+        HPy_Close(ctx, t);
+        return r;
+    }
+
+    /* null_ops(): Dup and Close of HPy_NULL (no-ops), then HPy_Type of it
+     * (SystemError), all through the context */
+    HPyDef_METH(null_ops, "null_ops", HPyFunc_NOARGS)
+    static HPy null_ops_impl(HPyContext *ctx, HPy self)
+    {
+        HPy d, t;
+        count_begin(ctx);
+        d = HPy_Dup(ctx, HPy_NULL);
+        HPy_Close(ctx, HPy_NULL);
+        t = HPy_Type(ctx, HPy_NULL);
+        count_end(ctx);
+        if (!HPy_IsNull(d) || !HPy_IsNull(t))
+            return HPyLong_FromLong(ctx, -1);
+        HPyErr_Clear(ctx);
+        return HPyLong_FromLong(ctx, calls);
+    }
+
+    /* keep(obj) stores a new handle to obj; drop() closes it (in universal
+     * mode a handle is the reference, so it may outlive the call) */
+    static HPy kept;
+    HPyDef_METH(keep, "keep", HPyFunc_O)
+    static HPy keep_impl(HPyContext *ctx, HPy self, HPy obj)
+    {
+        kept = HPy_Dup(ctx, obj);
+        return HPy_Dup(ctx, ctx->h_None);
+    }
+    HPyDef_METH(drop, "drop", HPyFunc_NOARGS)
+    static HPy drop_impl(HPyContext *ctx, HPy self)
+    {
+        count_begin(ctx);
+        HPy_Close(ctx, kept);
+        count_end(ctx);
+        kept = HPy_NULL;
+        return HPyLong_FromLong(ctx, calls);
+    }
+
+    @EXPORT(ops)
+    @EXPORT(balanced)
+    @EXPORT(null_ops)
+    @EXPORT(keep)
+    @EXPORT(drop)
+    @INIT
+"""
+
+DUP, CLOSE, TYPE = 0, 1, 2
+N = 1000
+
+
+@pytest.fixture
+def mod(hpy):
+    if build_abi(hpy.abi) == "cpython":
+        pytest.skip("no context to call in the cpython ABI")
+    return hpy.make_module(SRC)
+
+
+def _inline(hpy):
+    """Whether the binary counts itself: universal mode, and a host model
+    (natively; the WebAssembly host offers none)."""
+    return hpy.abi in ("universal", "hybrid") and not WASM
+
+
+def _cpython_delta(obj, n):
+    """How much n of CPython's own Py_IncRef change sys.getrefcount(obj):
+    0 for an immortal object, else n."""
+    import ctypes
+
+    incref, decref = ctypes.pythonapi.Py_IncRef, ctypes.pythonapi.Py_DecRef
+    incref.argtypes = decref.argtypes = [ctypes.py_object]
+    before = sys.getrefcount(obj)
+    for _ in range(n):
+        incref(obj)
+    delta = sys.getrefcount(obj) - before
+    for _ in range(n):
+        decref(obj)
+    return n if delta >= n // 2 else 0
+
+
+def _assert_count(count, expected, exact):
+    """A count from sys.getrefcount is `expected`: exactly for an object
+    only the test refers to; a shared mortal one (a type, None before 3.12)
+    may gain or lose a few references elsewhere meanwhile, far fewer than N."""
+    if exact:
+        assert count == expected
+    else:
+        assert abs(count - expected) < N // 10
+
+
+class Fresh:
+    pass
+
+
+OBJECTS = [  # the first two only the test refers to
+    pytest.param(lambda: Fresh(), id="fresh"),
+    pytest.param(lambda: [1, 2], id="list"),
+    pytest.param(lambda: None, id="None"),
+    pytest.param(lambda: 7, id="small-int"),
+    pytest.param(lambda: Fresh, id="heap-type"),
+    pytest.param(lambda: int, id="static-type"),
+]
+
+
+@pytest.mark.parametrize("make", OBJECTS)
+def test_dup_close_counts(hpy, mod, make):
+    """n Dups add what n Py_IncRef add, n Closes take it away again; no
+    call into the host in universal mode, every one in debug mode."""
+    if WASM:
+        pytest.skip("no ctypes.pythonapi")
+    obj = make()
+    expected = _cpython_delta(obj, N)
+    before = sys.getrefcount(obj)
+    calls = 0 if _inline(hpy) else N
+    assert mod.ops(obj, DUP, N) == calls
+    exact = isinstance(obj, (Fresh, list))
+    _assert_count(sys.getrefcount(obj), before + expected, exact)
+    assert mod.ops(None, CLOSE, N) == calls
+    _assert_count(sys.getrefcount(obj), before, exact)
+
+
+@pytest.mark.parametrize("make", OBJECTS)
+def test_type_counts(hpy, mod, make):
+    """HPy_Type gives a new reference to the type, counted as Py_INCREF
+    counts it (heap types are mortal, static ones immortal from 3.12)."""
+    if WASM:
+        pytest.skip("no ctypes.pythonapi")
+    obj = make()
+    tp = type(obj)
+    expected = _cpython_delta(tp, N)
+    before = sys.getrefcount(tp)
+    calls = 0 if _inline(hpy) else N
+    assert mod.ops(obj, TYPE, N) == calls
+    exact = tp is Fresh
+    _assert_count(sys.getrefcount(tp), before + expected, exact)
+    assert mod.ops(None, CLOSE, N) == calls
+    _assert_count(sys.getrefcount(tp), before, exact)
+
+
+def test_balanced(hpy, mod):
+    obj = Fresh()
+    before = sys.getrefcount(obj), sys.getrefcount(Fresh)
+    assert mod.balanced(obj) == (Fresh, 0 if _inline(hpy) else 3)
+    assert mod.balanced(None) == (type(None), 0 if _inline(hpy) else 3)
+    assert (sys.getrefcount(obj), sys.getrefcount(Fresh)) == before
+
+
+def test_null(hpy, mod):
+    """HPy_NULL takes the context call: what the host does with it."""
+    assert mod.null_ops() == 3
+
+
+def test_last_close_frees(hpy, mod):
+    """The Close that drops the last reference frees the object: its
+    __del__ and the weakref callback run, inside the call (in debug mode
+    too: a handle stays open until closed)."""
+    events = []
+
+    class D:
+        def __del__(self):
+            events.append("del")
+
+    d = D()
+    w = weakref.ref(d, lambda _: events.append("weakref"))
+    mod.keep(d)
+    del d
+    gc.collect()
+    assert events == [] and w() is not None
+    assert mod.drop() == (0 if _inline(hpy) else 1)
+    assert events == ["del", "weakref"]
+    assert w() is None
+
+
+def test_model_offered(hpy, mod):
+    """Natively the host has a model for every interpreter it supports
+    (checked by its start-up probe); the fields are what the build's
+    Py_INCREF/Py_DECREF do."""
+    if not _inline(hpy):
+        pytest.skip("universal mode, native host only")
+    if hasattr(sys, "gettotalrefcount") or getattr(sys, "_is_gil_enabled", lambda: True)() is False:
+        pytest.skip("debug and free-threaded builds get no model")
+    m = hpy.make_module(MODEL + "@EXPORT(model)\n@INIT", name="mytest_rc_model")
+    flags, inc_stop, dec_stop, has_zero = m.model()
+    assert has_zero == 1
+    if sys.version_info < (3, 12):
+        assert flags == 0
+    elif sys.version_info < (3, 14):
+        assert (flags, inc_stop, dec_stop) == (1 | 4, 0xFFFFFFFF, 0x80000000)
+    else:
+        assert (flags, inc_stop, dec_stop) == (1 | 2 | 4, 0x80000000, 0x80000000)
+
+
+MODEL = """
+    HPyDef_METH(model, "model", HPyFunc_NOARGS)
+    static HPy model_impl(HPyContext *ctx, HPy self)
+    {
+        const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+        return HPy_BuildValue(ctx, "IIIi", (unsigned int)d->refcnt_flags,
+                              (unsigned int)d->incref_stop, (unsigned int)d->decref_stop,
+                              d->refcnt_zero != NULL);
+    }
+"""
+
+
+def test_switched_off_by_the_host(hpy):
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    import hpy.universal as host
+
+    old = host._set_direct_refcount_enabled(False)
+    try:
+        m = hpy.make_module(MODEL + SRC.replace("@INIT", "@EXPORT(model)\n    @INIT"),
+                            name="mytest_rc_off")
+    finally:
+        assert host._set_direct_refcount_enabled(old) is False
+    assert m.model()[3] == 0
+    obj = Fresh()
+    assert m.ops(obj, DUP, 5) == 5
+    assert m.ops(None, CLOSE, 5) == 5
+
+
+def test_binary_without_the_handshake(hpy):
+    """Built as HPy's own headers build it: every call goes to the host."""
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    m = hpy.make_module(SRC, name="mytest_rc_none", extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    obj = Fresh()
+    assert m.ops(obj, DUP, 5) == 5
+    assert m.ops(obj, TYPE, 5) == 5
+    assert m.ops(None, CLOSE, 10) == 10
