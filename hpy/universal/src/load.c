@@ -76,6 +76,15 @@ static void build_symbol(char *buf, const char *prefix, const char *shortname)
     snprintf(buf, SYMBOL_BUFFER, "%s_%.200s", prefix, shortname);
 }
 
+/* The symbol `prefix`_`shortname` of the library, or NULL if it has none
+ * (no exception: for the optional parts of the handshake). */
+static void *find_optional_symbol(void *lib, const char *prefix, const char *shortname)
+{
+    char symbol[SYMBOL_BUFFER];
+    build_symbol(symbol, prefix, shortname);
+    return hpy_dlsym(lib, symbol);
+}
+
 static void *find_symbol(void *lib, const char *prefix, const char *shortname, const char *path)
 {
     char symbol[SYMBOL_BUFFER];
@@ -172,6 +181,15 @@ static int check_filename_tag(const char *shortname, const char *path, uint32_t 
     return 0;
 }
 
+/* Sets one of the switches below (for tests and A/B runs) and returns
+ * its previous setting. */
+static int swap_switch(int *flag, int enabled)
+{
+    int old = *flag;
+    *flag = enabled;
+    return old;
+}
+
 /* Direct trampolines (our private addition to the loading protocol, see
  * docs/internals.md): a binary built with these headers exports
  * _HPyInitDirectTrampolines_<name>; called with the signatures the host
@@ -189,9 +207,7 @@ static int direct_trampolines_enabled = 1;
 
 int hpy_host_set_direct_trampolines_enabled(int enabled)
 {
-    int old = direct_trampolines_enabled;
-    direct_trampolines_enabled = enabled;
-    return old;
+    return swap_switch(&direct_trampolines_enabled, enabled);
 }
 
 /* Lets module `shortname` of the library, whose trampolines are direct,
@@ -203,9 +219,7 @@ static int direct_inline_enabled = 1;
 
 int hpy_host_set_direct_inline_enabled(int enabled)
 {
-    int old = direct_inline_enabled;
-    direct_inline_enabled = enabled;
-    return old;
+    return swap_switch(&direct_inline_enabled, enabled);
 }
 
 /* Lets module `shortname`, which has the inline fast paths, increment and
@@ -215,21 +229,18 @@ static int direct_refcount_enabled = 1;
 
 int hpy_host_set_direct_refcount_enabled(int enabled)
 {
-    int old = direct_refcount_enabled;
-    direct_refcount_enabled = enabled;
-    return old;
+    return swap_switch(&direct_refcount_enabled, enabled);
 }
 
 static void enable_direct_refcount(void *lib, const char *shortname)
 {
-    char symbol[SYMBOL_BUFFER];
     HPy_ssize_t refcnt_at, refcnt_low_at;
     uint32_t flags, incref_stop, decref_stop;
     void (*refcnt_zero)(void *);
     if (!direct_refcount_enabled)
         return;
-    build_symbol(symbol, "_HPyInitDirectRefcount", shortname);
-    init_direct_refcount init = (init_direct_refcount)hpy_dlsym(lib, symbol);
+    init_direct_refcount init =
+        (init_direct_refcount)find_optional_symbol(lib, "_HPyInitDirectRefcount", shortname);
     if (init == NULL)
         return;
     if (!hpy_host_direct_refcount(&refcnt_at, &refcnt_low_at, &flags, &incref_stop, &decref_stop,
@@ -240,13 +251,12 @@ static void enable_direct_refcount(void *lib, const char *shortname)
 
 static void enable_direct_inline(void *lib, const char *shortname)
 {
-    char symbol[SYMBOL_BUFFER];
     HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
     _HPyDirectMarker marker;
     if (!direct_inline_enabled)
         return;
-    build_symbol(symbol, "_HPyInitDirectInline", shortname);
-    init_direct_inline init = (init_direct_inline)hpy_dlsym(lib, symbol);
+    init_direct_inline init =
+        (init_direct_inline)find_optional_symbol(lib, "_HPyInitDirectInline", shortname);
     if (init == NULL)
         return;
     hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
@@ -259,9 +269,8 @@ static void enable_direct_inline(void *lib, const char *shortname)
  * decides by the context alone), else 0 and leaves them disabled. */
 static int enable_direct_trampolines(void *lib, const char *shortname)
 {
-    char symbol[SYMBOL_BUFFER];
-    build_symbol(symbol, "_HPyInitDirectTrampolines", shortname);
-    init_direct_trampolines init_direct = (init_direct_trampolines)hpy_dlsym(lib, symbol);
+    init_direct_trampolines init_direct =
+        (init_direct_trampolines)find_optional_symbol(lib, "_HPyInitDirectTrampolines", shortname);
     if (init_direct == NULL)
         return 0;
     HPy_ssize_t size_at, items_at;
