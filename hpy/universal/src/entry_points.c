@@ -150,10 +150,20 @@ static void refcnt_reached_zero(void *op)
     _Py_Dealloc((PyObject *)op);
 }
 
-/* As variables, so that the model's functions read like the binary's. */
-static const uint32_t rc_flags = _HPY_RC_FLAGS;
-static const uint32_t rc_incref_stop = _HPY_RC_INCREF_STOP;
-static const uint32_t rc_decref_stop = _HPY_RC_DECREF_STOP;
+/* The model as a binary gets it (_HPyInitDirectRefcount_<name>), with
+ * `zero` as the function for a count taken to zero. */
+static _HPyDirectTrampolines rc_model(void (*zero)(void *))
+{
+    _HPyDirectTrampolines d;
+    memset(&d, 0, sizeof d);
+    d.refcnt_at = (HPy_ssize_t)offsetof(PyObject, ob_refcnt);
+    d.refcnt_low_at = (HPy_ssize_t)_HPY_RC_LOW_AT;
+    d.refcnt_flags = _HPY_RC_FLAGS;
+    d.incref_stop = _HPY_RC_INCREF_STOP;
+    d.decref_stop = _HPY_RC_DECREF_STOP;
+    d.refcnt_zero = zero;
+    return d;
+}
 
 static Py_ssize_t refcnt_word(PyObject *o)
 {
@@ -167,41 +177,30 @@ static void set_refcnt_word(PyObject *o, Py_ssize_t w)
     memcpy((char *)o + offsetof(PyObject, ob_refcnt), &w, sizeof w);
 }
 
-/* The model, as the binary's inline functions apply it (hpy_universal.h;
- * kept in step with them, and the probe compares this with CPython). */
-static uint32_t model_low(PyObject *o)
-{
-    uint32_t low;
-    memcpy(&low, (char *)o + _HPY_RC_LOW_AT, 4);
-    return low;
-}
+/* The probe runs the binary's own functions (hpy_universal.h) with a zero
+ * function that only records the call, so that a wrong model frees
+ * nothing. Start-up only, with the GIL held. */
+static int probe_saw_zero;
 
-static void model_set_low(PyObject *o, uint32_t low)
+static void probe_zero(void *op)
 {
-    memcpy((char *)o + _HPY_RC_LOW_AT, &low, 4);
+    (void)op;
+    probe_saw_zero = 1;
 }
 
 static void model_incref(PyObject *o)
 {
-    if ((rc_flags & _HPY_RC_IMMORTAL) && model_low(o) >= rc_incref_stop)
-        return;
-    if (rc_flags & _HPY_RC_INCREF_LOW)
-        model_set_low(o, model_low(o) + 1);
-    else
-        set_refcnt_word(o, refcnt_word(o) + 1);
+    const _HPyDirectTrampolines d = rc_model(probe_zero);
+    _HPy_DirectIncref(&d, (intptr_t)o);
 }
 
 /* Returns 1 where the binary would call refcnt_zero. */
 static int model_decref(PyObject *o)
 {
-    if ((rc_flags & _HPY_RC_IMMORTAL) && model_low(o) >= rc_decref_stop)
-        return 0;
-    if (rc_flags & _HPY_RC_DECREF_LOW) {
-        model_set_low(o, model_low(o) - 1);
-        return model_low(o) == 0;
-    }
-    set_refcnt_word(o, refcnt_word(o) - 1);
-    return refcnt_word(o) == 0;
+    const _HPyDirectTrampolines d = rc_model(probe_zero);
+    probe_saw_zero = 0;
+    _HPy_DirectDecref(&d, (intptr_t)o);
+    return probe_saw_zero;
 }
 
 /* Whether the model and Py_IncRef/Py_DecRef leave the count of `o` alike
@@ -313,12 +312,13 @@ int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
         probed = probe_model();
     if (!probed)
         return 0;
-    *refcnt_at = (HPy_ssize_t)offsetof(PyObject, ob_refcnt);
-    *refcnt_low_at = (HPy_ssize_t)_HPY_RC_LOW_AT;
-    *flags = rc_flags;
-    *incref_stop = rc_incref_stop;
-    *decref_stop = rc_decref_stop;
-    *refcnt_zero = refcnt_reached_zero;
+    const _HPyDirectTrampolines d = rc_model(refcnt_reached_zero);
+    *refcnt_at = d.refcnt_at;
+    *refcnt_low_at = d.refcnt_low_at;
+    *flags = d.refcnt_flags;
+    *incref_stop = d.incref_stop;
+    *decref_stop = d.decref_stop;
+    *refcnt_zero = d.refcnt_zero;
     return 1;
 #else
     (void)refcnt_at, (void)refcnt_low_at, (void)flags, (void)incref_stop, (void)decref_stop;

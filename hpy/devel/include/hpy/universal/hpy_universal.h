@@ -103,6 +103,43 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
 
 #include "hpy/universal/autogen_trampolines.h"
 
+#define _HPY_DIRECT_U32(p, off) (*(uint32_t *)(void *)((char *)(p) + (off)))
+#define _HPY_DIRECT_SSIZE(p, off) (*(HPy_ssize_t *)(void *)((char *)(p) + (off)))
+
+/* Py_INCREF by the host's model (d->refcnt_zero != NULL, o != 0). The
+ * host's start-up probe runs these two functions too (entry_points.c), so
+ * that what it checks against CPython is the code binaries run. */
+static inline void _HPy_DirectIncref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW)) {
+        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
+        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->incref_stop)
+            return;
+        if (d->refcnt_flags & _HPY_RC_INCREF_LOW) {
+            _HPY_DIRECT_U32(o, d->refcnt_low_at) = low + 1;
+            return;
+        }
+    }
+    _HPY_DIRECT_SSIZE(o, d->refcnt_at)++;
+}
+
+/* Py_DECREF by the host's model: the host frees an object at zero. */
+static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_DECREF_LOW)) {
+        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
+        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->decref_stop)
+            return;
+        if (d->refcnt_flags & _HPY_RC_DECREF_LOW) {
+            if ((_HPY_DIRECT_U32(o, d->refcnt_low_at) = low - 1) == 0)
+                d->refcnt_zero((void *)o);
+            return;
+        }
+    }
+    if (--_HPY_DIRECT_SSIZE(o, d->refcnt_at) == 0)
+        d->refcnt_zero((void *)o);
+}
+
 /* API functions that answer the common case themselves where the host
  * enabled it (_hpy_direct_trampolines), and otherwise call the context.
  * Enabled only in a context whose handles are the PyObject pointers and
@@ -156,42 +193,6 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
     return ctx->ctx_AsStruct_Object(ctx, h);
 }
 
-#if _HPY_DIRECT_INLINE
-#    define _HPY_DIRECT_U32(p, off) (*(uint32_t *)(void *)((char *)(p) + (off)))
-#    define _HPY_DIRECT_SSIZE(p, off) (*(HPy_ssize_t *)(void *)((char *)(p) + (off)))
-
-/* Py_INCREF by the host's model (d->refcnt_zero != NULL, o != 0). */
-static inline void _HPy_DirectIncref(const _HPyDirectTrampolines *d, intptr_t o)
-{
-    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW)) {
-        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
-        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->incref_stop)
-            return;
-        if (d->refcnt_flags & _HPY_RC_INCREF_LOW) {
-            _HPY_DIRECT_U32(o, d->refcnt_low_at) = low + 1;
-            return;
-        }
-    }
-    _HPY_DIRECT_SSIZE(o, d->refcnt_at)++;
-}
-
-/* Py_DECREF by the host's model: the host frees an object at zero. */
-static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
-{
-    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_DECREF_LOW)) {
-        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
-        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->decref_stop)
-            return;
-        if (d->refcnt_flags & _HPY_RC_DECREF_LOW) {
-            if ((_HPY_DIRECT_U32(o, d->refcnt_low_at) = low - 1) == 0)
-                d->refcnt_zero((void *)o);
-            return;
-        }
-    }
-    if (--_HPY_DIRECT_SSIZE(o, d->refcnt_at) == 0)
-        d->refcnt_zero((void *)o);
-}
-#endif
 
 /* Returns a new handle to the same object as `h`; each handle must be closed on its own. */
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
