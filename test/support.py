@@ -244,6 +244,19 @@ _EXPORT_TYPE = re.compile(r'^\s*@EXPORT_TYPE\(("[^"]+"),\s*(\w+)\)\s*$', re.M)
 _INIT = re.compile(r"^\s*@INIT\s*$", re.M)
 
 
+def copy_hpy_source(dest: Path) -> Path:
+    """A copy of the files that make up the hpy package, for pip to build
+    from: keeps the work tree clean, and lets builds run at the same time
+    (a build in the tree writes build/bdist.* and hpy.egg-info, shared by
+    every interpreter)."""
+    dest.mkdir(parents=True)
+    for name in ("pyproject.toml", "setup.py", "MANIFEST.in"):
+        shutil.copy2(REPO / name, dest / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.so", "*.o", "*.pyd", "build")
+    shutil.copytree(REPO / "hpy", dest / "hpy", ignore=ignore)
+    return dest
+
+
 def expand_markers(body: str, name: str) -> str:
     body = "\n".join(line[8:] if line.startswith(" " * 8) else line for line in body.splitlines())
     exports = _EXPORT.findall(body)

@@ -10,7 +10,6 @@ environment lacks them.
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import zipfile
@@ -19,7 +18,7 @@ from typing import List
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+from support import copy_hpy_source
 PYTHONS = [p for p in os.environ.get("HPY_TEST_PYTHONS", "").split(os.pathsep) if p] or [sys.executable]
 
 pytestmark = pytest.mark.slow
@@ -127,16 +126,6 @@ class Venv:
 
     def site_packages(self) -> Path:
         return Path(self.python_code("import sysconfig; print(sysconfig.get_paths()['platlib'])").strip())
-
-
-def copy_hpy_source(dest: Path) -> Path:
-    """A copy of the files that make up the hpy package (keeps the work tree clean)."""
-    dest.mkdir(parents=True)
-    for name in ("pyproject.toml", "setup.py", "MANIFEST.in"):
-        shutil.copy2(REPO / name, dest / name)
-    ignore = shutil.ignore_patterns("__pycache__", "*.so", "*.o", "*.pyd", "build")
-    shutil.copytree(REPO / "hpy", dest / "hpy", ignore=ignore)
-    return dest
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from typing import List
 
 import pytest
 
-from support import REPO, Builder
+from support import Builder, copy_hpy_source
 
 # The integer conversions behave as the running CPython's C API: on 3.8 and
 # 3.9 that honours __int__ (with a DeprecationWarning). Used by both the
@@ -255,10 +255,11 @@ def universal_binary(tmp_path_factory) -> Path:
 
 def install_hpy(python: str, target: Path) -> Path:
     """Installs this checkout's hpy for `python` into `target` (a directory
-    for PYTHONPATH), and returns it."""
+    for PYTHONPATH), and returns it. pip builds from a private copy: tests
+    for other interpreters may be installing at the same time."""
     install = subprocess.run(
         [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "--target", str(target), str(REPO)],
+         "--target", str(target), str(copy_hpy_source(target.parent / "hpy-src"))],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     assert install.returncode == 0, install.stdout

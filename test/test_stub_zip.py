@@ -122,7 +122,8 @@ setup(
 def test_zipped_egg_of_setup_py_install(tmp_path):
     """setuptools < 80: `setup.py install` of a zip-safe project installs a
     zipped egg; its universal binary is imported from the cache."""
-    from test_devel_install import TINY_C, Venv, copy_hpy_source
+    from support import copy_hpy_source
+    from test_devel_install import TINY_C, Venv
 
     venv = Venv(sys.executable, tmp_path / "env", requirements=("setuptools<80", "wheel"))
     venv.pip("install", "-q", "--no-build-isolation", copy_hpy_source(tmp_path / "hpy-src"))
