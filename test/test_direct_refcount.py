@@ -425,3 +425,98 @@ def test_edges_agree_with_cpython(hpy):
     words = sorted({_as_word(c) for c in EDGE_COUNTS})
     assert m.edges(obj, words) == ([], 0)
     assert sys.getrefcount(obj) == before
+
+
+REFUSE = """
+    _HPy_EXPORT int _HPyInitDirectRefcount_mytest_rc_refuse(HPy_ssize_t, HPy_ssize_t, uint32_t,
+                                                            uint32_t, uint32_t, void (*)(void *));
+    static void no_zero(void *op) { (void)op; }
+
+    /* offer_unknown(): offers this binary a model with a flag no header
+     * knows; returns what its setter answered */
+    HPyDef_METH(offer_unknown, "offer_unknown", HPyFunc_NOARGS)
+    static HPy offer_unknown_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyLong_FromLong(ctx, _HPyInitDirectRefcount_mytest_rc_refuse(
+                                         0, 0, _HPY_RC_IMMORTAL | (1u << 20), 1, 1, no_zero));
+    }
+"""
+
+
+def test_unknown_flags_refused(hpy):
+    """A binary refuses a model with flags it does not follow and keeps
+    the one it has (a 64-bit binary does not follow the 32-bit rules)."""
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    src = MODEL + REFUSE + SRC.replace("@INIT", "@EXPORT(model)\n    @EXPORT(offer_unknown)\n    @INIT")
+    m = hpy.make_module(src, name="mytest_rc_refuse")
+    before = m.model()
+    assert m.offer_unknown() == 0
+    assert m.model() == before
+    assert m.ops(Fresh(), DUP, 5) == (0 if _inline(hpy) else 5)
+    assert m.ops(None, CLOSE, 5) == (0 if _inline(hpy) else 5)
+
+
+OLD_HEADERS = """
+    /* the handshake as the headers before the 32-bit rules answer it: the
+     * refcount setter takes any flags and returns 1 */
+    _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_mytest_rc_old(uint64_t wanted,
+                                                                 HPy_ssize_t size_at,
+                                                                 HPy_ssize_t items_at)
+    {
+        _hpy_direct_trampolines.tuple_size_at = size_at;
+        _hpy_direct_trampolines.tuple_items_at = items_at;
+        _hpy_direct_trampolines.signatures = wanted & _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
+        return _hpy_direct_trampolines.signatures;
+    }
+    _HPy_EXPORT int _HPyInitDirectInline_mytest_rc_old(HPy_ssize_t ob_type_at,
+                                                       HPy_ssize_t tp_mro_at,
+                                                       HPy_ssize_t tp_alloc_at,
+                                                       _HPyDirectMarker alloc_marker,
+                                                       HPy_ssize_t struct_at)
+    {
+        _hpy_direct_trampolines.ob_type_at = ob_type_at;
+        _hpy_direct_trampolines.tp_mro_at = tp_mro_at;
+        _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;
+        _hpy_direct_trampolines.alloc_marker = alloc_marker;
+        _hpy_direct_trampolines.struct_at = struct_at;
+        return 1;
+    }
+    _HPy_EXPORT int _HPyInitDirectRefcount_mytest_rc_old(HPy_ssize_t refcnt_at,
+                                                         HPy_ssize_t refcnt_low_at,
+                                                         uint32_t flags, uint32_t incref_stop,
+                                                         uint32_t decref_stop,
+                                                         void (*refcnt_zero)(void *))
+    {
+        _hpy_direct_trampolines.refcnt_at = refcnt_at;
+        _hpy_direct_trampolines.refcnt_low_at = refcnt_low_at;
+        _hpy_direct_trampolines.refcnt_flags = flags;
+        _hpy_direct_trampolines.incref_stop = incref_stop;
+        _hpy_direct_trampolines.decref_stop = decref_stop;
+        _hpy_direct_trampolines.refcnt_zero = refcnt_zero;
+        return 1;
+    }
+"""
+
+
+def test_binary_of_older_headers(hpy):
+    """A binary whose setter ignores flags it does not know (the headers
+    before the 32-bit rules) keeps a model of the first three flags (the
+    native host's) but gets none with the 32-bit rules (the WebAssembly
+    host's): every Dup and Close goes to the host there."""
+    if hpy.abi != "universal":
+        pytest.skip("universal mode only")
+    src = MODEL + OLD_HEADERS + SRC.replace("@INIT", "@EXPORT(model)\n    @INIT")
+    m = hpy.make_module(src, name="mytest_rc_old", extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    flags, _, _, has_zero = m.model()
+    old_rules = not WASM
+    assert has_zero == (1 if old_rules else 0)
+    if not old_rules:
+        assert flags == 0
+    obj = Fresh()
+    before = sys.getrefcount(obj)
+    calls = 0 if old_rules else 5
+    assert m.ops(obj, DUP, 5) == calls
+    assert sys.getrefcount(obj) == before + 5
+    assert m.ops(None, CLOSE, 5) == calls
+    assert sys.getrefcount(obj) == before
