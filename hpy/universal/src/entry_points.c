@@ -151,7 +151,8 @@ typedef char _hpy_rc_field_size[sizeof(((PyObject *)0)->ob_refcnt) == _HPY_RC_FI
 
 /* The rules of the running interpreter: flags and stops of the model and
  * what a binary calls when its decref took a count to zero (what
- * Py_DECREF calls then). Returns 0 where there are none. */
+ * Py_DECREF calls then). running_rules() fills them in, or returns 0
+ * where there are none. */
 typedef struct {
     uint32_t flags, incref_stop, decref_stop;
     void (*zero)(void *);
@@ -193,6 +194,7 @@ static void refcnt_reached_zero(void *op)
     _Py_Dealloc((PyObject *)op);
 }
 
+/* Natively: the rules of the headers above. */
 static int running_rules(rc_rules *r)
 {
     r->flags = _HPY_RC_FLAGS;
