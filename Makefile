@@ -119,7 +119,7 @@ lint-py: $(STAMP)
 	$(VENV)/bin/ruff check hpy test bench examples setup.py
 	$(VENV)/bin/mypy
 
-test-ts: node_modules/.package-lock.json
+test-ts: node_modules/.package-lock.json $(WASM_WHEELS)
 	npm test
 
 # The suite on TEST_WORKERS processes (0: in this one), a test file per

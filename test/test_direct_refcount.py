@@ -10,6 +10,7 @@ call still goes to the context (which reports leaks and double closes).
 As in test_direct_inline.py, the probes swap the context's functions for
 counting ones that forward to the originals."""
 import gc
+import struct
 import sys
 import weakref
 
@@ -144,13 +145,23 @@ def mod(hpy):
 
 def _inline(hpy):
     """Whether the binary counts itself: universal mode, and a host model
-    (natively; the WebAssembly host offers none)."""
-    return hpy.abi in ("universal", "hybrid") and not WASM
+    (the native host has one for every CPython it supports, the WebAssembly
+    host for CPython 3.13 and 3.14: Pyodide 0.29 and 314)."""
+    if WASM and sys.version_info[:2] not in ((3, 13), (3, 14)):
+        return False
+    return hpy.abi in ("universal", "hybrid")
 
 
 def _cpython_delta(obj, n):
     """How much n of CPython's own Py_IncRef change sys.getrefcount(obj):
-    0 for an immortal object, else n."""
+    0 for an immortal object, else n. (Pyodide has no ctypes.pythonapi:
+    there, n references that CPython itself adds, by repeating a list.)"""
+    if WASM:
+        before = sys.getrefcount(obj)
+        refs = [obj] * n
+        delta = sys.getrefcount(obj) - before
+        del refs
+        return n if delta >= n // 2 else 0
     import ctypes
 
     incref, decref = ctypes.pythonapi.Py_IncRef, ctypes.pythonapi.Py_DecRef
@@ -192,8 +203,6 @@ OBJECTS = [  # the first two only the test refers to
 def test_dup_close_counts(hpy, mod, make):
     """n Dups add what n Py_IncRef add, n Closes take it away again; no
     call into the host in universal mode, every one in debug mode."""
-    if WASM:
-        pytest.skip("no ctypes.pythonapi")
     obj = make()
     expected = _cpython_delta(obj, N)
     before = sys.getrefcount(obj)
@@ -209,8 +218,6 @@ def test_dup_close_counts(hpy, mod, make):
 def test_type_counts(hpy, mod, make):
     """HPy_Type gives a new reference to the type, counted as Py_INCREF
     counts it (heap types are mortal, static ones immortal from 3.12)."""
-    if WASM:
-        pytest.skip("no ctypes.pythonapi")
     obj = make()
     tp = type(obj)
     expected = _cpython_delta(tp, N)
@@ -268,7 +275,15 @@ def test_model_offered(hpy, mod):
     m = hpy.make_module(MODEL + "@EXPORT(model)\n@INIT", name="mytest_rc_model")
     flags, inc_stop, dec_stop, has_zero = m.model()
     assert has_zero == 1
-    if sys.version_info < (3, 12):
+    if WASM:
+        # 32-bit: the count is the whole word; 3.13 immortal at exactly
+        # _Py_IMMORTAL_REFCNT (EQ), 3.14 from _Py_IMMORTAL_MINIMUM_REFCNT
+        # on while not negative (INT32)
+        if sys.version_info < (3, 14):
+            assert (flags, inc_stop, dec_stop) == (1 | 2 | 4 | 8, 0x3FFFFFFF, 0x3FFFFFFF)
+        else:
+            assert (flags, inc_stop, dec_stop) == (1 | 2 | 4 | 16, 0x40000000, 0x40000000)
+    elif sys.version_info < (3, 12):
         assert flags == 0
     elif sys.version_info < (3, 14):
         assert (flags, inc_stop, dec_stop) == (1 | 4, 0xFFFFFFFF, 0x80000000)
@@ -314,3 +329,194 @@ def test_binary_without_the_handshake(hpy):
     assert m.ops(obj, DUP, 5) == 5
     assert m.ops(obj, TYPE, 5) == 5
     assert m.ops(None, CLOSE, 10) == 10
+
+
+EDGES = """
+    #include <string.h>
+    /* CPython's own functions, which the model must agree with (a side
+     * module resolves them against Pyodide's exports, a native extension
+     * against the interpreter's) */
+    extern void Py_IncRef(void *);
+    extern void Py_DecRef(void *);
+
+    static HPy_ssize_t word(HPy h)
+    {
+        HPy_ssize_t w;
+        memcpy(&w, (void *)h._i, sizeof w);
+        return w;
+    }
+    static void set_word(HPy h, HPy_ssize_t w) { memcpy((void *)h._i, &w, sizeof w); }
+
+    /* edges(obj, words): from each count word, whether HPy_Dup leaves it
+     * as Py_IncRef does and HPy_Close as Py_DecRef does (not from 1 or 0:
+     * that would free obj); returns (the words where they disagree, calls
+     * into the context). obj's own count is restored. */
+    HPyDef_METH(edges, "edges", HPyFunc_VARARGS)
+    static HPy edges_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        HPy obj = args[0], words = args[1], bad = HPyList_New(ctx, 0), r;
+        HPy_ssize_t i, n = HPy_Length(ctx, words), saved = word(obj);
+        long total = 0;
+        for (i = 0; i < n; i++) {
+            HPy item = HPy_GetItem_i(ctx, words, i);
+            HPy_ssize_t w = HPyLong_AsSsize_t(ctx, item), theirs, ours;
+            int agree = 1;
+            set_word(obj, w);
+            Py_IncRef((void *)obj._i);
+            theirs = word(obj);
+            set_word(obj, w);
+            count_begin(ctx);
+            (void)HPy_Dup(ctx, obj);
+            count_end(ctx);
+            total += calls;
+            ours = word(obj);
+            agree &= theirs == ours;
+            if (w > 1 || w < 0) {
+                set_word(obj, w);
+                Py_DecRef((void *)obj._i);
+                theirs = word(obj);
+                set_word(obj, w);
+                count_begin(ctx);
+                HPy_Close(ctx, obj);
+                count_end(ctx);
+                total += calls;
+                ours = word(obj);
+                agree &= theirs == ours;
+            }
+            set_word(obj, saved);
+            if (!agree)
+                HPyList_Append(ctx, bad, item);
+            HPy_Close(ctx, item);
+        }
+        r = HPy_BuildValue(ctx, "Ol", bad, total);
+        HPy_Close(ctx, bad);
+        return r;
+    }
+"""
+
+# The edges of every rule (3.11: none; 3.12, 3.13: the low 32 bits at
+# 0xFFFFFFFF, negative as an int32, or exactly 0x3FFFFFFF in 32-bit builds;
+# 3.14: 1 << 31, or 1 << 30 in 32-bit builds, where a negative count is
+# mortal again), as the word holds them (32-bit: the low bits, signed).
+EDGE_COUNTS = [2, 3, 1000, 0x3FFFFFFE, 0x3FFFFFFF, 0x40000000, 0x40000001, 0x7FFFFFFE,
+               0x7FFFFFFF, 0x80000000, 0x80000001, 0xBFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFF,
+               0x100000000, 0x100000001, 0x17FFFFFFF]
+
+
+def _as_word(count):
+    bits = 8 * struct.calcsize("P")
+    w = count & ((1 << bits) - 1)
+    return w - (1 << bits) if w >> (bits - 1) else w
+
+
+def test_edges_agree_with_cpython(hpy):
+    """From every count at the edges of the rules, the binary's inline
+    HPy_Dup and HPy_Close change a fresh object's count exactly as
+    CPython's Py_IncRef and Py_DecRef in the same process, without a call
+    into the host: in the WebAssembly host too (both Pyodides)."""
+    if hpy.abi != "universal":
+        pytest.skip("universal mode: the handle is the object")
+    if not _inline(hpy):
+        pytest.skip("no model for this interpreter")
+    src = SRC.replace("@INIT", EDGES + "\n    @EXPORT(edges)\n    @INIT")
+    m = hpy.make_module(src, name="mytest_rc_edges")
+    obj = Fresh()
+    before = sys.getrefcount(obj)
+    words = sorted({_as_word(c) for c in EDGE_COUNTS})
+    assert m.edges(obj, words) == ([], 0)
+    assert sys.getrefcount(obj) == before
+
+
+REFUSE = """
+    _HPy_EXPORT int _HPyInitDirectRefcount_mytest_rc_refuse(HPy_ssize_t, HPy_ssize_t, uint32_t,
+                                                            uint32_t, uint32_t, void (*)(void *));
+    static void no_zero(void *op) { (void)op; }
+
+    /* offer_unknown(): offers this binary a model with a flag no header
+     * knows; returns what its setter answered */
+    HPyDef_METH(offer_unknown, "offer_unknown", HPyFunc_NOARGS)
+    static HPy offer_unknown_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyLong_FromLong(ctx, _HPyInitDirectRefcount_mytest_rc_refuse(
+                                         0, 0, _HPY_RC_IMMORTAL | (1u << 20), 1, 1, no_zero));
+    }
+"""
+
+
+def test_unknown_flags_refused(hpy):
+    """A binary refuses a model with flags it does not follow and keeps
+    the one it has (a 64-bit binary does not follow the 32-bit rules)."""
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+    src = MODEL + REFUSE + SRC.replace("@INIT", "@EXPORT(model)\n    @EXPORT(offer_unknown)\n    @INIT")
+    m = hpy.make_module(src, name="mytest_rc_refuse")
+    before = m.model()
+    assert m.offer_unknown() == 0
+    assert m.model() == before
+    assert m.ops(Fresh(), DUP, 5) == (0 if _inline(hpy) else 5)
+    assert m.ops(None, CLOSE, 5) == (0 if _inline(hpy) else 5)
+
+
+OLD_HEADERS = """
+    /* the handshake as the headers before the 32-bit rules answer it: the
+     * refcount setter takes any flags and returns 1 */
+    _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_mytest_rc_old(uint64_t wanted,
+                                                                 HPy_ssize_t size_at,
+                                                                 HPy_ssize_t items_at)
+    {
+        _hpy_direct_trampolines.tuple_size_at = size_at;
+        _hpy_direct_trampolines.tuple_items_at = items_at;
+        _hpy_direct_trampolines.signatures = wanted & _HPY_DIRECT_TRAMPOLINE_SIGNATURES;
+        return _hpy_direct_trampolines.signatures;
+    }
+    _HPy_EXPORT int _HPyInitDirectInline_mytest_rc_old(HPy_ssize_t ob_type_at,
+                                                       HPy_ssize_t tp_mro_at,
+                                                       HPy_ssize_t tp_alloc_at,
+                                                       _HPyDirectMarker alloc_marker,
+                                                       HPy_ssize_t struct_at)
+    {
+        _hpy_direct_trampolines.ob_type_at = ob_type_at;
+        _hpy_direct_trampolines.tp_mro_at = tp_mro_at;
+        _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;
+        _hpy_direct_trampolines.alloc_marker = alloc_marker;
+        _hpy_direct_trampolines.struct_at = struct_at;
+        return 1;
+    }
+    _HPy_EXPORT int _HPyInitDirectRefcount_mytest_rc_old(HPy_ssize_t refcnt_at,
+                                                         HPy_ssize_t refcnt_low_at,
+                                                         uint32_t flags, uint32_t incref_stop,
+                                                         uint32_t decref_stop,
+                                                         void (*refcnt_zero)(void *))
+    {
+        _hpy_direct_trampolines.refcnt_at = refcnt_at;
+        _hpy_direct_trampolines.refcnt_low_at = refcnt_low_at;
+        _hpy_direct_trampolines.refcnt_flags = flags;
+        _hpy_direct_trampolines.incref_stop = incref_stop;
+        _hpy_direct_trampolines.decref_stop = decref_stop;
+        _hpy_direct_trampolines.refcnt_zero = refcnt_zero;
+        return 1;
+    }
+"""
+
+
+def test_binary_of_older_headers(hpy):
+    """A binary whose setter ignores flags it does not know (the headers
+    before the 32-bit rules) keeps a model of the first three flags (the
+    native host's) but gets none with the 32-bit rules (the WebAssembly
+    host's): every Dup and Close goes to the host there."""
+    if hpy.abi != "universal":
+        pytest.skip("universal mode only")
+    src = MODEL + OLD_HEADERS + SRC.replace("@INIT", "@EXPORT(model)\n    @INIT")
+    m = hpy.make_module(src, name="mytest_rc_old", extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    flags, _, _, has_zero = m.model()
+    old_rules = not WASM
+    assert has_zero == (1 if old_rules else 0)
+    if not old_rules:
+        assert flags == 0
+    obj = Fresh()
+    before = sys.getrefcount(obj)
+    calls = 0 if old_rules else 5
+    assert m.ops(obj, DUP, 5) == calls
+    assert sys.getrefcount(obj) == before + 5
+    assert m.ops(None, CLOSE, 5) == calls
+    assert sys.getrefcount(obj) == before

@@ -34,6 +34,8 @@ export interface PytestOptions {
   /** Folder of the pytest wheels; default build/wasm/wheels. */
   wheelDir?: string;
   mode?: HPyMode;
+  /** Starts the Pyodide to run in (default: startPyodide, the `pyodide` package's); another release's loadPyodide runs the suite there. */
+  load?: () => Promise<PyodideInterface>;
 }
 
 /** What support.py sends for one module (JSON). */
@@ -123,7 +125,7 @@ _hpy_run_pytest
 /** Runs pytest in a fresh Pyodide; resolves to pytest's exit status. */
 export async function runPytest(options: PytestOptions): Promise<number> {
   const wheels = findWheels(options.wheelDir ?? defaultWheelDir);
-  const pyodide = await startPyodide();
+  const pyodide = await (options.load ?? startPyodide)();
   // pytest writes its progress a character at a time: pass writes through
   // unbuffered rather than as lines.
   const passThrough = (stream: NodeJS.WriteStream) => ({

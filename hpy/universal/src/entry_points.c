@@ -100,8 +100,10 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
  * interpreter's; even so the model is offered only once a start-up probe
  * found it doing what CPython's own Py_IncRef and Py_DecRef do. Builds that
  * count references elsewhere too (Py_REF_DEBUG, Py_TRACE_REFS), the
- * free-threaded build, 32-bit builds with immortal objects and versions
- * newer than these rules get no model. */
+ * free-threaded build, native 32-bit builds with immortal objects and
+ * versions newer than these rules get no model. The WebAssembly host is
+ * one binary for every Pyodide: it chooses the rules at start-up by the
+ * running CPython's version (running_rules below). */
 #if !defined(HPY_WASM_HOST) && !defined(Py_REF_DEBUG) && !defined(Py_TRACE_REFS) && \
     !defined(Py_GIL_DISABLED) && !defined(Py_LIMITED_API) && !defined(Py_STATS)
 #    if PY_VERSION_HEX < 0x030C0000
@@ -128,6 +130,10 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
 #        define _HPY_RC_INCREF_STOP 0x80000000u
 #        define _HPY_RC_DECREF_STOP 0x80000000u
 #    endif
+#elif defined(HPY_WASM_HOST)
+#    define _HPY_RC_MODEL 1
+#    define _HPY_RC_RULES_AT_START_UP 1
+#    include <dlfcn.h>
 #endif
 
 #ifdef _HPY_RC_MODEL
@@ -143,24 +149,73 @@ typedef char _hpy_rc_field_size[sizeof(((PyObject *)0)->ob_refcnt) == _HPY_RC_FI
 #        define _HPY_RC_LOW_AT offsetof(PyObject, ob_refcnt)
 #    endif
 
-/* What a binary calls when its decref took a count to zero: what Py_DECREF
- * calls then. */
+/* The rules of the running interpreter: flags and stops of the model and
+ * what a binary calls when its decref took a count to zero (what
+ * Py_DECREF calls then). running_rules() fills them in, or returns 0
+ * where there are none. */
+typedef struct {
+    uint32_t flags, incref_stop, decref_stop;
+    void (*zero)(void *);
+} rc_rules;
+
+#    ifdef _HPY_RC_RULES_AT_START_UP
+/* CPython's 32-bit rules (Include/object.h of 3.13, Include/refcount.h of
+ * 3.14): 3.12 and 3.13 leave an object alone only if its count is exactly
+ * _Py_IMMORTAL_REFCNT (UINT_MAX >> 2), 3.14 one whose count, a signed
+ * Py_ssize_t, is at least _Py_IMMORTAL_MINIMUM_REFCNT (1 << 30); otherwise
+ * both add or take one from the whole word. The version is Py_Version, the
+ * zero function CPython's own _Py_Dealloc (both in the stable ABI, found
+ * through the dynamic linker: a CPython without them gets no model). Any
+ * other version gets none: its rules are not known here. */
+static int running_rules(rc_rules *r)
+{
+    const unsigned long *version = (const unsigned long *)dlsym(RTLD_DEFAULT, "Py_Version");
+    void *dealloc = dlsym(RTLD_DEFAULT, "_Py_Dealloc");
+    const uint32_t common = _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL;
+    if (version == NULL || dealloc == NULL)
+        return 0;
+    switch (*version >> 16) {
+    case 0x030D:
+        r->flags = common | _HPY_RC_IMMORTAL_EQ;
+        r->incref_stop = r->decref_stop = 0x3FFFFFFFu;
+        break;
+    case 0x030E:
+        r->flags = common | _HPY_RC_IMMORTAL_INT32;
+        r->incref_stop = r->decref_stop = 0x40000000u;
+        break;
+    default: return 0;
+    }
+    r->zero = (void (*)(void *))dealloc;
+    return 1;
+}
+#    else
 static void refcnt_reached_zero(void *op)
 {
     _Py_Dealloc((PyObject *)op);
 }
 
+/* Natively: the rules of the headers above. */
+static int running_rules(rc_rules *r)
+{
+    r->flags = _HPY_RC_FLAGS;
+    r->incref_stop = _HPY_RC_INCREF_STOP;
+    r->decref_stop = _HPY_RC_DECREF_STOP;
+    r->zero = refcnt_reached_zero;
+    return 1;
+}
+#    endif
+
 /* The model as a binary gets it (_HPyInitDirectRefcount_<name>), with
  * `zero` as the function for a count taken to zero. */
-static _HPyDirectTrampolines rc_model(void (*zero)(void *))
+static _HPyDirectTrampolines rc_model(const rc_rules *r, void (*zero)(void *))
 {
     _HPyDirectTrampolines d;
     memset(&d, 0, sizeof d);
     d.refcnt_at = (HPy_ssize_t)offsetof(PyObject, ob_refcnt);
     d.refcnt_low_at = (HPy_ssize_t)_HPY_RC_LOW_AT;
-    d.refcnt_flags = _HPY_RC_FLAGS;
-    d.incref_stop = _HPY_RC_INCREF_STOP;
-    d.decref_stop = _HPY_RC_DECREF_STOP;
+    d.refcnt_flags = r->flags;
+    d.incref_stop = r->incref_stop;
+    d.decref_stop = r->decref_stop;
     d.refcnt_zero = zero;
     return d;
 }
@@ -181,6 +236,7 @@ static void set_refcnt_word(PyObject *o, Py_ssize_t w)
  * function that only records the call, so that a wrong model frees
  * nothing. Start-up only, with the GIL held. */
 static int probe_saw_zero;
+static rc_rules probe_rules;
 
 static void probe_zero(void *op)
 {
@@ -190,14 +246,14 @@ static void probe_zero(void *op)
 
 static void model_incref(PyObject *o)
 {
-    const _HPyDirectTrampolines d = rc_model(probe_zero);
+    const _HPyDirectTrampolines d = rc_model(&probe_rules, probe_zero);
     _HPy_DirectIncref(&d, (intptr_t)o);
 }
 
 /* Returns 1 where the binary would call refcnt_zero. */
 static int model_decref(PyObject *o)
 {
-    const _HPyDirectTrampolines d = rc_model(probe_zero);
+    const _HPyDirectTrampolines d = rc_model(&probe_rules, probe_zero);
     probe_saw_zero = 0;
     _HPy_DirectDecref(&d, (intptr_t)o);
     return probe_saw_zero;
@@ -264,19 +320,32 @@ static int probe_model(void)
                                       0x100000000LL,
                                       0x100000001LL,
                                       0x17FFFFFFFLL };
-    PyObject *o = PySet_New(NULL), *weak; /* a set can have weak references */
+    PyObject *o, *weak, *small = PyLong_FromLong(7);
     Py_ssize_t before, after;
     size_t i;
     int ok = 1;
-    if (o == NULL)
+    if (small == NULL || !running_rules(&probe_rules)) {
+        PyErr_Clear();
+        Py_XDECREF(small);
         return 0;
+    }
+    o = PySet_New(NULL); /* a set can have weak references */
+    if (o == NULL) {
+        PyErr_Clear();
+        Py_DECREF(small);
+        return 0;
+    }
+    /* a word narrower than a count holds its low bits (negative as a
+     * 32-bit Py_ssize_t from 0x80000000 on) */
     for (i = 0; i < sizeof counts / sizeof counts[0]; i++) {
-        if ((uint64_t)counts[i] > (uint64_t)PY_SSIZE_T_MAX)
+        if ((uint64_t)counts[i] > (uint64_t)SIZE_MAX)
             continue;
-        ok &= probe_count(o, (Py_ssize_t)counts[i]);
+        ok &= probe_count(o, (Py_ssize_t)(size_t)counts[i]);
     }
     ok &= probe_count(Py_None, refcnt_word(Py_None));
     ok &= probe_count((PyObject *)&PyLong_Type, refcnt_word((PyObject *)&PyLong_Type));
+    ok &= probe_count(small, refcnt_word(small));
+    Py_DECREF(small);
     /* None: a round trip leaves it as Py_IncRef and Py_DecRef do */
     before = refcnt_word(Py_None);
     model_incref(Py_None);
@@ -293,7 +362,7 @@ static int probe_model(void)
         return 0;
     }
     if (refcnt_word(o) == 1 && model_decref(o))
-        refcnt_reached_zero(o);
+        probe_rules.zero(o);
     else
         ok = 0, Py_DECREF(o);
     ok &= weakref_dead(weak);
@@ -312,7 +381,7 @@ int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
         probed = probe_model();
     if (!probed)
         return 0;
-    const _HPyDirectTrampolines d = rc_model(refcnt_reached_zero);
+    const _HPyDirectTrampolines d = rc_model(&probe_rules, probe_rules.zero);
     *refcnt_at = d.refcnt_at;
     *refcnt_low_at = d.refcnt_low_at;
     *flags = d.refcnt_flags;

@@ -246,7 +246,12 @@ static void enable_direct_refcount(void *lib, const char *shortname)
     if (!hpy_host_direct_refcount(&refcnt_at, &refcnt_low_at, &flags, &incref_stop, &decref_stop,
                                   &refcnt_zero))
         return;
-    init(refcnt_at, refcnt_low_at, flags, incref_stop, decref_stop, refcnt_zero);
+    /* a binary of older headers takes any flags and ignores those beyond
+     * the first three: with those, only one that checked them counts */
+    if (init(refcnt_at, refcnt_low_at, flags, incref_stop, decref_stop, refcnt_zero) !=
+            _HPY_RC_TAKEN_CHECKED &&
+        (flags & ~(uint32_t)(_HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL)))
+        init(0, 0, 0, 0, 0, NULL);
 }
 
 static void enable_direct_inline(void *lib, const char *shortname)

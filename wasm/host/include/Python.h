@@ -21,6 +21,7 @@ extern "C" {
 #endif
 
 #define PY_VERSION_HEX 0x030D0000 /* the oldest CPython the host supports (Pyodide 0.29) */
+#define PY_BIG_ENDIAN 0           /* wasm32 is little-endian */
 #define Py_LIMITED_API PY_VERSION_HEX
 
 typedef long Py_ssize_t;
@@ -825,6 +826,7 @@ Py_ssize_t PyDict_Size(PyObject *d);
     }
 #define PyMODINIT_FUNC __attribute__((visibility("default"))) PyObject *
 PyObject *PyWeakref_NewRef(PyObject *o, PyObject *callback);
+int PyWeakref_GetRef(PyObject *ref, PyObject **pobj);
 PyObject *PyCFunction_New(PyMethodDef *ml, PyObject *self);
 PyObject *PyCFunction_NewEx(PyMethodDef *ml, PyObject *self, PyObject *module);
 

@@ -11,6 +11,8 @@ extern "C" {
 #define RTLD_NODELETE 4096
 #define RTLD_GLOBAL 256
 #define RTLD_LOCAL 0
+/* every loaded module, the main one first */
+#define RTLD_DEFAULT ((void *)0)
 void *dlopen(const char *path, int flags);
 void *dlsym(void *handle, const char *name);
 int dlclose(void *handle);

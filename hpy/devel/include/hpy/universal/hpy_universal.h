@@ -72,6 +72,23 @@ typedef struct {
 #define _HPY_RC_INCREF_LOW 1u
 #define _HPY_RC_DECREF_LOW 2u
 #define _HPY_RC_IMMORTAL 4u
+/* The rules of 32-bit interpreters, which only 32-bit binaries follow (so
+ * that the 64-bit paths stay as they are): an object is immortal only if
+ * its count is exactly the stop (CPython 3.12 and 3.13: _Py_IMMORTAL_REFCNT),
+ * or only if it is at least the stop as an int32 (3.14: a count that went
+ * negative is mortal again). */
+#define _HPY_RC_IMMORTAL_EQ 8u
+#define _HPY_RC_IMMORTAL_INT32 16u
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#    define _HPY_RC_FLAGS_KNOWN 7u
+#else
+#    define _HPY_RC_32BIT_RULES 1
+#    define _HPY_RC_FLAGS_KNOWN 31u
+#endif
+/* What _HPyInitDirectRefcount_<name> returns when it took the model after
+ * checking that it follows every flag (older headers return 1 without
+ * looking at them; 0: refused, no model). */
+#define _HPY_RC_TAKEN_CHECKED 2
 
 #ifdef HPY_HOST
 #    include "hpy/runtime/pyobject_handles.h"
@@ -106,6 +123,24 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
 #define _HPY_DIRECT_U32(p, off) (*(uint32_t *)(void *)((char *)(p) + (off)))
 #define _HPY_DIRECT_SSIZE(p, off) (*(HPy_ssize_t *)(void *)((char *)(p) + (off)))
 
+/* Whether the model leaves alone an object whose low word is `low`, for
+ * the threshold `stop` of an incref or a decref (a macro in 64-bit builds,
+ * where it is the one test it always was). */
+#ifdef _HPY_RC_32BIT_RULES
+static inline int _HPy_DirectImmortal(uint32_t flags, uint32_t low, uint32_t stop)
+{
+    if (!(flags & _HPY_RC_IMMORTAL) || low < stop)
+        return 0;
+    if (flags & _HPY_RC_IMMORTAL_EQ)
+        return low == stop;
+    if (flags & _HPY_RC_IMMORTAL_INT32)
+        return (int32_t)low >= 0;
+    return 1;
+}
+#else
+#    define _HPy_DirectImmortal(flags, low, stop) (((flags)&_HPY_RC_IMMORTAL) && (low) >= (stop))
+#endif
+
 /* Py_INCREF by the host's model (d->refcnt_zero != NULL, o != 0). The
  * host's start-up probe runs these two functions too (entry_points.c), so
  * that what it checks against CPython is the code binaries run. */
@@ -113,7 +148,7 @@ static inline void _HPy_DirectIncref(const _HPyDirectTrampolines *d, intptr_t o)
 {
     if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW)) {
         uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
-        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->incref_stop)
+        if (_HPy_DirectImmortal(d->refcnt_flags, low, d->incref_stop))
             return;
         if (d->refcnt_flags & _HPY_RC_INCREF_LOW) {
             _HPY_DIRECT_U32(o, d->refcnt_low_at) = low + 1;
@@ -128,7 +163,7 @@ static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
 {
     if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_DECREF_LOW)) {
         uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
-        if ((d->refcnt_flags & _HPY_RC_IMMORTAL) && low >= d->decref_stop)
+        if (_HPy_DirectImmortal(d->refcnt_flags, low, d->decref_stop))
             return;
         if (d->refcnt_flags & _HPY_RC_DECREF_LOW) {
             if ((_HPY_DIRECT_U32(o, d->refcnt_low_at) = low - 1) == 0)
@@ -290,13 +325,15 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
             HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                \
             uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *))         \
         {                                                                                    \
+            if (flags & ~_HPY_RC_FLAGS_KNOWN)                                                \
+                return 0;                                                                    \
             _hpy_direct_trampolines.refcnt_at = refcnt_at;                                   \
             _hpy_direct_trampolines.refcnt_low_at = refcnt_low_at;                           \
             _hpy_direct_trampolines.refcnt_flags = flags;                                    \
             _hpy_direct_trampolines.incref_stop = incref_stop;                               \
             _hpy_direct_trampolines.decref_stop = decref_stop;                               \
             _hpy_direct_trampolines.refcnt_zero = refcnt_zero;                               \
-            return 1;                                                                        \
+            return _HPY_RC_TAKEN_CHECKED;                                                    \
         }
 #endif
 
