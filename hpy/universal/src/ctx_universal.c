@@ -144,3 +144,122 @@ void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, 
         Py_FatalError(msg);
     }
 }
+
+/* ---- the inline calls of a binary (direct_calls.h) ---- */
+
+#ifndef HPY_WASM_HOST
+/* Whether CPython returns one and the same object for the int `v` from
+ * both PyLong_FromLongLong and PyLong_FromSsize_t (the two context
+ * functions the binary answers for), and it is at `at`. Both results are
+ * alive at once, so equal pointers mean a cached object, not a reused
+ * block. */
+static int small_int_at(long long v, const char *at)
+{
+    PyObject *a = PyLong_FromLongLong(v);
+    PyObject *b = PyLong_FromSsize_t((Py_ssize_t)v);
+    int ok = a != NULL && a == b && (const char *)a == at;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return ok;
+}
+
+/* The farthest probed for: CPython caches -5..256 (-5..1024 from 3.14). */
+#    define SMALL_INT_PROBE 4096
+
+/* Finds the cached small ints: a run of objects at one stride around 0.
+ * Only from 3.11, where they are one array of the runtime, shared by every
+ * interpreter and alive as long as the process (before, each interpreter
+ * had its own). */
+static int probe_small_ints(_HPyDirectCalls *c)
+{
+#    if PY_VERSION_HEX >= 0x030B0000
+    PyObject *zero = PyLong_FromLongLong(0), *one = PyLong_FromLongLong(1);
+    HPy_ssize_t stride = one == NULL || zero == NULL ? 0 : (const char *)one - (const char *)zero;
+    long long lo = 0, hi = 1;
+    int ok = stride > 0 && small_int_at(0, (const char *)zero) &&
+             small_int_at(1, (const char *)one);
+    if (ok) {
+        while (hi < SMALL_INT_PROBE && small_int_at(hi + 1, (const char *)zero + (hi + 1) * stride))
+            hi++;
+        while (lo > -SMALL_INT_PROBE && small_int_at(lo - 1, (const char *)zero + (lo - 1) * stride))
+            lo--;
+        ok = hi < SMALL_INT_PROBE && lo > -SMALL_INT_PROBE;
+    }
+    if (ok) {
+        c->small_ints = (intptr_t)((const char *)zero + lo * stride);
+        c->small_int_stride = stride;
+        c->small_int_min = lo;
+        c->small_int_max = hi;
+    }
+    Py_XDECREF(zero);
+    Py_XDECREF(one);
+    return ok;
+#    else
+    (void)c;
+    return 0;
+#    endif
+}
+
+/* Whether a str's UTF-8 is what the binary would read for it: its own data
+ * exactly when the state bits say compact ASCII. */
+static int str_as_read(const _HPyDirectCalls *c, const char *text, int compact_ascii)
+{
+    PyObject *s = PyUnicode_FromString(text);
+    Py_ssize_t size = -1;
+    const char *utf8 = s == NULL ? NULL : PyUnicode_AsUTF8AndSize(s, &size);
+    int ok = 0;
+    if (utf8 != NULL) {
+        uint32_t state;
+        memcpy(&state, (const char *)s + c->str_state_at, sizeof(state));
+        ok = ((state & c->str_ascii_mask) == c->str_ascii_mask) == compact_ascii &&
+             (!compact_ascii ||
+              (utf8 == (const char *)s + c->str_data_at &&
+               *(const Py_ssize_t *)(const void *)((const char *)s + c->str_length_at) == size));
+    }
+    PyErr_Clear();
+    Py_XDECREF(s);
+    return ok;
+}
+
+/* The compact and ascii bits of a str's state, from the headers the host
+ * was built with (the running interpreter's), checked on two strings. */
+static int probe_str(_HPyDirectCalls *c)
+{
+    PyASCIIObject probe;
+    uint32_t mask;
+    if (sizeof(probe.state) != sizeof(uint32_t))
+        return 0;
+    memset(&probe, 0, sizeof(probe));
+    probe.state.compact = 1;
+    probe.state.ascii = 1;
+    memcpy(&mask, &probe.state, sizeof(mask));
+    c->str_type = (intptr_t)&PyUnicode_Type;
+    c->str_state_at = (HPy_ssize_t)offsetof(PyASCIIObject, state);
+    c->str_ascii_mask = mask;
+    c->str_length_at = (HPy_ssize_t)offsetof(PyASCIIObject, length);
+    c->str_data_at = (HPy_ssize_t)sizeof(PyASCIIObject);
+    if (mask != 0 && str_as_read(c, "spam", 1) && str_as_read(c, "sp\xc3\xa4m", 0))
+        return 1;
+    c->str_type = 0;
+    return 0;
+}
+#endif
+
+int hpy_host_direct_calls(_HPyDirectCalls *calls)
+{
+#ifdef HPY_WASM_HOST
+    (void)calls;
+    return 0;
+#else
+    static _HPyDirectCalls offer;
+    static int probed;
+    if (!probed) {
+        probed = 1;
+        offer.tuple_type = (intptr_t)&PyTuple_Type;
+        probe_str(&offer);
+        probe_small_ints(&offer);
+    }
+    *calls = offer;
+    return 1;
+#endif
+}

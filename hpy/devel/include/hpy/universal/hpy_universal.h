@@ -234,6 +234,8 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
     return ctx->ctx_Type(ctx, obj);
 }
 
+#include "hpy/universal/direct_calls.h"
+
 /* Defines the module's entry points. `ext_name` is the module's short name
  * (the file name up to the first dot); `mod_def` an HPyModuleDef. The host
  * calls the version getters, then HPyInitGlobalContext_<name>, then
@@ -302,6 +304,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 
 #define HPy_MODINIT(ext_name, mod_def)                                                  \
     _HPY_CTX_FOR_TRAMPOLINES_DEFINITION                                                 \
+    _HPY_DIRECT_CALLS_DEFINITION                                                        \
     _HPy_EXTERN_C _HPy_EXPORT uint32_t get_required_hpy_major_version_##ext_name(void); \
     _HPy_EXTERN_C _HPy_EXPORT uint32_t get_required_hpy_minor_version_##ext_name(void); \
     _HPy_EXTERN_C _HPy_EXPORT void HPyInitGlobalContext_##ext_name(HPyContext *ctx);    \
@@ -322,6 +325,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
     {                                                                                   \
         return &mod_def;                                                                \
     }                                                                                   \
-    _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)
+    _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                            \
+    _HPY_DIRECT_CALLS_SETTER(ext_name)
 
 #endif /* HPY_UNIVERSAL_HPY_UNIVERSAL_H */
