@@ -189,7 +189,7 @@ static int probe_small_ints(_HPyDirectCalls *c)
         c->small_ints = (intptr_t)((const char *)zero + lo * stride);
         c->small_int_stride = stride;
         c->small_int_min = lo;
-        c->small_int_max = hi;
+        c->small_int_count = (uint64_t)(hi - lo + 1);
     }
     Py_XDECREF(zero);
     Py_XDECREF(one);

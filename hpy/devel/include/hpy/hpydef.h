@@ -141,8 +141,8 @@ typedef struct {
     _HPy_HIDDEN HPyDef SYM = { HPyDef_Kind_GetSet,                                      \
                                { .getset = { .name = NAME,                              \
                                              .getter_impl = _HPy_AS_CFUNCTION(GETIMPL), \
-                                             .getter_cpy_trampoline =                   \
-                                                 (cpy_getter)SYM##_get_trampoline,      \
+                                             .getter_cpy_trampoline = (cpy_getter)(     \
+                                                 void (*)(void))SYM##_get_trampoline,   \
                                              __VA_ARGS__ } } };                         \
     _HPy_DEF_END
 
@@ -171,7 +171,8 @@ typedef struct {
                                      .name = NAME,                                              \
                                      .getter_impl = _HPy_AS_CFUNCTION(GETIMPL),                 \
                                      .setter_impl = _HPy_AS_CFUNCTION(SETIMPL),                 \
-                                     .getter_cpy_trampoline = (cpy_getter)SYM##_get_trampoline, \
+                                     .getter_cpy_trampoline =                                   \
+                                         (cpy_getter)(void (*)(void))SYM##_get_trampoline,      \
                                      .setter_cpy_trampoline = (cpy_setter)SYM##_set_trampoline, \
                                      __VA_ARGS__ } } };                                         \
     _HPy_DEF_END

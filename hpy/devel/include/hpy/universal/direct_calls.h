@@ -21,9 +21,9 @@
  *   UTF-8 is its own data, at `str_data_at`, and its length a Py_ssize_t at
  *   `str_length_at`;
  * - `small_ints`: the object of the int `small_int_min`; the int `v` for
- *   `small_int_min <= v <= small_int_max` is the object at
- *   `small_ints + (v - small_int_min) * small_int_stride`, the one CPython
- *   returns for it (the host checked each at start-up). */
+ *   `small_int_min <= v < small_int_min + small_int_count` is the object
+ *   at `small_ints + (v - small_int_min) * small_int_stride`, the one
+ *   CPython returns for it (the host checked each at start-up). */
 typedef struct {
     intptr_t tuple_type;
     intptr_t str_type;
@@ -34,7 +34,7 @@ typedef struct {
     intptr_t small_ints;
     HPy_ssize_t small_int_stride;
     int64_t small_int_min;
-    int64_t small_int_max;
+    uint64_t small_int_count;
 } _HPyDirectCalls;
 
 #ifndef HPY_HOST
@@ -48,30 +48,26 @@ extern _HPy_HIDDEN _HPyDirectCalls _hpy_direct_calls;
 #if _HPY_DIRECT_INLINE
 #    define _HPY_DIRECT_TYPE_OF(o) \
         ((intptr_t)_HPY_DIRECT_AT((o), _hpy_direct_trampolines.ob_type_at, void *))
-
-/* The int `v` from CPython's cache, a new reference; 0 if not there (or
- * not enabled: `small_ints` is 0 without the reference-count model). */
-static inline intptr_t _HPy_DirectSmallInt(int64_t v)
-{
-    const _HPyDirectCalls *c = &_hpy_direct_calls;
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    intptr_t o;
-    if (c->small_ints == 0 ||
-        (uint64_t)v - (uint64_t)c->small_int_min > (uint64_t)(c->small_int_max - c->small_int_min))
-        return 0;
-    o = c->small_ints + (intptr_t)((uint64_t)v - (uint64_t)c->small_int_min) * c->small_int_stride;
-    _HPy_DirectIncref(d, o);
-    return o;
-}
+/* The int `v` from CPython's cache as a new reference, where the host
+ * enabled it (`small_int_count` is 0 until then, and without the
+ * reference-count model). */
+#    define _HPY_DIRECT_SMALL_INT(v)                                                        \
+        do {                                                                                \
+            const _HPyDirectCalls *c_ = &_hpy_direct_calls;                                 \
+            uint64_t i_ = (uint64_t)(v) - (uint64_t)c_->small_int_min;                      \
+            if (i_ < c_->small_int_count) {                                                 \
+                intptr_t o_ = c_->small_ints + (intptr_t)i_ * c_->small_int_stride;         \
+                _HPy_DirectIncref(&_hpy_direct_trampolines, o_);                            \
+                return _HPy_STRUCT_VALUE(HPy, o_);                                          \
+            }                                                                               \
+        } while (0)
 #endif
 
 /* Creates a Python `int` from a C `int64_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
 {
 #if _HPY_DIRECT_INLINE
-    intptr_t o = _HPy_DirectSmallInt(v);
-    if (o != 0)
-        return _HPy_STRUCT_VALUE(HPy, o);
+    _HPY_DIRECT_SMALL_INT(v);
 #endif
     return ctx->ctx_Long_FromInt64_t(ctx, v);
 }
@@ -80,9 +76,7 @@ HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
 HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 {
 #if _HPY_DIRECT_INLINE
-    intptr_t o = _HPy_DirectSmallInt((int64_t)value);
-    if (o != 0)
-        return _HPy_STRUCT_VALUE(HPy, o);
+    _HPY_DIRECT_SMALL_INT(value);
 #endif
     return ctx->ctx_Long_FromSsize_t(ctx, value);
 }
@@ -157,7 +151,7 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
             _hpy_direct_calls = *offer;                                                    \
             /* a small int is a new reference: only with the host's model */              \
             if (_hpy_direct_trampolines.refcnt_zero == NULL)                               \
-                _hpy_direct_calls.small_ints = 0;                                          \
+                _hpy_direct_calls.small_int_count = 0;                                     \
             return 1;                                                                      \
         }
 #endif
