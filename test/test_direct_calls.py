@@ -287,3 +287,21 @@ def test_binary_without_the_handshake(hpy):
     assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
     assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == 1
     assert mod.from_int(3, False) == 3 and mod.last_calls() == 1
+
+
+def test_new_references_need_the_model(hpy):
+    """Without the host's reference-count model the binary answers only the
+    calls that return no new reference (HPy_Length, the UTF-8)."""
+    _universal(hpy)
+    import hpy.universal as host
+
+    old = host._set_direct_refcount_enabled(False)
+    try:
+        mod = hpy.make_module(SRC, name="mytest_calls_no_model")
+    finally:
+        assert host._set_direct_refcount_enabled(old) is False
+    calls = 0 if _inline(hpy) else 1
+    assert mod.length((1, 2)) == 2 and mod.last_calls() == calls
+    assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == calls
+    assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
+    assert mod.from_int(3, False) == 3 and mod.last_calls() == 1

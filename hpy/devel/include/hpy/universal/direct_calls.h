@@ -35,6 +35,10 @@ typedef struct {
     HPy_ssize_t small_int_stride;
     int64_t small_int_min;
     uint64_t small_int_count;
+    /* Not from the host: set by the binary to `tuple_type` where it has
+     * the reference-count model (HPy_GetItem_i returns a new reference),
+     * else 0. */
+    intptr_t tuple_type_rc;
 } _HPyDirectCalls;
 
 #ifndef HPY_HOST
@@ -98,12 +102,10 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 #if _HPY_DIRECT_INLINE
     /* an index out of range goes to the host, which raises IndexError */
     const _HPyDirectCalls *c = &_hpy_direct_calls;
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    if (c->tuple_type != 0 && d->refcnt_zero != NULL && obj._i != 0 &&
-        _HPY_DIRECT_TYPE_OF(obj._i) == c->tuple_type &&
+    if (c->tuple_type_rc != 0 && obj._i != 0 && _HPY_DIRECT_TYPE_OF(obj._i) == c->tuple_type_rc &&
         (size_t)idx < (size_t)_HPy_DIRECT_TUPLE_SIZE(obj._i)) {
         HPy item = _HPy_DIRECT_TUPLE_ITEMS(obj._i)[idx];
-        _HPy_DirectIncref(d, item._i);
+        _HPy_DirectIncref(&_hpy_direct_trampolines, item._i);
         return item;
     }
 #endif
@@ -149,8 +151,11 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
             if (offer_size != sizeof(_HPyDirectCalls))                                     \
                 return 0;                                                                  \
             _hpy_direct_calls = *offer;                                                    \
-            /* a small int is a new reference: only with the host's model */              \
-            if (_hpy_direct_trampolines.refcnt_zero == NULL)                               \
+            /* new references: only with the host's model */                              \
+            _hpy_direct_calls.tuple_type_rc = 0;                                           \
+            if (_hpy_direct_trampolines.refcnt_zero != NULL)                               \
+                _hpy_direct_calls.tuple_type_rc = offer->tuple_type;                       \
+            else                                                                           \
                 _hpy_direct_calls.small_int_count = 0;                                     \
             return 1;                                                                      \
         }
