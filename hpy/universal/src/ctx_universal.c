@@ -147,7 +147,6 @@ void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, 
 
 /* ---- the inline calls of a binary (direct_calls.h) ---- */
 
-#ifndef HPY_WASM_HOST
 /* Whether CPython returns one and the same object for the int `v` from
  * both PyLong_FromLongLong and PyLong_FromSsize_t (the two context
  * functions the binary answers for), and it is at `at`. Both results are
@@ -164,15 +163,15 @@ static int small_int_at(long long v, const char *at)
 }
 
 /* The farthest probed for: CPython caches -5..256 (-5..1024 from 3.14). */
-#    define SMALL_INT_PROBE 4096
+#define SMALL_INT_PROBE 4096
 
 /* Finds the cached small ints: a run of objects at one stride around 0.
- * Only from 3.11, where they are one array of the runtime, shared by every
- * interpreter and alive as long as the process (before, each interpreter
- * had its own). */
-static int probe_small_ints(_HPyDirectCalls *c)
+ * Only from 3.11 (the WebAssembly host runs 3.13 on), where they are one
+ * array of the runtime, shared by every interpreter and alive as long as
+ * the process (before, each interpreter had its own). */
+static void probe_small_ints(_HPyDirectCalls *c)
 {
-#    if PY_VERSION_HEX >= 0x030B0000
+#if defined(HPY_WASM_HOST) || PY_VERSION_HEX >= 0x030B0000
     PyObject *zero = PyLong_FromLongLong(0), *one = PyLong_FromLongLong(1);
     HPy_ssize_t stride = one == NULL || zero == NULL ? 0 : (const char *)one - (const char *)zero;
     long long lo = 0, hi = 1;
@@ -193,11 +192,10 @@ static int probe_small_ints(_HPyDirectCalls *c)
     }
     Py_XDECREF(zero);
     Py_XDECREF(one);
-    return ok;
-#    else
+    PyErr_Clear();
+#else
     (void)c;
-    return 0;
-#    endif
+#endif
 }
 
 /* Whether a str's UTF-8 is what the binary would read for it: its own data
@@ -211,7 +209,7 @@ static int str_as_read(const _HPyDirectCalls *c, const char *text, int compact_a
     if (utf8 != NULL) {
         uint32_t state;
         memcpy(&state, (const char *)s + c->str_state_at, sizeof(state));
-        ok = ((state & c->str_ascii_mask) == c->str_ascii_mask) == compact_ascii &&
+        ok = ((state & c->str_ascii_mask) == c->str_ascii_bits) == compact_ascii &&
              (!compact_ascii ||
               (utf8 == (const char *)s + c->str_data_at &&
                *(const Py_ssize_t *)(const void *)((const char *)s + c->str_length_at) == size));
@@ -221,10 +219,21 @@ static int str_as_read(const _HPyDirectCalls *c, const char *text, int compact_a
     return ok;
 }
 
-/* The compact and ascii bits of a str's state, from the headers the host
- * was built with (the running interpreter's), checked on two strings. */
-static int probe_str(_HPyDirectCalls *c)
+/* Where a str keeps its state and which bits mean compact ASCII: from the
+ * headers of the running interpreter natively; in WebAssembly the layout
+ * the start-up check found (hpy_wasm_fast_paths.h). */
+static int str_layout(_HPyDirectCalls *c)
 {
+#ifdef HPY_WASM_HOST
+    if (!(_HPyWasm_fast & _HPyWasm_FAST_STR))
+        return 0;
+    c->str_state_at = (HPy_ssize_t)offsetof(_HPyWasm_ASCII, state);
+    c->str_ascii_mask = _HPyWasm_STATE_COMPACT_ASCII;
+    c->str_ascii_bits = _HPyWasm_STATE_IS_COMPACT_ASCII;
+    c->str_length_at = (HPy_ssize_t)offsetof(_HPyWasm_ASCII, length);
+    c->str_data_at = (HPy_ssize_t)sizeof(_HPyWasm_ASCII);
+    return 1;
+#else
     PyASCIIObject probe;
     uint32_t mask;
     if (sizeof(probe.state) != sizeof(uint32_t))
@@ -233,33 +242,39 @@ static int probe_str(_HPyDirectCalls *c)
     probe.state.compact = 1;
     probe.state.ascii = 1;
     memcpy(&mask, &probe.state, sizeof(mask));
-    c->str_type = (intptr_t)&PyUnicode_Type;
     c->str_state_at = (HPy_ssize_t)offsetof(PyASCIIObject, state);
     c->str_ascii_mask = mask;
+    c->str_ascii_bits = mask;
     c->str_length_at = (HPy_ssize_t)offsetof(PyASCIIObject, length);
     c->str_data_at = (HPy_ssize_t)sizeof(PyASCIIObject);
-    if (mask != 0 && str_as_read(c, "spam", 1) && str_as_read(c, "sp\xc3\xa4m", 0))
-        return 1;
-    c->str_type = 0;
-    return 0;
-}
+    return mask != 0;
 #endif
+}
+
+/* The str part of the offer, checked on two strings. */
+static void probe_str(_HPyDirectCalls *c)
+{
+    if (str_layout(c) && str_as_read(c, "spam", 1) && str_as_read(c, "sp\xc3\xa4m", 0))
+        c->str_type = (intptr_t)&PyUnicode_Type;
+}
 
 int hpy_host_direct_calls(_HPyDirectCalls *calls)
 {
-#ifdef HPY_WASM_HOST
-    (void)calls;
-    return 0;
-#else
     static _HPyDirectCalls offer;
     static int probed;
     if (!probed) {
         probed = 1;
+#ifdef HPY_WASM_HOST
+        /* the items where the start-up check found them (and offered them
+         * to the trampolines, hpy_host_direct_signatures) */
+        if (_HPyWasm_fast & _HPyWasm_FAST_TUPLE)
+            offer.tuple_type = (intptr_t)&PyTuple_Type;
+#else
         offer.tuple_type = (intptr_t)&PyTuple_Type;
+#endif
         probe_str(&offer);
         probe_small_ints(&offer);
     }
     *calls = offer;
     return 1;
-#endif
 }

@@ -4,8 +4,8 @@
  * HPyLong_FromInt64_t/HPyLong_FromSsize_t of a value in CPython's cache of
  * small ints. In those cases each answers in the extension what the host's
  * context function would answer; everything else, and every call in a
- * binary the host did not enable (upstream's hosts, debug and trace modes,
- * WebAssembly for now), calls the context as before.
+ * binary the host did not enable (upstream's hosts, debug and trace
+ * modes), calls the context as before.
  *
  * Included by hpy_universal.h, after the inline reference counts these
  * paths use. */
@@ -17,9 +17,9 @@
  * - `tuple_type`: the address of the tuple type (an exact tuple keeps its
  *   size and items where _hpy_direct_trampolines says);
  * - `str_type`: the address of the str type; an exact str whose 32-bit word
- *   at `str_state_at` has all of `str_ascii_mask` set is compact ASCII: its
- *   UTF-8 is its own data, at `str_data_at`, and its length a Py_ssize_t at
- *   `str_length_at`;
+ *   at `str_state_at`, masked with `str_ascii_mask`, is `str_ascii_bits` is
+ *   compact ASCII: its UTF-8 is its own data, at `str_data_at`, and its
+ *   length a Py_ssize_t at `str_length_at`;
  * - `small_ints`: the object of the int `small_int_min`; the int `v` for
  *   `small_int_min <= v < small_int_min + small_int_count` is the object
  *   at `small_ints + (v - small_int_min) * small_int_stride`, the one
@@ -29,6 +29,7 @@ typedef struct {
     intptr_t str_type;
     HPy_ssize_t str_state_at;
     uint32_t str_ascii_mask;
+    uint32_t str_ascii_bits;
     HPy_ssize_t str_length_at;
     HPy_ssize_t str_data_at;
     intptr_t small_ints;
@@ -119,7 +120,7 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
     const _HPyDirectCalls *c = &_hpy_direct_calls;
     if (c->str_type != 0 && h._i != 0 && _HPY_DIRECT_TYPE_OF(h._i) == c->str_type &&
         (_HPY_DIRECT_AT(h._i, c->str_state_at, uint32_t) & c->str_ascii_mask) ==
-            c->str_ascii_mask) {
+            c->str_ascii_bits) {
         if (size != NULL)
             *size = _HPY_DIRECT_AT(h._i, c->str_length_at, HPy_ssize_t);
         return (const char *)h._i + c->str_data_at;
