@@ -175,12 +175,13 @@ static void probe_small_ints(_HPyDirectCalls *c)
     PyObject *zero = PyLong_FromLongLong(0), *one = PyLong_FromLongLong(1);
     HPy_ssize_t stride = one == NULL || zero == NULL ? 0 : (const char *)one - (const char *)zero;
     long long lo = 0, hi = 1;
-    int ok = stride > 0 && small_int_at(0, (const char *)zero) &&
-             small_int_at(1, (const char *)one);
+    int ok =
+        stride > 0 && small_int_at(0, (const char *)zero) && small_int_at(1, (const char *)one);
     if (ok) {
         while (hi < SMALL_INT_PROBE && small_int_at(hi + 1, (const char *)zero + (hi + 1) * stride))
             hi++;
-        while (lo > -SMALL_INT_PROBE && small_int_at(lo - 1, (const char *)zero + (lo - 1) * stride))
+        while (lo > -SMALL_INT_PROBE &&
+               small_int_at(lo - 1, (const char *)zero + (lo - 1) * stride))
             lo--;
         ok = hi < SMALL_INT_PROBE && lo > -SMALL_INT_PROBE;
     }

@@ -56,15 +56,15 @@ extern _HPy_HIDDEN _HPyDirectCalls _hpy_direct_calls;
 /* The int `v` from CPython's cache as a new reference, where the host
  * enabled it (`small_int_count` is 0 until then, and without the
  * reference-count model). */
-#    define _HPY_DIRECT_SMALL_INT(v)                                                        \
-        do {                                                                                \
-            const _HPyDirectCalls *c_ = &_hpy_direct_calls;                                 \
-            uint64_t i_ = (uint64_t)(v) - (uint64_t)c_->small_int_min;                      \
-            if (i_ < c_->small_int_count) {                                                 \
-                intptr_t o_ = c_->small_ints + (intptr_t)i_ * c_->small_int_stride;         \
-                _HPy_DirectIncref(&_hpy_direct_trampolines, o_);                            \
-                return _HPy_STRUCT_VALUE(HPy, o_);                                          \
-            }                                                                               \
+#    define _HPY_DIRECT_SMALL_INT(v)                                                \
+        do {                                                                        \
+            const _HPyDirectCalls *c_ = &_hpy_direct_calls;                         \
+            uint64_t i_ = (uint64_t)(v) - (uint64_t)c_->small_int_min;              \
+            if (i_ < c_->small_int_count) {                                         \
+                intptr_t o_ = c_->small_ints + (intptr_t)i_ * c_->small_int_stride; \
+                _HPy_DirectIncref(&_hpy_direct_trampolines, o_);                    \
+                return _HPy_STRUCT_VALUE(HPy, o_);                                  \
+            }                                                                       \
         } while (0)
 #endif
 
@@ -143,22 +143,22 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
 #ifdef _HPY_NO_DIRECT_TRAMPOLINES
 #    define _HPY_DIRECT_CALLS_SETTER(ext_name)
 #else
-#    define _HPY_DIRECT_CALLS_SETTER(ext_name)                                             \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_##ext_name(                      \
-            const _HPyDirectCalls *offer, size_t offer_size);                              \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_##ext_name(                      \
-            const _HPyDirectCalls *offer, size_t offer_size)                               \
-        {                                                                                  \
-            if (offer_size != sizeof(_HPyDirectCalls))                                     \
-                return 0;                                                                  \
-            _hpy_direct_calls = *offer;                                                    \
-            /* new references: only with the host's model */                              \
-            _hpy_direct_calls.tuple_type_rc = 0;                                           \
-            if (_hpy_direct_trampolines.refcnt_zero != NULL)                               \
-                _hpy_direct_calls.tuple_type_rc = offer->tuple_type;                       \
-            else                                                                           \
-                _hpy_direct_calls.small_int_count = 0;                                     \
-            return 1;                                                                      \
+#    define _HPY_DIRECT_CALLS_SETTER(ext_name)                                                     \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_##ext_name(const _HPyDirectCalls *offer, \
+                                                                     size_t offer_size);           \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_##ext_name(const _HPyDirectCalls *offer, \
+                                                                     size_t offer_size)            \
+        {                                                                                          \
+            if (offer_size != sizeof(_HPyDirectCalls))                                             \
+                return 0;                                                                          \
+            _hpy_direct_calls = *offer;                                                            \
+            /* new references: only with the host's model */                                       \
+            _hpy_direct_calls.tuple_type_rc = 0;                                                   \
+            if (_hpy_direct_trampolines.refcnt_zero != NULL)                                       \
+                _hpy_direct_calls.tuple_type_rc = offer->tuple_type;                               \
+            else                                                                                   \
+                _hpy_direct_calls.small_int_count = 0;                                             \
+            return 1;                                                                              \
         }
 #endif
 
