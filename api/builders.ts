@@ -39,6 +39,8 @@ export interface FnOptions {
   readonly result?: ResultOwnership;
   readonly wrapperReturns?: "HPy";
   readonly manualWrapper?: boolean;
+  /** The universal ABI's wrapper is hand-written in hpy/universal/direct_calls.h. */
+  readonly universalInline?: boolean;
   readonly legacy?: boolean;
   /**
    * The value returned on error. Required for `int` and enum results, where
@@ -110,6 +112,7 @@ export function fn(id: number, returns: string, name: string, params: readonly P
     traceWrapper: opts.traceWrapper ?? "generated",
     ...(opts.wrapperReturns !== undefined ? { wrapperReturns: opts.wrapperReturns } : {}),
     ...(opts.manualWrapper === true ? { manualWrapper: true } : {}),
+    ...(opts.universalInline === true ? { universalInline: true } : {}),
     ...(opts.legacy === true ? { legacy: true } : {}),
   };
   return member;

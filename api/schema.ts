@@ -82,6 +82,12 @@ export interface FunctionMember {
    * emits no inline wrapper for it.
    */
   readonly manualWrapper?: boolean;
+  /**
+   * The universal ABI's wrapper is hand-written with an inline fast path
+   * (hpy/universal/direct_calls.h, enabled by the host); the generator then
+   * emits no universal wrapper for it (the cpython ABI's stays generated).
+   */
+  readonly universalInline?: boolean;
   /** Only available in the hybrid and cpython ABIs (legacy PyObject* interop). */
   readonly legacy?: boolean;
   /**

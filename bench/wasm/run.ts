@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--filter REGEX] [--output DIR]
  *                             [--no-direct-trampolines] [--no-direct-inline]
- *                             [--no-direct-refcount]
+ *                             [--no-direct-refcount] [--no-direct-calls]
  *
  * --filter times only the benchmarks whose name matches (while iterating).
  * --no-direct-trampolines loads the HPy module without the direct
@@ -19,6 +19,8 @@
  * _HPy_AsStruct_Object (hpy_universal.h): every call enters the host.
  * --no-direct-refcount keeps those but not the host's reference-count
  * model: HPy_Dup, HPy_Close and HPy_Type enter the host.
+ * --no-direct-calls keeps the others but not the inline calls on built-in
+ * objects (hpy/universal/direct_calls.h).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -45,10 +47,11 @@ interface Options {
   directTrampolines: boolean;
   directInline: boolean;
   directRefcount: boolean;
+  directCalls: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true, directRefcount: true };
+  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true, directRefcount: true, directCalls: true };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -61,7 +64,8 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === "--no-direct-trampolines") o.directTrampolines = false;
     else if (a === "--no-direct-inline") o.directInline = false;
     else if (a === "--no-direct-refcount") o.directRefcount = false;
-    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline, --no-direct-refcount)`);
+    else if (a === "--no-direct-calls") o.directCalls = false;
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline, --no-direct-refcount, --no-direct-calls)`);
   }
   if (o.quick && !repsGiven) o.reps = 1;
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
@@ -103,6 +107,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!opts.directTrampolines) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_trampolines_enabled(False)\n");
   if (!opts.directInline) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_inline_enabled(False)\n");
   if (!opts.directRefcount) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_refcount_enabled(False)\n");
+  if (!opts.directCalls) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_calls_enabled(False)\n");
   const driver = pyodide.pyimport("driver") as unknown as {
     main(
       out: string,

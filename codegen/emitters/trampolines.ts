@@ -41,9 +41,20 @@ function directCall(sig: FuncSignature): string[] {
   const call = `IMPL(${["_ctx_for_trampolines", ...implArgExprs(sig, (a) => a, UNIVERSAL_SPELLING)].join(", ")})`;
   let stmt: string;
   if (sig.trampoline.result === null) stmt = `{ ${call}; return; }`;
+  else if (returnsObjectAsHandle(sig)) stmt = `return _HPy_TRAMPOLINE_OBJ_OF_H(${call});`;
   else if (sig.implReturns === "HPy") stmt = `return _HPy_DIRECT_PY(${call});`;
   else stmt = `return ${call};`;
   return [`if (_HPy_DIRECT_TRAMPOLINE(${sig.name}))`, `    ${stmt}`];
+}
+
+/**
+ * Whether the trampoline, which returns a `PyObject *` made from the HPy
+ * its implementation returns, is declared to return `_HPy_TRAMPOLINE_OBJ`
+ * (hpy_universal.h): HPy itself where the ABI returns it in the pointer's
+ * register, so that the direct path's `return IMPL(...)` is a tail call.
+ */
+function returnsObjectAsHandle(sig: FuncSignature): boolean {
+  return hasDirectCall(sig) && sig.implReturns === "HPy" && sig.trampoline.kind === "standard" && sig.trampoline.result === "cpy_PyObject *";
 }
 
 function readsTuple(sig: GeneratedCall): boolean {
@@ -79,14 +90,16 @@ function universalTrampoline(sig: FuncSignature): string[] {
   // Field by field: an aggregate initializer leaving `result` out would
   // trip -Wmissing-field-initializers.
   const assign = args.map((a, i) => `a.${fields[i]!.name} = ${a.type === "HPy_RichCmpOp" ? `(HPy_RichCmpOp)${a.name}` : a.name};`);
+  const asHandle = returnsObjectAsHandle(sig);
+  const returns = asHandle ? "_HPy_TRAMPOLINE_OBJ" : result ?? "void";
   const generic = (fname: string, storage: string): string[] => [
-    `    ${storage} ${cDecl(result ?? "void", fname)}(${params.join(", ")})`,
+    `    ${storage} ${cDecl(returns, fname)}(${params.join(", ")})`,
     "    {",
     ...ignored(tr.ignoredParams).map((l) => `        ${l}`),
     `        ${structName} a;`,
     ...assign.map((l) => `        ${l}`),
     `        ${call("&a")}`,
-    ...(result !== null ? ["        return a.result;"] : []),
+    ...(result !== null ? [`        return ${asHandle ? "_HPy_TRAMPOLINE_OBJ_OF_PY(a.result)" : "a.result"};`] : []),
     "    }",
   ];
   const direct = directCall(sig);
@@ -97,7 +110,7 @@ function universalTrampoline(sig: FuncSignature): string[] {
   const viaCtx = `${result !== null ? "return " : ""}SYM##_via_ctx(${argNames});`;
   return macro(head, [
     ...generic("SYM##_via_ctx", "static _HPy_NOINLINE"),
-    `    static ${cDecl(result ?? "void", "SYM")}(${params.join(", ")})`,
+    `    static ${cDecl(returns, "SYM")}(${params.join(", ")})`,
     "    {",
     ...direct.map((l) => `        ${l}`),
     `        ${viaCtx}`,

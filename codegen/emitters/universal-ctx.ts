@@ -47,7 +47,7 @@ export function emitUniversalWrappers(): GeneratedFile {
   );
   includeGuard(f, () => {
     for (const m of functionMembers) {
-      if (m.manualWrapper) continue;
+      if (m.manualWrapper || m.universalInline) continue;
       if (m.legacy) f.line("#ifdef HPY_ABI_HYBRID");
       f.lines_(docComment(m.doc));
       f.line(`HPyAPI_FUNC ${cFunctionHead(wrapperReturnType(m), m.name, cParams(m.params))}`);

@@ -424,11 +424,13 @@ describe("api/ sanity (independent of the spec)", () => {
     assert.deepEqual(problems, []);
   });
 
-  test("wrapperReturns only on void members; manualWrapper and legacy are flags", () => {
+  test("wrapperReturns only on void members; manualWrapper, universalInline and legacy are flags", () => {
     const problems = functionMembers.flatMap((m) => {
       const out: string[] = [];
       if (m.wrapperReturns !== undefined && m.returns !== "void") out.push(`${m.name}: wrapperReturns on a ${m.returns} member`);
       if (m.manualWrapper !== undefined && m.manualWrapper !== true) out.push(`${m.name}: manualWrapper present but not true`);
+      if (m.universalInline !== undefined && m.universalInline !== true) out.push(`${m.name}: universalInline present but not true`);
+      if (m.universalInline === true && m.manualWrapper === true) out.push(`${m.name}: universalInline and manualWrapper`);
       if (m.legacy !== undefined && m.legacy !== true) out.push(`${m.name}: legacy present but not true`);
       return out;
     });

@@ -144,3 +144,138 @@ void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, 
         Py_FatalError(msg);
     }
 }
+
+/* ---- the inline calls of a binary (direct_calls.h) ---- */
+
+/* Whether CPython returns one and the same object for the int `v` from
+ * both PyLong_FromLongLong and PyLong_FromSsize_t (the two context
+ * functions the binary answers for), and it is at `at`. Both results are
+ * alive at once, so equal pointers mean a cached object, not a reused
+ * block. */
+static int small_int_at(long long v, const char *at)
+{
+    PyObject *a = PyLong_FromLongLong(v);
+    PyObject *b = PyLong_FromSsize_t((Py_ssize_t)v);
+    int ok = a != NULL && a == b && (const char *)a == at;
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return ok;
+}
+
+/* The farthest probed for: CPython caches -5..256 (-5..1024 from 3.14). */
+#define SMALL_INT_PROBE 4096
+
+/* Finds the cached small ints: a run of objects at one stride around 0.
+ * Only from 3.11 (the WebAssembly host runs 3.13 on), where they are one
+ * array of the runtime, shared by every interpreter and alive as long as
+ * the process (before, each interpreter had its own). */
+static void probe_small_ints(_HPyDirectCalls *c)
+{
+#if defined(HPY_WASM_HOST) || PY_VERSION_HEX >= 0x030B0000
+    PyObject *zero = PyLong_FromLongLong(0), *one = PyLong_FromLongLong(1);
+    HPy_ssize_t stride = one == NULL || zero == NULL ? 0 : (const char *)one - (const char *)zero;
+    long long lo = 0, hi = 1;
+    int ok =
+        stride > 0 && small_int_at(0, (const char *)zero) && small_int_at(1, (const char *)one);
+    if (ok) {
+        while (hi < SMALL_INT_PROBE && small_int_at(hi + 1, (const char *)zero + (hi + 1) * stride))
+            hi++;
+        while (lo > -SMALL_INT_PROBE &&
+               small_int_at(lo - 1, (const char *)zero + (lo - 1) * stride))
+            lo--;
+        ok = hi < SMALL_INT_PROBE && lo > -SMALL_INT_PROBE;
+    }
+    if (ok) {
+        c->small_ints = (intptr_t)((const char *)zero + lo * stride);
+        c->small_int_stride = stride;
+        c->small_int_min = lo;
+        c->small_int_count = (uint64_t)(hi - lo + 1);
+    }
+    Py_XDECREF(zero);
+    Py_XDECREF(one);
+    PyErr_Clear();
+#else
+    (void)c;
+#endif
+}
+
+/* Whether a str's UTF-8 is what the binary would read for it: its own data
+ * exactly when the state bits say compact ASCII. */
+static int str_as_read(const _HPyDirectCalls *c, const char *text, int compact_ascii)
+{
+    PyObject *s = PyUnicode_FromString(text);
+    Py_ssize_t size = -1;
+    const char *utf8 = s == NULL ? NULL : PyUnicode_AsUTF8AndSize(s, &size);
+    int ok = 0;
+    if (utf8 != NULL) {
+        uint32_t state;
+        memcpy(&state, (const char *)s + c->str_state_at, sizeof(state));
+        ok = ((state & c->str_ascii_mask) == c->str_ascii_bits) == compact_ascii &&
+             (!compact_ascii ||
+              (utf8 == (const char *)s + c->str_data_at &&
+               *(const Py_ssize_t *)(const void *)((const char *)s + c->str_length_at) == size));
+    }
+    PyErr_Clear();
+    Py_XDECREF(s);
+    return ok;
+}
+
+/* Where a str keeps its state and which bits mean compact ASCII: from the
+ * headers of the running interpreter natively; in WebAssembly the layout
+ * the start-up check found (hpy_wasm_fast_paths.h). */
+static int str_layout(_HPyDirectCalls *c)
+{
+#ifdef HPY_WASM_HOST
+    if (!(_HPyWasm_fast & _HPyWasm_FAST_STR))
+        return 0;
+    c->str_state_at = (HPy_ssize_t)offsetof(_HPyWasm_ASCII, state);
+    c->str_ascii_mask = _HPyWasm_STATE_COMPACT_ASCII;
+    c->str_ascii_bits = _HPyWasm_STATE_IS_COMPACT_ASCII;
+    c->str_length_at = (HPy_ssize_t)offsetof(_HPyWasm_ASCII, length);
+    c->str_data_at = (HPy_ssize_t)sizeof(_HPyWasm_ASCII);
+    return 1;
+#else
+    PyASCIIObject probe;
+    uint32_t mask;
+    if (sizeof(probe.state) != sizeof(uint32_t))
+        return 0;
+    memset(&probe, 0, sizeof(probe));
+    probe.state.compact = 1;
+    probe.state.ascii = 1;
+    memcpy(&mask, &probe.state, sizeof(mask));
+    c->str_state_at = (HPy_ssize_t)offsetof(PyASCIIObject, state);
+    c->str_ascii_mask = mask;
+    c->str_ascii_bits = mask;
+    c->str_length_at = (HPy_ssize_t)offsetof(PyASCIIObject, length);
+    c->str_data_at = (HPy_ssize_t)sizeof(PyASCIIObject);
+    return mask != 0;
+#endif
+}
+
+/* The str part of the offer, checked on two strings. */
+static void probe_str(_HPyDirectCalls *c)
+{
+    if (str_layout(c) && str_as_read(c, "spam", 1) && str_as_read(c, "sp\xc3\xa4m", 0))
+        c->str_type = (intptr_t)&PyUnicode_Type;
+}
+
+int hpy_host_direct_calls(_HPyDirectCalls *calls)
+{
+    static _HPyDirectCalls offer;
+    static int probed;
+    if (!probed) {
+        probed = 1;
+#ifdef HPY_WASM_HOST
+        /* the items where the start-up check found them (and offered them
+         * to the trampolines, hpy_host_direct_signatures) */
+        if (_HPyWasm_fast & _HPyWasm_FAST_TUPLE)
+            offer.tuple_type = (intptr_t)&PyTuple_Type;
+#else
+        offer.tuple_type = (intptr_t)&PyTuple_Type;
+#endif
+        probe_str(&offer);
+        probe_small_ints(&offer);
+    }
+    *calls = offer;
+    return 1;
+}

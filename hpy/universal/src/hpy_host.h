@@ -80,6 +80,15 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
 int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at, uint32_t *flags,
                              uint32_t *incref_stop, uint32_t *decref_stop,
                              void (**refcnt_zero)(void *));
+/* What the host offers through _HPyInitDirectCalls_<name> (load.c; the
+ * fields of _HPyDirectCalls, direct_calls.h): returns 1 and fills them in
+ * where the host checked them against the running interpreter
+ * (ctx_universal.c), else 0. */
+int hpy_host_direct_calls(_HPyDirectCalls *calls);
+/* Switches the inline calls (hpy_host_direct_calls) on or off for binaries
+ * loaded for the first time afterwards (load.c); returns the previous
+ * setting. */
+int hpy_host_set_direct_calls_enabled(int enabled);
 /* Switches the inline reference counts (hpy_host_direct_refcount) on or off
  * for binaries loaded for the first time afterwards (load.c); returns the
  * previous setting. */

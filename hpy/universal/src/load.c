@@ -45,6 +45,7 @@ typedef int (*init_direct_inline)(HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at,
 typedef int (*init_direct_refcount)(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at,
                                     uint32_t flags, uint32_t incref_stop, uint32_t decref_stop,
                                     void (*refcnt_zero)(void *));
+typedef int (*init_direct_calls)(const _HPyDirectCalls *offer, size_t offer_size);
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -254,6 +255,28 @@ static void enable_direct_refcount(void *lib, const char *shortname)
         init(0, 0, 0, 0, 0, NULL);
 }
 
+/* Lets module `shortname`, which has the inline fast paths, answer the
+ * common cases of a few hot calls on built-in objects itself
+ * (direct_calls.h), where the host checked what they read. */
+static int direct_calls_enabled = 1;
+
+int hpy_host_set_direct_calls_enabled(int enabled)
+{
+    return swap_switch(&direct_calls_enabled, enabled);
+}
+
+static void enable_direct_calls(void *lib, const char *shortname)
+{
+    _HPyDirectCalls offer;
+    if (!direct_calls_enabled)
+        return;
+    init_direct_calls init =
+        (init_direct_calls)find_optional_symbol(lib, "_HPyInitDirectCalls", shortname);
+    if (init == NULL || !hpy_host_direct_calls(&offer))
+        return;
+    init(&offer, sizeof(offer));
+}
+
 static void enable_direct_inline(void *lib, const char *shortname)
 {
     HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
@@ -267,6 +290,7 @@ static void enable_direct_inline(void *lib, const char *shortname)
     hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
     init(ob_type_at, tp_mro_at, tp_alloc_at, marker, struct_at);
     enable_direct_refcount(lib, shortname);
+    enable_direct_calls(lib, shortname);
 }
 
 /* Asks module `shortname` of the library for direct trampolines; returns 1

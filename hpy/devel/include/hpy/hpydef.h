@@ -134,16 +134,16 @@ typedef struct {
 
 /* A read-only property NAME implemented by GETIMPL; extra HPyGetSet fields
  * (.doc, .closure) may follow. */
-#define HPyDef_GET_IMPL(SYM, NAME, GETIMPL, ...)                                        \
-    _HPyFunc_DECLARE(HPyFunc_GETTER, GETIMPL);                                          \
-    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, GETIMPL)                  \
-    _HPy_DEF_BEGIN                                                                      \
-    _HPy_HIDDEN HPyDef SYM = { HPyDef_Kind_GetSet,                                      \
-                               { .getset = { .name = NAME,                              \
-                                             .getter_impl = _HPy_AS_CFUNCTION(GETIMPL), \
-                                             .getter_cpy_trampoline =                   \
-                                                 (cpy_getter)SYM##_get_trampoline,      \
-                                             __VA_ARGS__ } } };                         \
+#define HPyDef_GET_IMPL(SYM, NAME, GETIMPL, ...)                                                   \
+    _HPyFunc_DECLARE(HPyFunc_GETTER, GETIMPL);                                                     \
+    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, GETIMPL)                             \
+    _HPy_DEF_BEGIN                                                                                 \
+    _HPy_HIDDEN HPyDef SYM = { HPyDef_Kind_GetSet,                                                 \
+                               { .getset = { .name = NAME,                                         \
+                                             .getter_impl = _HPy_AS_CFUNCTION(GETIMPL),            \
+                                             .getter_cpy_trampoline =                              \
+                                                 (cpy_getter)(void (*)(void))SYM##_get_trampoline, \
+                                             __VA_ARGS__ } } };                                    \
     _HPy_DEF_END
 
 /* A write-only property NAME implemented by SETIMPL. */
@@ -160,20 +160,21 @@ typedef struct {
     _HPy_DEF_END
 
 /* A property NAME implemented by GETIMPL and SETIMPL. */
-#define HPyDef_GETSET_IMPL(SYM, NAME, GETIMPL, SETIMPL, ...)                                    \
-    _HPyFunc_DECLARE(HPyFunc_GETTER, GETIMPL);                                                  \
-    _HPyFunc_DECLARE(HPyFunc_SETTER, SETIMPL);                                                  \
-    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, GETIMPL)                          \
-    _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SETIMPL)                          \
-    _HPy_DEF_BEGIN                                                                              \
-    _HPy_HIDDEN HPyDef SYM = { HPyDef_Kind_GetSet,                                              \
-                               { .getset = {                                                    \
-                                     .name = NAME,                                              \
-                                     .getter_impl = _HPy_AS_CFUNCTION(GETIMPL),                 \
-                                     .setter_impl = _HPy_AS_CFUNCTION(SETIMPL),                 \
-                                     .getter_cpy_trampoline = (cpy_getter)SYM##_get_trampoline, \
-                                     .setter_cpy_trampoline = (cpy_setter)SYM##_set_trampoline, \
-                                     __VA_ARGS__ } } };                                         \
+#define HPyDef_GETSET_IMPL(SYM, NAME, GETIMPL, SETIMPL, ...)                                     \
+    _HPyFunc_DECLARE(HPyFunc_GETTER, GETIMPL);                                                   \
+    _HPyFunc_DECLARE(HPyFunc_SETTER, SETIMPL);                                                   \
+    _HPyFunc_TRAMPOLINE(HPyFunc_GETTER, SYM##_get_trampoline, GETIMPL)                           \
+    _HPyFunc_TRAMPOLINE(HPyFunc_SETTER, SYM##_set_trampoline, SETIMPL)                           \
+    _HPy_DEF_BEGIN                                                                               \
+    _HPy_HIDDEN HPyDef SYM = {                                                                   \
+        HPyDef_Kind_GetSet,                                                                      \
+        { .getset = { .name = NAME,                                                              \
+                      .getter_impl = _HPy_AS_CFUNCTION(GETIMPL),                                 \
+                      .setter_impl = _HPy_AS_CFUNCTION(SETIMPL),                                 \
+                      .getter_cpy_trampoline = (cpy_getter)(void (*)(void))SYM##_get_trampoline, \
+                      .setter_cpy_trampoline = (cpy_setter)SYM##_set_trampoline,                 \
+                      __VA_ARGS__ } }                                                            \
+    };                                                                                           \
     _HPy_DEF_END
 
 /* The same, implemented by SYM##_get and/or SYM##_set. */
@@ -184,10 +185,11 @@ typedef struct {
 
 /* The call function of an object (HPy_SetCallFunction), implemented by
  * SYM##_impl with the HPyFunc_KEYWORDS signature. */
-#define HPyDef_CALL_FUNCTION(SYM)                                       \
-    _HPyFunc_DECLARE(HPyFunc_KEYWORDS, SYM##_impl);                     \
-    _HPyFunc_TRAMPOLINE(HPyFunc_KEYWORDS, SYM##_trampoline, SYM##_impl) \
-    _HPy_HIDDEN HPyCallFunction SYM = { (cpy_vectorcallfunc)SYM##_trampoline, SYM##_impl };
+#define HPyDef_CALL_FUNCTION(SYM)                                                             \
+    _HPyFunc_DECLARE(HPyFunc_KEYWORDS, SYM##_impl);                                           \
+    _HPyFunc_TRAMPOLINE(HPyFunc_KEYWORDS, SYM##_trampoline, SYM##_impl)                       \
+    _HPy_HIDDEN HPyCallFunction SYM = { (cpy_vectorcallfunc)(void (*)(void))SYM##_trampoline, \
+                                        SYM##_impl };
 
 /* The destructor of a capsule, implemented by SYM##_impl. */
 #define HPyCapsule_DESTRUCTOR(SYM)                                 \

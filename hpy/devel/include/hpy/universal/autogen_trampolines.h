@@ -268,24 +268,24 @@ typedef struct {
 } _HPyFunc_args_MOD_CREATE;
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_VARARGS(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
         _HPyFunc_args_VARARGS a; \
         a.self = self; \
         a.args = args; \
         a.nargs = nargs; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_VARARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *self, cpy_PyObject *const *args, HPy_ssize_t nargs) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_VARARGS)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, nargs)); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, nargs)); \
         return SYM##_via_ctx(self, args, nargs); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_KEYWORDS(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
     { \
         _HPyFunc_args_KEYWORDS a; \
         a.self = self; \
@@ -293,44 +293,44 @@ typedef struct {
         a.nargsf = nargsf; \
         a.kwnames = kwnames; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_KEYWORDS, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *self, cpy_PyObject *const *args, size_t nargsf, cpy_PyObject *kwnames) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_KEYWORDS)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, _HPy_DIRECT_VECTORCALL_NARGS(nargsf), _HPy_DIRECT_H(kwnames))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), (const HPy *)args, _HPy_DIRECT_VECTORCALL_NARGS(nargsf), _HPy_DIRECT_H(kwnames))); \
         return SYM##_via_ctx(self, args, nargsf, kwnames); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NOARGS(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
     { \
         (void)_hpy_unused; \
         _HPyFunc_args_NOARGS a; \
         a.self = self; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NOARGS, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *self, cpy_PyObject *_hpy_unused) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_NOARGS)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self))); \
         return SYM##_via_ctx(self, _hpy_unused); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_O(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *arg) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
         _HPyFunc_args_O a; \
         a.self = self; \
         a.arg = arg; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_O, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *arg) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *self, cpy_PyObject *arg) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_O)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_H(arg))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_H(arg))); \
         return SYM##_via_ctx(self, arg); \
     }
 
@@ -358,50 +358,50 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_UNARYFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_UNARYFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_UNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_UNARYFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_BINARYFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         _HPyFunc_args_BINARYFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_BINARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_BINARYFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
         return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_TERNARYFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_TERNARYFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_TERNARYFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_TERNARYFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
         return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
@@ -436,35 +436,35 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZEARGFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
         _HPyFunc_args_SSIZEARGFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZEARGFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, HPy_ssize_t arg1) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZEARGFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
         return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_SSIZESSIZEARGFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
         _HPyFunc_args_SSIZESSIZEARGFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_SSIZESSIZEARGFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, HPy_ssize_t arg1, HPy_ssize_t arg2) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_SSIZESSIZEARGFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, arg2)); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1, arg2)); \
         return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
@@ -535,34 +535,34 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTRFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, char *arg1) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, char *arg1) \
     { \
         _HPyFunc_args_GETATTRFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, char *arg1) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, char *arg1) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETATTRFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
         return SYM##_via_ctx(arg0, arg1); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETATTROFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         _HPyFunc_args_GETATTROFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETATTROFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, cpy_PyObject *arg1) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETATTROFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1))); \
         return SYM##_via_ctx(arg0, arg1); \
     }
 
@@ -601,17 +601,17 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_REPRFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_REPRFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_REPRFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_REPRFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         return SYM##_via_ctx(arg0); \
     }
 
@@ -631,66 +631,66 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_RICHCMPFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
         _HPyFunc_args_RICHCMPFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         a.arg2 = (HPy_RichCmpOp)arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_RICHCMPFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, int arg2) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_RICHCMPFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), (HPy_RichCmpOp)arg2)); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), (HPy_RichCmpOp)arg2)); \
         return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETITERFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_GETITERFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETITERFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETITERFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_ITERNEXTFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0) \
     { \
         _HPyFunc_args_ITERNEXTFUNC a; \
         a.arg0 = arg0; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_ITERNEXTFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_ITERNEXTFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0))); \
         return SYM##_via_ctx(arg0); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_DESCRGETFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         _HPyFunc_args_DESCRGETFUNC a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         a.arg2 = arg2; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_DESCRGETFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, cpy_PyObject *arg1, cpy_PyObject *arg2) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_DESCRGETFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), _HPy_DIRECT_H(arg1), _HPy_DIRECT_H(arg2))); \
         return SYM##_via_ctx(arg0, arg1, arg2); \
     }
 
@@ -729,35 +729,35 @@ typedef struct {
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_NEWFUNC(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
         _HPyFunc_args_NEWFUNC a; \
         a.self = self; \
         a.args = args; \
         a.kw = kw; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_NEWFUNC, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *self, cpy_PyObject *args, cpy_PyObject *kw) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_NEWFUNC)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_TUPLE_ITEMS(args), _HPy_DIRECT_TUPLE_SIZE(args), _HPy_DIRECT_H(kw))); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(self), _HPy_DIRECT_TUPLE_ITEMS(args), _HPy_DIRECT_TUPLE_SIZE(args), _HPy_DIRECT_H(kw))); \
         return SYM##_via_ctx(self, args, kw); \
     }
 
 #define _HPyFunc_TRAMPOLINE_HPyFunc_GETTER(SYM, IMPL) \
-    static _HPy_NOINLINE cpy_PyObject *SYM##_via_ctx(cpy_PyObject *arg0, void *arg1) \
+    static _HPy_NOINLINE _HPy_TRAMPOLINE_OBJ SYM##_via_ctx(cpy_PyObject *arg0, void *arg1) \
     { \
         _HPyFunc_args_GETTER a; \
         a.arg0 = arg0; \
         a.arg1 = arg1; \
         _HPy_CallRealFunctionFromTrampoline(_ctx_for_trampolines, HPyFunc_GETTER, _HPy_AS_CFUNCTION(IMPL), &a); \
-        return a.result; \
+        return _HPy_TRAMPOLINE_OBJ_OF_PY(a.result); \
     } \
-    static cpy_PyObject *SYM(cpy_PyObject *arg0, void *arg1) \
+    static _HPy_TRAMPOLINE_OBJ SYM(cpy_PyObject *arg0, void *arg1) \
     { \
         if (_HPy_DIRECT_TRAMPOLINE(HPyFunc_GETTER)) \
-            return _HPy_DIRECT_PY(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
+            return _HPy_TRAMPOLINE_OBJ_OF_H(IMPL(_ctx_for_trampolines, _HPy_DIRECT_H(arg0), arg1)); \
         return SYM##_via_ctx(arg0, arg1); \
     }
 

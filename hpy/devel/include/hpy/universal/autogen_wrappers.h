@@ -16,12 +16,6 @@ HPyAPI_FUNC HPy HPyLong_FromUInt32_t(HPyContext *ctx, uint32_t value)
     return ctx->ctx_Long_FromUInt32_t(ctx, value);
 }
 
-/* Creates a Python `int` from a C `int64_t`; HPy_NULL with an exception set on error. */
-HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
-{
-    return ctx->ctx_Long_FromInt64_t(ctx, v);
-}
-
 /* Creates a Python `int` from a C `uint64_t`; HPy_NULL with an exception set on error. */
 HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
 {
@@ -32,12 +26,6 @@ HPyAPI_FUNC HPy HPyLong_FromUInt64_t(HPyContext *ctx, uint64_t v)
 HPyAPI_FUNC HPy HPyLong_FromSize_t(HPyContext *ctx, size_t value)
 {
     return ctx->ctx_Long_FromSize_t(ctx, value);
-}
-
-/* Like `PyLong_FromSsize_t`: creates a Python `int` from an `HPy_ssize_t`; HPy_NULL on error. */
-HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
-{
-    return ctx->ctx_Long_FromSsize_t(ctx, value);
 }
 
 /* Like `PyLong_AsLong` (so `__index__` is accepted), then checked against the range of `int32_t`;
@@ -122,12 +110,6 @@ HPyAPI_FUNC double HPyFloat_AsDouble(HPyContext *ctx, HPy h)
 HPyAPI_FUNC HPy HPyBool_FromBool(HPyContext *ctx, bool v)
 {
     return ctx->ctx_Bool_FromBool(ctx, v);
-}
-
-/* Like `len(h)` (`PyObject_Length`): returns the length of the object, or -1 with an exception set. */
-HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Length(ctx, h);
 }
 
 /* Like `PyNumber_Check`: returns 1 if the object supports numeric conversions, else 0; never fails. */
@@ -501,12 +483,6 @@ HPyAPI_FUNC HPy HPy_GetItem(HPyContext *ctx, HPy obj, HPy key)
     return ctx->ctx_GetItem(ctx, obj, key);
 }
 
-/* Returns `obj[idx]` for a C integer index; HPy_NULL with an exception set on error. */
-HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
-{
-    return ctx->ctx_GetItem_i(ctx, obj, idx);
-}
-
 /* Returns `obj[key]` where `key` is a str made from a UTF-8 C string; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPy_GetItem_s(HPyContext *ctx, HPy obj, const char *utf8_key)
 {
@@ -666,13 +642,6 @@ HPyAPI_FUNC HPy HPyUnicode_AsLatin1String(HPyContext *ctx, HPy h)
 HPyAPI_FUNC HPy HPyUnicode_AsUTF8String(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Unicode_AsUTF8String(ctx, h);
-}
-
-/* Like `PyUnicode_AsUTF8AndSize`: returns a `str` as UTF-8, its length in `*size` if non-NULL; NULL
- * on error. */
-HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssize_t *size)
-{
-    return ctx->ctx_Unicode_AsUTF8AndSize(ctx, h, size);
 }
 
 /* Like `PyUnicode_FromWideChar`: makes a `str` from `size` wchar_t units (-1: NUL-terminated);

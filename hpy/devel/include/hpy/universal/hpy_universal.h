@@ -108,6 +108,21 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
 #define _HPy_DIRECT_TRAMPOLINE(sig) (_hpy_direct_trampolines.signatures & ((uint64_t)1 << (sig)))
 #define _HPy_DIRECT_H(o) _HPy_STRUCT_VALUE(HPy, (intptr_t)(o))
 #define _HPy_DIRECT_PY(h) ((cpy_PyObject *)(h)._i)
+/* A trampoline that returns the PyObject * of the HPy its implementation
+ * returns is declared to return _HPy_TRAMPOLINE_OBJ: HPy itself where the
+ * ABI returns a one-word struct in the register of a pointer (x86-64,
+ * AArch64), so that its direct path `return impl(...)` is a tail call,
+ * which gcc does not make of `return (PyObject *)impl(...)._i`. CPython
+ * calls it through a pointer of its own type, which returns the same. */
+#if defined(__x86_64__) || defined(_M_X64) || defined(__aarch64__) || defined(_M_ARM64)
+#    define _HPy_TRAMPOLINE_OBJ HPy
+#    define _HPy_TRAMPOLINE_OBJ_OF_H(h) (h)
+#    define _HPy_TRAMPOLINE_OBJ_OF_PY(o) _HPy_DIRECT_H(o)
+#else
+#    define _HPy_TRAMPOLINE_OBJ cpy_PyObject *
+#    define _HPy_TRAMPOLINE_OBJ_OF_H(h) _HPy_DIRECT_PY(h)
+#    define _HPy_TRAMPOLINE_OBJ_OF_PY(o) (o)
+#endif
 /* PyVectorcall_NARGS: the top bit of nargsf is PY_VECTORCALL_ARGUMENTS_OFFSET. */
 #define _HPy_DIRECT_VECTORCALL_NARGS(nargsf) \
     ((size_t)(nargsf) & ~((size_t)1 << (8 * sizeof(size_t) - 1)))
@@ -269,6 +284,8 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
     return ctx->ctx_Type(ctx, obj);
 }
 
+#include "hpy/universal/direct_calls.h"
+
 /* Defines the module's entry points. `ext_name` is the module's short name
  * (the file name up to the first dot); `mod_def` an HPyModuleDef. The host
  * calls the version getters, then HPyInitGlobalContext_<name>, then
@@ -339,6 +356,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 
 #define HPy_MODINIT(ext_name, mod_def)                                                  \
     _HPY_CTX_FOR_TRAMPOLINES_DEFINITION                                                 \
+    _HPY_DIRECT_CALLS_DEFINITION                                                        \
     _HPy_EXTERN_C _HPy_EXPORT uint32_t get_required_hpy_major_version_##ext_name(void); \
     _HPy_EXTERN_C _HPy_EXPORT uint32_t get_required_hpy_minor_version_##ext_name(void); \
     _HPy_EXTERN_C _HPy_EXPORT void HPyInitGlobalContext_##ext_name(HPyContext *ctx);    \
@@ -359,6 +377,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
     {                                                                                   \
         return &mod_def;                                                                \
     }                                                                                   \
-    _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)
+    _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                            \
+    _HPY_DIRECT_CALLS_SETTER(ext_name)
 
 #endif /* HPY_UNIVERSAL_HPY_UNIVERSAL_H */

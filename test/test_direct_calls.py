@@ -1,0 +1,323 @@
+"""The inline calls of a binary with the inline fast paths
+(hpy/universal/direct_calls.h, _HPyInitDirectCalls_<name> in load.c): in
+universal mode HPy_Length and HPy_GetItem_i of an exact tuple,
+HPyUnicode_AsUTF8AndSize of an exact compact ASCII str and
+HPyLong_FromInt64_t/HPyLong_FromSsize_t of a cached small int are answered
+in the extension; everything else calls the context, with the same results
+and errors, and in debug and trace mode every call does.
+
+As in test_direct_inline.py, the probes swap the context's function for one
+that counts its calls and forwards to the original."""
+import sys
+
+import pytest
+
+from support import build_abi
+
+SRC = """
+    static int calls;
+    static HPy_ssize_t (*real_length)(HPyContext *, HPy);
+    static HPy (*real_getitem_i)(HPyContext *, HPy, HPy_ssize_t);
+    static const char *(*real_as_utf8)(HPyContext *, HPy, HPy_ssize_t *);
+    static HPy (*real_from_int64)(HPyContext *, int64_t);
+    static HPy (*real_from_ssize)(HPyContext *, HPy_ssize_t);
+
+    static HPy_ssize_t counting_length(HPyContext *ctx, HPy h)
+    {
+        calls++;
+        return real_length(ctx, h);
+    }
+    static HPy counting_getitem_i(HPyContext *ctx, HPy h, HPy_ssize_t i)
+    {
+        calls++;
+        return real_getitem_i(ctx, h, i);
+    }
+    static const char *counting_as_utf8(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+    {
+        calls++;
+        return real_as_utf8(ctx, h, size);
+    }
+    static HPy counting_from_int64(HPyContext *ctx, int64_t v)
+    {
+        calls++;
+        return real_from_int64(ctx, v);
+    }
+    static HPy counting_from_ssize(HPyContext *ctx, HPy_ssize_t v)
+    {
+        calls++;
+        return real_from_ssize(ctx, v);
+    }
+
+    /* last_calls(): how many calls the last probe made into the context */
+    HPyDef_METH(last_calls, "last_calls", HPyFunc_NOARGS)
+    static HPy last_calls_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyLong_FromLong(ctx, calls);
+    }
+
+    /* length(obj): HPy_Length(obj) */
+    HPyDef_METH(length, "length", HPyFunc_O)
+    static HPy length_impl(HPyContext *ctx, HPy self, HPy obj)
+    {
+        HPy_ssize_t n;
+        calls = 0;
+        real_length = ctx->ctx_Length;
+        ctx->ctx_Length = counting_length;
+        n = HPy_Length(ctx, obj);
+        ctx->ctx_Length = real_length;
+        if (n < 0)
+            return HPy_NULL;
+        return HPyLong_FromSsize_t(ctx, n);
+    }
+
+    /* getitem(obj, i): HPy_GetItem_i(obj, i) */
+    HPyDef_METH(getitem, "getitem", HPyFunc_VARARGS)
+    static HPy getitem_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        HPy_ssize_t i = HPyLong_AsSsize_t(ctx, args[1]);
+        HPy r;
+        if (i == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        calls = 0;
+        real_getitem_i = ctx->ctx_GetItem_i;
+        ctx->ctx_GetItem_i = counting_getitem_i;
+        r = HPy_GetItem_i(ctx, args[0], i);
+        ctx->ctx_GetItem_i = real_getitem_i;
+        return r;
+    }
+
+    /* utf8(obj, want_size): (the UTF-8 as bytes, its size or -2) */
+    HPyDef_METH(utf8, "utf8", HPyFunc_VARARGS)
+    static HPy utf8_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        HPy_ssize_t size = -2;
+        const char *s;
+        HPy b, r;
+        int want_size = HPy_IsTrue(ctx, args[1]);
+        calls = 0;
+        real_as_utf8 = ctx->ctx_Unicode_AsUTF8AndSize;
+        ctx->ctx_Unicode_AsUTF8AndSize = counting_as_utf8;
+        s = HPyUnicode_AsUTF8AndSize(ctx, args[0], want_size ? &size : NULL);
+        ctx->ctx_Unicode_AsUTF8AndSize = real_as_utf8;
+        if (s == NULL)
+            return HPy_NULL;
+        b = HPyBytes_FromStringAndSize(ctx, s, (HPy_ssize_t)strlen(s));
+        if (HPy_IsNull(b))
+            return HPy_NULL;
+        r = HPy_BuildValue(ctx, "On", b, size);
+        HPy_Close(ctx, b);
+        return r;
+    }
+
+    /* from_int64(v, ssize): HPyLong_FromInt64_t(v), or HPyLong_FromSsize_t */
+    HPyDef_METH(from_int, "from_int", HPyFunc_VARARGS)
+    static HPy from_int_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        int64_t v = HPyLong_AsInt64_t(ctx, args[0]);
+        int ssize = HPy_IsTrue(ctx, args[1]);
+        HPy r;
+        if (v == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        calls = 0;
+        real_from_int64 = ctx->ctx_Long_FromInt64_t;
+        real_from_ssize = ctx->ctx_Long_FromSsize_t;
+        ctx->ctx_Long_FromInt64_t = counting_from_int64;
+        ctx->ctx_Long_FromSsize_t = counting_from_ssize;
+        r = ssize ? HPyLong_FromSsize_t(ctx, (HPy_ssize_t)v) : HPyLong_FromInt64_t(ctx, v);
+        ctx->ctx_Long_FromInt64_t = real_from_int64;
+        ctx->ctx_Long_FromSsize_t = real_from_ssize;
+        return r;
+    }
+
+    /* has_model(): whether the host gave this binary its reference-count
+     * model (without it, no new references are made in the binary) */
+    HPyDef_METH(has_model, "has_model", HPyFunc_NOARGS)
+    static HPy has_model_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyBool_FromLong(ctx, _hpy_direct_trampolines.refcnt_zero != NULL);
+    }
+
+    @EXPORT(has_model)
+    @EXPORT(last_calls)
+    @EXPORT(length)
+    @EXPORT(getitem)
+    @EXPORT(utf8)
+    @EXPORT(from_int)
+    @INIT
+"""
+
+
+def _universal(hpy):
+    if hpy.abi not in ("universal", "hybrid"):
+        pytest.skip("universal mode only")
+
+
+@pytest.fixture
+def mod(hpy):
+    if build_abi(hpy.abi) == "cpython":
+        pytest.skip("no context to call in the cpython ABI")
+    return hpy.make_module(SRC)
+
+
+@pytest.fixture
+def mod_off(hpy):
+    """The same source with the host's switch off: every call goes to it."""
+    _universal(hpy)
+    import hpy.universal as host
+
+    old = host._set_direct_calls_enabled(False)
+    try:
+        return hpy.make_module(SRC, name="mytest_calls_off")
+    finally:
+        assert host._set_direct_calls_enabled(old) is False
+
+
+def _inline(hpy):
+    """Whether the binary answers itself: universal mode."""
+    return hpy.abi in ("universal", "hybrid")
+
+
+def _new_refs(hpy, mod):
+    """New references (tuple items, small ints) need the host's model too."""
+    return _inline(hpy) and mod.has_model()
+
+
+def _small_ints(hpy, mod):
+    """Small ints need CPython's process-wide cache (3.11 on) and the model."""
+    return _new_refs(hpy, mod) and sys.version_info >= (3, 11)
+
+
+class Sub(tuple):
+    pass
+
+
+class Text(str):
+    pass
+
+
+def test_length(hpy, mod):
+    calls = 0 if _inline(hpy) else 1
+    assert mod.length(()) == 0 and mod.last_calls() == calls
+    assert mod.length((1, 2, 3)) == 3 and mod.last_calls() == calls
+    # not exact tuples: the host
+    assert mod.length([1, 2]) == 2 and mod.last_calls() == 1
+    assert mod.length(Sub((1, 2, 3, 4))) == 4 and mod.last_calls() == 1
+    assert mod.length("abc") == 3 and mod.last_calls() == 1
+    with pytest.raises(TypeError):
+        mod.length(42)
+    assert mod.last_calls() == 1
+
+
+def test_getitem(hpy, mod):
+    calls = 0 if _new_refs(hpy, mod) else 1
+    t = ("a", "b", object())
+    for i in range(3):
+        assert mod.getitem(t, i) is t[i]
+        assert mod.last_calls() == calls
+    assert mod.getitem(Sub((5, 6)), 1) == 6 and mod.last_calls() == 1
+    assert mod.getitem([7, 8], 0) == 7 and mod.last_calls() == 1
+    # a negative index counts from the end (the host's PyObject_GetItem)
+    assert mod.getitem(t, -1) is t[-1] and mod.last_calls() == 1
+    for i in (3, -4, sys.maxsize):
+        with pytest.raises(IndexError, match="^tuple index out of range$"):
+            mod.getitem(t, i)
+        assert mod.last_calls() == 1
+
+
+def test_getitem_reference(hpy, mod):
+    """The item comes back as a new reference, as from the host."""
+    item = object()
+    t = (item,)
+    before = sys.getrefcount(item)
+    results = [mod.getitem(t, 0) for _ in range(100)]
+    assert sys.getrefcount(item) == before + 100
+    del results
+    assert sys.getrefcount(item) == before
+
+
+def test_utf8(hpy, mod):
+    calls = 0 if _inline(hpy) else 1
+    assert mod.utf8("spam", True) == (b"spam", 4) and mod.last_calls() == calls
+    assert mod.utf8("spam", False) == (b"spam", -2) and mod.last_calls() == calls
+    assert mod.utf8("", True) == (b"", 0) and mod.last_calls() == calls
+    # not compact ASCII, not exact: the host
+    assert mod.utf8("sp\u00e4m", True) == ("sp\u00e4m".encode(), 5) and mod.last_calls() == 1
+    assert mod.utf8("\u20ac", False) == ("\u20ac".encode(), -2) and mod.last_calls() == 1
+    assert mod.utf8(Text("eggs"), True) == (b"eggs", 4) and mod.last_calls() == 1
+
+
+@pytest.mark.parametrize("ssize", [False, True])
+def test_from_int(hpy, mod, ssize):
+    small = 0 if _small_ints(hpy, mod) else 1
+    for v in (0, 1, -1, -5, 7, 100, 256):
+        r = mod.from_int(v, ssize)
+        assert r == v and type(r) is int
+        assert r is v  # CPython's cached object
+        assert mod.last_calls() == small
+    for v in (-6, 257, 10**6, 2**62, -2**63, sys.maxsize, -sys.maxsize - 1):
+        if ssize and not -sys.maxsize - 1 <= v <= sys.maxsize:
+            continue  # HPy_ssize_t is 32 bits in WebAssembly
+        assert mod.from_int(v, ssize) == v
+        assert mod.last_calls() == 1
+
+
+def test_from_int_reference(hpy, mod):
+    """A cached int comes back as a new reference (3.11: counted)."""
+    v = 200
+    before = sys.getrefcount(v)
+    results = [mod.from_int(v, False) for _ in range(100)]
+    if sys.version_info < (3, 12):
+        assert sys.getrefcount(v) == before + 100
+    del results
+    assert sys.getrefcount(v) == before
+
+
+def test_same_answers_as_the_host(hpy, mod, mod_off):
+    """With the switch off every call goes to the host; results and errors
+    are the same."""
+    def outcome(f, *args):
+        try:
+            return ("ok", f(*args))
+        except Exception as e:
+            return (type(e), str(e))
+
+    t = (1, "x")
+    cases = [
+        ("length", ((),)), ("length", (t,)), ("length", (None,)),
+        ("getitem", (t, 1)), ("getitem", (t, 2)), ("getitem", (t, -1)), ("getitem", (None, 0)),
+        ("utf8", ("ab", True)), ("utf8", (b"ab", True)), ("utf8", (None, False)),
+        ("utf8", ("\ud800", True)),
+        ("from_int", (5, False)), ("from_int", (-5, True)), ("from_int", (2**40, False)),
+    ]
+    for name, args in cases:
+        assert outcome(getattr(mod, name), *args) == outcome(getattr(mod_off, name), *args), name
+        assert mod_off.last_calls() == 1
+
+
+def test_binary_without_the_handshake(hpy):
+    """Built as HPy's own headers build it: every call goes to the host."""
+    _universal(hpy)
+    mod = hpy.make_module(SRC, name="mytest_calls_none",
+                          extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    assert mod.length((1, 2)) == 2 and mod.last_calls() == 1
+    assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
+    assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == 1
+    assert mod.from_int(3, False) == 3 and mod.last_calls() == 1
+
+
+def test_new_references_need_the_model(hpy):
+    """Without the host's reference-count model the binary answers only the
+    calls that return no new reference (HPy_Length, the UTF-8)."""
+    _universal(hpy)
+    import hpy.universal as host
+
+    old = host._set_direct_refcount_enabled(False)
+    try:
+        mod = hpy.make_module(SRC, name="mytest_calls_no_model")
+    finally:
+        assert host._set_direct_refcount_enabled(old) is False
+    calls = 0 if _inline(hpy) else 1
+    assert mod.length((1, 2)) == 2 and mod.last_calls() == calls
+    assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == calls
+    assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
+    assert mod.from_int(3, False) == 3 and mod.last_calls() == 1
