@@ -9,7 +9,7 @@ The probes swap the context's function for one that counts its calls (and
 forwards to the original), so a call that enters the host shows."""
 import pytest
 
-from support import WASM, build_abi
+from support import build_abi
 
 SRC = """
     typedef struct { long x; long y; } PointObject;
