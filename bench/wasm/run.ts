@@ -8,7 +8,7 @@
  * with the one report writer, bench/report/bench-report.ts.
  *
  *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--filter REGEX] [--output DIR]
- *                             [--no-direct-trampolines] [--no-direct-inline]
+ *                             [--no-direct-trampolines] [--no-direct-inline] [--no-direct-alloc]
  *
  * --filter times only the benchmarks whose name matches (while iterating).
  * --no-direct-trampolines loads the HPy module without the direct
@@ -16,6 +16,8 @@
  * "before" of that change, in the same build. --no-direct-inline keeps the
  * direct trampolines but not the inline HPy_TypeCheck and
  * _HPy_AsStruct_Object (hpy_universal.h): every call enters the host.
+ * --no-direct-alloc keeps those but not the inline HPy_New and
+ * HPyTuple_FromArray (direct_alloc.h).
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -41,10 +43,11 @@ interface Options {
   output: string;
   directTrampolines: boolean;
   directInline: boolean;
+  directAlloc: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true };
+  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true, directAlloc: true };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -56,7 +59,8 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === "--output") o.output = path.resolve(argv[++i] ?? ".");
     else if (a === "--no-direct-trampolines") o.directTrampolines = false;
     else if (a === "--no-direct-inline") o.directInline = false;
-    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline)`);
+    else if (a === "--no-direct-alloc") o.directAlloc = false;
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline, --no-direct-alloc)`);
   }
   if (o.quick && !repsGiven) o.reps = 1;
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
@@ -97,6 +101,7 @@ async function main(argv: readonly string[]): Promise<number> {
   );
   if (!opts.directTrampolines) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_trampolines_enabled(False)\n");
   if (!opts.directInline) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_inline_enabled(False)\n");
+  if (!opts.directAlloc) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_alloc_enabled(False)\n");
   const driver = pyodide.pyimport("driver") as unknown as {
     main(
       out: string,
