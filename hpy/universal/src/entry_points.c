@@ -105,10 +105,9 @@ void hpy_host_direct_alloc(const void **type_type, void *(**alloc_new)(void *, H
     hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
     (void)hpy_host_direct_signatures(&size_at, &items_at);
     *type_type = &PyType_Type;
-    *alloc_new = marker != NULL ? (void *(*)(void *, HPy_ssize_t))(void (*)(void))PyType_GenericAlloc
-                                : NULL;
-    *tuple_new =
-        items_at != 0 ? (void *(*)(HPy_ssize_t))(void (*)(void))PyTuple_New : NULL;
+    *alloc_new =
+        marker != NULL ? (void *(*)(void *, HPy_ssize_t))(void (*)(void))PyType_GenericAlloc : NULL;
+    *tuple_new = items_at != 0 ? (void *(*)(HPy_ssize_t))(void (*)(void))PyTuple_New : NULL;
 }
 
 /* The reference-count model offered through _HPyInitDirectRefcount_<name>

@@ -104,20 +104,20 @@ HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField sourc
 #ifdef _HPY_NO_DIRECT_TRAMPOLINES
 #    define _HPY_DIRECT_ALLOC_SETTER(ext_name)
 #else
-#    define _HPY_DIRECT_ALLOC_SETTER(ext_name)                                                \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectAlloc_##ext_name(                        \
-            const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),                   \
-            void *(*tuple_new)(HPy_ssize_t));                                                 \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectAlloc_##ext_name(                        \
-            const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),                   \
-            void *(*tuple_new)(HPy_ssize_t))                                                  \
-        {                                                                                     \
-            int marked = _hpy_direct_trampolines.alloc_marker != NULL && type_type != NULL;   \
-            _hpy_direct_trampolines.type_type = type_type;                                    \
-            _hpy_direct_trampolines.alloc_new = marked ? alloc_new : NULL;                    \
-            _hpy_direct_trampolines.tuple_new =                                               \
-                _hpy_direct_trampolines.tuple_items_at != 0 ? tuple_new : NULL;               \
-            return 1;                                                                         \
+#    define _HPY_DIRECT_ALLOC_SETTER(ext_name)                                              \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectAlloc_##ext_name(                       \
+            const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),                 \
+            void *(*tuple_new)(HPy_ssize_t));                                               \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectAlloc_##ext_name(                       \
+            const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),                 \
+            void *(*tuple_new)(HPy_ssize_t))                                                \
+        {                                                                                   \
+            int marked = _hpy_direct_trampolines.alloc_marker != NULL && type_type != NULL; \
+            _hpy_direct_trampolines.type_type = type_type;                                  \
+            _hpy_direct_trampolines.alloc_new = marked ? alloc_new : NULL;                  \
+            _hpy_direct_trampolines.tuple_new =                                             \
+                _hpy_direct_trampolines.tuple_items_at != 0 ? tuple_new : NULL;             \
+            return 1;                                                                       \
         }
 #endif
 
