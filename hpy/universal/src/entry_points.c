@@ -93,6 +93,23 @@ void hpy_host_direct_inline(HPy_ssize_t *ob_type_at, HPy_ssize_t *tp_mro_at,
 #endif
 }
 
+/* HPy_New of a marked type is the marker's allocator, PyType_GenericAlloc
+ * (both hosts' markers call it and nothing else: the types that get the
+ * marker need nothing more, see _HPyType_AllocFixed and choose_alloc in
+ * ctx_type_wasm.c); a tuple is PyTuple_New, filled in place. */
+void hpy_host_direct_alloc(const void **type_type, void *(**alloc_new)(void *, HPy_ssize_t),
+                           void *(**tuple_new)(HPy_ssize_t))
+{
+    HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at, size_at, items_at;
+    _HPyDirectMarker marker;
+    hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
+    (void)hpy_host_direct_signatures(&size_at, &items_at);
+    *type_type = &PyType_Type;
+    *alloc_new =
+        marker != NULL ? (void *(*)(void *, HPy_ssize_t))(void (*)(void))PyType_GenericAlloc : NULL;
+    *tuple_new = items_at != 0 ? (void *(*)(HPy_ssize_t))(void (*)(void))PyTuple_New : NULL;
+}
+
 /* The reference-count model offered through _HPyInitDirectRefcount_<name>
  * (load.c): Py_INCREF and Py_DECREF as the headers this host was compiled
  * with define them, described as data (hpy_universal.h). The host is built

@@ -89,6 +89,16 @@ int hpy_host_direct_calls(_HPyDirectCalls *calls);
  * loaded for the first time afterwards (load.c); returns the previous
  * setting. */
 int hpy_host_set_direct_calls_enabled(int enabled);
+/* What the host offers through _HPyInitDirectAlloc_<name> (load.c): the
+ * type of plain types, the allocator that the marker of
+ * hpy_host_direct_inline stands for, and PyTuple_New (entry_points.c; NULL
+ * where the host has no marker or does not know where a tuple's items are). */
+void hpy_host_direct_alloc(const void **type_type, void *(**alloc_new)(void *, HPy_ssize_t),
+                           void *(**tuple_new)(HPy_ssize_t));
+/* Switches the inline allocation (hpy_host_direct_alloc) on or off for
+ * binaries loaded for the first time afterwards (load.c); returns the
+ * previous setting. */
+int hpy_host_set_direct_alloc_enabled(int enabled);
 /* Switches the inline reference counts (hpy_host_direct_refcount) on or off
  * for binaries loaded for the first time afterwards (load.c); returns the
  * previous setting. */

@@ -270,6 +270,12 @@ static PyObject *set_direct_calls_enabled(PyObject *self, PyObject *arg)
     return set_switch(arg, hpy_host_set_direct_calls_enabled);
 }
 
+static PyObject *set_direct_alloc_enabled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    return set_switch(arg, hpy_host_set_direct_alloc_enabled);
+}
+
 static PyMethodDef methods[] = {
     { "load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
       "load(name, path, spec, debug=False, mode=-1): load an HPy universal or hybrid binary "
@@ -301,6 +307,10 @@ static PyMethodDef methods[] = {
       "answer HPy_Length, HPy_GetItem_i, HPyUnicode_AsUTF8AndSize and HPyLong_FromInt64_t/"
       "FromSsize_t themselves for built-in objects, or not (for tests and benchmarks); "
       "returns the previous setting." },
+    { "_set_direct_alloc_enabled", set_direct_alloc_enabled, METH_O,
+      "Private: let binaries with the inline fast paths loaded for the first time afterwards "
+      "answer HPy_New (of the host's marked types) and HPyTuple_FromArray themselves, or not "
+      "(for tests and benchmarks); returns the previous setting." },
     { NULL, NULL, 0, NULL },
 };
 

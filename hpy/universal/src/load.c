@@ -46,6 +46,8 @@ typedef int (*init_direct_refcount)(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_lo
                                     uint32_t flags, uint32_t incref_stop, uint32_t decref_stop,
                                     void (*refcnt_zero)(void *));
 typedef int (*init_direct_calls)(const _HPyDirectCalls *offer, size_t offer_size);
+typedef int (*init_direct_alloc)(const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),
+                                 void *(*tuple_new)(HPy_ssize_t));
 
 /* The symbol suffix of a module: the text after the last dot, with every
  * '-' replaced by '_'. Returns a new bytes object (ASCII). */
@@ -277,6 +279,32 @@ static void enable_direct_calls(void *lib, const char *shortname)
     init(&offer, sizeof(offer));
 }
 
+/* Lets module `shortname`, which has the inline fast paths, allocate
+ * itself (HPy_New of the host's marked types, HPyTuple_FromArray in
+ * direct_alloc.h), what those context functions do there. Last, after the
+ * reference-count model, which the tuple needs. */
+static int direct_alloc_enabled = 1;
+
+int hpy_host_set_direct_alloc_enabled(int enabled)
+{
+    return swap_switch(&direct_alloc_enabled, enabled);
+}
+
+static void enable_direct_alloc(void *lib, const char *shortname)
+{
+    const void *type_type;
+    void *(*alloc_new)(void *, HPy_ssize_t);
+    void *(*tuple_new)(HPy_ssize_t);
+    if (!direct_alloc_enabled)
+        return;
+    init_direct_alloc init =
+        (init_direct_alloc)find_optional_symbol(lib, "_HPyInitDirectAlloc", shortname);
+    if (init == NULL)
+        return;
+    hpy_host_direct_alloc(&type_type, &alloc_new, &tuple_new);
+    init(type_type, alloc_new, tuple_new);
+}
+
 static void enable_direct_inline(void *lib, const char *shortname)
 {
     HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
@@ -291,6 +319,7 @@ static void enable_direct_inline(void *lib, const char *shortname)
     init(ob_type_at, tp_mro_at, tp_alloc_at, marker, struct_at);
     enable_direct_refcount(lib, shortname);
     enable_direct_calls(lib, shortname);
+    enable_direct_alloc(lib, shortname);
 }
 
 /* Asks module `shortname` of the library for direct trampolines; returns 1

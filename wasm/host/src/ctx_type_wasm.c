@@ -64,7 +64,10 @@ static void choose_alloc(_HPyTypeBuilder *b)
                 return;
     if (base_alloc != (void *)PyType_GenericAlloc && base_alloc != (void *)_HPyWasm_AllocFixed)
         return;
-    if (b->d.placement == _HPY_LAYOUT_FIXED && b->d.struct_offset == _HPyWasm_ALLOC_FIXED_OFFSET)
+    /* marked types need nothing from HPy_New but tp_alloc (direct_alloc.h):
+     * not those whose instances get a call function */
+    if (b->d.placement == _HPY_LAYOUT_FIXED && b->d.struct_offset == _HPyWasm_ALLOC_FIXED_OFFSET &&
+        !(b->d.vectorcall_offset > 0 && b->d.default_call != NULL))
         b->alloc = (void *)_HPyWasm_AllocFixed;
     else if (base_alloc == (void *)_HPyWasm_AllocFixed)
         b->alloc = (void *)PyType_GenericAlloc;

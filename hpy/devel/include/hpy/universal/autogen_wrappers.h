@@ -729,13 +729,6 @@ HPyAPI_FUNC int HPyTuple_Check(HPyContext *ctx, HPy h)
     return ctx->ctx_Tuple_Check(ctx, h);
 }
 
-/* Creates a `tuple` holding the `n` objects of the array `items`; HPy_NULL with an exception set on
- * error. */
-HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
-{
-    return ctx->ctx_Tuple_FromArray(ctx, items, n);
-}
-
 /* Like `PyImport_ImportModule`: imports the module with the given UTF-8 name; HPy_NULL on error. */
 HPyAPI_FUNC HPy HPyImport_ImportModule(HPyContext *ctx, const char *utf8_name)
 {
@@ -844,19 +837,6 @@ HPyAPI_FUNC void HPyTracker_ForgetAll(HPyContext *ctx, HPyTracker ht)
 HPyAPI_FUNC void HPyTracker_Close(HPyContext *ctx, HPyTracker ht)
 {
     ctx->ctx_Tracker_Close(ctx, ht);
-}
-
-/* Writes `h` (or HPy_NULL) into the HPyField `*target_field` inside the struct of `target_object`. */
-HPyAPI_FUNC void HPyField_Store(HPyContext *ctx, HPy target_object, HPyField *target_field, HPy h)
-{
-    ctx->ctx_Field_Store(ctx, target_object, target_field, h);
-}
-
-/* Reads the HPyField `source_field` of `source_object` as a new handle, or HPy_NULL if the field is
- * empty. */
-HPyAPI_FUNC HPy HPyField_Load(HPyContext *ctx, HPy source_object, HPyField source_field)
-{
-    return ctx->ctx_Field_Load(ctx, source_object, source_field);
 }
 
 /* Re-acquires the GIL released by `HPy_LeavePythonExecution` (like `PyEval_RestoreThread`). */

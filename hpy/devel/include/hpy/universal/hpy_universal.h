@@ -14,11 +14,6 @@ _HPy_NO_RETURN HPyAPI_FUNC void HPy_FatalError(HPyContext *ctx, const char *mess
     abort(); /* in case the host returns */
 }
 
-HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
-{
-    return ctx->ctx_New(ctx, h_type, data);
-}
-
 /* The context handed over by the host at load time, which the CPython-side
  * trampolines use (they are called by CPython, without a context). One per
  * binary; with HPY_EMBEDDED_MODULES one per translation unit.
@@ -65,6 +60,15 @@ typedef struct {
     uint32_t incref_stop;
     uint32_t decref_stop;
     void (*refcnt_zero)(void *);
+    /* Allocation (direct_alloc.h), all zero unless the host calls
+     * _HPyInitDirectAlloc_<name> too (after _HPyInitDirectInline_<name>
+     * and _HPyInitDirectRefcount_<name>): the type of the types HPy_New
+     * looks into (`type_type`), the allocator that `alloc_marker` stands for
+     * (NULL: HPy_New always asks the host) and the function that makes a
+     * tuple of `n` NULL items (NULL: HPyTuple_FromArray asks the host). */
+    const void *type_type;
+    void *(*alloc_new)(void *type, HPy_ssize_t nitems);
+    void *(*tuple_new)(HPy_ssize_t n);
 } _HPyDirectTrampolines;
 
 /* refcnt_flags: an incref adds to the low 32 bits only (else to the whole
@@ -285,6 +289,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 }
 
 #include "hpy/universal/direct_calls.h"
+#include "hpy/universal/direct_alloc.h"
 
 /* Defines the module's entry points. `ext_name` is the module's short name
  * (the file name up to the first dot); `mod_def` an HPyModuleDef. The host
@@ -379,5 +384,6 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
     }                                                                                   \
     _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                            \
     _HPY_DIRECT_CALLS_SETTER(ext_name)
+    _HPY_DIRECT_ALLOC_SETTER(ext_name)
 
 #endif /* HPY_UNIVERSAL_HPY_UNIVERSAL_H */
