@@ -383,7 +383,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
         return &mod_def;                                                                \
     }                                                                                   \
     _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                            \
-    _HPY_DIRECT_CALLS_SETTER(ext_name)
+    _HPY_DIRECT_CALLS_SETTER(ext_name)                                                  \
     _HPY_DIRECT_ALLOC_SETTER(ext_name)
 
 #endif /* HPY_UNIVERSAL_HPY_UNIVERSAL_H */
