@@ -147,6 +147,7 @@ void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, 
 
 /* ---- the inline calls of a binary (direct_calls.h) ---- */
 
+#if defined(HPY_WASM_HOST) || PY_VERSION_HEX >= 0x030B0000
 /* Whether CPython returns one and the same object for the int `v` from
  * both PyLong_FromLongLong and PyLong_FromSsize_t (the two context
  * functions the binary answers for), and it is at `at`. Both results are
@@ -171,7 +172,6 @@ static int small_int_at(long long v, const char *at)
  * the process (before, each interpreter had its own). */
 static void probe_small_ints(_HPyDirectCalls *c)
 {
-#if defined(HPY_WASM_HOST) || PY_VERSION_HEX >= 0x030B0000
     PyObject *zero = PyLong_FromLongLong(0), *one = PyLong_FromLongLong(1);
     HPy_ssize_t stride = one == NULL || zero == NULL ? 0 : (const char *)one - (const char *)zero;
     long long lo = 0, hi = 1;
@@ -194,10 +194,13 @@ static void probe_small_ints(_HPyDirectCalls *c)
     Py_XDECREF(zero);
     Py_XDECREF(one);
     PyErr_Clear();
-#else
-    (void)c;
-#endif
 }
+#else
+static void probe_small_ints(_HPyDirectCalls *c)
+{
+    (void)c;
+}
+#endif
 
 /* Whether a str's UTF-8 is what the binary would read for it: its own data
  * exactly when the state bits say compact ASCII. */
