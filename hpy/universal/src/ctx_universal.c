@@ -164,7 +164,7 @@ static int small_int_at(long long v, const char *at)
 }
 
 /* The farthest probed for: CPython caches -5..256 (-5..1024 from 3.14). */
-#define SMALL_INT_PROBE 4096
+#    define SMALL_INT_PROBE 4096
 
 /* Finds the cached small ints: a run of objects at one stride around 0.
  * Only from 3.11 (the WebAssembly host runs 3.13 on), where they are one
