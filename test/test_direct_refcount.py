@@ -291,6 +291,57 @@ def test_model_offered(hpy, mod):
         assert (flags, inc_stop, dec_stop) == (1 | 2 | 4, 0x80000000, 0x80000000)
 
 
+KIND = """
+    static void kind_zero(void *op) { (void)op; }
+
+    /* kind(): the kind of the model this binary took; kind(at, low_at,
+     * flags, has_zero): the kind a binary gives such a model */
+    HPyDef_METH(kind, "kind", HPyFunc_VARARGS)
+    static HPy kind_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        uint32_t k;
+        if (nargs == 0)
+            return HPyLong_FromLong(ctx, (long)_hpy_direct_trampolines.refcnt_kind);
+        k = _HPy_DirectRefcntKind(HPyLong_AsSsize_t(ctx, args[0]), HPyLong_AsSsize_t(ctx, args[1]),
+                                  (uint32_t)HPyLong_AsUnsignedLong(ctx, args[2]),
+                                  HPyLong_AsLong(ctx, args[3]) ? kind_zero : NULL);
+        return HPyLong_FromLong(ctx, (long)k);
+    }
+"""
+
+
+def test_model_kind(hpy):
+    """A 64-bit binary runs the model of the running interpreter with
+    constants (its kind: 1 up to 3.11, 2 for 3.12 and 3.13, 3 for 3.14);
+    any other model, one without a zero function, and every model of a
+    32-bit binary keep kind 0 (read from the fields, which
+    test_binary_of_older_headers runs natively)."""
+    if not _inline(hpy):
+        pytest.skip("universal mode with a host model only")
+    if hasattr(sys, "gettotalrefcount") or getattr(sys, "_is_gil_enabled", lambda: True)() is False:
+        pytest.skip("debug and free-threaded builds get no model")
+    m = hpy.make_module(KIND + "@EXPORT(kind)\n@INIT", name="mytest_rc_kind")
+    bits32 = WASM or struct.calcsize("P") == 4
+    if bits32:
+        expected = 0
+    elif sys.version_info < (3, 12):
+        expected = 1
+    elif sys.version_info < (3, 14):
+        expected = 2
+    else:
+        expected = 3
+    assert m.kind() == expected
+    word, split, low = (0, 0, 0) if bits32 else (1, 2, 3)
+    assert m.kind(0, 0, 0, 1) == word
+    assert m.kind(0, 0, 1 | 4, 1) == split
+    assert m.kind(0, 0, 1 | 2 | 4, 1) == low
+    assert m.kind(0, 0, 0, 0) == 0
+    assert m.kind(8, 8, 0, 1) == 0
+    assert m.kind(0, 4, 1 | 4, 1) == 0
+    assert m.kind(0, 0, 4, 1) == 0
+    assert m.kind(0, 0, 1, 1) == 0
+
+
 MODEL = """
     HPyDef_METH(model, "model", HPyFunc_NOARGS)
     static HPy model_impl(HPyContext *ctx, HPy self)

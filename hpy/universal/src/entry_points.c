@@ -234,6 +234,7 @@ static _HPyDirectTrampolines rc_model(const rc_rules *r, void (*zero)(void *))
     d.incref_stop = r->incref_stop;
     d.decref_stop = r->decref_stop;
     d.refcnt_zero = zero;
+    d.refcnt_kind = _HPy_DirectRefcntKind(d.refcnt_at, d.refcnt_low_at, d.refcnt_flags, zero);
     return d;
 }
 

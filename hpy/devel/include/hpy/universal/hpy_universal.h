@@ -59,6 +59,10 @@ typedef struct {
     uint32_t refcnt_flags;
     uint32_t incref_stop;
     uint32_t decref_stop;
+    /* Which of the common native models the one above is (_HPY_RC_KIND_*,
+     * set with it from _HPy_DirectRefcntKind), so that the inline paths
+     * use constants for it; 0: read the model from the fields. */
+    uint32_t refcnt_kind;
     void (*refcnt_zero)(void *);
     /* Allocation (direct_alloc.h), all zero unless the host calls
      * _HPyInitDirectAlloc_<name> too (after _HPyInitDirectInline_<name>
@@ -160,38 +164,114 @@ static inline int _HPy_DirectImmortal(uint32_t flags, uint32_t low, uint32_t sto
 #    define _HPy_DirectImmortal(flags, low, stop) (((flags)&_HPY_RC_IMMORTAL) && (low) >= (stop))
 #endif
 
-/* Py_INCREF by the host's model (d->refcnt_zero != NULL, o != 0). The
- * host's start-up probe runs these two functions too (entry_points.c), so
- * that what it checks against CPython is the code binaries run. */
-static inline void _HPy_DirectIncref(const _HPyDirectTrampolines *d, intptr_t o)
+/* The common models of 64-bit little-endian interpreters, with the count
+ * at offset 0: the whole word (CPython up to 3.11), an incref of the low
+ * word and a decref of the whole one (3.12, 3.13), both of the low word
+ * (3.14). */
+#define _HPY_RC_KIND_WORD 1u
+#define _HPY_RC_KIND_SPLIT 2u
+#define _HPY_RC_KIND_LOW 3u
+
+/* The kind of a model (0: none of the above, no model, or a 32-bit binary). */
+static inline uint32_t _HPy_DirectRefcntKind(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at,
+                                             uint32_t flags, void (*refcnt_zero)(void *))
 {
-    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW)) {
-        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
-        if (_HPy_DirectImmortal(d->refcnt_flags, low, d->incref_stop))
+#ifdef _HPY_RC_32BIT_RULES
+    (void)refcnt_at, (void)refcnt_low_at, (void)flags, (void)refcnt_zero;
+#else
+    if (refcnt_zero != NULL && refcnt_at == 0 && refcnt_low_at == 0) {
+        if (flags == 0)
+            return _HPY_RC_KIND_WORD;
+        if (flags == (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW))
+            return _HPY_RC_KIND_SPLIT;
+        if (flags == (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW))
+            return _HPY_RC_KIND_LOW;
+    }
+#endif
+    return 0;
+}
+
+/* Py_INCREF by the model `flags`, `refcnt_at`, `refcnt_low_at` (constants
+ * where the kind says what they are) and the stop of `d`. */
+static inline void _HPy_DirectIncrefBy(const _HPyDirectTrampolines *d, intptr_t o, uint32_t flags,
+                                       HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at)
+{
+    if (flags & (_HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW)) {
+        uint32_t low = _HPY_DIRECT_U32(o, refcnt_low_at);
+        if (_HPy_DirectImmortal(flags, low, d->incref_stop))
             return;
-        if (d->refcnt_flags & _HPY_RC_INCREF_LOW) {
-            _HPY_DIRECT_U32(o, d->refcnt_low_at) = low + 1;
+        if (flags & _HPY_RC_INCREF_LOW) {
+            _HPY_DIRECT_U32(o, refcnt_low_at) = low + 1;
             return;
         }
     }
-    _HPY_DIRECT_SSIZE(o, d->refcnt_at)++;
+    _HPY_DIRECT_SSIZE(o, refcnt_at)++;
 }
 
-/* Py_DECREF by the host's model: the host frees an object at zero. */
-static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
+/* Py_DECREF likewise: the host frees an object at zero. */
+static inline void _HPy_DirectDecrefBy(const _HPyDirectTrampolines *d, intptr_t o, uint32_t flags,
+                                       HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at)
 {
-    if (d->refcnt_flags & (_HPY_RC_IMMORTAL | _HPY_RC_DECREF_LOW)) {
-        uint32_t low = _HPY_DIRECT_U32(o, d->refcnt_low_at);
-        if (_HPy_DirectImmortal(d->refcnt_flags, low, d->decref_stop))
+    if (flags & (_HPY_RC_IMMORTAL | _HPY_RC_DECREF_LOW)) {
+        uint32_t low = _HPY_DIRECT_U32(o, refcnt_low_at);
+        if (_HPy_DirectImmortal(flags, low, d->decref_stop))
             return;
-        if (d->refcnt_flags & _HPY_RC_DECREF_LOW) {
-            if ((_HPY_DIRECT_U32(o, d->refcnt_low_at) = low - 1) == 0)
+        if (flags & _HPY_RC_DECREF_LOW) {
+            if ((_HPY_DIRECT_U32(o, refcnt_low_at) = low - 1) == 0)
                 d->refcnt_zero((void *)o);
             return;
         }
     }
-    if (--_HPY_DIRECT_SSIZE(o, d->refcnt_at) == 0)
+    if (--_HPY_DIRECT_SSIZE(o, refcnt_at) == 0)
         d->refcnt_zero((void *)o);
+}
+
+/* Py_INCREF by the host's model (o != 0); returns 0, having done nothing,
+ * if there is no model. The host's start-up probe runs this function and
+ * the decref below too (entry_points.c), with the kind its model has, so
+ * that what it checks against CPython is the code binaries run. */
+static inline int _HPy_DirectTryIncref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    uint32_t kind = d->refcnt_kind;
+    if (kind == _HPY_RC_KIND_WORD)
+        _HPy_DirectIncrefBy(d, o, 0, 0, 0);
+    else if (kind == _HPY_RC_KIND_SPLIT)
+        _HPy_DirectIncrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW, 0, 0);
+    else if (kind == _HPY_RC_KIND_LOW)
+        _HPy_DirectIncrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW, 0, 0);
+    else if (d->refcnt_zero != NULL)
+        _HPy_DirectIncrefBy(d, o, d->refcnt_flags, d->refcnt_at, d->refcnt_low_at);
+    else
+        return 0;
+    return 1;
+}
+
+/* Py_DECREF by the host's model (o != 0); returns 0 if there is none. */
+static inline int _HPy_DirectTryDecref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    uint32_t kind = d->refcnt_kind;
+    if (kind == _HPY_RC_KIND_WORD)
+        _HPy_DirectDecrefBy(d, o, 0, 0, 0);
+    else if (kind == _HPY_RC_KIND_SPLIT)
+        _HPy_DirectDecrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW, 0, 0);
+    else if (kind == _HPY_RC_KIND_LOW)
+        _HPy_DirectDecrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW, 0, 0);
+    else if (d->refcnt_zero != NULL)
+        _HPy_DirectDecrefBy(d, o, d->refcnt_flags, d->refcnt_at, d->refcnt_low_at);
+    else
+        return 0;
+    return 1;
+}
+
+/* The two where a model is known to exist (d->refcnt_zero != NULL). */
+static inline void _HPy_DirectIncref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    (void)_HPy_DirectTryIncref(d, o);
+}
+
+static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    (void)_HPy_DirectTryDecref(d, o);
 }
 
 /* API functions that answer the common case themselves where the host
@@ -252,11 +332,8 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    if (d->refcnt_zero != NULL && h._i != 0) {
-        _HPy_DirectIncref(d, h._i);
+    if (h._i != 0 && _HPy_DirectTryIncref(&_hpy_direct_trampolines, h._i))
         return h;
-    }
 #endif
     return ctx->ctx_Dup(ctx, h);
 }
@@ -265,11 +342,8 @@ HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    if (d->refcnt_zero != NULL && h._i != 0) {
-        _HPy_DirectDecref(d, h._i);
+    if (h._i != 0 && _HPy_DirectTryDecref(&_hpy_direct_trampolines, h._i))
         return;
-    }
 #endif
     ctx->ctx_Close(ctx, h);
 }
@@ -279,10 +353,10 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 {
 #if _HPY_DIRECT_INLINE
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    if (d->refcnt_zero != NULL && d->ob_type_at != 0 && obj._i != 0) {
+    if (d->ob_type_at != 0 && obj._i != 0) {
         intptr_t tp = (intptr_t)_HPY_DIRECT_AT(obj._i, d->ob_type_at, void *);
-        _HPy_DirectIncref(d, tp);
-        return _HPy_STRUCT_VALUE(HPy, tp);
+        if (_HPy_DirectTryIncref(d, tp))
+            return _HPy_STRUCT_VALUE(HPy, tp);
     }
 #endif
     return ctx->ctx_Type(ctx, obj);
@@ -355,6 +429,8 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
             _hpy_direct_trampolines.incref_stop = incref_stop;                               \
             _hpy_direct_trampolines.decref_stop = decref_stop;                               \
             _hpy_direct_trampolines.refcnt_zero = refcnt_zero;                               \
+            _hpy_direct_trampolines.refcnt_kind =                                            \
+                _HPy_DirectRefcntKind(refcnt_at, refcnt_low_at, flags, refcnt_zero);         \
             return _HPY_RC_TAKEN_CHECKED;                                                    \
         }
 #endif
