@@ -153,7 +153,6 @@ void ctx_CallRealFunctionFromTrampoline(HPyContext *ctx, HPyFunc_Signature sig, 
  * functions the binary answers for), and it is at `at`. Both results are
  * alive at once, so equal pointers mean a cached object, not a reused
  * block. */
-#if defined(HPY_WASM_HOST) || PY_VERSION_HEX >= 0x030B0000
 static int small_int_at(long long v, const char *at)
 {
     PyObject *a = PyLong_FromLongLong(v);
@@ -163,7 +162,6 @@ static int small_int_at(long long v, const char *at)
     Py_XDECREF(b);
     return ok;
 }
-#endif
 
 /* The farthest probed for: CPython caches -5..256 (-5..1024 from 3.14). */
 #    define SMALL_INT_PROBE 4096
