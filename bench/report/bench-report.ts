@@ -292,10 +292,13 @@ function targetsTable(r: BenchReport): string[] {
 
 export const CTX_CALLS_TEXT =
   "Context calls the HPy extension makes per operation (trace mode's counts; the trampoline's " +
-  "ctx_CallRealFunctionFromTrampoline, which the universal ABI skips, is left out). In the universal " +
-  "ABI each is an indirect call into hpy.universal, where the C API often has a macro or a direct " +
-  'call. "ns per call" divides the whole difference between universal and the C API by the calls: ' +
-  "an upper bound of what one call costs (the difference also holds the entry point's jump).";
+  "ctx_CallRealFunctionFromTrampoline, which the universal ABI skips, is left out). Without the " +
+  "host's inline fast paths (upstream's host, debug and trace mode) each is an indirect call into " +
+  "hpy.universal, where the C API often has a macro or a direct call; with them (universal mode " +
+  "here) the common cases of many (HPy_Dup, HPy_Close, HPy_Type, HPy_TypeCheck, AsStruct, HPy_New, " +
+  "small ints, exact tuples, ...) are answered in the extension and make no call " +
+  '(docs/internals.md, "Direct trampolines"). "ns per call" divides the whole difference between ' +
+  "universal and the C API by these calls.";
 
 /** 1 -> "1", 0.5 -> "0.5", 0.333 -> "0.33" */
 function formatCount(x: number): string {
