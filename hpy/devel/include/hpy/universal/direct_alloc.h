@@ -63,9 +63,7 @@ HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize
         HPy_ssize_t i;
         if (t == NULL)
             return HPy_NULL;
-        slots = (HPy *)(void *)(t + (d->layout_kind == _HPY_LAYOUT_KIND_CPY64
-                                         ? _HPY_CPY64_TUPLE_ITEMS_AT
-                                         : d->tuple_items_at));
+        slots = (HPy *)(void *)(t + d->tuple_items_at);
         for (i = 0; i < n; i++) {
             if (items[i]._i == 0) {
                 _HPy_DirectDecref(d, (intptr_t)t);

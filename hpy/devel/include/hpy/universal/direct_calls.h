@@ -51,28 +51,8 @@ extern _HPy_HIDDEN _HPyDirectCalls _hpy_direct_calls;
 #endif
 
 #if _HPY_DIRECT_INLINE
-/* The size of `h` (h != 0) by the given offsets if it is an exact tuple
- * (its type is `tuple_type`), else -1. */
-static inline HPy_ssize_t _HPy_DirectTupleSizeBy(intptr_t h, intptr_t tuple_type,
-                                                 HPy_ssize_t ob_type_at, HPy_ssize_t size_at)
-{
-    if ((intptr_t)_HPY_DIRECT_AT(h, ob_type_at, void *) == tuple_type)
-        return _HPY_DIRECT_AT(h, size_at, HPy_ssize_t);
-    return -1;
-}
-
-/* Item `idx` of `h` (h != 0), borrowed, by the given offsets if `h` is an
- * exact tuple and `idx` in range, else HPy_NULL. */
-static inline HPy _HPy_DirectTupleItemBy(intptr_t h, HPy_ssize_t idx, intptr_t tuple_type,
-                                         HPy_ssize_t ob_type_at, HPy_ssize_t size_at,
-                                         HPy_ssize_t items_at)
-{
-    if ((intptr_t)_HPY_DIRECT_AT(h, ob_type_at, void *) == tuple_type &&
-        (size_t)idx < (size_t)_HPY_DIRECT_AT(h, size_at, HPy_ssize_t))
-        return ((const HPy *)(const void *)((const char *)h + items_at))[idx];
-    return HPy_NULL;
-}
-
+#    define _HPY_DIRECT_TYPE_OF(o) \
+        ((intptr_t)_HPY_DIRECT_AT((o), _hpy_direct_trampolines.ob_type_at, void *))
 /* The int `v` from CPython's cache as a new reference, where the host
  * enabled it (`small_int_count` is 0 until then, and without the
  * reference-count model). */
@@ -110,18 +90,9 @@ HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    intptr_t tuple_type = _hpy_direct_calls.tuple_type;
-    if (tuple_type != 0 && h._i != 0) {
-        HPy_ssize_t n;
-        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64)
-            n = _HPy_DirectTupleSizeBy(h._i, tuple_type, _HPY_CPY64_OB_TYPE_AT,
-                                       _HPY_CPY64_TUPLE_SIZE_AT);
-        else
-            n = _HPy_DirectTupleSizeBy(h._i, tuple_type, d->ob_type_at, d->tuple_size_at);
-        if (n >= 0)
-            return n;
-    }
+    const _HPyDirectCalls *c = &_hpy_direct_calls;
+    if (c->tuple_type != 0 && h._i != 0 && _HPY_DIRECT_TYPE_OF(h._i) == c->tuple_type)
+        return _HPy_DIRECT_TUPLE_SIZE(h._i);
 #endif
     return ctx->ctx_Length(ctx, h);
 }
@@ -131,21 +102,12 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
 #if _HPY_DIRECT_INLINE
     /* an index out of range goes to the host, which raises IndexError */
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    intptr_t tuple_type = _hpy_direct_calls.tuple_type_rc;
-    if (tuple_type != 0 && obj._i != 0) {
-        HPy item;
-        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64)
-            item = _HPy_DirectTupleItemBy(obj._i, idx, tuple_type, _HPY_CPY64_OB_TYPE_AT,
-                                          _HPY_CPY64_TUPLE_SIZE_AT, _HPY_CPY64_TUPLE_ITEMS_AT);
-        else
-            item = _HPy_DirectTupleItemBy(obj._i, idx, tuple_type, d->ob_type_at, d->tuple_size_at,
-                                          d->tuple_items_at);
-        /* a tuple's items are never NULL once it is shared */
-        if (item._i != 0) {
-            _HPy_DirectIncref(d, item._i);
-            return item;
-        }
+    const _HPyDirectCalls *c = &_hpy_direct_calls;
+    if (c->tuple_type_rc != 0 && obj._i != 0 && _HPY_DIRECT_TYPE_OF(obj._i) == c->tuple_type_rc &&
+        (size_t)idx < (size_t)_HPy_DIRECT_TUPLE_SIZE(obj._i)) {
+        HPy item = _HPy_DIRECT_TUPLE_ITEMS(obj._i)[idx];
+        _HPy_DirectIncref(&_hpy_direct_trampolines, item._i);
+        return item;
     }
 #endif
     return ctx->ctx_GetItem_i(ctx, obj, idx);
@@ -156,8 +118,7 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
 {
 #if _HPY_DIRECT_INLINE
     const _HPyDirectCalls *c = &_hpy_direct_calls;
-    if (c->str_type != 0 && h._i != 0 &&
-        _HPY_DIRECT_TYPE_OF(&_hpy_direct_trampolines, h._i) == c->str_type &&
+    if (c->str_type != 0 && h._i != 0 && _HPY_DIRECT_TYPE_OF(h._i) == c->str_type &&
         (_HPY_DIRECT_AT(h._i, c->str_state_at, uint32_t) & c->str_ascii_mask) ==
             c->str_ascii_bits) {
         if (size != NULL)

@@ -289,12 +289,6 @@ static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
 #else
 #    define _HPY_DIRECT_INLINE 1
 #    define _HPY_DIRECT_AT(p, off, type) (*(type const *)(const void *)((const char *)(p) + (off)))
-/* The type of `o` (o != 0; only where d->ob_type_at != 0). */
-#    define _HPY_DIRECT_TYPE_OF(d, o)                                                             \
-        ((intptr_t)_HPY_DIRECT_AT(                                                                \
-            (o),                                                                                  \
-            (d)->layout_kind == _HPY_LAYOUT_KIND_CPY64 ? _HPY_CPY64_OB_TYPE_AT : (d)->ob_type_at, \
-            void *))
 #endif
 
 /* The object layout of 64-bit CPython (3.8 to 3.14: the type at 8, a
@@ -370,17 +364,13 @@ HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 }
 
 #if _HPY_DIRECT_INLINE
-/* The struct of `h` (h != 0) by the given offsets if its type has the
- * host's marker, else NULL: anything else (a Python subclass, another
- * layout) is found by the host. */
-static inline void *_HPy_DirectAsStructBy(intptr_t h, _HPyDirectMarker marker,
-                                          HPy_ssize_t ob_type_at, HPy_ssize_t tp_alloc_at,
-                                          HPy_ssize_t struct_at)
+/* Whether the type of `h` (h != 0) has the host's marker, by the given
+ * offsets. */
+static inline int _HPy_DirectMarkedBy(intptr_t h, _HPyDirectMarker marker, HPy_ssize_t ob_type_at,
+                                      HPy_ssize_t tp_alloc_at)
 {
     const void *tp = _HPY_DIRECT_AT(h, ob_type_at, void *);
-    if (_HPY_DIRECT_AT(tp, tp_alloc_at, _HPyDirectMarker) == marker)
-        return (char *)h + struct_at;
-    return NULL;
+    return _HPY_DIRECT_AT(tp, tp_alloc_at, _HPyDirectMarker) == marker;
 }
 #endif
 
@@ -389,16 +379,17 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+    /* an instance of a type with the host's marker; anything else (a
+     * Python subclass, another layout) is found by the host */
     _HPyDirectMarker marker = d->alloc_marker;
     if (marker != NULL && h._i != 0) {
-        void *data;
-        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64)
-            data = _HPy_DirectAsStructBy(h._i, marker, _HPY_CPY64_OB_TYPE_AT,
-                                         _HPY_CPY64_TP_ALLOC_AT, _HPY_CPY64_STRUCT_AT);
-        else
-            data = _HPy_DirectAsStructBy(h._i, marker, d->ob_type_at, d->tp_alloc_at, d->struct_at);
-        if (data != NULL)
-            return data;
+        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64) {
+            if (_HPy_DirectMarkedBy(h._i, marker, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_ALLOC_AT))
+                return (char *)h._i + _HPY_CPY64_STRUCT_AT;
+        }
+        else if (_HPy_DirectMarkedBy(h._i, marker, d->ob_type_at, d->tp_alloc_at)) {
+            return (char *)h._i + d->struct_at;
+        }
     }
 #endif
     return ctx->ctx_AsStruct_Object(ctx, h);
@@ -431,7 +422,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 #if _HPY_DIRECT_INLINE
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (d->ob_type_at != 0 && obj._i != 0) {
-        intptr_t tp = _HPY_DIRECT_TYPE_OF(d, obj._i);
+        intptr_t tp = (intptr_t)_HPY_DIRECT_AT(obj._i, d->ob_type_at, void *);
         if (_HPy_DirectTryIncref(d, tp))
             return _HPy_STRUCT_VALUE(HPy, tp);
     }
