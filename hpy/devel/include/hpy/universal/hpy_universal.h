@@ -291,7 +291,7 @@ static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
 #    define _HPY_DIRECT_AT(p, off, type) (*(type const *)(const void *)((const char *)(p) + (off)))
 #endif
 
-/* The object layout of 64-bit CPython (3.8 to 3.14: the type at 8, a
+/* The object layout of 64-bit CPython (3.8 to 3.13: the type at 8, a
  * tuple's size at 16 and its items at 24, a type's tp_alloc at 304 and
  * tp_mro at 344, the struct of an HPy instance at 16), which the inline
  * paths use as constants when the host's offsets are exactly these. */
