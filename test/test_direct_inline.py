@@ -270,3 +270,112 @@ def test_inline_switched_off_alone(hpy):
     assert mod.direct_mask() != 0
     assert mod.struct_x(mod.Point(5)) == (5, 1)
     assert mod.type_check(mod.Point(5), mod.Point) == (1, 1)
+
+
+LAYOUT = """
+    _HPy_EXTERN_C uint64_t _HPyInitDirectTrampolines_mytest_layout(uint64_t, HPy_ssize_t,
+                                                                   HPy_ssize_t);
+    _HPy_EXTERN_C int _HPyInitDirectInline_mytest_layout(HPy_ssize_t, HPy_ssize_t, HPy_ssize_t,
+                                                         _HPyDirectMarker, HPy_ssize_t);
+
+    /* layout(): (the layout kind this binary took, its six offsets) */
+    HPyDef_METH(layout, "layout", HPyFunc_NOARGS)
+    static HPy layout_impl(HPyContext *ctx, HPy self)
+    {
+        const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+        return HPy_BuildValue(ctx, "I(nnnnnn)", (unsigned int)d->layout_kind, d->ob_type_at,
+                              d->tuple_size_at, d->tuple_items_at, d->tp_alloc_at, d->tp_mro_at,
+                              d->struct_at);
+    }
+
+    /* kind_of(six offsets): the kind a binary gives them */
+    HPyDef_METH(kind_of, "kind_of", HPyFunc_VARARGS)
+    static HPy kind_of_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        _HPyDirectTrampolines d;
+        memset(&d, 0, sizeof d);
+        d.ob_type_at = HPyLong_AsSsize_t(ctx, args[0]);
+        d.tuple_size_at = HPyLong_AsSsize_t(ctx, args[1]);
+        d.tuple_items_at = HPyLong_AsSsize_t(ctx, args[2]);
+        d.tp_alloc_at = HPyLong_AsSsize_t(ctx, args[3]);
+        d.tp_mro_at = HPyLong_AsSsize_t(ctx, args[4]);
+        d.struct_at = HPyLong_AsSsize_t(ctx, args[5]);
+        return HPyLong_FromLong(ctx, (long)_HPy_DirectLayoutKind(&d));
+    }
+
+    /* offer(tp_mro_at): the binary's inline setter called again with the
+     * host's offsets but this tp_mro_at (0: no MRO, a valid offer);
+     * returns the kind it took */
+    HPyDef_METH(offer, "offer", HPyFunc_O)
+    static HPy offer_impl(HPyContext *ctx, HPy self, HPy tp_mro_at)
+    {
+        const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+        _HPyInitDirectInline_mytest_layout(d->ob_type_at, HPyLong_AsSsize_t(ctx, tp_mro_at),
+                                           d->tp_alloc_at, d->alloc_marker, d->struct_at);
+        return HPyLong_FromLong(ctx, (long)d->layout_kind);
+    }
+
+    /* retrampoline(): the trampoline setter called again with what it has */
+    HPyDef_METH(retrampoline, "retrampoline", HPyFunc_NOARGS)
+    static HPy retrampoline_impl(HPyContext *ctx, HPy self)
+    {
+        const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
+        _HPyInitDirectTrampolines_mytest_layout(d->signatures, d->tuple_size_at, d->tuple_items_at);
+        return HPyLong_FromLong(ctx, (long)d->layout_kind);
+    }
+"""
+
+
+def test_layout_kind(hpy):
+    """A 64-bit native binary takes the host's offsets as the constants of
+    64-bit CPython (kind 1); any other offer, and every 32-bit binary
+    (WebAssembly), keeps kind 0 and reads the fields, with the same answers."""
+    if not _inline(hpy):
+        pytest.skip("universal mode only")
+    import struct
+
+    from support import WASM
+
+    mod = hpy.make_module(
+        LAYOUT + SRC.replace("@INIT", "@EXPORT(layout)\n    @EXPORT(kind_of)\n"
+                             "    @EXPORT(offer)\n    @EXPORT(retrampoline)\n    @INIT"),
+        name="mytest_layout")
+    cpy64 = (8, 16, 24, 304, 344, 16)
+    bits64 = not WASM and struct.calcsize("P") == 8
+    kind, offsets = mod.layout()
+    if bits64:
+        # the host's values are the constants: the fast case is taken
+        assert (kind, offsets) == (1, cpy64)
+    else:
+        assert kind == 0
+    assert mod.kind_of(*cpy64) == (1 if bits64 else 0)
+    for i in range(6):
+        other = list(cpy64)
+        other[i] += 8
+        assert mod.kind_of(*other) == 0
+    assert mod.kind_of(4, 8, 12, 152, 172, 16) == 0
+    assert mod.kind_of(0, 0, 0, 0, 0, 0) == 0
+
+    class Sub(mod.Point):
+        pass
+
+    def check(mro_calls):
+        p = mod.Point(7)
+        assert mod.struct_x(p) == (7, 0)
+        assert mod.type_check(p, mod.Point) == (1, 0)
+        assert mod.type_check(Sub(2), mod.Point) == (1, mro_calls)
+        assert mod.type_check(p, Sub) == (0, mro_calls)
+
+    check(0)
+    try:
+        # no MRO offset: a valid offer that is not 64-bit CPython's; the
+        # fields are read, and the MRO is the host's to walk
+        assert mod.offer(0) == 0
+        check(1)
+        # the trampoline setter forgets the kind until the inline setter runs
+        assert mod.offer(offsets[4]) == kind
+        assert mod.retrampoline() == 0
+        check(0)
+    finally:
+        assert mod.offer(offsets[4]) == kind
+    check(0)

@@ -63,6 +63,11 @@ typedef struct {
      * set with it from _HPy_DirectRefcntKind), so that the inline paths
      * use constants for it; 0: read the model from the fields. */
     uint32_t refcnt_kind;
+    /* Whether the offsets above are those of 64-bit CPython
+     * (_HPY_LAYOUT_KIND_CPY64, set by _HPyInitDirectInline_<name> from
+     * _HPy_DirectLayoutKind), so that the inline paths use constants for
+     * them; 0: read them from the fields. */
+    uint32_t layout_kind;
     void (*refcnt_zero)(void *);
     /* Allocation (direct_alloc.h), all zero unless the host calls
      * _HPyInitDirectAlloc_<name> too (after _HPyInitDirectInline_<name>
@@ -286,42 +291,105 @@ static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
 #    define _HPY_DIRECT_AT(p, off, type) (*(type const *)(const void *)((const char *)(p) + (off)))
 #endif
 
+/* The object layout of 64-bit CPython (3.8 to 3.13: the type at 8, a
+ * tuple's size at 16 and its items at 24, a type's tp_alloc at 304 and
+ * tp_mro at 344, the struct of an HPy instance at 16), which the inline
+ * paths use as constants when the host's offsets are exactly these. */
+#define _HPY_LAYOUT_KIND_CPY64 1u
+#define _HPY_CPY64_OB_TYPE_AT ((HPy_ssize_t)8)
+#define _HPY_CPY64_TUPLE_SIZE_AT ((HPy_ssize_t)16)
+#define _HPY_CPY64_TUPLE_ITEMS_AT ((HPy_ssize_t)24)
+#define _HPY_CPY64_TP_ALLOC_AT ((HPy_ssize_t)304)
+#define _HPY_CPY64_TP_MRO_AT ((HPy_ssize_t)344)
+#define _HPY_CPY64_STRUCT_AT ((HPy_ssize_t)16)
+
+/* The layout kind of the offsets in `d` (0: another layout, or a 32-bit
+ * binary). */
+static inline uint32_t _HPy_DirectLayoutKind(const _HPyDirectTrampolines *d)
+{
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    if (d->ob_type_at == _HPY_CPY64_OB_TYPE_AT && d->tuple_size_at == _HPY_CPY64_TUPLE_SIZE_AT &&
+        d->tuple_items_at == _HPY_CPY64_TUPLE_ITEMS_AT &&
+        d->tp_alloc_at == _HPY_CPY64_TP_ALLOC_AT && d->tp_mro_at == _HPY_CPY64_TP_MRO_AT &&
+        d->struct_at == _HPY_CPY64_STRUCT_AT)
+        return _HPY_LAYOUT_KIND_CPY64;
+#else
+    (void)d;
+#endif
+    return 0;
+}
+
+#if _HPY_DIRECT_INLINE
+/* PyType_IsSubtype by the given offsets (obj != 0): the exact type, else
+ * whether `type` is in the type's MRO; -1 if the host must answer (a type
+ * not ready yet has no MRO: the host walks tp_base). */
+static inline int _HPy_DirectTypeCheckBy(intptr_t obj, intptr_t type, HPy_ssize_t ob_type_at,
+                                         HPy_ssize_t tp_mro_at, HPy_ssize_t size_at,
+                                         HPy_ssize_t items_at)
+{
+    const void *tp = _HPY_DIRECT_AT(obj, ob_type_at, void *);
+    const void *mro;
+    if ((intptr_t)tp == type)
+        return 1;
+    if (tp_mro_at != 0 && (mro = _HPY_DIRECT_AT(tp, tp_mro_at, void *)) != NULL) {
+        const HPy *items = (const HPy *)(const void *)((const char *)mro + items_at);
+        HPy_ssize_t i, n = _HPY_DIRECT_AT(mro, size_at, HPy_ssize_t);
+        for (i = 0; i < n; i++)
+            if (items[i]._i == type)
+                return 1;
+        return 0;
+    }
+    return -1;
+}
+#endif
+
 /* Returns 1 if `obj` is an instance of `type` or of a subtype of it, else 0 (no `__instancecheck__`). */
 HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 {
 #if _HPY_DIRECT_INLINE
-    /* PyType_IsSubtype: the exact type, else whether `type` is in the
-     * type's MRO (a type not ready yet has none: the host walks tp_base) */
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    if (d->ob_type_at != 0 && obj._i != 0) {
-        const void *tp = _HPY_DIRECT_AT(obj._i, d->ob_type_at, void *);
-        const void *mro;
-        if ((intptr_t)tp == type._i)
-            return 1;
-        if (d->tp_mro_at != 0 && (mro = _HPY_DIRECT_AT(tp, d->tp_mro_at, void *)) != NULL) {
-            const HPy *items = _HPy_DIRECT_TUPLE_ITEMS(mro);
-            HPy_ssize_t i, n = _HPy_DIRECT_TUPLE_SIZE(mro);
-            for (i = 0; i < n; i++)
-                if (items[i]._i == type._i)
-                    return 1;
-            return 0;
-        }
+    if (obj._i != 0) {
+        int r = -1;
+        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64)
+            r = _HPy_DirectTypeCheckBy(obj._i, type._i, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_MRO_AT,
+                                       _HPY_CPY64_TUPLE_SIZE_AT, _HPY_CPY64_TUPLE_ITEMS_AT);
+        else if (d->ob_type_at != 0)
+            r = _HPy_DirectTypeCheckBy(obj._i, type._i, d->ob_type_at, d->tp_mro_at,
+                                       d->tuple_size_at, d->tuple_items_at);
+        if (r >= 0)
+            return r;
     }
 #endif
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
 
+#if _HPY_DIRECT_INLINE
+/* Whether the type of `h` (h != 0) has the host's marker, by the given
+ * offsets. */
+static inline int _HPy_DirectMarkedBy(intptr_t h, _HPyDirectMarker marker, HPy_ssize_t ob_type_at,
+                                      HPy_ssize_t tp_alloc_at)
+{
+    const void *tp = _HPY_DIRECT_AT(h, ob_type_at, void *);
+    return _HPY_DIRECT_AT(tp, tp_alloc_at, _HPyDirectMarker) == marker;
+}
+#endif
+
 /* Returns a pointer to the C struct of `h`, an instance of a type with the `Object` builtin shape. */
 HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
+    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     /* an instance of a type with the host's marker; anything else (a
      * Python subclass, another layout) is found by the host */
-    const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
-    if (d->alloc_marker != NULL && h._i != 0) {
-        const void *tp = _HPY_DIRECT_AT(h._i, d->ob_type_at, void *);
-        if (_HPY_DIRECT_AT(tp, d->tp_alloc_at, _HPyDirectMarker) == d->alloc_marker)
+    _HPyDirectMarker marker = d->alloc_marker;
+    if (marker != NULL && h._i != 0) {
+        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64) {
+            if (_HPy_DirectMarkedBy(h._i, marker, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_ALLOC_AT))
+                return (char *)h._i + _HPY_CPY64_STRUCT_AT;
+        }
+        else if (_HPy_DirectMarkedBy(h._i, marker, d->ob_type_at, d->tp_alloc_at)) {
             return (char *)h._i + d->struct_at;
+        }
     }
 #endif
     return ctx->ctx_AsStruct_Object(ctx, h);
@@ -389,49 +457,51 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
 #ifdef _HPY_NO_DIRECT_TRAMPOLINES
 #    define _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)
 #else
-#    define _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                         \
-        _HPy_EXTERN_C _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_##ext_name(             \
-            uint64_t wanted, HPy_ssize_t tuple_size_at, HPy_ssize_t tuple_items_at);         \
-        _HPy_EXTERN_C _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_##ext_name(             \
-            uint64_t wanted, HPy_ssize_t tuple_size_at, HPy_ssize_t tuple_items_at)          \
-        {                                                                                    \
-            _hpy_direct_trampolines.tuple_size_at = tuple_size_at;                           \
-            _hpy_direct_trampolines.tuple_items_at = tuple_items_at;                         \
-            _hpy_direct_trampolines.signatures = wanted & _HPY_DIRECT_TRAMPOLINE_SIGNATURES; \
-            return _hpy_direct_trampolines.signatures;                                       \
-        }                                                                                    \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                       \
-            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,          \
-            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at);                           \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                       \
-            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,          \
-            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at)                            \
-        {                                                                                    \
-            _hpy_direct_trampolines.ob_type_at = ob_type_at;                                 \
-            _hpy_direct_trampolines.tp_mro_at = tp_mro_at;                                   \
-            _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;                               \
-            _hpy_direct_trampolines.alloc_marker = alloc_marker;                             \
-            _hpy_direct_trampolines.struct_at = struct_at;                                   \
-            return 1;                                                                        \
-        }                                                                                    \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                     \
-            HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                \
-            uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *));        \
-        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                     \
-            HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                \
-            uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *))         \
-        {                                                                                    \
-            if (flags & ~_HPY_RC_FLAGS_KNOWN)                                                \
-                return 0;                                                                    \
-            _hpy_direct_trampolines.refcnt_at = refcnt_at;                                   \
-            _hpy_direct_trampolines.refcnt_low_at = refcnt_low_at;                           \
-            _hpy_direct_trampolines.refcnt_flags = flags;                                    \
-            _hpy_direct_trampolines.incref_stop = incref_stop;                               \
-            _hpy_direct_trampolines.decref_stop = decref_stop;                               \
-            _hpy_direct_trampolines.refcnt_zero = refcnt_zero;                               \
-            _hpy_direct_trampolines.refcnt_kind =                                            \
-                _HPy_DirectRefcntKind(refcnt_at, refcnt_low_at, flags, refcnt_zero);         \
-            return _HPY_RC_TAKEN_CHECKED;                                                    \
+#    define _HPY_DIRECT_TRAMPOLINES_SETTER(ext_name)                                               \
+        _HPy_EXTERN_C _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_##ext_name(                   \
+            uint64_t wanted, HPy_ssize_t tuple_size_at, HPy_ssize_t tuple_items_at);               \
+        _HPy_EXTERN_C _HPy_EXPORT uint64_t _HPyInitDirectTrampolines_##ext_name(                   \
+            uint64_t wanted, HPy_ssize_t tuple_size_at, HPy_ssize_t tuple_items_at)                \
+        {                                                                                          \
+            _hpy_direct_trampolines.layout_kind = 0;                                               \
+            _hpy_direct_trampolines.tuple_size_at = tuple_size_at;                                 \
+            _hpy_direct_trampolines.tuple_items_at = tuple_items_at;                               \
+            _hpy_direct_trampolines.signatures = wanted & _HPY_DIRECT_TRAMPOLINE_SIGNATURES;       \
+            return _hpy_direct_trampolines.signatures;                                             \
+        }                                                                                          \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                             \
+            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,                \
+            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at);                                 \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectInline_##ext_name(                             \
+            HPy_ssize_t ob_type_at, HPy_ssize_t tp_mro_at, HPy_ssize_t tp_alloc_at,                \
+            _HPyDirectMarker alloc_marker, HPy_ssize_t struct_at)                                  \
+        {                                                                                          \
+            _hpy_direct_trampolines.ob_type_at = ob_type_at;                                       \
+            _hpy_direct_trampolines.tp_mro_at = tp_mro_at;                                         \
+            _hpy_direct_trampolines.tp_alloc_at = tp_alloc_at;                                     \
+            _hpy_direct_trampolines.alloc_marker = alloc_marker;                                   \
+            _hpy_direct_trampolines.struct_at = struct_at;                                         \
+            _hpy_direct_trampolines.layout_kind = _HPy_DirectLayoutKind(&_hpy_direct_trampolines); \
+            return 1;                                                                              \
+        }                                                                                          \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                           \
+            HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                      \
+            uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *));              \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                           \
+            HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                      \
+            uint32_t incref_stop, uint32_t decref_stop, void (*refcnt_zero)(void *))               \
+        {                                                                                          \
+            if (flags & ~_HPY_RC_FLAGS_KNOWN)                                                      \
+                return 0;                                                                          \
+            _hpy_direct_trampolines.refcnt_at = refcnt_at;                                         \
+            _hpy_direct_trampolines.refcnt_low_at = refcnt_low_at;                                 \
+            _hpy_direct_trampolines.refcnt_flags = flags;                                          \
+            _hpy_direct_trampolines.incref_stop = incref_stop;                                     \
+            _hpy_direct_trampolines.decref_stop = decref_stop;                                     \
+            _hpy_direct_trampolines.refcnt_zero = refcnt_zero;                                     \
+            _hpy_direct_trampolines.refcnt_kind =                                                  \
+                _HPy_DirectRefcntKind(refcnt_at, refcnt_low_at, flags, refcnt_zero);               \
+            return _HPY_RC_TAKEN_CHECKED;                                                          \
         }
 #endif
 
