@@ -188,16 +188,15 @@ static int running_rules(rc_rules *r)
 {
     const unsigned long *version = (const unsigned long *)dlsym(RTLD_DEFAULT, "Py_Version");
     void *dealloc = dlsym(RTLD_DEFAULT, "_Py_Dealloc");
-    const uint32_t common = _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL;
     if (version == NULL || dealloc == NULL)
         return 0;
     switch (*version >> 16) {
     case 0x030D:
-        r->flags = common | _HPY_RC_IMMORTAL_EQ;
+        r->flags = _HPY_RC_FLAGS_FIRST | _HPY_RC_IMMORTAL_EQ;
         r->incref_stop = r->decref_stop = 0x3FFFFFFFu;
         break;
     case 0x030E:
-        r->flags = common | _HPY_RC_IMMORTAL_INT32;
+        r->flags = _HPY_RC_FLAGS_FIRST | _HPY_RC_IMMORTAL_INT32;
         r->incref_stop = r->decref_stop = 0x40000000u;
         break;
     default: return 0;
@@ -502,7 +501,5 @@ PyObject *hpy_host_entry_points_in_use(void)
 
 int hpy_host_set_entry_points_enabled(int enabled)
 {
-    int old = entry_points_enabled;
-    entry_points_enabled = enabled;
-    return old;
+    return hpy_host_swap_switch(&entry_points_enabled, enabled);
 }

@@ -48,6 +48,15 @@ PyObject *hpy_host_load(PyObject *name, PyObject *path, PyObject *spec, HPyConte
 /* Private introspection of the host entry points (entry_points.c): a dict
  * {signature name: number of pool slots in use}. */
 PyObject *hpy_host_entry_points_in_use(void);
+/* Sets one of the host's private switches (for tests and A/B runs) and
+ * returns its previous setting: the body of every hpy_host_set_*_enabled. */
+static inline int hpy_host_swap_switch(int *flag, int enabled)
+{
+    int old = *flag;
+    *flag = enabled;
+    return old;
+}
+
 /* Switches the host entry points on or off for modules and types created
  * afterwards; returns the previous setting. */
 int hpy_host_set_entry_points_enabled(int enabled);

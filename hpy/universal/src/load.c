@@ -184,15 +184,6 @@ static int check_filename_tag(const char *shortname, const char *path, uint32_t 
     return 0;
 }
 
-/* Sets one of the switches below (for tests and A/B runs) and returns
- * its previous setting. */
-static int swap_switch(int *flag, int enabled)
-{
-    int old = *flag;
-    *flag = enabled;
-    return old;
-}
-
 /* Direct trampolines (our private addition to the loading protocol, see
  * docs/internals.md): a binary built with these headers exports
  * _HPyInitDirectTrampolines_<name>; called with the signatures the host
@@ -210,7 +201,7 @@ static int direct_trampolines_enabled = 1;
 
 int hpy_host_set_direct_trampolines_enabled(int enabled)
 {
-    return swap_switch(&direct_trampolines_enabled, enabled);
+    return hpy_host_swap_switch(&direct_trampolines_enabled, enabled);
 }
 
 /* Lets module `shortname` of the library, whose trampolines are direct,
@@ -222,7 +213,7 @@ static int direct_inline_enabled = 1;
 
 int hpy_host_set_direct_inline_enabled(int enabled)
 {
-    return swap_switch(&direct_inline_enabled, enabled);
+    return hpy_host_swap_switch(&direct_inline_enabled, enabled);
 }
 
 /* Lets module `shortname`, which has the inline fast paths, increment and
@@ -232,7 +223,7 @@ static int direct_refcount_enabled = 1;
 
 int hpy_host_set_direct_refcount_enabled(int enabled)
 {
-    return swap_switch(&direct_refcount_enabled, enabled);
+    return hpy_host_swap_switch(&direct_refcount_enabled, enabled);
 }
 
 static void enable_direct_refcount(void *lib, const char *shortname)
@@ -253,7 +244,7 @@ static void enable_direct_refcount(void *lib, const char *shortname)
      * the first three: with those, only one that checked them counts */
     if (init(refcnt_at, refcnt_low_at, flags, incref_stop, decref_stop, refcnt_zero) !=
             _HPY_RC_TAKEN_CHECKED &&
-        (flags & ~(uint32_t)(_HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL)))
+        (flags & ~_HPY_RC_FLAGS_FIRST))
         init(0, 0, 0, 0, 0, NULL);
 }
 
@@ -264,7 +255,7 @@ static int direct_calls_enabled = 1;
 
 int hpy_host_set_direct_calls_enabled(int enabled)
 {
-    return swap_switch(&direct_calls_enabled, enabled);
+    return hpy_host_swap_switch(&direct_calls_enabled, enabled);
 }
 
 static void enable_direct_calls(void *lib, const char *shortname)
@@ -287,7 +278,7 @@ static int direct_alloc_enabled = 1;
 
 int hpy_host_set_direct_alloc_enabled(int enabled)
 {
-    return swap_switch(&direct_alloc_enabled, enabled);
+    return hpy_host_swap_switch(&direct_alloc_enabled, enabled);
 }
 
 static void enable_direct_alloc(void *lib, const char *shortname)

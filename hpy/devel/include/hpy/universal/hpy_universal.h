@@ -85,6 +85,9 @@ typedef struct {
 #define _HPY_RC_INCREF_LOW 1u
 #define _HPY_RC_DECREF_LOW 2u
 #define _HPY_RC_IMMORTAL 4u
+/* The flags every binary with the model follows (headers before the two
+ * below took any flags and followed only these). */
+#define _HPY_RC_FLAGS_FIRST (_HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW | _HPY_RC_IMMORTAL)
 /* The rules of 32-bit interpreters, which only 32-bit binaries follow (so
  * that the 64-bit paths stay as they are): an object is immortal only if
  * its count is exactly the stop (CPython 3.12 and 3.13: _Py_IMMORTAL_REFCNT),
@@ -93,10 +96,10 @@ typedef struct {
 #define _HPY_RC_IMMORTAL_EQ 8u
 #define _HPY_RC_IMMORTAL_INT32 16u
 #if UINTPTR_MAX > 0xFFFFFFFFu
-#    define _HPY_RC_FLAGS_KNOWN 7u
+#    define _HPY_RC_FLAGS_KNOWN _HPY_RC_FLAGS_FIRST
 #else
 #    define _HPY_RC_32BIT_RULES 1
-#    define _HPY_RC_FLAGS_KNOWN 31u
+#    define _HPY_RC_FLAGS_KNOWN (_HPY_RC_FLAGS_FIRST | _HPY_RC_IMMORTAL_EQ | _HPY_RC_IMMORTAL_INT32)
 #endif
 /* What _HPyInitDirectRefcount_<name> returns when it took the model after
  * checking that it follows every flag (older headers return 1 without
