@@ -25,7 +25,18 @@ SRC = TYPES + counting(
     ("Field_Store", "void", ("HPy", "HPyField *", "HPy")),
     ("Field_Load", "HPy", ("HPy", "HPyField")),
 ) + """
-    typedef struct { HPyField ref; long n; } GcObject;
+    /* (h, calls into the context), h closed; HPy_NULL (an error) as it is */
+    static HPy with_calls(HPyContext *ctx, HPy h)
+    {
+        HPy r;
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        r = HPy_BuildValue(ctx, "Oi", h, calls);
+        HPy_Close(ctx, h);
+        return r;
+    }
+
+    typedef struct { HPyField ref; } GcObject;
     HPyType_HELPERS(GcObject)
 
     /* a GC type whose field is set with HPyField_Store */
@@ -34,11 +45,8 @@ SRC = TYPES + counting(
     {
         GcObject *g;
         HPy h = HPy_New(ctx, cls, &g);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        if (nargs > 0)
+        if (!HPy_IsNull(h) && nargs > 0)
             HPyField_Store(ctx, h, &g->ref, args[0]);
-        g->n = 3;
         return h;
     }
     HPyDef_SLOT(Gc_traverse, HPy_tp_traverse)
@@ -63,15 +71,13 @@ SRC = TYPES + counting(
     static HPy Gc_load_impl(HPyContext *ctx, HPy self)
     {
         GcObject *g = GcObject_AsStruct(ctx, self);
-        HPy v, r;
+        HPy v;
         count_begin(ctx);
         v = HPyField_Load(ctx, self, g->ref);
         count_end(ctx);
         if (HPyErr_Occurred(ctx))
             return HPy_NULL;
-        r = HPy_BuildValue(ctx, "Oi", HPy_IsNull(v) ? ctx->h_None : v, calls);
-        HPy_Close(ctx, v);
-        return r;
+        return with_calls(ctx, HPy_IsNull(v) ? HPy_Dup(ctx, ctx->h_None) : v);
     }
     static HPyDef *Gc_defines[] = { &Gc_new, &Gc_traverse, &Gc_store, &Gc_load, NULL };
     static HPyType_Spec Gc_spec = {
@@ -86,7 +92,7 @@ SRC = TYPES + counting(
     static HPy new_of_impl(HPyContext *ctx, HPy self, HPy type)
     {
         PointObject *p = NULL;
-        HPy h, r;
+        HPy h;
         count_begin(ctx);
         h = HPy_New(ctx, type, &p);
         count_end(ctx);
@@ -98,9 +104,7 @@ SRC = TYPES + counting(
             return HPy_NULL;
         }
         p->x = 5;
-        r = HPy_BuildValue(ctx, "Oi", h, calls);
-        HPy_Close(ctx, h);
-        return r;
+        return with_calls(ctx, h);
     }
 
     /* tuple(seq, null_at): (HPyTuple_FromArray of the items, HPy_NULL at
@@ -108,7 +112,7 @@ SRC = TYPES + counting(
     HPyDef_METH(tuple, "tuple", HPyFunc_VARARGS)
     static HPy tuple_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     {
-        HPy items[8], t, r;
+        HPy items[8], t;
         HPy_ssize_t n = HPy_Length(ctx, args[0]), i;
         long null_at = HPyLong_AsLong(ctx, args[1]);
         if (n < 0 || n > 8)
@@ -124,11 +128,7 @@ SRC = TYPES + counting(
         count_end(ctx);
         for (i = 0; i < n; i++)
             HPy_Close(ctx, items[i]);
-        if (HPy_IsNull(t))
-            return HPy_NULL;
-        r = HPy_BuildValue(ctx, "Oi", t, calls);
-        HPy_Close(ctx, t);
-        return r;
+        return with_calls(ctx, t);
     }
 
     /* bad_tuple(n): HPyTuple_FromArray(NULL, n) (the host raises) */
@@ -179,9 +179,8 @@ LEG = """
     {
         LegObject *l;
         HPy h = HPy_New(ctx, cls, &l);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        l->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
+        if (!HPy_IsNull(h))
+            l->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
         return h;
     }
     HPyDef_MEMBER(Leg_x, "x", HPyMember_LONG, offsetof(LegObject, x))
@@ -197,16 +196,13 @@ LEG = """
     static HPy new_leg_impl(HPyContext *ctx, HPy self, HPy type)
     {
         LegObject *l;
-        HPy h, r;
+        HPy h;
         count_begin(ctx);
         h = HPy_New(ctx, type, &l);
         count_end(ctx);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        l->x = 5;
-        r = HPy_BuildValue(ctx, "Oi", h, calls);
-        HPy_Close(ctx, h);
-        return r;
+        if (!HPy_IsNull(h))
+            l->x = 5;
+        return with_calls(ctx, h);
     }
     @EXPORT_TYPE("Leg", Leg_spec)
 """
