@@ -101,6 +101,15 @@ TYPES = """
     };
 """
 
+# direct_mask(): the signatures whose trampolines the host left direct
+DIRECT_MASK = """
+    HPyDef_METH(direct_mask, "direct_mask", HPyFunc_NOARGS)
+    static HPy direct_mask_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
+    }
+"""
+
 TYPE_EXPORTS = """
     @EXPORT_TYPE("Point", Point_spec)
     @EXPORT_TYPE("Callable", Callable_spec)

@@ -9,7 +9,7 @@ The probes swap the context's function for one that counts its calls (and
 forwards to the original), so a call that enters the host shows."""
 import pytest
 
-from direct_snippets import (TYPE_EXPORTS, TYPES, context_module, counting, extend, universal,
+from direct_snippets import (DIRECT_MASK, TYPE_EXPORTS, TYPES, context_module, counting, extend, universal,
                              universal_only, with_switch_off, without_handshake)
 
 SRC = TYPES + counting(
@@ -159,20 +159,11 @@ def test_binary_without_the_handshake(hpy):
     assert mod.type_check(mod.Point(4), mod.Point) == (1, 1)
 
 
-MASK = """
-    HPyDef_METH(direct_mask, "direct_mask", HPyFunc_NOARGS)
-    static HPy direct_mask_impl(HPyContext *ctx, HPy self)
-    {
-        return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
-    }
-"""
-
-
 def test_inline_switched_off_alone(hpy):
     """The host's switch for the inline paths alone (for benchmarks): the
     trampolines stay direct, the two functions call the host."""
     universal_only(hpy)
-    mod = with_switch_off(hpy, "inline", extend(SRC, MASK, "direct_mask"), "mytest_inline_alone_off")
+    mod = with_switch_off(hpy, "inline", extend(SRC, DIRECT_MASK, "direct_mask"), "mytest_inline_alone_off")
     assert mod.direct_mask() != 0
     assert mod.struct_x(mod.Point(5)) == (5, 1)
     assert mod.type_check(mod.Point(5), mod.Point) == (1, 1)
