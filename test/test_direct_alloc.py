@@ -15,119 +15,29 @@ import weakref
 
 import pytest
 
-from support import WASM, build_abi
+from direct_snippets import (TYPE_EXPORTS, TYPES, context_module, counting, extend, universal,
+                             universal_only, with_switch_off, without_handshake)
+from support import WASM
 
-SRC = """
-    #include <string.h>
+SRC = TYPES + counting(
+    ("New", "HPy", ("HPy", "void **")),
+    ("Tuple_FromArray", "HPy", ("const HPy *", "HPy_ssize_t")),
+    ("Field_Store", "void", ("HPy", "HPyField *", "HPy")),
+    ("Field_Load", "HPy", ("HPy", "HPyField")),
+) + """
+    /* (h, calls into the context), h closed; HPy_NULL (an error) as it is */
+    static HPy with_calls(HPyContext *ctx, HPy h)
+    {
+        HPy r;
+        if (HPy_IsNull(h))
+            return HPy_NULL;
+        r = HPy_BuildValue(ctx, "Oi", h, calls);
+        HPy_Close(ctx, h);
+        return r;
+    }
 
-    typedef struct { long x; long y; } PointObject;
-    HPyType_HELPERS(PointObject)
-    typedef struct { HPyField ref; long n; } GcObject;
+    typedef struct { HPyField ref; } GcObject;
     HPyType_HELPERS(GcObject)
-    typedef struct { long v; } NumObject;
-    HPyType_HELPERS(NumObject, HPyType_BuiltinShape_Long)
-
-    static int calls;
-    static HPy (*real_new)(HPyContext *, HPy, void **);
-    static HPy (*real_tuple)(HPyContext *, const HPy *, HPy_ssize_t);
-    static void (*real_store)(HPyContext *, HPy, HPyField *, HPy);
-    static HPy (*real_load)(HPyContext *, HPy, HPyField);
-    static HPy counting_new(HPyContext *ctx, HPy t, void **data)
-    {
-        calls++;
-        return real_new(ctx, t, data);
-    }
-    static HPy counting_tuple(HPyContext *ctx, const HPy *items, HPy_ssize_t n)
-    {
-        calls++;
-        return real_tuple(ctx, items, n);
-    }
-    static void counting_store(HPyContext *ctx, HPy o, HPyField *f, HPy h)
-    {
-        calls++;
-        real_store(ctx, o, f, h);
-    }
-    static HPy counting_load(HPyContext *ctx, HPy o, HPyField f)
-    {
-        calls++;
-        return real_load(ctx, o, f);
-    }
-    static void count_begin(HPyContext *ctx)
-    {
-        calls = 0;
-        real_new = ctx->ctx_New;
-        real_tuple = ctx->ctx_Tuple_FromArray;
-        real_store = ctx->ctx_Field_Store;
-        real_load = ctx->ctx_Field_Load;
-        ctx->ctx_New = counting_new;
-        ctx->ctx_Tuple_FromArray = counting_tuple;
-        ctx->ctx_Field_Store = counting_store;
-        ctx->ctx_Field_Load = counting_load;
-    }
-    static void count_end(HPyContext *ctx)
-    {
-        ctx->ctx_New = real_new;
-        ctx->ctx_Tuple_FromArray = real_tuple;
-        ctx->ctx_Field_Store = real_store;
-        ctx->ctx_Field_Load = real_load;
-    }
-
-    /* the same struct in every type made with HPy_New below: x, y */
-    static HPy point_new(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs)
-    {
-        PointObject *p;
-        HPy h = HPy_New(ctx, cls, &p);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        p->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
-        return h;
-    }
-    HPyDef_SLOT(Point_new, HPy_tp_new)
-    static HPy Point_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
-    {
-        return point_new(ctx, cls, args, nargs);
-    }
-    HPyDef_MEMBER(Point_x, "x", HPyMember_LONG, offsetof(PointObject, x))
-    HPyDef_MEMBER(Point_y, "y", HPyMember_LONG, offsetof(PointObject, y))
-    static HPyDef *Point_defines[] = { &Point_new, &Point_x, &Point_y, NULL };
-    static HPyType_Spec Point_spec = {
-        .name = "mytest.Point", .basicsize = sizeof(PointObject),
-        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE, .defines = Point_defines,
-    };
-
-    HPyDef_SLOT(Callable_call, HPy_tp_call)
-    static HPy Callable_call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs,
-                                  HPy kwnames)
-    {
-        return HPyLong_FromLong(ctx, PointObject_AsStruct(ctx, self)->x + 1);
-    }
-    static HPyDef *Callable_defines[] = { &Point_new, &Callable_call, &Point_x, NULL };
-    static HPyType_Spec Callable_spec = {
-        .name = "mytest.Callable", .basicsize = sizeof(PointObject),
-        .flags = HPy_TPFLAGS_DEFAULT, .defines = Callable_defines,
-    };
-
-    HPyDef_SLOT(Num_new, HPy_tp_new)
-    static HPy Num_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
-    {
-        NumObject *n;
-        HPy h = HPy_New(ctx, cls, &n);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        n->v = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
-        return h;
-    }
-    HPyDef_METH(Num_v, "v", HPyFunc_NOARGS)
-    static HPy Num_v_impl(HPyContext *ctx, HPy self)
-    {
-        return HPyLong_FromLong(ctx, NumObject_AsStruct(ctx, self)->v);
-    }
-    static HPyDef *Num_defines[] = { &Num_new, &Num_v, NULL };
-    static HPyType_Spec Num_spec = {
-        .name = "mytest.Num", .basicsize = sizeof(NumObject),
-        .builtin_shape = HPyType_BuiltinShape_Long,
-        .flags = HPy_TPFLAGS_DEFAULT, .defines = Num_defines,
-    };
 
     /* a GC type whose field is set with HPyField_Store */
     HPyDef_SLOT(Gc_new, HPy_tp_new)
@@ -135,11 +45,8 @@ SRC = """
     {
         GcObject *g;
         HPy h = HPy_New(ctx, cls, &g);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        if (nargs > 0)
+        if (!HPy_IsNull(h) && nargs > 0)
             HPyField_Store(ctx, h, &g->ref, args[0]);
-        g->n = 3;
         return h;
     }
     HPyDef_SLOT(Gc_traverse, HPy_tp_traverse)
@@ -164,15 +71,13 @@ SRC = """
     static HPy Gc_load_impl(HPyContext *ctx, HPy self)
     {
         GcObject *g = GcObject_AsStruct(ctx, self);
-        HPy v, r;
+        HPy v;
         count_begin(ctx);
         v = HPyField_Load(ctx, self, g->ref);
         count_end(ctx);
         if (HPyErr_Occurred(ctx))
             return HPy_NULL;
-        r = HPy_BuildValue(ctx, "Oi", HPy_IsNull(v) ? ctx->h_None : v, calls);
-        HPy_Close(ctx, v);
-        return r;
+        return with_calls(ctx, HPy_IsNull(v) ? HPy_Dup(ctx, ctx->h_None) : v);
     }
     static HPyDef *Gc_defines[] = { &Gc_new, &Gc_traverse, &Gc_store, &Gc_load, NULL };
     static HPyType_Spec Gc_spec = {
@@ -187,7 +92,7 @@ SRC = """
     static HPy new_of_impl(HPyContext *ctx, HPy self, HPy type)
     {
         PointObject *p = NULL;
-        HPy h, r;
+        HPy h;
         count_begin(ctx);
         h = HPy_New(ctx, type, &p);
         count_end(ctx);
@@ -199,9 +104,7 @@ SRC = """
             return HPy_NULL;
         }
         p->x = 5;
-        r = HPy_BuildValue(ctx, "Oi", h, calls);
-        HPy_Close(ctx, h);
-        return r;
+        return with_calls(ctx, h);
     }
 
     /* tuple(seq, null_at): (HPyTuple_FromArray of the items, HPy_NULL at
@@ -209,7 +112,7 @@ SRC = """
     HPyDef_METH(tuple, "tuple", HPyFunc_VARARGS)
     static HPy tuple_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     {
-        HPy items[8], t, r;
+        HPy items[8], t;
         HPy_ssize_t n = HPy_Length(ctx, args[0]), i;
         long null_at = HPyLong_AsLong(ctx, args[1]);
         if (n < 0 || n > 8)
@@ -225,11 +128,7 @@ SRC = """
         count_end(ctx);
         for (i = 0; i < n; i++)
             HPy_Close(ctx, items[i]);
-        if (HPy_IsNull(t))
-            return HPy_NULL;
-        r = HPy_BuildValue(ctx, "Oi", t, calls);
-        HPy_Close(ctx, t);
-        return r;
+        return with_calls(ctx, t);
     }
 
     /* bad_tuple(n): HPyTuple_FromArray(NULL, n) (the host raises) */
@@ -266,10 +165,8 @@ SRC = """
     @EXPORT(bad_tuple)
     @EXPORT(bad_calls)
     @EXPORT(state)
-    @EXPORT_TYPE("Point", Point_spec)
-    @EXPORT_TYPE("Callable", Callable_spec)
-    @EXPORT_TYPE("Num", Num_spec)
     @EXPORT_TYPE("Gc", Gc_spec)
+""" + TYPE_EXPORTS + """
     @INIT
 """
 
@@ -282,9 +179,8 @@ LEG = """
     {
         LegObject *l;
         HPy h = HPy_New(ctx, cls, &l);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        l->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
+        if (!HPy_IsNull(h))
+            l->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
         return h;
     }
     HPyDef_MEMBER(Leg_x, "x", HPyMember_LONG, offsetof(LegObject, x))
@@ -300,36 +196,21 @@ LEG = """
     static HPy new_leg_impl(HPyContext *ctx, HPy self, HPy type)
     {
         LegObject *l;
-        HPy h, r;
+        HPy h;
         count_begin(ctx);
         h = HPy_New(ctx, type, &l);
         count_end(ctx);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        l->x = 5;
-        r = HPy_BuildValue(ctx, "Oi", h, calls);
-        HPy_Close(ctx, h);
-        return r;
+        if (!HPy_IsNull(h))
+            l->x = 5;
+        return with_calls(ctx, h);
     }
-    @EXPORT(new_leg)
     @EXPORT_TYPE("Leg", Leg_spec)
 """
 
 
 @pytest.fixture
 def mod(hpy):
-    if build_abi(hpy.abi) == "cpython":
-        pytest.skip("no context to call in the cpython ABI")
-    return hpy.make_module(SRC)
-
-
-def _direct(hpy):
-    """Universal mode: the binary got the inline state."""
-    return hpy.abi in ("universal", "hybrid")
-
-
-def _new_calls(hpy, mod):
-    return 0 if mod.state()[0] else 1
+    return context_module(hpy, SRC)
 
 
 def _rc_calls(hpy, mod):
@@ -341,7 +222,7 @@ def test_state(hpy, mod):
     """Natively the host offers everything in universal mode; the debug
     mode gets nothing (it must see every call)."""
     alloc, tuple_new, rc = mod.state()
-    if not _direct(hpy):
+    if not universal(hpy):
         assert (alloc, tuple_new, rc) == (0, 0, 0)
     elif not WASM:
         assert (alloc, tuple_new, rc) == (1, 1, 1)
@@ -352,7 +233,7 @@ def test_state(hpy, mod):
 def test_new_of_marked_type(hpy, mod):
     p, calls = mod.new(mod.Point)
     assert type(p) is mod.Point and (p.x, p.y) == (5, 0)
-    assert calls == (0 if _direct(hpy) else 1)
+    assert calls == (0 if universal(hpy) else 1)
     before = sys.getrefcount(mod.Point)
     for _ in range(100):
         mod.new(mod.Point)
@@ -380,7 +261,7 @@ def test_new_falls_back(hpy, mod):
 def test_new_of_a_legacy_type(hpy):
     if hpy.abi != "hybrid":
         pytest.skip("legacy types need the C API: the hybrid ABI")
-    m = hpy.make_module(SRC.replace("    @INIT", LEG + "    @INIT"), name="mytest_alloc_leg")
+    m = hpy.make_module(extend(SRC, LEG, "new_leg"), name="mytest_alloc_leg")
     leg, calls = m.new_leg(m.Leg)
     assert type(leg) is m.Leg and leg.x == 5 and calls == 1
     assert m.Leg(4).x == 4
@@ -482,15 +363,8 @@ def test_tuple_null_item(hpy, mod):
 
 
 def test_switched_off_by_the_host(hpy):
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    import hpy.universal as host
-
-    old = host._set_direct_alloc_enabled(False)
-    try:
-        m = hpy.make_module(SRC, name="mytest_alloc_off")
-    finally:
-        assert host._set_direct_alloc_enabled(old) is False
+    universal_only(hpy)
+    m = with_switch_off(hpy, "alloc", SRC, "mytest_alloc_off")
     assert m.state()[:2] == (0, 0)
     assert m.new(m.Point)[1] == 1
     assert m.tuple([1, 2], -1) == ((1, 2), 1)
@@ -498,9 +372,8 @@ def test_switched_off_by_the_host(hpy):
 
 def test_binary_without_the_handshake(hpy):
     """Built as HPy's own headers build it: every call goes to the host."""
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    m = hpy.make_module(SRC, name="mytest_alloc_none", extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    universal_only(hpy)
+    m = without_handshake(hpy, SRC, "mytest_alloc_none")
     assert m.state() == (0, 0, 0)
     assert m.new(m.Point)[1] == 1
     assert m.tuple([1, 2], -1) == ((1, 2), 1)

@@ -9,49 +9,18 @@ The probes swap the context's function for one that counts its calls (and
 forwards to the original), so a call that enters the host shows."""
 import pytest
 
-from support import build_abi
+from direct_snippets import (DIRECT_MASK, TYPE_EXPORTS, TYPES, context_module, counting, extend, universal,
+                             universal_only, with_switch_off, without_handshake)
 
-SRC = """
-    typedef struct { long x; long y; } PointObject;
-    HPyType_HELPERS(PointObject)
-    typedef struct { long v; } NumObject;
-    HPyType_HELPERS(NumObject, HPyType_BuiltinShape_Long)
-
-    HPyDef_SLOT(Point_new, HPy_tp_new)
-    static HPy Point_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
-    {
-        PointObject *p;
-        HPy h = HPy_New(ctx, cls, &p);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        p->x = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
-        p->y = 42;
-        return h;
-    }
-    static HPyDef *Point_defines[] = { &Point_new, NULL };
-    static HPyType_Spec Point_spec = {
-        .name = "mytest.Point", .basicsize = sizeof(PointObject),
-        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE, .defines = Point_defines,
-    };
-
-    /* the struct at the same place, but HPy_New has to set the call
-     * function: no marker */
-    HPyDef_SLOT(Callable_call, HPy_tp_call)
-    static HPy Callable_call_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs,
-                                  HPy kwnames)
-    {
-        return HPy_Dup(ctx, ctx->h_None);
-    }
-    static HPyDef *Callable_defines[] = { &Point_new, &Callable_call, NULL };
-    static HPyType_Spec Callable_spec = {
-        .name = "mytest.Callable", .basicsize = sizeof(PointObject),
-        .flags = HPy_TPFLAGS_DEFAULT, .defines = Callable_defines,
-    };
-
+SRC = TYPES + counting(
+    ("AsStruct_Object", "void *", ("HPy",)),
+    ("TypeCheck", "int", ("HPy", "HPy")),
+) + """
     /* on top of a Python class with slots: the struct comes after them */
+    static HPyDef *Ext_defines[] = { &new_first, NULL };
     static HPyType_Spec Ext_spec = {
         .name = "mytest.Ext", .basicsize = sizeof(PointObject),
-        .flags = HPy_TPFLAGS_DEFAULT, .defines = Point_defines,
+        .flags = HPy_TPFLAGS_DEFAULT, .defines = Ext_defines,
     };
     HPyDef_METH(make_ext, "make_ext", HPyFunc_O)
     static HPy make_ext_impl(HPyContext *ctx, HPy self, HPy base)
@@ -61,48 +30,15 @@ SRC = """
         return HPyType_FromSpec(ctx, &Ext_spec, params);
     }
 
-    HPyDef_SLOT(Num_new, HPy_tp_new)
-    static HPy Num_new_impl(HPyContext *ctx, HPy cls, const HPy *args, HPy_ssize_t nargs, HPy kw)
-    {
-        NumObject *n;
-        HPy h = HPy_New(ctx, cls, &n);
-        if (HPy_IsNull(h))
-            return HPy_NULL;
-        n->v = nargs > 0 ? HPyLong_AsLong(ctx, args[0]) : 0;
-        return h;
-    }
-    static HPyDef *Num_defines[] = { &Num_new, NULL };
-    static HPyType_Spec Num_spec = {
-        .name = "mytest.Num", .basicsize = sizeof(NumObject),
-        .builtin_shape = HPyType_BuiltinShape_Long,
-        .flags = HPy_TPFLAGS_DEFAULT, .defines = Num_defines,
-    };
-
-    static int calls;
-    static void *(*real_as_struct)(HPyContext *, HPy);
-    static int (*real_type_check)(HPyContext *, HPy, HPy);
-    static void *counting_as_struct(HPyContext *ctx, HPy h)
-    {
-        calls++;
-        return real_as_struct(ctx, h);
-    }
-    static int counting_type_check(HPyContext *ctx, HPy obj, HPy type)
-    {
-        calls++;
-        return real_type_check(ctx, obj, type);
-    }
-
     /* struct_x(obj): (the x of its struct, read as a Point, and how many
      * calls entered the context) */
     HPyDef_METH(struct_x, "struct_x", HPyFunc_O)
     static HPy struct_x_impl(HPyContext *ctx, HPy self, HPy obj)
     {
         PointObject *p;
-        calls = 0;
-        real_as_struct = ctx->ctx_AsStruct_Object;
-        ctx->ctx_AsStruct_Object = counting_as_struct;
+        count_begin(ctx);
         p = PointObject_AsStruct(ctx, obj);
-        ctx->ctx_AsStruct_Object = real_as_struct;
+        count_end(ctx);
         return HPy_BuildValue(ctx, "li", p->x, calls);
     }
 
@@ -112,11 +48,9 @@ SRC = """
     static HPy num_v_impl(HPyContext *ctx, HPy self, HPy obj)
     {
         NumObject *n;
-        calls = 0;
-        real_as_struct = ctx->ctx_AsStruct_Object;
-        ctx->ctx_AsStruct_Object = counting_as_struct;
+        count_begin(ctx);
         n = (NumObject *)_HPy_AsStruct_Object(ctx, obj);
-        ctx->ctx_AsStruct_Object = real_as_struct;
+        count_end(ctx);
         return HPy_BuildValue(ctx, "li", n->v, calls);
     }
 
@@ -125,11 +59,9 @@ SRC = """
     static HPy type_check_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     {
         int r;
-        calls = 0;
-        real_type_check = ctx->ctx_TypeCheck;
-        ctx->ctx_TypeCheck = counting_type_check;
+        count_begin(ctx);
         r = HPy_TypeCheck(ctx, args[0], args[1]);
-        ctx->ctx_TypeCheck = real_type_check;
+        count_end(ctx);
         return HPy_BuildValue(ctx, "ii", r, calls);
     }
 
@@ -137,29 +69,20 @@ SRC = """
     @EXPORT(num_v)
     @EXPORT(type_check)
     @EXPORT(make_ext)
-    @EXPORT_TYPE("Point", Point_spec)
-    @EXPORT_TYPE("Callable", Callable_spec)
-    @EXPORT_TYPE("Num", Num_spec)
+""" + TYPE_EXPORTS + """
     @INIT
 """
 
 
 @pytest.fixture
 def mod(hpy):
-    if build_abi(hpy.abi) == "cpython":
-        pytest.skip("no context to call in the cpython ABI")
-    return hpy.make_module(SRC)
-
-
-def _inline(hpy):
-    """Whether the binary answers itself: universal mode, direct trampolines."""
-    return hpy.abi in ("universal", "hybrid")
+    return context_module(hpy, SRC)
 
 
 def test_as_struct_of_own_type(hpy, mod):
     x, calls = mod.struct_x(mod.Point(7))
     assert x == 7
-    assert calls == (0 if _inline(hpy) else 1)
+    assert calls == (0 if universal(hpy) else 1)
 
 
 def test_as_struct_falls_back(hpy, mod):
@@ -187,7 +110,7 @@ def test_type_check(hpy, mod):
         pass
 
     p = mod.Point(1)
-    calls = 0 if _inline(hpy) else 1
+    calls = 0 if universal(hpy) else 1
     assert mod.type_check(p, mod.Point) == (1, calls)
     assert mod.type_check(Sub(2), mod.Point) == (1, calls)
     assert mod.type_check(p, Sub) == (0, calls)
@@ -222,51 +145,25 @@ def test_type_check_after_bases_change(hpy, mod):
 
 
 def test_switched_off_by_the_host(hpy):
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    import hpy.universal as host
-
-    old = host._set_direct_trampolines_enabled(False)
-    try:
-        mod = hpy.make_module(SRC, name="mytest_inline_off")
-    finally:
-        host._set_direct_trampolines_enabled(old)
+    universal_only(hpy)
+    mod = with_switch_off(hpy, "trampolines", SRC, "mytest_inline_off")
     assert mod.struct_x(mod.Point(3)) == (3, 1)
     assert mod.type_check(mod.Point(3), mod.Point) == (1, 1)
 
 
 def test_binary_without_the_handshake(hpy):
     """Built as HPy's own headers build it: every call goes to the host."""
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    mod = hpy.make_module(SRC, name="mytest_inline_none",
-                          extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    universal_only(hpy)
+    mod = without_handshake(hpy, SRC, "mytest_inline_none")
     assert mod.struct_x(mod.Point(4)) == (4, 1)
     assert mod.type_check(mod.Point(4), mod.Point) == (1, 1)
-
-
-MASK = """
-    HPyDef_METH(direct_mask, "direct_mask", HPyFunc_NOARGS)
-    static HPy direct_mask_impl(HPyContext *ctx, HPy self)
-    {
-        return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
-    }
-"""
 
 
 def test_inline_switched_off_alone(hpy):
     """The host's switch for the inline paths alone (for benchmarks): the
     trampolines stay direct, the two functions call the host."""
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    import hpy.universal as host
-
-    old = host._set_direct_inline_enabled(False)
-    try:
-        mod = hpy.make_module(MASK + SRC.replace("@INIT", "@EXPORT(direct_mask)\n    @INIT"),
-                              name="mytest_inline_alone_off")
-    finally:
-        assert host._set_direct_inline_enabled(old) is False
+    universal_only(hpy)
+    mod = with_switch_off(hpy, "inline", extend(SRC, DIRECT_MASK, "direct_mask"), "mytest_inline_alone_off")
     assert mod.direct_mask() != 0
     assert mod.struct_x(mod.Point(5)) == (5, 1)
     assert mod.type_check(mod.Point(5), mod.Point) == (1, 1)
@@ -330,16 +227,13 @@ def test_layout_kind(hpy):
     """A 64-bit native binary takes the host's offsets as the constants of
     64-bit CPython (kind 1); any other offer, and every 32-bit binary
     (WebAssembly), keeps kind 0 and reads the fields, with the same answers."""
-    if not _inline(hpy):
-        pytest.skip("universal mode only")
+    universal_only(hpy)
     import struct
 
     from support import WASM
 
-    mod = hpy.make_module(
-        LAYOUT + SRC.replace("@INIT", "@EXPORT(layout)\n    @EXPORT(kind_of)\n"
-                             "    @EXPORT(offer)\n    @EXPORT(retrampoline)\n    @INIT"),
-        name="mytest_layout")
+    mod = hpy.make_module(extend(SRC, LAYOUT, "layout", "kind_of", "offer", "retrampoline"),
+                          name="mytest_layout")
     cpy64 = (8, 16, 24, 304, 344, 16)
     bits64 = not WASM and struct.calcsize("P") == 8
     kind, offsets = mod.layout()

@@ -16,35 +16,15 @@ import weakref
 
 import pytest
 
-from support import WASM, build_abi
+from direct_snippets import (context_module, counting, extend, universal, universal_only, with_switch_off,
+                             without_handshake)
+from support import WASM
 
-SRC = """
-    static int calls;
-    static HPy (*real_dup)(HPyContext *, HPy);
-    static void (*real_close)(HPyContext *, HPy);
-    static HPy (*real_type)(HPyContext *, HPy);
-    static HPy counting_dup(HPyContext *ctx, HPy h) { calls++; return real_dup(ctx, h); }
-    static void counting_close(HPyContext *ctx, HPy h) { calls++; real_close(ctx, h); }
-    static HPy counting_type(HPyContext *ctx, HPy h) { calls++; return real_type(ctx, h); }
-
-    static void count_begin(HPyContext *ctx)
-    {
-        calls = 0;
-        real_dup = ctx->ctx_Dup;
-        real_close = ctx->ctx_Close;
-        real_type = ctx->ctx_Type;
-        ctx->ctx_Dup = counting_dup;
-        ctx->ctx_Close = counting_close;
-        ctx->ctx_Type = counting_type;
-    }
-
-    static void count_end(HPyContext *ctx)
-    {
-        ctx->ctx_Dup = real_dup;
-        ctx->ctx_Close = real_close;
-        ctx->ctx_Type = real_type;
-    }
-
+SRC = counting(
+    ("Dup", "HPy", ("HPy",)),
+    ("Close", "void", ("HPy",)),
+    ("Type", "HPy", ("HPy",)),
+) + """
     /* ops(obj, op, n): n times HPy_Dup (op 0) or HPy_Type (op 2) of obj,
      * the new handles kept, or HPy_Close (op 1) of the n last kept;
      * returns how many calls entered the context */
@@ -138,9 +118,7 @@ N = 1000
 
 @pytest.fixture
 def mod(hpy):
-    if build_abi(hpy.abi) == "cpython":
-        pytest.skip("no context to call in the cpython ABI")
-    return hpy.make_module(SRC)
+    return context_module(hpy, SRC)
 
 
 def _inline(hpy):
@@ -149,7 +127,7 @@ def _inline(hpy):
     host for CPython 3.13 and 3.14: Pyodide 0.29 and 314)."""
     if WASM and sys.version_info[:2] not in ((3, 13), (3, 14)):
         return False
-    return hpy.abi in ("universal", "hybrid")
+    return universal(hpy)
 
 
 def _cpython_delta(obj, n):
@@ -272,7 +250,7 @@ def test_model_offered(hpy, mod):
         pytest.skip("universal mode, native host only")
     if hasattr(sys, "gettotalrefcount") or getattr(sys, "_is_gil_enabled", lambda: True)() is False:
         pytest.skip("debug and free-threaded builds get no model")
-    m = hpy.make_module(MODEL + "@EXPORT(model)\n@INIT", name="mytest_rc_model")
+    m = hpy.make_module(extend("@INIT", MODEL, "model"), name="mytest_rc_model")
     flags, inc_stop, dec_stop, has_zero = m.model()
     assert has_zero == 1
     if WASM:
@@ -320,7 +298,7 @@ def test_model_kind(hpy):
         pytest.skip("universal mode with a host model only")
     if hasattr(sys, "gettotalrefcount") or getattr(sys, "_is_gil_enabled", lambda: True)() is False:
         pytest.skip("debug and free-threaded builds get no model")
-    m = hpy.make_module(KIND + "@EXPORT(kind)\n@INIT", name="mytest_rc_kind")
+    m = hpy.make_module(extend("@INIT", KIND, "kind"), name="mytest_rc_kind")
     bits32 = WASM or struct.calcsize("P") == 4
     if bits32:
         expected = 0
@@ -355,16 +333,8 @@ MODEL = """
 
 
 def test_switched_off_by_the_host(hpy):
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    import hpy.universal as host
-
-    old = host._set_direct_refcount_enabled(False)
-    try:
-        m = hpy.make_module(MODEL + SRC.replace("@INIT", "@EXPORT(model)\n    @INIT"),
-                            name="mytest_rc_off")
-    finally:
-        assert host._set_direct_refcount_enabled(old) is False
+    universal_only(hpy)
+    m = with_switch_off(hpy, "refcount", extend(SRC, MODEL, "model"), "mytest_rc_off")
     assert m.model()[3] == 0
     obj = Fresh()
     assert m.ops(obj, DUP, 5) == 5
@@ -373,9 +343,8 @@ def test_switched_off_by_the_host(hpy):
 
 def test_binary_without_the_handshake(hpy):
     """Built as HPy's own headers build it: every call goes to the host."""
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    m = hpy.make_module(SRC, name="mytest_rc_none", extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    universal_only(hpy)
+    m = without_handshake(hpy, SRC, "mytest_rc_none")
     obj = Fresh()
     assert m.ops(obj, DUP, 5) == 5
     assert m.ops(obj, TYPE, 5) == 5
@@ -469,8 +438,7 @@ def test_edges_agree_with_cpython(hpy):
         pytest.skip("universal mode: the handle is the object")
     if not _inline(hpy):
         pytest.skip("no model for this interpreter")
-    src = SRC.replace("@INIT", EDGES + "\n    @EXPORT(edges)\n    @INIT")
-    m = hpy.make_module(src, name="mytest_rc_edges")
+    m = hpy.make_module(extend(SRC, EDGES, "edges"), name="mytest_rc_edges")
     obj = Fresh()
     before = sys.getrefcount(obj)
     words = sorted({_as_word(c) for c in EDGE_COUNTS})
@@ -497,10 +465,8 @@ REFUSE = """
 def test_unknown_flags_refused(hpy):
     """A binary refuses a model with flags it does not follow and keeps
     the one it has (a 64-bit binary does not follow the 32-bit rules)."""
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-    src = MODEL + REFUSE + SRC.replace("@INIT", "@EXPORT(model)\n    @EXPORT(offer_unknown)\n    @INIT")
-    m = hpy.make_module(src, name="mytest_rc_refuse")
+    universal_only(hpy)
+    m = hpy.make_module(extend(SRC, MODEL + REFUSE, "model", "offer_unknown"), name="mytest_rc_refuse")
     before = m.model()
     assert m.offer_unknown() == 0
     assert m.model() == before
@@ -557,8 +523,7 @@ def test_binary_of_older_headers(hpy):
     host's): every Dup and Close goes to the host there."""
     if hpy.abi != "universal":
         pytest.skip("universal mode only")
-    src = MODEL + OLD_HEADERS + SRC.replace("@INIT", "@EXPORT(model)\n    @INIT")
-    m = hpy.make_module(src, name="mytest_rc_old", extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    m = without_handshake(hpy, extend(SRC, MODEL + OLD_HEADERS, "model"), "mytest_rc_old")
     flags, _, _, has_zero = m.model()
     old_rules = not WASM
     assert has_zero == (1 if old_rules else 0)

@@ -13,16 +13,12 @@ import subprocess
 
 import pytest
 
+from direct_snippets import DIRECT_MASK, universal_only, with_switch_off, without_handshake
 from support import WASM, build_abi, expand_markers, include_flags
 from test_entry_points import FUNCS, TYPE, _check_behaviour, _in_use
 
 # The state of the binary's trampolines, read from inside the binary.
-MASKS = """
-    HPyDef_METH(direct_mask, "direct_mask", HPyFunc_NOARGS)
-    static HPy direct_mask_impl(HPyContext *ctx, HPy self)
-    {
-        return HPyLong_FromUInt64_t(ctx, _hpy_direct_trampolines.signatures);
-    }
+MASKS = DIRECT_MASK + """
     HPyDef_METH(direct_signatures, "direct_signatures", HPyFunc_NOARGS)
     static HPy direct_signatures_impl(HPyContext *ctx, HPy self)
     {
@@ -59,11 +55,6 @@ def _bit(name):
     return 1 << values[name]
 
 
-def _universal_only(hpy):
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-
-
 def _grown(before, after):
     return {k for k in after if not k.startswith("_") and after[k] > before[k]}
 
@@ -94,10 +85,9 @@ def test_direct_in_universal_mode(hpy):
 def test_without_the_setter_host_entry_points_as_before(hpy):
     """A binary without _HPyInitDirectTrampolines_<name>, as HPy's own
     headers build it, gets the host's entry points for every signature."""
-    _universal_only(hpy)
+    universal_only(hpy)
     before = _in_use()
-    mod = hpy.make_module(FUNCS + TYPE + MASKS + EXPORTS, name="mytest_nodirect",
-                          extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    mod = without_handshake(hpy, FUNCS + TYPE + MASKS + EXPORTS, "mytest_nodirect")
     after = _in_use()
     assert mod.direct_mask() == 0
     assert _grown(before, after) == _not_full(before, SIGNATURES)
@@ -105,16 +95,10 @@ def test_without_the_setter_host_entry_points_as_before(hpy):
 
 
 def test_switched_off_by_the_host(hpy):
-    _universal_only(hpy)
-    import hpy.universal as host
-
-    old = host._set_direct_trampolines_enabled(False)
-    try:
-        before = _in_use()
-        mod = hpy.make_module(FUNCS + TYPE + MASKS + EXPORTS, name="mytest_direct_off")
-        after = _in_use()
-    finally:
-        assert host._set_direct_trampolines_enabled(old) is False
+    universal_only(hpy)
+    before = _in_use()
+    mod = with_switch_off(hpy, "trampolines", FUNCS + TYPE + MASKS + EXPORTS, "mytest_direct_off")
+    after = _in_use()
     assert mod.direct_mask() == 0
     assert _grown(before, after) == _not_full(before, SIGNATURES)
     _check_behaviour(mod)
