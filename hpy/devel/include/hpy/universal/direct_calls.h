@@ -95,6 +95,11 @@ static inline int _HPy_DirectCompactLongBy(intptr_t h, uint32_t kind, int64_t *v
     return 0;
 }
 
+#ifndef _HPY_DIRECT_SLOW
+/* the host's build of these headers (hpy_universal.h) */
+#    define _HPY_DIRECT_SLOW static inline
+#endif
+
 #ifndef HPY_HOST
 #    define _HPY_DIRECT_CALLS_OFF                                                             \
         {                                                                                     \
@@ -142,6 +147,11 @@ static inline int _HPy_DirectCompactLong(intptr_t h, int64_t *v)
 }
 #endif
 
+_HPY_DIRECT_SLOW int32_t _HPyLong_AsInt32_tSlow(HPyContext *ctx, HPy h)
+{
+    return ctx->ctx_Long_AsInt32_t(ctx, h);
+}
+
 /* Like `PyLong_AsLong` (so `__index__` is accepted), then checked against the range of `int32_t`; returns -1 with an exception set on error. */
 HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
 {
@@ -150,7 +160,12 @@ HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
     if (_HPy_DirectCompactLong(h._i, &v))
         return (int32_t)v;
 #endif
-    return ctx->ctx_Long_AsInt32_t(ctx, h);
+    return _HPyLong_AsInt32_tSlow(ctx, h);
+}
+
+_HPY_DIRECT_SLOW int64_t _HPyLong_AsInt64_tSlow(HPyContext *ctx, HPy h)
+{
+    return ctx->ctx_Long_AsInt64_t(ctx, h);
 }
 
 /* Like `PyLong_AsLongLong` (so `__index__` is accepted); returns -1 with an exception set on error. */
@@ -161,7 +176,12 @@ HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
     if (_HPy_DirectCompactLong(h._i, &v))
         return v;
 #endif
-    return ctx->ctx_Long_AsInt64_t(ctx, h);
+    return _HPyLong_AsInt64_tSlow(ctx, h);
+}
+
+_HPY_DIRECT_SLOW HPy_ssize_t _HPyLong_AsSsize_tSlow(HPyContext *ctx, HPy h)
+{
+    return ctx->ctx_Long_AsSsize_t(ctx, h);
 }
 
 /* Like `PyLong_AsSsize_t`: converts an `int` to `HPy_ssize_t`; -1 with an exception set on error. */
@@ -172,7 +192,12 @@ HPyAPI_FUNC HPy_ssize_t HPyLong_AsSsize_t(HPyContext *ctx, HPy h)
     if (_HPy_DirectCompactLong(h._i, &v))
         return (HPy_ssize_t)v;
 #endif
-    return ctx->ctx_Long_AsSsize_t(ctx, h);
+    return _HPyLong_AsSsize_tSlow(ctx, h);
+}
+
+_HPY_DIRECT_SLOW HPy _HPyLong_FromInt64_tSlow(HPyContext *ctx, int64_t v)
+{
+    return ctx->ctx_Long_FromInt64_t(ctx, v);
 }
 
 /* Creates a Python `int` from a C `int64_t`; HPy_NULL with an exception set on error. */
@@ -181,7 +206,12 @@ HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
 #if _HPY_DIRECT_INLINE
     _HPY_DIRECT_SMALL_INT(v);
 #endif
-    return ctx->ctx_Long_FromInt64_t(ctx, v);
+    return _HPyLong_FromInt64_tSlow(ctx, v);
+}
+
+_HPY_DIRECT_SLOW HPy _HPyLong_FromSsize_tSlow(HPyContext *ctx, HPy_ssize_t value)
+{
+    return ctx->ctx_Long_FromSsize_t(ctx, value);
 }
 
 /* Like `PyLong_FromSsize_t`: creates a Python `int` from an `HPy_ssize_t`; HPy_NULL on error. */
@@ -190,7 +220,12 @@ HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 #if _HPY_DIRECT_INLINE
     _HPY_DIRECT_SMALL_INT(value);
 #endif
-    return ctx->ctx_Long_FromSsize_t(ctx, value);
+    return _HPyLong_FromSsize_tSlow(ctx, value);
+}
+
+_HPY_DIRECT_SLOW HPy_ssize_t _HPy_LengthSlow(HPyContext *ctx, HPy h)
+{
+    return ctx->ctx_Length(ctx, h);
 }
 
 /* Like `len(h)` (`PyObject_Length`): returns the length of the object, or -1 with an exception set. */
@@ -200,7 +235,12 @@ HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
     if (h._i != 0 && _HPY_DIRECT_STD_TYPE(h._i) == _hpy_direct_calls.tuple_type)
         return _HPY_DIRECT_AT(h._i, _HPY_STD_VAR_SIZE_AT, HPy_ssize_t);
 #endif
-    return ctx->ctx_Length(ctx, h);
+    return _HPy_LengthSlow(ctx, h);
+}
+
+_HPY_DIRECT_SLOW HPy _HPy_GetItem_iSlow(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
+{
+    return ctx->ctx_GetItem_i(ctx, obj, idx);
 }
 
 /* Returns `obj[idx]` for a C integer index; HPy_NULL with an exception set on error. */
@@ -215,7 +255,12 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
         return item;
     }
 #endif
-    return ctx->ctx_GetItem_i(ctx, obj, idx);
+    return _HPy_GetItem_iSlow(ctx, obj, idx);
+}
+
+_HPY_DIRECT_SLOW const char *_HPyUnicode_AsUTF8AndSizeSlow(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+{
+    return ctx->ctx_Unicode_AsUTF8AndSize(ctx, h, size);
 }
 
 /* Like `PyUnicode_AsUTF8AndSize`: returns a `str` as UTF-8, its length in `*size` if non-NULL; NULL on error. */
@@ -231,7 +276,7 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
         return (const char *)h._i + c->str_data_at;
     }
 #endif
-    return ctx->ctx_Unicode_AsUTF8AndSize(ctx, h, size);
+    return _HPyUnicode_AsUTF8AndSizeSlow(ctx, h, size);
 }
 
 #ifndef HPY_HOST
