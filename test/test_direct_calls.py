@@ -21,6 +21,9 @@ SRC = """
     static const char *(*real_as_utf8)(HPyContext *, HPy, HPy_ssize_t *);
     static HPy (*real_from_int64)(HPyContext *, int64_t);
     static HPy (*real_from_ssize)(HPyContext *, HPy_ssize_t);
+    static int32_t (*real_as_int32)(HPyContext *, HPy);
+    static int64_t (*real_as_int64)(HPyContext *, HPy);
+    static HPy_ssize_t (*real_as_ssize)(HPyContext *, HPy);
 
     static HPy_ssize_t counting_length(HPyContext *ctx, HPy h)
     {
@@ -46,6 +49,22 @@ SRC = """
     {
         calls++;
         return real_from_ssize(ctx, v);
+    }
+
+    static int32_t counting_as_int32(HPyContext *ctx, HPy h)
+    {
+        calls++;
+        return real_as_int32(ctx, h);
+    }
+    static int64_t counting_as_int64(HPyContext *ctx, HPy h)
+    {
+        calls++;
+        return real_as_int64(ctx, h);
+    }
+    static HPy_ssize_t counting_as_ssize(HPyContext *ctx, HPy h)
+    {
+        calls++;
+        return real_as_ssize(ctx, h);
     }
 
     /* last_calls(): how many calls the last probe made into the context */
@@ -129,6 +148,46 @@ SRC = """
         return r;
     }
 
+    /* as_int(obj, which): HPyLong_AsInt32_t (0), AsInt64_t (1), AsSsize_t
+     * (2) or HPyLong_AsLong (3) of obj */
+    HPyDef_METH(as_int, "as_int", HPyFunc_VARARGS)
+    static HPy as_int_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        long which = HPyLong_AsLong(ctx, args[1]);
+        int64_t v;
+        if (which == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        calls = 0;
+        real_as_int32 = ctx->ctx_Long_AsInt32_t;
+        real_as_int64 = ctx->ctx_Long_AsInt64_t;
+        real_as_ssize = ctx->ctx_Long_AsSsize_t;
+        ctx->ctx_Long_AsInt32_t = counting_as_int32;
+        ctx->ctx_Long_AsInt64_t = counting_as_int64;
+        ctx->ctx_Long_AsSsize_t = counting_as_ssize;
+        if (which == 0)
+            v = HPyLong_AsInt32_t(ctx, args[0]);
+        else if (which == 1)
+            v = HPyLong_AsInt64_t(ctx, args[0]);
+        else if (which == 2)
+            v = HPyLong_AsSsize_t(ctx, args[0]);
+        else
+            v = HPyLong_AsLong(ctx, args[0]);
+        ctx->ctx_Long_AsInt32_t = real_as_int32;
+        ctx->ctx_Long_AsInt64_t = real_as_int64;
+        ctx->ctx_Long_AsSsize_t = real_as_ssize;
+        if (v == -1 && HPyErr_Occurred(ctx))
+            return HPy_NULL;
+        return HPyLong_FromInt64_t(ctx, v);
+    }
+
+    /* has_long(): whether the host offered this binary the int layout */
+    HPyDef_METH(has_long, "has_long", HPyFunc_NOARGS)
+    static HPy has_long_impl(HPyContext *ctx, HPy self)
+    {
+        return HPyBool_FromLong(ctx, _hpy_direct_calls.long_type_size != _HPY_DIRECT_NO_TYPE ||
+                                         _hpy_direct_calls.long_type_tag != _HPY_DIRECT_NO_TYPE);
+    }
+
     /* has_model(): whether the host gave this binary its reference-count
      * model (without it, no new references are made in the binary) */
     HPyDef_METH(has_model, "has_model", HPyFunc_NOARGS)
@@ -143,6 +202,8 @@ SRC = """
     @EXPORT(getitem)
     @EXPORT(utf8)
     @EXPORT(from_int)
+    @EXPORT(as_int)
+    @EXPORT(has_long)
     @INIT
 """
 
@@ -321,3 +382,122 @@ def test_new_references_need_the_model(hpy):
     assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == calls
     assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
     assert mod.from_int(3, False) == 3 and mod.last_calls() == 1
+
+
+class Int(int):
+    pass
+
+
+class Index:
+    def __index__(self):
+        return 7
+
+
+# the range of each of as_int's functions (HPyLong_AsLong is 32 bits in
+# WebAssembly)
+_BITS = [32, 64, sys.maxsize.bit_length() + 1, 64 if sys.maxsize > 2**32 else 32]
+
+
+def _as_int_cases():
+    return [0, 1, -1, 2, -2, 5, 255, -256, 1000, 2**29, -(2**29), 2**30 - 1, -(2**30 - 1)]
+
+
+@pytest.mark.parametrize("which", range(4))
+def test_as_int(hpy, mod, which):
+    """A compact exact int (at most one 30-bit digit) is read in the
+    binary; anything else goes to the host, with its errors."""
+    inline = _inline(hpy) and mod.has_long()
+    for v in _as_int_cases():
+        r = mod.as_int(v, which)
+        assert r == v and type(r) is int
+        assert mod.last_calls() == (0 if inline else 1), v
+    bits = _BITS[which]
+    for v in (2**30, -(2**30), 2**31 - 1, -(2**31), 2**40, True, False, Int(5), Int(-2**35),
+              Index()):
+        if isinstance(v, int) and not -(2 ** (bits - 1)) <= v < 2 ** (bits - 1):
+            continue
+        if isinstance(v, Index) and which == 2:
+            continue  # PyLong_AsSsize_t takes no __index__
+        assert mod.as_int(v, which) == int(v.__index__() if isinstance(v, Index) else v)
+        assert mod.last_calls() == 1
+    for v in (2 ** (bits - 1), -(2 ** (bits - 1)) - 1, 2**100):
+        with pytest.raises(OverflowError):
+            mod.as_int(v, which)
+        assert mod.last_calls() == 1
+    with pytest.raises(TypeError):
+        mod.as_int("5", which)
+    assert mod.last_calls() == 1
+    with pytest.raises(TypeError):
+        mod.as_int(1.5, which)
+    assert mod.last_calls() == 1
+
+
+def test_has_long(hpy, mod):
+    """The native host offers the int layout of every CPython it runs on."""
+    if not _inline(hpy):
+        assert not mod.has_long()
+    elif sys.platform != "emscripten":
+        assert mod.has_long()
+
+
+@pytest.mark.parametrize("which", range(4))
+def test_as_int_same_answers_as_the_host(hpy, mod, mod_off, which):
+    def outcome(f, *args):
+        try:
+            return ("ok", f(*args))
+        except Exception as e:
+            return (type(e), str(e))
+
+    cases = _as_int_cases() + [2**30, -(2**30), 2**31, -(2**31) - 1, 2**63, -(2**63) - 1,
+                               2**64, True, Int(3), Index(), None, "x", 2.0]
+    for v in cases:
+        assert outcome(mod.as_int, v, which) == outcome(mod_off.as_int, v, which), v
+        assert mod_off.last_calls() == 1
+
+
+FIRST_VERSION = """
+    #include <stddef.h>
+    _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_mytest_calls_v1(const _HPyDirectCalls *,
+                                                                      size_t);
+
+    /* what the binary answers for, as a string */
+    HPyDef_METH(state, "state", HPyFunc_NOARGS)
+    static HPy state_impl(HPyContext *ctx, HPy self)
+    {
+        const _HPyDirectCalls *c = &_hpy_direct_calls;
+        return HPy_BuildValue(ctx, "(iiii)", c->tuple_type != _HPY_DIRECT_NO_TYPE,
+                              c->str_type != _HPY_DIRECT_NO_TYPE,
+                              c->long_type_size != _HPY_DIRECT_NO_TYPE ||
+                                  c->long_type_tag != _HPY_DIRECT_NO_TYPE,
+                              (int)(_HPY_DIRECT_CALLS_SIZE_1 == offsetof(_HPyDirectCalls, long_type)));
+    }
+
+    /* offer_first(): takes the binary's own offer again, as a host of the
+     * struct's first version would pass it; then a longer one */
+    HPyDef_METH(offer_first, "offer_first", HPyFunc_NOARGS)
+    static HPy offer_first_impl(HPyContext *ctx, HPy self)
+    {
+        _HPyDirectCalls offer = _hpy_direct_calls;
+        int first, longer;
+        offer.long_type = 12345; /* beyond the first version: must not be read */
+        offer.long_kind = _HPY_LONG_KIND_SIZE;
+        first = _HPyInitDirectCalls_mytest_calls_v1(&offer, _HPY_DIRECT_CALLS_SIZE_1);
+        longer = _HPyInitDirectCalls_mytest_calls_v1(&offer, sizeof(offer) + 8);
+        return HPy_BuildValue(ctx, "ii", first, longer);
+    }
+
+    @EXPORT(state)
+    @EXPORT(offer_first)
+    @INIT
+"""
+
+
+def test_first_version_of_the_offer(hpy):
+    """A binary takes the first version of the struct (no int layout) and
+    refuses a longer one; what it took stays usable."""
+    _universal(hpy)
+    mod = hpy.make_module(FIRST_VERSION, name="mytest_calls_v1")
+    tuple_, str_, long_, size_ok = mod.state()
+    assert size_ok
+    assert mod.offer_first() == (1, 0)
+    assert mod.state()[:3] == (tuple_, str_, 0)
