@@ -1,11 +1,12 @@
 /* The universal ABI's hand-written wrappers of hot calls on built-in objects
  * (`universalInline` in api/context.ts): HPy_Length and HPy_GetItem_i of an
- * exact tuple, HPyUnicode_AsUTF8AndSize of an exact compact ASCII str, and
+ * exact tuple, HPyUnicode_AsUTF8AndSize of an exact compact ASCII str,
  * HPyLong_FromInt64_t/HPyLong_FromSsize_t of a value in CPython's cache of
- * small ints. In those cases each answers in the extension what the host's
- * context function would answer; everything else, and every call in a
- * binary the host did not enable (upstream's hosts, debug and trace
- * modes), calls the context as before.
+ * small ints, and HPyLong_AsInt32_t/AsInt64_t/AsSsize_t of an exact int of
+ * at most one digit. In those cases each answers in the extension what the
+ * host's context function would answer; everything else, and every call
+ * in a binary the host did not enable (upstream's hosts, debug and trace
+ * modes), calls the context as before, through a cold out-of-line helper.
  *
  * Included by hpy_universal.h, after the inline reference counts these
  * paths use. */
@@ -62,10 +63,12 @@ typedef struct {
 #define _HPY_DIRECT_NO_TYPE ((intptr_t)1)
 
 /* The standard object header (CPython's default builds, 64-bit and
- * wasm32): the type one word in, a tuple's size two words in and its items
- * after it; an int's ob_size (up to 3.11) or lv_tag (3.12 on) two words in
- * and its first digit after it. The inline paths use these as constants,
- * and are enabled only where the host's offsets are exactly these. */
+ * wasm32): the type one word in, a tuple's size two words in (its items
+ * follow at once up to 3.13, after a cached hash from 3.14: read from
+ * _hpy_direct_trampolines); an int's ob_size (up to 3.11) or lv_tag (3.12
+ * on) two words in and its first digit after it. The inline paths use
+ * these as constants, and are enabled only where the host's offsets are
+ * exactly these. */
 #define _HPY_STD_OB_TYPE_AT ((HPy_ssize_t)sizeof(void *))
 #define _HPY_STD_VAR_SIZE_AT ((HPy_ssize_t)(2 * sizeof(void *)))
 #define _HPY_STD_VAR_ITEMS_AT ((HPy_ssize_t)(3 * sizeof(void *)))
@@ -250,7 +253,7 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
     /* an index out of range goes to the host, which raises IndexError */
     if (obj._i != 0 && _HPY_DIRECT_STD_TYPE(obj._i) == _hpy_direct_calls.tuple_type_rc &&
         (size_t)idx < (size_t)_HPY_DIRECT_AT(obj._i, _HPY_STD_VAR_SIZE_AT, HPy_ssize_t)) {
-        HPy item = _HPY_DIRECT_AT(obj._i, _HPY_STD_VAR_ITEMS_AT + idx * (HPy_ssize_t)sizeof(HPy), HPy);
+        HPy item = _HPy_DIRECT_TUPLE_ITEMS(obj._i)[idx];
         _HPy_DirectIncref(&_hpy_direct_trampolines, item._i);
         return item;
     }
@@ -289,8 +292,7 @@ static inline void _HPy_DirectCallsTake(_HPyDirectCalls *c, const _HPyDirectCall
 {
     const _HPyDirectCalls off = _HPY_DIRECT_CALLS_OFF;
     int std_type = d->ob_type_at == _HPY_STD_OB_TYPE_AT;
-    int std_tuple = std_type && d->tuple_size_at == _HPY_STD_VAR_SIZE_AT &&
-                    d->tuple_items_at == _HPY_STD_VAR_ITEMS_AT;
+    int std_tuple = std_type && d->tuple_size_at == _HPY_STD_VAR_SIZE_AT;
     int model = d->refcnt_zero != NULL;
     size_t i;
     *c = off;
