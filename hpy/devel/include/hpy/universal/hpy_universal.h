@@ -425,6 +425,16 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 #        define _HPY_DIRECT_SLOW static inline
 #    endif
 
+/* The inline part of HPy_Dup and HPy_Close (o != 0): in 64-bit builds the
+ * common models, in 32-bit ones (no kinds) the model from the fields. */
+#    ifdef _HPY_RC_32BIT_RULES
+#        define _HPY_DIRECT_INCREF_FAST(d, o) _HPy_DirectTryIncref((d), (o))
+#        define _HPY_DIRECT_DECREF_FAST(d, o) _HPy_DirectTryDecref((d), (o))
+#    else
+#        define _HPY_DIRECT_INCREF_FAST(d, o) _HPy_DirectIncrefKind((d), (o), (d)->refcnt_kind)
+#        define _HPY_DIRECT_DECREF_FAST(d, o) _HPy_DirectDecrefKind((d), (o), (d)->refcnt_kind)
+#    endif
+
 /* HPy_Dup and HPy_Close of a model that is none of the common ones, or
  * through the context. */
 _HPY_DIRECT_SLOW HPy _HPy_DupSlow(HPyContext *ctx, HPy h)
@@ -446,8 +456,7 @@ _HPY_DIRECT_SLOW void _HPy_CloseSlow(HPyContext *ctx, HPy h)
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    if (h._i != 0 && _HPy_DirectIncrefKind(&_hpy_direct_trampolines, h._i,
-                                           _hpy_direct_trampolines.refcnt_kind))
+    if (h._i != 0 && _HPY_DIRECT_INCREF_FAST(&_hpy_direct_trampolines, h._i))
         return h;
     return _HPy_DupSlow(ctx, h);
 #else
@@ -459,8 +468,7 @@ HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    if (h._i != 0 && _HPy_DirectDecrefKind(&_hpy_direct_trampolines, h._i,
-                                           _hpy_direct_trampolines.refcnt_kind))
+    if (h._i != 0 && _HPY_DIRECT_DECREF_FAST(&_hpy_direct_trampolines, h._i))
         return;
     _HPy_CloseSlow(ctx, h);
 #else
