@@ -282,8 +282,9 @@ static int long_as_read(uint32_t kind, long long v, int compact)
  * another header or a later layout: no offer). */
 static void probe_long(_HPyDirectCalls *c)
 {
-    static const long long compact[] = { 0, 1, -1, 2, -5, 255, 256, -1000, 123456789,
-                                         (1LL << 30) - 1, -((1LL << 30) - 1) };
+    static const long long compact[] = {
+        0, 1, -1, 2, -5, 255, 256, -1000, 123456789, (1LL << 30) - 1, -((1LL << 30) - 1)
+    };
     static const long long wide[] = { 1LL << 30, -(1LL << 30), 1LL << 45, -(1LL << 62) };
     static const uint32_t kinds[] = { _HPY_LONG_KIND_SIZE, _HPY_LONG_KIND_TAG };
     size_t k, i;

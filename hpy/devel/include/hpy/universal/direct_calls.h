@@ -104,10 +104,10 @@ static inline int _HPy_DirectCompactLongBy(intptr_t h, uint32_t kind, int64_t *v
 #endif
 
 #ifndef HPY_HOST
-#    define _HPY_DIRECT_CALLS_OFF                                                             \
-        {                                                                                     \
-            _HPY_DIRECT_NO_TYPE, _HPY_DIRECT_NO_TYPE, 0, 0, 0, 0, 0, 0, 0, 0, 0,              \
-                _HPY_DIRECT_NO_TYPE, 0, 0, 0, _HPY_DIRECT_NO_TYPE, _HPY_DIRECT_NO_TYPE        \
+#    define _HPY_DIRECT_CALLS_OFF                                                      \
+        {                                                                              \
+            _HPY_DIRECT_NO_TYPE, _HPY_DIRECT_NO_TYPE, 0, 0, 0, 0, 0, 0, 0, 0, 0,       \
+                _HPY_DIRECT_NO_TYPE, 0, 0, 0, _HPY_DIRECT_NO_TYPE, _HPY_DIRECT_NO_TYPE \
         }
 #    ifdef HPY_EMBEDDED_MODULES
 static _HPyDirectCalls _hpy_direct_calls = _HPY_DIRECT_CALLS_OFF;
@@ -261,7 +261,8 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
     return _HPy_GetItem_iSlow(ctx, obj, idx);
 }
 
-_HPY_DIRECT_SLOW const char *_HPyUnicode_AsUTF8AndSizeSlow(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+_HPY_DIRECT_SLOW const char *_HPyUnicode_AsUTF8AndSizeSlow(HPyContext *ctx, HPy h,
+                                                           HPy_ssize_t *size)
 {
     return ctx->ctx_Unicode_AsUTF8AndSize(ctx, h, size);
 }
