@@ -184,8 +184,53 @@ SRC = """
     HPyDef_METH(has_long, "has_long", HPyFunc_NOARGS)
     static HPy has_long_impl(HPyContext *ctx, HPy self)
     {
-        return HPyBool_FromLong(ctx, _hpy_direct_calls.long_type_size != _HPY_DIRECT_NO_TYPE ||
-                                         _hpy_direct_calls.long_type_tag != _HPY_DIRECT_NO_TYPE);
+        return HPyBool_FromLong(ctx, _hpy_direct_calls.long_type_size != 0 ||
+                                         _hpy_direct_calls.long_type_tag != 0);
+    }
+
+    /* fake_handle(): the inline functions given a handle that is no
+     * pointer (upstream's host hands out indices into its table) and
+     * context functions that only recognise it: a binary whose inline
+     * paths are off must pass it on without reading through it */
+    static HPy_ssize_t fake_length(HPyContext *ctx, HPy h) { return h._i == 12 ? 1 : -1; }
+    static HPy fake_getitem_i(HPyContext *ctx, HPy h, HPy_ssize_t i)
+    {
+        return h._i == 12 ? HPyLong_FromLong(ctx, 2) : HPy_NULL;
+    }
+    static const char *fake_as_utf8(HPyContext *ctx, HPy h, HPy_ssize_t *size)
+    {
+        return h._i == 12 ? "3" : NULL;
+    }
+    static int64_t fake_as_int64(HPyContext *ctx, HPy h) { return h._i == 12 ? 4 : -1; }
+    static HPy fake_dup(HPyContext *ctx, HPy h) { calls += h._i == 12; return h; }
+    static void fake_close(HPyContext *ctx, HPy h) { calls += h._i == 12; }
+
+    HPyDef_METH(fake_handle, "fake_handle", HPyFunc_NOARGS)
+    static HPy fake_handle_impl(HPyContext *ctx, HPy self)
+    {
+        HPyContext saved = *ctx;
+        HPy fake, item, dup, r;
+        HPy_ssize_t n;
+        const char *s;
+        int64_t v;
+        fake._i = 12;
+        ctx->ctx_Length = fake_length;
+        ctx->ctx_GetItem_i = fake_getitem_i;
+        ctx->ctx_Unicode_AsUTF8AndSize = fake_as_utf8;
+        ctx->ctx_Long_AsInt64_t = fake_as_int64;
+        ctx->ctx_Dup = fake_dup;
+        ctx->ctx_Close = fake_close;
+        calls = 0;
+        n = HPy_Length(ctx, fake);
+        item = HPy_GetItem_i(ctx, fake, 0);
+        s = HPyUnicode_AsUTF8AndSize(ctx, fake, NULL);
+        v = HPyLong_AsInt64_t(ctx, fake);
+        dup = HPy_Dup(ctx, fake);
+        HPy_Close(ctx, dup);
+        *ctx = saved;
+        r = HPy_BuildValue(ctx, "nOsLi", n, item, s, (long long)v, calls);
+        HPy_Close(ctx, item);
+        return r;
     }
 
     /* has_model(): whether the host gave this binary its reference-count
@@ -204,6 +249,7 @@ SRC = """
     @EXPORT(from_int)
     @EXPORT(as_int)
     @EXPORT(has_long)
+    @EXPORT(fake_handle)
     @INIT
 """
 
@@ -355,6 +401,16 @@ def test_same_answers_as_the_host(hpy, mod, mod_off):
         assert mod_off.last_calls() == 1
 
 
+def test_handles_that_are_no_pointers(hpy, mod):
+    """Without the host's handshake no inline path reads through a handle:
+    it may be an index (upstream's host, whose loading the build without
+    the handshake's exports stands for here), or a debug handle."""
+    if _inline(hpy):
+        mod = hpy.make_module(SRC, name="mytest_calls_fake",
+                              extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    assert mod.fake_handle() == (1, 2, "3", 4, 2)
+
+
 def test_binary_without_the_handshake(hpy):
     """Built as HPy's own headers build it: every call goes to the host."""
     _universal(hpy)
@@ -466,10 +522,10 @@ FIRST_VERSION = """
     static HPy state_impl(HPyContext *ctx, HPy self)
     {
         const _HPyDirectCalls *c = &_hpy_direct_calls;
-        return HPy_BuildValue(ctx, "(iiii)", c->tuple_type != _HPY_DIRECT_NO_TYPE,
-                              c->str_type != _HPY_DIRECT_NO_TYPE,
-                              c->long_type_size != _HPY_DIRECT_NO_TYPE ||
-                                  c->long_type_tag != _HPY_DIRECT_NO_TYPE,
+        return HPy_BuildValue(ctx, "(iiii)", c->tuple_type != 0,
+                              c->str_type != 0,
+                              c->long_type_size != 0 ||
+                                  c->long_type_tag != 0,
                               (int)(_HPY_DIRECT_CALLS_SIZE_1 == offsetof(_HPyDirectCalls, long_type)));
     }
 

@@ -164,8 +164,8 @@ SOURCE = """
             HPyList_Append(ctx, res, r);
             HPy_Close(ctx, r);
         }
-        HPy offered = HPyBool_FromLong(ctx, _hpy_direct_calls.long_type_size != _HPY_DIRECT_NO_TYPE ||
-                                                _hpy_direct_calls.long_type_tag != _HPY_DIRECT_NO_TYPE);
+        HPy offered = HPyBool_FromLong(ctx, _hpy_direct_calls.long_type_size != 0 ||
+                                                _hpy_direct_calls.long_type_tag != 0);
         HPy pair[2] = { res, offered };
         HPy t = HPyTuple_FromArray(ctx, pair, 2);
         HPy_Close(ctx, res);

@@ -29,9 +29,10 @@
  *   _HPY_DIRECT_CALLS_SIZE_1): `long_type`, the address of the int type,
  *   whose exact instances have the layout `long_kind` (_HPY_LONG_KIND_*,
  *   checked by the host with _HPy_DirectCompactLongBy).
- * The binary's own copy differs: a type it must not answer for is
- * _HPY_DIRECT_NO_TYPE, which no object's type equals, so that each inline
- * path tests only the type (see _HPy_DirectCallsTake). */
+ * The binary's own copy differs: a type it must not answer for is 0 (see
+ * _HPy_DirectCallsTake). Each path tests its type field before it reads
+ * anything through a handle: in a binary the host did not enable, handles
+ * need not be pointers (upstream's host: indices into its table). */
 typedef struct {
     intptr_t tuple_type;
     intptr_t str_type;
@@ -57,10 +58,6 @@ typedef struct {
 
 /* The size of the struct's first version (up to `tuple_type_rc`). */
 #define _HPY_DIRECT_CALLS_SIZE_1 ((size_t)offsetof(_HPyDirectCalls, long_type))
-
-/* The value of a type field that nothing matches: no object's type is at
- * an odd address. */
-#define _HPY_DIRECT_NO_TYPE ((intptr_t)1)
 
 /* The standard object header (CPython's default builds, 64-bit and
  * wasm32): the type one word in, a tuple's size two words in (its items
@@ -104,13 +101,8 @@ static inline int _HPy_DirectCompactLongBy(intptr_t h, uint32_t kind, int64_t *v
 #endif
 
 #ifndef HPY_HOST
-#    define _HPY_DIRECT_CALLS_OFF                                                      \
-        {                                                                              \
-            _HPY_DIRECT_NO_TYPE, _HPY_DIRECT_NO_TYPE, 0, 0, 0, 0, 0, 0, 0, 0, 0,       \
-                _HPY_DIRECT_NO_TYPE, 0, 0, 0, _HPY_DIRECT_NO_TYPE, _HPY_DIRECT_NO_TYPE \
-        }
 #    ifdef HPY_EMBEDDED_MODULES
-static _HPyDirectCalls _hpy_direct_calls = _HPY_DIRECT_CALLS_OFF;
+static _HPyDirectCalls _hpy_direct_calls;
 #    else
 extern _HPy_HIDDEN _HPyDirectCalls _hpy_direct_calls;
 #    endif
@@ -139,7 +131,7 @@ static inline int _HPy_DirectCompactLong(intptr_t h, int64_t *v)
 {
     const _HPyDirectCalls *c = &_hpy_direct_calls;
     intptr_t tp;
-    if (h == 0)
+    if (c->long_type == 0 || h == 0)
         return 0;
     tp = _HPY_DIRECT_STD_TYPE(h);
     if (tp == c->long_type_size)
@@ -235,7 +227,8 @@ _HPY_DIRECT_SLOW HPy_ssize_t _HPy_LengthSlow(HPyContext *ctx, HPy h)
 HPyAPI_FUNC HPy_ssize_t HPy_Length(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    if (h._i != 0 && _HPY_DIRECT_STD_TYPE(h._i) == _hpy_direct_calls.tuple_type)
+    intptr_t tuple_type = _hpy_direct_calls.tuple_type;
+    if (tuple_type != 0 && h._i != 0 && _HPY_DIRECT_STD_TYPE(h._i) == tuple_type)
         return _HPY_DIRECT_AT(h._i, _HPY_STD_VAR_SIZE_AT, HPy_ssize_t);
 #endif
     return _HPy_LengthSlow(ctx, h);
@@ -251,7 +244,8 @@ HPyAPI_FUNC HPy HPy_GetItem_i(HPyContext *ctx, HPy obj, HPy_ssize_t idx)
 {
 #if _HPY_DIRECT_INLINE
     /* an index out of range goes to the host, which raises IndexError */
-    if (obj._i != 0 && _HPY_DIRECT_STD_TYPE(obj._i) == _hpy_direct_calls.tuple_type_rc &&
+    intptr_t tuple_type = _hpy_direct_calls.tuple_type_rc;
+    if (tuple_type != 0 && obj._i != 0 && _HPY_DIRECT_STD_TYPE(obj._i) == tuple_type &&
         (size_t)idx < (size_t)_HPY_DIRECT_AT(obj._i, _HPY_STD_VAR_SIZE_AT, HPy_ssize_t)) {
         HPy item = _HPy_DIRECT_TUPLE_ITEMS(obj._i)[idx];
         _HPy_DirectIncref(&_hpy_direct_trampolines, item._i);
@@ -272,7 +266,7 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
 {
 #if _HPY_DIRECT_INLINE
     const _HPyDirectCalls *c = &_hpy_direct_calls;
-    if (h._i != 0 && _HPY_DIRECT_STD_TYPE(h._i) == c->str_type &&
+    if (c->str_type != 0 && h._i != 0 && _HPY_DIRECT_STD_TYPE(h._i) == c->str_type &&
         (_HPY_DIRECT_AT(h._i, c->str_state_at, uint32_t) & c->str_ascii_mask) ==
             c->str_ascii_bits) {
         if (size != NULL)
@@ -285,35 +279,37 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
 
 #ifndef HPY_HOST
 /* What the binary keeps of the host's offer (`offer_size` bytes of it):
- * every type it may answer for, else _HPY_DIRECT_NO_TYPE. Only where the
+ * every type it may answer for, else 0. Only where the
  * inline step gave the standard offsets, and the calls that return a new
  * reference only with the reference-count model. */
 static inline void _HPy_DirectCallsTake(_HPyDirectCalls *c, const _HPyDirectCalls *offer,
                                         size_t offer_size, const _HPyDirectTrampolines *d)
 {
-    const _HPyDirectCalls off = _HPY_DIRECT_CALLS_OFF;
     int std_type = d->ob_type_at == _HPY_STD_OB_TYPE_AT;
     int std_tuple = std_type && d->tuple_size_at == _HPY_STD_VAR_SIZE_AT;
     int model = d->refcnt_zero != NULL;
     size_t i;
-    *c = off;
+    for (i = 0; i < sizeof(*c); i++)
+        ((char *)c)[i] = 0;
     for (i = 0; i < offer_size; i++)
         ((char *)c)[i] = ((const char *)offer)[i];
-    if (!std_tuple || c->tuple_type == 0)
-        c->tuple_type = _HPY_DIRECT_NO_TYPE;
-    c->tuple_type_rc = model ? c->tuple_type : _HPY_DIRECT_NO_TYPE;
-    if (!std_type || c->str_type == 0)
-        c->str_type = _HPY_DIRECT_NO_TYPE;
+    if (!std_tuple)
+        c->tuple_type = 0;
+    c->tuple_type_rc = model ? c->tuple_type : 0;
+    if (!std_type)
+        c->str_type = 0;
     if (!model)
         c->small_int_count = 0;
     if (std_type && c->long_type != 0 && c->long_kind == _HPY_LONG_KIND_SIZE)
         c->long_type_size = c->long_type;
     else
-        c->long_type_size = _HPY_DIRECT_NO_TYPE;
+        c->long_type_size = 0;
     if (std_type && c->long_type != 0 && c->long_kind == _HPY_LONG_KIND_TAG)
         c->long_type_tag = c->long_type;
     else
-        c->long_type_tag = _HPY_DIRECT_NO_TYPE;
+        c->long_type_tag = 0;
+    if (c->long_type_size == 0 && c->long_type_tag == 0)
+        c->long_type = 0;
 }
 #endif
 
@@ -323,13 +319,11 @@ static inline void _HPy_DirectCallsTake(_HPyDirectCalls *c, const _HPyDirectCall
  * offers if `offer_size` is the size of this struct or of its first
  * version (a longer struct is refused rather than misread: the host then
  * offers the first version), and returns whether it did. Until then, and
- * in binaries the host never offers it to, every type field is
- * _HPY_DIRECT_NO_TYPE. */
+ * in binaries the host never offers it to, every field is 0. */
 #ifdef HPY_EMBEDDED_MODULES
 #    define _HPY_DIRECT_CALLS_DEFINITION
 #else
-#    define _HPY_DIRECT_CALLS_DEFINITION \
-        _HPy_HIDDEN _HPyDirectCalls _hpy_direct_calls = _HPY_DIRECT_CALLS_OFF;
+#    define _HPY_DIRECT_CALLS_DEFINITION _HPy_HIDDEN _HPyDirectCalls _hpy_direct_calls;
 #endif
 
 #ifdef _HPY_NO_DIRECT_TRAMPOLINES
