@@ -436,17 +436,19 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 #    endif
 
 /* HPy_Dup and HPy_Close of a model that is none of the common ones, or
- * through the context. */
-_HPY_DIRECT_SLOW HPy _HPy_DupSlow(HPyContext *ctx, HPy h)
+ * through the context. They get `d` from the caller: a program that
+ * includes hpy.h without HPy_MODINIT (which defines the struct) still
+ * links, although these are emitted unused. */
+_HPY_DIRECT_SLOW HPy _HPy_DupSlow(HPyContext *ctx, HPy h, const _HPyDirectTrampolines *d)
 {
-    if (h._i != 0 && _HPy_DirectTryIncref(&_hpy_direct_trampolines, h._i))
+    if (h._i != 0 && _HPy_DirectTryIncref(d, h._i))
         return h;
     return ctx->ctx_Dup(ctx, h);
 }
 
-_HPY_DIRECT_SLOW void _HPy_CloseSlow(HPyContext *ctx, HPy h)
+_HPY_DIRECT_SLOW void _HPy_CloseSlow(HPyContext *ctx, HPy h, const _HPyDirectTrampolines *d)
 {
-    if (h._i != 0 && _HPy_DirectTryDecref(&_hpy_direct_trampolines, h._i))
+    if (h._i != 0 && _HPy_DirectTryDecref(d, h._i))
         return;
     ctx->ctx_Close(ctx, h);
 }
@@ -458,7 +460,7 @@ HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 #if _HPY_DIRECT_INLINE
     if (h._i != 0 && _HPY_DIRECT_INCREF_FAST(&_hpy_direct_trampolines, h._i))
         return h;
-    return _HPy_DupSlow(ctx, h);
+    return _HPy_DupSlow(ctx, h, &_hpy_direct_trampolines);
 #else
     return ctx->ctx_Dup(ctx, h);
 #endif
@@ -470,7 +472,7 @@ HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 #if _HPY_DIRECT_INLINE
     if (h._i != 0 && _HPY_DIRECT_DECREF_FAST(&_hpy_direct_trampolines, h._i))
         return;
-    _HPy_CloseSlow(ctx, h);
+    _HPy_CloseSlow(ctx, h, &_hpy_direct_trampolines);
 #else
     ctx->ctx_Close(ctx, h);
 #endif
