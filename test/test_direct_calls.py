@@ -558,3 +558,44 @@ def test_first_version_of_the_offer(hpy):
     assert size_ok
     assert mod.offer_first() == (1, 0)
     assert mod.state()[:3] == (tuple_, str_, 0)
+
+
+OLD_BINARY = """
+    /* The calls step of a binary of the struct's first version: it takes
+     * only that size (its setter below wraps the headers' one, renamed) */
+    #define _HPyInitDirectCalls_mytest_calls_old full_calls_setter_mytest_calls_old
+    static int refused, accepted;
+
+    /* old_state(): (offers refused, taken, tuple read inline, int read inline) */
+    HPyDef_METH(old_state, "old_state", HPyFunc_NOARGS)
+    static HPy old_state_impl(HPyContext *ctx, HPy self)
+    {
+        return HPy_BuildValue(ctx, "iiii", refused, accepted, _hpy_direct_calls.tuple_type != 0,
+                              _hpy_direct_calls.long_type != 0);
+    }
+
+    @EXPORT(old_state)
+    @INIT
+
+    #undef _HPyInitDirectCalls_mytest_calls_old
+    _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_mytest_calls_old(const _HPyDirectCalls *offer,
+                                                                      size_t offer_size);
+    _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectCalls_mytest_calls_old(const _HPyDirectCalls *offer,
+                                                                      size_t offer_size)
+    {
+        if (offer_size != _HPY_DIRECT_CALLS_SIZE_1) {
+            refused++;
+            return 0;
+        }
+        accepted++;
+        return full_calls_setter_mytest_calls_old(offer, offer_size);
+    }
+"""
+
+
+def test_host_offers_the_first_version_to_an_older_binary(hpy):
+    """A binary that takes only the first version's size refuses the
+    host's full struct and gets the first version next."""
+    _universal(hpy)
+    mod = hpy.make_module(OLD_BINARY, name="mytest_calls_old")
+    assert mod.old_state() == (1, 1, 1, 0)
