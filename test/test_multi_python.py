@@ -142,6 +142,37 @@ SOURCE = """
             HPy_Close(ctx, kept[--nkept]);
         return HPy_Dup(ctx, ctx->h_None);
     }
+    /* ints(list): HPyLong_AsInt64_t of each item (None for an error,
+     * cleared), and whether the host offered the int layout (in universal
+     * mode they are then read in the binary) */
+    HPyDef_METH(ints, "ints", HPyFunc_O)
+    static HPy ints_impl(HPyContext *ctx, HPy self, HPy list)
+    {
+        HPy_ssize_t n = HPy_Length(ctx, list);
+        HPy res = HPyList_New(ctx, 0);
+        for (HPy_ssize_t i = 0; i < n && !HPy_IsNull(res); i++) {
+            HPy item = HPy_GetItem_i(ctx, list, i);
+            int64_t v = HPyLong_AsInt64_t(ctx, item);
+            HPy r;
+            HPy_Close(ctx, item);
+            if (v == -1 && HPyErr_Occurred(ctx)) {
+                HPyErr_Clear(ctx);
+                r = HPy_Dup(ctx, ctx->h_None);
+            } else {
+                r = HPyLong_FromInt64_t(ctx, v);
+            }
+            HPyList_Append(ctx, res, r);
+            HPy_Close(ctx, r);
+        }
+        HPy offered = HPyBool_FromLong(ctx, _hpy_direct_calls.long_type_size != 0 ||
+                                                _hpy_direct_calls.long_type_tag != 0);
+        HPy pair[2] = { res, offered };
+        HPy t = HPyTuple_FromArray(ctx, pair, 2);
+        HPy_Close(ctx, res);
+        HPy_Close(ctx, offered);
+        return t;
+    }
+    @EXPORT(ints)
     @EXPORT(refs)
     @EXPORT(unrefs)
     @EXPORT(add_ints)
@@ -195,6 +226,14 @@ CHECK = textwrap.dedent("""
                 assert "cannot be interpreted as an integer" in str(e), e
             else:
                 raise AssertionError("__int__ accepted")
+    # ints of one 30-bit digit are read in the binary, by the layout the
+    # host found for this interpreter (ob_size up to 3.11, lv_tag from 3.12)
+    class Int(int):
+        pass
+    values = [0, 1, -1, 7, -300, 2**30 - 1, -(2**30 - 1), 2**30, -(2**30), 2**62, 2**63, True,
+              Int(-4), "x"]
+    want = [v if isinstance(v, int) and -2**63 <= v < 2**63 else None for v in values]
+    assert m.ints(values) == (want, True), m.ints(values)
     # reference counts by the host's model of this interpreter, as
     # CPython's own counts go (immortal objects from 3.12); shared objects
     # may gain or lose a few references elsewhere meanwhile

@@ -262,6 +262,48 @@ static void probe_str(_HPyDirectCalls *c)
         c->str_type = (intptr_t)&PyUnicode_Type;
 }
 
+/* Whether the binary's reading of an int (_HPy_DirectCompactLongBy, the
+ * same code) of the layout `kind` gives CPython's value for `v` exactly
+ * when `compact` says it may answer. */
+static int long_as_read(uint32_t kind, long long v, int compact)
+{
+    PyObject *o = PyLong_FromLongLong(v);
+    int64_t got = 0;
+    int ok = o != NULL && Py_TYPE(o) == &PyLong_Type &&
+             _HPy_DirectCompactLongBy((intptr_t)o, kind, &got) == compact &&
+             (!compact || got == (int64_t)v);
+    Py_XDECREF(o);
+    PyErr_Clear();
+    return ok;
+}
+
+/* The int part of the offer: the first layout of the two that reads every
+ * int of one 30-bit digit, and no other, as CPython does (15-bit digits,
+ * another header or a later layout: no offer). */
+static void probe_long(_HPyDirectCalls *c)
+{
+    static const long long compact[] = {
+        0, 1, -1, 2, -5, 255, 256, -1000, 123456789, (1LL << 30) - 1, -((1LL << 30) - 1)
+    };
+    static const long long wide[] = { 1LL << 30, -(1LL << 30), 1LL << 45, -(1LL << 62) };
+    static const uint32_t kinds[] = { _HPY_LONG_KIND_SIZE, _HPY_LONG_KIND_TAG };
+    size_t k, i;
+    if (sizeof(void *) != sizeof(Py_ssize_t))
+        return;
+    for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+        int ok = 1;
+        for (i = 0; ok && i < sizeof(compact) / sizeof(compact[0]); i++)
+            ok = long_as_read(kinds[k], compact[i], 1);
+        for (i = 0; ok && i < sizeof(wide) / sizeof(wide[0]); i++)
+            ok = long_as_read(kinds[k], wide[i], 0);
+        if (ok) {
+            c->long_type = (intptr_t)&PyLong_Type;
+            c->long_kind = kinds[k];
+            return;
+        }
+    }
+}
+
 int hpy_host_direct_calls(_HPyDirectCalls *calls)
 {
     static _HPyDirectCalls offer;
@@ -278,6 +320,7 @@ int hpy_host_direct_calls(_HPyDirectCalls *calls)
 #endif
         probe_str(&offer);
         probe_small_ints(&offer);
+        probe_long(&offer);
     }
     *calls = offer;
     return 1;

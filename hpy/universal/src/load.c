@@ -267,7 +267,9 @@ static void enable_direct_calls(void *lib, const char *shortname)
         (init_direct_calls)find_optional_symbol(lib, "_HPyInitDirectCalls", shortname);
     if (init == NULL || !hpy_host_direct_calls(&offer))
         return;
-    init(&offer, sizeof(offer));
+    /* a binary of the first version's headers takes only that much */
+    if (!init(&offer, sizeof(offer)))
+        init(&offer, _HPY_DIRECT_CALLS_SIZE_1);
 }
 
 /* Lets module `shortname`, which has the inline fast paths, allocate

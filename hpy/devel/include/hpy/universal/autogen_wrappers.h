@@ -28,13 +28,6 @@ HPyAPI_FUNC HPy HPyLong_FromSize_t(HPyContext *ctx, size_t value)
     return ctx->ctx_Long_FromSize_t(ctx, value);
 }
 
-/* Like `PyLong_AsLong` (so `__index__` is accepted), then checked against the range of `int32_t`;
- * returns -1 with an exception set on error. */
-HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Long_AsInt32_t(ctx, h);
-}
-
 /* Like `PyLong_AsUnsignedLong` (an `int` is required), then checked against the range of
  * `uint32_t`; returns `(uint32_t)-1` with an exception set on error. */
 HPyAPI_FUNC uint32_t HPyLong_AsUInt32_t(HPyContext *ctx, HPy h)
@@ -47,12 +40,6 @@ HPyAPI_FUNC uint32_t HPyLong_AsUInt32_t(HPyContext *ctx, HPy h)
 HPyAPI_FUNC uint32_t HPyLong_AsUInt32_tMask(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsUInt32_tMask(ctx, h);
-}
-
-/* Like `PyLong_AsLongLong` (so `__index__` is accepted); returns -1 with an exception set on error. */
-HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Long_AsInt64_t(ctx, h);
 }
 
 /* Like `PyLong_AsUnsignedLongLong` (an `int` is required); returns `(uint64_t)-1` with an exception
@@ -74,12 +61,6 @@ HPyAPI_FUNC uint64_t HPyLong_AsUInt64_tMask(HPyContext *ctx, HPy h)
 HPyAPI_FUNC size_t HPyLong_AsSize_t(HPyContext *ctx, HPy h)
 {
     return ctx->ctx_Long_AsSize_t(ctx, h);
-}
-
-/* Like `PyLong_AsSsize_t`: converts an `int` to `HPy_ssize_t`; -1 with an exception set on error. */
-HPyAPI_FUNC HPy_ssize_t HPyLong_AsSsize_t(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Long_AsSsize_t(ctx, h);
 }
 
 /* Like `PyLong_AsVoidPtr`: converts an `int` to a C pointer; NULL with an exception set on error. */

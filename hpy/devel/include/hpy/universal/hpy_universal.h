@@ -234,40 +234,56 @@ static inline void _HPy_DirectDecrefBy(const _HPyDirectTrampolines *d, intptr_t 
         d->refcnt_zero((void *)o);
 }
 
-/* Py_INCREF by the host's model (o != 0); returns 0, having done nothing,
- * if there is no model. The host's start-up probe runs this function and
- * the decref below too (entry_points.c), with the kind its model has, so
- * that what it checks against CPython is the code binaries run. */
-static inline int _HPy_DirectTryIncref(const _HPyDirectTrampolines *d, intptr_t o)
+/* Py_INCREF and Py_DECREF by one of the common models (o != 0), with its
+ * flags and offsets as constants; return 0, having done nothing, for kind
+ * 0. */
+static inline int _HPy_DirectIncrefKind(const _HPyDirectTrampolines *d, intptr_t o, uint32_t kind)
 {
-    uint32_t kind = d->refcnt_kind;
+    /* the last two differ only in the decref */
     if (kind == _HPY_RC_KIND_WORD)
         _HPy_DirectIncrefBy(d, o, 0, 0, 0);
-    else if (kind == _HPY_RC_KIND_SPLIT)
+    else if (kind == _HPY_RC_KIND_SPLIT || kind == _HPY_RC_KIND_LOW)
         _HPy_DirectIncrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW, 0, 0);
-    else if (kind == _HPY_RC_KIND_LOW)
-        _HPy_DirectIncrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW, 0, 0);
-    else if (d->refcnt_zero != NULL)
-        _HPy_DirectIncrefBy(d, o, d->refcnt_flags, d->refcnt_at, d->refcnt_low_at);
     else
         return 0;
     return 1;
 }
 
-/* Py_DECREF by the host's model (o != 0); returns 0 if there is none. */
-static inline int _HPy_DirectTryDecref(const _HPyDirectTrampolines *d, intptr_t o)
+static inline int _HPy_DirectDecrefKind(const _HPyDirectTrampolines *d, intptr_t o, uint32_t kind)
 {
-    uint32_t kind = d->refcnt_kind;
     if (kind == _HPY_RC_KIND_WORD)
         _HPy_DirectDecrefBy(d, o, 0, 0, 0);
     else if (kind == _HPY_RC_KIND_SPLIT)
         _HPy_DirectDecrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW, 0, 0);
     else if (kind == _HPY_RC_KIND_LOW)
         _HPy_DirectDecrefBy(d, o, _HPY_RC_IMMORTAL | _HPY_RC_INCREF_LOW | _HPY_RC_DECREF_LOW, 0, 0);
-    else if (d->refcnt_zero != NULL)
-        _HPy_DirectDecrefBy(d, o, d->refcnt_flags, d->refcnt_at, d->refcnt_low_at);
     else
         return 0;
+    return 1;
+}
+
+/* Py_INCREF by the host's model (o != 0); returns 0, having done nothing,
+ * if there is no model. The host's start-up probe runs this function and
+ * the decref below too (entry_points.c), with the kind its model has, so
+ * that what it checks against CPython is the code binaries run. */
+static inline int _HPy_DirectTryIncref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    if (_HPy_DirectIncrefKind(d, o, d->refcnt_kind))
+        return 1;
+    if (d->refcnt_zero == NULL)
+        return 0;
+    _HPy_DirectIncrefBy(d, o, d->refcnt_flags, d->refcnt_at, d->refcnt_low_at);
+    return 1;
+}
+
+/* Py_DECREF by the host's model (o != 0); returns 0 if there is none. */
+static inline int _HPy_DirectTryDecref(const _HPyDirectTrampolines *d, intptr_t o)
+{
+    if (_HPy_DirectDecrefKind(d, o, d->refcnt_kind))
+        return 1;
+    if (d->refcnt_zero == NULL)
+        return 0;
+    _HPy_DirectDecrefBy(d, o, d->refcnt_flags, d->refcnt_at, d->refcnt_low_at);
     return 1;
 }
 
@@ -399,24 +415,67 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 }
 
 
+#if _HPY_DIRECT_INLINE
+/* The slow paths of the inline API functions, out of line and cold: the
+ * caller keeps a direct call to one as its slow path, and the compiler
+ * keeps its registers for the fast one. */
+#    if defined(__GNUC__) || defined(__clang__)
+#        define _HPY_DIRECT_SLOW static __attribute__((noinline, cold, unused))
+#    else
+#        define _HPY_DIRECT_SLOW static inline
+#    endif
+
+/* The inline part of HPy_Dup and HPy_Close (o != 0): in 64-bit builds the
+ * common models, in 32-bit ones (no kinds) the model from the fields. */
+#    ifdef _HPY_RC_32BIT_RULES
+#        define _HPY_DIRECT_INCREF_FAST(d, o) _HPy_DirectTryIncref((d), (o))
+#        define _HPY_DIRECT_DECREF_FAST(d, o) _HPy_DirectTryDecref((d), (o))
+#    else
+#        define _HPY_DIRECT_INCREF_FAST(d, o) _HPy_DirectIncrefKind((d), (o), (d)->refcnt_kind)
+#        define _HPY_DIRECT_DECREF_FAST(d, o) _HPy_DirectDecrefKind((d), (o), (d)->refcnt_kind)
+#    endif
+
+/* HPy_Dup and HPy_Close of a model that is none of the common ones, or
+ * through the context. They get `d` from the caller: a program that
+ * includes hpy.h without HPy_MODINIT (which defines the struct) still
+ * links, although these are emitted unused. */
+_HPY_DIRECT_SLOW HPy _HPy_DupSlow(HPyContext *ctx, HPy h, const _HPyDirectTrampolines *d)
+{
+    if (h._i != 0 && _HPy_DirectTryIncref(d, h._i))
+        return h;
+    return ctx->ctx_Dup(ctx, h);
+}
+
+_HPY_DIRECT_SLOW void _HPy_CloseSlow(HPyContext *ctx, HPy h, const _HPyDirectTrampolines *d)
+{
+    if (h._i != 0 && _HPy_DirectTryDecref(d, h._i))
+        return;
+    ctx->ctx_Close(ctx, h);
+}
+#endif
+
 /* Returns a new handle to the same object as `h`; each handle must be closed on its own. */
 HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    if (h._i != 0 && _HPy_DirectTryIncref(&_hpy_direct_trampolines, h._i))
+    if (h._i != 0 && _HPY_DIRECT_INCREF_FAST(&_hpy_direct_trampolines, h._i))
         return h;
-#endif
+    return _HPy_DupSlow(ctx, h, &_hpy_direct_trampolines);
+#else
     return ctx->ctx_Dup(ctx, h);
+#endif
 }
 
 /* Releases the handle `h`, which must not be used afterwards (the handle analogue of `Py_DECREF`). */
 HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 {
 #if _HPY_DIRECT_INLINE
-    if (h._i != 0 && _HPy_DirectTryDecref(&_hpy_direct_trampolines, h._i))
+    if (h._i != 0 && _HPY_DIRECT_DECREF_FAST(&_hpy_direct_trampolines, h._i))
         return;
-#endif
+    _HPy_CloseSlow(ctx, h, &_hpy_direct_trampolines);
+#else
     ctx->ctx_Close(ctx, h);
+#endif
 }
 
 /* Returns a new handle to the type of `obj`, like `type(obj)`. */
