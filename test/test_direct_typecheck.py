@@ -60,10 +60,10 @@ SRC = """
 
 # What a test binary can see of its own handshake (universal mode only).
 FIELDS = """
-    _HPy_EXTERN_C int _HPyInitDirectTypeFlags_@NAME(HPy_ssize_t, uint32_t, const void *const *,
+    _HPy_EXTERN_C int _HPyInitDirectTypeFlags_@NAME(HPy_ssize_t, const void *const *,
                                                      const uint32_t *, size_t);
 
-    /* tflags(): (types in the hash, tp_flags_at, ready flag, layout kind) */
+    /* tflags(): (types in the hash, tp_flags_at, layout kind) */
     HPyDef_METH(tflags, "tflags", HPyFunc_NOARGS)
     static HPy tflags_impl(HPyContext *ctx, HPy self)
     {
@@ -71,8 +71,7 @@ FIELDS = """
         int i, n = 0;
         for (i = 0; i < _HPY_TFLAGS_SLOTS; i++)
             n += d->tflags_types[i] != NULL;
-        return HPy_BuildValue(ctx, "innI", n, d->tp_flags_at, (HPy_ssize_t)d->tflags_ready,
-                              (unsigned int)d->layout_kind);
+        return HPy_BuildValue(ctx, "inI", n, d->tp_flags_at, (unsigned int)d->layout_kind);
     }
 
     /* flags_only(obj, type): the binary's check without the MRO (0 for the
@@ -83,21 +82,21 @@ FIELDS = """
         const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
         return HPyLong_FromLong(ctx, _HPy_DirectTypeCheckBy(
             d, args[0]._i, args[1]._i, d->ob_type_at, 0, d->tuple_size_at, d->tuple_items_at,
-            d->tp_flags_at, d->tflags_ready));
+            d->tp_flags_at));
     }
 
-    /* offer(at, ready, [(type, flag)...]): the binary's setter called again
-     * with this offer; returns what it returned */
+    /* offer(at, [(type, flag)...]): the binary's setter called again with
+     * this offer; returns what it returned */
     HPyDef_METH(offer, "offer", HPyFunc_VARARGS)
     static HPy offer_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
     {
         const void *types[20];
         uint32_t flags[20];
-        HPy_ssize_t i, n = HPy_Length(ctx, args[2]);
+        HPy_ssize_t i, n = HPy_Length(ctx, args[1]);
         if (n > 20)
             n = 20;
         for (i = 0; i < n; i++) {
-            HPy pair = HPy_GetItem_i(ctx, args[2], i);
+            HPy pair = HPy_GetItem_i(ctx, args[1], i);
             HPy t = HPy_GetItem_i(ctx, pair, 0), f = HPy_GetItem_i(ctx, pair, 1);
             types[i] = (const void *)t._i;
             flags[i] = (uint32_t)HPyLong_AsUInt32_t(ctx, f);
@@ -106,8 +105,7 @@ FIELDS = """
             HPy_Close(ctx, pair);
         }
         return HPyLong_FromLong(ctx, _HPyInitDirectTypeFlags_@NAME(
-            HPyLong_AsSsize_t(ctx, args[0]), HPyLong_AsUInt32_t(ctx, args[1]), types, flags,
-            (size_t)n));
+            HPyLong_AsSsize_t(ctx, args[0]), types, flags, (size_t)n));
     }
 
     /* set_flags(type, or_bits, and_not_bits): changes the word of tp_flags
@@ -123,7 +121,6 @@ FIELDS = """
 """
 
 LONG, LIST, TUPLE, BYTES, STR, DICT, EXC, TYPE = (1 << b for b in range(24, 32))
-READY = 1 << 12
 HOST_OFFER = [(int, LONG), (list, LIST), (tuple, TUPLE), (bytes, BYTES), (str, STR),
               (dict, DICT), (BaseException, EXC), (type, TYPE)]
 
@@ -265,7 +262,7 @@ def test_the_premises_in_python():
     assert int not in IntWithoutInt.__mro__
     assert IntWithoutInt.__flags__ & LONG
     assert Added in WithAdded.__mro__
-    assert all(t.__flags__ & f and t.__flags__ & READY for t, f in HOST_OFFER)
+    assert all(t.__flags__ & f for t, f in HOST_OFFER)
     assert Mixed.__flags__ & LONG and ExcMixed.__flags__ & EXC
     assert not Plain.__flags__ & (LONG | LIST | TUPLE | BYTES | STR | DICT | EXC | TYPE)
 
@@ -295,8 +292,8 @@ def test_taken_by_the_binary(hpy):
     from support import WASM
 
     mod = _fields_module(hpy, "mytest_tflags_fields")
-    n, at, ready, kind = mod.tflags()
-    assert (n, ready) == (8, READY)
+    n, at, kind = mod.tflags()
+    assert n == 8
     if not WASM and struct.calcsize("P") == 8:
         # the constant layout of 64-bit CPython: tp_flags at 168
         assert (at, kind) == (168, 1)
@@ -335,33 +332,31 @@ def test_offers_refused(hpy):
     if not _universal(hpy):
         pytest.skip("universal mode only")
     mod = _fields_module(hpy, "mytest_tflags_offers")
-    n, at, ready, kind = mod.tflags()
+    n, at, kind = mod.tflags()
     assert n == 8
     try:
         bad = [
-            (at, 0, HOST_OFFER),                      # no ready flag
-            (0, READY, HOST_OFFER),                   # no offset
-            (at, READY, []),                          # no type
-            (at, READY, [(int, LONG | LIST)]),        # two flags
-            (at, READY, [(int, 0)]),                  # no flag
-            (at, READY, [(int, READY)]),              # the ready flag itself
-            (at, READY, [(int, LONG), (int, LONG)]),  # a type twice
-            (at, READY, [(int, LONG)] * 17),          # more than the hash holds
+            (0, HOST_OFFER),                   # no offset
+            (at, []),                          # no type
+            (at, [(int, LONG | LIST)]),        # two flags
+            (at, [(int, 0)]),                  # no flag
+            (at, [(int, LONG), (int, LONG)]),  # a type twice
+            (at, [(int, LONG)] * 17),          # more than the hash holds
         ]
         if kind == 1:
-            # the constant layout takes only its own offset and flag
-            bad += [(at + 8, READY, HOST_OFFER), (at, READY << 1, HOST_OFFER)]
+            # the constant layout takes only its own offset
+            bad += [(at + 8, HOST_OFFER)]
         for offer in bad:
             assert mod.offer(*offer) == 0, offer
             assert mod.tflags()[0] == 0
             assert mod.type_check(mod.Obj(), int) == (0, 0)
             assert mod.flags_only(mod.Obj(), int) == -1
         # a shorter offer is fine: only those types answer by their flags
-        assert mod.offer(at, READY, [(str, STR)]) == 1
+        assert mod.offer(at, [(str, STR)]) == 1
         assert mod.flags_only(mod.Obj(), str) == 0
         assert mod.flags_only(mod.Obj(), int) == -1
     finally:
-        assert mod.offer(at, READY, HOST_OFFER) == 1
+        assert mod.offer(at, HOST_OFFER) == 1
     assert mod.tflags()[0] == 8
     assert mod.flags_only(mod.Obj(), int) == 0
 

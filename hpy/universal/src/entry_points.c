@@ -416,9 +416,6 @@ int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
 /* The fast-subclass flags offered through _HPyInitDirectTypeFlags_<name>
  * (load.c; HPy_TypeCheck in hpy_universal.h): the types that own one, each
  * with its flag. */
-#ifndef Py_TPFLAGS_READY
-#    define Py_TPFLAGS_READY (1UL << 12)
-#endif
 #define TFLAGS_N 8
 static const uint32_t tflags_flags[TFLAGS_N] = {
     (uint32_t)Py_TPFLAGS_LONG_SUBCLASS,    (uint32_t)Py_TPFLAGS_LIST_SUBCLASS,
@@ -447,16 +444,15 @@ static uint32_t tflags_word(const void *tp)
     return *(const uint32_t *)(const void *)((const char *)tp + tflags_at);
 }
 
-/* Whether the word at `tflags_at` of `tp` is tp_flags' low 32 bits, with
- * the ready flag and, of the eight, exactly `flag` (0: none). */
+/* Whether the word at `tflags_at` of `tp` is tp_flags' low 32 bits, with,
+ * of the eight flags, exactly `flag` (0: none). */
 static int tflags_ok(PyTypeObject *tp, uint32_t flag)
 {
     uint32_t all = 0, w = tflags_word(tp);
     size_t i;
     for (i = 0; i < TFLAGS_N; i++)
         all |= tflags_flags[i];
-    return w == (uint32_t)(PyType_GetFlags)(tp) && (w & (uint32_t)Py_TPFLAGS_READY) &&
-           (w & all) == flag;
+    return w == (uint32_t)(PyType_GetFlags)(tp) && (w & all) == flag;
 }
 
 /* Whether a class made now with `base` as its only base inherits `flag`. */
@@ -514,11 +510,10 @@ static int probe_tflags(void)
     d.alloc_marker = marker;
     d.struct_at = struct_at;
     d.layout_kind = _HPy_DirectLayoutKind(&d);
-    return _HPy_DirectTFlagsTake(&d, tflags_at, (uint32_t)Py_TPFLAGS_READY, tflags_types,
-                                 tflags_flags, TFLAGS_N);
+    return _HPy_DirectTFlagsTake(&d, tflags_at, tflags_types, tflags_flags, TFLAGS_N);
 }
 
-int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, uint32_t *ready, const void *const **types,
+int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, const void *const **types,
                               const uint32_t **flags, size_t *n)
 {
     static int probed = -1;
@@ -527,7 +522,6 @@ int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, uint32_t *ready, const v
     if (!probed)
         return 0;
     *tp_flags_at = tflags_at;
-    *ready = (uint32_t)Py_TPFLAGS_READY;
     *types = tflags_types;
     *flags = tflags_flags;
     *n = TFLAGS_N;

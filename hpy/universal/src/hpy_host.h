@@ -106,10 +106,9 @@ void hpy_host_direct_alloc(const void **type_type, void *(**alloc_new)(void *, H
                            void *(**tuple_new)(HPy_ssize_t));
 /* What the host offers through _HPyInitDirectTypeFlags_<name> (load.c):
  * where a type keeps the 32 bits of tp_flags with the fast-subclass flags,
- * the flag of a ready type, and the `n` types that own such a flag with
- * each one's flag; returns 1 where a start-up probe found them so
- * (entry_points.c), else 0. */
-int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, uint32_t *ready, const void *const **types,
+ * and the `n` types that own such a flag with each one's flag; returns 1
+ * where a start-up probe found them so (entry_points.c), else 0. */
+int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, const void *const **types,
                               const uint32_t **flags, size_t *n);
 /* Switches the fast-subclass flags (hpy_host_direct_typeflags) on or off
  * for binaries loaded for the first time afterwards (load.c); returns the

@@ -46,8 +46,8 @@ typedef int (*init_direct_refcount)(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_lo
                                     uint32_t flags, uint32_t incref_stop, uint32_t decref_stop,
                                     void (*refcnt_zero)(void *));
 typedef int (*init_direct_calls)(const _HPyDirectCalls *offer, size_t offer_size);
-typedef int (*init_direct_typeflags)(HPy_ssize_t tp_flags_at, uint32_t ready,
-                                    const void *const *types, const uint32_t *flags, size_t n);
+typedef int (*init_direct_typeflags)(HPy_ssize_t tp_flags_at, const void *const *types,
+                                    const uint32_t *flags, size_t n);
 typedef int (*init_direct_alloc)(const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),
                                  void *(*tuple_new)(HPy_ssize_t));
 
@@ -312,7 +312,6 @@ int hpy_host_set_direct_typeflags_enabled(int enabled)
 static void enable_direct_typeflags(void *lib, const char *shortname)
 {
     HPy_ssize_t tp_flags_at;
-    uint32_t ready;
     const void *const *types;
     const uint32_t *flags;
     size_t n;
@@ -320,9 +319,9 @@ static void enable_direct_typeflags(void *lib, const char *shortname)
         return;
     init_direct_typeflags init =
         (init_direct_typeflags)find_optional_symbol(lib, "_HPyInitDirectTypeFlags", shortname);
-    if (init == NULL || !hpy_host_direct_typeflags(&tp_flags_at, &ready, &types, &flags, &n))
+    if (init == NULL || !hpy_host_direct_typeflags(&tp_flags_at, &types, &flags, &n))
         return;
-    init(tp_flags_at, ready, types, flags, n);
+    init(tp_flags_at, types, flags, n);
 }
 
 static void enable_direct_inline(void *lib, const char *shortname)

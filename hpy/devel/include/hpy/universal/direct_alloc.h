@@ -24,12 +24,10 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
      * no variable-size base), whose GC tracking is the allocator's. */
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (d->alloc_new != NULL && h_type._i != 0) {
-        /* a plain type (its type is `type_type`), and only then its tp_alloc */
+        const void *tp = (const void *)h_type._i;
         int cpy64 = d->layout_kind == _HPY_LAYOUT_KIND_CPY64;
-        HPy_ssize_t ob_type_at = cpy64 ? _HPY_CPY64_OB_TYPE_AT : d->ob_type_at;
-        if (_HPY_DIRECT_AT(h_type._i, ob_type_at, const void *) == d->type_type &&
-            _HPy_DirectMarked((const void *)h_type._i, d->alloc_marker,
-                              cpy64 ? _HPY_CPY64_TP_ALLOC_AT : d->tp_alloc_at)) {
+        if (cpy64 ? _HPy_DirectMarkedBy(d, tp, 1, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_ALLOC_AT)
+                  : _HPy_DirectMarkedBy(d, tp, 1, d->ob_type_at, d->tp_alloc_at)) {
             char *obj = (char *)d->alloc_new((void *)h_type._i, 0);
             if (obj != NULL && data != NULL)
                 *data = obj + (cpy64 ? _HPY_CPY64_STRUCT_AT : d->struct_at);
