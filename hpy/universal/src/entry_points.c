@@ -418,9 +418,9 @@ int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
  * with its flag. */
 #define TFLAGS_N 8
 static const uint32_t tflags_flags[TFLAGS_N] = {
-    (uint32_t)Py_TPFLAGS_LONG_SUBCLASS,    (uint32_t)Py_TPFLAGS_LIST_SUBCLASS,
-    (uint32_t)Py_TPFLAGS_TUPLE_SUBCLASS,   (uint32_t)Py_TPFLAGS_BYTES_SUBCLASS,
-    (uint32_t)Py_TPFLAGS_UNICODE_SUBCLASS, (uint32_t)Py_TPFLAGS_DICT_SUBCLASS,
+    (uint32_t)Py_TPFLAGS_LONG_SUBCLASS,     (uint32_t)Py_TPFLAGS_LIST_SUBCLASS,
+    (uint32_t)Py_TPFLAGS_TUPLE_SUBCLASS,    (uint32_t)Py_TPFLAGS_BYTES_SUBCLASS,
+    (uint32_t)Py_TPFLAGS_UNICODE_SUBCLASS,  (uint32_t)Py_TPFLAGS_DICT_SUBCLASS,
     (uint32_t)Py_TPFLAGS_BASE_EXC_SUBCLASS, (uint32_t)Py_TPFLAGS_TYPE_SUBCLASS,
 };
 static const void *tflags_types[TFLAGS_N];

@@ -47,7 +47,7 @@ typedef int (*init_direct_refcount)(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_lo
                                     void (*refcnt_zero)(void *));
 typedef int (*init_direct_calls)(const _HPyDirectCalls *offer, size_t offer_size);
 typedef int (*init_direct_typeflags)(HPy_ssize_t tp_flags_at, const void *const *types,
-                                    const uint32_t *flags, size_t n);
+                                     const uint32_t *flags, size_t n);
 typedef int (*init_direct_alloc)(const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),
                                  void *(*tuple_new)(HPy_ssize_t));
 

@@ -366,8 +366,7 @@ static inline void _HPy_DirectTFlagsClear(_HPyDirectTrampolines *d)
  * flag that is not one bit, a type twice, or, with the constant layout,
  * flags anywhere else than there. */
 static inline int _HPy_DirectTFlagsTake(_HPyDirectTrampolines *d, HPy_ssize_t tp_flags_at,
-                                        const void *const *types, const uint32_t *flags,
-                                        size_t n)
+                                        const void *const *types, const uint32_t *flags, size_t n)
 {
     uint32_t flag[_HPY_TFLAGS_SLOTS];
     const void *slots[_HPY_TFLAGS_SLOTS];
@@ -609,7 +608,7 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
             _hpy_direct_trampolines.alloc_marker = alloc_marker;                                   \
             _hpy_direct_trampolines.struct_at = struct_at;                                         \
             _hpy_direct_trampolines.layout_kind = _HPy_DirectLayoutKind(&_hpy_direct_trampolines); \
-            /* the flags' offsets may differ from the new layout's constants */                   \
+            /* the flags' offsets may differ from the new layout's constants */                    \
             _HPy_DirectTFlagsClear(&_hpy_direct_trampolines);                                      \
             return 1;                                                                              \
         }                                                                                          \
