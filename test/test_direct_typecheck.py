@@ -108,6 +108,19 @@ FIELDS = """
             HPyLong_AsSsize_t(ctx, args[0]), types, flags, (size_t)n));
     }
 
+    /* null_after_refusal(obj, type, flag): HPy_TypeCheck(obj, HPy_NULL)
+     * after the setter refused an offer made when `type` with `flag` held
+     * slot 0, the one a handle 0 finds */
+    HPyDef_METH(null_after_refusal, "null_after_refusal", HPyFunc_VARARGS)
+    static HPy null_after_refusal_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        _hpy_direct_trampolines.tflags_types[0] = (const void *)args[1]._i;
+        _hpy_direct_trampolines.tflags_flag[0] = HPyLong_AsUInt32_t(ctx, args[2]);
+        if (_HPyInitDirectTypeFlags_@NAME(0, NULL, NULL, 0) != 0)
+            return HPy_NULL;
+        return HPyLong_FromLong(ctx, HPy_TypeCheck(ctx, args[0], HPy_NULL));
+    }
+
     /* set_flags(type, or_bits, and_not_bits): changes the word of tp_flags
      * the binary reads (a type made to look like one of the eight) */
     HPyDef_METH(set_flags, "set_flags", HPyFunc_VARARGS)
@@ -139,7 +152,7 @@ def mod(hpy):
 def _fields_module(hpy, name):
     src = FIELDS.replace("@NAME", name) + SRC.replace(
         "@INIT", "@EXPORT(tflags)\n    @EXPORT(flags_only)\n    @EXPORT(offer)\n"
-        "    @EXPORT(set_flags)\n    @INIT")
+        "    @EXPORT(set_flags)\n    @EXPORT(null_after_refusal)\n    @INIT")
     return hpy.make_module(src, name=name)
 
 
@@ -351,6 +364,9 @@ def test_offers_refused(hpy):
             assert mod.tflags()[0] == 0
             assert mod.type_check(mod.Obj(), int) == (0, 0)
             assert mod.flags_only(mod.Obj(), int) == -1
+        # a refusal leaves no flag behind for a handle 0 to find
+        assert mod.null_after_refusal(42, int, LONG) == 0
+        assert mod.type_check(42, int) == (1, 0)
         # a shorter offer is fine: only those types answer by their flags
         assert mod.offer(at, [(str, STR)]) == 1
         assert mod.flags_only(mod.Obj(), str) == 0

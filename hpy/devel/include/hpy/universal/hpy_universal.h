@@ -86,9 +86,10 @@ typedef struct {
     /* The fast-subclass flags (HPy_TypeCheck below), all zero unless the
      * host calls _HPyInitDirectTypeFlags_<name> too (after
      * _HPyInitDirectInline_<name>): where a type keeps the 32 bits of its
-     * tp_flags that hold them, and the types that own such a flag in a perfect hash by address (the binary's own
-     * geometry): slot _HPy_DirectTFlagsSlot(tflags_hash, type) holds the
-     * type (NULL: none) and its flag (0: none). */
+     * tp_flags that hold them, and the types that own such a flag in a
+     * perfect hash by address (the binary's own geometry): slot
+     * _HPy_DirectTFlagsSlot(tflags_hash, type) holds the type (NULL: none)
+     * and its flag (0: none). */
     HPy_ssize_t tp_flags_at;
     uintptr_t tflags_hash;
     uint32_t tflags_flag[_HPY_TFLAGS_SLOTS];
@@ -350,13 +351,15 @@ static inline size_t _HPy_DirectTFlagsSlot(uintptr_t hash, intptr_t type)
 }
 
 /* Forgets the types of the fast-subclass flags (HPy_TypeCheck walks the
- * MRO again). */
+ * MRO again; a handle 0 that finds the empty slot 0 gets no). */
 static inline void _HPy_DirectTFlagsClear(_HPyDirectTrampolines *d)
 {
     size_t i;
     d->tflags_hash = 0;
-    for (i = 0; i < _HPY_TFLAGS_SLOTS; i++)
+    for (i = 0; i < _HPY_TFLAGS_SLOTS; i++) {
         d->tflags_types[i] = NULL;
+        d->tflags_flag[i] = 0;
+    }
 }
 
 /* Takes the host's offer of the fast-subclass flags (the binary's side of
