@@ -18,6 +18,15 @@ SRC = """
         .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
     };
 
+    /* an HPy type on top of int: a heap type from HPyType_FromSpec */
+    typedef struct { long v; } NumObject;
+    HPyType_HELPERS(NumObject, HPyType_BuiltinShape_Long)
+    static HPyType_Spec Num_spec = {
+        .name = "mytest.Num", .basicsize = sizeof(NumObject),
+        .builtin_shape = HPyType_BuiltinShape_Long,
+        .flags = HPy_TPFLAGS_DEFAULT | HPy_TPFLAGS_BASETYPE,
+    };
+
     static int calls;
     static int (*real_type_check)(HPyContext *, HPy, HPy);
     static int counting_type_check(HPyContext *ctx, HPy obj, HPy type)
@@ -55,6 +64,7 @@ SRC = """
     @EXPORT(type_check)
     @EXPORT(check_builtins)
     @EXPORT_TYPE("Obj", Obj_spec)
+    @EXPORT_TYPE("Num", Num_spec)
     @INIT
 """
 
@@ -229,7 +239,7 @@ class IntWithoutInt(int, metaclass=DropsInt):
 
 
 def _objects(mod):
-    return [42, True, IntSub(3), Mixed(4), IntWithoutInt(5), mod.Obj(), "s", StrSub("t"), (1,),
+    return [42, True, IntSub(3), Mixed(4), IntWithoutInt(5), mod.Obj(), mod.Num(6), "s", StrSub("t"), (1,),
             TupleSub(), [], ListSub(), {}, DictSub(), b"b", BytesSub(b"c"), ValueError(),
             ExcSub(), ExcMixed(), KeyboardInterrupt(), int, Meta("M", (), {}), Meta, object(),
             None, 1.5, WithAdded(), Plain(), bytearray(), frozenset()]
@@ -285,7 +295,7 @@ def test_matrix(hpy, mod):
     a context call in universal mode and with one per check in debug mode."""
     calls = 0 if _universal(hpy) else 1
     for obj in _objects(mod):
-        for t in TYPES + [mod.Obj]:
+        for t in TYPES + [mod.Obj, mod.Num]:
             assert mod.type_check(obj, t) == (_expected(obj, t), calls), (obj, t)
 
 
@@ -330,6 +340,7 @@ def test_answered_by_the_flags(hpy):
     assert mod.flags_only(Plain(), tuple) == 0
     assert mod.flags_only(42, int) == 1
     for obj, t in [(True, int), (IntSub(1), int), (Mixed(2), int), (IntWithoutInt(3), int),
+                   (mod.Num(4), int),
                    (ExcSub(), BaseException), (ExcMixed(), BaseException), (Meta, type),
                    (StrSub(), str), (TupleSub(), tuple), (ListSub(), list), (DictSub(), dict),
                    (BytesSub(), bytes)]:
