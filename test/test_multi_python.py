@@ -173,6 +173,21 @@ SOURCE = """
         return t;
     }
     @EXPORT(ints)
+    /* checks(obj): HPy_TypeCheck against int, str, tuple, BaseException and
+     * type, and how many types the binary took with fast-subclass flags */
+    HPyDef_METH(checks, "checks", HPyFunc_O)
+    static HPy checks_impl(HPyContext *ctx, HPy self, HPy obj)
+    {
+        int i, n = 0;
+        for (i = 0; i < _HPY_TFLAGS_SLOTS; i++)
+            n += _hpy_direct_trampolines.tflags_types[i] != NULL;
+        return HPy_BuildValue(ctx, "(iiiii)i", HPy_TypeCheck(ctx, obj, ctx->h_LongType),
+                              HPy_TypeCheck(ctx, obj, ctx->h_UnicodeType),
+                              HPy_TypeCheck(ctx, obj, ctx->h_TupleType),
+                              HPy_TypeCheck(ctx, obj, ctx->h_BaseException),
+                              HPy_TypeCheck(ctx, obj, ctx->h_TypeType), n);
+    }
+    @EXPORT(checks)
     @EXPORT(refs)
     @EXPORT(unrefs)
     @EXPORT(add_ints)
@@ -234,6 +249,13 @@ CHECK = textwrap.dedent("""
               Int(-4), "x"]
     want = [v if isinstance(v, int) and -2**63 <= v < 2**63 else None for v in values]
     assert m.ints(values) == (want, True), m.ints(values)
+    # HPy_TypeCheck by the fast-subclass flags of this interpreter
+    class IntSub(int):
+        pass
+    for obj, want in [(5, (1, 0, 0, 0, 0)), (True, (1, 0, 0, 0, 0)), (IntSub(2), (1, 0, 0, 0, 0)),
+                      ("s", (0, 1, 0, 0, 0)), ((1,), (0, 0, 1, 0, 0)), (KeyError(), (0, 0, 0, 1, 0)),
+                      (Sub, (0, 0, 0, 0, 1)), (b, (0, 0, 0, 0, 0)), (None, (0, 0, 0, 0, 0))]:
+        assert m.checks(obj) == (want, 8), (obj, m.checks(obj))
     # reference counts by the host's model of this interpreter, as
     # CPython's own counts go (immortal objects from 3.12); shared objects
     # may gain or lose a few references elsewhere meanwhile

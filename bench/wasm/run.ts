@@ -10,6 +10,7 @@
  *   npx tsx bench/wasm/run.ts [--quick] [--reps N] [--filter REGEX] [--output DIR]
  *                             [--no-direct-trampolines] [--no-direct-inline]
  *                             [--no-direct-refcount] [--no-direct-calls] [--no-direct-alloc]
+ *                             [--no-direct-typeflags]
  *
  * --filter times only the benchmarks whose name matches (while iterating).
  * --no-direct-trampolines loads the HPy module without the direct
@@ -23,6 +24,8 @@
  * objects (hpy/universal/direct_calls.h).
  * --no-direct-alloc keeps the others but not the inline HPy_New and
  * HPyTuple_FromArray (direct_alloc.h).
+ * --no-direct-typeflags keeps the others but HPy_TypeCheck walks the MRO
+ * instead of reading the fast-subclass flags.
  */
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
@@ -51,10 +54,11 @@ interface Options {
   directRefcount: boolean;
   directCalls: boolean;
   directAlloc: boolean;
+  directTypeflags: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Options {
-  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true, directRefcount: true, directCalls: true, directAlloc: true };
+  const o: Options = { quick: false, reps: 20, targetMs: 5, filter: "", output: path.join(benchDir, "results"), directTrampolines: true, directInline: true, directRefcount: true, directCalls: true, directAlloc: true, directTypeflags: true };
   let repsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -69,7 +73,8 @@ function parseArgs(argv: readonly string[]): Options {
     else if (a === "--no-direct-refcount") o.directRefcount = false;
     else if (a === "--no-direct-calls") o.directCalls = false;
     else if (a === "--no-direct-alloc") o.directAlloc = false;
-    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline, --no-direct-refcount, --no-direct-calls, --no-direct-alloc)`);
+    else if (a === "--no-direct-typeflags") o.directTypeflags = false;
+    else throw new Error(`unknown option ${a} (--quick, --reps N, --filter REGEX, --output DIR, --no-direct-trampolines, --no-direct-inline, --no-direct-refcount, --no-direct-calls, --no-direct-alloc, --no-direct-typeflags)`);
   }
   if (o.quick && !repsGiven) o.reps = 1;
   if (!Number.isInteger(o.reps) || o.reps < 1) throw new Error("--reps needs a positive integer");
@@ -113,6 +118,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (!opts.directRefcount) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_refcount_enabled(False)\n");
   if (!opts.directCalls) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_calls_enabled(False)\n");
   if (!opts.directAlloc) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_alloc_enabled(False)\n");
+  if (!opts.directTypeflags) pyodide.runPython("import hpy.universal\nhpy.universal._set_direct_typeflags_enabled(False)\n");
   const driver = pyodide.pyimport("driver") as unknown as {
     main(
       out: string,

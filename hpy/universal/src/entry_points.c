@@ -413,6 +413,121 @@ int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
 #endif
 }
 
+/* The fast-subclass flags offered through _HPyInitDirectTypeFlags_<name>
+ * (load.c; HPy_TypeCheck in hpy_universal.h): the types that own one, each
+ * with its flag. */
+#define TFLAGS_N 8
+static const uint32_t tflags_flags[TFLAGS_N] = {
+    (uint32_t)Py_TPFLAGS_LONG_SUBCLASS,     (uint32_t)Py_TPFLAGS_LIST_SUBCLASS,
+    (uint32_t)Py_TPFLAGS_TUPLE_SUBCLASS,    (uint32_t)Py_TPFLAGS_BYTES_SUBCLASS,
+    (uint32_t)Py_TPFLAGS_UNICODE_SUBCLASS,  (uint32_t)Py_TPFLAGS_DICT_SUBCLASS,
+    (uint32_t)Py_TPFLAGS_BASE_EXC_SUBCLASS, (uint32_t)Py_TPFLAGS_TYPE_SUBCLASS,
+};
+static const void *tflags_types[TFLAGS_N];
+static HPy_ssize_t tflags_at;
+
+static void tflags_fill_types(void)
+{
+    tflags_types[0] = &PyLong_Type;
+    tflags_types[1] = &PyList_Type;
+    tflags_types[2] = &PyTuple_Type;
+    tflags_types[3] = &PyBytes_Type;
+    tflags_types[4] = &PyUnicode_Type;
+    tflags_types[5] = &PyDict_Type;
+    tflags_types[6] = PyExc_BaseException;
+    tflags_types[7] = &PyType_Type;
+}
+
+/* The 32 bits of tp_flags that a binary reads at `tflags_at`. */
+static uint32_t tflags_word(const void *tp)
+{
+    return *(const uint32_t *)(const void *)((const char *)tp + tflags_at);
+}
+
+/* Whether the word at `tflags_at` of `tp` is tp_flags' low 32 bits, with,
+ * of the eight flags, exactly `flag` (0: none). */
+static int tflags_ok(PyTypeObject *tp, uint32_t flag)
+{
+    uint32_t all = 0, w = tflags_word(tp);
+    size_t i;
+    for (i = 0; i < TFLAGS_N; i++)
+        all |= tflags_flags[i];
+    return w == (uint32_t)(PyType_GetFlags)(tp) && (w & all) == flag;
+}
+
+/* Whether a class made now with `base` as its only base inherits `flag`. */
+static int tflags_inherited(const void *base, uint32_t flag)
+{
+    PyObject *sub = PyObject_CallFunction((PyObject *)&PyType_Type, "s(O){}", "_hpy_tflags_probe",
+                                          (PyObject *)base);
+    int ok;
+    if (sub == NULL) {
+        PyErr_Clear();
+        return 0;
+    }
+    ok = tflags_ok((PyTypeObject *)sub, flag);
+    Py_DECREF(sub);
+    return ok;
+}
+
+/* The start-up probe: where the flags are (natively in the interpreter's
+ * headers, in WebAssembly where the start-up check found tp_flags); each
+ * of the eight types has its own flag there, bool and a class made now
+ * from each inherit it, `object` has none; and a binary takes the offer
+ * (with the layout kind the inline step gives it, so that the constant
+ * offsets are checked too). */
+static int probe_tflags(void)
+{
+    HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
+    _HPyDirectMarker marker;
+    _HPyDirectTrampolines d;
+    size_t i;
+    int ok = 1;
+#ifdef HPY_WASM_HOST
+    if (!(_HPyWasm_fast & _HPyWasm_FAST_TYPE))
+        return 0;
+    tflags_at = (HPy_ssize_t)offsetof(_HPyWasm_TypeLayout, tp_flags);
+#else
+    tflags_at = (HPy_ssize_t)offsetof(PyTypeObject, tp_flags);
+    /* where the low 32 bits of the unsigned long are */
+    if (tflags_word(&PyLong_Type) != (uint32_t)PyLong_Type.tp_flags)
+        tflags_at += (HPy_ssize_t)(sizeof(unsigned long) - sizeof(uint32_t));
+#endif
+    tflags_fill_types();
+    for (i = 0; i < TFLAGS_N; i++)
+        ok = ok && tflags_ok((PyTypeObject *)tflags_types[i], tflags_flags[i]) &&
+             tflags_inherited(tflags_types[i], tflags_flags[i]);
+    ok = ok && tflags_ok(&PyBool_Type, (uint32_t)Py_TPFLAGS_LONG_SUBCLASS) &&
+         tflags_ok(&PyBaseObject_Type, 0) && tflags_inherited(&PyBaseObject_Type, 0);
+    if (!ok)
+        return 0;
+    memset(&d, 0, sizeof d);
+    (void)hpy_host_direct_signatures(&d.tuple_size_at, &d.tuple_items_at);
+    hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
+    d.ob_type_at = ob_type_at;
+    d.tp_mro_at = tp_mro_at;
+    d.tp_alloc_at = tp_alloc_at;
+    d.alloc_marker = marker;
+    d.struct_at = struct_at;
+    d.layout_kind = _HPy_DirectLayoutKind(&d);
+    return _HPy_DirectTFlagsTake(&d, tflags_at, tflags_types, tflags_flags, TFLAGS_N);
+}
+
+int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, const void *const **types,
+                              const uint32_t **flags, size_t *n)
+{
+    static int probed = -1;
+    if (probed < 0)
+        probed = probe_tflags();
+    if (!probed)
+        return 0;
+    *tp_flags_at = tflags_at;
+    *types = tflags_types;
+    *flags = tflags_flags;
+    *n = TFLAGS_N;
+    return 1;
+}
+
 /* Whether `ctx` lets the host install a stub for an implementation of `sig`. */
 static int wants_stub(HPyContext *ctx, int sig)
 {

@@ -104,6 +104,16 @@ int hpy_host_set_direct_calls_enabled(int enabled);
  * where the host has no marker or does not know where a tuple's items are). */
 void hpy_host_direct_alloc(const void **type_type, void *(**alloc_new)(void *, HPy_ssize_t),
                            void *(**tuple_new)(HPy_ssize_t));
+/* What the host offers through _HPyInitDirectTypeFlags_<name> (load.c):
+ * where a type keeps the 32 bits of tp_flags with the fast-subclass flags,
+ * and the `n` types that own such a flag with each one's flag; returns 1
+ * where a start-up probe found them so (entry_points.c), else 0. */
+int hpy_host_direct_typeflags(HPy_ssize_t *tp_flags_at, const void *const **types,
+                              const uint32_t **flags, size_t *n);
+/* Switches the fast-subclass flags (hpy_host_direct_typeflags) on or off
+ * for binaries loaded for the first time afterwards (load.c); returns the
+ * previous setting. */
+int hpy_host_set_direct_typeflags_enabled(int enabled);
 /* Switches the inline allocation (hpy_host_direct_alloc) on or off for
  * binaries loaded for the first time afterwards (load.c); returns the
  * previous setting. */

@@ -276,6 +276,12 @@ static PyObject *set_direct_alloc_enabled(PyObject *self, PyObject *arg)
     return set_switch(arg, hpy_host_set_direct_alloc_enabled);
 }
 
+static PyObject *set_direct_typeflags_enabled(PyObject *self, PyObject *arg)
+{
+    (void)self;
+    return set_switch(arg, hpy_host_set_direct_typeflags_enabled);
+}
+
 static PyMethodDef methods[] = {
     { "load", (PyCFunction)(void (*)(void))load, METH_VARARGS | METH_KEYWORDS,
       "load(name, path, spec, debug=False, mode=-1): load an HPy universal or hybrid binary "
@@ -311,6 +317,11 @@ static PyMethodDef methods[] = {
       "Private: let binaries with the inline fast paths loaded for the first time afterwards "
       "answer HPy_New (of the host's marked types) and HPyTuple_FromArray themselves, or not "
       "(for tests and benchmarks); returns the previous setting." },
+    { "_set_direct_typeflags_enabled", set_direct_typeflags_enabled, METH_O,
+      "Private: let binaries with the inline fast paths loaded for the first time afterwards "
+      "answer HPy_TypeCheck's no for int, list, tuple, bytes, str, dict, BaseException and "
+      "type by CPython's fast-subclass flags, or not (for tests and benchmarks); returns the "
+      "previous setting." },
     { NULL, NULL, 0, NULL },
 };
 

@@ -46,6 +46,8 @@ typedef int (*init_direct_refcount)(HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_lo
                                     uint32_t flags, uint32_t incref_stop, uint32_t decref_stop,
                                     void (*refcnt_zero)(void *));
 typedef int (*init_direct_calls)(const _HPyDirectCalls *offer, size_t offer_size);
+typedef int (*init_direct_typeflags)(HPy_ssize_t tp_flags_at, const void *const *types,
+                                     const uint32_t *flags, size_t n);
 typedef int (*init_direct_alloc)(const void *type_type, void *(*alloc_new)(void *, HPy_ssize_t),
                                  void *(*tuple_new)(HPy_ssize_t));
 
@@ -298,6 +300,32 @@ static void enable_direct_alloc(void *lib, const char *shortname)
     init(type_type, alloc_new, tuple_new);
 }
 
+/* Lets module `shortname`, which has the inline fast paths, answer
+ * HPy_TypeCheck's no for the types with a fast-subclass flag by the flags
+ * (hpy_universal.h), where the host's probe found them as it says. Binaries
+ * built before this step do not export the function and walk the MRO. */
+static int direct_typeflags_enabled = 1;
+
+int hpy_host_set_direct_typeflags_enabled(int enabled)
+{
+    return hpy_host_swap_switch(&direct_typeflags_enabled, enabled);
+}
+
+static void enable_direct_typeflags(void *lib, const char *shortname)
+{
+    HPy_ssize_t tp_flags_at;
+    const void *const *types;
+    const uint32_t *flags;
+    size_t n;
+    if (!direct_typeflags_enabled)
+        return;
+    init_direct_typeflags init =
+        (init_direct_typeflags)find_optional_symbol(lib, "_HPyInitDirectTypeFlags", shortname);
+    if (init == NULL || !hpy_host_direct_typeflags(&tp_flags_at, &types, &flags, &n))
+        return;
+    init(tp_flags_at, types, flags, n);
+}
+
 static void enable_direct_inline(void *lib, const char *shortname)
 {
     HPy_ssize_t ob_type_at, tp_mro_at, tp_alloc_at, struct_at;
@@ -310,6 +338,7 @@ static void enable_direct_inline(void *lib, const char *shortname)
         return;
     hpy_host_direct_inline(&ob_type_at, &tp_mro_at, &tp_alloc_at, &marker, &struct_at);
     init(ob_type_at, tp_mro_at, tp_alloc_at, marker, struct_at);
+    enable_direct_typeflags(lib, shortname);
     enable_direct_refcount(lib, shortname);
     enable_direct_calls(lib, shortname);
     enable_direct_alloc(lib, shortname);

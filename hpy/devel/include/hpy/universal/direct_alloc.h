@@ -15,17 +15,6 @@
 #ifndef HPY_UNIVERSAL_DIRECT_ALLOC_H
 #define HPY_UNIVERSAL_DIRECT_ALLOC_H
 
-#if _HPY_DIRECT_INLINE
-/* Whether `h_type` (!= 0) is a plain type with the host's marker, by the
- * given offsets. */
-static inline int _HPy_DirectMarkedTypeBy(const _HPyDirectTrampolines *d, intptr_t h_type,
-                                          HPy_ssize_t ob_type_at, HPy_ssize_t tp_alloc_at)
-{
-    return _HPY_DIRECT_AT(h_type, ob_type_at, const void *) == d->type_type &&
-           _HPY_DIRECT_AT(h_type, tp_alloc_at, _HPyDirectMarker) == d->alloc_marker;
-}
-#endif
-
 /* Allocates an instance of the HPy type `h_type` and returns its zeroed struct via `*data`. */
 HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
 {
@@ -35,10 +24,10 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
      * no variable-size base), whose GC tracking is the allocator's. */
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (d->alloc_new != NULL && h_type._i != 0) {
+        const void *tp = (const void *)h_type._i;
         int cpy64 = d->layout_kind == _HPY_LAYOUT_KIND_CPY64;
-        if (cpy64 ? _HPy_DirectMarkedTypeBy(d, h_type._i, _HPY_CPY64_OB_TYPE_AT,
-                                            _HPY_CPY64_TP_ALLOC_AT)
-                  : _HPy_DirectMarkedTypeBy(d, h_type._i, d->ob_type_at, d->tp_alloc_at)) {
+        if (cpy64 ? _HPy_DirectMarkedBy(d, tp, 1, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_ALLOC_AT)
+                  : _HPy_DirectMarkedBy(d, tp, 1, d->ob_type_at, d->tp_alloc_at)) {
             char *obj = (char *)d->alloc_new((void *)h_type._i, 0);
             if (obj != NULL && data != NULL)
                 *data = obj + (cpy64 ? _HPY_CPY64_STRUCT_AT : d->struct_at);

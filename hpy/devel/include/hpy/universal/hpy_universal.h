@@ -28,6 +28,11 @@ _HPy_NO_RETURN HPyAPI_FUNC void HPy_FatalError(HPyContext *ctx, const char *mess
  * pointer and that function would do nothing but call the implementation;
  * other hosts, and the debug and trace modes, never do. */
 typedef void (*_HPyDirectMarker)(void);
+/* The size of the hash of the types with a fast-subclass flag (a power of
+ * two, at least twice the 8 types of CPython, so that a multiplier that
+ * spreads them is found in a few tries). */
+#define _HPY_TFLAGS_SLOT_BITS 4
+#define _HPY_TFLAGS_SLOTS (1 << _HPY_TFLAGS_SLOT_BITS)
 typedef struct {
     uint64_t signatures;
     HPy_ssize_t tuple_size_at;
@@ -78,6 +83,17 @@ typedef struct {
     const void *type_type;
     void *(*alloc_new)(void *type, HPy_ssize_t nitems);
     void *(*tuple_new)(HPy_ssize_t n);
+    /* The fast-subclass flags (HPy_TypeCheck below), all zero unless the
+     * host calls _HPyInitDirectTypeFlags_<name> too (after
+     * _HPyInitDirectInline_<name>): where a type keeps the 32 bits of its
+     * tp_flags that hold them, and the types that own such a flag in a
+     * perfect hash by address (the binary's own geometry): slot
+     * _HPy_DirectTFlagsSlot(tflags_hash, type) holds the type (NULL: none)
+     * and its flag (0: none). */
+    HPy_ssize_t tp_flags_at;
+    uintptr_t tflags_hash;
+    uint32_t tflags_flag[_HPY_TFLAGS_SLOTS];
+    const void *tflags_types[_HPY_TFLAGS_SLOTS];
 } _HPyDirectTrampolines;
 
 /* refcnt_flags: an incref adds to the low 32 bits only (else to the whole
@@ -321,6 +337,10 @@ static inline void _HPy_DirectDecref(const _HPyDirectTrampolines *d, intptr_t o)
 #define _HPY_CPY64_TP_ALLOC_AT ((HPy_ssize_t)304)
 #define _HPY_CPY64_TP_MRO_AT ((HPy_ssize_t)344)
 #define _HPY_CPY64_STRUCT_AT ((HPy_ssize_t)16)
+/* and tp_flags (an unsigned long, 3.8 to 3.14) at 168, which HPy_TypeCheck
+ * uses as a constant once the host offered it (the fast-subclass step
+ * takes no other offset with this layout kind). */
+#define _HPY_CPY64_TP_FLAGS_AT ((HPy_ssize_t)168)
 
 /* The layout kind of the offsets in `d` (0: another layout, or a 32-bit
  * binary). */
@@ -338,18 +358,115 @@ static inline uint32_t _HPy_DirectLayoutKind(const _HPyDirectTrampolines *d)
     return 0;
 }
 
+/* The slot of `type` in the hash of the types with a fast-subclass flag:
+ * the top bits of the address times the odd multiplier `hash` (0: slot 0,
+ * which is then empty). */
+static inline size_t _HPy_DirectTFlagsSlot(uintptr_t hash, intptr_t type)
+{
+    return (size_t)(((uintptr_t)type * hash) >> (8 * sizeof(uintptr_t) - _HPY_TFLAGS_SLOT_BITS));
+}
+
+/* Forgets the types of the fast-subclass flags (HPy_TypeCheck walks the
+ * MRO again; a handle 0 that finds the empty slot 0 gets no). */
+static inline void _HPy_DirectTFlagsClear(_HPyDirectTrampolines *d)
+{
+    size_t i;
+    d->tflags_hash = 0;
+    for (i = 0; i < _HPY_TFLAGS_SLOTS; i++) {
+        d->tflags_types[i] = NULL;
+        d->tflags_flag[i] = 0;
+    }
+}
+
+/* Takes the host's offer of the fast-subclass flags (the binary's side of
+ * _HPyInitDirectTypeFlags_<name>): `n` types and the flag of each, in the
+ * 32 bits at `tp_flags_at` of a type. Returns 1 if it took them, 0 (and
+ * none) if the offer is not one it can use: no inline step before it, a
+ * flag that is not one bit, a type twice, or, with the constant layout,
+ * flags anywhere else than there. */
+static inline int _HPy_DirectTFlagsTake(_HPyDirectTrampolines *d, HPy_ssize_t tp_flags_at,
+                                        const void *const *types, const uint32_t *flags, size_t n)
+{
+    uint32_t flag[_HPY_TFLAGS_SLOTS];
+    const void *slots[_HPY_TFLAGS_SLOTS];
+    uintptr_t hash = 0;
+    size_t i, k;
+    _HPy_DirectTFlagsClear(d);
+    if (d->ob_type_at == 0 || tp_flags_at <= 0 || n == 0 || n > _HPY_TFLAGS_SLOTS ||
+        types == NULL || flags == NULL)
+        return 0;
+    if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64 && tp_flags_at != _HPY_CPY64_TP_FLAGS_AT)
+        return 0;
+    for (i = 0; i < n; i++)
+        if (types[i] == NULL || flags[i] == 0 || (flags[i] & (flags[i] - 1)) != 0)
+            return 0;
+    /* odd multiples of 2^w / golden ratio until one puts every type in a
+     * slot of its own (two equal types never do) */
+    for (k = 0; k < 256 && hash == 0; k++) {
+        hash = (uintptr_t)UINT64_C(0x9E3779B97F4A7C15) * (uintptr_t)(2 * k + 1);
+        for (i = 0; i < _HPY_TFLAGS_SLOTS; i++) {
+            slots[i] = NULL;
+            flag[i] = 0;
+        }
+        for (i = 0; i < n && hash != 0; i++) {
+            size_t s = _HPy_DirectTFlagsSlot(hash, (intptr_t)types[i]);
+            if (slots[s] != NULL)
+                hash = 0;
+            slots[s] = types[i];
+            flag[s] = flags[i];
+        }
+    }
+    if (hash == 0)
+        return 0;
+    for (i = 0; i < _HPY_TFLAGS_SLOTS; i++) {
+        d->tflags_flag[i] = flag[i];
+        d->tflags_types[i] = slots[i];
+    }
+    d->tp_flags_at = tp_flags_at;
+    d->tflags_hash = hash;
+    return 1;
+}
+
 #if _HPY_DIRECT_INLINE
-/* PyType_IsSubtype by the given offsets (obj != 0): the exact type, else
+/* PyType_IsSubtype by the given offsets (obj != 0): the exact type; for
+ * int, list, tuple, bytes, str, dict, BaseException and type, whether the
+ * type of `obj` has their fast-subclass flag, which is what the host
+ * answers (_HPy_FastTypeCheck) and PyLong_Check and friends test; else
  * whether `type` is in the type's MRO; -1 if the host must answer (a type
- * not ready yet has no MRO: the host walks tp_base). */
-static inline int _HPy_DirectTypeCheckBy(intptr_t obj, intptr_t type, HPy_ssize_t ob_type_at,
+ * not ready yet has no MRO: the host walks tp_base).
+ *
+ * Why the flag is PyType_IsSubtype's answer (CPython 3.8 to 3.14,
+ * Objects/typeobject.c): those eight types have their flag in their own
+ * tp_flags, and when a type gets ready inherit_special gives it the flag of
+ * its tp_base's such base. A type with one of them anywhere in its MRO has
+ * it on the tp_base chain too: best_base, for type() and PyType_FromSpec
+ * with several bases, picks a tp_base whose layout extends that of every
+ * base, and these types' layouts are their own (object's is not); a
+ * metaclass whose mro() lists such a base without its layout is refused by
+ * mro_check, and assigning __bases__ or __class__ is refused across
+ * layouts. So a ready type has the flag if and only if it is a subtype,
+ * except where a metaclass's mro() leaves out the base its layout has
+ * (the flag stays). The flag is trusted only on those eight types
+ * themselves (the hash holds nothing else): a type given such a flag in
+ * its spec, without the base, does not pass it on. `type` is never read,
+ * so anything given as `type` is safe; without the step every slot is
+ * empty (flag 0), and only type 0 can match one: no, its answer. */
+static inline int _HPy_DirectTypeCheckBy(const _HPyDirectTrampolines *d, intptr_t obj,
+                                         intptr_t type, HPy_ssize_t ob_type_at,
                                          HPy_ssize_t tp_mro_at, HPy_ssize_t size_at,
-                                         HPy_ssize_t items_at)
+                                         HPy_ssize_t items_at, HPy_ssize_t tp_flags_at)
 {
     const void *tp = _HPY_DIRECT_AT(obj, ob_type_at, void *);
     const void *mro;
+    size_t slot;
     if ((intptr_t)tp == type)
         return 1;
+    slot = _HPy_DirectTFlagsSlot(d->tflags_hash, type);
+    if ((intptr_t)d->tflags_types[slot] == type) {
+        if (_HPY_DIRECT_AT(tp, tp_flags_at, uint32_t) & d->tflags_flag[slot])
+            return 1;
+        return 0;
+    }
     if (tp_mro_at != 0 && (mro = _HPY_DIRECT_AT(tp, tp_mro_at, void *)) != NULL) {
         const HPy *items = (const HPy *)(const void *)((const char *)mro + items_at);
         HPy_ssize_t i, n = _HPY_DIRECT_AT(mro, size_at, HPy_ssize_t);
@@ -368,28 +485,36 @@ HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
 #if _HPY_DIRECT_INLINE
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (obj._i != 0) {
-        int r = -1;
-        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64)
-            r = _HPy_DirectTypeCheckBy(obj._i, type._i, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_MRO_AT,
-                                       _HPY_CPY64_TUPLE_SIZE_AT, _HPY_CPY64_TUPLE_ITEMS_AT);
-        else if (d->ob_type_at != 0)
-            r = _HPy_DirectTypeCheckBy(obj._i, type._i, d->ob_type_at, d->tp_mro_at,
-                                       d->tuple_size_at, d->tuple_items_at);
-        if (r >= 0)
-            return r;
+        int r;
+        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64) {
+            r = _HPy_DirectTypeCheckBy(d, obj._i, type._i, _HPY_CPY64_OB_TYPE_AT,
+                                       _HPY_CPY64_TP_MRO_AT, _HPY_CPY64_TUPLE_SIZE_AT,
+                                       _HPY_CPY64_TUPLE_ITEMS_AT, _HPY_CPY64_TP_FLAGS_AT);
+            if (r >= 0)
+                return r;
+        }
+        else if (d->ob_type_at != 0) {
+            r = _HPy_DirectTypeCheckBy(d, obj._i, type._i, d->ob_type_at, d->tp_mro_at,
+                                       d->tuple_size_at, d->tuple_items_at, d->tp_flags_at);
+            if (r >= 0)
+                return r;
+        }
     }
 #endif
     return ctx->ctx_TypeCheck(ctx, obj, type);
 }
 
 #if _HPY_DIRECT_INLINE
-/* Whether the type of `h` (h != 0) has the host's marker, by the given
- * offsets. */
-static inline int _HPy_DirectMarkedBy(intptr_t h, _HPyDirectMarker marker, HPy_ssize_t ob_type_at,
-                                      HPy_ssize_t tp_alloc_at)
+/* Whether the type `tp` has the host's marker as its tp_alloc (at
+ * `tp_alloc_at`), for _HPy_AsStruct_Object (the type of an object) and,
+ * with `plain`, for HPy_New, which may be given any object as the type:
+ * then `tp` must first be a plain type (its type at `ob_type_at` is
+ * `type_type`) for its tp_alloc to be read. */
+static inline int _HPy_DirectMarkedBy(const _HPyDirectTrampolines *d, const void *tp, int plain,
+                                      HPy_ssize_t ob_type_at, HPy_ssize_t tp_alloc_at)
 {
-    const void *tp = _HPY_DIRECT_AT(h, ob_type_at, void *);
-    return _HPY_DIRECT_AT(tp, tp_alloc_at, _HPyDirectMarker) == marker;
+    return (!plain || _HPY_DIRECT_AT(tp, ob_type_at, const void *) == d->type_type) &&
+           _HPY_DIRECT_AT(tp, tp_alloc_at, _HPyDirectMarker) == d->alloc_marker;
 }
 #endif
 
@@ -400,13 +525,14 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     /* an instance of a type with the host's marker; anything else (a
      * Python subclass, another layout) is found by the host */
-    _HPyDirectMarker marker = d->alloc_marker;
-    if (marker != NULL && h._i != 0) {
+    if (d->alloc_marker != NULL && h._i != 0) {
         if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64) {
-            if (_HPy_DirectMarkedBy(h._i, marker, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_ALLOC_AT))
+            if (_HPy_DirectMarkedBy(d, _HPY_DIRECT_AT(h._i, _HPY_CPY64_OB_TYPE_AT, void *), 0, 0,
+                                    _HPY_CPY64_TP_ALLOC_AT))
                 return (char *)h._i + _HPY_CPY64_STRUCT_AT;
         }
-        else if (_HPy_DirectMarkedBy(h._i, marker, d->ob_type_at, d->tp_alloc_at)) {
+        else if (_HPy_DirectMarkedBy(d, _HPY_DIRECT_AT(h._i, d->ob_type_at, void *), 0, 0,
+                                     d->tp_alloc_at)) {
             return (char *)h._i + d->struct_at;
         }
     }
@@ -544,7 +670,16 @@ HPyAPI_FUNC HPy HPy_Type(HPyContext *ctx, HPy obj)
             _hpy_direct_trampolines.alloc_marker = alloc_marker;                                   \
             _hpy_direct_trampolines.struct_at = struct_at;                                         \
             _hpy_direct_trampolines.layout_kind = _HPy_DirectLayoutKind(&_hpy_direct_trampolines); \
+            /* the flags' offsets may differ from the new layout's constants */                    \
+            _HPy_DirectTFlagsClear(&_hpy_direct_trampolines);                                      \
             return 1;                                                                              \
+        }                                                                                          \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectTypeFlags_##ext_name(                          \
+            HPy_ssize_t tp_flags_at, const void *const *types, const uint32_t *flags, size_t n);   \
+        _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectTypeFlags_##ext_name(                          \
+            HPy_ssize_t tp_flags_at, const void *const *types, const uint32_t *flags, size_t n)    \
+        {                                                                                          \
+            return _HPy_DirectTFlagsTake(&_hpy_direct_trampolines, tp_flags_at, types, flags, n);  \
         }                                                                                          \
         _HPy_EXTERN_C _HPy_EXPORT int _HPyInitDirectRefcount_##ext_name(                           \
             HPy_ssize_t refcnt_at, HPy_ssize_t refcnt_low_at, uint32_t flags,                      \
