@@ -29,9 +29,11 @@ _HPy_NO_RETURN HPyAPI_FUNC void HPy_FatalError(HPyContext *ctx, const char *mess
  * other hosts, and the debug and trace modes, never do. */
 typedef void (*_HPyDirectMarker)(void);
 /* The size of the hash of the types with a fast-subclass flag (a power of
- * two, at least twice the 8 types of CPython, so that a multiplier that
- * spreads them is found in a few tries). */
-#define _HPY_TFLAGS_SLOT_BITS 4
+ * two, four times the 8 types of CPython: a random multiplier spreads them
+ * with a chance of about 0.39, so that one is found in a few tries; with
+ * twice as many slots the chance is 0.05, and the search failed now and
+ * then for the addresses of one run). */
+#define _HPY_TFLAGS_SLOT_BITS 5
 #define _HPY_TFLAGS_SLOTS (1 << _HPY_TFLAGS_SLOT_BITS)
 typedef struct {
     uint64_t signatures;
@@ -400,10 +402,14 @@ static inline int _HPy_DirectTFlagsTake(_HPyDirectTrampolines *d, HPy_ssize_t tp
     for (i = 0; i < n; i++)
         if (types[i] == NULL || flags[i] == 0 || (flags[i] & (flags[i] - 1)) != 0)
             return 0;
-    /* odd multiples of 2^w / golden ratio until one puts every type in a
-     * slot of its own (two equal types never do) */
-    for (k = 0; k < 256 && hash == 0; k++) {
-        hash = (uintptr_t)UINT64_C(0x9E3779B97F4A7C15) * (uintptr_t)(2 * k + 1);
+    /* pseudo-random odd multipliers (splitmix64 of 1, 2, ...: independent
+     * tries, where multiples of one constant are not) until one puts every
+     * type in a slot of its own (two equal types never do) */
+    for (k = 1; k <= 1024 && hash == 0; k++) {
+        uint64_t z = (uint64_t)k * UINT64_C(0x9E3779B97F4A7C15);
+        z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+        z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+        hash = (uintptr_t)(z ^ (z >> 31)) | 1u;
         for (i = 0; i < _HPY_TFLAGS_SLOTS; i++) {
             slots[i] = NULL;
             flag[i] = 0;
