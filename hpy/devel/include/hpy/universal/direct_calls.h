@@ -142,16 +142,12 @@ static inline int _HPy_DirectCompactLong(intptr_t h, int64_t *v)
 }
 #endif
 
-/* The host calls of the int conversions stay in the caller (they are not
- * _HPY_DIRECT_SLOW): an int outside the small-int cache, or wider than one
+/* The int conversions call the host from the caller (no _HPY_DIRECT_SLOW
+ * helper): an int outside the small-int cache, or wider than one
  * digit, is common, not exceptional. Timed on CPython 3.11 with them cold:
  * alloc_int_tuple 1.11 -> 1.19 and slot_add_new 1.09 -> 1.16 times the
  * C API (the extra call of the helper), where call_keywords, which makes
  * none of these calls, keeps its gain from the cold paths of the others. */
-static inline int32_t _HPyLong_AsInt32_tSlow(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Long_AsInt32_t(ctx, h);
-}
 
 /* Like `PyLong_AsLong` (so `__index__` is accepted), then checked against the range of `int32_t`; returns -1 with an exception set on error. */
 HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
@@ -161,12 +157,7 @@ HPyAPI_FUNC int32_t HPyLong_AsInt32_t(HPyContext *ctx, HPy h)
     if (_HPy_DirectCompactLong(h._i, &v))
         return (int32_t)v;
 #endif
-    return _HPyLong_AsInt32_tSlow(ctx, h);
-}
-
-static inline int64_t _HPyLong_AsInt64_tSlow(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Long_AsInt64_t(ctx, h);
+    return ctx->ctx_Long_AsInt32_t(ctx, h);
 }
 
 /* Like `PyLong_AsLongLong` (so `__index__` is accepted); returns -1 with an exception set on error. */
@@ -177,12 +168,7 @@ HPyAPI_FUNC int64_t HPyLong_AsInt64_t(HPyContext *ctx, HPy h)
     if (_HPy_DirectCompactLong(h._i, &v))
         return v;
 #endif
-    return _HPyLong_AsInt64_tSlow(ctx, h);
-}
-
-static inline HPy_ssize_t _HPyLong_AsSsize_tSlow(HPyContext *ctx, HPy h)
-{
-    return ctx->ctx_Long_AsSsize_t(ctx, h);
+    return ctx->ctx_Long_AsInt64_t(ctx, h);
 }
 
 /* Like `PyLong_AsSsize_t`: converts an `int` to `HPy_ssize_t`; -1 with an exception set on error. */
@@ -193,12 +179,7 @@ HPyAPI_FUNC HPy_ssize_t HPyLong_AsSsize_t(HPyContext *ctx, HPy h)
     if (_HPy_DirectCompactLong(h._i, &v))
         return (HPy_ssize_t)v;
 #endif
-    return _HPyLong_AsSsize_tSlow(ctx, h);
-}
-
-static inline HPy _HPyLong_FromInt64_tSlow(HPyContext *ctx, int64_t v)
-{
-    return ctx->ctx_Long_FromInt64_t(ctx, v);
+    return ctx->ctx_Long_AsSsize_t(ctx, h);
 }
 
 /* Creates a Python `int` from a C `int64_t`; HPy_NULL with an exception set on error. */
@@ -207,12 +188,7 @@ HPyAPI_FUNC HPy HPyLong_FromInt64_t(HPyContext *ctx, int64_t v)
 #if _HPY_DIRECT_INLINE
     _HPY_DIRECT_SMALL_INT(v);
 #endif
-    return _HPyLong_FromInt64_tSlow(ctx, v);
-}
-
-static inline HPy _HPyLong_FromSsize_tSlow(HPyContext *ctx, HPy_ssize_t value)
-{
-    return ctx->ctx_Long_FromSsize_t(ctx, value);
+    return ctx->ctx_Long_FromInt64_t(ctx, v);
 }
 
 /* Like `PyLong_FromSsize_t`: creates a Python `int` from an `HPy_ssize_t`; HPy_NULL on error. */
@@ -221,7 +197,7 @@ HPyAPI_FUNC HPy HPyLong_FromSsize_t(HPyContext *ctx, HPy_ssize_t value)
 #if _HPY_DIRECT_INLINE
     _HPY_DIRECT_SMALL_INT(value);
 #endif
-    return _HPyLong_FromSsize_tSlow(ctx, value);
+    return ctx->ctx_Long_FromSsize_t(ctx, value);
 }
 
 _HPY_DIRECT_SLOW HPy_ssize_t _HPy_LengthSlow(HPyContext *ctx, HPy h)
