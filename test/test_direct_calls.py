@@ -12,61 +12,25 @@ import sys
 
 import pytest
 
-from support import build_abi
+from direct_snippets import (
+    context_module,
+    counting,
+    universal,
+    universal_only,
+    with_switch_off,
+    without_handshake,
+)
 
-SRC = """
-    static int calls;
-    static HPy_ssize_t (*real_length)(HPyContext *, HPy);
-    static HPy (*real_getitem_i)(HPyContext *, HPy, HPy_ssize_t);
-    static const char *(*real_as_utf8)(HPyContext *, HPy, HPy_ssize_t *);
-    static HPy (*real_from_int64)(HPyContext *, int64_t);
-    static HPy (*real_from_ssize)(HPyContext *, HPy_ssize_t);
-    static int32_t (*real_as_int32)(HPyContext *, HPy);
-    static int64_t (*real_as_int64)(HPyContext *, HPy);
-    static HPy_ssize_t (*real_as_ssize)(HPyContext *, HPy);
-
-    static HPy_ssize_t counting_length(HPyContext *ctx, HPy h)
-    {
-        calls++;
-        return real_length(ctx, h);
-    }
-    static HPy counting_getitem_i(HPyContext *ctx, HPy h, HPy_ssize_t i)
-    {
-        calls++;
-        return real_getitem_i(ctx, h, i);
-    }
-    static const char *counting_as_utf8(HPyContext *ctx, HPy h, HPy_ssize_t *size)
-    {
-        calls++;
-        return real_as_utf8(ctx, h, size);
-    }
-    static HPy counting_from_int64(HPyContext *ctx, int64_t v)
-    {
-        calls++;
-        return real_from_int64(ctx, v);
-    }
-    static HPy counting_from_ssize(HPyContext *ctx, HPy_ssize_t v)
-    {
-        calls++;
-        return real_from_ssize(ctx, v);
-    }
-
-    static int32_t counting_as_int32(HPyContext *ctx, HPy h)
-    {
-        calls++;
-        return real_as_int32(ctx, h);
-    }
-    static int64_t counting_as_int64(HPyContext *ctx, HPy h)
-    {
-        calls++;
-        return real_as_int64(ctx, h);
-    }
-    static HPy_ssize_t counting_as_ssize(HPyContext *ctx, HPy h)
-    {
-        calls++;
-        return real_as_ssize(ctx, h);
-    }
-
+SRC = counting(
+    ("Length", "HPy_ssize_t", ("HPy",)),
+    ("GetItem_i", "HPy", ("HPy", "HPy_ssize_t")),
+    ("Unicode_AsUTF8AndSize", "const char *", ("HPy", "HPy_ssize_t *")),
+    ("Long_FromInt64_t", "HPy", ("int64_t",)),
+    ("Long_FromSsize_t", "HPy", ("HPy_ssize_t",)),
+    ("Long_AsInt32_t", "int32_t", ("HPy",)),
+    ("Long_AsInt64_t", "int64_t", ("HPy",)),
+    ("Long_AsSsize_t", "HPy_ssize_t", ("HPy",)),
+) + """
     /* last_calls(): how many calls the last probe made into the context */
     HPyDef_METH(last_calls, "last_calls", HPyFunc_NOARGS)
     static HPy last_calls_impl(HPyContext *ctx, HPy self)
@@ -79,11 +43,9 @@ SRC = """
     static HPy length_impl(HPyContext *ctx, HPy self, HPy obj)
     {
         HPy_ssize_t n;
-        calls = 0;
-        real_length = ctx->ctx_Length;
-        ctx->ctx_Length = counting_length;
+        count_begin(ctx);
         n = HPy_Length(ctx, obj);
-        ctx->ctx_Length = real_length;
+        count_end(ctx);
         if (n < 0)
             return HPy_NULL;
         return HPyLong_FromSsize_t(ctx, n);
@@ -97,11 +59,9 @@ SRC = """
         HPy r;
         if (i == -1 && HPyErr_Occurred(ctx))
             return HPy_NULL;
-        calls = 0;
-        real_getitem_i = ctx->ctx_GetItem_i;
-        ctx->ctx_GetItem_i = counting_getitem_i;
+        count_begin(ctx);
         r = HPy_GetItem_i(ctx, args[0], i);
-        ctx->ctx_GetItem_i = real_getitem_i;
+        count_end(ctx);
         return r;
     }
 
@@ -113,11 +73,9 @@ SRC = """
         const char *s;
         HPy b, r;
         int want_size = HPy_IsTrue(ctx, args[1]);
-        calls = 0;
-        real_as_utf8 = ctx->ctx_Unicode_AsUTF8AndSize;
-        ctx->ctx_Unicode_AsUTF8AndSize = counting_as_utf8;
+        count_begin(ctx);
         s = HPyUnicode_AsUTF8AndSize(ctx, args[0], want_size ? &size : NULL);
-        ctx->ctx_Unicode_AsUTF8AndSize = real_as_utf8;
+        count_end(ctx);
         if (s == NULL)
             return HPy_NULL;
         b = HPyBytes_FromStringAndSize(ctx, s, (HPy_ssize_t)strlen(s));
@@ -137,14 +95,9 @@ SRC = """
         HPy r;
         if (v == -1 && HPyErr_Occurred(ctx))
             return HPy_NULL;
-        calls = 0;
-        real_from_int64 = ctx->ctx_Long_FromInt64_t;
-        real_from_ssize = ctx->ctx_Long_FromSsize_t;
-        ctx->ctx_Long_FromInt64_t = counting_from_int64;
-        ctx->ctx_Long_FromSsize_t = counting_from_ssize;
+        count_begin(ctx);
         r = ssize ? HPyLong_FromSsize_t(ctx, (HPy_ssize_t)v) : HPyLong_FromInt64_t(ctx, v);
-        ctx->ctx_Long_FromInt64_t = real_from_int64;
-        ctx->ctx_Long_FromSsize_t = real_from_ssize;
+        count_end(ctx);
         return r;
     }
 
@@ -157,13 +110,7 @@ SRC = """
         int64_t v;
         if (which == -1 && HPyErr_Occurred(ctx))
             return HPy_NULL;
-        calls = 0;
-        real_as_int32 = ctx->ctx_Long_AsInt32_t;
-        real_as_int64 = ctx->ctx_Long_AsInt64_t;
-        real_as_ssize = ctx->ctx_Long_AsSsize_t;
-        ctx->ctx_Long_AsInt32_t = counting_as_int32;
-        ctx->ctx_Long_AsInt64_t = counting_as_int64;
-        ctx->ctx_Long_AsSsize_t = counting_as_ssize;
+        count_begin(ctx);
         if (which == 0)
             v = HPyLong_AsInt32_t(ctx, args[0]);
         else if (which == 1)
@@ -172,9 +119,7 @@ SRC = """
             v = HPyLong_AsSsize_t(ctx, args[0]);
         else
             v = HPyLong_AsLong(ctx, args[0]);
-        ctx->ctx_Long_AsInt32_t = real_as_int32;
-        ctx->ctx_Long_AsInt64_t = real_as_int64;
-        ctx->ctx_Long_AsSsize_t = real_as_ssize;
+        count_end(ctx);
         if (v == -1 && HPyErr_Occurred(ctx))
             return HPy_NULL;
         return HPyLong_FromInt64_t(ctx, v);
@@ -254,39 +199,21 @@ SRC = """
 """
 
 
-def _universal(hpy):
-    if hpy.abi not in ("universal", "hybrid"):
-        pytest.skip("universal mode only")
-
-
 @pytest.fixture
 def mod(hpy):
-    if build_abi(hpy.abi) == "cpython":
-        pytest.skip("no context to call in the cpython ABI")
-    return hpy.make_module(SRC)
+    return context_module(hpy, SRC)
 
 
 @pytest.fixture
 def mod_off(hpy):
     """The same source with the host's switch off: every call goes to it."""
-    _universal(hpy)
-    import hpy.universal as host
-
-    old = host._set_direct_calls_enabled(False)
-    try:
-        return hpy.make_module(SRC, name="mytest_calls_off")
-    finally:
-        assert host._set_direct_calls_enabled(old) is False
-
-
-def _inline(hpy):
-    """Whether the binary answers itself: universal mode."""
-    return hpy.abi in ("universal", "hybrid")
+    universal_only(hpy)
+    return with_switch_off(hpy, "calls", SRC, "mytest_calls_off")
 
 
 def _new_refs(hpy, mod):
     """New references (tuple items, small ints) need the host's model too."""
-    return _inline(hpy) and mod.has_model()
+    return universal(hpy) and mod.has_model()
 
 
 def _small_ints(hpy, mod):
@@ -303,7 +230,7 @@ class Text(str):
 
 
 def test_length(hpy, mod):
-    calls = 0 if _inline(hpy) else 1
+    calls = 0 if universal(hpy) else 1
     assert mod.length(()) == 0 and mod.last_calls() == calls
     assert mod.length((1, 2, 3)) == 3 and mod.last_calls() == calls
     # not exact tuples: the host
@@ -343,7 +270,7 @@ def test_getitem_reference(hpy, mod):
 
 
 def test_utf8(hpy, mod):
-    calls = 0 if _inline(hpy) else 1
+    calls = 0 if universal(hpy) else 1
     assert mod.utf8("spam", True) == (b"spam", 4) and mod.last_calls() == calls
     assert mod.utf8("spam", False) == (b"spam", -2) and mod.last_calls() == calls
     assert mod.utf8("", True) == (b"", 0) and mod.last_calls() == calls
@@ -405,17 +332,15 @@ def test_handles_that_are_no_pointers(hpy, mod):
     """Without the host's handshake no inline path reads through a handle:
     it may be an index (upstream's host, whose loading the build without
     the handshake's exports stands for here), or a debug handle."""
-    if _inline(hpy):
-        mod = hpy.make_module(SRC, name="mytest_calls_fake",
-                              extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    if universal(hpy):
+        mod = without_handshake(hpy, SRC, "mytest_calls_fake")
     assert mod.fake_handle() == (1, 2, "3", 4, 2)
 
 
 def test_binary_without_the_handshake(hpy):
     """Built as HPy's own headers build it: every call goes to the host."""
-    _universal(hpy)
-    mod = hpy.make_module(SRC, name="mytest_calls_none",
-                          extra_cflags=["-D_HPY_NO_DIRECT_TRAMPOLINES"])
+    universal_only(hpy)
+    mod = without_handshake(hpy, SRC, "mytest_calls_none")
     assert mod.length((1, 2)) == 2 and mod.last_calls() == 1
     assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
     assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == 1
@@ -425,15 +350,9 @@ def test_binary_without_the_handshake(hpy):
 def test_new_references_need_the_model(hpy):
     """Without the host's reference-count model the binary answers only the
     calls that return no new reference (HPy_Length, the UTF-8)."""
-    _universal(hpy)
-    import hpy.universal as host
-
-    old = host._set_direct_refcount_enabled(False)
-    try:
-        mod = hpy.make_module(SRC, name="mytest_calls_no_model")
-    finally:
-        assert host._set_direct_refcount_enabled(old) is False
-    calls = 0 if _inline(hpy) else 1
+    universal_only(hpy)
+    mod = with_switch_off(hpy, "refcount", SRC, "mytest_calls_no_model")
+    calls = 0 if universal(hpy) else 1
     assert mod.length((1, 2)) == 2 and mod.last_calls() == calls
     assert mod.utf8("ab", True) == (b"ab", 2) and mod.last_calls() == calls
     assert mod.getitem((1, 2), 0) == 1 and mod.last_calls() == 1
@@ -462,7 +381,7 @@ def _as_int_cases():
 def test_as_int(hpy, mod, which):
     """A compact exact int (at most one 30-bit digit) is read in the
     binary; anything else goes to the host, with its errors."""
-    inline = _inline(hpy) and mod.has_long()
+    inline = universal(hpy) and mod.has_long()
     for v in _as_int_cases():
         r = mod.as_int(v, which)
         assert r == v and type(r) is int
@@ -491,7 +410,7 @@ def test_as_int(hpy, mod, which):
 def test_has_long(hpy, mod):
     """Both hosts offer the int layout of every CPython with 30-bit digits
     (the binary reads one digit as a uint32_t)."""
-    if not _inline(hpy):
+    if not universal(hpy):
         assert not mod.has_long()
     else:
         assert mod.has_long() == (sys.int_info.bits_per_digit == 30)
@@ -552,7 +471,7 @@ FIRST_VERSION = """
 def test_first_version_of_the_offer(hpy):
     """A binary takes the first version of the struct (no int layout) and
     refuses a longer one; what it took stays usable."""
-    _universal(hpy)
+    universal_only(hpy)
     mod = hpy.make_module(FIRST_VERSION, name="mytest_calls_v1")
     tuple_, str_, long_, size_ok = mod.state()
     assert size_ok
@@ -596,6 +515,6 @@ OLD_BINARY = """
 def test_host_offers_the_first_version_to_an_older_binary(hpy):
     """A binary that takes only the first version's size refuses the
     host's full struct and gets the first version next."""
-    _universal(hpy)
+    universal_only(hpy)
     mod = hpy.make_module(OLD_BINARY, name="mytest_calls_old")
     assert mod.old_state() == (1, 1, 1, 0)
