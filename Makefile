@@ -119,9 +119,6 @@ lint-py: $(STAMP)
 	$(VENV)/bin/ruff check hpy test bench examples setup.py
 	$(VENV)/bin/mypy
 
-test-ts: node_modules/.package-lock.json $(WASM_WHEELS)
-	npm test
-
 # The suite on TEST_WORKERS processes (0: in this one), a test file per
 # process at a time: a file's module-scoped builds (the fuzz targets, the
 # debug corpus) are made once, by the process that runs its tests.
@@ -146,6 +143,12 @@ $(WASM_WHEELS): test/wasm/requirements.txt $(STAMP)
 	touch $@
 
 wasm-wheels: $(WASM_WHEELS)
+
+# (after WASM_WHEELS: make expands a rule's prerequisites where it reads the
+# rule, so above its definition this one had none, and the TypeScript tests
+# that run pytest in Pyodide raced the download)
+test-ts: node_modules/.package-lock.json $(WASM_WHEELS)
+	npm test
 
 # The suite inside Pyodide, against the WebAssembly host (needs clang-19 and
 # lld-19, or HPY_WASM_CC); what does not apply there skips with its reason.

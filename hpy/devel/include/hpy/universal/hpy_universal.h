@@ -557,16 +557,24 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
 #        define _HPY_DIRECT_SLOW static inline
 #    endif
 
-/* The inline part of HPy_Dup and HPy_Close (o != 0): in 64-bit builds the
- * common models, in 32-bit ones (no kinds) the model from the fields. */
+/* The inline part of HPy_Dup and HPy_Close (o != 0) and what follows it:
+ * in 64-bit builds the common models, then the others out of line; in
+ * 32-bit ones (no kinds) the model from the fields, then the context (no
+ * helper: one call fewer, and a debug-mode allocation stack starts in the
+ * extension's own function, not in a helper of these headers). */
 #    ifdef _HPY_RC_32BIT_RULES
 #        define _HPY_DIRECT_INCREF_FAST(d, o) _HPy_DirectTryIncref((d), (o))
 #        define _HPY_DIRECT_DECREF_FAST(d, o) _HPy_DirectTryDecref((d), (o))
+#        define _HPY_DIRECT_DUP_REST(ctx, h) (ctx)->ctx_Dup((ctx), (h))
+#        define _HPY_DIRECT_CLOSE_REST(ctx, h) (ctx)->ctx_Close((ctx), (h))
 #    else
 #        define _HPY_DIRECT_INCREF_FAST(d, o) _HPy_DirectIncrefKind((d), (o), (d)->refcnt_kind)
 #        define _HPY_DIRECT_DECREF_FAST(d, o) _HPy_DirectDecrefKind((d), (o), (d)->refcnt_kind)
+#        define _HPY_DIRECT_DUP_REST(ctx, h) _HPy_DupSlow((ctx), (h), &_hpy_direct_trampolines)
+#        define _HPY_DIRECT_CLOSE_REST(ctx, h) _HPy_CloseSlow((ctx), (h), &_hpy_direct_trampolines)
 #    endif
 
+#    ifndef _HPY_RC_32BIT_RULES
 /* HPy_Dup and HPy_Close of a model that is none of the common ones, or
  * through the context. They get `d` from the caller: a program that
  * includes hpy.h without HPy_MODINIT (which defines the struct) still
@@ -584,6 +592,7 @@ _HPY_DIRECT_SLOW void _HPy_CloseSlow(HPyContext *ctx, HPy h, const _HPyDirectTra
         return;
     ctx->ctx_Close(ctx, h);
 }
+#    endif
 #endif
 
 /* Returns a new handle to the same object as `h`; each handle must be closed on its own. */
@@ -592,7 +601,7 @@ HPyAPI_FUNC HPy HPy_Dup(HPyContext *ctx, HPy h)
 #if _HPY_DIRECT_INLINE
     if (h._i != 0 && _HPY_DIRECT_INCREF_FAST(&_hpy_direct_trampolines, h._i))
         return h;
-    return _HPy_DupSlow(ctx, h, &_hpy_direct_trampolines);
+    return _HPY_DIRECT_DUP_REST(ctx, h);
 #else
     return ctx->ctx_Dup(ctx, h);
 #endif
@@ -604,7 +613,7 @@ HPyAPI_FUNC void HPy_Close(HPyContext *ctx, HPy h)
 #if _HPY_DIRECT_INLINE
     if (h._i != 0 && _HPY_DIRECT_DECREF_FAST(&_hpy_direct_trampolines, h._i))
         return;
-    _HPy_CloseSlow(ctx, h, &_hpy_direct_trampolines);
+    _HPY_DIRECT_CLOSE_REST(ctx, h);
 #else
     ctx->ctx_Close(ctx, h);
 #endif
