@@ -304,7 +304,7 @@ static void probe_long(_HPyDirectCalls *c)
     }
 }
 
-int hpy_host_direct_calls(_HPyDirectCalls *calls)
+void hpy_host_direct_calls(_HPyDirectCalls *calls)
 {
     static _HPyDirectCalls offer;
     static int probed;
@@ -323,5 +323,4 @@ int hpy_host_direct_calls(_HPyDirectCalls *calls)
         probe_long(&offer);
     }
     *calls = offer;
-    return 1;
 }

@@ -90,10 +90,9 @@ int hpy_host_direct_refcount(HPy_ssize_t *refcnt_at, HPy_ssize_t *refcnt_low_at,
                              uint32_t *incref_stop, uint32_t *decref_stop,
                              void (**refcnt_zero)(void *));
 /* What the host offers through _HPyInitDirectCalls_<name> (load.c; the
- * fields of _HPyDirectCalls, direct_calls.h): returns 1 and fills them in
- * where the host checked them against the running interpreter
- * (ctx_universal.c), else 0. */
-int hpy_host_direct_calls(_HPyDirectCalls *calls);
+ * fields of _HPyDirectCalls, direct_calls.h): each part the host checked
+ * against the running interpreter (ctx_universal.c), the others 0. */
+void hpy_host_direct_calls(_HPyDirectCalls *calls);
 /* Switches the inline calls (hpy_host_direct_calls) on or off for binaries
  * loaded for the first time afterwards (load.c); returns the previous
  * setting. */

@@ -267,8 +267,9 @@ static void enable_direct_calls(void *lib, const char *shortname)
         return;
     init_direct_calls init =
         (init_direct_calls)find_optional_symbol(lib, "_HPyInitDirectCalls", shortname);
-    if (init == NULL || !hpy_host_direct_calls(&offer))
+    if (init == NULL)
         return;
+    hpy_host_direct_calls(&offer);
     /* a binary of the first version's headers takes only that much */
     if (!init(&offer, sizeof(offer)))
         init(&offer, _HPY_DIRECT_CALLS_SIZE_1);

@@ -282,15 +282,13 @@ static inline void _HPy_DirectCallsTake(_HPyDirectCalls *c, const _HPyDirectCall
         c->str_type = 0;
     if (!model)
         c->small_int_count = 0;
-    if (std_type && c->long_type != 0 && c->long_kind == _HPY_LONG_KIND_SIZE)
+    c->long_type_size = 0;
+    c->long_type_tag = 0;
+    if (std_type && c->long_kind == _HPY_LONG_KIND_SIZE)
         c->long_type_size = c->long_type;
-    else
-        c->long_type_size = 0;
-    if (std_type && c->long_type != 0 && c->long_kind == _HPY_LONG_KIND_TAG)
+    else if (std_type && c->long_kind == _HPY_LONG_KIND_TAG)
         c->long_type_tag = c->long_type;
     else
-        c->long_type_tag = 0;
-    if (c->long_type_size == 0 && c->long_type_tag == 0)
         c->long_type = 0;
 }
 #endif
