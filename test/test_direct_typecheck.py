@@ -416,6 +416,54 @@ def test_flag_on_another_type_is_not_trusted(hpy):
     assert not Forged.__flags__ & LONG
 
 
+CHECK_ONLY = """
+    HPyDef_METH(type_check, "type_check", HPyFunc_VARARGS)
+    static HPy type_check_impl(HPyContext *ctx, HPy self, const HPy *args, size_t nargs)
+    {
+        return HPyLong_FromLong(ctx, HPy_TypeCheck(ctx, args[0], args[1]));
+    }
+    @EXPORT(type_check)
+    @INIT
+"""
+
+
+def _forge_flags(cls, or_bits, and_not_bits):
+    """Changes tp_flags of the class `cls` in place (21 pointers into the
+    type object in CPython 3.8 to 3.14, 64- and 32-bit)."""
+    ctypes = pytest.importorskip("ctypes")
+    word = ctypes.c_ulong.from_address(id(cls) + 21 * ctypes.sizeof(ctypes.c_void_p))
+    if word.value != cls.__flags__:
+        pytest.skip("tp_flags is not where this test looks for it")
+    word.value = (word.value | or_bits) & ~and_not_bits
+
+
+def test_forged_flag_in_every_mode(hpy):
+    """The hosts' check (and the cpython ABI's) trusts a fast-subclass flag
+    only on the eight types themselves, as the binary's inline check does:
+    the subclasses of a type that has such a flag without the base are its
+    subtypes, and the answer for them is PyType_IsSubtype's."""
+    mod = hpy.make_module(CHECK_ONLY, name="mytest_tflags_forged_all")
+
+    class Forged:
+        pass
+
+    _forge_flags(Forged, LONG, 0)
+    try:
+        class Child(Forged):
+            pass
+
+        assert Forged.__flags__ & LONG and not Child.__flags__ & LONG
+        assert mod.type_check(Child(), Forged) == 1
+        assert mod.type_check(Forged(), Forged) == 1
+        assert mod.type_check(42, Forged) == 0
+        assert mod.type_check(Child(), int) == 0
+        # an object whose type has the flag is an int, as for PyLong_Check
+        assert mod.type_check(Forged(), int) == 1
+    finally:
+        _forge_flags(Forged, 0, LONG)
+    assert not Forged.__flags__ & LONG
+
+
 @pytest.mark.parametrize("switch", ["_set_direct_typeflags_enabled", "_set_direct_inline_enabled"])
 def test_same_answers_switched_off(hpy, switch):
     """With the step (or all the inline paths) off the binary walks the MRO

@@ -23,12 +23,32 @@
      Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS | \
      Py_TPFLAGS_BASE_EXC_SUBCLASS | Py_TPFLAGS_TYPE_SUBCLASS)
 
+/* The builtin type whose fast-subclass flag is `bit`; NULL for any other
+ * value (no bit, or several). */
+static inline PyTypeObject *_HPy_FastSubclassBase(unsigned long bit)
+{
+    switch (bit) {
+    case Py_TPFLAGS_LONG_SUBCLASS: return &PyLong_Type;
+    case Py_TPFLAGS_LIST_SUBCLASS: return &PyList_Type;
+    case Py_TPFLAGS_TUPLE_SUBCLASS: return &PyTuple_Type;
+    case Py_TPFLAGS_BYTES_SUBCLASS: return &PyBytes_Type;
+    case Py_TPFLAGS_UNICODE_SUBCLASS: return &PyUnicode_Type;
+    case Py_TPFLAGS_DICT_SUBCLASS: return &PyDict_Type;
+    case Py_TPFLAGS_BASE_EXC_SUBCLASS: return (PyTypeObject *)PyExc_BaseException;
+    case Py_TPFLAGS_TYPE_SUBCLASS: return &PyType_Type;
+    default: return NULL;
+    }
+}
+
 /* isinstance(o, t) for an object `o` and a type `t`, where the flags decide
- * it without walking the MRO: `o`'s type is `t`, or `t` is (a subclass of)
- * one of the builtin types above and `o` is no instance of that builtin, or
- * `t` is that builtin itself. Checking an object against int, tuple... is
- * then as cheap as PyLong_Check, as in C API code. Returns whether it
- * decided (then *result is the answer). */
+ * it without walking the MRO: `o`'s type is `t`, or `t` is one of the
+ * builtin types above and the flag of `o`'s type answers, as PyLong_Check
+ * and friends do. Checking an object against int, tuple... is then as cheap
+ * as in C API code. The flag is trusted only on those eight types
+ * themselves: a C type may set one in its flags without having the base,
+ * and its subclasses do not inherit it (CPython gives it by the base), so
+ * for any other `t` the flag of `o`'s type proves nothing. Returns whether
+ * it decided (then *result is the answer). */
 static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
 {
     PyTypeObject *ot = Py_TYPE(o);
@@ -40,19 +60,10 @@ static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
     if (!_HPy_FAST_TYPE_ENABLED())
         return 0;
     bit = _HPy_FAST_TYPE_FLAGS(t) & _HPy_FAST_SUBCLASS_BITS;
-    if (bit == 0)
+    if (bit == 0 || t != _HPy_FastSubclassBase(bit))
         return 0;
-    if ((_HPy_FAST_TYPE_FLAGS(ot) & bit) == 0) {
-        *result = 0;
-        return 1;
-    }
-    if (t == &PyLong_Type || t == &PyUnicode_Type || t == &PyTuple_Type || t == &PyList_Type ||
-        t == &PyDict_Type || t == &PyBytes_Type || t == &PyType_Type ||
-        t == (PyTypeObject *)PyExc_BaseException) {
-        *result = 1;
-        return 1;
-    }
-    return 0;
+    *result = (_HPy_FAST_TYPE_FLAGS(ot) & bit) != 0;
+    return 1;
 }
 
 #endif /* HPY_RUNTIME_FAST_TYPE_CHECK_H */
