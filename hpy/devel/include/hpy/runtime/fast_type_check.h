@@ -23,21 +23,19 @@
      Py_TPFLAGS_BYTES_SUBCLASS | Py_TPFLAGS_UNICODE_SUBCLASS | Py_TPFLAGS_DICT_SUBCLASS | \
      Py_TPFLAGS_BASE_EXC_SUBCLASS | Py_TPFLAGS_TYPE_SUBCLASS)
 
-/* The builtin type whose fast-subclass flag is `bit`; NULL for any other
- * value (no bit, or several). */
-static inline PyTypeObject *_HPy_FastSubclassBase(unsigned long bit)
+/* The index of the fast-subclass flag `bit` (one of the bits above, or
+ * several: then the lowest), 0 for Py_TPFLAGS_LONG_SUBCLASS (1 << 24) to 7
+ * for Py_TPFLAGS_TYPE_SUBCLASS (1 << 31). */
+static inline unsigned int _HPy_FastSubclassIndex(unsigned long bit)
 {
-    switch (bit) {
-    case Py_TPFLAGS_LONG_SUBCLASS: return &PyLong_Type;
-    case Py_TPFLAGS_LIST_SUBCLASS: return &PyList_Type;
-    case Py_TPFLAGS_TUPLE_SUBCLASS: return &PyTuple_Type;
-    case Py_TPFLAGS_BYTES_SUBCLASS: return &PyBytes_Type;
-    case Py_TPFLAGS_UNICODE_SUBCLASS: return &PyUnicode_Type;
-    case Py_TPFLAGS_DICT_SUBCLASS: return &PyDict_Type;
-    case Py_TPFLAGS_BASE_EXC_SUBCLASS: return (PyTypeObject *)PyExc_BaseException;
-    case Py_TPFLAGS_TYPE_SUBCLASS: return &PyType_Type;
-    default: return NULL;
-    }
+#if defined(__GNUC__) || defined(__clang__)
+    return (unsigned int)__builtin_ctzl(bit) - 24u;
+#else
+    unsigned int i = 0;
+    while (!(bit & (Py_TPFLAGS_LONG_SUBCLASS << i)))
+        i++;
+    return i;
+#endif
 }
 
 /* isinstance(o, t) for an object `o` and a type `t`, where the flags decide
@@ -51,17 +49,32 @@ static inline PyTypeObject *_HPy_FastSubclassBase(unsigned long bit)
  * it decided (then *result is the answer). */
 static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
 {
+    /* the type with each flag, in the order of the bits (BaseException is
+     * a variable, not an address: it is compared on its own) */
+    static PyTypeObject *const builtins[8] = {
+        &PyLong_Type,    &PyList_Type, &PyTuple_Type, &PyBytes_Type,
+        &PyUnicode_Type, &PyDict_Type, NULL,          &PyType_Type,
+    };
     PyTypeObject *ot = Py_TYPE(o);
     unsigned long bit;
+    unsigned int i;
     if (ot == t) {
         *result = 1;
         return 1;
     }
     if (!_HPy_FAST_TYPE_ENABLED())
         return 0;
-    bit = _HPy_FAST_TYPE_FLAGS(t) & _HPy_FAST_SUBCLASS_BITS;
-    if (bit == 0 || t != _HPy_FastSubclassBase(bit))
-        return 0;
+    if (t == &PyLong_Type) { /* the common check first, without the flags of `t` */
+        bit = Py_TPFLAGS_LONG_SUBCLASS;
+    }
+    else {
+        bit = _HPy_FAST_TYPE_FLAGS(t) & _HPy_FAST_SUBCLASS_BITS;
+        if (bit == 0)
+            return 0;
+        i = _HPy_FastSubclassIndex(bit);
+        if (t != (i == 6 ? (PyTypeObject *)PyExc_BaseException : builtins[i]))
+            return 0;
+    }
     *result = (_HPy_FAST_TYPE_FLAGS(ot) & bit) != 0;
     return 1;
 }
