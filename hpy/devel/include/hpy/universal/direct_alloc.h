@@ -43,23 +43,27 @@ HPyAPI_FUNC HPy HPyTuple_FromArray(HPyContext *ctx, const HPy items[], HPy_ssize
 {
 #if _HPY_DIRECT_INLINE
     /* PyTuple_New and an incref per item; bad arguments and a NULL item
-     * (found while filling: the tuple is dropped) go to the host, which
-     * raises. */
+     * (looked for first, so that filling cannot fail) go to the host,
+     * which raises. */
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (d->tuple_new != NULL && d->refcnt_zero != NULL && n >= 0 && (items != NULL || n == 0)) {
-        char *t = (char *)d->tuple_new(n);
+        char *t;
         HPy *slots;
         HPy_ssize_t i;
+        uint32_t kind;
+        for (i = 0; i < n; i++)
+            if (items[i]._i == 0)
+                return ctx->ctx_Tuple_FromArray(ctx, items, n);
+        t = (char *)d->tuple_new(n);
         if (t == NULL)
             return HPy_NULL;
         slots = (HPy *)(void *)(t + d->tuple_items_at);
+        kind = d->refcnt_kind; /* once: the stores below may alias `d` */
         for (i = 0; i < n; i++) {
-            if (items[i]._i == 0) {
-                _HPy_DirectDecref(d, (intptr_t)t);
-                return ctx->ctx_Tuple_FromArray(ctx, items, n);
-            }
-            _HPy_DirectIncref(d, items[i]._i);
-            slots[i] = items[i];
+            intptr_t o = items[i]._i;
+            if (!_HPy_DirectIncrefKind(d, o, kind))
+                _HPy_DirectIncref(d, o);
+            slots[i]._i = o;
         }
         return _HPy_STRUCT_VALUE(HPy, (intptr_t)t);
     }
