@@ -25,7 +25,7 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (d->alloc_new != NULL && h_type._i != 0) {
         const void *tp = (const void *)h_type._i;
-        int cpy64 = d->layout_kind == _HPY_LAYOUT_KIND_CPY64;
+        int cpy64 = _HPY_DIRECT_CPY64(d);
         if (cpy64 ? _HPy_DirectMarkedBy(d, tp, 1, _HPY_CPY64_OB_TYPE_AT, _HPY_CPY64_TP_ALLOC_AT)
                   : _HPy_DirectMarkedBy(d, tp, 1, d->ob_type_at, d->tp_alloc_at)) {
             char *obj = (char *)d->alloc_new((void *)h_type._i, 0);
@@ -34,8 +34,19 @@ HPyAPI_FUNC HPy _HPy_New(HPyContext *ctx, HPy h_type, void **data)
             return _HPy_STRUCT_VALUE(HPy, (intptr_t)obj);
         }
     }
-#endif
+    {
+        /* through a local, as in the cpython ABI: the caller's variable
+         * (HPy_New(ctx, cls, &self)) then stays in a register on the fast
+         * path, where its address escaping to this call kept it in memory */
+        void *st;
+        HPy h = ctx->ctx_New(ctx, h_type, data != NULL ? &st : NULL);
+        if (!HPy_IsNull(h) && data != NULL)
+            *data = st;
+        return h;
+    }
+#else
     return ctx->ctx_New(ctx, h_type, data);
+#endif
 }
 
 /* Creates a `tuple` holding the `n` objects of the array `items`; HPy_NULL with an exception set on error. */

@@ -255,8 +255,18 @@ HPyAPI_FUNC const char *HPyUnicode_AsUTF8AndSize(HPyContext *ctx, HPy h, HPy_ssi
             *size = _HPY_DIRECT_AT(h._i, c->str_length_at, HPy_ssize_t);
         return (const char *)h._i + c->str_data_at;
     }
-#endif
+    {
+        /* through a local, so that the caller's size (a `&n`) stays in a
+         * register on the fast path */
+        HPy_ssize_t n;
+        const char *r = _HPyUnicode_AsUTF8AndSizeSlow(ctx, h, size != NULL ? &n : NULL);
+        if (r != NULL && size != NULL)
+            *size = n;
+        return r;
+    }
+#else
     return _HPyUnicode_AsUTF8AndSizeSlow(ctx, h, size);
+#endif
 }
 
 #ifndef HPY_HOST

@@ -360,6 +360,19 @@ static inline uint32_t _HPy_DirectLayoutKind(const _HPyDirectTrampolines *d)
     return 0;
 }
 
+/* Whether `d` has the constant layout, in the inline paths: the expected
+ * case in a 64-bit binary (every CPython host has it there) and never the
+ * case in a 32-bit one, where the test and the path it guards fold away. */
+#if UINTPTR_MAX > 0xFFFFFFFFu
+#    if defined(__GNUC__) || defined(__clang__)
+#        define _HPY_DIRECT_CPY64(d) __builtin_expect((d)->layout_kind == _HPY_LAYOUT_KIND_CPY64, 1)
+#    else
+#        define _HPY_DIRECT_CPY64(d) ((d)->layout_kind == _HPY_LAYOUT_KIND_CPY64)
+#    endif
+#else
+#    define _HPY_DIRECT_CPY64(d) ((void)(d), 0)
+#endif
+
 /* The slot of `type` in the hash of the types with a fast-subclass flag:
  * the top bits of the address times the odd multiplier `hash` (0: slot 0,
  * which is then empty). */
@@ -492,7 +505,7 @@ HPyAPI_FUNC int HPy_TypeCheck(HPyContext *ctx, HPy obj, HPy type)
     const _HPyDirectTrampolines *d = &_hpy_direct_trampolines;
     if (obj._i != 0) {
         int r;
-        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64) {
+        if (_HPY_DIRECT_CPY64(d)) {
             r = _HPy_DirectTypeCheckBy(d, obj._i, type._i, _HPY_CPY64_OB_TYPE_AT,
                                        _HPY_CPY64_TP_MRO_AT, _HPY_CPY64_TUPLE_SIZE_AT,
                                        _HPY_CPY64_TUPLE_ITEMS_AT, _HPY_CPY64_TP_FLAGS_AT);
@@ -532,7 +545,7 @@ HPyAPI_FUNC void *_HPy_AsStruct_Object(HPyContext *ctx, HPy h)
     /* an instance of a type with the host's marker; anything else (a
      * Python subclass, another layout) is found by the host */
     if (d->alloc_marker != NULL && h._i != 0) {
-        if (d->layout_kind == _HPY_LAYOUT_KIND_CPY64) {
+        if (_HPY_DIRECT_CPY64(d)) {
             if (_HPy_DirectMarkedBy(d, _HPY_DIRECT_AT(h._i, _HPY_CPY64_OB_TYPE_AT, void *), 0, 0,
                                     _HPY_CPY64_TP_ALLOC_AT))
                 return (char *)h._i + _HPY_CPY64_STRUCT_AT;
