@@ -21,7 +21,7 @@ TEST_TOOLS_STAMP := $(VENV)/.installed-$(subst ==,-,$(firstword $(PY_TEST_TOOLS)
 HOST_SOURCES := $(wildcard hpy/universal/src/*.[ch] hpy/debug/src/*.[ch] hpy/trace/src/*.[ch] \
                   hpy/devel/src/runtime/*.[ch]) $(shell find hpy/devel/include -name '*.h')
 
-.PHONY: all setup wasm-tools install-wasm-tools test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck lint-c format-c lint-py demo bench clean \
+.PHONY: all setup wasm-tools install-wasm-tools test test-all test-ts test-py test-py-all test-all-pythons test-wasm test-wasm-all wasm-wheels gen gen-check lint typecheck lint-c format-c lint-py demo bench bench-instructions clean \
         test-sanitize test-valgrind fuzz fuzz-build
 
 all: test
@@ -267,6 +267,10 @@ demo: setup
 bench: setup node_modules/.package-lock.json
 	$(PY) bench/run.py
 	npx tsx bench/wasm/run.ts
+
+# instructions per operation (callgrind): the timed report's noise-free companion
+bench-instructions: setup node_modules/.package-lock.json
+	npx tsx bench/report/instructions.ts
 
 clean:
 	rm -rf build $(VENV) node_modules hpy/universal/.built-stamp hpy/universal*.so hpy/*.so

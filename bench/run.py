@@ -13,12 +13,15 @@ __init__.py); bench/README.md describes the method.
     python bench/run.py --quick         # a smoke run: tiny N, one repetition
     python bench/run.py --filter 'call_|slot_' --modes universal --reps 20
     python bench/run.py --loop call_noargs universal 2000000   # for perf/callgrind
+    python bench/run.py --list          # the benchmarks' names
 
 Instructions per operation of one benchmark in one mode (the loop runs inside
 sys.call_tracing, called nowhere else):
 
     valgrind --tool=callgrind --collect-atstart=no --toggle-collect=sys_call_tracing \\
         python bench/run.py --loop slot_len universal 100000
+
+(bench/report/instructions.ts does that for every benchmark and mode.)
 """
 from __future__ import annotations
 
@@ -66,6 +69,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD)
     p.add_argument("--loop", nargs=3, metavar=("BENCH", "MODE", "OPS"),
                    help="only run BENCH in MODE for OPS operations (for perf/callgrind); no reports")
+    p.add_argument("--list", action="store_true", help="print the benchmarks' names, one per line")
     return p.parse_args(list(argv))
 
 
@@ -98,6 +102,9 @@ def run_loop(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
+    if args.list:
+        print("\n".join(b.name for b in BENCHES))
+        return 0
     if args.loop:
         return run_loop(args)
     benches = select_benches(args.filter)
