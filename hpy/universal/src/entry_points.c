@@ -33,6 +33,7 @@
 #include <string.h>
 #include "entry_points.h"
 #include "hpy_host.h"
+#include "hpy/runtime/fast_type_check.h"
 #ifndef HPY_WASM_HOST
 #    include "hpy/runtime/ctx_type.h"
 #endif
@@ -428,14 +429,9 @@ static HPy_ssize_t tflags_at;
 
 static void tflags_fill_types(void)
 {
-    tflags_types[0] = &PyLong_Type;
-    tflags_types[1] = &PyList_Type;
-    tflags_types[2] = &PyTuple_Type;
-    tflags_types[3] = &PyBytes_Type;
-    tflags_types[4] = &PyUnicode_Type;
-    tflags_types[5] = &PyDict_Type;
-    tflags_types[6] = PyExc_BaseException;
-    tflags_types[7] = &PyType_Type;
+    unsigned int i;
+    for (i = 0; i < TFLAGS_N; i++)
+        tflags_types[i] = _HPy_FastSubclassBuiltin(i);
 }
 
 /* The 32 bits of tp_flags that a binary reads at `tflags_at`. */

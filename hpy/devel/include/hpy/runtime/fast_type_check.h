@@ -38,6 +38,20 @@ static inline unsigned int _HPy_FastSubclassIndex(unsigned long bit)
 #endif
 }
 
+/* The builtin type whose fast-subclass flag has the index `i` (0 to 7, as
+ * above): one list of the eight, which the CPython host also offers to the
+ * universal binaries (entry_points.c). */
+static inline PyTypeObject *_HPy_FastSubclassBuiltin(unsigned int i)
+{
+    /* in the order of the bits (BaseException is a variable, not an
+     * address: it is read on its own) */
+    static PyTypeObject *const builtins[8] = {
+        &PyLong_Type,    &PyList_Type, &PyTuple_Type, &PyBytes_Type,
+        &PyUnicode_Type, &PyDict_Type, NULL,          &PyType_Type,
+    };
+    return i == 6 ? (PyTypeObject *)PyExc_BaseException : builtins[i];
+}
+
 /* isinstance(o, t) for an object `o` and a type `t`, where the flags decide
  * it without walking the MRO: `o`'s type is `t`, or `t` is one of the
  * builtin types above and the flag of `o`'s type answers, as PyLong_Check
@@ -49,15 +63,8 @@ static inline unsigned int _HPy_FastSubclassIndex(unsigned long bit)
  * it decided (then *result is the answer). */
 static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
 {
-    /* the type with each flag, in the order of the bits (BaseException is
-     * a variable, not an address: it is compared on its own) */
-    static PyTypeObject *const builtins[8] = {
-        &PyLong_Type,    &PyList_Type, &PyTuple_Type, &PyBytes_Type,
-        &PyUnicode_Type, &PyDict_Type, NULL,          &PyType_Type,
-    };
     PyTypeObject *ot = Py_TYPE(o);
     unsigned long bit;
-    unsigned int i;
     if (ot == t) {
         *result = 1;
         return 1;
@@ -71,8 +78,7 @@ static inline int _HPy_FastTypeCheck(PyObject *o, PyTypeObject *t, int *result)
         bit = _HPy_FAST_TYPE_FLAGS(t) & _HPy_FAST_SUBCLASS_BITS;
         if (bit == 0)
             return 0;
-        i = _HPy_FastSubclassIndex(bit);
-        if (t != (i == 6 ? (PyTypeObject *)PyExc_BaseException : builtins[i]))
+        if (t != _HPy_FastSubclassBuiltin(_HPy_FastSubclassIndex(bit)))
             return 0;
     }
     *result = (_HPy_FAST_TYPE_FLAGS(ot) & bit) != 0;
