@@ -13,7 +13,7 @@ __init__.py); bench/README.md describes the method.
     python bench/run.py --quick         # a smoke run: tiny N, one repetition
     python bench/run.py --filter 'call_|slot_' --modes universal --reps 20
     python bench/run.py --loop call_noargs universal 2000000   # for perf/callgrind
-    python bench/run.py --list          # the benchmarks' names
+    python bench/run.py --list          # the benchmarks and modes, as JSON
 
 Instructions per operation of one benchmark in one mode (the loop runs inside
 sys.call_tracing, called nowhere else):
@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import sys
 from pathlib import Path
 from typing import Any, Dict, Sequence
@@ -69,7 +70,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     p.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD)
     p.add_argument("--loop", nargs=3, metavar=("BENCH", "MODE", "OPS"),
                    help="only run BENCH in MODE for OPS operations (for perf/callgrind); no reports")
-    p.add_argument("--list", action="store_true", help="print the benchmarks' names, one per line")
+    p.add_argument("--list", action="store_true",
+                   help='print the benchmarks and the modes as JSON: {"benchmarks": [name...], '
+                   '"modes": [{"name", "label"}...]} (the reference mode first)')
     return p.parse_args(list(argv))
 
 
@@ -103,7 +106,8 @@ def run_loop(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     if args.list:
-        print("\n".join(b.name for b in BENCHES))
+        print(json.dumps({"benchmarks": [b.name for b in BENCHES],
+                          "modes": [{"name": m.name, "label": m.label} for m in MODES]}))
         return 0
     if args.loop:
         return run_loop(args)

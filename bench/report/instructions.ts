@@ -21,14 +21,12 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
-/** The modes run.py knows, the reference first (bench/harness/modes.py). */
-export const MODE_LABELS: ReadonlyMap<string, string> = new Map([
-  ["capi", "C API"],
-  ["cpython", "HPy cpython ABI"],
-  ["universal", "HPy universal"],
-  ["debug", "HPy debug"],
-  ["trace", "HPy trace"],
-]);
+/** What `bench/run.py --list` declares (bench/harness/benches.py and modes.py). */
+export interface Catalogue {
+  readonly benchmarks: readonly string[];
+  /** mode name -> label, the reference (the C API) first */
+  readonly labels: ReadonlyMap<string, string>;
+}
 const REFERENCE = "capi";
 
 export interface Options {
@@ -65,7 +63,6 @@ export function parseArgs(argv: readonly string[]): Options {
     else if (a === "--quiet") quiet = true;
     else throw new Error(`unknown option ${a} (--filter REGEX, --modes LIST, --ops N, --python PATH, --out FILE, --quiet)`);
   }
-  for (const m of modes) if (!MODE_LABELS.has(m)) throw new Error(`unknown mode ${m}`);
   if (!Number.isInteger(ops) || ops < 1) throw new Error(`--ops must be a positive integer`);
   return { filter, modes, ops, python, out, quiet };
 }
@@ -77,10 +74,27 @@ export function parseCallgrindSummary(text: string): number {
   return Number(m[1]);
 }
 
-function benchNames(python: string): string[] {
+/** The catalogue from run.py's `--list` output. */
+export function parseCatalogue(json: string): Catalogue {
+  const doc = JSON.parse(json) as { benchmarks?: unknown; modes?: unknown };
+  if (!Array.isArray(doc.benchmarks) || !Array.isArray(doc.modes))
+    throw new Error("bench/run.py --list: no benchmarks or modes");
+  const labels = new Map<string, string>();
+  for (const m of doc.modes as { name?: unknown; label?: unknown }[])
+    if (typeof m.name === "string" && typeof m.label === "string") labels.set(m.name, m.label);
+  return { benchmarks: doc.benchmarks.filter((b): b is string => typeof b === "string"), labels };
+}
+
+/** `modes` if run.py knows each of them. */
+export function checkModes(modes: readonly string[], catalogue: Catalogue): readonly string[] {
+  for (const m of modes) if (!catalogue.labels.has(m)) throw new Error(`unknown mode ${m}`);
+  return modes;
+}
+
+function catalogue(python: string): Catalogue {
   const r = spawnSync(python, [join(REPO, "bench", "run.py"), "--list"], { encoding: "utf8" });
   if (r.status !== 0) throw new Error(`bench/run.py --list failed: ${r.stderr}`);
-  return r.stdout.split("\n").filter((l) => l !== "");
+  return parseCatalogue(r.stdout);
 }
 
 /** Instructions per operation of one benchmark in one mode, or null if it cannot run there. */
@@ -118,8 +132,10 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], width: number): Prom
   return results;
 }
 
-export function renderMarkdown(counts: Counts, modes: readonly string[], ops: number): string {
-  const head = [REFERENCE, ...modes].map((m) => MODE_LABELS.get(m) ?? m);
+export function renderMarkdown(
+  counts: Counts, modes: readonly string[], labels: ReadonlyMap<string, string>, ops: number,
+): string {
+  const head = [REFERENCE, ...modes].map((m) => labels.get(m) ?? m);
   const lines = [
     "# Instructions per operation against the C API",
     "",
@@ -145,7 +161,9 @@ export function renderMarkdown(counts: Counts, modes: readonly string[], ops: nu
 
 async function main(argv: readonly string[]): Promise<void> {
   const opts = parseArgs(argv);
-  const benches = benchNames(opts.python).filter((b) => opts.filter === null || opts.filter.test(b));
+  const cat = catalogue(opts.python);
+  checkModes(opts.modes, cat);
+  const benches = cat.benchmarks.filter((b) => opts.filter === null || opts.filter.test(b));
   if (benches.length === 0) throw new Error("no benchmark matches the filter");
   const dir = mkdtempSync(join(tmpdir(), "hpy-instructions-"));
   try {
@@ -170,7 +188,7 @@ async function main(argv: readonly string[]): Promise<void> {
       byMode.set(m, values[i] ?? null);
       counts.set(b, byMode);
     });
-    const md = renderMarkdown(counts, opts.modes, opts.ops);
+    const md = renderMarkdown(counts, opts.modes, cat.labels, opts.ops);
     writeFileSync(opts.out, md);
     if (!opts.quiet) process.stdout.write(md);
   } finally {

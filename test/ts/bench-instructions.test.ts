@@ -5,7 +5,18 @@
  */
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { parseArgs, parseCallgrindSummary, renderMarkdown } from "../../bench/report/instructions.ts";
+import {
+  checkModes, parseArgs, parseCallgrindSummary, parseCatalogue, renderMarkdown,
+} from "../../bench/report/instructions.ts";
+
+/** What bench/run.py --list prints, cut down. */
+const CATALOGUE = parseCatalogue(JSON.stringify({
+  benchmarks: ["slot_len", "alloc_tuple"],
+  modes: [
+    { name: "capi", label: "C API" }, { name: "cpython", label: "HPy cpython ABI" },
+    { name: "universal", label: "HPy universal" }, { name: "debug", label: "HPy debug" },
+  ],
+}));
 
 describe("bench/report/instructions.ts", () => {
   test("options: defaults, modes without the reference, bad values refused", () => {
@@ -18,10 +29,17 @@ describe("bench/report/instructions.ts", () => {
     assert.equal(o.ops, 500);
     assert.ok(o.filter?.test("slot_len"));
     assert.equal(o.quiet, true);
-    assert.throws(() => parseArgs(["--modes", "pypy"]), /unknown mode pypy/);
+    assert.throws(() => checkModes(parseArgs(["--modes", "pypy"]).modes, CATALOGUE), /unknown mode pypy/);
+    assert.deepEqual(checkModes(o.modes, CATALOGUE), ["debug"]);
     assert.throws(() => parseArgs(["--ops", "0"]), /positive integer/);
     assert.throws(() => parseArgs(["--ops"]), /--ops needs a value/);
     assert.throws(() => parseArgs(["--bogus"]), /unknown option --bogus/);
+  });
+
+  test("the catalogue: run.py's benchmarks and modes, malformed output refused", () => {
+    assert.deepEqual(CATALOGUE.benchmarks, ["slot_len", "alloc_tuple"]);
+    assert.equal(CATALOGUE.labels.get("universal"), "HPy universal");
+    assert.throws(() => parseCatalogue("{}"), /no benchmarks or modes/);
   });
 
   test("the count is callgrind's summary line", () => {
@@ -35,7 +53,7 @@ describe("bench/report/instructions.ts", () => {
       ["slot_len", new Map<string, number | null>([["capi", 238.2], ["cpython", 243], ["universal", 253.4]])],
       ["alloc_tuple", new Map<string, number | null>([["capi", 440], ["cpython", null], ["universal", 463]])],
     ]);
-    const md = renderMarkdown(counts, ["cpython", "universal"], 20000);
+    const md = renderMarkdown(counts, ["cpython", "universal"], CATALOGUE.labels, 20000);
     const lines = md.split("\n");
     assert.ok(lines[0]?.startsWith("# Instructions per operation"));
     assert.ok(md.includes("20000 operations"));
