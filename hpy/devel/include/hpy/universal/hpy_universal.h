@@ -147,7 +147,8 @@ extern _HPy_HIDDEN _HPyDirectTrampolines _hpy_direct_trampolines;
 #    define _HPy_DIRECT_TRAMPOLINE(sig) \
         __builtin_expect((_hpy_direct_trampolines.signatures & ((uint64_t)1 << (sig))) != 0, 1)
 #else
-#    define _HPy_DIRECT_TRAMPOLINE(sig) (_hpy_direct_trampolines.signatures & ((uint64_t)1 << (sig)))
+#    define _HPy_DIRECT_TRAMPOLINE(sig) \
+        (_hpy_direct_trampolines.signatures & ((uint64_t)1 << (sig)))
 #endif
 #define _HPy_DIRECT_H(o) _HPy_STRUCT_VALUE(HPy, (intptr_t)(o))
 #define _HPy_DIRECT_PY(h) ((cpy_PyObject *)(h)._i)
