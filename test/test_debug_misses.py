@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from debug_support import Loaded, assert_aborted, make_builder, raise_mode, run_debug_subprocess, snippet
-from support import REPO
+from support import REPO, sanitizer_env
 
 raise_mode = raise_mode  # the fixture
 
@@ -254,7 +254,7 @@ def test_pytest_fixture_reports_unfinished_builders(mod, tmp_path):
         f"NAME = {mod.name!r}\nPATH = {str(mod.path)!r}\n" + PYTEST_PLUGIN_TEST)
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_plugin.py"],
-        cwd=str(tmp_path), env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        cwd=str(tmp_path), env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", **sanitizer_env()},
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "ERROR test_plugin.py::test_unfinished" in proc.stdout

@@ -18,6 +18,7 @@ from hpy.debug import (
     set_handle_stack_trace_limit,
 )
 from hpy.debug.leakdetector import UnfinishedBuilder
+from support import sanitizer_env
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -174,7 +175,7 @@ def test_pytest_fixture_fails_leaking_tests(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
         cwd=str(tmp_path),
-        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
+        env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin", **sanitizer_env()},
         capture_output=True,
         text=True,
     )
