@@ -43,7 +43,7 @@ for _p in (str(REPO), str(BENCH_DIR)):
 from harness.benches import BENCH_BY_NAME, BENCHES, select_benches  # noqa: E402
 from harness.build import Builder, Toolchain  # noqa: E402
 from harness.ctx_calls import count_ctx_calls  # noqa: E402
-from harness.modes import MODES, check_values, mode_names, prepare_modes  # noqa: E402
+from harness.modes import MODES, REFERENCE, check_values, mode_names, prepare_modes  # noqa: E402
 from harness.results import build_results, rounded, write_results  # noqa: E402
 from harness.timing import CLOCKS, QUICK_OPS, loop_overhead_ns, make_job, time_all  # noqa: E402
 
@@ -72,7 +72,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                    help="only run BENCH in MODE for OPS operations (for perf/callgrind); no reports")
     p.add_argument("--list", action="store_true",
                    help='print the benchmarks and the modes as JSON: {"benchmarks": [name...], '
-                   '"modes": [{"name", "label"}...]} (the reference mode first)')
+                   '"modes": [{"name", "label"}...], "reference": name}')
     return p.parse_args(list(argv))
 
 
@@ -107,7 +107,8 @@ def main(argv: Sequence[str]) -> int:
     args = parse_args(argv)
     if args.list:
         print(json.dumps({"benchmarks": [b.name for b in BENCHES],
-                          "modes": [{"name": m.name, "label": m.label} for m in MODES]}))
+                          "modes": [{"name": m.name, "label": m.label} for m in MODES],
+                          "reference": REFERENCE}))
         return 0
     if args.loop:
         return run_loop(args)

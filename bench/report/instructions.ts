@@ -24,10 +24,11 @@ const REPO = resolve(fileURLToPath(new URL("../..", import.meta.url)));
 /** What `bench/run.py --list` declares (bench/harness/benches.py and modes.py). */
 export interface Catalogue {
   readonly benchmarks: readonly string[];
-  /** mode name -> label, the reference (the C API) first */
+  /** mode name -> label */
   readonly labels: ReadonlyMap<string, string>;
+  /** the mode the others are compared with (the C API) */
+  readonly reference: string;
 }
-const REFERENCE = "capi";
 
 export interface Options {
   readonly filter: RegExp | null;
@@ -56,7 +57,7 @@ export function parseArgs(argv: readonly string[]): Options {
       return v;
     };
     if (a === "--filter") filter = new RegExp(value());
-    else if (a === "--modes") modes = value().split(",").filter((m) => m !== "" && m !== REFERENCE);
+    else if (a === "--modes") modes = value().split(",").filter((m) => m !== "");
     else if (a === "--ops") ops = Number(value());
     else if (a === "--python") python = value();
     else if (a === "--out") out = resolve(value());
@@ -76,19 +77,25 @@ export function parseCallgrindSummary(text: string): number {
 
 /** The catalogue from run.py's `--list` output. */
 export function parseCatalogue(json: string): Catalogue {
-  const doc = JSON.parse(json) as { benchmarks?: unknown; modes?: unknown };
+  const doc = JSON.parse(json) as { benchmarks?: unknown; modes?: unknown; reference?: unknown };
   if (!Array.isArray(doc.benchmarks) || !Array.isArray(doc.modes))
     throw new Error("bench/run.py --list: no benchmarks or modes");
   const labels = new Map<string, string>();
   for (const m of doc.modes as { name?: unknown; label?: unknown }[])
     if (typeof m.name === "string" && typeof m.label === "string") labels.set(m.name, m.label);
-  return { benchmarks: doc.benchmarks.filter((b): b is string => typeof b === "string"), labels };
+  if (typeof doc.reference !== "string" || !labels.has(doc.reference))
+    throw new Error("bench/run.py --list: no reference mode");
+  return {
+    benchmarks: doc.benchmarks.filter((b): b is string => typeof b === "string"),
+    labels,
+    reference: doc.reference,
+  };
 }
 
-/** `modes` if run.py knows each of them. */
+/** The modes to compare with the reference: `modes` without it, if run.py knows each of them. */
 export function checkModes(modes: readonly string[], catalogue: Catalogue): readonly string[] {
   for (const m of modes) if (!catalogue.labels.has(m)) throw new Error(`unknown mode ${m}`);
-  return modes;
+  return modes.filter((m) => m !== catalogue.reference);
 }
 
 function catalogue(python: string): Catalogue {
@@ -133,9 +140,9 @@ async function pool<T>(jobs: readonly (() => Promise<T>)[], width: number): Prom
 }
 
 export function renderMarkdown(
-  counts: Counts, modes: readonly string[], labels: ReadonlyMap<string, string>, ops: number,
+  counts: Counts, modes: readonly string[], catalogue: Catalogue, ops: number,
 ): string {
-  const head = [REFERENCE, ...modes].map((m) => labels.get(m) ?? m);
+  const head = [catalogue.reference, ...modes].map((m) => catalogue.labels.get(m) ?? m);
   const lines = [
     "# Instructions per operation against the C API",
     "",
@@ -147,7 +154,7 @@ export function renderMarkdown(
     `|---|${head.map((_, i) => (i === 0 ? "---:" : "---:|---:")).join("|")}|`,
   ];
   for (const [bench, byMode] of counts) {
-    const ref = byMode.get(REFERENCE) ?? null;
+    const ref = byMode.get(catalogue.reference) ?? null;
     const cells = [ref === null ? "—" : ref.toFixed(0)];
     for (const m of modes) {
       const v = byMode.get(m) ?? null;
@@ -162,18 +169,19 @@ export function renderMarkdown(
 async function main(argv: readonly string[]): Promise<void> {
   const opts = parseArgs(argv);
   const cat = catalogue(opts.python);
-  checkModes(opts.modes, cat);
+  const modes = checkModes(opts.modes, cat);
+  const all = [cat.reference, ...modes];
   const benches = cat.benchmarks.filter((b) => opts.filter === null || opts.filter.test(b));
   if (benches.length === 0) throw new Error("no benchmark matches the filter");
   const dir = mkdtempSync(join(tmpdir(), "hpy-instructions-"));
   try {
     // build each mode's binary once, before the parallel runs would race to
-    for (const m of [REFERENCE, ...opts.modes]) {
+    for (const m of all) {
       const r = spawnSync(opts.python, [join(REPO, "bench", "run.py"), "--loop", benches[0] ?? "", m, "1"],
         { encoding: "utf8" });
       if (r.status !== 0) throw new Error(`bench/run.py --loop ${benches[0]} ${m} failed: ${r.stderr}`);
     }
-    const pairs = benches.flatMap((b) => [REFERENCE, ...opts.modes].map((m) => [b, m] as const));
+    const pairs = benches.flatMap((b) => all.map((m) => [b, m] as const));
     const values = await pool(
       pairs.map(([b, m]) => async () => {
         const v = await count(opts, b, m, dir);
@@ -188,7 +196,7 @@ async function main(argv: readonly string[]): Promise<void> {
       byMode.set(m, values[i] ?? null);
       counts.set(b, byMode);
     });
-    const md = renderMarkdown(counts, opts.modes, cat.labels, opts.ops);
+    const md = renderMarkdown(counts, modes, cat, opts.ops);
     writeFileSync(opts.out, md);
     if (!opts.quiet) process.stdout.write(md);
   } finally {
